@@ -1,0 +1,46 @@
+# Two commands set up everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+export DO_NOT_TRACK := 1
+
+.PHONY: run test lint bench snapshot lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+## the nightly pipeline on the bundled offline snapshot -> data/atlas.duckdb, public/latest
+run: $(STAMP)
+	$(BIN)/shg run --replay snapshots
+
+## the whole test suite
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+## rebuild snapshots/ from the fixture site (served on 127.0.0.1)
+snapshot: $(STAMP)
+	$(BIN)/shg build-snapshot
+
+## re-pin requirements.lock from pyproject.toml in a scratch environment
+lock:
+	rm -rf build/lockenv && $(PYTHON) -m venv build/lockenv
+	build/lockenv/bin/pip install --quiet -e '.[dev]'
+	(echo "# Every dependency pinned; regenerate with: make lock"; \
+	 build/lockenv/bin/pip freeze --exclude-editable) > requirements.lock
+
+clean:
+	rm -rf $(VENV) data public build .prefect

@@ -1,0 +1,120 @@
+"""`shg`: the command line of selbsthilfe-atlas.
+
+    shg run [--source ID ...] [--replay DIR]   run the nightly flow (Prefect ephemeral mode)
+    shg sources                                 the registry with each source's last run
+    shg build-snapshot                          rebuild snapshots/ from the fixture sites
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from schema.registry import RegistryError, load_registry
+
+
+def _env_defaults() -> None:
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_HOME", str(Path(".prefect").resolve()))
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def _origin_map(values: list[str]) -> dict[str, str]:
+    mapping = {}
+    for value in values:
+        origin, sep, target = value.partition("=")
+        if not sep:
+            raise SystemExit(f"--map expects ORIGIN=URL, got {value!r}")
+        mapping[origin] = target
+    return mapping
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    registry = load_registry(args.registry)  # fail fast, before Prefect starts
+    for sid in args.source or []:
+        registry.get(sid)
+    _env_defaults()
+    from flows.nightly import format_report, nightly
+
+    report = nightly(registry_path=str(args.registry), source_ids=args.source or None,
+                     replay=args.replay, data_dir=args.data, public_dir=args.public,
+                     rewrite=_origin_map(args.map or []), rate_override=args.rate)
+    print(f"run {report['run_id']} ({report['mode']}): {report['status']}")
+    print(format_report(report))
+    return 0 if report["status"] == "ok" else 1
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    from warehouse.db import connect
+    from warehouse.runs import last_status
+
+    registry = load_registry(args.registry)
+    db = Path(args.data) / "atlas.duckdb"
+    status = {}
+    if db.exists():
+        con = connect(db, read_only=True)
+        try:
+            status = last_status(con)
+        finally:
+            con.close()
+    print(f"{'id':<16} {'kind':<5} {'policy':<9} {'cadence':<8} {'last run':<8} "
+          f"{'last ok':<20} licence")
+    for s in registry.sources:
+        st = status.get(s.id, {})
+        last_ok = st.get("last_ok")
+        print(f"{s.id:<16} {s.kind:<5} {s.policy:<9} {s.cadence:<8} "
+              f"{st.get('status', 'never'):<8} "
+              f"{last_ok.strftime('%Y-%m-%d %H:%M') if last_ok else '-':<20} {s.licence}")
+        if st.get("status") == "failed":
+            print(f"    [{st['failure_class']}] {st['reason']}")
+    return 0
+
+
+def cmd_build_snapshot(args: argparse.Namespace) -> int:
+    from flows.snapshot import build_snapshots
+
+    registry = load_registry(args.registry)
+    written = asyncio.run(build_snapshots(registry, Path(args.fixtures), Path(args.out)))
+    for path, count in written.items():
+        print(f"{path}: {count} responses")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="shg", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--registry", default="sources.toml", help="source registry file")
+    parser.add_argument("--data", default="data", help="warehouse, WARC and cache folder")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the nightly pipeline")
+    run.add_argument("--source", action="append", metavar="ID", help="only this source")
+    run.add_argument("--replay", metavar="DIR", help="serve requests from WARC files in DIR")
+    run.add_argument("--public", default="public", help="release folder")
+    run.add_argument("--map", action="append", metavar="ORIGIN=URL",
+                     help="send requests for ORIGIN to URL (fixture servers)")
+    run.add_argument("--rate", type=float, help="override requests/second per host")
+    run.set_defaults(func=cmd_run)
+
+    sources = sub.add_parser("sources", help="list sources and their last run")
+    sources.set_defaults(func=cmd_sources)
+
+    snap = sub.add_parser("build-snapshot", help="rebuild the offline snapshot")
+    snap.add_argument("--fixtures", default="tests/fixtures")
+    snap.add_argument("--out", default="snapshots")
+    snap.set_defaults(func=cmd_build_snapshot)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except RegistryError as exc:
+        print(f"shg: bad registry:\n{exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

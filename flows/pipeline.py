@@ -1,0 +1,133 @@
+"""The pipeline steps as plain functions: collect one source (fetch, parse, normalise,
+validate), then commit and publish. `flows.nightly` only wraps these in Prefect tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import secrets
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from schema.normalise import to_listings
+from schema.registry import Source
+from scrapers.base import ScrapeResult
+from scrapers.errors import SourceError
+from scrapers.http import ClientSettings, ConditionalCache, PoliteClient, RewriteTransport
+from scrapers.registry import scraper_class
+from scrapers.warc import WarcArchive, WarcReplayTransport
+from warehouse.runs import SourceRun
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Where a run reads from and writes to. `replay` serves every request from WARC files;
+    `rewrite` maps real origins to local servers (tests, snapshot building)."""
+
+    run_id: str
+    data_dir: Path
+    replay: Path | None = None
+    rewrite: dict[str, str] = field(default_factory=dict)
+    rate_override: float | None = None
+    use_cache: bool = True
+
+    @property
+    def mode(self) -> str:
+        return "replay" if self.replay else "live"
+
+    def warc_path(self, source_id: str) -> Path:
+        return self.data_dir / "warc" / self.run_id / f"{source_id}.warc.gz"
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
+
+
+@functools.lru_cache(maxsize=4)
+def _replay_transport(path: Path) -> WarcReplayTransport:
+    return WarcReplayTransport(path)
+
+
+def _transport(ctx: RunContext) -> httpx.AsyncBaseTransport | None:
+    if ctx.replay is not None:
+        return _replay_transport(ctx.replay.resolve())
+    if ctx.rewrite:
+        return RewriteTransport(ctx.rewrite)
+    return None
+
+
+def client_for(source: Source, ctx: RunContext, archive: WarcArchive | None) -> PoliteClient:
+    rate = None if ctx.replay else (ctx.rate_override or source.rate_per_second)
+    cache = (ConditionalCache(ctx.data_dir / "http-cache" / source.id)
+             if ctx.use_cache and ctx.replay is None else None)
+    return PoliteClient(ClientSettings(rate_per_host=rate), transport=_transport(ctx),
+                        archive=archive, cache=cache)
+
+
+async def scrape_source(source: Source, ctx: RunContext) -> tuple[ScrapeResult, PoliteClient]:
+    scraper = scraper_class(source.scraper or source.id)(source.start_urls)
+    archive = WarcArchive(ctx.warc_path(source.id))
+    try:
+        async with client_for(source, ctx, archive) as client:
+            return await scraper.scrape(client), client
+    finally:
+        archive.close()
+
+
+def collect_source(source: Source, ctx: RunContext) -> SourceRun:
+    """Fetch, parse, normalise and validate one source. Never raises: a failure is reported
+    in the returned `SourceRun` with its failure class and reason."""
+    started = datetime.now(UTC)
+    run = SourceRun(source_id=source.id, started_at=started, finished_at=started)
+    try:
+        result, client = asyncio.run(scrape_source(source, ctx))
+    except SourceError as exc:
+        return _failed(run, exc.failure_class, str(exc))
+    except Exception as exc:
+        detail = traceback.format_exception_only(exc)[-1].strip()
+        return _failed(run, "exception", f"{source.id}: {detail}")
+    run.fetched, run.not_modified = client.stats.requests, client.stats.not_modified
+    run.parsed = len(result.records)
+    run.pages = [_page_row(source.id, p) for p in result.pages]
+    listings, rejected = to_listings(result.records, source.licence)
+    now = datetime.now(UTC)
+    run.quarantine = [
+        {"source_id": source.id, "source_key": None, "url": f.url, "field": f.field,
+         "reason": f"{source.id}: {f.url}: {f.reason}", "raw": f.raw or None,
+         "quarantined_at": now}
+        for f in result.failures
+    ] + [
+        {"source_id": source.id, "source_key": r.record.source_key, "url": r.record.source_url,
+         "field": r.field,
+         "reason": f"{source.id}: record {r.record.source_key}: field {r.field}: {r.reason}",
+         "raw": r.record.model_dump_json(), "quarantined_at": now}
+        for r in rejected
+    ]
+    run.listings = listings
+    run.finished_at = datetime.now(UTC)
+    if not listings and source.may_be_empty:
+        return run
+    if len(listings) < source.min_records:
+        cls = "empty" if not listings else "site_changed"
+        return _failed(run, cls, f"{source.id}: {len(listings)} valid records, fewer than the "
+                                 f"{source.min_records} a healthy run yields")
+    return run
+
+
+def _failed(run: SourceRun, failure_class: str, reason: str) -> SourceRun:
+    run.status, run.failure_class, run.reason = "failed", failure_class, reason
+    run.listings = []
+    run.finished_at = datetime.now(UTC)
+    return run
+
+
+def _page_row(source_id: str, page) -> dict:
+    return {"source_id": source_id, "url": page.url, "status": page.status,
+            "not_modified": page.not_modified, "sha256": page.sha256,
+            "bytes": len(page.content), "encoding": page.encoding,
+            "fetched_at": page.fetched_at, "warc_file": page.warc_file}

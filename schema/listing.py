@@ -1,0 +1,122 @@
+"""The canonical, typed, normalised record: what the warehouse stores and releases publish.
+
+Every normalised value keeps the original text beside it (`original`), so a researcher can always
+see what the source said. The shape maps onto Open Referral HSDS 3.0 (organization, service,
+location, address, phone, schedule, taxonomy) without a rewrite.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Kind(StrEnum):
+    group = "group"
+    contact_centre = "contact_centre"
+    organisation = "organisation"
+    rare_condition = "rare_condition"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+PhoneType = Literal["landline", "mobile", "fax", "switchboard", "unknown"]
+
+
+class Phone(_Model):
+    e164: str | None = Field(None, description="E.164 form, None when it could not be parsed")
+    extension: str | None = None
+    type: PhoneType = "unknown"
+    original: str
+    valid: bool = False
+    personal: bool = Field(False, description="a private person's number: never published")
+
+
+class EmailAddress(_Model):
+    address: str | None = Field(None, description="validated address; None when invalid")
+    original: str
+    valid: bool = False
+    personal: bool = Field(False, description="a private person's address: never published")
+
+
+class Website(_Model):
+    url: str | None = Field(None, description="absolute http(s) URL; None when invalid")
+    original: str
+    valid: bool = False
+
+
+class Address(_Model):
+    street: str | None = None
+    house_number: str | None = None
+    extra: str | None = Field(None, description='"Geb. E", "c/o …", "2. OG" kept apart')
+    postcode: str | None = None
+    city: str | None = None
+    district: str | None = None
+    state: str | None = Field(None, description="Bundesland")
+    country: str = "DE"
+    original: str | None = None
+
+
+class Coordinates(_Model):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class OpeningHours(_Model):
+    osm: str | None = Field(None, description="OpenStreetMap opening_hours syntax, when confident")
+    original: str
+
+
+class Meeting(_Model):
+    """A group's meeting rhythm; structured fields only when the text was understood."""
+
+    original: str
+    on_request: bool = Field(False, description="place/time only on request")
+    freq: Literal["WEEKLY", "MONTHLY"] | None = None
+    interval: int | None = None
+    byday: list[str] = Field(default_factory=list, description='RRULE BYDAY, e.g. "2WE", "-1FR"')
+    opens_at: str | None = None
+    closes_at: str | None = None
+    timezone: str = "Europe/Berlin"
+
+
+class Topic(_Model):
+    code: str | None = Field(None, description="controlled code, None when not mapped")
+    label: str = Field(description="the source's own label")
+
+
+class Provenance(_Model):
+    source_url: str
+    fetched_at: datetime
+    content_hash: str | None = None
+
+
+class Listing(_Model):
+    id: UUID
+    source_id: str
+    source_key: str
+    kind: Kind
+    name: str = Field(min_length=1)
+    description: str | None = None
+    topics: list[Topic] = Field(default_factory=list)
+    carrier: str | None = None
+    address: Address | None = None
+    coordinates: Coordinates | None = None
+    phones: list[Phone] = Field(default_factory=list)
+    emails: list[EmailAddress] = Field(default_factory=list)
+    websites: list[Website] = Field(default_factory=list)
+    opening_hours: OpeningHours | None = None
+    meeting: Meeting | None = None
+    accessibility: str | None = None
+    online: bool | None = None
+    contact_person: str | None = Field(None, description="personal data: never published")
+    personal_fields: list[str] = Field(
+        default_factory=list, description="fields that hold data about a private person"
+    )
+    flags: list[str] = Field(default_factory=list, description="normalisation notes")
+    provenance: Provenance
+    licence: str

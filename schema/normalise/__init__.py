@@ -1,0 +1,129 @@
+"""Clean: ordered pure steps from `ScrapedRecord` to a `Listing`.
+
+`to_listings` normalises a whole source run and validates it in one `TypeAdapter` call; records
+that fail validation come back as `Rejected` with the field and reason, for quarantine.
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pydantic import TypeAdapter, ValidationError
+
+from schema.ids import listing_id
+from schema.listing import EmailAddress, Listing, Meeting, OpeningHours, Phone, Topic
+from schema.normalise.address import address
+from schema.normalise.emails import emails
+from schema.normalise.phones import phones
+from schema.normalise.text import clean, one_line
+from schema.normalise.urls import urls
+from schema.records import ScrapedRecord
+
+__all__ = ["Rejected", "address", "emails", "normalise", "phones", "to_listings", "urls"]
+
+_LISTINGS = TypeAdapter(list[Listing])
+_ON_REQUEST = re.compile(r"erfragen|nach (?:telefonischer )?(?:vereinbarung|absprache)|auf anfrage",
+                         re.IGNORECASE)
+
+
+#: Mailbox providers for private persons; an address there is never an organisation's own.
+FREEMAIL_DOMAINS = frozenset({
+    "gmx.de", "gmx.net", "gmx.at", "web.de", "t-online.de", "gmail.com", "googlemail.com",
+    "yahoo.de", "yahoo.com", "outlook.de", "outlook.com", "hotmail.de", "hotmail.com",
+    "live.de", "freenet.de", "aol.com", "aol.de", "icloud.com", "posteo.de", "mail.de",
+    "arcor.de", "online.de", "email.de", "vodafone.de", "kabelmail.de", "mailbox.org",
+})
+
+
+@dataclass(frozen=True)
+class Rejected:
+    record: ScrapedRecord
+    field: str
+    reason: str
+
+
+def mark_private_contacts(
+    phone_list: list[Phone], email_list: list[EmailAddress]
+) -> tuple[list[Phone], list[EmailAddress]]:
+    """A group's mobile number or free-mail address belongs to a private person.
+
+    Contact centres and associations answer on landlines and their own domains; a group member
+    who volunteers as contact uses their own phone or mailbox, and publishing it would tie a
+    named person to a health topic.
+    """
+    phones_out = [p.model_copy(update={"personal": True}) if p.type == "mobile" else p
+                  for p in phone_list]
+    emails_out = [
+        e.model_copy(update={"personal": True})
+        if e.address and e.address.rsplit("@", 1)[-1] in FREEMAIL_DOMAINS else e
+        for e in email_list
+    ]
+    return phones_out, emails_out
+
+
+def normalise(record: ScrapedRecord, licence: str) -> dict:
+    """One raw record -> the dict form of a `Listing` (validated later, in bulk)."""
+    phone_list = [p for text in record.phones_text for p in phones(text)]
+    email_list = [e for text in record.emails_text for e in emails(text)]
+    web_list = [w for text in record.web_text for w in urls(text, record.source_url)]
+    flags: list[str] = []
+    if record.kind == "group":
+        phone_list, email_list = mark_private_contacts(phone_list, email_list)
+    personal = ["contact_person"] if record.contact_person else []
+    personal += [f"phones[{i}]" for i, p in enumerate(phone_list) if p.personal]
+    personal += [f"emails[{i}]" for i, e in enumerate(email_list) if e.personal]
+    flags += [f"phone_invalid:{p.original}" for p in phone_list if not p.valid]
+    flags += [f"email_invalid:{e.original}" for e in email_list if not e.valid]
+    flags += [f"url_invalid:{w.original}" for w in web_list if not w.valid]
+    meeting_text = clean(record.meeting_text)
+    hours_text = clean(record.hours_text)
+    return {
+        "id": listing_id(record.source_id, record.source_key),
+        "source_id": record.source_id,
+        "source_key": record.source_key,
+        "kind": record.kind,
+        "name": one_line(record.name) or "",
+        "description": clean(record.description),
+        "topics": [Topic(label=t) for t in dict.fromkeys(filter(None, map(one_line,
+                                                                              record.topics)))],
+        "carrier": one_line(record.carrier),
+        "address": address(clean(record.address_text), one_line(record.district)),
+        "phones": phone_list,
+        "emails": email_list,
+        "websites": web_list,
+        "opening_hours": hours_text and OpeningHours(original=hours_text),
+        "meeting": meeting_text and Meeting(original=meeting_text,
+                                            on_request=bool(_ON_REQUEST.search(meeting_text))),
+        "accessibility": clean(record.accessibility_text),
+        "contact_person": one_line(record.contact_person),
+        "personal_fields": personal,
+        "flags": flags,
+        "provenance": {"source_url": record.source_url, "fetched_at": record.fetched_at,
+                       "content_hash": record.content_hash},
+        "licence": licence,
+    }
+
+
+def to_listings(
+    records: Iterable[ScrapedRecord], licence: str
+) -> tuple[list[Listing], list[Rejected]]:
+    records = list(records)
+    rejected: list[Rejected] = []
+    rows: list[tuple[ScrapedRecord, dict]] = []
+    for rec in records:
+        try:
+            rows.append((rec, normalise(rec, licence)))
+        except Exception as exc:  # a normaliser bug must quarantine one record, not the run
+            rejected.append(Rejected(rec, "(normalise)", f"{type(exc).__name__}: {exc}"))
+    try:
+        return _LISTINGS.validate_python([d for _, d in rows]), rejected
+    except ValidationError as exc:
+        bad: dict[int, str] = {}
+        for err in exc.errors():
+            index, *path = err["loc"]
+            bad.setdefault(int(index), ".".join(map(str, path)) + f": {err['msg']}")
+    good = [d for i, (_, d) in enumerate(rows) if i not in bad]
+    for i, reason in bad.items():
+        field, _, msg = reason.partition(": ")
+        rejected.append(Rejected(rows[i][0], field or "(record)", msg))
+    return _LISTINGS.validate_python(good), rejected

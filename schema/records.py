@@ -1,0 +1,40 @@
+"""What a scraper may emit: raw strings exactly as the source shows them.
+
+No ids, no cleaning, no guessing. Everything that turns these strings into typed values lives in
+`schema.normalise`, so a parser stays a list of selectors and a normaliser can be re-run over
+archived records.
+"""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+RawKind = Literal["group", "contact_centre", "organisation", "rare_condition"]
+
+
+class ScrapedRecord(BaseModel):
+    """One entry of a source as scraped. All text fields are raw, possibly messy strings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source_id: str
+    source_key: str = Field(min_length=1, description="the source's own stable key")
+    source_url: str
+    fetched_at: datetime
+    content_hash: str | None = Field(None, description="sha256 of the page the record came from")
+    kind: RawKind = "group"
+
+    name: str | None = None
+    description: str | None = None
+    carrier: str | None = Field(None, description="Träger as printed")
+    address_text: str | None = None
+    district: str | None = None
+    phones_text: list[str] = Field(default_factory=list)
+    emails_text: list[str] = Field(default_factory=list)
+    web_text: list[str] = Field(default_factory=list)
+    hours_text: str | None = None
+    meeting_text: str | None = None
+    topics: list[str] = Field(default_factory=list)
+    contact_person: str | None = None
+    accessibility_text: str | None = None

@@ -1,0 +1,91 @@
+"""Shared base for the commonest municipal layout: an A–Z (or paginated) list of groups, each
+linking to a detail page, plus one page about the contact centre itself.
+
+A source module on this layout only names its selectors and writes `parse_detail` /
+`parse_centre`; crawling, de-duplication, concurrency and per-record error capture live here.
+"""
+
+import asyncio
+from abc import abstractmethod
+from typing import ClassVar
+from urllib.parse import urldefrag, urljoin
+
+from schema.records import ScrapedRecord
+from scrapers.base import Fetcher, ParseFailure, Scraper, ScrapeResult
+from scrapers.errors import SiteChanged, SourceError
+from scrapers.page import Page
+
+
+class AZListScraper(Scraper):
+    #: CSS selector for the <a> elements on a list page that lead to detail pages.
+    detail_link_selector: ClassVar[str]
+    #: CSS selector for <a> elements leading to further list pages (letters, "weiter"), if any.
+    list_link_selector: ClassVar[str | None] = None
+    #: URL of the contact centre's own page, relative to the first start URL; None if the
+    #: centre is described on the list page itself.
+    centre_path: ClassVar[str | None] = None
+    #: Detail pages fetched at once; the client's per-host rate limit still applies.
+    concurrency: ClassVar[int] = 4
+
+    async def scrape(self, fetch: Fetcher) -> ScrapeResult:
+        result = ScrapeResult()
+        detail_urls = await self._crawl_lists(fetch, result)
+        if not detail_urls:
+            raise SiteChanged(
+                f"{self.source_id}: no detail links match {self.detail_link_selector!r}",
+                url=self.start_urls[0],
+            )
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(url: str) -> None:
+            async with gate:
+                try:
+                    page = await fetch.get(url)
+                except SourceError as exc:
+                    result.failures.append(ParseFailure(url=url, reason=str(exc), field="page"))
+                    return
+            result.pages.append(page)
+            self._parse_into(result, page, self.parse_detail)
+
+        await asyncio.gather(*(one(u) for u in detail_urls))
+        if self.centre_path is not None:
+            centre = await fetch.get(urljoin(self.start_urls[0], self.centre_path))
+            result.pages.append(centre)
+            self._parse_into(result, centre, self.parse_centre)
+        result.records.sort(key=lambda r: r.source_key)
+        return result
+
+    async def _crawl_lists(self, fetch: Fetcher, result: ScrapeResult) -> list[str]:
+        """Breadth-first over list pages; detail URLs in first-seen order, without repeats."""
+        queue, seen_lists, details = list(self.start_urls), set(self.start_urls), {}
+        while queue:
+            page = await fetch.get(queue.pop(0))
+            result.pages.append(page)
+            tree = page.html()
+            for a in tree.css(self.detail_link_selector):
+                if href := a.attributes.get("href"):
+                    details.setdefault(urldefrag(urljoin(page.url, href)).url, None)
+            if self.list_link_selector:
+                for a in tree.css(self.list_link_selector):
+                    href = a.attributes.get("href")
+                    url = href and urldefrag(urljoin(page.url, href)).url
+                    if url and url not in seen_lists:
+                        seen_lists.add(url)
+                        queue.append(url)
+        return list(details)
+
+    def _parse_into(self, result: ScrapeResult, page: Page, parse) -> None:
+        try:
+            result.records.append(parse(page))
+        except Exception as exc:  # one bad page must not sink the source
+            result.failures.append(
+                ParseFailure(url=page.url, reason=f"{type(exc).__name__}: {exc}",
+                             raw={"sha256": page.sha256})
+            )
+
+    @abstractmethod
+    def parse_detail(self, page: Page) -> ScrapedRecord:
+        """One group's detail page -> its raw record."""
+
+    def parse_centre(self, page: Page) -> ScrapedRecord:
+        raise NotImplementedError(f"{self.source_id} declares a centre page but cannot parse it")

@@ -1,0 +1,42 @@
+"""Why a source run failed, as classes the run report and `shg sources` can sort by."""
+
+from typing import Literal
+
+FailureClass = Literal[
+    "dns", "refused", "timeout", "http_error", "robots", "too_large", "parse_error",
+    "site_changed", "empty", "exception",
+]
+
+
+class SourceError(Exception):
+    """A source could not be scraped; `failure_class` says why in one word."""
+
+    failure_class: FailureClass = "exception"
+
+    def __init__(self, message: str, *, url: str | None = None):
+        super().__init__(message if url is None else f"{message} ({url})")
+        self.url = url
+
+
+class FetchError(SourceError):
+    def __init__(self, message: str, *, url: str | None = None, failure_class: FailureClass):
+        super().__init__(message, url=url)
+        self.failure_class = failure_class
+
+
+class RobotsDisallowed(SourceError):
+    failure_class = "robots"
+
+
+class ResponseTooLarge(SourceError):
+    failure_class = "too_large"
+
+
+class SiteChanged(SourceError):
+    """The page came back fine but the expected structure is gone (selectors match nothing)."""
+
+    failure_class = "site_changed"
+
+
+class EmptyScrape(SourceError):
+    failure_class = "empty"

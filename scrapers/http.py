@@ -1,0 +1,390 @@
+"""The polite HTTP client every source uses, live or offline.
+
+One code path for both: a live run talks to the network through httpx's own transport, an
+offline run swaps in `WarcReplayTransport`, and tests point a real origin at a server on
+127.0.0.1 with `RewriteTransport`. Everything above the transport (robots.txt, rate limit,
+retries, size limit, conditional GET, charset, WARC archiving) is shared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import hashlib
+import json
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from protego import Protego
+
+from scrapers.charset import decode
+from scrapers.errors import FetchError, ResponseTooLarge, RobotsDisallowed
+from scrapers.page import Page
+from scrapers.warc import WarcArchive
+
+USER_AGENT = (
+    "selbsthilfe-atlas/0.1 (+https://github.com/selbsthilfe-atlas/selbsthilfe-atlas; "
+    "open-data crawler for German self-help directories)"
+)
+_RETRY_STATUS = {429, 500, 502, 503, 504}
+_REDIRECT_STATUS = {301, 302, 303, 307, 308}
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    user_agent: str = USER_AGENT
+    #: Requests per second per host; None disables the limit (replay from WARC).
+    rate_per_host: float | None = 1.0
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    #: Whole-request budget, so a slow drip of bytes cannot hold a source forever.
+    total_timeout: float = 60.0
+    max_bytes: int = 10 * 1024 * 1024
+    retries: int = 3
+    backoff: float = 0.5
+    #: A Retry-After longer than this is not waited for: the request fails instead.
+    max_retry_after: float = 60.0
+    max_redirects: int = 5
+    respect_robots: bool = True
+
+
+# ---------------------------------------------------------------------------------------------
+# Conditional GET: validators and bodies remembered between runs
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CacheEntry:
+    etag: str | None
+    last_modified: str | None
+    sha256: str
+    content_type: str | None
+
+
+class ConditionalCache:
+    """ETag / Last-Modified per URL plus the body they validate, kept in a folder.
+
+    A 304 is only useful if the body it confirms is still at hand, so bodies are stored by
+    hash next to the index. `save()` writes the index; call it when a run ends.
+    """
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self._bodies = directory / "bodies"
+        self._index_path = directory / "index.json"
+        self._entries: dict[str, CacheEntry] = {}
+        if self._index_path.exists():
+            raw = json.loads(self._index_path.read_text("utf-8"))
+            self._entries = {url: CacheEntry(**e) for url, e in raw.items()}
+
+    def validators(self, url: str) -> dict[str, str]:
+        entry = self._entries.get(url)
+        if entry is None or not (self._bodies / entry.sha256).exists():
+            return {}
+        headers = {}
+        if entry.etag:
+            headers["If-None-Match"] = entry.etag
+        if entry.last_modified:
+            headers["If-Modified-Since"] = entry.last_modified
+        return headers
+
+    def body(self, url: str) -> tuple[bytes, str | None] | None:
+        entry = self._entries.get(url)
+        path = entry and self._bodies / entry.sha256
+        if entry is None or not path.exists():
+            return None
+        return path.read_bytes(), entry.content_type
+
+    def store(self, url: str, response: httpx.Response, content: bytes) -> None:
+        etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
+        if not (etag or modified):
+            return
+        digest = hashlib.sha256(content).hexdigest()
+        self._bodies.mkdir(parents=True, exist_ok=True)
+        if not (self._bodies / digest).exists():
+            (self._bodies / digest).write_bytes(content)
+        content_type = response.headers.get("content-type")
+        self._entries[url] = CacheEntry(etag, modified, digest, content_type)
+
+    def save(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = self._index_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({u: vars(e) for u, e in self._entries.items()}), "utf-8")
+        tmp.replace(self._index_path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Transports
+# ---------------------------------------------------------------------------------------------
+
+
+class RewriteTransport(httpx.AsyncBaseTransport):
+    """Send requests for some origins to others (e.g. https://www.herne.de -> 127.0.0.1:8123).
+
+    The client still sees, archives and parses the original URL, so a fixture site served on
+    loopback behaves exactly like the real one. Unmapped origins are refused: tests never reach
+    the internet by accident.
+    """
+
+    def __init__(self, mapping: dict[str, str], inner: httpx.AsyncBaseTransport | None = None):
+        self.mapping = {k.rstrip("/"): v.rstrip("/") for k, v in mapping.items()}
+        self.inner = inner or httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        origin = f"{url.scheme}://{url.netloc.decode('ascii')}"
+        target = self.mapping.get(origin)
+        if target is None:
+            raise httpx.ConnectError(f"no route to {origin} (not in the rewrite map)",
+                                     request=request)
+        new_url = httpx.URL(target + url.raw_path.decode("ascii"))
+        headers = request.headers.copy()
+        headers["host"] = new_url.netloc.decode("ascii")
+        forwarded = httpx.Request(request.method, new_url, headers=headers,
+                                  stream=request.stream, extensions=request.extensions)
+        return await self.inner.handle_async_request(forwarded)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def classify_transport_error(exc: httpx.TransportError) -> str:
+    """Map an httpx error to a failure class of the run report."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout"
+    if isinstance(exc, httpx.ConnectError):
+        text = str(exc).lower()
+        dns_words = ("name or service", "name resolution", "nodename", "getaddrinfo", "no address")
+        return "dns" if any(w in text for w in dns_words) else "refused"
+    return "http_error"
+
+
+# ---------------------------------------------------------------------------------------------
+# The client
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _HostGate:
+    interval: float
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    next_at: float = 0.0
+
+    async def wait(self) -> None:
+        async with self.lock:
+            now = time.monotonic()
+            if self.next_at > now:
+                await asyncio.sleep(self.next_at - now)
+                now = time.monotonic()
+            self.next_at = now + self.interval
+
+
+@dataclass
+class FetchStats:
+    requests: int = 0
+    not_modified: int = 0
+    retries: int = 0
+    bytes: int = 0
+
+
+class PoliteClient:
+    """`async with PoliteClient(...) as c: page = await c.get(url)`.
+
+    Raises `FetchError` (with a failure class), `RobotsDisallowed` or `ResponseTooLarge`; returns
+    a `Page` for 2xx answers and for 304s it can serve from the conditional cache.
+    """
+
+    def __init__(
+        self,
+        settings: ClientSettings | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        archive: WarcArchive | None = None,
+        cache: ConditionalCache | None = None,
+    ):
+        self.settings = settings or ClientSettings()
+        self.archive = archive
+        self.cache = cache
+        self.stats = FetchStats()
+        s = self.settings
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            headers={"User-Agent": s.user_agent, "Accept-Language": "de,en;q=0.5"},
+            timeout=httpx.Timeout(s.read_timeout, connect=s.connect_timeout),
+            follow_redirects=False,
+        )
+        self._robots: dict[str, Protego | None] = {}
+        self._robots_locks: dict[str, asyncio.Lock] = {}
+        self._gates: dict[str, _HostGate] = {}
+
+    async def __aenter__(self) -> PoliteClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+        if self.cache is not None:
+            self.cache.save()
+
+    # -- public ---------------------------------------------------------------------------
+
+    async def get(self, url: str) -> Page:
+        for _hop in range(self.settings.max_redirects + 1):
+            await self._check_robots(url)
+            response, content = await self._send(url, self._conditional_headers(url))
+            if response.status_code in _REDIRECT_STATUS and "location" in response.headers:
+                url = urljoin(url, response.headers["location"])
+                continue
+            return self._to_page(url, response, content)
+        raise FetchError("too many redirects", url=url, failure_class="http_error")
+
+    def allowed(self, url: str) -> bool | None:
+        """What robots.txt says for `url`, if it has been read already."""
+        parser = self._robots.get(_origin(url))
+        return None if parser is None else parser.can_fetch(url, self.settings.user_agent)
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _conditional_headers(self, url: str) -> dict[str, str]:
+        return self.cache.validators(url) if self.cache is not None else {}
+
+    def _to_page(self, url: str, response: httpx.Response, content: bytes) -> Page:
+        status = response.status_code
+        content_type = response.headers.get("content-type")
+        not_modified = False
+        if status == 304:
+            cached = self.cache.body(url) if self.cache is not None else None
+            if cached is None:
+                raise FetchError("304 without a cached body", url=url, failure_class="http_error")
+            content, content_type = cached
+            not_modified = True
+            self.stats.not_modified += 1
+        elif status >= 400:
+            raise FetchError(f"HTTP {status}", url=url, failure_class="http_error")
+        elif self.cache is not None:
+            self.cache.store(url, response, content)
+        text, encoding = decode(content, content_type)
+        fetched = response.extensions.get("warc_date") or datetime.now(UTC)
+        return Page(
+            url=url, status=status, content=content, text=text, encoding=encoding,
+            fetched_at=fetched, headers=dict(response.headers), not_modified=not_modified,
+            warc_file=response.extensions.get("warc_file")
+            or (self.archive.path.name if self.archive is not None else None),
+        )
+
+    async def _send(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
+        """One GET with retries on timeouts, resets, 429 and 5xx (Retry-After honoured)."""
+        s = self.settings
+        for attempt in range(s.retries + 1):
+            await self._gate(url)
+            self.stats.requests += 1
+            try:
+                response, content = await asyncio.wait_for(
+                    self._read(url, headers), timeout=s.total_timeout
+                )
+            except (TimeoutError, httpx.TransportError) as exc:
+                cls = ("timeout" if isinstance(exc, TimeoutError)
+                       else classify_transport_error(exc))
+                if cls in ("dns", "refused") or attempt == s.retries:
+                    raise FetchError(f"{cls}: {exc or 'no answer in time'}", url=url,
+                                     failure_class=cls) from exc
+                await self._backoff(attempt, None)
+                continue
+            if response.status_code in _RETRY_STATUS and attempt < s.retries:
+                delay = _retry_after(response)
+                if delay is not None and delay > s.max_retry_after:
+                    raise FetchError(f"HTTP {response.status_code}, Retry-After {delay:.0f}s "
+                                     f"exceeds {s.max_retry_after:.0f}s", url=url,
+                                     failure_class="http_error")
+                await self._backoff(attempt, delay)
+                continue
+            return response, content
+        raise AssertionError("unreachable")
+
+    async def _read(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
+        limit = self.settings.max_bytes
+        async with self._http.stream("GET", url, headers=headers) as response:
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > limit:
+                raise ResponseTooLarge(f"body of {declared} bytes exceeds {limit}", url=url)
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():  # decompressed: gzip bombs count here
+                size += len(chunk)
+                if size > limit:
+                    raise ResponseTooLarge(f"body exceeds {limit} bytes", url=url)
+                chunks.append(chunk)
+        content = b"".join(chunks)
+        self.stats.bytes += size
+        if self.archive is not None:
+            self.archive.write_exchange(url, response, content)
+        return response, content
+
+    async def _backoff(self, attempt: int, retry_after: float | None) -> None:
+        self.stats.retries += 1
+        delay = retry_after if retry_after is not None else self.settings.backoff * 2**attempt
+        await asyncio.sleep(delay * (1 if retry_after is not None else random.uniform(0.8, 1.2)))
+
+    async def _gate(self, url: str) -> None:
+        rate = self.settings.rate_per_host
+        if not rate:
+            return
+        host = urlsplit(url).netloc
+        gate = self._gates.get(host)
+        if gate is None:
+            interval = 1.0 / rate
+            robots = self._robots.get(_origin(url))
+            delay = robots.crawl_delay(self.settings.user_agent) if robots else None
+            gate = self._gates[host] = _HostGate(max(interval, float(delay or 0)))
+        await gate.wait()
+
+    async def _check_robots(self, url: str) -> None:
+        if not self.settings.respect_robots:
+            return
+        origin = _origin(url)
+        lock = self._robots_locks.setdefault(origin, asyncio.Lock())
+        async with lock:
+            if origin not in self._robots:
+                self._robots[origin] = await self._load_robots(origin)
+        parser = self._robots[origin]
+        if parser is not None and not parser.can_fetch(url, self.settings.user_agent):
+            raise RobotsDisallowed("robots.txt forbids this URL", url=url)
+
+    async def _load_robots(self, origin: str) -> Protego | None:
+        """RFC 9309: 4xx means no rules; 5xx (after retries) means everything is forbidden."""
+        robots_url = origin + "/robots.txt"
+        response, content = await self._send(robots_url, {})
+        for _hop in range(self.settings.max_redirects):
+            if response.status_code not in _REDIRECT_STATUS:
+                break
+            robots_url = urljoin(robots_url, response.headers.get("location", "/robots.txt"))
+            response, content = await self._send(robots_url, {})
+        if 400 <= response.status_code < 500:
+            return None
+        if response.status_code >= 500:
+            return Protego.parse("User-agent: *\nDisallow: /")
+        return Protego.parse(decode(content, response.headers.get("content-type"))[0])
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

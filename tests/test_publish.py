@@ -1,0 +1,109 @@
+"""Releases: files, validation, licence and privacy gates, atomic switch of `latest`."""
+
+import csv
+import json
+
+import frictionless
+import pyarrow.parquet as pq
+import pytest
+
+from tests.factories import listings, record, source
+from warehouse.db import connect
+from warehouse.publish import PUBLIC_COLUMNS, PublishError, publish, validate_release
+from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
+
+PRIVATE = {
+    "contact_person": "Erika Mustermann",
+    "phones_text": ["0 23 23 / 16 - 36 36", "Mobil: 0171 2345678"],
+    "emails_text": ["selbsthilfe@herne.de", "erika.m(at)gmx.de"],
+}
+
+
+@pytest.fixture
+def con(tmp_path, now):
+    con = connect(tmp_path / "atlas.duckdb")
+    upsert_sources(con, [source("herne"), source("nakos-rot", policy="withhold")])
+    begin_run(con, "r1", "live", now)
+    yield con
+    con.close()
+
+
+def load(con, now, source_id, *records):
+    commit_source_run(con, "r1", SourceRun(source_id, now, now, listings=listings(*records)))
+
+
+def all_text(folder) -> str:
+    return "\n".join(p.read_text("utf-8", errors="replace") for p in folder.iterdir()
+                     if p.suffix != ".parquet") + str(pq.read_table(folder / "listings.parquet")
+                                                      .to_pylist())
+
+
+def test_empty_release_still_has_a_header_and_validates(con, tmp_path, now):
+    release = publish(con, tmp_path / "public", "r1", now)
+    rows = list(csv.reader((release.path / "listings.csv").open(encoding="utf-8")))
+    assert rows == [[c[0] for c in PUBLIC_COLUMNS]]
+    assert release.rows == 0
+    assert frictionless.validate(str(release.path / "datapackage.json")).valid
+
+
+def test_release_files_agree_and_validate(con, tmp_path, now):
+    load(con, now, "herne", record("1"), record("2", name='=HYPERLINK("x")'))
+    release = publish(con, tmp_path / "public", "r1", now)
+    with (release.path / "listings.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    document = json.loads((release.path / "listings.json").read_text("utf-8"))
+    parquet = pq.read_table(release.path / "listings.parquet").to_pylist()
+    assert [r["source_key"] for r in rows] == ["1", "2"]
+    assert [r["id"] for r in rows] == [r["id"] for r in document["listings"]] == \
+        [r["id"] for r in parquet]
+    assert document["meta"]["count"] == 2
+    assert rows[0]["phones"] == "+492323163636" and rows[0]["postcode"] == "44649"
+    assert rows[1]["name"] == '=HYPERLINK("x")'  # the machine CSV stays exact
+    package = json.loads((release.path / "datapackage.json").read_text("utf-8"))
+    assert package["licenses"] == [{"name": "CC-BY-4.0", "title": "licence of source herne"}]
+    assert frictionless.validate(str(release.path / "datapackage.json")).valid
+    assert (tmp_path / "public" / "latest").resolve() == release.path.resolve()
+
+
+def test_no_private_data_and_no_withheld_source_reaches_any_file(con, tmp_path, now):
+    load(con, now, "herne", record("1", **PRIVATE))
+    load(con, now, "nakos-rot", record("k@1", source_id="nakos-rot",
+                                       name="Kontaktstelle Geheim"))
+    release = publish(con, tmp_path / "public", "r1", now)
+    text = all_text(release.path)
+    for leak in ("Mustermann", "2345678", "erika.m", "gmx.de", "Kontaktstelle Geheim"):
+        assert leak not in text.replace("withheld.json", "")
+    assert "selbsthilfe@herne.de" in text and "+492323163636" in text
+    withheld = json.loads((release.path / "withheld.json").read_text("utf-8"))
+    assert withheld["nakos-rot"]["records_withheld"] == 1
+    fields = withheld["herne"]["fields_withheld"]
+    assert (fields["contact_person"]["count"], fields["phones"]["count"],
+            fields["emails"]["count"]) == (1, 1, 1)
+
+
+def test_invalid_release_is_rejected_by_validation(con, tmp_path, now):
+    load(con, now, "herne", record("1"))
+    release = publish(con, tmp_path / "public", "r1", now)
+    csv_path = release.path / "listings.csv"
+    lines = csv_path.read_text("utf-8").splitlines()
+    csv_path.write_text("\n".join([lines[0], lines[1], lines[1]]) + "\n", "utf-8")
+    with pytest.raises(PublishError, match="primary-key"):
+        validate_release(release.path)
+
+
+def test_failed_publish_leaves_latest_on_the_previous_release(con, tmp_path, now, monkeypatch):
+    load(con, now, "herne", record("1"))
+    public = tmp_path / "public"
+    first = publish(con, public, "r1", now)
+    with pytest.raises(PublishError, match="exists already"):
+        publish(con, public, "r1", now)
+
+    def broken(folder):
+        raise PublishError(f"release {folder.name} failed validation: injected")
+
+    monkeypatch.setattr("warehouse.publish.validate_release", broken)
+    with pytest.raises(PublishError, match="injected"):
+        publish(con, public, "r2", now)
+    assert (public / "latest").resolve() == first.path.resolve()
+    assert sorted(p.name for p in public.iterdir()) == ["latest", "releases"]
+    assert sorted(p.name for p in (public / "releases").iterdir()) == ["r1"]

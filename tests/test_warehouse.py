@@ -1,0 +1,106 @@
+"""Loading source runs into a real DuckDB file."""
+
+from datetime import timedelta
+
+import pytest
+
+from tests.factories import listings, record, source
+from warehouse.db import CONTENT_COLUMNS, connect
+from warehouse.runs import SourceRun, begin_run, commit_source_run, last_status, upsert_sources
+
+
+@pytest.fixture
+def con(tmp_path):
+    con = connect(tmp_path / "atlas.duckdb")
+    upsert_sources(con, [source()])
+    yield con
+    con.close()
+
+
+def commit(con, run_id, items, now, **kw):
+    begin_run(con, run_id, "live", now)
+    run = SourceRun("herne", now, now, listings=items, **kw)
+    commit_source_run(con, run_id, run)
+    return run.counts
+
+
+def snapshot(con):
+    return con.execute("SELECT * FROM listings ORDER BY id").fetchall()
+
+
+def test_listings_table_matches_the_model(con):
+    cols = [r[0] for r in con.execute("DESCRIBE listings").fetchall()]
+    assert tuple(cols[: len(CONTENT_COLUMNS)]) == CONTENT_COLUMNS
+
+
+def test_insert_then_unchanged_rerun_writes_nothing(con, now):
+    batch = listings(*(record(str(i)) for i in range(5)))
+    counts = commit(con, "r1", batch, now)
+    assert (counts.inserted, counts.updated, counts.unchanged) == (5, 0, 0)
+    before = snapshot(con)
+    history = con.execute("SELECT count(*) FROM listing_history").fetchone()[0]
+    later = now + timedelta(days=1)
+    refetched = listings(*(record(str(i), fetched_at=later) for i in range(5)))
+    counts = commit(con, "r2", refetched, later)
+    assert (counts.inserted, counts.updated, counts.unchanged) == (0, 0, 5)
+    assert snapshot(con) == before
+    assert con.execute("SELECT count(*) FROM listing_history").fetchone()[0] == history
+    assert con.execute("SELECT count(*) FROM source_runs").fetchone()[0] == 2
+
+
+def test_change_closes_history_and_vanished_listing_is_kept_inactive(con, now):
+    commit(con, "r1", listings(*(record(str(i)) for i in range(3))), now)
+    later = now + timedelta(days=1)
+    counts = commit(con, "r2", listings(record("0", name="Neuer Name"), record("1")), later)
+    assert (counts.updated, counts.unchanged, counts.vanished) == (1, 1, 1)
+    rows = dict(con.execute("SELECT source_key, active FROM listings").fetchall())
+    assert rows == {"0": True, "1": True, "2": False}
+    hist = con.execute("""SELECT name, valid_to IS NULL FROM listing_history
+                          WHERE source_key = '0' ORDER BY valid_from""").fetchall()
+    assert hist == [("Selbsthilfegruppe 0", False), ("Neuer Name", True)]
+    gone = con.execute("""SELECT inactive_since FROM listings WHERE source_key='2'""").fetchone()
+    assert gone[0] == later
+    # it comes back with the same id and its first_seen
+    counts = commit(con, "r3", listings(*(record(str(i)) for i in range(3))), later)
+    assert counts.updated == 2  # "0" renamed back, "2" reactivated
+    row = con.execute("""SELECT active, first_seen FROM listings WHERE source_key='2'""").fetchone()
+    assert row == (True, now)
+
+
+def test_failed_run_keeps_previous_listings(con, now):
+    commit(con, "r1", listings(record("0"), record("1")), now)
+    later = now + timedelta(days=1)
+    begin_run(con, "r2", "live", later)
+    failed = SourceRun("herne", later, later, status="failed", failure_class="refused",
+                       reason="herne: refused")
+    commit_source_run(con, "r2", failed)
+    assert con.execute("SELECT count(*) FROM listings WHERE active").fetchone()[0] == 2
+    status = last_status(con)["herne"]
+    assert status["status"] == "failed" and status["failure_class"] == "refused"
+    assert status["last_ok"] == now and status["last_run"] == later
+
+
+def test_a_failing_commit_rolls_back_everything(con, now):
+    commit(con, "r1", listings(record("0")), now)
+    before = snapshot(con)
+    begin_run(con, "r2", "live", now)
+    bad = SourceRun("herne", now, now, listings=listings(record("0", name="X"), record("9")),
+                    pages=[{"no_such_column": 1}])
+    with pytest.raises(Exception):  # noqa: B017 - any error must roll back
+        commit_source_run(con, "r2", bad)
+    assert snapshot(con) == before
+    assert con.execute("SELECT count(*) FROM source_runs WHERE run_id='r2'").fetchone()[0] == 0
+
+
+def test_quarantine_and_raw_pages_are_recorded(con, now):
+    commit(con, "r1", listings(record("0")), now,
+           pages=[{"source_id": "herne", "url": "https://x/", "status": 200,
+                   "not_modified": False, "sha256": "ab", "bytes": 10, "encoding": "utf-8",
+                   "fetched_at": now, "warc_file": "herne.warc.gz"}],
+           quarantine=[{"source_id": "herne", "source_key": "7", "url": "https://x/7",
+                        "field": "name", "reason": "herne: record 7: field name: empty",
+                        "raw": '{"name": ""}', "quarantined_at": now}])
+    assert con.execute("SELECT url, warc_file FROM raw_pages").fetchall() == [
+        ("https://x/", "herne.warc.gz")]
+    assert con.execute("SELECT source_key, field FROM quarantine").fetchall() == [("7", "name")]
+    assert con.execute("SELECT rejected FROM source_runs").fetchone()[0] == 1

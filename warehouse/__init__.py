@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: DDL, load, publish. Imports `schema` only."""

@@ -1,0 +1,40 @@
+"""Open the warehouse and make sure its tables exist."""
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from schema.listing import Listing
+
+_DDL_PATH = Path(__file__).with_name("schema.sql")
+
+#: The columns of `listings` that hold the record itself (the rest is bookkeeping).
+CONTENT_COLUMNS: tuple[str, ...] = tuple(Listing.model_fields)
+
+_HISTORY_DDL = f"""
+CREATE TABLE IF NOT EXISTS listing_history AS
+SELECT NULL::TIMESTAMPTZ AS valid_from, NULL::TIMESTAMPTZ AS valid_to,
+       NULL::VARCHAR AS run_id, record_hash, {", ".join(CONTENT_COLUMNS)}
+FROM listings WHERE false
+"""
+
+
+def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    if read_only:
+        return duckdb.connect(str(path), read_only=True)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    ensure_schema(con)
+    return con
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(_DDL_PATH.read_text("utf-8"))
+    con.execute(_HISTORY_DDL)
+
+
+def arrow_schema(con: duckdb.DuckDBPyConnection, table: str, columns=None) -> pa.Schema:
+    """The Arrow schema DuckDB expects for `table`: the DDL is the one source of truth."""
+    cols = ", ".join(f'"{c}"' for c in columns) if columns else "*"
+    return con.sql(f"SELECT {cols} FROM {table} LIMIT 0").to_arrow_table().schema

@@ -1,0 +1,126 @@
+"""Load one source run into the warehouse: one transaction, bulk through Arrow.
+
+Per listing the run is an insert (new id), an update (content hash changed, or the listing
+comes back after vanishing), unchanged (nothing is written), or vanished (active before, absent
+now: marked inactive with an end date, never deleted). Every insert/update closes the previous
+`listing_history` row and opens a new one. An unchanged re-run writes only run bookkeeping.
+"""
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+from schema.listing import Listing
+from warehouse.db import CONTENT_COLUMNS, arrow_schema
+
+#: Provenance that changes on every fetch without the listing changing.
+_VOLATILE = {"fetched_at", "content_hash"}
+
+
+@dataclass
+class LoadCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    vanished: int = 0
+
+
+def record_hash(listing: Listing) -> str:
+    data = listing.model_dump(mode="json")
+    data["provenance"] = {k: v for k, v in data["provenance"].items() if k not in _VOLATILE}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def listings_table(con: duckdb.DuckDBPyConnection, listings: list[Listing]) -> pa.Table:
+    """Listings as an Arrow table shaped like the `listings` content columns + record_hash."""
+    schema = arrow_schema(con, "listings", [*CONTENT_COLUMNS, "record_hash"])
+    rows = []
+    for item in listings:
+        row = item.model_dump()
+        row["id"] = str(row["id"])
+        row["record_hash"] = record_hash(item)
+        rows.append(row)
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def load_source_run(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    run_id: str,
+    source_id: str,
+    listings: list[Listing],
+    now: datetime,
+    mark_vanished: bool = True,
+) -> LoadCounts:
+    """Merge one healthy source run into `listings` and `listing_history`.
+
+    Runs inside the caller's transaction (see `warehouse.runs.record_source_run`), so a crash
+    leaves the warehouse at the last committed source run.
+    """
+    if any(item.source_id != source_id for item in listings):
+        raise ValueError(f"{source_id}: batch holds listings of another source")
+    incoming = listings_table(con, listings)
+    con.register("incoming", incoming)
+    try:
+        return _merge(con, run_id, source_id, now, mark_vanished)
+    finally:
+        con.unregister("incoming")
+
+
+def _merge(con, run_id: str, source_id: str, now: datetime, mark_vanished: bool) -> LoadCounts:
+    cols = ", ".join(f'"{c}"' for c in CONTENT_COLUMNS)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _ops AS
+        SELECT i.id::UUID AS id,
+               CASE WHEN l.id IS NULL THEN 'insert'
+                    WHEN l.record_hash <> i.record_hash OR NOT l.active THEN 'update'
+                    ELSE 'same' END AS op,
+               l.first_seen
+        FROM incoming i LEFT JOIN listings l ON l.id = i.id::UUID
+    """)
+    vanished = [] if not mark_vanished else [r[0] for r in con.execute("""
+        SELECT id FROM listings
+        WHERE source_id = ? AND active AND id NOT IN (SELECT id::UUID FROM incoming)
+    """, [source_id]).fetchall()]
+    ops = dict(con.execute("SELECT op, count(*) FROM _ops GROUP BY op").fetchall())
+    counts = LoadCounts(inserted=ops.get("insert", 0), updated=ops.get("update", 0),
+                        unchanged=ops.get("same", 0), vanished=len(vanished))
+    if counts.updated:
+        # Replace changed rows whole: simpler than a column-by-column UPDATE of nested types.
+        con.execute("""DELETE FROM listings WHERE id IN (SELECT id FROM _ops WHERE op='update')""")
+    if counts.inserted or counts.updated:
+        con.execute(f"""
+            INSERT INTO listings ({cols}, record_hash, active, first_seen, changed_at,
+                                  inactive_since, run_id)
+            SELECT {", ".join(f'i."{c}"' for c in CONTENT_COLUMNS)}, i.record_hash, true,
+                   coalesce(o.first_seen, $now), $now, NULL, $run
+            FROM incoming i JOIN _ops o ON o.id = i.id::UUID WHERE o.op <> 'same'
+        """, {"now": now, "run": run_id})
+        con.execute("""
+            UPDATE listing_history SET valid_to = $now
+            WHERE valid_to IS NULL AND id IN (SELECT id FROM _ops WHERE op = 'update')
+        """, {"now": now})
+        con.execute(f"""
+            INSERT INTO listing_history (valid_from, valid_to, run_id, record_hash, {cols})
+            SELECT $now, NULL, $run, i.record_hash, {", ".join(f'i."{c}"' for c in CONTENT_COLUMNS)}
+            FROM incoming i JOIN _ops o ON o.id = i.id::UUID WHERE o.op <> 'same'
+        """, {"now": now, "run": run_id})
+    if vanished:
+        con.execute("""
+            UPDATE listings SET active = false, inactive_since = $now, run_id = $run
+            WHERE id IN (SELECT unnest($ids::UUID[]))
+        """, {"now": now, "run": run_id, "ids": [str(v) for v in vanished]})
+        con.execute("""
+            UPDATE listing_history SET valid_to = $now
+            WHERE valid_to IS NULL AND id IN (SELECT unnest($ids::UUID[]))
+        """, {"now": now, "ids": [str(v) for v in vanished]})
+    con.execute("DROP TABLE _ops")
+    return counts
+
+
+def as_dict(counts: LoadCounts) -> dict[str, int]:
+    return asdict(counts)

@@ -1,0 +1,209 @@
+"""Build a release of open-data extracts and switch `public/latest` to it atomically.
+
+The release is built in a temporary folder next to `releases/`, validated with Frictionless,
+then renamed into place; only then is the `latest` symlink replaced (one `rename`). A failure
+at any step leaves `latest` on the previous release.
+
+What is public is decided here and only here: listings of sources whose policy is `open`,
+active listings only, and never a field or list entry flagged as a private person's data.
+`withheld.json` says what was left out and why.
+"""
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import frictionless
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+FORMAT_VERSION = "0.1"
+
+def _joined(column: str, keep: str, value: str) -> str:
+    """SQL: the `value`s of the entries of list `column` that satisfy `keep`, ' | '-joined."""
+    return (f"nullif(array_to_string(list_transform(list_filter({column}, lambda t: {keep}),"
+            f" lambda t: {value}), ' | '), '')")
+
+
+#: The public table: (column, frictionless type, description, SQL over `listings` l).
+#: The order is the published column order; change it only with a format version bump.
+PUBLIC_COLUMNS: list[tuple[str, str, str, str]] = [
+    ("id", "string", "stable listing id (UUIDv5 of source and source key)", "l.id::VARCHAR"),
+    ("kind", "string", "group | contact_centre | organisation | rare_condition", "l.kind"),
+    ("name", "string", "name as published by the source", "l.name"),
+    ("description", "string", "plain-text description", "l.description"),
+    ("topics", "string", "topic labels, separated by ' | '",
+     _joined("l.topics", "true", "t.label")),
+    ("carrier", "string", "Träger (carrier organisation)", "l.carrier"),
+    ("street", "string", "street", "l.address.street"),
+    ("house_number", "string", "house number", "l.address.house_number"),
+    ("address_extra", "string", "building, floor, c/o", "l.address.extra"),
+    ("postcode", "string", "five-digit postcode", "l.address.postcode"),
+    ("city", "string", "city", "l.address.city"),
+    ("district", "string", "district (Stadtteil / Kreis)", "l.address.district"),
+    ("state", "string", "Bundesland", "l.address.state"),
+    ("phones", "string", "public phone numbers in E.164, separated by ' | '",
+     _joined("l.phones", "t.valid AND NOT t.personal", "t.e164")),
+    ("emails", "string", "public e-mail addresses, separated by ' | '",
+     _joined("l.emails", "t.valid AND NOT t.personal", "t.address")),
+    ("websites", "string", "web sites, separated by ' | '",
+     _joined("l.websites", "t.valid", "t.url")),
+    ("opening_hours", "string", "OpenStreetMap opening_hours syntax", "l.opening_hours.osm"),
+    ("opening_hours_text", "string", "office hours as published",
+     "l.opening_hours.original"),
+    ("meeting_text", "string", "meeting rhythm and place as published", "l.meeting.original"),
+    ("meeting_on_request", "boolean", "meeting time/place only on request",
+     "l.meeting.on_request"),
+    ("accessibility", "string", "accessibility as published", "l.accessibility"),
+    ("source_id", "string", "source registry id", "l.source_id"),
+    ("source_key", "string", "the source's own key", "l.source_key"),
+    ("source_url", "string", "page the listing was taken from", "l.provenance.source_url"),
+    ("fetched_at", "datetime", "when the page was fetched (UTC)",
+     "strftime(l.provenance.fetched_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ')"),
+    ("licence", "string", "licence of the source", "l.licence"),
+    ("first_seen", "datetime", "first seen by selbsthilfe-atlas (UTC)",
+     "strftime(l.first_seen AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ')"),
+    ("changed_at", "datetime", "last change seen (UTC)",
+     "strftime(l.changed_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ')"),
+]
+
+
+class PublishError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Release:
+    run_id: str
+    path: Path
+    rows: int
+    withheld: dict
+
+
+def public_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    select = ",\n".join(f"{sql} AS {name}" for name, _, _, sql in PUBLIC_COLUMNS)
+    return con.sql(f"""
+        SELECT {select}
+        FROM listings l JOIN sources s USING (source_id)
+        WHERE l.active AND s.policy = 'open'
+        ORDER BY l.source_id, l.source_key
+    """).to_arrow_table()
+
+
+def withheld_report(con: duckdb.DuckDBPyConnection) -> dict:
+    """Per source: records withheld by policy, and per field the private values left out."""
+    rows = con.execute("""
+        SELECT s.source_id, s.policy, s.licence,
+               count(l.id) FILTER (WHERE l.active) AS active,
+               count(l.contact_person) FILTER (WHERE l.active) AS contact_person,
+               coalesce(sum(len(list_filter(l.phones, lambda p: p.personal)))
+                        FILTER (WHERE l.active), 0) AS phones,
+               coalesce(sum(len(list_filter(l.emails, lambda e: e.personal)))
+                        FILTER (WHERE l.active), 0) AS emails
+        FROM sources s LEFT JOIN listings l USING (source_id)
+        GROUP BY ALL ORDER BY s.source_id
+    """).fetchall()
+    report = {}
+    for sid, policy, licence, active, person, phones, emails in rows:
+        if policy != "open":
+            report[sid] = {"records_withheld": active,
+                           "reason": f"licence {licence} does not allow republication "
+                                     f"(policy {policy!r})"}
+        else:
+            report[sid] = {"records_withheld": 0, "fields_withheld": {
+                "contact_person": {"count": person, "reason": "private person"},
+                "phones": {"count": int(phones), "reason": "private person's number"},
+                "emails": {"count": int(emails), "reason": "private person's mailbox"},
+            }}
+    return report
+
+
+def _datapackage(con: duckdb.DuckDBPyConnection, run_id: str, generated: datetime) -> dict:
+    sources = con.execute("""
+        SELECT source_id, name, publisher, licence, attribution, start_urls
+        FROM sources WHERE policy = 'open' ORDER BY source_id
+    """).fetchall()
+    return {
+        "name": "selbsthilfe-atlas",
+        "title": "selbsthilfe-atlas: Selbsthilfegruppen, -kontaktstellen und -organisationen",
+        "version": FORMAT_VERSION,
+        "created": generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "id": f"selbsthilfe-atlas/{run_id}",
+        "licenses": [{"name": lic, "title": f"licence of source {sid}"}
+                     for sid, _, _, lic, _, _ in sources],
+        "sources": [{"title": f"{name} ({publisher})", "path": urls[0] if urls else None,
+                     "attribution": attr}
+                    for _, name, publisher, _, attr, urls in sources],
+        "resources": [{
+            "name": "listings",
+            "path": "listings.csv",
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "schema": {
+                "fields": [{"name": n, "type": t, "description": d}
+                           for n, t, d, _ in PUBLIC_COLUMNS],
+                "primaryKey": ["id"],
+            },
+        }],
+    }
+
+
+def _write_files(folder: Path, table: pa.Table, package: dict, withheld: dict) -> None:
+    pacsv.write_csv(table, folder / "listings.csv",
+                    pacsv.WriteOptions(include_header=True, quoting_style="needed"))
+    pq.write_table(table, folder / "listings.parquet")
+    document = {"meta": {"format_version": FORMAT_VERSION, "id": package["id"],
+                         "created": package["created"], "count": table.num_rows,
+                         "licenses": package["licenses"], "sources": package["sources"]},
+                "listings": table.to_pylist()}
+    (folder / "listings.json").write_text(json.dumps(document, ensure_ascii=False, indent=1),
+                                          "utf-8")
+    (folder / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=2),
+                                             "utf-8")
+    (folder / "withheld.json").write_text(json.dumps(withheld, ensure_ascii=False, indent=2),
+                                          "utf-8")
+
+
+def validate_release(folder: Path) -> None:
+    report = frictionless.validate(str(folder / "datapackage.json"))
+    if not report.valid:
+        errors = [f"{e.type}: {e.message}" for task in report.tasks for e in task.errors][:10]
+        raise PublishError(f"release {folder.name} failed validation: " + "; ".join(errors))
+
+
+def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str,
+            generated: datetime) -> Release:
+    releases = public / "releases"
+    releases.mkdir(parents=True, exist_ok=True)
+    final = releases / run_id
+    if final.exists():
+        raise PublishError(f"release {run_id} exists already")
+    building = public / f".building-{run_id}"
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir()
+    try:
+        table = public_table(con)
+        withheld = withheld_report(con)
+        _write_files(building, table, _datapackage(con, run_id, generated), withheld)
+        validate_release(building)
+        building.rename(final)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    switch_latest(public, final)
+    return Release(run_id=run_id, path=final, rows=table.num_rows, withheld=withheld)
+
+
+def switch_latest(public: Path, release: Path) -> None:
+    """Point `public/latest` at `release` in one atomic rename of a fresh symlink."""
+    tmp = public / f".latest-{os.getpid()}"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(release.relative_to(public))
+    os.replace(tmp, public / "latest")

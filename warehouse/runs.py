@@ -1,0 +1,103 @@
+"""Run bookkeeping: `runs`, `source_runs`, `raw_pages`, `quarantine`, and the one transaction
+per source run that ties them to the listings load."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+from schema.listing import Listing
+from schema.registry import Source
+from warehouse.db import arrow_schema
+from warehouse.load import LoadCounts, load_source_run
+
+
+@dataclass
+class SourceRun:
+    """Everything one source produced in one run, ready to commit."""
+
+    source_id: str
+    started_at: datetime
+    finished_at: datetime
+    status: str = "ok"  # ok | failed
+    failure_class: str | None = None
+    reason: str | None = None
+    fetched: int = 0
+    not_modified: int = 0
+    parsed: int = 0
+    listings: list[Listing] = field(default_factory=list)
+    pages: list[dict] = field(default_factory=list)  # rows of raw_pages, without run_id
+    quarantine: list[dict] = field(default_factory=list)  # rows of quarantine, without run_id
+    counts: LoadCounts = field(default_factory=LoadCounts)
+
+    @property
+    def duration_s(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+def begin_run(con: duckdb.DuckDBPyConnection, run_id: str, mode: str, now: datetime) -> None:
+    con.execute("INSERT INTO runs VALUES (?, ?, NULL, ?, 'running', NULL)", [run_id, now, mode])
+
+
+def finish_run(con, run_id: str, status: str, release: str | None, now: datetime) -> None:
+    con.execute("UPDATE runs SET finished_at = ?, status = ?, release = ? WHERE run_id = ?",
+                [now, status, release, run_id])
+
+
+def upsert_sources(con: duckdb.DuckDBPyConnection, sources: list[Source]) -> None:
+    con.execute("BEGIN")
+    for s in sources:
+        con.execute("DELETE FROM sources WHERE source_id = ?", [s.id])
+        con.execute(
+            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [s.id, s.name, s.publisher, s.kind, s.start_urls, s.licence, s.policy,
+             s.attribution, s.cadence, s.rate_per_second, s.min_records],
+        )
+    con.execute("COMMIT")
+
+
+def commit_source_run(con: duckdb.DuckDBPyConnection, run_id: str, run: SourceRun) -> None:
+    """One transaction: listings merge (healthy runs only), pages, quarantine, the stats row."""
+    con.execute("BEGIN")
+    try:
+        if run.status == "ok":
+            run.counts = load_source_run(con, run_id=run_id, source_id=run.source_id,
+                                         listings=run.listings, now=run.finished_at)
+        _append(con, "raw_pages", [{"run_id": run_id, **p} for p in run.pages])
+        _append(con, "quarantine", [{"run_id": run_id, **q} for q in run.quarantine])
+        c = run.counts
+        con.execute(
+            "INSERT INTO source_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [run_id, run.source_id, run.status, run.failure_class, run.reason, run.started_at,
+             run.finished_at, run.duration_s, run.fetched, run.not_modified, run.parsed,
+             len(run.quarantine), c.inserted, c.updated, c.unchanged, c.vanished],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _append(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
+    if not rows:
+        return
+    batch = pa.Table.from_pylist(rows, schema=arrow_schema(con, table))
+    con.register("_batch", batch)
+    try:
+        con.execute(f"INSERT INTO {table} SELECT * FROM _batch")
+    finally:
+        con.unregister("_batch")
+
+
+def last_status(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
+    """Per source: its latest run's status and when it last ran healthy."""
+    rows = con.execute("""
+        SELECT source_id,
+               arg_max(status, finished_at), arg_max(failure_class, finished_at),
+               arg_max(reason, finished_at), max(finished_at),
+               max(finished_at) FILTER (WHERE status = 'ok')
+        FROM source_runs GROUP BY source_id
+    """).fetchall()
+    keys = ("status", "failure_class", "reason", "last_run", "last_ok")
+    return {r[0]: dict(zip(keys, r[1:], strict=True)) for r in rows}

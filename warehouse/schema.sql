@@ -1,0 +1,108 @@
+-- The warehouse, one DuckDB file. Nested values are STRUCT / LIST, never JSON strings.
+
+CREATE TABLE IF NOT EXISTS sources (
+    source_id      VARCHAR PRIMARY KEY,
+    name           VARCHAR NOT NULL,
+    publisher      VARCHAR NOT NULL,
+    kind           VARCHAR NOT NULL,
+    start_urls     VARCHAR[],
+    licence        VARCHAR NOT NULL,
+    policy         VARCHAR NOT NULL,
+    attribution    VARCHAR,
+    cadence        VARCHAR NOT NULL,
+    rate_per_second DOUBLE,
+    min_records    INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS runs (
+    run_id       VARCHAR PRIMARY KEY,
+    started_at   TIMESTAMPTZ NOT NULL,
+    finished_at  TIMESTAMPTZ,
+    mode         VARCHAR NOT NULL,      -- live | replay
+    status       VARCHAR NOT NULL,      -- running | ok | partial | failed
+    release      VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS source_runs (
+    run_id        VARCHAR NOT NULL,
+    source_id     VARCHAR NOT NULL,
+    status        VARCHAR NOT NULL,     -- ok | failed
+    failure_class VARCHAR,
+    reason        VARCHAR,
+    started_at    TIMESTAMPTZ NOT NULL,
+    finished_at   TIMESTAMPTZ NOT NULL,
+    duration_s    DOUBLE NOT NULL,
+    fetched       INTEGER NOT NULL,     -- HTTP requests answered
+    not_modified  INTEGER NOT NULL,     -- of which 304
+    parsed        INTEGER NOT NULL,
+    rejected      INTEGER NOT NULL,
+    inserted      INTEGER NOT NULL,
+    updated       INTEGER NOT NULL,
+    unchanged     INTEGER NOT NULL,
+    vanished      INTEGER NOT NULL,
+    PRIMARY KEY (run_id, source_id)
+);
+
+CREATE TABLE IF NOT EXISTS raw_pages (
+    run_id       VARCHAR NOT NULL,
+    source_id    VARCHAR NOT NULL,
+    url          VARCHAR NOT NULL,
+    status       INTEGER NOT NULL,
+    not_modified BOOLEAN NOT NULL,
+    sha256       VARCHAR NOT NULL,
+    bytes        INTEGER NOT NULL,
+    encoding     VARCHAR,
+    fetched_at   TIMESTAMPTZ NOT NULL,
+    warc_file    VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS listings (
+    id             UUID PRIMARY KEY,
+    source_id      VARCHAR NOT NULL,
+    source_key     VARCHAR NOT NULL,
+    kind           VARCHAR NOT NULL,
+    name           VARCHAR NOT NULL,
+    description    VARCHAR,
+    topics         STRUCT(code VARCHAR, label VARCHAR)[],
+    carrier        VARCHAR,
+    address        STRUCT(street VARCHAR, house_number VARCHAR, extra VARCHAR, postcode VARCHAR,
+                          city VARCHAR, district VARCHAR, state VARCHAR, country VARCHAR,
+                          original VARCHAR),
+    coordinates    STRUCT(lat DOUBLE, lon DOUBLE),
+    phones         STRUCT(e164 VARCHAR, extension VARCHAR, type VARCHAR, original VARCHAR,
+                          valid BOOLEAN, personal BOOLEAN)[],
+    emails         STRUCT(address VARCHAR, original VARCHAR, valid BOOLEAN, personal BOOLEAN)[],
+    websites       STRUCT(url VARCHAR, original VARCHAR, valid BOOLEAN)[],
+    opening_hours  STRUCT(osm VARCHAR, original VARCHAR),
+    meeting        STRUCT(original VARCHAR, on_request BOOLEAN, freq VARCHAR, "interval" INTEGER,
+                          byday VARCHAR[], opens_at VARCHAR, closes_at VARCHAR,
+                          timezone VARCHAR),
+    accessibility  VARCHAR,
+    online         BOOLEAN,
+    contact_person VARCHAR,
+    personal_fields VARCHAR[],
+    flags          VARCHAR[],
+    provenance     STRUCT(source_url VARCHAR, fetched_at TIMESTAMPTZ, content_hash VARCHAR),
+    licence        VARCHAR NOT NULL,
+    -- bookkeeping
+    record_hash    VARCHAR NOT NULL,    -- hash of the content fields: equal hash, no change
+    active         BOOLEAN NOT NULL,
+    first_seen     TIMESTAMPTZ NOT NULL,
+    changed_at     TIMESTAMPTZ NOT NULL,
+    inactive_since TIMESTAMPTZ,
+    run_id         VARCHAR NOT NULL     -- run that last changed this row
+);
+
+-- listing_history has the content columns of listings plus its validity; warehouse/ddl.py
+-- derives it from listings, so the two never drift apart.
+
+CREATE TABLE IF NOT EXISTS quarantine (
+    run_id      VARCHAR NOT NULL,
+    source_id   VARCHAR NOT NULL,
+    source_key  VARCHAR,
+    url         VARCHAR,
+    field       VARCHAR,
+    reason      VARCHAR NOT NULL,
+    raw         JSON,
+    quarantined_at TIMESTAMPTZ NOT NULL
+);
