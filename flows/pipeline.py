@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from schema.normalise import to_listings
+from schema.records import ScrapedRecord
 from schema.registry import Source
 from scrapers.base import ScrapeResult
 from scrapers.errors import SourceError
@@ -94,7 +95,8 @@ def collect_source(source: Source, ctx: RunContext) -> SourceRun:
     run.fetched, run.not_modified = client.stats.requests, client.stats.not_modified
     run.parsed = len(result.records)
     run.pages = [_page_row(source.id, p) for p in result.pages]
-    listings, rejected = to_listings(result.records, source.licence)
+    records, duplicates = _unique_keys(result.records)
+    listings, rejected = to_listings(records, source.licence)
     now = datetime.now(UTC)
     run.quarantine = [
         {"source_id": source.id, "source_key": None, "url": f.url, "field": f.field,
@@ -107,6 +109,12 @@ def collect_source(source: Source, ctx: RunContext) -> SourceRun:
          "reason": f"{source.id}: record {r.record.source_key}: field {r.field}: {r.reason}",
          "raw": r.record.model_dump_json(), "quarantined_at": now}
         for r in rejected
+    ] + [
+        {"source_id": source.id, "source_key": r.source_key, "url": r.source_url,
+         "field": "source_key",
+         "reason": f"{source.id}: record {r.source_key}: field source_key: also at another URL",
+         "raw": r.model_dump_json(), "quarantined_at": now}
+        for r in duplicates
     ]
     run.listings = listings
     run.finished_at = datetime.now(UTC)
@@ -117,6 +125,16 @@ def collect_source(source: Source, ctx: RunContext) -> SourceRun:
         return _failed(run, cls, f"{source.id}: {len(listings)} valid records, fewer than the "
                                  f"{source.min_records} a healthy run yields")
     return run
+
+
+def _unique_keys(records: list[ScrapedRecord]) -> tuple[list[ScrapedRecord], list[ScrapedRecord]]:
+    """The first record per source key, and the repeats (the same group under two URLs)."""
+    seen: set[str] = set()
+    unique, repeats = [], []
+    for rec in records:
+        (repeats if rec.source_key in seen else unique).append(rec)
+        seen.add(rec.source_key)
+    return unique, repeats
 
 
 def _failed(run: SourceRun, failure_class: str, reason: str) -> SourceRun:

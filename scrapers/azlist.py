@@ -6,7 +6,9 @@ A source module on this layout only names its selectors and writes `parse_detail
 """
 
 import asyncio
+import re
 from abc import abstractmethod
+from collections.abc import Callable
 from typing import ClassVar
 from urllib.parse import urldefrag, urljoin
 
@@ -14,6 +16,13 @@ from schema.records import ScrapedRecord
 from scrapers.base import Fetcher, ParseFailure, Scraper, ScrapeResult
 from scrapers.errors import SiteChanged, SourceError
 from scrapers.page import Page
+
+_INDEX_FILE = re.compile(r"/index\.(?:html?|php)$")
+
+
+def canonical_url(url: str) -> str:
+    """`…/dir/index.html` and `…/dir/` are one page on every CMS we know; no fragment."""
+    return _INDEX_FILE.sub("/", urldefrag(url).url)
 
 
 class AZListScraper(Scraper):
@@ -49,15 +58,21 @@ class AZListScraper(Scraper):
 
         await asyncio.gather(*(one(u) for u in detail_urls))
         if self.centre_path is not None:
-            centre = await fetch.get(urljoin(self.start_urls[0], self.centre_path))
-            result.pages.append(centre)
-            self._parse_into(result, centre, self.parse_centre)
+            url = urljoin(self.start_urls[0], self.centre_path)
+            try:
+                centre = await fetch.get(url)
+            except SourceError as exc:  # the groups are still worth loading
+                result.failures.append(ParseFailure(url=url, reason=str(exc), field="page"))
+            else:
+                result.pages.append(centre)
+                self._parse_into(result, centre, self.parse_centre)
         result.records.sort(key=lambda r: r.source_key)
         return result
 
     async def _crawl_lists(self, fetch: Fetcher, result: ScrapeResult) -> list[str]:
         """Breadth-first over list pages; detail URLs in first-seen order, without repeats."""
-        queue, seen_lists, details = list(self.start_urls), set(self.start_urls), {}
+        queue = [canonical_url(u) for u in self.start_urls]
+        seen_lists, details = set(queue), {}
         while queue:
             page = await fetch.get(queue.pop(0))
             result.pages.append(page)
@@ -68,19 +83,20 @@ class AZListScraper(Scraper):
             if self.list_link_selector:
                 for a in tree.css(self.list_link_selector):
                     href = a.attributes.get("href")
-                    url = href and urldefrag(urljoin(page.url, href)).url
+                    url = href and canonical_url(urljoin(page.url, href))
                     if url and url not in seen_lists:
                         seen_lists.add(url)
                         queue.append(url)
         return list(details)
 
-    def _parse_into(self, result: ScrapeResult, page: Page, parse) -> None:
+    def _parse_into(self, result: ScrapeResult, page: Page,
+                    parse: Callable[[Page], ScrapedRecord]) -> None:
         try:
             result.records.append(parse(page))
         except Exception as exc:  # one bad page must not sink the source
             result.failures.append(
                 ParseFailure(url=page.url, reason=f"{type(exc).__name__}: {exc}",
-                             raw={"sha256": page.sha256})
+                             field=getattr(exc, "field", None), raw={"sha256": page.sha256})
             )
 
     @abstractmethod

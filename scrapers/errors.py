@@ -40,3 +40,11 @@ class SiteChanged(SourceError):
 
 class EmptyScrape(SourceError):
     failure_class = "empty"
+
+
+class FieldError(ValueError):
+    """A page parsed, but a required field is missing or unreadable; names the field."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"field {field!r}: {message}")
+        self.field = field

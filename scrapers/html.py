@@ -1,0 +1,312 @@
+"""Helpers every HTML source shares, so a source module stays a list of selectors.
+
+Everything here works on `selectolax.lexbor` trees (selectolax 1.0 has only the Lexbor parser)
+and returns raw strings: whitespace and page chrome are removed, nothing is normalised. E-mail
+de-obfuscation lives here and not in `schema` because it needs the markup (attributes, JS links)
+that a `ScrapedRecord` no longer has.
+"""
+
+import re
+from urllib.parse import unquote, urljoin
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+Tree = LexborHTMLParser | LexborNode
+
+# ---------------------------------------------------------------------------------------- text
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_SPACES = re.compile(r"\s+")  # str patterns: \s covers nbsp, narrow nbsp, thin space, ...
+
+_BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "caption", "dd", "div", "dl", "dt",
+    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
+    "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody",
+    "tfoot", "thead", "tr", "ul",
+})
+_CELL_TAGS = frozenset({"td", "th"})
+_DROP_TAGS = frozenset({"script", "style", "noscript", "template", "-comment"})
+
+
+def clean_text(s: str | None) -> str:
+    """Collapse every kind of whitespace to one space and drop soft hyphens / zero-width
+    characters, which CMS editors paste in invisibly and which break string equality."""
+    if not s:
+        return ""
+    return _SPACES.sub(" ", s.translate(_INVISIBLE)).strip()
+
+
+def node_text(node: Tree) -> str:
+    """Visible text of `node`, one line per block element or <br>, each line cleaned.
+
+    selectolax's own `.text()` glues "Rathausstraße 6<br>44649 Herne" into one word; line
+    structure is what later tells street from town and one phone from the next."""
+    parts: list[str] = []
+
+    def walk(parent: LexborNode) -> None:
+        for child in parent.iter(include_text=True):
+            tag = child.tag
+            if tag == "-text":
+                parts.append(_SPACES.sub(" ", child.text_content or ""))
+            elif tag == "br":
+                parts.append("\n")
+            elif tag in _DROP_TAGS:
+                continue
+            elif tag in _BLOCK_TAGS:
+                parts.append("\n")
+                walk(child)
+                parts.append("\n")
+            elif tag in _CELL_TAGS:
+                parts.append(" ")
+                walk(child)
+                parts.append(" ")
+            else:
+                walk(child)
+
+    root = node.root if isinstance(node, LexborHTMLParser) else node
+    if root is None:
+        return ""
+    if root.tag == "-text":
+        return clean_text(root.text_content)
+    walk(root)
+    lines = (clean_text(line) for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def absolute_url(base: str, href: str) -> str:
+    """`href` resolved against the page URL; CMS templates wrap hrefs in spaces and newlines."""
+    return urljoin(base, clean_text(href).replace(" ", "%20"))
+
+
+# ---------------------------------------------------------------------------------- chrome
+
+_CHROME_SELECTORS = ", ".join((
+    "script", "style", "noscript", "template", "nav", "[role=navigation]",
+    ".breadcrumb", ".breadcrumbs", "[class*=breadcrumb]", "[id*=breadcrumb]",
+    "[aria-label*=breadcrumb i]", "[aria-label*=brotkrume i]",
+    ".print", ".drucken", ".druckversion", "a[href*='window.print']",
+    "a[href*='type=98']", "a[href*='print=1']", "a[href*=druckversion i]",
+    "[class*=cookie]", "[id*=cookie]", "[class*=consent]", "[id*=consent]",
+    ".skiplinks", ".skiplink", "[class*=skip-link]",
+))
+_PAGE_FRAME = ("header", "footer", "[role=banner]", "[role=contentinfo]")
+_PRINT_WORDS = frozenset({"drucken", "seite drucken", "diese seite drucken", "druckversion",
+                          "druckansicht", "print"})
+_CHROME_PHRASES = ("sie befinden sich hier", "sie sind hier")
+_WRAPPER_TAGS = frozenset({"div", "p", "span", "ol", "ul", "li", "strong", "em", "small", "b"})
+
+
+def _inside_content(node: LexborNode) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.tag in ("main", "article"):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _decompose_each(tree: Tree, selector: str, keep=lambda node: False) -> None:
+    """Remove matches one at a time, re-querying after each removal: decomposing an outer
+    match frees its descendants, so a node list taken beforehand may hold dangling nodes."""
+    while (victim := next((n for n in tree.css(selector) if not keep(n)), None)) is not None:
+        victim.decompose()
+
+
+def remove_boilerplate(tree: Tree) -> Tree:
+    """Strip page chrome in place (and return the tree): navigation, breadcrumb ("Sie befinden
+    sich hier"), print links, cookie banners, skip links, script/style, and the page-level
+    header and footer. A <header>/<footer> inside <main>/<article> belongs to the content
+    (it often holds the h1) and stays. Run it on detail pages, not before list selectors:
+    an A–Z letter bar is usually a <nav> too."""
+    _decompose_each(tree, _CHROME_SELECTORS)
+    _decompose_each(tree, ", ".join(_PAGE_FRAME), keep=_inside_content)
+    _decompose_each(tree, "a, button",
+                    keep=lambda n: clean_text(n.text()).casefold() not in _PRINT_WORDS)
+    root = tree.root if isinstance(tree, LexborHTMLParser) else tree
+    while root is not None and (block := _phrase_block(root)) is not None:
+        block.decompose()
+    return tree
+
+
+def _phrase_block(root: LexborNode) -> LexborNode | None:
+    """The largest small block around a "Sie befinden sich hier" text, for breadcrumbs that
+    carry no telling class; None when there is none left."""
+    for node in root.traverse(include_text=True):
+        if node.tag != "-text":
+            continue
+        if not clean_text(node.text_content).casefold().startswith(_CHROME_PHRASES):
+            continue
+        if not _is_chrome_wrapper(node.parent):
+            return node  # loose text right inside the content: drop the text alone
+        block = node.parent
+        while _is_chrome_wrapper(block.parent):
+            block = block.parent
+        return block
+    return None
+
+
+def _is_chrome_wrapper(node: LexborNode | None) -> bool:
+    """Whether `node` may go together with the breadcrumb it wraps: a small inline or list
+    block holding no heading, definition list or table, so real content is never lost."""
+    return (node is not None and node.tag in _WRAPPER_TAGS
+            and node.css_first("h1, h2, h3, h4, h5, h6, dl, table, main, article") is None
+            and len(clean_text(node.text())) < 300)
+
+
+# ------------------------------------------------------------------------ labelled values
+
+_LABEL_MAX = 40
+
+
+def _fragment(pieces: list[str]) -> LexborNode:
+    html = "".join(f"<div>{p}</div>" for p in pieces)
+    node = LexborHTMLParser(f"<div>{html}</div>").css_first("body > div")
+    assert node is not None
+    return node
+
+
+def _label_key(text: str) -> str:
+    return clean_text(text).rstrip(":").strip().casefold()
+
+
+def labelled_values(root: Tree) -> dict[str, LexborNode]:
+    """Label -> value node for the three ways CMS pages print "Label: value": <dl> (dt/dd),
+    two-column table rows (th/td or td/td) and <strong>/<b> labels inside a paragraph (several
+    per paragraph, split at each label). Keys are casefolded without the colon; a label seen
+    twice gets both values. Values are detached nodes, ready for `node_text`/`emails_in`."""
+    found: dict[str, list[str]] = {}
+
+    def add(label: str, html: str) -> None:
+        key = _label_key(label)
+        if key and len(key) <= _LABEL_MAX:
+            found.setdefault(key, []).append(html)
+
+    for dt in root.css("dt"):
+        sib, values = dt.next, []
+        while sib is not None and sib.tag != "dt":
+            if sib.tag == "dd":
+                values.append(sib.inner_html or "")
+            sib = sib.next
+        for value in values:
+            add(dt.text(), value)
+    for tr in root.css("tr"):
+        cells = [c for c in tr.iter() if c.tag in _CELL_TAGS]
+        if len(cells) == 2:
+            add(cells[0].text(), cells[1].inner_html or "")
+    for parent in root.css("p, li, div, td, dd"):
+        label, value = None, []
+        for child in parent.iter(include_text=True):
+            text = clean_text(child.text()) if child.tag in ("strong", "b") else ""
+            follow = child.next
+            colon_after = (follow is not None and follow.tag == "-text"
+                           and clean_text(follow.text_content).startswith(":"))
+            if text and (text.endswith(":") or colon_after):
+                if label is not None:
+                    add(label, "".join(value))
+                label, value = text, []
+            elif label is not None:
+                html = child.html or ""
+                if not value and child.tag == "-text":
+                    html = html.lstrip().removeprefix(":")
+                value.append(html)
+        if label is not None:
+            add(label, "".join(value))
+    return {key: _fragment(pieces) for key, pieces in found.items()}
+
+
+# --------------------------------------------------------------------------------- e-mail
+
+# TYPO3 shifts three character ranges separately: "+,-./0-9:", "@A-Z" and "a-z".
+_TYPO3_RANGES = ((0x2B, 0x3A), (0x40, 0x5A), (0x61, 0x7A))
+_TYPO3_JS = re.compile(r"""linkTo_UnCryptMailto\(\s*['"](.*?)['"]""", re.DOTALL)
+_CF_HREF = "/cdn-cgi/l/email-protection#"
+_AT = r"(?:@|\s?[(\[{]\s?(?:at|ät|@)\s?[)\]}]\s?)"
+_DOT = r"(?:\.|\s?[(\[{]\s?(?:dot|punkt)\s?[)\]}]\s?)"
+_EMAIL_TEXT = re.compile(rf"[\w.+-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)+", re.IGNORECASE)
+_TYPO3_INSERT = "remove-this."
+
+
+def decode_cfemail(hex_string: str) -> str:
+    """Cloudflare's e-mail protection: hex bytes, the first the XOR key for the rest (UTF-8)."""
+    data = bytes.fromhex(hex_string.strip())
+    if len(data) < 2:
+        raise ValueError(f"cfemail too short: {hex_string!r}")
+    key = data[0]
+    return bytes(b ^ key for b in data[1:]).decode("utf-8")
+
+
+def _typo3_shift(text: str, shift: int) -> str:
+    out = []
+    for ch in text:
+        n = ord(ch)
+        for start, end in _TYPO3_RANGES:
+            if start <= n <= end:
+                ch = chr(start + (n - start + shift) % (end - start + 1))
+                break
+        out.append(ch)
+    return "".join(out)
+
+
+def decode_typo3_uncrypt(encoded: str, offset: int) -> str:
+    """Undo TYPO3's `config.spamProtectEmailAddresses = <offset>` (what the page's
+    linkTo_UnCryptMailto JS decrypts with -offset): each character of "mailto:..." was
+    shifted by `offset` inside its range, wrapping at the range end. TYPO3 wraps once; for its
+    allowed offsets (-10..10) that equals the modular wrap used here."""
+    return _typo3_shift(encoded, -offset)
+
+
+def _uncrypt_mailto(encoded: str) -> str | None:
+    """The address behind a TYPO3 token whose offset lives in page JS we do not run: the
+    plaintext always starts with "mailto:", which pins the offset down."""
+    for offset in (*range(1, 11), *range(-1, -11, -1)):
+        plain = decode_typo3_uncrypt(encoded, offset)
+        if plain[:7].lower() == "mailto:":
+            return plain[7:]
+    return None
+
+
+def _mailto_addresses(target: str) -> list[str]:
+    target = unquote(target).split("?", 1)[0]
+    return [a.strip() for a in target.split(",") if a.strip()]
+
+
+def _link_emails(el: LexborNode) -> list[str]:
+    attrs = el.attributes
+    href = (attrs.get("href") or "").strip()
+    if hex_string := attrs.get("data-cfemail"):
+        return [decode_cfemail(hex_string)]
+    if _CF_HREF in href:
+        return [decode_cfemail(href.split("#", 1)[1])]
+    if token := attrs.get("data-mailto-token"):  # TYPO3 >= 10 renders the token as attribute
+        return _mailto_addresses(_uncrypt_mailto(token) or "")
+    if href[:7].lower() == "mailto:":
+        return _mailto_addresses(href[7:])
+    if match := _TYPO3_JS.search(unquote(href)):
+        return _mailto_addresses(_uncrypt_mailto(match.group(1)) or "")
+    return []
+
+
+def emails_in(node: Tree) -> list[str]:
+    """Raw e-mail strings in `node`, de-obfuscated where the markup hides them: mailto: links,
+    Cloudflare `data-cfemail`, TYPO3 `linkTo_UnCryptMailto` / `data-mailto-token` links, then
+    addresses in the remaining visible text, "(at)" spellings kept as printed for the
+    normaliser. The text of a decoded link is not read again: it shows the same address
+    garbled ("name(at)remove-this.example.org"). Order of first appearance, no repeats."""
+    root = node.root if isinstance(node, LexborHTMLParser) else node
+    if root is None:
+        return []
+    work = root.clone()
+    found: dict[str, None] = {}
+    for el in work.css("a[href], [data-cfemail], [data-mailto-token]"):
+        try:
+            addresses = _link_emails(el)
+        except ValueError:  # a broken cfemail hex: leave the element to the text scan
+            continue
+        for address in addresses:
+            found.setdefault(address.replace(_TYPO3_INSERT, ""), None)
+        if addresses:
+            el.attrs["data-shg-decoded"] = "1"
+    _decompose_each(work, "[data-shg-decoded]")
+    for match in _EMAIL_TEXT.finditer(node_text(work)):
+        found.setdefault(match.group(0).replace(_TYPO3_INSERT, ""), None)
+    return list(found)
