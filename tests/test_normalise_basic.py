@@ -44,6 +44,9 @@ def test_address_parts_and_extras_apart():
     assert (a.street, a.house_number, a.extra, a.postcode, a.city) == (
         "Erkrather Straße", "385", "Geb. E", "40231", "Düsseldorf")
     assert address("Chemnitzer Str. 41\n59067 Hamm").house_number == "41"
+    room = address("Gruppenraum 2, BüZ, Rathausstraße 6, 44649 Herne")
+    assert (room.street, room.house_number, room.extra) == (
+        "Rathausstraße", "6", "Gruppenraum 2, BüZ")
 
 
 def test_group_private_contacts_are_flagged_not_dropped():
