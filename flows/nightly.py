@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.futures import as_completed
 
@@ -92,6 +93,9 @@ def run_pipeline(
     report_path = Path(data_dir) / "run-report.json"
     report_path.write_text(json.dumps(report, indent=2, default=str), "utf-8")
     logger.info("run %s: %s\n%s", ctx.run_id, status, format_report(report))
+    create_markdown_artifact(key="run-report", markdown=(
+        f"# Run {ctx.run_id}: {status}\n\n```\n{format_report(report)}\n```\n"),
+        description="per-source status, counts and duration")
     return report
 
 
