@@ -94,7 +94,7 @@ def collect_source(source: Source, ctx: RunContext) -> SourceRun:
         return _failed(run, "exception", f"{source.id}: {detail}")
     run.fetched, run.not_modified = client.stats.requests, client.stats.not_modified
     run.parsed = len(result.records)
-    run.pages = [_page_row(source.id, p) for p in result.pages]
+    run.pages = [page_row(source.id, p) for p in result.pages]
     records, duplicates = _unique_keys(result.records)
     listings, rejected = to_listings(records, source.licence)
     now = datetime.now(UTC)
@@ -144,7 +144,7 @@ def _failed(run: SourceRun, failure_class: str, reason: str) -> SourceRun:
     return run
 
 
-def _page_row(source_id: str, page) -> dict:
+def page_row(source_id: str, page) -> dict:
     return {"source_id": source_id, "url": page.url, "status": page.status,
             "not_modified": page.not_modified, "sha256": page.sha256,
             "bytes": len(page.content), "encoding": page.encoding,

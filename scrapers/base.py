@@ -27,11 +27,15 @@ class ParseFailure:
     raw: dict[str, object] = dataclasses.field(default_factory=dict)
 
 
-@dataclass
+@dataclass(repr=False)
 class ScrapeResult:
     records: list[ScrapedRecord] = dataclasses.field(default_factory=list)
     failures: list[ParseFailure] = dataclasses.field(default_factory=list)
     pages: list[Page] = dataclasses.field(default_factory=list)
+
+    def __repr__(self) -> str:  # asyncio.run reprs its result: keep that cheap
+        return (f"ScrapeResult({len(self.records)} records, {len(self.failures)} failures, "
+                f"{len(self.pages)} pages)")
 
 
 class Scraper(ABC):

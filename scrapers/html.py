@@ -93,6 +93,7 @@ _PAGE_FRAME = ("header", "footer", "[role=banner]", "[role=contentinfo]")
 _PRINT_WORDS = frozenset({"drucken", "seite drucken", "diese seite drucken", "druckversion",
                           "druckansicht", "print"})
 _CHROME_PHRASES = ("sie befinden sich hier", "sie sind hier")
+_CHROME_PHRASE_HINT = re.compile(r"sie\s+(?:befinden\s+sich|sind)\s+hier", re.IGNORECASE)
 _WRAPPER_TAGS = frozenset({"div", "p", "span", "ol", "ul", "li", "strong", "em", "small", "b"})
 
 
@@ -106,10 +107,21 @@ def _inside_content(node: LexborNode) -> bool:
 
 
 def _decompose_each(tree: Tree, selector: str, keep=lambda node: False) -> None:
-    """Remove matches one at a time, re-querying after each removal: decomposing an outer
-    match frees its descendants, so a node list taken beforehand may hold dangling nodes."""
-    while (victim := next((n for n in tree.css(selector) if not keep(n)), None)) is not None:
-        victim.decompose()
+    """Remove every match in one query. Only the outermost matches are decomposed: removing an
+    outer node frees its descendants, and touching a freed node would crash."""
+    victims = [n for n in tree.css(selector) if not keep(n)]
+    ids = {n.mem_id for n in victims}
+    for node in [n for n in victims if not _has_ancestor_in(n, ids)]:  # decide, then remove
+        node.decompose()
+
+
+def _has_ancestor_in(node: LexborNode, ids: set[int]) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.mem_id in ids:
+            return True
+        parent = parent.parent
+    return False
 
 
 def remove_boilerplate(tree: Tree) -> Tree:
@@ -123,7 +135,9 @@ def remove_boilerplate(tree: Tree) -> Tree:
     _decompose_each(tree, "a, button",
                     keep=lambda n: clean_text(n.text()).casefold() not in _PRINT_WORDS)
     root = tree.root if isinstance(tree, LexborHTMLParser) else tree
-    while root is not None and (block := _phrase_block(root)) is not None:
+    if root is None or not _CHROME_PHRASE_HINT.search(root.text() or ""):
+        return tree  # the common case: no breadcrumb text left to hunt for node by node
+    while (block := _phrase_block(root)) is not None:
         block.decompose()
     return tree
 
@@ -158,11 +172,14 @@ def _is_chrome_wrapper(node: LexborNode | None) -> bool:
 _LABEL_MAX = 40
 
 
-def _fragment(pieces: list[str]) -> LexborNode:
-    html = "".join(f"<div>{p}</div>" for p in pieces)
-    node = LexborHTMLParser(f"<div>{html}</div>").css_first("body > div")
-    assert node is not None
-    return node
+def _fragments(groups: list[list[str]]) -> list[LexborNode]:
+    """One detached node per group of HTML pieces, all parsed as one document: a parse per
+    value would cost more than the whole page."""
+    html = "".join("<div>" + "".join(f"<div>{p}</div>" for p in g) + "</div>" for g in groups)
+    nodes = LexborHTMLParser(f"<body>{html}</body>").css("body > div")
+    if len(nodes) != len(groups) and len(groups) > 1:  # a piece broke out of its wrapper
+        return [node for g in groups for node in _fragments([g])]
+    return nodes
 
 
 def _label_key(text: str) -> str:
@@ -211,7 +228,7 @@ def labelled_values(root: Tree) -> dict[str, LexborNode]:
                 value.append(html)
         if label is not None:
             add(label, "".join(value))
-    return {key: _fragment(pieces) for key, pieces in found.items()}
+    return dict(zip(found, _fragments(list(found.values())), strict=True))
 
 
 # --------------------------------------------------------------------------------- e-mail
@@ -224,6 +241,7 @@ _AT = r"(?:@|\s?[(\[{]\s?(?:at|ät|@)\s?[)\]}]\s?)"
 _DOT = r"(?:\.|\s?[(\[{]\s?(?:dot|punkt)\s?[)\]}]\s?)"
 _EMAIL_TEXT = re.compile(rf"[\w.+-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)+", re.IGNORECASE)
 _TYPO3_INSERT = "remove-this."
+_EMAIL_HINT = re.compile(_AT, re.IGNORECASE)
 
 
 def decode_cfemail(hex_string: str) -> str:
@@ -307,6 +325,8 @@ def emails_in(node: Tree) -> list[str]:
         if addresses:
             el.attrs["data-shg-decoded"] = "1"
     _decompose_each(work, "[data-shg-decoded]")
+    if not _EMAIL_HINT.search(work.text() or ""):
+        return list(found)  # no address left in the text: skip the line-aware text walk
     for match in _EMAIL_TEXT.finditer(node_text(work)):
         found.setdefault(match.group(0).replace(_TYPO3_INSERT, ""), None)
     return list(found)

@@ -7,7 +7,7 @@ from datetime import datetime
 from selectolax.lexbor import LexborHTMLParser
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Page:
     url: str
     status: int
@@ -18,6 +18,9 @@ class Page:
     headers: dict[str, str] = field(default_factory=dict)
     not_modified: bool = False  # served from the conditional-GET cache after a 304
     warc_file: str | None = None
+
+    def __repr__(self) -> str:  # short: asyncio and Prefect repr results, bodies can be MBs
+        return f"Page({self.url!r}, status={self.status}, {len(self.content)} bytes)"
 
     @property
     def sha256(self) -> str:
