@@ -13,6 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from scrapers.base import Scraper, ScrapeResult
+from scrapers.http import ClientSettings, PoliteClient, RewriteTransport
+from scrapers.warc import WarcArchive
+
 _TYPES = {".html": "text/html", ".htm": "text/html", ".txt": "text/plain",
           ".json": "application/json", ".csv": "text/csv"}
 
@@ -68,3 +72,15 @@ def serve_directory(root: Path, handler: type[FixtureHandler] = FixtureHandler
     finally:
         server.shutdown()
         server.server_close()
+
+
+async def crawl_fixture_site(scraper: Scraper, site: Path,
+                             archive: WarcArchive | None = None) -> ScrapeResult:
+    """Crawl a fixture site with the real client over loopback, the scraper's real origins
+    rewritten to the local server: what tests and the snapshot builder both need."""
+    origins = {f"{p.scheme}://{p.netloc}" for p in map(urlsplit, scraper.start_urls)}
+    with serve_directory(site) as (base, _seen):
+        transport = RewriteTransport(dict.fromkeys(origins, base))
+        async with PoliteClient(ClientSettings(rate_per_host=None), transport=transport,
+                                archive=archive) as client:
+            return await scraper.scrape(client)

@@ -27,6 +27,9 @@ class _Model(BaseModel):
 PhoneType = Literal["landline", "mobile", "fax", "switchboard", "unknown"]
 
 
+OrgFlag = Literal["self_help_organisation", "umbrella", "anonymous", "forum", "institution"]
+
+
 class Phone(_Model):
     e164: str | None = Field(None, description="E.164 form, None when it could not be parsed")
     extension: str | None = None
@@ -113,6 +116,10 @@ class Listing(_Model):
     meeting: Meeting | None = None
     accessibility: str | None = None
     online: bool | None = None
+    org_type: str | None = Field(None, description="organisation type as the source names it")
+    parent_id: UUID | None = Field(None, description="id of the parent listing (branches)")
+    org_flags: list[OrgFlag] = Field(default_factory=list)
+    contact_count: int | None = Field(None, ge=0, description="rare conditions: contacts known")
     contact_person: str | None = Field(None, description="personal data: never published")
     personal_fields: list[str] = Field(
         default_factory=list, description="fields that hold data about a private person"

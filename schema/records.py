@@ -38,3 +38,14 @@ class ScrapedRecord(BaseModel):
     topics: list[str] = Field(default_factory=list)
     contact_person: str | None = None
     accessibility_text: str | None = None
+    online_text: str | None = Field(None, description='e.g. "Online-Treffen", "Forum"')
+
+    # Organisations (NAKOS ROT/GRÜN): type, hierarchy and flags as printed.
+    org_type: str | None = Field(None, description='e.g. "Selbsthilfekontaktstelle", "Außenstelle"')
+    parent_key: str | None = Field(None, description="source key of a branch's main office")
+    flags_text: list[str] = Field(default_factory=list,
+                                  description='e.g. "Selbsthilfeorganisation", "Dachverband"')
+    # Rare conditions (NAKOS BLAU): counts only, never a person.
+    contact_count_text: str | None = Field(None, description="number of contacts as printed")
+    # What the scraper or importer noticed while reading (a value found in the wrong column…).
+    notes: list[str] = Field(default_factory=list)

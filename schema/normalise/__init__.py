@@ -14,6 +14,7 @@ from schema.ids import listing_id
 from schema.listing import EmailAddress, Listing, Meeting, OpeningHours, Phone, Topic
 from schema.normalise.address import address
 from schema.normalise.emails import emails
+from schema.normalise.organisation import contact_count, online, org_flags
 from schema.normalise.phones import phones
 from schema.normalise.text import clean, one_line
 from schema.normalise.urls import urls
@@ -75,6 +76,9 @@ def normalise(record: ScrapedRecord, licence: str) -> dict:
     flags += [f"phone_invalid:{p.original}" for p in phone_list if not p.valid]
     flags += [f"email_invalid:{e.original}" for e in email_list if not e.valid]
     flags += [f"url_invalid:{w.original}" for w in web_list if not w.valid]
+    flags_found, flags_unknown = org_flags(record.flags_text)
+    flags += [f"org_flag_unknown:{label}" for label in flags_unknown]
+    flags += record.notes
     meeting_text = clean(record.meeting_text)
     hours_text = clean(record.hours_text)
     return {
@@ -95,6 +99,11 @@ def normalise(record: ScrapedRecord, licence: str) -> dict:
         "meeting": meeting_text and Meeting(original=meeting_text,
                                             on_request=bool(_ON_REQUEST.search(meeting_text))),
         "accessibility": clean(record.accessibility_text),
+        "online": online(record.online_text),
+        "org_type": one_line(record.org_type),
+        "parent_id": record.parent_key and listing_id(record.source_id, record.parent_key),
+        "org_flags": flags_found,
+        "contact_count": contact_count(record.contact_count_text),
         "contact_person": one_line(record.contact_person),
         "personal_fields": personal,
         "flags": flags,
