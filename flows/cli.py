@@ -2,6 +2,7 @@
 
     shg run [--source ID ...] [--replay DIR]   run the nightly flow (Prefect ephemeral mode)
     shg sources                                 the registry with each source's last run
+    shg capture SOURCE [--extract DIR]          record a source's live pages into a WARC
     shg build-snapshot                          rebuild snapshots/ from the fixture sites
 """
 
@@ -14,6 +15,7 @@ import sys
 from pathlib import Path
 
 from schema.registry import RegistryError, load_registry
+from scrapers.errors import SourceError
 
 
 def _env_defaults() -> None:
@@ -61,17 +63,34 @@ def cmd_sources(args: argparse.Namespace) -> int:
             status = last_status(con)
         finally:
             con.close()
-    print(f"{'id':<16} {'kind':<5} {'policy':<9} {'cadence':<8} {'last run':<8} "
-          f"{'last ok':<20} licence")
+    print(f"{'id':<26} {'kind':<7} {'policy':<9} {'cadence':<8} {'records':>7} "
+          f"{'last run':<8} {'last ok':<17} licence")
     for s in registry.sources:
         st = status.get(s.id, {})
         last_ok = st.get("last_ok")
-        print(f"{s.id:<16} {s.kind:<5} {s.policy:<9} {s.cadence:<8} "
+        print(f"{s.id:<26} {s.kind:<7} {s.policy:<9} {s.cadence:<8} {st.get('records', 0):>7} "
               f"{st.get('status', 'never'):<8} "
-              f"{last_ok.strftime('%Y-%m-%d %H:%M') if last_ok else '-':<20} {s.licence}")
+              f"{last_ok.strftime('%Y-%m-%d %H:%M') if last_ok else '-':<17} {s.licence}")
         if st.get("status") == "failed":
             print(f"    [{st['failure_class']}] {st['reason']}")
     return 0
+
+
+def cmd_capture(args: argparse.Namespace) -> int:
+    from flows.capture import capture, extract_warc
+
+    source = load_registry(args.registry).get(args.source_id)
+    target, result = asyncio.run(capture(source, Path(args.out), rewrite=_origin_map(args.map
+                                                                                 or []),
+                                         rate=args.rate))
+    print(f"{target}: {len(result.pages)} pages, {len(result.records)} records, "
+          f"{len(result.failures)} failures")
+    for failure in result.failures:
+        print(f"    {failure.url}: {failure.reason}")
+    if args.extract:
+        pages = asyncio.run(extract_warc(target, Path(args.extract)))
+        print(f"{len(pages)} pages written under {args.extract}")
+    return 0 if result.records else 1
 
 
 def cmd_build_snapshot(args: argparse.Namespace) -> int:
@@ -103,6 +122,15 @@ def main(argv: list[str] | None = None) -> int:
     sources = sub.add_parser("sources", help="list sources and their last run")
     sources.set_defaults(func=cmd_sources)
 
+    cap = sub.add_parser("capture", help="record a source's live pages into a WARC")
+    cap.add_argument("source_id", metavar="SOURCE")
+    cap.add_argument("--out", default="snapshots", help="folder for SOURCE.warc.gz")
+    cap.add_argument("--extract", metavar="DIR",
+                     help="also lay the pages out as a fixture folder, e.g. tests/fixtures/ID")
+    cap.add_argument("--map", action="append", metavar="ORIGIN=URL")
+    cap.add_argument("--rate", type=float, help="requests/second (default: the registry's)")
+    cap.set_defaults(func=cmd_capture)
+
     snap = sub.add_parser("build-snapshot", help="rebuild the offline snapshot")
     snap.add_argument("--fixtures", default="tests/fixtures")
     snap.add_argument("--out", default="snapshots")
@@ -114,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     except RegistryError as exc:
         print(f"shg: bad registry:\n{exc}", file=sys.stderr)
         return 2
+    except SourceError as exc:
+        print(f"shg: {args.command} failed [{exc.failure_class}]: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

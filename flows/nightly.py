@@ -59,7 +59,7 @@ def run_pipeline(
     started = datetime.now(UTC)
     ctx = RunContext(run_id=new_run_id(started), data_dir=Path(data_dir),
                      replay=Path(replay) if replay else None, rewrite=rewrite or {},
-                     rate_override=rate_override)
+                     rate_override=rate_override, base_dir=registry.path.parent)
     con = connect(Path(data_dir) / "atlas.duckdb")
     try:
         upsert_sources(con, registry.sources)

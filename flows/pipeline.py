@@ -18,7 +18,13 @@ from schema.records import ScrapedRecord
 from schema.registry import Source
 from scrapers.base import ScrapeResult
 from scrapers.errors import SourceError
-from scrapers.http import ClientSettings, ConditionalCache, PoliteClient, RewriteTransport
+from scrapers.http import (
+    ClientSettings,
+    ConditionalCache,
+    FetchStats,
+    PoliteClient,
+    RewriteTransport,
+)
 from scrapers.registry import scraper_class
 from scrapers.warc import WarcArchive, WarcReplayTransport
 from warehouse.runs import SourceRun
@@ -35,6 +41,8 @@ class RunContext:
     rewrite: dict[str, str] = field(default_factory=dict)
     rate_override: float | None = None
     use_cache: bool = True
+    #: Folder that file sources' paths are relative to (the registry's folder).
+    base_dir: Path = Path(".")
 
     @property
     def mode(self) -> str:
@@ -70,14 +78,26 @@ def client_for(source: Source, ctx: RunContext, archive: WarcArchive | None) -> 
                         archive=archive, cache=cache)
 
 
-async def scrape_source(source: Source, ctx: RunContext) -> tuple[ScrapeResult, PoliteClient]:
+async def scrape_source(source: Source, ctx: RunContext) -> tuple[ScrapeResult, FetchStats]:
+    """Crawl an html source. A live run archives every response; a replay already reads
+    from an archive, which its pages name in `warc_file`."""
     scraper = scraper_class(source.scraper or source.id)(source.start_urls)
-    archive = WarcArchive(ctx.warc_path(source.id))
+    archive = None if ctx.replay else WarcArchive(ctx.warc_path(source.id))
     try:
         async with client_for(source, ctx, archive) as client:
-            return await scraper.scrape(client), client
+            return await scraper.scrape(client), client.stats
     finally:
-        archive.close()
+        if archive is not None:
+            archive.close()
+
+
+def acquire(source: Source, ctx: RunContext) -> tuple[ScrapeResult, FetchStats]:
+    """The raw records of one source, by its kind."""
+    if source.kind == "file":
+        from scrapers.files import import_file
+
+        return import_file(source, ctx.base_dir), FetchStats()
+    return asyncio.run(scrape_source(source, ctx))
 
 
 def collect_source(source: Source, ctx: RunContext) -> SourceRun:
@@ -86,13 +106,13 @@ def collect_source(source: Source, ctx: RunContext) -> SourceRun:
     started = datetime.now(UTC)
     run = SourceRun(source_id=source.id, started_at=started, finished_at=started)
     try:
-        result, client = asyncio.run(scrape_source(source, ctx))
+        result, stats = acquire(source, ctx)
     except SourceError as exc:
         return _failed(run, exc.failure_class, str(exc))
     except Exception as exc:
         detail = traceback.format_exception_only(exc)[-1].strip()
         return _failed(run, "exception", f"{source.id}: {detail}")
-    run.fetched, run.not_modified = client.stats.requests, client.stats.not_modified
+    run.fetched, run.not_modified = stats.requests, stats.not_modified
     run.parsed = len(result.records)
     run.pages = [page_row(source.id, p) for p in result.pages]
     records, duplicates = _unique_keys(result.records)

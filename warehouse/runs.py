@@ -91,7 +91,7 @@ def _append(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> Non
 
 
 def last_status(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
-    """Per source: its latest run's status and when it last ran healthy."""
+    """Per source: its latest run's status, when it last ran healthy, its active records."""
     rows = con.execute("""
         SELECT source_id,
                arg_max(status, finished_at), arg_max(failure_class, finished_at),
@@ -100,4 +100,9 @@ def last_status(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
         FROM source_runs GROUP BY source_id
     """).fetchall()
     keys = ("status", "failure_class", "reason", "last_run", "last_ok")
-    return {r[0]: dict(zip(keys, r[1:], strict=True)) for r in rows}
+    status = {r[0]: dict(zip(keys, r[1:], strict=True)) for r in rows}
+    for source_id, active in con.execute("""
+        SELECT source_id, count(*) FILTER (WHERE active) FROM listings GROUP BY source_id
+    """).fetchall():
+        status.setdefault(source_id, {})["records"] = active
+    return status
