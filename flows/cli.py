@@ -3,6 +3,7 @@
     shg run [--source ID ...] [--replay DIR]   run the nightly flow (Prefect ephemeral mode)
     shg sources                                 the registry with each source's last run
     shg capture SOURCE [--extract DIR]          record a source's live pages into a WARC
+    shg new-source ID --base BASE               scaffold module, registry entry, fixtures, test
     shg build-snapshot                          rebuild snapshots/ from the fixture sites
 """
 
@@ -93,6 +94,21 @@ def cmd_capture(args: argparse.Namespace) -> int:
     return 0 if result.records else 1
 
 
+def cmd_new_source(args: argparse.Namespace) -> int:
+    from flows.scaffold import ScaffoldError, new_source
+
+    try:
+        written = new_source(Path(args.root), args.source_id, args.base, args.url, args.name)
+    except ScaffoldError as exc:
+        print(f"shg: new-source: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path}")
+    print(f"next: adjust scrapers/{args.source_id.replace('-', '_')}.py to the live site, "
+          "then `make snapshot` and `make test`")
+    return 0
+
+
 def cmd_build_snapshot(args: argparse.Namespace) -> int:
     from flows.snapshot import build_snapshots
 
@@ -130,6 +146,14 @@ def main(argv: list[str] | None = None) -> int:
     cap.add_argument("--map", action="append", metavar="ORIGIN=URL")
     cap.add_argument("--rate", type=float, help="requests/second (default: the registry's)")
     cap.set_defaults(func=cmd_capture)
+
+    new = sub.add_parser("new-source", help="scaffold a source from a base's templates")
+    new.add_argument("source_id", metavar="ID")
+    new.add_argument("--base", default="azlist", help="azlist (default)")
+    new.add_argument("--url", help="start URL of the list page")
+    new.add_argument("--name", help="human name of the source")
+    new.add_argument("--root", default=".", help="repository root")
+    new.set_defaults(func=cmd_new_source)
 
     snap = sub.add_parser("build-snapshot", help="rebuild the offline snapshot")
     snap.add_argument("--fixtures", default="tests/fixtures")

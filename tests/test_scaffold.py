@@ -1,0 +1,48 @@
+"""`shg new-source` writes a source whose own generated test passes."""
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from flows.cli import main
+from schema.registry import load_registry
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def repo(tmp_path):
+    """A throw-away copy of the code, so the scaffold writes where a maintainer's would."""
+    for folder in ("schema", "scrapers", "flows", "warehouse"):
+        shutil.copytree(ROOT / folder, tmp_path / folder,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "tests").mkdir()
+    for name in ("__init__.py", "conftest.py"):
+        shutil.copy(ROOT / "tests" / name, tmp_path / "tests" / name)
+    shutil.copy(ROOT / "sources.toml", tmp_path / "sources.toml")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return tmp_path
+
+
+def test_new_source_passes_its_own_test(repo, capsys):
+    assert main(["new-source", "beispielstadt", "--base", "azlist", "--root", str(repo),
+                 "--url", "https://www.beispielstadt.de/selbsthilfe/gruppen/"]) == 0
+    assert (repo / "scrapers" / "beispielstadt.py").is_file()
+    source = load_registry(repo / "sources.toml").get("beispielstadt")
+    assert source.policy == "withhold" and source.start_urls == [
+        "https://www.beispielstadt.de/selbsthilfe/gruppen/"]
+    assert (repo / "tests/fixtures/beispielstadt/selbsthilfe/gruppen/index.html").is_file()
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "tests/test_beispielstadt.py"], cwd=repo, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "4 passed" in done.stdout
+
+
+def test_refuses_to_overwrite_or_unknown_base(repo, capsys):
+    assert main(["new-source", "herne", "--root", str(repo)]) == 2
+    assert "'herne' is in" in capsys.readouterr().err
+    assert main(["new-source", "neu", "--base", "wordpress", "--root", str(repo)]) == 2
+    assert "unknown base 'wordpress'" in capsys.readouterr().err
+    assert main(["new-source", "Neu_Stadt", "--root", str(repo)]) == 2
