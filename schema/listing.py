@@ -92,10 +92,22 @@ class Topic(_Model):
     label: str = Field(description="the source's own label")
 
 
+class UpstreamProvenance(_Model):
+    """A federated listing's origin: the upstream release and that release's own provenance."""
+
+    id: str
+    release_url: str
+    source_id: str | None = None
+    source_key: str | None = None
+    source_url: str | None = None
+    fetched_at: datetime | None = None
+
+
 class Provenance(_Model):
     source_url: str
     fetched_at: datetime
     content_hash: str | None = None
+    upstream: UpstreamProvenance | None = None
 
 
 class Listing(_Model):

@@ -13,6 +13,20 @@ from pydantic import BaseModel, ConfigDict, Field
 RawKind = Literal["group", "contact_centre", "organisation", "rare_condition"]
 
 
+class Upstream(BaseModel):
+    """Where a federated record comes from: another publisher's release, as that release says."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, description="the upstream publisher's id of the record")
+    release_url: str = Field(description="URL of the upstream release document")
+    source_id: str | None = None
+    source_key: str | None = None
+    source_url: str | None = None
+    fetched_at: datetime | None = None
+    licence: str | None = None
+
+
 class ScrapedRecord(BaseModel):
     """One entry of a source as scraped. All text fields are raw, possibly messy strings."""
 
@@ -49,3 +63,5 @@ class ScrapedRecord(BaseModel):
     contact_count_text: str | None = Field(None, description="number of contacts as printed")
     # What the scraper or importer noticed while reading (a value found in the wrong column…).
     notes: list[str] = Field(default_factory=list)
+    # Federation: the record as another publisher released it (ids and provenance kept).
+    upstream: Upstream | None = None

@@ -1,6 +1,7 @@
 """Releases: files, validation, licence and privacy gates, atomic switch of `latest`."""
 
 import csv
+import hashlib
 import json
 
 import frictionless
@@ -63,6 +64,11 @@ def test_release_files_agree_and_validate(con, tmp_path, now):
     assert package["licenses"] == [{"name": "CC-BY-4.0", "title": "licence of source herne"}]
     assert frictionless.validate(str(release.path / "datapackage.json")).valid
     assert (tmp_path / "public" / "latest").resolve() == release.path.resolve()
+    latest = json.loads((tmp_path / "public" / "latest.json").read_text("utf-8"))
+    assert latest["run_id"] == "r1" and latest["counts"] == {"listings": 2}
+    entry = latest["files"]["listings.json"]
+    data = (tmp_path / "public" / entry["path"]).read_bytes()
+    assert entry["bytes"] == len(data) and entry["sha256"] == hashlib.sha256(data).hexdigest()
 
 
 def test_no_private_data_and_no_withheld_source_reaches_any_file(con, tmp_path, now):
@@ -105,5 +111,6 @@ def test_failed_publish_leaves_latest_on_the_previous_release(con, tmp_path, now
     with pytest.raises(PublishError, match="injected"):
         publish(con, public, "r2", now)
     assert (public / "latest").resolve() == first.path.resolve()
-    assert sorted(p.name for p in public.iterdir()) == ["latest", "releases"]
+    assert sorted(p.name for p in public.iterdir()) == ["latest", "latest.json", "releases"]
+    assert json.loads((public / "latest.json").read_text("utf-8"))["run_id"] == "r1"
     assert sorted(p.name for p in (public / "releases").iterdir()) == ["r1"]

@@ -9,6 +9,7 @@ active listings only, and never a field or list entry flagged as a private perso
 `withheld.json` says what was left out and why.
 """
 
+import hashlib
 import json
 import os
 import shutil
@@ -74,6 +75,10 @@ PUBLIC_COLUMNS: list[tuple[str, str, str, str]] = [
     ("fetched_at", "datetime", "when the page was fetched (UTC)",
      "strftime(l.provenance.fetched_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ')"),
     ("licence", "string", "licence of the source", "l.licence"),
+    ("upstream_id", "string", "federated listings: the id the upstream publisher gave it",
+     "l.provenance.upstream.id"),
+    ("upstream_release", "string", "federated listings: the upstream release it came from",
+     "l.provenance.upstream.release_url"),
     ("first_seen", "datetime", "first seen by selbsthilfe-atlas (UTC)",
      "strftime(l.first_seen AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ')"),
     ("changed_at", "datetime", "last change seen (UTC)",
@@ -206,7 +211,28 @@ def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str,
         shutil.rmtree(building, ignore_errors=True)
         raise
     switch_latest(public, final)
+    write_json_atomically(public / "latest.json",
+                          latest_document(final, run_id, generated, table.num_rows))
     return Release(run_id=run_id, path=final, rows=table.num_rows, withheld=withheld)
+
+
+def latest_document(release: Path, run_id: str, generated: datetime, rows: int) -> dict:
+    """`latest.json`: where the newest release and its files are (paths relative to this
+    document), with sizes and checksums — what portals and federating instances poll."""
+    files = {}
+    for path in sorted(release.iterdir()):
+        files[path.name] = {"path": f"releases/{run_id}/{path.name}",
+                            "bytes": path.stat().st_size,
+                            "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    return {"format_version": FORMAT_VERSION, "run_id": run_id,
+            "generated": generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "release": f"releases/{run_id}/", "counts": {"listings": rows}, "files": files}
+
+
+def write_json_atomically(path: Path, document: dict) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_text(json.dumps(document, ensure_ascii=False, indent=2), "utf-8")
+    os.replace(tmp, path)
 
 
 def switch_latest(public: Path, release: Path) -> None:

@@ -86,7 +86,10 @@ CREATE TABLE IF NOT EXISTS listings (
     contact_person VARCHAR,
     personal_fields VARCHAR[],
     flags          VARCHAR[],
-    provenance     STRUCT(source_url VARCHAR, fetched_at TIMESTAMPTZ, content_hash VARCHAR),
+    provenance     STRUCT(source_url VARCHAR, fetched_at TIMESTAMPTZ, content_hash VARCHAR,
+                          upstream STRUCT(id VARCHAR, release_url VARCHAR, source_id VARCHAR,
+                                          source_key VARCHAR, source_url VARCHAR,
+                                          fetched_at TIMESTAMPTZ)),
     licence        VARCHAR NOT NULL,
     -- bookkeeping
     record_hash    VARCHAR NOT NULL,    -- hash of the content fields: equal hash, no change

@@ -7,6 +7,7 @@ that fail validation come back as `Rejected` with the field and reason, for quar
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from uuid import UUID
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -18,7 +19,7 @@ from schema.normalise.organisation import contact_count, online, org_flags
 from schema.normalise.phones import phones
 from schema.normalise.text import clean, one_line
 from schema.normalise.urls import urls
-from schema.records import ScrapedRecord
+from schema.records import ScrapedRecord, Upstream
 
 __all__ = ["Rejected", "address", "emails", "normalise", "phones", "to_listings", "urls"]
 
@@ -81,8 +82,9 @@ def normalise(record: ScrapedRecord, licence: str) -> dict:
     flags += record.notes
     meeting_text = clean(record.meeting_text)
     hours_text = clean(record.hours_text)
+    upstream = record.upstream
     return {
-        "id": listing_id(record.source_id, record.source_key),
+        "id": _upstream_uuid(upstream) or listing_id(record.source_id, record.source_key),
         "source_id": record.source_id,
         "source_key": record.source_key,
         "kind": record.kind,
@@ -108,9 +110,21 @@ def normalise(record: ScrapedRecord, licence: str) -> dict:
         "personal_fields": personal,
         "flags": flags,
         "provenance": {"source_url": record.source_url, "fetched_at": record.fetched_at,
-                       "content_hash": record.content_hash},
-        "licence": licence,
+                       "content_hash": record.content_hash,
+                       "upstream": upstream and upstream.model_dump(exclude={"licence"})},
+        "licence": (upstream and upstream.licence) or licence,
     }
+
+
+def _upstream_uuid(upstream: Upstream | None) -> UUID | None:
+    """A federated record keeps its upstream id when that is a UUID (selbsthilfe-atlas ids
+    are), so the same group has the same id in the regional and the state-level release."""
+    if upstream is None:
+        return None
+    try:
+        return UUID(upstream.id)
+    except ValueError:
+        return None
 
 
 def to_listings(
