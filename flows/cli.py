@@ -41,7 +41,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     for sid in args.source or []:
         registry.get(sid)
     _env_defaults()
-    from flows.nightly import format_report, nightly
+    from flows.nightly import nightly
+    from flows.report import format_report
 
     report = nightly(registry_path=str(args.registry), source_ids=args.source or None,
                      replay=args.replay, data_dir=args.data, public_dir=args.public,

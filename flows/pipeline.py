@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
+import logging
 import secrets
 import traceback
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
+from flows.report import build_report, format_report, log_source
 from schema.normalise import to_listings
 from schema.records import ScrapedRecord
-from schema.registry import Source
+from schema.registry import Registry, Source
 from scrapers.base import ScrapeResult
 from scrapers.errors import SourceError
 from scrapers.http import (
@@ -27,7 +31,11 @@ from scrapers.http import (
 )
 from scrapers.registry import scraper_class
 from scrapers.warc import WarcArchive, WarcReplayTransport
-from warehouse.runs import SourceRun
+from warehouse.db import connect
+from warehouse.publish import publish
+from warehouse.runs import SourceRun, begin_run, commit_source_run, finish_run, upsert_sources
+
+_log = logging.getLogger("selbsthilfe_atlas.pipeline")
 
 
 @dataclass(frozen=True)
@@ -169,3 +177,62 @@ def page_row(source_id: str, page) -> dict:
             "not_modified": page.not_modified, "sha256": page.sha256,
             "bytes": len(page.content), "encoding": page.encoding,
             "fetched_at": page.fetched_at, "warc_file": page.warc_file}
+
+
+def collect_sequentially(sources: list[Source], ctx: RunContext) -> Iterator[SourceRun]:
+    for source in sources:
+        yield collect_source(source, ctx)
+
+
+def crashed(source: Source, exc: BaseException) -> SourceRun:
+    now = datetime.now(UTC)
+    return SourceRun(source.id, now, now, status="failed", failure_class="exception",
+                     reason=f"{source.id}: task crashed: {exc}")
+
+
+def run_all(
+    registry: Registry,
+    *,
+    source_ids: list[str] | None = None,
+    replay: str | Path | None = None,
+    data_dir: str | Path = "data",
+    public_dir: str | Path = "public",
+    rewrite: dict[str, str] | None = None,
+    rate_override: float | None = None,
+    collect_many: Callable[[list[Source], RunContext], Iterable[SourceRun]] =
+    collect_sequentially,
+    logger: logging.Logger | logging.LoggerAdapter = _log,
+) -> dict:
+    """One whole run: collect every source, commit each as it arrives (one writer), publish,
+    write `run-report.json`. A failing source or publish never stops the run."""
+    sources = [registry.get(s) for s in source_ids] if source_ids else registry.sources
+    started = datetime.now(UTC)
+    ctx = RunContext(run_id=new_run_id(started), data_dir=Path(data_dir),
+                     replay=Path(replay) if replay else None, rewrite=rewrite or {},
+                     rate_override=rate_override, base_dir=registry.path.parent)
+    con = connect(Path(data_dir) / "atlas.duckdb")
+    try:
+        upsert_sources(con, registry.sources)
+        begin_run(con, ctx.run_id, ctx.mode, started)
+        runs: list[SourceRun] = []
+        for run in collect_many(sources, ctx):
+            commit_source_run(con, ctx.run_id, run)
+            runs.append(run)
+            log_source(logger, run)
+        release, publish_error = None, None
+        try:
+            release = publish(con, Path(public_dir), ctx.run_id, datetime.now(UTC))
+        except Exception as exc:
+            publish_error = f"publish failed, latest release kept: {exc}"
+            logger.error(publish_error)
+        failed = [r for r in runs if r.status != "ok"]
+        status = ("failed" if publish_error or len(failed) == len(runs)
+                  else "partial" if failed else "ok")
+        finish_run(con, ctx.run_id, status, release and str(release.path), datetime.now(UTC))
+    finally:
+        con.close()
+    report = build_report(ctx, started, runs, status, release, publish_error)
+    (Path(data_dir) / "run-report.json").write_text(json.dumps(report, indent=2, default=str),
+                                                    "utf-8")
+    logger.info("run %s: %s\n%s", ctx.run_id, status, format_report(report))
+    return report
