@@ -114,7 +114,8 @@ def cmd_build_snapshot(args: argparse.Namespace) -> int:
     from flows.snapshot import build_snapshots
 
     registry = load_registry(args.registry)
-    written = asyncio.run(build_snapshots(registry, Path(args.fixtures), Path(args.out)))
+    written = asyncio.run(build_snapshots(registry, Path(args.fixtures), Path(args.out),
+                                          args.source))
     for path, count in written.items():
         print(f"{path}: {count} responses")
     return 0
@@ -159,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     snap = sub.add_parser("build-snapshot", help="rebuild the offline snapshot")
     snap.add_argument("--fixtures", default="tests/fixtures")
     snap.add_argument("--out", default="snapshots")
+    snap.add_argument("--source", action="append", metavar="ID", help="only this source")
     snap.set_defaults(func=cmd_build_snapshot)
 
     args = parser.parse_args(argv)

@@ -11,11 +11,12 @@ from scrapers.registry import scraper_class
 from scrapers.warc import WarcArchive
 
 
-async def build_snapshots(registry: Registry, fixtures: Path, out: Path) -> dict[Path, int]:
+async def build_snapshots(registry: Registry, fixtures: Path, out: Path,
+                          only: list[str] | None = None) -> dict[Path, int]:
     written = {}
     for source in registry.sources:
         site = fixtures / source.id
-        if source.kind != "html" or not site.is_dir():
+        if source.kind != "html" or not site.is_dir() or (only and source.id not in only):
             continue
         out.mkdir(parents=True, exist_ok=True)
         target = out / f"{source.id}.warc.gz"

@@ -10,11 +10,11 @@ import re
 from abc import abstractmethod
 from collections.abc import Callable
 from typing import ClassVar
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import unquote, urldefrag, urljoin
 
 from schema.records import ScrapedRecord
 from scrapers.base import Fetcher, ParseFailure, Scraper, ScrapeResult
-from scrapers.errors import SiteChanged, SourceError
+from scrapers.errors import FieldError, SiteChanged, SourceError
 from scrapers.page import Page
 
 _INDEX_FILE = re.compile(r"/index\.(?:html?|php)$")
@@ -35,6 +35,19 @@ class AZListScraper(Scraper):
     centre_path: ClassVar[str | None] = None
     #: Detail pages fetched at once; the client's per-host rate limit still applies.
     concurrency: ClassVar[int] = 4
+    #: Pattern whose first group is the source's own key in a detail URL (percent-decoded);
+    #: detail links are de-duplicated by it, so `?page=3` variants are not fetched twice.
+    key_pattern: ClassVar[re.Pattern[str] | None] = None
+
+    def detail_key(self, url: str) -> str | None:
+        if self.key_pattern is None or not (m := self.key_pattern.search(unquote(url))):
+            return None
+        return m.group(1)
+
+    def require_key(self, page: Page) -> str:
+        if (key := self.detail_key(page.url)) is None:
+            raise FieldError("source_key", f"no key matching {self.key_pattern} in {page.url}")
+        return key
 
     async def scrape(self, fetch: Fetcher) -> ScrapeResult:
         result = ScrapeResult()
@@ -70,7 +83,7 @@ class AZListScraper(Scraper):
         return result
 
     async def _crawl_lists(self, fetch: Fetcher, result: ScrapeResult) -> list[str]:
-        """Breadth-first over list pages; detail URLs in first-seen order, without repeats."""
+        """Breadth-first over list pages; detail URLs in first-seen order, one per key."""
         queue = [canonical_url(u) for u in self.start_urls]
         seen_lists, details = set(queue), {}
         while queue:
@@ -79,7 +92,8 @@ class AZListScraper(Scraper):
             tree = page.html()
             for a in tree.css(self.detail_link_selector):
                 if href := a.attributes.get("href"):
-                    details.setdefault(urldefrag(urljoin(page.url, href)).url, None)
+                    url = urldefrag(urljoin(page.url, href)).url
+                    details.setdefault(self.detail_key(url) or url, url)
             if self.list_link_selector:
                 for a in tree.css(self.list_link_selector):
                     href = a.attributes.get("href")
@@ -87,7 +101,7 @@ class AZListScraper(Scraper):
                     if url and url not in seen_lists:
                         seen_lists.add(url)
                         queue.append(url)
-        return list(details)
+        return list(details.values())
 
     def _parse_into(self, result: ScrapeResult, page: Page,
                     parse: Callable[[Page], ScrapedRecord]) -> None:

@@ -6,11 +6,9 @@ which `LabelledDetail` reads alike, so this module is selectors and a label tabl
 """
 
 import re
-from typing import ClassVar
 
 from schema.records import ScrapedRecord
 from scrapers.azlist import AZListScraper
-from scrapers.errors import FieldError
 from scrapers.labelled import COMMON_LABELS, LabelledDetail
 from scrapers.page import Page
 
@@ -21,14 +19,12 @@ class HerneScraper(LabelledDetail, AZListScraper):
     list_link_selector = "nav.az-nav a[href], p.seitenhinweis a[href]"
     centre_path = "../"  # https://www.herne.de/Gesundheit/Selbsthilfe/
     description_selector = "div.beschreibung, p.intro, div.text"
-    key_pattern: ClassVar[re.Pattern[str]] = re.compile(r"gruppe-(\d+)\.html")
+    key_pattern = re.compile(r"gruppe-(\d+)\.html")
     # "Kontakt: über das BüZ" names a route, but some pages put the person there.
     labels = COMMON_LABELS | {"kontakt": "contact_person"}
 
     def parse_detail(self, page: Page) -> ScrapedRecord:
-        if not (match := self.key_pattern.search(page.url)):
-            raise FieldError("source_key", f"no group id in URL {page.url}")
-        return self.labelled_record(page, kind="group", source_key=match.group(1))
+        return self.labelled_record(page, kind="group", source_key=self.require_key(page))
 
     def parse_centre(self, page: Page) -> ScrapedRecord:
         return self.labelled_record(page, kind="contact_centre", source_key="buez")
