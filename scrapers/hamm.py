@@ -12,7 +12,7 @@ from typing import ClassVar
 from schema.records import ScrapedRecord
 from scrapers.azlist import AZListScraper
 from scrapers.base import Fetcher, ScrapeResult
-from scrapers.errors import FieldError, SiteChanged
+from scrapers.errors import SiteChanged
 from scrapers.html import absolute_url, node_text
 from scrapers.labelled import COMMON_LABELS, LabelledDetail
 from scrapers.page import Page
@@ -25,11 +25,10 @@ class HammScraper(LabelledDetail, AZListScraper):
     keyword_selector: ClassVar[str] = "main section.stichwort"  # h3 keyword, li>a its groups
     centre_path = "/kontaktstelle/"
     description_selector = "div.beschreibung"
-    key_pattern: ClassVar[re.Pattern[str]] = re.compile(r"/gruppe/(\d+)-")
+    key_pattern = re.compile(r"/gruppe/(\d+)-")
     labels = COMMON_LABELS | {"treffzeit": "meeting_text", "kontakt": "contact_person"}
 
     async def scrape(self, fetch: Fetcher) -> ScrapeResult:
-        # Wanted from the base: a `finish(result)` hook called once all pages are in.
         result = await super().scrape(fetch)
         if not (keywords := self.keywords(result.pages)):
             raise SiteChanged(f"{self.source_id}: 0 keywords match {self.keyword_selector!r} "
@@ -46,14 +45,12 @@ class HammScraper(LabelledDetail, AZListScraper):
                 label = node_text(heading) if (heading := block.css_first("h2, h3")) else ""
                 for a in block.css("li a[href]") if label else []:
                     url = absolute_url(page.url, a.attributes.get("href") or "")
-                    if match := self.key_pattern.search(url):  # dict as ordered set
-                        found.setdefault(match.group(1), {})[label] = None
+                    if key := self.detail_key(url):  # dict as ordered set
+                        found.setdefault(key, {})[label] = None
         return found
 
     def parse_detail(self, page: Page) -> ScrapedRecord:
-        if not (match := self.key_pattern.search(page.url)):
-            raise FieldError("source_key", f"no group id in URL {page.url}")
-        return self.labelled_record(page, kind="group", source_key=match.group(1))
+        return self.labelled_record(page, kind="group", source_key=self.require_key(page))
 
     def parse_centre(self, page: Page) -> ScrapedRecord:
         return self.labelled_record(page, kind="contact_centre", source_key="kontaktstelle")
