@@ -49,7 +49,8 @@ class FixtureHandler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         self.send_response(200)
-        self.send_header("Content-Type", _TYPES.get(file.suffix, "application/octet-stream"))
+        # CMS paths like ".../key@2503" have no extension and are HTML pages
+        self.send_header("Content-Type", _TYPES.get(file.suffix, "text/html"))
         self.send_header("Content-Length", str(len(body)))
         self.send_header("ETag", etag)
         self.send_header("Last-Modified", modified)

@@ -30,6 +30,7 @@ from scrapers.http import (
     RewriteTransport,
 )
 from scrapers.registry import scraper_class
+from scrapers.release import import_release
 from scrapers.warc import WarcArchive, WarcReplayTransport
 from warehouse.db import connect
 from warehouse.publish import publish
@@ -87,13 +88,19 @@ def client_for(source: Source, ctx: RunContext, archive: WarcArchive | None) -> 
 
 
 async def scrape_source(source: Source, ctx: RunContext) -> tuple[ScrapeResult, FetchStats]:
-    """Crawl an html source. A live run archives every response; a replay already reads
-    from an archive, which its pages name in `warc_file`."""
-    scraper = scraper_class(source.scraper or source.id)(source.start_urls)
+    """Crawl an html source or import a release. A live run archives every response; a replay
+    already reads from an archive, which its pages name in `warc_file`."""
     archive = None if ctx.replay else WarcArchive(ctx.warc_path(source.id))
     try:
         async with client_for(source, ctx, archive) as client:
-            return await scraper.scrape(client), client.stats
+            if source.kind == "release":
+                settings = source.release
+                result = await import_release(source.id, source.start_urls[0], client,
+                                              fmt=settings.format, kind=settings.kind)
+            else:
+                scraper = scraper_class(source.scraper or source.id)(source.start_urls)
+                result = await scraper.scrape(client)
+            return result, client.stats
     finally:
         if archive is not None:
             archive.close()
@@ -216,7 +223,13 @@ def run_all(
         begin_run(con, ctx.run_id, ctx.mode, started)
         runs: list[SourceRun] = []
         for run in collect_many(sources, ctx):
-            commit_source_run(con, ctx.run_id, run)
+            try:
+                commit_source_run(con, ctx.run_id, run)
+            except Exception as exc:  # rolled back: this source fails, the run goes on
+                run = _failed(run, "exception", f"{run.source_id}: load failed: "
+                                                f"{type(exc).__name__}: {exc}")
+                run.pages, run.quarantine = [], []
+                commit_source_run(con, ctx.run_id, run)
             runs.append(run)
             log_source(logger, run)
         release, publish_error = None, None

@@ -39,7 +39,8 @@ def world(tmp_path_factory):
     site = FIXTURES / "herne"
     detail_pages = sorted(site.rglob("gruppe-*.html"))
     with serve_directory(site) as (base, seen):
-        kw = {"registry_path": str(registry), "data_dir": str(tmp / "data"),
+        kw = {"registry_path": str(registry), "source_ids": ["herne"],
+              "data_dir": str(tmp / "data"),
               "public_dir": str(tmp / "public"), "rewrite": {HERNE: base},
               "rate_override": 50.0}
         first = nightly(**kw)
@@ -52,7 +53,7 @@ def world(tmp_path_factory):
             listings_after_second = con.execute("SELECT * FROM listings ORDER BY id").fetchall()
         requests_second = len(seen) - requests_first
         registry.write_text(registry.read_text("utf-8") + BROKEN, "utf-8")
-        third = nightly(**kw)
+        third = nightly(**(kw | {"source_ids": ["herne", "kaputt"]}))
     yield {
         "tmp": tmp, "db": db, "first": first, "second": second, "third": third,
         "details": detail_pages, "rows1": listings_after_first, "rows2": listings_after_second,

@@ -69,3 +69,30 @@ def test_robots_forbidding_everything_fails_before_any_page(site, tmp_path):
     run, seen = collect(site, tmp_path)
     assert run.status == "failed" and run.failure_class == "robots"
     assert seen == ["/robots.txt"]
+
+
+def test_a_source_whose_load_fails_fails_alone(tmp_path):
+    """A commit that raises is rolled back; that source is failed, the others load."""
+    import duckdb
+
+    from flows.pipeline import collect_sequentially, run_all
+
+    registry = load_registry(ROOT / "sources.toml")
+
+    def collect_many(sources, ctx):
+        for run in collect_sequentially(sources, ctx):
+            if run.source_id == "hamm":  # a page row the table cannot take
+                run.pages = [{"no_such_column": 1}]
+            yield run
+
+    report = run_all(registry, source_ids=["herne", "hamm"], replay=ROOT / "snapshots",
+                     data_dir=tmp_path / "data", public_dir=tmp_path / "public",
+                     collect_many=collect_many)
+    assert report["status"] == "partial"
+    hamm = report["sources"]["hamm"]
+    assert hamm["status"] == "failed" and hamm["failure_class"] == "exception"
+    assert "load failed" in hamm["reason"]
+    assert report["sources"]["herne"]["inserted"] == 13
+    with duckdb.connect(str(tmp_path / "data" / "atlas.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM listings WHERE source_id = 'hamm'"
+                           ).fetchone() == (0,)

@@ -42,6 +42,7 @@ def listings_table(con: duckdb.DuckDBPyConnection, listings: list[Listing]) -> p
     for item in listings:
         row = item.model_dump()
         row["id"] = str(row["id"])
+        row["parent_id"] = row["parent_id"] and str(row["parent_id"])
         row["record_hash"] = record_hash(item)
         rows.append(row)
     return pa.Table.from_pylist(rows, schema=schema)

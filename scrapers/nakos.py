@@ -1,0 +1,143 @@
+"""NAKOS address lists on www.nakos.de (ROTE, GRÜNE and BLAUE ADRESSEN): the one shared base.
+
+All three lists come out of one CMS. List pages are paginated (an A–Z letter bar and/or
+"weiter" links) and their rows link to detail pages at paths ending in `key@<n>`, written
+`key%40<n>` in some links: that number is the stable source key, so `@` and `%40` give one key
+and one fetch. Every page opens with a print link and a breadcrumb ("Sie befinden sich hier:
+HOME / Adressen / …"), stripped before any field is read. Detail pages print "Label: value"
+rows that `labelled_values` reads from <dl>, <table> or <strong> layouts alike; `labels` below
+is the field table all three lists share. Subclasses name their kind and extra checks only;
+BLAU never fetches a detail page at all (see nakos_blau).
+"""
+
+import re
+from typing import Any, ClassVar
+from urllib.parse import urldefrag
+
+from selectolax.lexbor import LexborNode
+
+from schema.records import RawKind, ScrapedRecord
+from scrapers.azlist import AZListScraper, canonical_url
+from scrapers.base import Fetcher, ScrapeResult
+from scrapers.errors import FieldError, SiteChanged
+from scrapers.html import absolute_url, emails_in, labelled_values, node_text, remove_boilerplate
+from scrapers.page import Page
+
+_KEY = re.compile(r"/key(?:@|%40)(\d+)/?$", re.IGNORECASE)
+
+
+def nakos_key(url: str) -> str | None:
+    """The CMS key ending a NAKOS path: `…/key@2755` and `…/key%402755` are both "2755"."""
+    match = _KEY.search(urldefrag(url).url.split("?", 1)[0])
+    return match.group(1) if match else None
+
+
+def entry_url(page_url: str, href: str) -> str:
+    """An entry link made absolute, without fragment (`key@<n>#kontakt` is `key@<n>`)."""
+    return urldefrag(absolute_url(page_url, href)).url
+
+
+def first_per_key(records: list[ScrapedRecord]) -> list[ScrapedRecord]:
+    """One record per source key (the first seen), sorted by key."""
+    first: dict[str, ScrapedRecord] = {}
+    for record in records:
+        first.setdefault(record.source_key, record)
+    return sorted(first.values(), key=lambda r: r.source_key)
+
+
+class NakosScraper(AZListScraper):
+    kind: ClassVar[RawKind]
+    # -- selectors: the one place to fix after a NAKOS redesign ---------------------------------
+    detail_link_selector = "#content table.adressliste a[href]"
+    list_link_selector = "#content ul.az-leiste a[href], #content ul.blaettern a[href]"
+    content_selector: ClassVar[str] = "#content"
+    chrome_selector: ClassVar[str] = "#content .service, #content .pfad, #content .zurueck"
+    #: labels as printed (casefolded, without colon) -> ScrapedRecord field, for all three lists
+    labels: ClassVar[dict[str, str]] = {
+        "einrichtungsart": "org_type", "art der einrichtung": "org_type", "rubrik": "org_type",
+        "hauptstelle": "parent_key", "außenstelle von": "parent_key",
+        "kennzeichnung": "flags_text", "merkmale": "flags_text",
+        "träger": "carrier", "trägerschaft": "carrier",
+        "anschrift": "address_text", "adresse": "address_text", "besucheranschrift": "address_text",
+        "telefon": "phones_text", "tel.": "phones_text", "e-mail": "emails_text",
+        "internet": "web_text", "homepage": "web_text", "website": "web_text",
+        "sprechzeiten": "hours_text", "öffnungszeiten": "hours_text",
+        "ansprechpartner/in": "contact_person", "ansprechpartnerin": "contact_person",
+        "ansprechpartner": "contact_person", "barrierefreiheit": "accessibility_text",
+        "themen": "topics", "themenschwerpunkte": "topics", "arbeitsschwerpunkte": "topics",
+        "kurzbeschreibung": "description", "selbstdarstellung": "description",
+        "forum": "online_text", "online-angebot": "online_text",
+    }
+    list_fields: ClassVar[frozenset[str]] = frozenset(
+        {"topics", "phones_text", "emails_text", "web_text", "flags_text"})
+    #: fields a detail page must yield besides name and key (FieldError otherwise)
+    required: ClassVar[tuple[str, ...]] = ()
+
+    async def _crawl_lists(self, fetch: Fetcher, result: ScrapeResult) -> list[str]:
+        """Breadth-first over the list pages; one detail URL per key, as first linked. A link
+        carrying a key is an entry, never a list page: it is not followed from here."""
+        queue = [canonical_url(u) for u in self.start_urls]
+        if keyed := [u for u in queue if nakos_key(u)]:
+            raise ValueError(f"{self.source_id}: start URLs must be list pages, not {keyed}")
+        seen, details = set(queue), {}
+        while queue:
+            page = await fetch.get(queue.pop(0))
+            result.pages.append(page)
+            tree = page.html()
+            for a in tree.css(self.detail_link_selector):
+                url = entry_url(page.url, a.attributes.get("href") or "")
+                if key := nakos_key(url):
+                    details.setdefault(key, url)
+            for a in tree.css(self.list_link_selector):
+                url = canonical_url(absolute_url(page.url, a.attributes.get("href") or ""))
+                if url not in seen and nakos_key(url) is None:
+                    seen.add(url)
+                    queue.append(url)
+        if not details:
+            raise SiteChanged(f"{self.source_id}: 0 records – no key@ links match "
+                              f"{self.detail_link_selector!r} on {len(seen)} list pages",
+                              url=self.start_urls[0])
+        return list(details.values())
+
+    def strip_chrome(self, page: Page) -> LexborNode | None:
+        """The content column of `page` without print link, breadcrumb and page frame."""
+        tree = page.html()
+        while (node := tree.css_first(self.chrome_selector)) is not None:
+            node.decompose()
+        return remove_boilerplate(tree).css_first(self.content_selector)
+
+    def parse_detail(self, page: Page) -> ScrapedRecord:
+        if (key := nakos_key(page.url)) is None:
+            raise FieldError("source_key", f"no key@<n> at the end of {page.url}")
+        content = self.strip_chrome(page)
+        h1 = content.css_first("h1") if content else None
+        if content is None or h1 is None or not (name := node_text(h1)):
+            raise FieldError("name", f"no <h1> in the page content of {page.url}")
+        fields = self.detail_fields(content, page.url)
+        for field in self.required:
+            if not fields.get(field):
+                raise FieldError(field, f"not on {page.url}")
+        return ScrapedRecord(source_id=self.source_id, source_key=key, source_url=page.url,
+                             fetched_at=page.fetched_at, content_hash=page.sha256,
+                             kind=self.kind, name=name, **fields)
+
+    def detail_fields(self, content: LexborNode, url: str) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        for label, value in labelled_values(content).items():
+            if (field := self.labels.get(label)) is None:
+                continue
+            hrefs = [absolute_url(url, a.attributes.get("href") or "")
+                     for a in value.css("a[href]")]
+            if field == "emails_text":
+                lines = emails_in(value)
+            elif field == "parent_key":  # the main office's key, from the link to it
+                lines = [k for k in map(nakos_key, hrefs) if k][:1]
+            elif field == "web_text" and hrefs:
+                lines = hrefs
+            else:
+                lines = node_text(value).splitlines()
+            if field in self.list_fields:
+                fields[field] = [*fields.get(field, []), *lines]
+            elif lines:
+                fields.setdefault(field, "\n".join(lines))
+        return fields
