@@ -135,7 +135,8 @@ def collect_source(source: Source, ctx: RunContext) -> SourceRun:
     now = datetime.now(UTC)
     run.quarantine = [
         {"source_id": source.id, "source_key": None, "url": f.url, "field": f.field,
-         "reason": f"{source.id}: {f.url}: {f.reason}", "raw": f.raw or None,
+         "reason": f"{source.id}: {f.url}: {f.reason}",
+         "raw": json.dumps(f.raw, ensure_ascii=False, default=str) if f.raw else None,
          "quarantined_at": now}
         for f in result.failures
     ] + [

@@ -38,12 +38,12 @@ def build_report(ctx: RunContext, started: datetime, runs: list[SourceRun], stat
 
 
 def format_report(report: dict) -> str:
-    head = (f"{'source':<16} {'status':<7} {'class':<13} {'fetched':>7} {'304':>4} "
+    head = (f"{'source':<26} {'status':<7} {'class':<13} {'fetched':>7} {'304':>4} "
             f"{'parsed':>6} {'rej':>4} {'ins':>4} {'upd':>4} {'same':>5} {'gone':>4} {'secs':>6}")
     lines = [head]
     for sid, s in report["sources"].items():
         lines.append(
-            f"{sid:<16} {s['status']:<7} {s['failure_class'] or '-':<13} {s['fetched']:>7} "
+            f"{sid:<26} {s['status']:<7} {s['failure_class'] or '-':<13} {s['fetched']:>7} "
             f"{s['not_modified']:>4} {s['parsed']:>6} {s['rejected']:>4} {s['inserted']:>4} "
             f"{s['updated']:>4} {s['unchanged']:>5} {s['vanished']:>4} {s['duration_s']:>6.2f}")
         if s["reason"]:

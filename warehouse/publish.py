@@ -149,8 +149,8 @@ def _datapackage(con: duckdb.DuckDBPyConnection, run_id: str, generated: datetim
         "id": f"selbsthilfe-atlas/{run_id}",
         "licenses": [{"name": lic, "title": f"licence of source {sid}"}
                      for sid, _, _, lic, _, _ in sources],
-        "sources": [{"title": f"{name} ({publisher})", "path": urls[0] if urls else None,
-                     "attribution": attr}
+        "sources": [{"title": f"{name} ({publisher})", "attribution": attr}
+                    | ({"path": urls[0]} if urls else {})
                     for _, name, publisher, _, attr, urls in sources],
         "resources": [{
             "name": "listings",
@@ -187,7 +187,9 @@ def _write_files(folder: Path, table: pa.Table, package: dict, withheld: dict) -
 def validate_release(folder: Path) -> None:
     report = frictionless.validate(str(folder / "datapackage.json"))
     if not report.valid:
-        errors = [f"{e.type}: {e.message}" for task in report.tasks for e in task.errors][:10]
+        errors = [f"{e.type}: {e.message}" for e in report.errors]
+        errors += [f"{e.type}: {e.message}" for task in report.tasks for e in task.errors]
+        errors = errors[:10]
         raise PublishError(f"release {folder.name} failed validation: " + "; ".join(errors))
 
 

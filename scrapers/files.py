@@ -1,0 +1,602 @@
+"""Import a directory file that a contact centre sends (CSV, XLSX or JSON), driven only by the
+`[source.file]` mapping in sources.toml, so adding a file is an edit of the registry, not code.
+
+Files from spreadsheets are messy in known ways, and this module reads them as they are:
+semicolons, a BOM or Windows-1252, a title row above the headers, the same id on a centre's
+branches, values in the wrong column, contact data copied between rows, opening hours given twice.
+Values stay raw and where the file put them; what looks wrong is written to `notes`, because
+moving a value would hide the mistake from the people who can fix the file.
+"""
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from urllib.parse import quote
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+from pydantic import ValidationError
+
+from schema.records import ScrapedRecord
+from schema.registry import LIST_FIELDS, WEEKDAYS, FileSettings, Source
+from scrapers.base import ParseFailure, ScrapeResult
+from scrapers.errors import EmptyScrape, FieldError, SiteChanged, SourceError
+from scrapers.page import Page
+
+_MISSING = object()  # a column or path the row does not have (unlike an empty cell)
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+_DELIMITERS = ";,\t|"
+_ADDRESS_PARTS = ("street", "postcode", "city")
+
+
+class FileMappingError(SiteChanged):
+    """The mapping names a column, path or sheet the file does not have: either the registry
+    is wrong or the centre changed its file; both need a person, like a changed site."""
+
+
+# -- reading -------------------------------------------------------------------------------
+
+@dataclass
+class Table:
+    """A file as rows of cells: `columns` are the headers (None for JSON, whose records are
+    objects reached by dotted paths); each row is (row number, cells)."""
+
+    rows: list[tuple[int, object]]  # dicts, but a JSON list may hold anything
+    columns: list[str] | None
+    text: str
+    encoding: str
+
+
+def decode(content: bytes, declared: str | None = None) -> tuple[str, str]:
+    """(text, encoding). A BOM is the file's own word; else strict UTF-8, and what fails it is
+    Windows-1252, the encoding German Excel writes "CSV (Trennzeichen-getrennt)" in."""
+    if declared is not None:
+        return content.decode(declared, errors="replace").lstrip("\ufeff"), declared
+    for bom, name in _BOMS:
+        if content.startswith(bom):
+            return content.decode(name), name
+    try:
+        return content.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return content.decode("cp1252", errors="replace"), "cp1252"
+
+
+def sniff_delimiter(text: str) -> str:
+    """csv.Sniffer among ; , tab |, checked against the header line: the Sniffer is easily
+    misled by commas inside "Mo, Di 9-12", so a guess that does not split the header loses to
+    the candidate the header holds most often."""
+    sample = "\n".join(text.splitlines()[:20])
+    header = sample.split("\n", 1)[0]
+    try:
+        guess = csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        guess = None
+    counts = {d: header.count(d) for d in _DELIMITERS}
+    if guess and counts.get(guess, 0) >= max(counts.values()) / 2 and counts[guess] > 0:
+        return guess
+    return max(counts, key=lambda d: counts[d])
+
+
+def _header_and_rows(lines: Iterator[list], first: int, header_row: int) -> tuple[list[str], list]:
+    """Skip title lines, take the header, number the remaining non-blank rows as a spreadsheet
+    (and RFC 7111) does: the header is row `header_row`, data starts one below."""
+    header: list[str] | None = None
+    rows = []
+    for number, cells in enumerate(lines, start=first):
+        if number < header_row:
+            continue
+        values = ["" if c is None else c for c in cells]
+        if header is None:
+            header = [str(c).strip() for c in values]
+            continue
+        if any(str(v).strip() for v in values):
+            rows.append((number, {h: v for h, v in zip(header, values, strict=False) if h}))
+    return header or [], rows
+
+
+def read_csv(content: bytes, settings: FileSettings) -> Table:
+    text, encoding = decode(content, settings.encoding)
+    delimiter = settings.delimiter or sniff_delimiter(text)
+    try:
+        header, rows = _header_and_rows(csv.reader(io.StringIO(text), delimiter=delimiter), 1,
+                                        settings.header_row)
+    except csv.Error as exc:
+        raise SiteChanged(f"not readable as CSV: {exc}") from exc
+    return Table(rows, header, text, encoding)
+
+
+def read_xlsx(content: bytes, settings: FileSettings, label: str) -> Table:
+    """openpyxl in read-only, values-only mode: formulas come as their cached values, and a
+    large sheet is streamed rather than loaded."""
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+        raise SiteChanged(f"not a readable XLSX file: {exc}") from exc
+    try:
+        if settings.sheet is not None and settings.sheet not in book.sheetnames:
+            raise FileMappingError(f"{label}: key 'file.sheet': no sheet {settings.sheet!r} "
+                                   f"(sheets: {', '.join(book.sheetnames)})")
+        sheet = book[settings.sheet] if settings.sheet else book.worksheets[0]
+        lines = ([_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True))
+        header, rows = _header_and_rows(lines, 1, settings.header_row)
+    finally:
+        book.close()
+    return Table(rows, header, "", "binary")
+
+
+def read_json(content: bytes, settings: FileSettings, label: str) -> Table:
+    text, encoding = decode(content, settings.encoding)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SiteChanged(f"not valid JSON: {exc}") from exc
+    records = document if settings.records is None else _at(document, settings.records)
+    if not isinstance(records, list):
+        where = f"key 'file.records': {settings.records!r}" if settings.records else \
+            "key 'file.records': the top level"
+        raise FileMappingError(f"{label}: {where} is not a list of records")
+    return Table(list(enumerate(records, start=1)), None, text, encoding)
+
+
+def _at(obj: object, path: str) -> object:
+    """The value at a dotted path ("kontakt.telefon", "standorte.0.ort"), or _MISSING. A key
+    that itself contains dots is found whole first."""
+    if isinstance(obj, dict) and path in obj:
+        return obj[path]
+    for part in path.split("."):
+        if isinstance(obj, dict) and part in obj:
+            obj = obj[part]
+        elif isinstance(obj, list) and part.isdigit() and int(part) < len(obj):
+            obj = obj[int(part)]
+        else:
+            return _MISSING
+    return obj
+
+
+def _cell_text(value: object) -> str:
+    """Spreadsheet and JSON scalars as the text a person sees: 12345.0 is "12345", a time
+    cell is "09:00", true is "true"."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _strings(value: object) -> list[str]:
+    """Every non-empty string in a cell or JSON value (lists and objects flattened)."""
+    if value is _MISSING or value is None:
+        return []
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    text = _cell_text(value)
+    return [text] if text else []
+
+
+# -- places: a row, or one branch of it ----------------------------------------------------
+
+@dataclass(frozen=True)
+class Place:
+    """What one record is read from: a row, or a branch of it. `cell` returns the raw value of
+    a column or path, falling back to the row for what a branch leaves out or empty, so a branch
+    that gives only its own address still carries the centre's name and topics; `own` is the
+    branch alone (None for a row)."""
+
+    row: int
+    cell: Callable[[str], object]
+    own: Callable[[str], object] | None = None
+    branch_id: str | None = None
+
+
+def _row_cell(cells: dict, is_json: bool) -> Callable[[str], object]:
+    if is_json:
+        return lambda col: _at(cells, col)
+    return lambda col: cells.get(col, _MISSING)
+
+
+def _fallback(own: Callable[[str], object], parent: Callable[[str], object]):
+    def cell(col: str) -> object:
+        value = own(col)
+        return parent(col) if value is _MISSING or not _strings(value) else value
+    return cell
+
+
+def _branch_cells(cells: dict, settings: FileSettings) -> list[Callable[[str], object]]:
+    """Each branch of a row as its own cells: the suffixed columns ("Straße_2") with the
+    suffix cut off, when any of them holds a value; or each object of the JSON list."""
+    branches = settings.branches
+    found: list[Callable[[str], object]] = []
+    if branches is None:
+        return found
+    mapped = [c for cols in settings.columns.mapped().values() for c in cols]
+    for suffix in branches.suffixes:
+        if any(_strings(cells.get(c + suffix, _MISSING)) for c in mapped):
+            found.append(_row_cell({k[: -len(suffix)]: v for k, v in cells.items()
+                                    if k.endswith(suffix)}, is_json=False))
+    items = _at(cells, branches.path) if branches.path else []
+    found += [_row_cell(item, is_json=True) for item in items if isinstance(item, dict)] \
+        if isinstance(items, list) else []
+    return found
+
+
+def places(number: int, cells: dict, settings: FileSettings) -> list[Place]:
+    """The row itself, then its branches (see `FileBranches`)."""
+    row_cell = _row_cell(cells, settings.format == "json")
+    branch_key = settings.branches.key if settings.branches else None
+
+    def own_id(cell: Callable[[str], object]) -> str | None:
+        return _first(cell(branch_key)) if branch_key else None
+
+    in_list = bool(settings.branches and settings.branches.path)
+    first = Place(number, row_cell, branch_id=None if in_list else own_id(row_cell))
+    return [first] + [Place(number, _fallback(own, row_cell), own, own_id(own))
+                      for own in _branch_cells(cells, settings)]
+
+
+def _first(value: object) -> str | None:
+    found = _strings(value)
+    return found[0] if found else None
+
+
+# -- fields and the hazards noticed in them ------------------------------------------------
+
+_EMAIL = re.compile(r"[^\s@]+(?:@|\s*[(\[]at[)\]]\s*)[^\s@]+\.[a-z]{2,}", re.IGNORECASE)
+_URL = re.compile(r"^(?:https?://|www\.)", re.IGNORECASE)
+_POSTCODE = re.compile(r"(?<!\d)\d{5}(?!\d)")
+_ONLY_POSTCODE = re.compile(r"^(?:D-?\s?)?\d{5}$")
+
+#: field -> (test, what the field then holds). Checked per value; the value is not repeated
+#: in the note, since a contact value may be a private person's.
+MISPLACED: dict[str, tuple[Callable[[str], bool], str]] = {
+    "web_text": (lambda v: bool(_EMAIL.search(v)) and not _URL.match(v), "an e-mail address"),
+    "emails_text": (lambda v: bool(_URL.match(v)) and "@" not in v, "a web address"),
+    "phones_text": (lambda v: bool(_EMAIL.search(v)), "an e-mail address"),
+    "city": (lambda v: bool(_POSTCODE.search(v)), "a postcode"),
+    "postcode": (lambda v: not _ONLY_POSTCODE.match(v), "no five-digit postcode"),
+}
+
+
+def collect(place: Place, settings: FileSettings) -> dict[str, list[tuple[str, str]]]:
+    """field -> [(column, raw value)], list fields split by their separator."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for name, cols in settings.columns.mapped().items():
+        sep = settings.split.get(name)
+        found[name] = [(col, part.strip()) for col in cols for value in _strings(place.cell(col))
+                       for part in (value.split(sep) if sep else [value]) if part.strip()]
+    return found
+
+
+def misplaced_notes(found: dict[str, list[tuple[str, str]]]) -> list[str]:
+    notes = []
+    for name, (test, what) in MISPLACED.items():
+        for col, value in found.get(name, []):
+            if test(value):
+                notes.append(f"{name} holds {what} (column {col!r}); kept where it was")
+    return notes
+
+
+def record_fields(found: dict[str, list[tuple[str, str]]]) -> dict[str, object]:
+    """Raw strings per ScrapedRecord field. Text fields from several columns are joined with a
+    space; street, postcode and city become "street, postcode city" (the shape the address
+    normaliser reads), whatever each column actually holds."""
+    values = {name: [v for _, v in pairs] for name, pairs in found.items()}
+    fields: dict[str, object] = {}
+    for name, vals in values.items():
+        if name in LIST_FIELDS:
+            fields[name] = vals
+        elif name not in _ADDRESS_PARTS:
+            fields[name] = " ".join(vals) or None
+    if any(values.get(p) for p in _ADDRESS_PARTS):
+        town = " ".join(values.get("postcode", []) + values.get("city", []))
+        fields["address_text"] = ", ".join(filter(None, [" ".join(values.get("street", [])),
+                                                         town]))
+    return fields
+
+
+# -- opening hours given twice -------------------------------------------------------------
+
+_DAY = (r"\b(?:montags?|dienstags?|mittwochs?|donnerstags?|freitags?|samstags?|sonnabends?|"
+        r"sonntags?|mo|di|mi|do|fr|sa|so)\b\.?")
+_CLOCK = r"\d{1,2}(?:[.:]\d{2})?"
+_TOKEN = re.compile(
+    rf"(?P<span>{_DAY}\s*(?:-|–|bis)\s*{_DAY})|(?P<day>{_DAY})|"
+    rf"(?P<time>{_CLOCK}\s*(?:uhr)?\s*(?:-|–|bis)\s*{_CLOCK})", re.IGNORECASE)
+_KEY_DAY = {"mo": "mo", "di": "di", "tu": "di", "mi": "mi", "we": "mi", "do": "do", "th": "do",
+            "fr": "fr", "sa": "sa", "so": "so", "su": "so"}
+Week = dict[str, frozenset[tuple[int, int]]]
+
+
+def _minutes(clock: str) -> int:
+    hours, _, minutes = clock.replace(":", ".").partition(".")
+    return int(hours) * 60 + int(minutes or 0)
+
+
+def _interval(text: str) -> tuple[int, int]:
+    start, end = re.findall(_CLOCK, text)[:2]
+    return _minutes(start), _minutes(end)
+
+
+def _day(word: str) -> str:
+    word = word.strip(". ").lower()
+    return "sa" if word.startswith("sonnab") else word[:2]
+
+
+def weekly(text: str) -> Week:
+    """"Mo, Di 9-12, 13.30 bis 15.30 Uhr, donnerstags 9-12" -> {mo: {…}, di: {…}, do: {…}}.
+    Just enough of German hours to compare two spellings of the same hours; the real parsing
+    into OSM opening_hours is the normaliser's."""
+    week: dict[str, set[tuple[int, int]]] = {}
+    days: list[str] = []
+    after_time = False
+    for m in _TOKEN.finditer(text):
+        if m["time"]:
+            for d in days:
+                week.setdefault(d, set()).add(_interval(m["time"]))
+            after_time = True
+            continue
+        if after_time:
+            days, after_time = [], False
+        if m["span"]:
+            first, last = (_day(w) for w in re.findall(_DAY, m["span"], re.IGNORECASE))
+            i, j = WEEKDAYS.index(first), WEEKDAYS.index(last)
+            days += list(WEEKDAYS[i:j + 1]) if i <= j else [first, last]
+        else:
+            days.append(_day(m["day"]))
+    return {d: frozenset(t) for d, t in week.items() if t}
+
+
+def hours_by_day(place: Place, settings: FileSettings) -> dict[str, str]:
+    """weekday -> the raw text given for it (empty days left out). A branch with its own hours
+    text is not compared with its centre's per-weekday hours."""
+    spec = settings.hours_by_day
+    cell = place.cell
+    if place.own is not None and any(_strings(place.own(c))
+                                     for c in settings.columns.hours_text or []):
+        cell = place.own
+    if isinstance(spec, str):
+        obj = cell(spec)
+        pairs = obj.items() if isinstance(obj, dict) else []
+        raw = {_KEY_DAY.get(str(k).strip().lower()[:2]): v for k, v in pairs}
+    else:
+        raw = {day: cell(col) for day, col in (spec or {}).items()}
+    by_day = {d: ", ".join(_strings(v)) for d, v in raw.items() if d}
+    return {d: by_day[d] for d in WEEKDAYS if by_day.get(d)}
+
+
+def _show(day: str, only: frozenset[tuple[int, int]]) -> str:
+    spans = ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}"
+                      for a, b in sorted(only))
+    return f"{day.title()} {spans}"
+
+
+def hours(text: str | None, by_day: dict[str, str]) -> tuple[str | None, list[str]]:
+    """The hours text to keep, and notes. The text wins (it is what people read); when it is
+    missing, the per-weekday cells are written out as text; when both exist and disagree,
+    the difference is noted."""
+    if not by_day:
+        return text, []
+    if not text:
+        composed = "; ".join(f"{d.title()} {v}" for d, v in by_day.items())
+        return composed, ["hours_text composed from the per-weekday hours"]
+    from_text = weekly(text)
+    from_days = {d: frozenset(_interval(m.group()) for m in _TOKEN.finditer(v) if m["time"])
+                 for d, v in by_day.items()}
+    from_days = {d: t for d, t in from_days.items() if t}
+    if not from_text:
+        return text, ["hours_text could not be compared with the per-weekday hours"]
+    diffs = []
+    for d in WEEKDAYS:
+        a, b = from_text.get(d, frozenset()), from_days.get(d, frozenset())
+        if a - b:
+            diffs.append(f"{_show(d, a - b)} only in hours_text")
+        if b - a:
+            diffs.append(f"{_show(d, b - a)} only in the per-weekday hours")
+    return text, ([f"hours_text disagrees with the per-weekday hours: {'; '.join(diffs)}"]
+                  if diffs else [])
+
+
+# -- keys ----------------------------------------------------------------------------------
+
+@dataclass
+class Keys:
+    """Source keys that stay distinct and stable: a centre's first place keeps the file's key,
+    further places (declared branches, or rows repeating the key) get "-<branch id>" or
+    "-<ordinal>" in file order."""
+
+    count: dict[str, int] = field(default_factory=dict)
+    first_row: dict[str, int] = field(default_factory=dict)
+    used: dict[str, int] = field(default_factory=dict)
+
+    def assign(self, base: str, place: Place) -> tuple[str, str | None, list[str]]:
+        """(key, parent key, notes)."""
+        n = self.count.get(base, 0) + 1
+        self.count[base] = n
+        if n == 1:
+            self.first_row[base] = place.row
+            return base, None, []
+        key = f"{base}-{place.branch_id or n}"
+        notes = [] if place.own is not None else [
+            f"source key {base!r} repeated from row {self.first_row[base]}; read as {key!r}"]
+        return key, base, notes
+
+
+def base_key(place: Place, settings: FileSettings) -> str | None:
+    parts = [_first(place.cell(col)) for col in settings.key]
+    return "-".join(p for p in parts if p) if all(parts) else None
+
+
+# -- contact data copied between rows ------------------------------------------------------
+
+def _contacts(fields: dict[str, object]) -> set[str]:
+    found = set()
+    for value in fields.get("phones_text") or []:
+        digits = re.sub(r"\D", "", re.sub(r"^\s*\+49", "0", str(value)))
+        if len(digits) >= 6:
+            found.add(f"phone:{digits}")
+    for name in ("emails_text", "web_text"):
+        for value in fields.get(name) or []:
+            if "@" in str(value):
+                found.add(f"e-mail:{str(value).strip().lower().removeprefix('mailto:')}")
+    return found
+
+
+def copied_contact_notes(drafts: list["Draft"]) -> None:
+    """A phone number or e-mail address already given by another row (of another key) is
+    noted on the later row: one centre's contact data pasted into another's row looks just
+    like real data otherwise. Branches of one centre may share them."""
+    seen: dict[str, tuple[int, str]] = {}
+    for draft in drafts:
+        kinds: dict[int, set[str]] = {}
+        for item in sorted(_contacts(draft.fields)):
+            row, base = seen.setdefault(item, (draft.row, draft.base))
+            if base != draft.base:
+                kinds.setdefault(row, set()).add(item.split(":", 1)[0])
+        for row, what in sorted(kinds.items()):
+            draft.notes.append(f"contact data identical to row {row} ({', '.join(sorted(what))})")
+
+
+# -- the importer --------------------------------------------------------------------------
+
+@dataclass
+class Draft:
+    row: int
+    base: str
+    fields: dict[str, object]
+    notes: list[str]
+
+
+def check_mapping(table: Table, settings: FileSettings, label: str, filename: str) -> None:
+    """Every column the mapping names must exist: a header for tables; for JSON, a path that
+    at least one record has (optional keys are common). Branch-relative paths may be absent."""
+    wanted = [("file.key", c) for c in settings.key]
+    wanted += [(f"file.columns.{f}", c) for f, cols in settings.columns.mapped().items()
+               for c in cols]
+    if isinstance(settings.hours_by_day, dict):
+        wanted += [(f"file.hours_by_day.{d}", c) for d, c in settings.hours_by_day.items()]
+    elif isinstance(settings.hours_by_day, str):
+        wanted.append(("file.hours_by_day", settings.hours_by_day))
+    if settings.branches and settings.branches.path:
+        wanted.append(("file.branches.path", settings.branches.path))
+    elif settings.branches and settings.branches.key:
+        wanted.append(("file.branches.key", settings.branches.key))
+    for key, col in wanted:
+        if table.columns is not None and col not in table.columns:
+            raise FileMappingError(f"{label}: key {key!r}: column {col!r} is not in {filename} "
+                                   f"(its columns: {', '.join(c for c in table.columns if c)})")
+        if table.columns is None and all(_at(r, col) is _MISSING for _, r in table.rows
+                                         if isinstance(r, dict)):
+            raise FileMappingError(f"{label}: key {key!r}: path {col!r} is in no record of "
+                                   f"{filename}")
+
+
+def _read(source: Source, content: bytes, label: str) -> Table:
+    settings = source.file
+    assert settings is not None
+    if settings.format == "xlsx":
+        return read_xlsx(content, settings, label)
+    if settings.format == "json":
+        return read_json(content, settings, label)
+    return read_csv(content, settings)
+
+
+def import_file(source: Source, base_dir: Path) -> ScrapeResult:
+    """Read `source.path` (relative to `base_dir`, the registry's folder) into raw records.
+    A row without key or name is a ParseFailure naming the field; a file without rows is an
+    EmptyScrape unless the source may be empty; a mapping the file does not fit is a
+    FileMappingError naming the source, the registry key and the column."""
+    settings = source.file
+    if settings is None or source.path is None:
+        raise SourceError(f"source {source.id!r}: not a file source with [source.file]")
+    label = f"source {source.id!r}"
+    path = (Path(base_dir) / source.path).resolve()
+    try:
+        content = path.read_bytes()
+        mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except OSError as exc:
+        raise SourceError(f"{label}: cannot read {path}: {exc.strerror}") from exc
+    # relative to the registry, so provenance does not change with the checkout's location
+    uri = "file:" + quote(Path(source.path).as_posix())
+    table = _read(source, content, label)
+    page = Page(url=uri, status=200, content=content, text=table.text, encoding=table.encoding,
+                fetched_at=mtime)
+    result = ScrapeResult(pages=[page])
+    if not table.rows:
+        if source.may_be_empty:
+            return result
+        raise EmptyScrape(f"{label}: {path.name} holds no records", url=uri)
+    check_mapping(table, settings, label, path.name)
+    drafts = _drafts(table, settings, uri, result)
+    copied_contact_notes(drafts)
+    meta = {"source_id": source.id, "fetched_at": mtime, "kind": settings.kind,
+            "content_hash": hashlib.sha256(content).hexdigest()}
+    for d in drafts:
+        try:
+            # keyed, not numbered: a row inserted above must not change every later record
+            url = f"{uri}#key={quote(str(d.fields.get('source_key')))}"
+            result.records.append(ScrapedRecord(**meta, source_url=url, **d.fields,
+                                                notes=d.notes))
+        except ValidationError as exc:
+            result.failures.append(ParseFailure(url=f"{uri}#row={d.row}", reason=str(exc),
+                                                raw={"fields": d.fields}))
+    return result
+
+
+def _drafts(table: Table, settings: FileSettings, uri: str, result: ScrapeResult) -> list[Draft]:
+    """Every place of every row as fields + notes; a row without key or name, or a place whose
+    key is taken, goes to failures with the row as it was."""
+    keys, drafts = Keys(), []
+    for number, cells in table.rows:
+        url = f"{uri}#row={number}"
+        if not isinstance(cells, dict):
+            result.failures.append(ParseFailure(url, "record is not an object",
+                                                raw={"value": cells}))
+            continue
+        row_places = places(number, cells, settings)
+        base = base_key(row_places[0], settings)  # a branch shares its row's key
+        for place in row_places:
+            try:
+                drafts.append(_draft(place, base, settings, keys))
+            except FieldError as exc:
+                result.failures.append(ParseFailure(url, str(exc), field=exc.field, raw=cells))
+    return drafts
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _draft(place: Place, base: str | None, settings: FileSettings, keys: Keys) -> Draft:
+    if base is None:
+        raise FieldError("source_key", f"no value in column(s) {', '.join(settings.key)}")
+    found = collect(place, settings)
+    fields = record_fields(found)
+    if not fields.get("name"):
+        raise FieldError("name", f"no value in column(s) {', '.join(settings.columns.name)}")
+    key, parent, notes = keys.assign(base, place)
+    if key in keys.used:
+        raise FieldError("source_key", f"{key!r} already used in row {keys.used[key]}")
+    keys.used[key] = place.row
+    fields["source_key"] = key
+    if parent and not fields.get("parent_key"):
+        fields["parent_key"] = parent
+    hours_text, hours_notes = hours(_text(fields.get("hours_text")),
+                                    hours_by_day(place, settings))
+    fields["hours_text"] = hours_text
+    return Draft(place.row, base, fields, notes + misplaced_notes(found) + hours_notes)
