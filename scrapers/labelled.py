@@ -2,11 +2,19 @@
 table or <strong> labels — which is how most municipal CMSs show a group. A source names its
 labels once (`labels`: printed label -> `ScrapedRecord` field) and gets a whole record."""
 
+import re
 from typing import Any, ClassVar
 
 from schema.records import ScrapedRecord
 from scrapers.errors import FieldError
-from scrapers.html import absolute_url, emails_in, labelled_values, node_text, remove_boilerplate
+from scrapers.html import (
+    Tree,
+    absolute_url,
+    emails_in,
+    labelled_values,
+    node_text,
+    remove_boilerplate,
+)
 from scrapers.page import Page
 
 #: Labels most German self-help pages print; sources extend or override this table.
@@ -25,6 +33,34 @@ COMMON_LABELS: dict[str, str] = {
     "barrierefreiheit": "accessibility_text", "barrierefrei": "accessibility_text",
 }
 LIST_FIELDS = frozenset({"topics", "phones_text", "web_text"})
+#: A "place" that only says where to ask for it: that is a meeting note, not an address.
+ON_REQUEST_PLACE = re.compile(
+    r"^(?:\W*(?:ort|treffpunkt|treffort|räume?)?\s*(?:auf\s+anfrage|nach\s+(?:telefonischer\s+)?"
+    r"(?:vereinbarung|absprache)|(?:\S+\s+){0,6}erfragen|wird\s+bei\s+anmeldung\s+"
+    r"mitgeteilt)\W*)$", re.IGNORECASE)
+
+
+def labelled_fields(node: Tree, labels: dict[str, str], base_url: str) -> dict[str, Any]:
+    """`ScrapedRecord` fields from the "Label: value" pairs under `node` (see LabelledDetail):
+    list fields collect every line, text fields keep the first value. A place that only says
+    "Ort auf Anfrage" moves to meeting_text, where the normaliser reads it as "on request"."""
+    fields: dict[str, Any] = {}
+    for label, value in labelled_values(node).items():
+        if (field := labels.get(label)) is None:
+            continue
+        lines = node_text(value).splitlines()
+        if field == "web_text":
+            lines = [absolute_url(base_url, a.attributes.get("href") or "")
+                     for a in value.css("a[href]")] or lines
+        if field in LIST_FIELDS:
+            fields[field] = [*fields.get(field, []), *lines]
+        elif lines:
+            fields.setdefault(field, "\n".join(lines))
+    place = fields.get("address_text")
+    if place and ON_REQUEST_PLACE.match(place.replace("\n", " ")):
+        del fields["address_text"]
+        fields["meeting_text"] = "\n".join(filter(None, [fields.get("meeting_text"), place]))
+    return fields
 
 
 class LabelledDetail:
@@ -40,18 +76,7 @@ class LabelledDetail:
         name = node_text(h1) if h1 else ""
         if content is None or not name:
             raise FieldError("name", f"no <h1> in the page content of {page.url}")
-        fields: dict[str, Any] = {}
-        for label, value in labelled_values(content).items():
-            if (field := self.labels.get(label)) is None:
-                continue
-            lines = node_text(value).splitlines()
-            if field == "web_text":
-                lines = [absolute_url(page.url, a.attributes.get("href") or "")
-                         for a in value.css("a[href]")] or lines
-            if field in LIST_FIELDS:
-                fields[field] = [*fields.get(field, []), *lines]
-            elif lines:
-                fields.setdefault(field, "\n".join(lines))
+        fields = labelled_fields(content, self.labels, page.url)
         description = (content.css_first(self.description_selector)
                        if self.description_selector else None)
         return ScrapedRecord(

@@ -36,18 +36,12 @@ from scrapers.html import (
     absolute_url,
     clean_text,
     emails_in,
-    labelled_values,
     node_text,
     remove_boilerplate,
 )
-from scrapers.labelled import COMMON_LABELS, LIST_FIELDS
+from scrapers.labelled import COMMON_LABELS, labelled_fields
 from scrapers.page import Page
 
-#: A "place" that only says where to ask for it: that is a meeting note, not an address.
-ON_REQUEST_PLACE = re.compile(
-    r"^(?:\W*(?:ort|treffpunkt|treffort|räume?)?\s*(?:auf\s+anfrage|nach\s+(?:telefonischer\s+)?"
-    r"(?:vereinbarung|absprache)|(?:\S+\s+){0,6}erfragen|wird\s+bei\s+anmeldung\s+"
-    r"mitgeteilt)\W*)$", re.IGNORECASE)
 #: Fields that say where a record came from; merging never compares them.
 _PROVENANCE = frozenset({"source_id", "source_key", "source_url", "fetched_at", "content_hash",
                          "kind", "topics", "notes", "upstream"})
@@ -240,29 +234,6 @@ class TopicListScraper(Scraper):
             source_url=page.url, name=name,
             description=(node_text(description) or None) if description is not None else None,
             emails_text=emails_in(node), **(fields | fixed))
-
-
-def labelled_fields(node: Tree, labels: dict[str, str], base_url: str) -> dict[str, Any]:
-    """`ScrapedRecord` fields from the "Label: value" pairs under `node` (see LabelledDetail):
-    list fields collect every line, text fields keep the first value. A place that only says
-    "Ort auf Anfrage" moves to meeting_text, where the normaliser reads it as "on request"."""
-    fields: dict[str, Any] = {}
-    for label, value in labelled_values(node).items():
-        if (field := labels.get(label)) is None:
-            continue
-        lines = node_text(value).splitlines()
-        if field == "web_text":
-            lines = [absolute_url(base_url, a.attributes.get("href") or "")
-                     for a in value.css("a[href]")] or lines
-        if field in LIST_FIELDS:
-            fields[field] = [*fields.get(field, []), *lines]
-        elif lines:
-            fields.setdefault(field, "\n".join(lines))
-    place = fields.get("address_text")
-    if place and ON_REQUEST_PLACE.match(place.replace("\n", " ")):
-        del fields["address_text"]
-        fields["meeting_text"] = "\n".join(filter(None, [fields.get("meeting_text"), place]))
-    return fields
 
 
 def _anchored(record: ScrapedRecord, page: Page, node: LexborNode) -> ScrapedRecord:

@@ -315,10 +315,11 @@ def test_diabetes_strong_labels_carrier_and_web(records):
     assert r.emails_text == ["diabetes-hamm@example.org"]
 
 
-def test_essstoerungen_place_on_request_kept_raw(records):
+def test_essstoerungen_place_on_request_is_a_meeting_note(records):
+    """Shared with every labelled base: "wird bei Anmeldung mitgeteilt" is no address."""
     r = records["142"]
-    assert r.address_text == "wird bei Anmeldung mitgeteilt"
-    assert r.meeting_text == "jeden Montag, 18 Uhr"
+    assert r.address_text is None
+    assert r.meeting_text == "jeden Montag, 18 Uhr\nwird bei Anmeldung mitgeteilt"
     assert r.contact_person == "über die Selbsthilfe-Kontaktstelle"
 
 

@@ -21,9 +21,9 @@ from schema.records import ScrapedRecord
 from scrapers.base import ScrapeResult
 from scrapers.errors import SiteChanged
 from scrapers.http import ClientSettings, PoliteClient, RewriteTransport
-from scrapers.labelled import COMMON_LABELS
+from scrapers.labelled import COMMON_LABELS, labelled_fields
 from scrapers.page import Page
-from scrapers.topiclist import TopicListScraper, Tree, labelled_fields, merge_records
+from scrapers.topiclist import TopicListScraper, Tree, merge_records
 
 ORIGIN = "https://www.stadt.example"
 
