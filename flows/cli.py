@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
 
     new = sub.add_parser("new-source", help="scaffold a source from a base's templates")
     new.add_argument("source_id", metavar="ID")
-    new.add_argument("--base", default="azlist", help="azlist (default)")
+    new.add_argument("--base", default="azlist", help="azlist (default) or topiclist")
     new.add_argument("--url", help="start URL of the list page")
     new.add_argument("--name", help="human name of the source")
     new.add_argument("--root", default=".", help="repository root")

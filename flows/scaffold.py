@@ -12,12 +12,6 @@ from schema.registry import load_registry
 TEMPLATES = Path(__file__).with_name("templates")
 BASES = sorted(p.name for p in TEMPLATES.iterdir() if p.is_dir())
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_SAMPLES = (("101", "Gesprächskreis Beispiel", "Sucht", "jeden 2. Mittwoch im Monat, 18 Uhr",
-             "kontakt@example.org"),
-            ("102", "Selbsthilfegruppe Muster", "Diabetes", "14-tägig dienstags 19-21 Uhr",
-             "muster@example.org"))
-
-
 class ScaffoldError(ValueError):
     pass
 
@@ -40,22 +34,20 @@ def new_source(root: Path, source_id: str, base: str, start_url: str | None = No
     }
     site = root / "tests" / "fixtures" / source_id
     list_dir = site / urlsplit(start_url).path.lstrip("/")
+    folder = TEMPLATES / base
+    # the base's sample site is laid out below the start URL's path, as fixture sites are
     targets = {
-        root / "scrapers" / f"{module}.py": ("module.py.tmpl", {}),
-        root / "tests" / f"test_{module}.py": ("test.py.tmpl", {}),
-        list_dir / "index.html": ("list.html.tmpl", {}),
-        **{list_dir / f"gruppe-{key}.html": ("detail.html.tmpl", {
-            "title": title, "topic": topic, "meeting": meeting, "email": email})
-           for key, title, topic, meeting, email in _SAMPLES},
+        root / "scrapers" / f"{module}.py": folder / "module.py.tmpl",
+        root / "tests" / f"test_{module}.py": folder / "test.py.tmpl",
+        **{list_dir / page.relative_to(folder / "site"): page
+           for page in sorted((folder / "site").rglob("*")) if page.is_file()},
     }
     clashes = [str(p) for p in (*targets, site) if p.exists()]
     if clashes:
         raise ScaffoldError("would overwrite: " + ", ".join(clashes))
-    folder = TEMPLATES / base
-    for target, (template, extra) in targets.items():
+    for target, template in targets.items():
         target.parent.mkdir(parents=True, exist_ok=True)
-        text = Template((folder / template).read_text("utf-8")).substitute(values | extra)
-        target.write_text(text, "utf-8")
+        target.write_text(Template(template.read_text("utf-8")).substitute(values), "utf-8")
     (site / "robots.txt").write_text("User-agent: *\nAllow: /\n", "utf-8")
     (site / "README.md").write_text("Sample pages written by `shg new-source`; replace them "
                                     "with pages modelled on the live site.\n", "utf-8")

@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from flows.cli import main
+from flows.scaffold import BASES
 from schema.registry import load_registry
 from tests.conftest import ROOT
 
@@ -25,16 +26,19 @@ def repo(tmp_path):
     return tmp_path
 
 
-def test_new_source_passes_its_own_test(repo, capsys):
-    assert main(["new-source", "beispielstadt", "--base", "azlist", "--root", str(repo),
-                 "--url", "https://www.beispielstadt.de/selbsthilfe/gruppen/"]) == 0
-    assert (repo / "scrapers" / "beispielstadt.py").is_file()
-    source = load_registry(repo / "sources.toml").get("beispielstadt")
-    assert source.policy == "withhold" and source.start_urls == [
-        "https://www.beispielstadt.de/selbsthilfe/gruppen/"]
-    assert (repo / "tests/fixtures/beispielstadt/selbsthilfe/gruppen/index.html").is_file()
+@pytest.mark.parametrize("base", BASES)
+def test_new_source_passes_its_own_test(repo, base):
+    source_id = f"beispiel-{base}"
+    url = f"https://www.beispielstadt.de/{base}/gruppen/"
+    assert main(["new-source", source_id, "--base", base, "--root", str(repo),
+                 "--url", url]) == 0
+    module = source_id.replace("-", "_")
+    assert (repo / "scrapers" / f"{module}.py").is_file()
+    source = load_registry(repo / "sources.toml").get(source_id)
+    assert source.policy == "withhold" and source.start_urls == [url]
+    assert (repo / f"tests/fixtures/{source_id}/{base}/gruppen/index.html").is_file()
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           "tests/test_beispielstadt.py"], cwd=repo, capture_output=True,
+                           f"tests/test_{module}.py"], cwd=repo, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "4 passed" in done.stdout
