@@ -11,6 +11,16 @@ from urllib.parse import unquote, urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+# The de-obfuscation algorithms live in one place, `schema.normalise.emails`; this module only
+# finds their payloads in markup (attributes, JS links). Re-exported for the scrapers.
+from schema.normalise.emails import (
+    AT,
+    DOT,
+    TYPO3_INSERT,
+    decode_cfemail,
+    uncrypt_typo3_mailto,
+)
+
 Tree = LexborHTMLParser | LexborNode
 
 # ---------------------------------------------------------------------------------------- text
@@ -233,54 +243,10 @@ def labelled_values(root: Tree) -> dict[str, LexborNode]:
 
 # --------------------------------------------------------------------------------- e-mail
 
-# TYPO3 shifts three character ranges separately: "+,-./0-9:", "@A-Z" and "a-z".
-_TYPO3_RANGES = ((0x2B, 0x3A), (0x40, 0x5A), (0x61, 0x7A))
 _TYPO3_JS = re.compile(r"""linkTo_UnCryptMailto\(\s*['"](.*?)['"]""", re.DOTALL)
 _CF_HREF = "/cdn-cgi/l/email-protection#"
-_AT = r"(?:@|\s?[(\[{]\s?(?:at|ät|@)\s?[)\]}]\s?)"
-_DOT = r"(?:\.|\s?[(\[{]\s?(?:dot|punkt)\s?[)\]}]\s?)"
-_EMAIL_TEXT = re.compile(rf"[\w.+-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)+", re.IGNORECASE)
-_TYPO3_INSERT = "remove-this."
-_EMAIL_HINT = re.compile(_AT, re.IGNORECASE)
-
-
-def decode_cfemail(hex_string: str) -> str:
-    """Cloudflare's e-mail protection: hex bytes, the first the XOR key for the rest (UTF-8)."""
-    data = bytes.fromhex(hex_string.strip())
-    if len(data) < 2:
-        raise ValueError(f"cfemail too short: {hex_string!r}")
-    key = data[0]
-    return bytes(b ^ key for b in data[1:]).decode("utf-8")
-
-
-def _typo3_shift(text: str, shift: int) -> str:
-    out = []
-    for ch in text:
-        n = ord(ch)
-        for start, end in _TYPO3_RANGES:
-            if start <= n <= end:
-                ch = chr(start + (n - start + shift) % (end - start + 1))
-                break
-        out.append(ch)
-    return "".join(out)
-
-
-def decode_typo3_uncrypt(encoded: str, offset: int) -> str:
-    """Undo TYPO3's `config.spamProtectEmailAddresses = <offset>` (what the page's
-    linkTo_UnCryptMailto JS decrypts with -offset): each character of "mailto:..." was
-    shifted by `offset` inside its range, wrapping at the range end. TYPO3 wraps once; for its
-    allowed offsets (-10..10) that equals the modular wrap used here."""
-    return _typo3_shift(encoded, -offset)
-
-
-def _uncrypt_mailto(encoded: str) -> str | None:
-    """The address behind a TYPO3 token whose offset lives in page JS we do not run: the
-    plaintext always starts with "mailto:", which pins the offset down."""
-    for offset in (*range(1, 11), *range(-1, -11, -1)):
-        plain = decode_typo3_uncrypt(encoded, offset)
-        if plain[:7].lower() == "mailto:":
-            return plain[7:]
-    return None
+_EMAIL_TEXT = re.compile(rf"[\w.+-]+{AT}[\w-]+(?:{DOT}[\w-]+)+", re.IGNORECASE)
+_EMAIL_HINT = re.compile(AT, re.IGNORECASE)
 
 
 def _mailto_addresses(target: str) -> list[str]:
@@ -296,11 +262,11 @@ def _link_emails(el: LexborNode) -> list[str]:
     if _CF_HREF in href:
         return [decode_cfemail(href.split("#", 1)[1])]
     if token := attrs.get("data-mailto-token"):  # TYPO3 >= 10 renders the token as attribute
-        return _mailto_addresses(_uncrypt_mailto(token) or "")
+        return _mailto_addresses(uncrypt_typo3_mailto(token) or "")
     if href[:7].lower() == "mailto:":
         return _mailto_addresses(href[7:])
     if match := _TYPO3_JS.search(unquote(href)):
-        return _mailto_addresses(_uncrypt_mailto(match.group(1)) or "")
+        return _mailto_addresses(uncrypt_typo3_mailto(match.group(1)) or "")
     return []
 
 
@@ -321,12 +287,12 @@ def emails_in(node: Tree) -> list[str]:
         except ValueError:  # a broken cfemail hex: leave the element to the text scan
             continue
         for address in addresses:
-            found.setdefault(address.replace(_TYPO3_INSERT, ""), None)
+            found.setdefault(address.replace(TYPO3_INSERT, ""), None)
         if addresses:
             el.attrs["data-shg-decoded"] = "1"
     _decompose_each(work, "[data-shg-decoded]")
     if not _EMAIL_HINT.search(work.text() or ""):
         return list(found)  # no address left in the text: skip the line-aware text walk
     for match in _EMAIL_TEXT.finditer(node_text(work)):
-        found.setdefault(match.group(0).replace(_TYPO3_INSERT, ""), None)
+        found.setdefault(match.group(0).replace(TYPO3_INSERT, ""), None)
     return list(found)

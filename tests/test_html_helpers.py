@@ -3,11 +3,10 @@
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
+from schema.normalise.emails import decode_cfemail, decode_typo3_uncrypt
 from scrapers.html import (
     absolute_url,
     clean_text,
-    decode_cfemail,
-    decode_typo3_uncrypt,
     emails_in,
     labelled_values,
     node_text,
