@@ -132,6 +132,8 @@ class Listing(_Model):
     parent_id: UUID | None = Field(None, description="id of the parent listing (branches)")
     org_flags: list[OrgFlag] = Field(default_factory=list)
     contact_count: int | None = Field(None, ge=0, description="rare conditions: contacts known")
+    contact_route: str | None = Field(
+        None, description='how to reach the group through an institution ("über das BüZ")')
     contact_person: str | None = Field(None, description="personal data: never published")
     personal_fields: list[str] = Field(
         default_factory=list, description="fields that hold data about a private person"

@@ -71,3 +71,12 @@ def test_meeting_on_request_recognised():
     (listing,), _ = to_listings([record("1", meeting_text="Termine und Treffpunkte im BüZ "
                                                           "erfragen")], "CC0-1.0")
     assert listing.meeting.on_request and listing.meeting.original.startswith("Termine")
+
+
+def test_contact_route_is_public_a_person_is_not():
+    route, person = to_listings([record("1", contact_person="über das BüZ"),
+                                 record("2", contact_person="Renate")], "CC0-1.0")[0]
+    assert (route.contact_route, route.contact_person, route.personal_fields) == (
+        "über das BüZ", None, [])
+    assert (person.contact_route, person.contact_person) == (None, "Renate")
+    assert person.personal_fields == ["contact_person"]

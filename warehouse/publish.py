@@ -60,6 +60,7 @@ PUBLIC_COLUMNS: list[tuple[str, str, str, str]] = [
     ("meeting_text", "string", "meeting rhythm and place as published", "l.meeting.original"),
     ("meeting_on_request", "boolean", "meeting time/place only on request",
      "l.meeting.on_request"),
+    ("contact_route", "string", "how to reach it through an institution", "l.contact_route"),
     ("accessibility", "string", "accessibility as published", "l.accessibility"),
     ("online", "boolean", "an online offer (forum, video meeting)", "l.online"),
     ("org_type", "string", "organisation type as the source names it", "l.org_type"),

@@ -83,6 +83,7 @@ CREATE TABLE IF NOT EXISTS listings (
     parent_id      UUID,
     org_flags      VARCHAR[],
     contact_count  INTEGER,
+    contact_route  VARCHAR,
     contact_person VARCHAR,
     personal_fields VARCHAR[],
     flags          VARCHAR[],

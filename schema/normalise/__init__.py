@@ -37,11 +37,25 @@ FREEMAIL_DOMAINS = frozenset({
 })
 
 
+_ROUTE = re.compile(
+    r"^(?:über|via|durch|bei|beim|im|in der)\b|kontaktstelle|selbsthilfebüro|service-büro|"
+    r"\bbüz\b|\bbuez\b|geschäftsstelle|gesundheitsamt|netzwerk", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Rejected:
     record: ScrapedRecord
     field: str
     reason: str
+
+
+def contact(text: str | None) -> tuple[str | None, str | None]:
+    """(route, person): "über das BüZ" is a public route through an institution; anything
+    else in a contact field ("Renate", "Herr Brandt") is taken for a private person."""
+    text = one_line(text)
+    if text and _ROUTE.search(text):
+        return text, None
+    return None, text
 
 
 def mark_private_contacts(
@@ -71,7 +85,8 @@ def normalise(record: ScrapedRecord, licence: str) -> dict:
     flags: list[str] = []
     if record.kind == "group":
         phone_list, email_list = mark_private_contacts(phone_list, email_list)
-    personal = ["contact_person"] if record.contact_person else []
+    route, person = contact(record.contact_person)
+    personal = ["contact_person"] if person else []
     personal += [f"phones[{i}]" for i, p in enumerate(phone_list) if p.personal]
     personal += [f"emails[{i}]" for i, e in enumerate(email_list) if e.personal]
     flags += [f"phone_invalid:{p.original}" for p in phone_list if not p.valid]
@@ -106,7 +121,8 @@ def normalise(record: ScrapedRecord, licence: str) -> dict:
         "parent_id": record.parent_key and listing_id(record.source_id, record.parent_key),
         "org_flags": flags_found,
         "contact_count": contact_count(record.contact_count_text),
-        "contact_person": one_line(record.contact_person),
+        "contact_route": route,
+        "contact_person": person,
         "personal_fields": personal,
         "flags": flags,
         "provenance": {"source_url": record.source_url, "fetched_at": record.fetched_at,
