@@ -62,6 +62,8 @@ class Address(_Model):
     state: str | None = Field(None, description="Bundesland")
     country: str = "DE"
     original: str | None = None
+    notes: list[str] = Field(default_factory=list,
+                             description='repairs and doubts, e.g. "postcode taken from city"')
 
 
 class Coordinates(_Model):
@@ -74,22 +76,38 @@ class OpeningHours(_Model):
     original: str
 
 
+class Schedule(_Model):
+    """A meeting rhythm in HSDS 3.0 schedule terms (RFC 5545 RRULE parts), only when the text
+    was understood with confidence."""
+
+    freq: Literal["WEEKLY", "MONTHLY", "YEARLY"]
+    interval: int = Field(1, ge=1, description="every n-th week/month: 14-tägig is WEEKLY, 2")
+    byday: list[str] = Field(default_factory=list,
+                             description='RRULE BYDAY with ordinals: "WE", "2WE", "-1FR"')
+    opens_at: str | None = Field(None, pattern=r"^\d{2}:\d{2}$")
+    closes_at: str | None = Field(None, pattern=r"^\d{2}:\d{2}$")
+    timezone: str = "Europe/Berlin"
+
+
 class Meeting(_Model):
-    """A group's meeting rhythm; structured fields only when the text was understood."""
+    """A group's meeting rhythm: the text as published, and a schedule when understood."""
 
     original: str
     on_request: bool = Field(False, description="place/time only on request")
-    freq: Literal["WEEKLY", "MONTHLY"] | None = None
-    interval: int | None = None
-    byday: list[str] = Field(default_factory=list, description='RRULE BYDAY, e.g. "2WE", "-1FR"')
-    opens_at: str | None = None
-    closes_at: str | None = None
-    timezone: str = "Europe/Berlin"
+    schedule: Schedule | None = None
+
+
+Area = Literal["chronic_illness", "addiction", "mental_health", "disability",
+               "family_life", "rare_condition", "other"]
+Audience = Literal["affected", "relatives", "parents"]
 
 
 class Topic(_Model):
     code: str | None = Field(None, description="controlled code, None when not mapped")
     label: str = Field(description="the source's own label")
+    preferred: str | None = Field(None, description="the taxonomy's preferred label")
+    area: Area | None = None
+    audience: Audience | None = Field(None, description="Betroffene, Angehörige, Eltern")
 
 
 class UpstreamProvenance(_Model):
