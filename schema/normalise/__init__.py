@@ -12,34 +12,22 @@ from uuid import UUID
 from pydantic import TypeAdapter, ValidationError
 
 from schema.ids import listing_id
-from schema.listing import EmailAddress, Listing, Meeting, OpeningHours, Phone, Topic
+from schema.listing import Listing, Meeting, OpeningHours, Topic
 from schema.normalise.address import address
 from schema.normalise.emails import emails
 from schema.normalise.organisation import contact_count, online, org_flags
+from schema.normalise.personal import personal
 from schema.normalise.phones import phones
 from schema.normalise.text import clean, one_line
 from schema.normalise.urls import urls
 from schema.records import ScrapedRecord, Upstream
 
-__all__ = ["Rejected", "address", "emails", "normalise", "phones", "to_listings", "urls"]
+__all__ = ["Rejected", "address", "emails", "normalise", "personal", "phones", "to_listings",
+           "urls"]
 
 _LISTINGS = TypeAdapter(list[Listing])
 _ON_REQUEST = re.compile(r"erfragen|nach (?:telefonischer )?(?:vereinbarung|absprache)|auf anfrage",
                          re.IGNORECASE)
-
-
-#: Mailbox providers for private persons; an address there is never an organisation's own.
-FREEMAIL_DOMAINS = frozenset({
-    "gmx.de", "gmx.net", "gmx.at", "web.de", "t-online.de", "gmail.com", "googlemail.com",
-    "yahoo.de", "yahoo.com", "outlook.de", "outlook.com", "hotmail.de", "hotmail.com",
-    "live.de", "freenet.de", "aol.com", "aol.de", "icloud.com", "posteo.de", "mail.de",
-    "arcor.de", "online.de", "email.de", "vodafone.de", "kabelmail.de", "mailbox.org",
-})
-
-
-_ROUTE = re.compile(
-    r"^(?:über|via|durch|bei|beim|im|in der)\b|kontaktstelle|selbsthilfebüro|service-büro|"
-    r"\bbüz\b|\bbuez\b|geschäftsstelle|gesundheitsamt|netzwerk", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -49,46 +37,14 @@ class Rejected:
     reason: str
 
 
-def contact(text: str | None) -> tuple[str | None, str | None]:
-    """(route, person): "über das BüZ" is a public route through an institution; anything
-    else in a contact field ("Renate", "Herr Brandt") is taken for a private person."""
-    text = one_line(text)
-    if text and _ROUTE.search(text):
-        return text, None
-    return None, text
-
-
-def mark_private_contacts(
-    phone_list: list[Phone], email_list: list[EmailAddress]
-) -> tuple[list[Phone], list[EmailAddress]]:
-    """A group's mobile number or free-mail address belongs to a private person.
-
-    Contact centres and associations answer on landlines and their own domains; a group member
-    who volunteers as contact uses their own phone or mailbox, and publishing it would tie a
-    named person to a health topic.
-    """
-    phones_out = [p.model_copy(update={"personal": True}) if p.type == "mobile" else p
-                  for p in phone_list]
-    emails_out = [
-        e.model_copy(update={"personal": True})
-        if e.address and e.address.rsplit("@", 1)[-1] in FREEMAIL_DOMAINS else e
-        for e in email_list
-    ]
-    return phones_out, emails_out
-
-
 def normalise(record: ScrapedRecord, licence: str) -> dict:
     """One raw record -> the dict form of a `Listing` (validated later, in bulk)."""
     phone_list = [p for text in record.phones_text for p in phones(text)]
     email_list = [e for text in record.emails_text for e in emails(text)]
     web_list = [w for text in record.web_text for w in urls(text, record.source_url)]
     flags: list[str] = []
-    if record.kind == "group":
-        phone_list, email_list = mark_private_contacts(phone_list, email_list)
-    route, person = contact(record.contact_person)
-    personal = ["contact_person"] if person else []
-    personal += [f"phones[{i}]" for i, p in enumerate(phone_list) if p.personal]
-    personal += [f"emails[{i}]" for i, e in enumerate(email_list) if e.personal]
+    route, person, phone_list, email_list, private = personal(
+        record.kind, record.contact_person, phone_list, email_list)
     flags += [f"phone_invalid:{p.original}" for p in phone_list if not p.valid]
     flags += [f"email_invalid:{e.original}" for e in email_list if not e.valid]
     flags += [f"url_invalid:{w.original}" for w in web_list if not w.valid]
@@ -123,7 +79,7 @@ def normalise(record: ScrapedRecord, licence: str) -> dict:
         "contact_count": contact_count(record.contact_count_text),
         "contact_route": route,
         "contact_person": person,
-        "personal_fields": personal,
+        "personal_fields": private,
         "flags": flags,
         "provenance": {"source_url": record.source_url, "fetched_at": record.fetched_at,
                        "content_hash": record.content_hash,
