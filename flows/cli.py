@@ -2,6 +2,7 @@
 
     shg run [--source ID ...] [--replay DIR]   run the nightly flow (Prefect ephemeral mode)
     shg sources                                 the registry with each source's last run
+    shg quality                                 per-field quality counters of the latest runs
     shg capture SOURCE [--extract DIR]          record a source's live pages into a WARC
     shg new-source ID --base BASE               scaffold module, registry entry, fixtures, test
     shg build-snapshot                          rebuild snapshots/ from the fixture sites
@@ -78,6 +79,28 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_quality(args: argparse.Namespace) -> int:
+    from warehouse.db import connect
+    from warehouse.runs import latest_quality
+
+    db = Path(args.data) / "atlas.duckdb"
+    if not db.exists():
+        print(f"shg: no warehouse at {db}: run `shg run` first", file=sys.stderr)
+        return 1
+    con = connect(db, read_only=True)
+    try:
+        rows = latest_quality(con)
+    finally:
+        con.close()
+    print(f"{'source':<26} {'field':<14} {'records':>7} {'present':>8} {'missing':>8} "
+          f"{'invalid':>8} {'repaired':>8}")
+    for source, field, records, present, missing, invalid, repaired in rows:
+        share = f"{present / records:>7.0%}" if records else "      -"
+        print(f"{source:<26} {field:<14} {records:>7} {present:>8} {missing:>8} {invalid:>8} "
+              f"{repaired:>8}  {share} present")
+    return 0
+
+
 def cmd_capture(args: argparse.Namespace) -> int:
     from flows.capture import capture, extract_warc
 
@@ -139,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
 
     sources = sub.add_parser("sources", help="list sources and their last run")
     sources.set_defaults(func=cmd_sources)
+
+    quality = sub.add_parser("quality", help="per-field quality counters of the latest runs")
+    quality.set_defaults(func=cmd_quality)
 
     cap = sub.add_parser("capture", help="record a source's live pages into a WARC")
     cap.add_argument("source_id", metavar="SOURCE")

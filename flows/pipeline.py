@@ -10,7 +10,7 @@ import logging
 import secrets
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import httpx
 
 from flows.report import build_report, format_report, log_source
 from schema.normalise import to_listings
+from schema.normalise.quality import field_quality
 from schema.records import ScrapedRecord
 from schema.registry import Registry, Source
 from scrapers.base import ScrapeResult
@@ -153,6 +154,7 @@ def collect_source(source: Source, ctx: RunContext) -> SourceRun:
         for r in duplicates
     ]
     run.listings = listings
+    run.stats = [asdict(q) for q in field_quality(listings)]
     run.finished_at = datetime.now(UTC)
     if not listings and source.may_be_empty:
         return run

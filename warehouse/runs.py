@@ -29,6 +29,7 @@ class SourceRun:
     listings: list[Listing] = field(default_factory=list)
     pages: list[dict] = field(default_factory=list)  # rows of raw_pages, without run_id
     quarantine: list[dict] = field(default_factory=list)  # rows of quarantine, without run_id
+    stats: list[dict] = field(default_factory=list)  # rows of source_run_stats, without run_id
     counts: LoadCounts = field(default_factory=LoadCounts)
 
     @property
@@ -66,6 +67,8 @@ def commit_source_run(con: duckdb.DuckDBPyConnection, run_id: str, run: SourceRu
                                          listings=run.listings, now=run.finished_at)
         _append(con, "raw_pages", [{"run_id": run_id, **p} for p in run.pages])
         _append(con, "quarantine", [{"run_id": run_id, **q} for q in run.quarantine])
+        _append(con, "source_run_stats", [{"run_id": run_id, "source_id": run.source_id, **q}
+                                          for q in run.stats])
         c = run.counts
         con.execute(
             "INSERT INTO source_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -106,3 +109,16 @@ def last_status(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
     """).fetchall():
         status.setdefault(source_id, {})["records"] = active
     return status
+
+
+def latest_quality(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """source_run_stats of each source's latest healthy run: (source, field, records, present,
+    missing, invalid, repaired)."""
+    return con.execute("""
+        WITH latest AS (
+            SELECT source_id, arg_max(run_id, finished_at) AS run_id
+            FROM source_runs WHERE status = 'ok' GROUP BY source_id)
+        SELECT s.source_id, s.field, s.records, s.present, s.missing, s.invalid, s.repaired
+        FROM source_run_stats s JOIN latest USING (source_id, run_id)
+        ORDER BY s.source_id, s.field
+    """).fetchall()

@@ -43,6 +43,18 @@ CREATE TABLE IF NOT EXISTS source_runs (
     PRIMARY KEY (run_id, source_id)
 );
 
+CREATE TABLE IF NOT EXISTS source_run_stats (
+    run_id      VARCHAR NOT NULL,
+    source_id   VARCHAR NOT NULL,
+    field       VARCHAR NOT NULL,
+    records     INTEGER NOT NULL,       -- valid listings of the run
+    present     INTEGER NOT NULL,       -- listings with a value
+    missing     INTEGER NOT NULL,       -- listings without one
+    invalid     INTEGER NOT NULL,       -- values kept raw: could not be normalised
+    repaired    INTEGER NOT NULL,       -- values repaired or moved, with a flag
+    PRIMARY KEY (run_id, source_id, field)
+);
+
 CREATE TABLE IF NOT EXISTS raw_pages (
     run_id       VARCHAR NOT NULL,
     source_id    VARCHAR NOT NULL,
