@@ -1,0 +1,81 @@
+"""`python -m bench.normalise_steps`: the per-record cost of every normalisation step and of
+the whole chain, on the raw records of a synthetic source (benchmark, never a test).
+
+Each step runs over the fields it reads of every record; the chain is `to_listings` (all steps
+plus the batched pydantic validation). Printed as microseconds per record.
+"""
+
+import argparse
+import asyncio
+import importlib
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import corpus
+from bench.stages import _scrape
+from schema.normalise import to_listings
+from schema.records import ScrapedRecord
+from scrapers.warc import WarcReplayTransport
+
+
+def _step(module: str, name: str) -> Callable | None:
+    try:
+        return getattr(importlib.import_module(f"schema.normalise.{module}"), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def steps() -> dict[str, Callable[[ScrapedRecord], object]]:
+    found = {
+        "phones": (_step("phones", "phones"), lambda f, r: [f(t) for t in r.phones_text]),
+        "emails": (_step("emails", "emails"), lambda f, r: [f(t) for t in r.emails_text]),
+        "urls": (_step("urls", "urls"), lambda f, r: [f(t, r.source_url) for t in r.web_text]),
+        "address": (_step("address", "address"), lambda f, r: f(r.address_text)),
+        "opening_hours": (_step("hours", "opening_hours"), lambda f, r: f(r.hours_text)),
+        "meetings": (_step("meetings", "meetings"), lambda f, r: f(r.meeting_text)),
+        "topics": (_step("topics", "topics"), lambda f, r: f(r.topics)),
+    }
+    return {name: (lambda r, f=fn, call=call: call(f, r))
+            for name, (fn, call) in found.items() if fn is not None}
+
+
+def records(listings: int, seed: int) -> list[ScrapedRecord]:
+    with tempfile.TemporaryDirectory() as tmp:
+        [spec] = corpus.generate(Path(tmp), sources=1, listings=listings, seed=seed)
+        result = asyncio.run(_scrape(spec, WarcReplayTransport(Path(tmp))))
+    return result.records
+
+
+def measure(recs: list[ScrapedRecord], repeat: int = 3) -> dict[str, float]:
+    """Best of `repeat` runs, microseconds per record."""
+    timings = {}
+    for name, step in [*steps().items(),
+                       ("whole chain", lambda r: None)]:
+        best = float("inf")
+        for _ in range(repeat):
+            start = time.perf_counter()
+            if name == "whole chain":
+                to_listings(recs, "CC0-1.0")
+            else:
+                for r in recs:
+                    step(r)
+            best = min(best, time.perf_counter() - start)
+        timings[name] = best / len(recs) * 1e6
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.normalise_steps")
+    parser.add_argument("--listings", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    recs = records(args.listings, args.seed)
+    print(f"normalisation cost per record ({len(recs)} records of a synthetic source)")
+    for name, micros in measure(recs).items():
+        print(f"  {name:<14} {micros:>9.1f} µs/record")
+
+
+if __name__ == "__main__":
+    main()
