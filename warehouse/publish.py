@@ -60,6 +60,16 @@ PUBLIC_COLUMNS: list[tuple[str, str, str, str]] = [
     ("meeting_text", "string", "meeting rhythm and place as published", "l.meeting.original"),
     ("meeting_on_request", "boolean", "meeting time/place only on request",
      "l.meeting.on_request"),
+    ("meeting_rrule", "string", "meeting rhythm as an RFC 5545 RRULE, when understood",
+     "CASE WHEN l.meeting.schedule IS NOT NULL THEN 'FREQ=' || l.meeting.schedule.freq"
+     " || CASE WHEN l.meeting.schedule.interval > 1"
+     " THEN ';INTERVAL=' || l.meeting.schedule.interval ELSE '' END"
+     " || CASE WHEN len(l.meeting.schedule.byday) > 0"
+     " THEN ';BYDAY=' || array_to_string(l.meeting.schedule.byday, ',') ELSE '' END END"),
+    ("meeting_opens_at", "string", "meeting start (HH:MM, Europe/Berlin)",
+     "l.meeting.schedule.opens_at"),
+    ("meeting_closes_at", "string", "meeting end (HH:MM, Europe/Berlin)",
+     "l.meeting.schedule.closes_at"),
     ("contact_route", "string", "how to reach it through an institution", "l.contact_route"),
     ("accessibility", "string", "accessibility as published", "l.accessibility"),
     ("online", "boolean", "an online offer (forum, video meeting)", "l.online"),

@@ -4,7 +4,6 @@
 that fail validation come back as `Rejected` with the field and reason, for quarantine.
 """
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
@@ -15,6 +14,7 @@ from schema.ids import listing_id
 from schema.listing import Listing, Meeting, OpeningHours, Topic
 from schema.normalise.address import address
 from schema.normalise.emails import emails
+from schema.normalise.meetings import meetings, on_request
 from schema.normalise.organisation import contact_count, online, org_flags
 from schema.normalise.personal import personal
 from schema.normalise.phones import phones
@@ -26,8 +26,6 @@ __all__ = ["Rejected", "address", "emails", "normalise", "personal", "phones", "
            "urls"]
 
 _LISTINGS = TypeAdapter(list[Listing])
-_ON_REQUEST = re.compile(r"erfragen|nach (?:telefonischer )?(?:vereinbarung|absprache)|auf anfrage",
-                         re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -70,7 +68,8 @@ def normalise(record: ScrapedRecord, licence: str) -> dict:
         "websites": web_list,
         "opening_hours": hours_text and OpeningHours(original=hours_text),
         "meeting": meeting_text and Meeting(original=meeting_text,
-                                            on_request=bool(_ON_REQUEST.search(meeting_text))),
+                                            on_request=on_request(meeting_text),
+                                            schedule=meetings(meeting_text)),
         "accessibility": clean(record.accessibility_text),
         "online": online(record.online_text),
         "org_type": one_line(record.org_type),

@@ -1,0 +1,108 @@
+"""Meeting rhythms: the labelled corpus in cases/meetings.toml, and fuzz tests.
+
+A case's `expected` table holds the `Schedule` fields (`freq` left out: the normaliser
+declines, None; `interval` left out: 1; times left out: None) and `on_request` (left out:
+false).
+"""
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schema.listing import Schedule
+from schema.normalise.meetings import meetings, on_request
+
+CASES = tomllib.loads((Path(__file__).parent / "cases" / "meetings.toml")
+                      .read_text("utf-8"))["case"]
+FIELDS = ("freq", "interval", "byday", "opens_at", "closes_at", "timezone", "on_request")
+_BYDAY = re.compile(r"^(?:-?[1-5])?(?:MO|TU|WE|TH|FR|SA|SU)$")
+
+
+def expected(case: dict) -> dict:
+    want = dict(case["expected"])
+    flag = want.pop("on_request", False)
+    schedule = Schedule(**want).model_dump() if "freq" in want else dict.fromkeys(FIELDS[:-1])
+    return {**schedule, "on_request": flag}
+
+
+def actual(text: str) -> dict:
+    schedule = meetings(text)
+    fields = schedule.model_dump() if schedule else dict.fromkeys(FIELDS[:-1])
+    return {**fields, "on_request": on_request(text)}
+
+
+def accuracy() -> tuple[int, int]:
+    """(cases matching, total), for the team's per-step report."""
+    return sum(actual(c["input"]) == expected(c) for c in CASES), len(CASES)
+
+
+def test_corpus_is_big_enough_and_unique():
+    inputs = [c["input"] for c in CASES]
+    assert len(inputs) >= 70
+    assert len(set(inputs)) == len(inputs)
+    assert sum("freq" not in c["expected"] for c in CASES) >= 20  # declines are labelled too
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["input"] for c in CASES])
+def test_case(case):
+    got, want = actual(case["input"]), expected(case)
+    for name in FIELDS:
+        assert got[name] == want[name], f"{name}: {case.get('note', '')}"
+
+
+def test_none_and_empty_are_declined():
+    for text in (None, "", "   ", "\n"):
+        assert meetings(text) is None
+        assert on_request(text) is False
+
+
+def test_repeated_day_is_listed_once():
+    assert meetings("montags, 19 Uhr, und montags, 19 Uhr").byday == ["MO"]
+
+
+@st.composite
+def mutated(draw) -> str:
+    """A corpus input cut, spliced with random text, or with one part doubled."""
+    text = draw(st.sampled_from([c["input"] for c in CASES]))
+    i = draw(st.integers(0, len(text)))
+    j = draw(st.integers(i, len(text)))
+    op = draw(st.sampled_from(["cut", "insert", "replace", "double", "upper"]))
+    if op == "cut":
+        return text[:i] + text[j:]
+    if op == "insert":
+        return text[:i] + draw(st.text(max_size=8)) + text[i:]
+    if op == "replace":
+        alphabet = "0123456789.:-–, ;/+&MoDiFrSaUhr jeden letzten im Monat\n"
+        return text[:i] + draw(st.text(alphabet=alphabet, max_size=8)) + text[j:]
+    if op == "double":
+        return text[:j] + text[i:]
+    return text.upper()
+
+
+def _check(text: str | None) -> None:
+    value = meetings(text)
+    assert value is None or isinstance(value, Schedule)
+    if value is not None:
+        assert value.byday and all(_BYDAY.match(d) for d in value.byday)
+        assert len(set(value.byday)) == len(value.byday)
+        if value.freq == "WEEKLY":  # ordinals belong to MONTHLY only
+            assert all(d.isalpha() for d in value.byday)
+        if value.opens_at and value.closes_at:
+            assert value.opens_at < value.closes_at
+    assert isinstance(on_request(text), bool)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.none(), st.text()))
+def test_fuzz_any_text(text):
+    _check(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(mutated())
+def test_fuzz_mutated_corpus(text):
+    _check(text)
