@@ -74,6 +74,7 @@ class Coordinates(_Model):
 class OpeningHours(_Model):
     osm: str | None = Field(None, description="OpenStreetMap opening_hours syntax, when confident")
     original: str
+    by_appointment: bool = Field(False, description='"nach Vereinbarung" is offered')
 
 
 class Schedule(_Model):

@@ -86,7 +86,7 @@ CREATE TABLE IF NOT EXISTS listings (
                           valid BOOLEAN, personal BOOLEAN)[],
     emails         STRUCT(address VARCHAR, original VARCHAR, valid BOOLEAN, personal BOOLEAN)[],
     websites       STRUCT(url VARCHAR, original VARCHAR, valid BOOLEAN)[],
-    opening_hours  STRUCT(osm VARCHAR, original VARCHAR),
+    opening_hours  STRUCT(osm VARCHAR, original VARCHAR, by_appointment BOOLEAN),
     meeting        STRUCT(original VARCHAR, on_request BOOLEAN,
                           schedule STRUCT(freq VARCHAR, "interval" INTEGER, byday VARCHAR[],
                                           opens_at VARCHAR, closes_at VARCHAR,

@@ -14,6 +14,7 @@ from schema.ids import listing_id
 from schema.listing import Listing, Meeting, OpeningHours, Topic
 from schema.normalise.address import address
 from schema.normalise.emails import emails
+from schema.normalise.hours import by_appointment, opening_hours
 from schema.normalise.meetings import meetings, on_request
 from schema.normalise.organisation import contact_count, online, org_flags
 from schema.normalise.personal import personal
@@ -66,7 +67,9 @@ def normalise(record: ScrapedRecord, licence: str) -> dict:
         "phones": phone_list,
         "emails": email_list,
         "websites": web_list,
-        "opening_hours": hours_text and OpeningHours(original=hours_text),
+        "opening_hours": hours_text and OpeningHours(osm=opening_hours(hours_text),
+                                                     original=hours_text,
+                                                     by_appointment=by_appointment(hours_text)),
         "meeting": meeting_text and Meeting(original=meeting_text,
                                             on_request=on_request(meeting_text),
                                             schedule=meetings(meeting_text)),

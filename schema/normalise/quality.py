@@ -43,8 +43,9 @@ _RULES: dict[str, Callable[[Listing], tuple[bool, int, int]]] = {
                          sum(1 for f in i.flags if f.startswith("moved e-mail"))),
     "websites": lambda i: (bool(i.websites), _per_value(i, "websites")[1],
                            sum(1 for f in i.flags if f.startswith("moved web"))),
-    "opening_hours": lambda i: (i.opening_hours is not None,
-                                int(bool(i.opening_hours and i.opening_hours.osm is None)), 0),
+    "opening_hours": lambda i: (i.opening_hours is not None, int(bool(
+        i.opening_hours and i.opening_hours.osm is None
+        and not i.opening_hours.by_appointment)), 0),
     "meeting": lambda i: (i.meeting is not None, int(bool(
         i.meeting and not i.meeting.on_request and i.meeting.schedule is None)), 0),
     "topics": lambda i: (bool(i.topics), sum(1 for t in i.topics if t.code is None), 0),

@@ -1,0 +1,105 @@
+"""Office hours: the labelled corpus in cases/hours.toml, and a fuzz test.
+
+A case's `expected` table holds `osm` (left out: the normaliser declines, None) and
+`by_appointment` (left out: false).
+"""
+
+import time
+import tomllib
+from pathlib import Path
+
+import opening_hours as oh
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schema.normalise.hours import by_appointment, opening_hours
+
+CASES = tomllib.loads((Path(__file__).parent / "cases" / "hours.toml").read_text("utf-8"))["case"]
+FIELDS = ("osm", "by_appointment")
+
+
+def expected(case: dict) -> dict:
+    want = case["expected"]
+    return {"osm": want.get("osm"), "by_appointment": want.get("by_appointment", False)}
+
+
+def actual(text: str) -> dict:
+    return {"osm": opening_hours(text), "by_appointment": by_appointment(text)}
+
+
+def accuracy() -> tuple[int, int]:
+    """(cases matching, total), for the team's per-step report."""
+    return sum(actual(c["input"]) == expected(c) for c in CASES), len(CASES)
+
+
+def test_corpus_is_big_enough_and_unique():
+    inputs = [c["input"] for c in CASES]
+    assert len(inputs) >= 70
+    assert len(set(inputs)) == len(inputs)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["input"] for c in CASES])
+def test_case(case):
+    got, want = actual(case["input"]), expected(case)
+    for name in FIELDS:
+        assert got[name] == want[name], f"{name}: {case.get('note', '')}"
+
+
+@pytest.mark.parametrize("value", sorted({c["expected"]["osm"] for c in CASES
+                                          if "osm" in c["expected"]}))
+def test_expected_values_are_valid_osm(value):
+    oh.OpeningHours(value)
+
+
+def test_none_is_declined():
+    assert opening_hours(None) is None
+    assert by_appointment(None) is False
+
+
+@st.composite
+def mutated(draw) -> str:
+    """A corpus input cut, spliced with random text, or with one character doubled/dropped."""
+    text = draw(st.sampled_from([c["input"] for c in CASES]))
+    i = draw(st.integers(0, len(text)))
+    j = draw(st.integers(i, len(text)))
+    op = draw(st.sampled_from(["cut", "insert", "replace", "double", "upper"]))
+    if op == "cut":
+        return text[:i] + text[j:]
+    if op == "insert":
+        return text[:i] + draw(st.text(max_size=8)) + text[i:]
+    if op == "replace":
+        return text[:i] + draw(st.text(alphabet="0123456789.:-–, ;/+MoDiFrSaUhr", max_size=6)) \
+            + text[j:]
+    if op == "double":
+        return text[:j] + text[i:]
+    return text.upper()
+
+
+def _check(text: str | None) -> None:
+    value = opening_hours(text)
+    assert value is None or isinstance(value, str)
+    if value is not None:
+        oh.OpeningHours(value)  # every value returned is one the library accepts
+    assert isinstance(by_appointment(text), bool)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.none(), st.text()))
+def test_fuzz_any_text(text):
+    _check(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(mutated())
+def test_fuzz_mutated_corpus(text):
+    _check(text)
+
+
+@pytest.mark.parametrize("text", [",   " * 100, "und   " * 66, " ,  ;  " * 57, "mo " * 133,
+                                  "jeden 1. und " * 30, "Mo 9-12 Uhr" + " u. " * 97 + "nach",
+                                  "\n" * 399 + "x"])
+def test_adversarial_input_is_fast(text):
+    start = time.perf_counter()
+    _check(text)
+    assert time.perf_counter() - start < 0.5
