@@ -38,8 +38,12 @@ PUBLIC_COLUMNS: list[tuple[str, str, str, str]] = [
     ("kind", "string", "group | contact_centre | organisation | rare_condition", "l.kind"),
     ("name", "string", "name as published by the source", "l.name"),
     ("description", "string", "plain-text description", "l.description"),
-    ("topics", "string", "topic labels, separated by ' | '",
-     _joined("l.topics", "true", "t.label")),
+    ("topics", "string", "topic labels as the source printed them, separated by ' | '",
+     "nullif(array_to_string(list_transform(list_filter(list_zip(l.topics,"
+     " range(len(l.topics))), lambda p: list_position(list_transform(l.topics,"
+     " lambda t: t.label), p[1].label) = p[2] + 1), lambda p: p[1].label), ' | '), '')"),
+    ("topic_codes", "string", "topic codes of the selbsthilfe-atlas taxonomy, ' | '",
+     _joined("l.topics", "t.code IS NOT NULL", "t.code")),
     ("carrier", "string", "Träger (carrier organisation)", "l.carrier"),
     ("street", "string", "street", "l.address.street"),
     ("house_number", "string", "house number", "l.address.house_number"),

@@ -11,7 +11,7 @@ from uuid import UUID
 from pydantic import TypeAdapter, ValidationError
 
 from schema.ids import listing_id
-from schema.listing import Listing, Meeting, OpeningHours, Topic
+from schema.listing import Listing, Meeting, OpeningHours
 from schema.normalise.address import address
 from schema.normalise.emails import emails
 from schema.normalise.hours import by_appointment, opening_hours
@@ -20,6 +20,7 @@ from schema.normalise.organisation import contact_count, online, org_flags
 from schema.normalise.personal import personal
 from schema.normalise.phones import phones
 from schema.normalise.text import clean, one_line
+from schema.normalise.topics import topics, unknown_topics
 from schema.normalise.urls import urls
 from schema.records import ScrapedRecord, Upstream
 
@@ -50,6 +51,7 @@ def normalise(record: ScrapedRecord, licence: str) -> dict:
     flags_found, flags_unknown = org_flags(record.flags_text)
     flags += [f"org_flag_unknown:{label}" for label in flags_unknown]
     flags += record.notes
+    flags += [f"topic_unknown:{label}" for label in unknown_topics(record.topics)]
     meeting_text = clean(record.meeting_text)
     hours_text = clean(record.hours_text)
     upstream = record.upstream
@@ -60,8 +62,7 @@ def normalise(record: ScrapedRecord, licence: str) -> dict:
         "kind": record.kind,
         "name": one_line(record.name) or "",
         "description": clean(record.description),
-        "topics": [Topic(label=t) for t in dict.fromkeys(filter(None, map(one_line,
-                                                                              record.topics)))],
+        "topics": topics(record.topics),
         "carrier": one_line(record.carrier),
         "address": address(clean(record.address_text), one_line(record.district)),
         "phones": phone_list,
