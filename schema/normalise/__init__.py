@@ -17,7 +17,7 @@ from schema.normalise.emails import emails
 from schema.normalise.hours import by_appointment, opening_hours
 from schema.normalise.meetings import meetings, on_request
 from schema.normalise.organisation import contact_count, online, org_flags
-from schema.normalise.personal import personal
+from schema.normalise.personal import mark_personal, personal
 from schema.normalise.phones import phones
 from schema.normalise.text import clean, one_line
 from schema.normalise.topics import topics, unknown_topics
@@ -43,7 +43,7 @@ def normalise(record: ScrapedRecord, licence: str) -> dict:
     email_list = [e for text in record.emails_text for e in emails(text)]
     web_list = [w for text in record.web_text for w in urls(text, record.source_url)]
     flags: list[str] = []
-    route, person, phone_list, email_list, private = personal(
+    route, person, phone_list, email_list, private = mark_personal(
         record.kind, record.contact_person, phone_list, email_list)
     flags += [f"phone_invalid:{p.original}" for p in phone_list if not p.valid]
     flags += [f"email_invalid:{e.original}" for e in email_list if not e.valid]

@@ -6,7 +6,7 @@ as contact, a mobile number or a private mailbox of a group must never reach a p
 
 import re
 
-from schema.listing import EmailAddress, Phone
+from schema.listing import EmailAddress, Listing, Phone
 from schema.normalise.text import one_line
 
 #: Mailbox providers for private persons; an address there is never an organisation's own.
@@ -51,9 +51,9 @@ def mark_private_contacts(
     return phones_out, emails_out
 
 
-def personal(kind: str, contact_text: str | None, phone_list: list[Phone],
-             email_list: list[EmailAddress]) -> tuple[str | None, str | None, list[Phone],
-                                                      list[EmailAddress], list[str]]:
+def mark_personal(kind: str, contact_text: str | None, phone_list: list[Phone],
+                  email_list: list[EmailAddress]) -> tuple[str | None, str | None, list[Phone],
+                                                           list[EmailAddress], list[str]]:
     """(contact route, contact person, phones, e-mails, personal field paths) of one record:
     the values of a private person marked, a route through an institution kept public."""
     if kind == "group":
@@ -63,3 +63,14 @@ def personal(kind: str, contact_text: str | None, phone_list: list[Phone],
     fields += [f"phones[{i}]" for i, p in enumerate(phone_list) if p.personal]
     fields += [f"emails[{i}]" for i, e in enumerate(email_list) if e.personal]
     return route, person, phone_list, email_list, fields
+
+
+def personal(listing: Listing) -> Listing:
+    """`listing` with every value of a private person marked (and listed in
+    `personal_fields`), so that publishing withholds them; idempotent."""
+    contact_text = listing.contact_person or listing.contact_route
+    route, person, phone_list, email_list, fields = mark_personal(
+        listing.kind, contact_text, listing.phones, listing.emails)
+    return listing.model_copy(update={
+        "contact_route": route, "contact_person": person, "phones": phone_list,
+        "emails": email_list, "personal_fields": fields})
