@@ -146,7 +146,8 @@ def cmd_build_snapshot(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `shg quality | head` ends quietly
+    if argv is None:  # the `shg` command itself, not a caller in a long-lived process
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `shg quality | head` ends quietly
     parser = argparse.ArgumentParser(prog="shg", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--registry", default="sources.toml", help="source registry file")

@@ -13,6 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 from schema.ids import listing_id
 from schema.listing import Listing, Meeting, OpeningHours
 from schema.normalise.address import address
+from schema.normalise.contacts import split_contacts
 from schema.normalise.emails import emails
 from schema.normalise.hours import by_appointment, opening_hours
 from schema.normalise.meetings import meetings, on_request
@@ -24,8 +25,8 @@ from schema.normalise.topics import topics, unknown_topics
 from schema.normalise.urls import urls
 from schema.records import ScrapedRecord, Upstream
 
-__all__ = ["Rejected", "address", "emails", "normalise", "personal", "phones", "to_listings",
-           "urls"]
+__all__ = ["Rejected", "address", "emails", "meetings", "normalise", "opening_hours", "personal",
+           "phones", "split_contacts", "to_listings", "topics", "urls"]
 
 _LISTINGS = TypeAdapter(list[Listing])
 
@@ -40,9 +41,8 @@ class Rejected:
 def normalise(record: ScrapedRecord, licence: str) -> dict:
     """One raw record -> the dict form of a `Listing` (validated later, in bulk)."""
     phone_list = [p for text in record.phones_text for p in phones(text)]
-    email_list = [e for text in record.emails_text for e in emails(text)]
-    web_list = [w for text in record.web_text for w in urls(text, record.source_url)]
-    flags: list[str] = []
+    email_list, web_list, flags = split_contacts(record.emails_text, record.web_text,
+                                                 record.source_url)
     route, person, phone_list, email_list, private = mark_personal(
         record.kind, record.contact_person, phone_list, email_list)
     flags += [f"phone_invalid:{p.original}" for p in phone_list if not p.valid]

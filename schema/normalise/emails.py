@@ -61,32 +61,47 @@ def uncrypt_typo3_mailto(encoded: str) -> str | None:
     return None
 
 
-# Repairs of the spellings, including a bare " at " which only follows a candidate address.
-_AT = re.compile(r"\s*(?:\(at\)|\[at\]|\{at\}|\s+at\s+|\(ät\)|@)\s*", re.IGNORECASE)
-_DOT = re.compile(r"\s*(?:\(punkt\)|\[punkt\]|\(dot\)|\[dot\])\s*", re.IGNORECASE)
-_CANDIDATE = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+", re.UNICODE)
+# ---------------------------------------------------------------------------- normalisation
+
+# The spellings read in text. Bare " at " / " punkt " count only between parts of an address.
+_AT_TEXT = r"(?:\s?@\s?|%40|\s*[(\[{<]\s*(?:at|ät|@)\s*[)\]}>]\s*|\s+at\s+)"
+_DOT_BRACKET = r"\s*[(\[{<]\s*(?:dot|punkt|\.)\s*[)\]}>]\s*"
+_DOT_LOCAL = rf"(?:\.|{_DOT_BRACKET})"
+_DOT_DOMAIN = rf"(?:\.|{_DOT_BRACKET}|\s+(?:dot|punkt)\s+)"
+# Bounded repeats (RFC 5321: 64 characters local part, 63 a label) keep a scan linear.
+_LOCAL = r"[\w+\-!#$&'*=^~]{1,64}"
+_LABEL = r"[^\W_](?:[\w\-]{0,61}[^\W_])?"
+_ADDRESS = re.compile(
+    rf"(?<![\w.+\-!#$&'*=^~])(?P<local>{_LOCAL}(?:{_DOT_LOCAL}{_LOCAL}){{0,8}}){_AT_TEXT}"
+    rf"(?P<domain>{_LABEL}(?:{_DOT_DOMAIN}{_LABEL}){{1,8}})(?![\w\-])", re.IGNORECASE)
+_DOTS = re.compile(rf"{_DOT_BRACKET}|\s+(?:dot|punkt)\s+", re.IGNORECASE)
+_TYPO3 = re.compile(re.escape(TYPO3_INSERT), re.IGNORECASE)
 
 
-def deobfuscate(text: str) -> str:
-    text = re.sub(r"^mailto:", "", text.strip(), flags=re.IGNORECASE)
-    text = text.replace(TYPO3_INSERT, "").replace(TYPO3_INSERT.upper(), "")
-    return _DOT.sub(".", _AT.sub("@", text))
+def _assemble(match: re.Match) -> str:
+    """The address a match spells: "(punkt)" -> ".", TYPO3's insert dropped."""
+    local, domain = (_DOTS.sub(".", match.group(part)) for part in ("local", "domain"))
+    return f"{local}@{_TYPO3.sub('', domain)}"
 
 
 def emails(text: str | None) -> list[EmailAddress]:
-    """Every address in `text`; an unreadable string is kept raw with `valid=False`."""
+    """Every address in `text`, each with its own slice of the text as `original`.
+
+    Syntax only (`check_deliverability=False`: no DNS in a pure function); the domain comes back
+    lower-cased and in Unicode form. A string with no address in it is kept raw, invalid."""
     if not text or not text.strip():
         return []
-    found = _CANDIDATE.findall(deobfuscate(text))
-    if not found:
-        return [EmailAddress(original=text.strip())]
-    result = []
-    for candidate in found:
+    found: list[EmailAddress] = []
+    seen: set[str] = set()
+    for match in _ADDRESS.finditer(text):
+        original = match.group(0).strip()
         try:
-            info = validate_email(candidate, check_deliverability=False)
+            info = validate_email(_assemble(match), check_deliverability=False)
         except EmailNotValidError:
-            result.append(EmailAddress(original=text.strip()))
+            found.append(EmailAddress(original=original))
             continue
-        result.append(EmailAddress(address=info.normalized.lower(), original=text.strip(),
-                                   valid=True))
-    return result
+        address = f"{info.local_part}@{info.domain.lower()}"
+        if address.lower() not in seen:
+            seen.add(address.lower())
+            found.append(EmailAddress(address=address, original=original, valid=True))
+    return found or [EmailAddress(original=text.strip())]

@@ -1,0 +1,60 @@
+"""E-mail and web fields read together: sources put a web address in the e-mail field and an
+e-mail address (often a "mailto:" link) in the web field. Each such value moves to the field it
+belongs to, and every move is reported as a flag so a researcher can see it was made."""
+
+import re
+
+from schema.listing import EmailAddress, Website
+from schema.normalise.emails import emails
+from schema.normalise.urls import find_urls, urls
+
+#: Web addresses inside a web field whose query may hold an e-mail ("?mail=a@x.de"): masked
+#: before e-mails are looked for, so only addresses standing on their own move.
+_WEB_TOKEN = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+
+
+def split_contacts(
+    emails_texts: list[str], web_texts: list[str], base: str | None
+) -> tuple[list[EmailAddress], list[Website], list[str]]:
+    """(e-mails, web sites, flags) of a record's e-mail and web fields, each value in its field.
+
+    In an e-mail field only absolute web forms move ("www.x.de", "https://…", "x.de"): a
+    relative path there would be a guess. A string that was only the moved value leaves no
+    invalid entry behind in the field it came from."""
+    mail_list: list[EmailAddress] = []
+    web_list: list[Website] = []
+    moved_mail: list[EmailAddress] = []
+    moved_web: list[Website] = []
+    for text in emails_texts:
+        found = emails(text)
+        rest = text or ""
+        for e in found:  # "info (at) x.de": the domain of an address is no web site
+            if e.valid or e.original != rest.strip():
+                rest = rest.replace(e.original, " ")
+        sites = [w for w in find_urls(rest, base, relative=False) if w.valid]
+        if sites:
+            found = [e for e in found if e.valid or e.original != (text or "").strip()]
+        mail_list += found
+        moved_web += sites
+    for text in web_texts:
+        found = urls(text, base)
+        addresses = [e for e in emails(_WEB_TOKEN.sub(" ", text or "")) if e.valid]
+        if addresses:
+            found = [w for w in found
+                     if w.valid or ("@" not in w.original and w.original != (text or "").strip())]
+        web_list += found
+        moved_mail += addresses
+    flags: list[str] = []
+    known_mail = {e.address for e in mail_list if e.address}
+    for e in moved_mail:
+        if e.address not in known_mail:
+            known_mail.add(e.address)
+            mail_list.append(e)
+            flags.append(f"moved e-mail from web field: {e.address}")
+    known_web = {w.url for w in web_list if w.url}
+    for w in moved_web:
+        if w.url not in known_web:
+            known_web.add(w.url)
+            web_list.append(w)
+            flags.append(f"moved web site from e-mail field: {w.url}")
+    return mail_list, web_list, flags
