@@ -12,8 +12,8 @@ from tests.factories import listings, record
 
 def test_counters_per_field():
     items = listings(
-        record("1", phones_text=["0 23 23 / 16 - 36 36", "Tel. 123 45"], hours_text="Mo-Fr vormittags",
-               topics=["Sucht", "Quatschthema"]),
+        record("1", phones_text=["0 23 23 / 16 - 36 36", "Tel. 123 45"],
+               hours_text="Mo-Fr vormittags", topics=["Sucht", "Quatschthema"]),
         record("2", phones_text=[], address_text=None, meeting_text=None, topics=[]),
     )
     q = {f.field: f for f in field_quality(items)}

@@ -13,6 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 from schema.ids import listing_id
 from schema.listing import Listing, Meeting, OpeningHours
 from schema.normalise.address import address
+from schema.normalise.contact_block import ContactBlock, contact_block
 from schema.normalise.contacts import split_contacts
 from schema.normalise.emails import emails
 from schema.normalise.hours import by_appointment, opening_hours
@@ -25,8 +26,10 @@ from schema.normalise.topics import topics, unknown_topics
 from schema.normalise.urls import urls
 from schema.records import ScrapedRecord, Upstream
 
-__all__ = ["Rejected", "address", "emails", "meetings", "normalise", "opening_hours", "personal",
-           "phones", "split_contacts", "to_listings", "topics", "urls"]
+__all__ = [
+    "ContactBlock", "Rejected", "address", "contact_block", "emails", "meetings", "normalise",
+    "opening_hours", "personal", "phones", "split_contacts", "to_listings", "topics", "urls",
+]
 
 _LISTINGS = TypeAdapter(list[Listing])
 

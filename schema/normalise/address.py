@@ -1,49 +1,359 @@
-"""German address text -> street, house number, extras, postcode, city.
+"""German address text -> street, house number, extras, postcode, city and Bundesland.
 
-Issue #4 adds the postcode -> Bundesland table and repairs of common slips.
+Sources write addresses in every order and with every slip: "Rathausstr.6", "Herne 44649",
+"Rathausstraße 6 44649 Herne" without a comma, street and town on two lines, a venue or a room
+before the street. Each part is recognised by its shape; a repair or doubt is written to
+`notes`, and a text that names no place ("online", "wechselnde Orte", "Ort auf Anfrage") is
+kept raw with a note instead of being guessed into fields. Abbreviations ("Str.") are kept as
+written: the original spelling is the source's, not ours.
 """
 
 import re
+from dataclasses import dataclass, field
 
 from schema.listing import Address
+from schema.normalise.states import state_for_postcode
 
-_POSTCODE_CITY = re.compile(r"\b(?:D-)?(\d{5})\s+(.+)$")
-_STREET_WORD = re.compile(
-    r"(?:stra(?:ß|ss)e|str\.|weg|platz|allee|ring|gasse|damm|ufer|markt|wall|chaussee|pfad|"
-    r"steig|hof|berg|feld|graben|kamp|park)\b|^(?:am|an der|auf dem|im|in der|zum|zur)\s",
-    re.IGNORECASE)
-_STREET_NO = re.compile(
-    r"^(?P<street>\D.*?)\s+(?P<no>\d+\s?[a-zA-Z]?(?:\s?[-–/]\s?\d+\s?[a-zA-Z]?)?)$"
+# --- tables ------------------------------------------------------------------------------
+
+#: Texts that name no place: (pattern, note). Checked when no street or postcode is found.
+NOT_A_PLACE: tuple[tuple[str, str], ...] = (
+    (r"\b(?:online|virtuell|zoom|videokonferenz|video-?(?:treffen|chat)|webex|jitsi|skype|"
+     r"telefonkonferenz|im internet|digital)", "not an address: online"),
+    (r"\b(?:wechselnde[nr]?|verschiedene[nr]?|unterschiedliche[nr]?)\s+(?:orte?|treffpunkte?|"
+     r"räume?|räumlichkeiten|lokale?)|\breihum\b|\bort wechselt",
+     "not an address: changing places"),
+    (r"\bauf (?:anfrage|nachfrage)|\bnach (?:telefonischer |vorheriger )?(?:vereinbarung|"
+     r"absprache|anmeldung)|\berfragen\b|\bmitgeteilt\b|\bbitte anfragen",
+     "not an address: place on request"),
 )
+#: Words of a building, floor or room ("Geb. E", "2. OG", "Raum 104"): never a street.
+EXTRA_WORDS = (r"geb\.|gebäude|haus|raum|räume|zimmer|zi\.|saal|etage|stock|stockwerk|og|eg|"
+               r"ug|dg|ebene|flur|trakt|aufgang|eingang|treppe|tür|station|hinterhaus|"
+               r"vorderhaus|seitenflügel|hinterhof|innenhof|c/o|z\.\s?hd\.?|postfach|"
+               r"obergeschoss|erdgeschoss|untergeschoss|dachgeschoss|bau|block|app\.")
+#: Endings of a street name written as one word ("Rathausstraße", "Kirchweg").
+STREET_ENDINGS = (r"straße|strasse|str\.?|weg|platz|allee|gasse|damm|ufer|chaussee|ring|pfad|"
+                  r"steig|stieg|wall|markt|graben|kamp|twiete|promenade|winkel|bogen|anger|"
+                  r"kai|steg|zeile|passage|brücke|straat")
+#: A street word standing on its own after a name ("Erkrather Straße", "Platz der Republik").
+STREET_WORDS = frozenset({"straße", "strasse", "str.", "weg", "platz", "allee", "gasse", "damm",
+                          "ufer", "chaussee", "ring", "pfad", "steig", "wall", "markt",
+                          "graben", "kamp", "promenade", "winkel", "bogen", "anger", "kai"})
+#: Capitalised words that open a street name ("Am Lindenhof", "Unter den Linden").
+STREET_OPENERS = frozenset({"Am", "An", "Auf", "Im", "In", "Zum", "Zur", "Unter", "Hinter",
+                            "Vor", "Bei", "Beim", "Über", "Hinterm", "Vorm", "Unterm", "Auf'm"})
+#: Words that stay with the street when they stand right before it ("Alte Kirchstraße").
+STREET_PREFIX_WORDS = frozenset({
+    "am", "an", "auf", "im", "in", "zum", "zur", "unter", "hinter", "vor", "bei", "beim",
+    "über", "der", "die", "das", "den", "dem", "des", "st.", "sankt", "bad", "alte", "alten",
+    "alter", "altes", "neue", "neuen", "neuer", "neues", "große", "großen", "großer",
+    "kleine", "kleinen", "kleiner", "lange", "langen", "langer", "hohe", "hohen", "hoher",
+    "obere", "oberen", "oberer", "untere", "unteren", "unterer", "breite", "breiten",
+    "kurze", "kurzen", "mittlere", "mittleren", "hinterm", "vorm", "unterm"})
+#: Words that make a name a venue or an organisation, not a town. Plain "-haus", "-heim",
+#: "Halle" are left out: Heiligenhaus, Monheim and Halle (Saale) are towns.
+VENUE_ENDINGS = (r"zentrum|stätte|büro|treff|treffpunkt|kirche|klinik|krankenhaus|café|cafe|"
+                 r"saal|raum|schule|verein|gruppe|stelle|kontaktstelle|e\.\s?v\.|ggmbh|gmbh|"
+                 r"netzwerk|selbsthilfe|(?:gemeinde|pfarr|bürger|rat|jugend|kranken|ärzte|"
+                 r"senioren|alten|kinder|vereins|familien|generationen|begegnungs|hospiz|"
+                 r"gast|gotteshaus)(?:haus|heim)|(?:stadt|turn|fest|sport|mehrzweck)halle")
+COUNTRIES = frozenset({"deutschland", "germany", "de", "brd", "bundesrepublik deutschland"})
+#: Lead-in labels before an address ("Anschrift: …").
+LABELS = r"anschrift|adresse|postanschrift|besucheranschrift|hausanschrift|treffpunkt|ort"
+
+#: Longer text is a description, not an address; longer parts are no street.
+MAX_LENGTH = 400
+MAX_PART = 120
+
+# --- patterns ----------------------------------------------------------------------------
+
+#: Commas, semicolons, line breaks, dots and bars; a spaced dash or slash only after a house
+#: number or before a postcode ("Rathausstraße 6 – 44649 Herne"), as names hold dashes too.
+_SEPARATOR = re.compile(
+    r"\s*(?:[,;\n|·•]|(?<=\d)\s+[–—/-]\s+(?=[^\d\s])|(?<=[\d\s][a-zA-Z])\s+[–—/-]\s+(?=\D)|"
+    r"\s+[–—/-]\s+(?=(?:DE?-)?\d{5}(?!\d)))\s*")
+_LABEL = re.compile(rf"^(?:{LABELS})\s*:\s*", re.IGNORECASE)
+_POSTCODE = re.compile(r"(?<![\w-])(?:DE?\s?-\s?)?([0-9]{5})(?![0-9])")
+_POSTCODE_TOWN = re.compile(r"(?<![\w/-])(?:DE?\s?-\s?)?[0-9]{5}\s*[^\W\d_]|"
+                            r"^\s*(?:DE?\s?-\s?)?[0-9]{5}\s*$|[^\W\d_]{2}\.?\)?\s+[0-9]{5}\s*$")
+#: A bracketed remark of several words after a town; "(Westf.)", "(Saale)" stay in the name.
+_REMARK = re.compile(r"^(?P<city>.*?[^\W\d_].*?)\s*\((?P<remark>[^()]*\s[^()]*)\)$")
+_PHONE = re.compile(r"\b(?:tel|telefon|fon|fax|mobil)\b|\b0\d{2,5}\s?[/-]?\s?\d{3,}",
+                    re.IGNORECASE)
+_VAGUE = "|".join(pattern for pattern, _ in NOT_A_PLACE)
+_SLASHED_REMARK = re.compile(rf"^(?P<city>.+?)\s+/\s+(?P<remark>.*(?:{_VAGUE}).*)$", re.IGNORECASE)
+_OLD_POSTCODE = re.compile(r"^(?:[WO]\s?-\s?)?\d{4}\s+([^\W\d_].*)$")
+_NUM = r"[0-9]{1,4}(?:\s?[a-zA-Z](?![^\W\d_]))?"
+_HOUSE = rf"{_NUM}(?:\s?[-–—/]\s?(?:{_NUM}|[a-zA-Z](?![^\W\d_])))?"
+_STREET_NO = re.compile(
+    rf"^(?P<street>.*?[^\W\d_].*?)\s+(?:(?:Nr|Hausnr)\.?\s*)?(?P<no>{_HOUSE})"
+    rf"(?P<rest>(?:[\s(,;].*)?)$", re.DOTALL)
+_GLUED = re.compile(rf"((?:{STREET_ENDINGS})\.?)(\d)", re.IGNORECASE)
+_EXTRA = re.compile(rf"(?<![^\W\d_])(?:{EXTRA_WORDS})(?![^\W\d_])|[^\W\d_]+raum\b|"
+                    r"\d+\.\s?(?:og|etage|stock|obergeschoss)\b", re.IGNORECASE)
+_ENDING = re.compile(rf"[^\W\d_]-?(?:{STREET_ENDINGS})$", re.IGNORECASE)
+_VENUE = re.compile(rf"(?:{VENUE_ENDINGS})\b", re.IGNORECASE)
+_NOT_A_PLACE = tuple((re.compile(p, re.IGNORECASE), note) for p, note in NOT_A_PLACE)
+_SMALL_WORD = re.compile(r"^(?:[a-zäöü]{1,3}\.?|[a-z]\.[a-z]\.|am|an|der|den|dem|im|in|bei|ob|"
+                         r"auf|vor|unter|über|zu)$")
+
+
+@dataclass
+class _Street:
+    street: str
+    number: str | None
+    extras: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    index: int = 0  # where the street part stood among the parts
 
 
 def address(text: str | None, district: str | None = None) -> Address | None:
-    if not text or not text.strip():
+    """The address in `text`, or None for empty text; `original` is always kept, and a text
+    that is no address comes back with only `original` and a note."""
+    lines = [" ".join(line.split()) for line in (text or "").splitlines()]
+    original = "\n".join(line for line in lines if line)
+    if not re.search(r"[^\W_]", original):
         return None
-    original = " ".join(text.split())
-    parts = [" ".join(p.split()) for p in re.split(r"[,\n;]", text) if p.strip()]
-    postcode = city = None
-    extras = []
-    for part in parts:
-        if postcode is None and (m := _POSTCODE_CITY.search(part)):
-            postcode, city = m.group(1), m.group(2).strip()
-            if before := part[: m.start()].strip():
-                extras.append(before)
-        else:
-            extras.append(part)
-    street_part = _pick_street(extras)
-    street = number = None
-    if street_part is not None:
-        extras.remove(street_part)
-        m = _STREET_NO.match(street_part)
-        street, number = m.group("street"), m.group("no").replace(" ", "")
-    return Address(street=street, house_number=number, extra=", ".join(extras) or None,
-                   postcode=postcode, city=city, district=district, original=original)
+    if len(original) > MAX_LENGTH:
+        return Address(original=original, district=district,
+                       notes=["too long for an address; kept raw"])
+    parts = [p.strip(" :") for p in _SEPARATOR.split(_LABEL.sub("", original))]
+    parts = [p for p in parts if p and p.casefold() not in COUNTRIES and re.search(r"\w", p)]
+    notes: list[str] = []
+    postcode, city, at = _postcode_and_city(parts, notes)
+    street = _pick_street(parts, at, notes)
+    if postcode is None and city is None and (street is None or street.number is None):
+        return _declined(original, district)
+    if postcode is None:
+        city = city or _trailing_city(parts, street)
+        notes.append("no postcode")
+    notes.extend(note.replace("not an address", "doubt") for note in _vague(original))
+    if any(_PHONE.search(part) for part in parts):
+        notes.append("phone number in address text")
+    if any(has_postcode(part) for part in parts):
+        notes.append("more than one address; the first is used")
+    state = state_for_postcode(postcode)
+    if postcode and state is None:
+        notes.append(f"state unknown for postcode {postcode}")
+    extras = [*(street.extras if street else []), *parts]
+    notes += street.notes if street else []
+    return Address(street=street and street.street, house_number=street and street.number,
+                   extra=", ".join(_ordered(extras, original)) or None, postcode=postcode,
+                   city=city or None, district=district, state=state, original=original,
+                   notes=list(dict.fromkeys(notes)))
 
 
-def _pick_street(parts: list[str]) -> str | None:
-    """"Gruppenraum 2, BüZ, Rathausstraße 6": the part that looks like a street wins; else the
-    last "words number" part, which is where German addresses put the street."""
-    candidates = [p for p in parts if _STREET_NO.match(p)]
-    named = [p for p in candidates if _STREET_WORD.search(p)]
-    return (named or candidates or [None])[-1]
+# --- postcode and city ---------------------------------------------------------------------
+
+def _postcode_and_city(parts: list[str], notes: list[str]) -> tuple[str | None, str | None, int]:
+    """(postcode, city, index where the postcode part was): the parts used are removed from
+    `parts`; a street found in the same part is put back as a part of its own."""
+    for i, part in enumerate(parts):
+        m = _POSTCODE.search(part)
+        if m is None or part.casefold().startswith("postfach"):
+            continue
+        before = re.sub(r"\s+in$", "", part[: m.start()].strip(" ,"))
+        after = part[m.end():].strip(" ,;:")
+        del parts[i]
+        if after:
+            city, street = _city_and_street(after)
+            if remark := _REMARK.match(city) or _SLASHED_REMARK.match(city):
+                city = remark.group("city")  # "Herne (Raum nach Absprache)", "Herne / online"
+                parts.insert(i, remark.group("remark"))
+            if street:
+                parts.insert(i, street)  # after the postcode: _pick_street notes the order
+            if before:
+                parts.insert(i, before)
+                if _STREET_NO.match(before) or _ENDING.search(before):
+                    notes.append("comma missing before postcode")
+                i += 1
+            return m.group(1), city, i
+        if before and _city_like(before):
+            notes.append("postcode after city")
+            return m.group(1), before, i
+        if before:
+            parts.insert(i, before)
+            i += 1
+        return m.group(1), _neighbour_city(parts, i, notes), i
+    for i, part in enumerate(parts):
+        if m := _OLD_POSTCODE.match(part):
+            del parts[i]
+            notes.append("four-digit postcode from before 1993 ignored")
+            return None, m.group(1), i
+    return None, None, len(parts)
+
+
+def _city_and_street(after: str) -> tuple[str, str | None]:
+    """"Herne Rathausstraße 6" -> ("Herne", "Rathausstraße 6"); a city alone stays whole."""
+    words = after.split()
+    for k in range(1, min(len(words), 7)):
+        tail = " ".join(words[k:])
+        m = _STREET_NO.match(tail)
+        if m and _named(m.group("street")) and _city_like(" ".join(words[:k])) \
+                and not _named(" ".join(words[:k])):
+            return " ".join(words[:k]), tail
+    return after, None
+
+
+def _neighbour_city(parts: list[str], i: int, notes: list[str]) -> str | None:
+    """The city of a postcode that stands alone: the next part, else the one before, else the
+    first part of all ("Herne, Rathausstraße 6, 44649")."""
+    for j in (i, i - 1, 0):
+        if 0 <= j < len(parts) and _city_like(parts[j]):
+            notes.append("city taken from a separate part")
+            return parts.pop(j)
+    notes.append("no city")
+    return None
+
+
+def _city_like(text: str) -> bool:
+    """A town name: capitalised words without digits ("Monheim am Rhein", "Herne (Westf.)"),
+    no venue, street, room or acronym."""
+    words = text.split()
+    if not words or len(words) > 6 or re.search(r"\d|@|/", text) or not words[0][0].isupper():
+        return False
+    if _named(text) or _EXTRA.search(text) or _VENUE.search(text):
+        return False
+    for word in words:
+        core = word.strip("()")
+        if sum(c.isupper() for c in core) > 1 and not re.fullmatch(r"[A-ZÄÖÜ]\.?-?[A-ZÄÖÜ]\w*",
+                                                                   core):
+            return False
+        if core and core[0].islower() and not _SMALL_WORD.match(core):
+            return False
+    return True
+
+
+def _trailing_city(parts: list[str], street: _Street | None) -> str | None:
+    """Without a postcode, the last part may still be the town ("Rathausstraße 6, Herne"); a
+    name before the street is a venue ("Altes Helmholtz, Gerresheimer Straße 20")."""
+    if street is not None and len(parts) > street.index and _city_like(parts[-1]):
+        return parts.pop()
+    return None
+
+
+# --- street and house number ---------------------------------------------------------------
+
+def _pick_street(parts: list[str], at: int, notes: list[str]) -> _Street | None:
+    """The street part: one with a street word nearest before the postcode, else after it,
+    else any "words number" part; a street without number only when nothing else is there."""
+    parsed = [(j, _street(p)) for j, p in enumerate(parts)]
+    found = [(j, s) for j, s in parsed if s is not None]
+    named = [(j, s) for j, s in found if s.number and _named(s.street)]
+    plain = [(j, s) for j, s in found if s.number and not _named(s.street)]
+    bare = [(j, s) for j, s in found if not s.number]
+    for group in (named, plain, bare):
+        before = [x for x in group if x[0] < at]
+        after = [x for x in group if x[0] >= at]
+        if before or after:
+            j, choice = before[-1] if before else after[0]
+            if not before:
+                notes.append("street after city")
+            if not choice.number:
+                notes.append("no house number")
+            del parts[j]
+            choice.index = j
+            return choice
+    return None
+
+
+def _street(part: str) -> _Street | None:
+    """"Rathausstr.6", "Haus der Begegnung, Hauptstraße 129 (Hinterhaus)" -> a street with
+    number and extras; None when the part is a room, a building or no street at all."""
+    if len(part) > MAX_PART:
+        return None
+    notes = []
+    if (fixed := _GLUED.sub(r"\1 \2", part)) != part:
+        part = fixed
+        notes.append("space inserted between street and house number")
+    m = _STREET_NO.match(part)
+    if m is None:
+        if _ENDING.search(part) and not _EXTRA.search(part) and not re.search(r"\d", part):
+            head, name = _venue_split(part)
+            return _Street(name, None, [head] if head else [], notes)
+        return None
+    rest = m.group("rest").strip(" ,;")
+    inner = _STREET_NO.match(rest)
+    if inner and _named(inner.group("street")) and not _named(m.group("street")):
+        head = part[: len(part) - len(m.group("rest"))].strip()
+        found = _street(rest)
+        if found is not None:
+            return _Street(found.street, found.number, [head, *found.extras], notes + found.notes)
+    head, name = _venue_split(m.group("street"))
+    if _EXTRA.fullmatch(name) or (_EXTRA.search(name) and not _named(name)):
+        return None
+    number = re.sub(r"\s+", "", m.group("no")).replace("–", "-").replace("—", "-")
+    extras = [head] if head else []
+    if rest:
+        extras.append(rest.strip("()").strip())
+    return _Street(name, number, extras, notes)
+
+
+def _venue_split(name: str) -> tuple[str | None, str]:
+    """"Evangelisches Gemeindehaus Kirchgasse" -> ("Evangelisches Gemeindehaus", "Kirchgasse"):
+    the street begins at its last street word, with the words that belong to it."""
+    words = name.split()
+    start = None
+    for k, word in enumerate(words):
+        if word.lower() in STREET_WORDS and k > 0:
+            start = k - 1 if words[k - 1][:1].isupper() else k
+        elif word.lower() in STREET_WORDS or _ENDING.search(word) or word in STREET_OPENERS:
+            start = k
+    if not start:
+        return None, name
+    while start > 0 and words[start - 1][:1].isupper() and (
+            words[start - 1].lower() in STREET_PREFIX_WORDS
+            or re.fullmatch(r"[^\W\d_]{3,}er", words[start - 1])):  # "Lauenburger Landstraße"
+        start -= 1
+    if start == 0:
+        return None, name
+    return " ".join(words[:start]), " ".join(words[start:])
+
+
+def _named(street: str) -> bool:
+    """True when the text holds a street word ("…straße", "Weg", "Am …")."""
+    words = street.split()
+    return bool(words) and (words[0] in STREET_OPENERS or any(
+        w.lower() in STREET_WORDS or _ENDING.search(w) for w in words))
+
+
+# --- shapes, for callers that cut an address out of a longer text (contact blocks) -------
+
+def has_postcode(text: str) -> bool:
+    """True when `text` holds a five-digit postcode beside a town, or alone ("44649 Herne",
+    "Herne 44649", "44649"); "02323 123456" is a phone number, "Postfach 12345" no postcode."""
+    return bool(_POSTCODE_TOWN.search(text)) and not text.casefold().startswith("postfach")
+
+
+def is_street(text: str) -> bool:
+    """True for "Rathausstraße 6", "Am Lindenhof 2", "Rathausplatz" (not "Raum 104")."""
+    found = _street(text)
+    return found is not None and (_named(found.street) or len(found.street.split()) == 1)
+
+
+def is_extra(text: str) -> bool:
+    """True for a building, floor or room ("Geb. E", "2. OG", "Raum 104", "c/o …")."""
+    return bool(_EXTRA.search(text)) and not is_street(text) and not has_postcode(text)
+
+
+def is_city(text: str) -> bool:
+    """True for a bare town name ("Herne", "Monheim am Rhein")."""
+    return _city_like(text)
+
+
+# --- the rest ------------------------------------------------------------------------------
+
+def _vague(text: str) -> list[str]:
+    return [note for pattern, note in _NOT_A_PLACE if pattern.search(text)]
+
+
+def _declined(original: str, district: str | None) -> Address:
+    notes = _vague(original) or ["no street or postcode found; kept raw"]
+    return Address(original=original, district=district, notes=notes)
+
+
+def _ordered(extras: list[str], original: str) -> list[str]:
+    """Extras in the order they stand in the original, each once."""
+    unique = list(dict.fromkeys(e for e in extras if e))
+    return sorted(unique, key=lambda e: (original.find(e) if e in original else len(original)))

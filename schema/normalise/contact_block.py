@@ -1,0 +1,405 @@
+"""A free-text contact block -> organisation, address, phones, faxes, e-mails, web sites, hours.
+
+Many pages give a centre's or a group's contact only as one block: "Kontakt: BüZ –
+Selbsthilfe-Netzwerk, Rathausstraße 6, 44649 Herne, Telefon: 0 23 23 / 16 - 36 36, Telefax:
+0 23 23 / 16 - 36 37, E-Mail: buez@herne.de, Sprechzeiten: Mo, Di 9-12 Uhr". The block is cut
+at its labels ("Tel.", "Fax", "E-Mail", "Internet", "Sprechzeiten", …); unlabelled text is cut
+at commas and lines and each piece is known by its shape (an address run around a postcode, a
+number, an e-mail, a web address); the names before the address are the organisation. The
+value parsers are the shared ones (`phones`, `emails`, `urls`, `address`); text that fits
+nowhere is returned in `leftover`, never dropped.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schema.listing import Address, EmailAddress, OpeningHours, Phone, Website
+from schema.normalise.address import address, has_postcode, is_city, is_extra, is_street
+from schema.normalise.emails import emails
+from schema.normalise.phones import phones
+from schema.normalise.urls import urls
+
+try:  # written in parallel by another step; a missing or broken module leaves osm None
+    from schema.normalise.hours import opening_hours as _osm_hours
+except Exception:  # pragma: no cover - depends on the other module's state
+    _osm_hours = None
+
+
+class ContactBlock(BaseModel):
+    """The parts of one contact block; `leftover` holds every piece that fit nowhere."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    organisation: list[str] = Field(default_factory=list)
+    address: Address | None = None
+    phones: list[Phone] = Field(default_factory=list)
+    faxes: list[Phone] = Field(default_factory=list)
+    emails: list[EmailAddress] = Field(default_factory=list)
+    websites: list[Website] = Field(default_factory=list)
+    opening_hours: OpeningHours | None = None
+    leftover: list[str] = Field(default_factory=list)
+
+
+Kind = Literal["phone", "fax", "phone_fax", "email", "web", "hours", "address", "person",
+               "contact"]
+
+# --- tables ------------------------------------------------------------------------------
+
+#: Labels: (kind, pattern, what must follow the label when it has no colon). The order matters
+#: only where one label starts another ("Tel./Fax" before "Tel.").
+LABELS: tuple[tuple[Kind, str, str], ...] = (
+    ("phone_fax", r"tel(?:efon)?\.?\s*(?:/|\+|&|und|u\.)\s*(?:tele)?fax", r"[+(\d]"),
+    ("fax", r"(?:tele)?fax(?:-?nr\.?|nummer)?", r"[+(\d]"),
+    ("phone", r"tel(?:efon)?(?:\.?-?nr\.?|nummer)?\.?|fon|phone|rufnummer|mobil(?:telefon)?|"
+              r"handy|festnetz|hotline|(?:kontakt|service|info|beratungs)telefon", r"[+(\d]"),
+    ("email", r"e-?mail(?:-?adresse)?|mail", r"\S+(?:@|\s?[(\[]\s?(?:at|ät)\s?[)\]])"),
+    ("web", r"internet(?:seite|adresse)?|web(?:seite|site)?|homepage|home-page|url",
+            r"(?:https?://|www\.)"),
+    ("hours", r"(?:(?:telefonische|persönliche|offene)\s+)?(?:sprechzeiten|sprechzeit|"
+              r"öffnungszeiten|bürozeiten|sprechstunden?|beratungszeiten|servicezeiten|"
+              r"telefonzeiten|erreichbarkeit|kontaktzeiten)",
+     r"(?:mo|di|mi|do|fr|sa|so|montags?|dienstags?|mittwochs?|donnerstags?|freitags?|"
+     r"täglich|werktags|nach)\b"),
+    ("address", r"anschrift|adresse|postanschrift|besucheranschrift|hausanschrift", r"(?!)"),
+    ("person", r"ansprechpartner(?:in|/in|\*in|:in|innen)?|ansprechperson|kontaktperson|"
+               r"gruppenleitung|leitung", r"(?!)"),
+    ("contact", r"kontakt(?:adresse|daten|stelle)?|erreichbar unter", r"(?!)"),
+)
+#: Words that mark a name as an organisation's (or an acronym such as "BüZ", "KISS").
+ORGANISATION = (r"selbsthilfe|gruppe|stelle|büro|verein|e\.\s?v\.|verband|zentrum|netzwerk|haus|"
+                r"kiss|initiative|treff|bund|stiftung|forum|hilfe|beratung|klinik|praxis|amt|"
+                r"stadt|kreis|gemeinde|caritas|diakonie|awo|drk|paritätische|gmbh|ggmbh|dienst|"
+                r"arbeitskreis|kontakt|agentur|kirche")
+#: An acronym ("BüZ", "KoSKon", "NAKOS"): also a name, not a person.
+ACRONYM = r"\b[A-ZÄÖÜ]\w*[A-ZÄÖÜ]"
+#: Small words inside an organisation's name ("Kontaktstelle für Selbsthilfe"); more than one
+#: other lower-case word makes a piece a sentence ("bitte telefonisch erfragen").
+CONNECTORS = frozenset({"für", "im", "in", "der", "die", "das", "des", "dem", "den", "und",
+                        "von", "vom", "zur", "zum", "am", "an", "auf", "bei", "mit", "nach",
+                        "e.v.", "ev.", "e.", "v.", "ggmbh", "gmbh", "st.", "u.", "&"})
+#: A private person named in a block: never an organisation line.
+PERSON = r"^(?:frau|herr|hr\.|fr\.|dr\.\s|prof\.|familie|fam\.)\b"
+
+# --- patterns ----------------------------------------------------------------------------
+
+_LABEL = re.compile(
+    "|".join(rf"(?P<{kind}>(?<![\w-])(?:{pattern})(?![\w])(?:\s*:\s*|\s*(?={follow})))"
+             for kind, pattern, follow in LABELS), re.IGNORECASE)
+_PIECE = re.compile(r"\s*(?:[,;\n|·•]|(?<=\d)\s+[–—-]\s+(?=\D)|\s+[–—/-]\s+(?=(?:DE?-)?\d{5}\b))"
+                    r"\s*")
+_EMAILISH = re.compile(r"@|[(\[{]\s?(?:at|ät)\s?[)\]}]", re.IGNORECASE)
+_URLISH = re.compile(r"^(?:https?://|www\.)\S+$|^[\w.-]+\.(?:de|com|org|net|info|eu)(?:/\S*)?$",
+                     re.IGNORECASE)
+_NUMBERISH = re.compile(r"^(?:\+|\(?0)[\d\s/().\-–]{4,}\d(?:\s*\([^()]*\))?$")
+_PERSON = re.compile(PERSON, re.IGNORECASE)
+_ORGANISATION = re.compile(ORGANISATION, re.IGNORECASE)
+_JOINERS = re.compile(r"(?<![^\W\d_])(?:oder|und|u\.|bzw\.?|sowie|app\.?|apparat|durchwahl|dw|"
+                      r"nst|nebenstelle|zentrale|tel\.?|telefon|fax|mobil)(?![^\W\d_])",
+                      re.IGNORECASE)
+#: A number at the end of a text piece ("Kontakt über das BüZ: 02323 / 16-3636").
+_TRAILING_NUMBER = re.compile(r"(?<=\s)(?:\+|\(?0)[\d\s/().\-–]{5,}\d$")
+_ACRONYM = re.compile(ACRONYM)
+_HEADING = re.compile(r"^(?:kontakt(?:daten|adresse)?|anschrift|adresse|so erreichen sie uns)$",
+                      re.IGNORECASE)
+_TIME_WORD = re.compile(r"\d|\b(?:mo|di|mi|do|fr|sa|so|uhr|montags?|dienstags?|mittwochs?|"
+                        r"donnerstags?|freitags?|samstags?|sonntags?|täglich|vereinbarung|"
+                        r"absprache|geschlossen|ferien)\b", re.IGNORECASE)
+
+
+@dataclass
+class _Piece:
+    """One piece of the block: its place in the text (for order), its kind, its text."""
+
+    at: int
+    kind: str  # a label kind, or "text" for unlabelled text
+    text: str
+    label: str = ""
+
+
+def contact_block(text: str | None) -> ContactBlock:
+    """The parts of a free-text contact block; empty text gives an empty block."""
+    lines = [" ".join(line.split()) for line in (text or "").splitlines()]
+    text = "\n".join(line for line in lines if line)
+    if not text:
+        return ContactBlock()
+    pieces = _pieces(text)
+    found: dict[str, list] = {"phones": [], "faxes": [], "emails": [], "websites": [],
+                              "hours": [], "leftover": []}
+    stream = [p for p in pieces if p.kind == "text"]
+    for piece in pieces:
+        if piece.kind != "text":
+            _labelled(piece, found)
+    boundary = min((p.at for p in pieces if p.kind != "text"), default=len(text))
+    organisation, place = _organisation_and_address(stream, found, boundary)
+    hours = "\n".join(found["hours"])
+    return ContactBlock(
+        organisation=organisation, address=place, phones=_unique(found["phones"]),
+        faxes=_unique(found["faxes"]), emails=found["emails"], websites=found["websites"],
+        opening_hours=OpeningHours(original=hours, osm=_osm(hours)) if hours else None,
+        leftover=[p.text for p in sorted(found["leftover"], key=lambda p: p.at)])
+
+
+# --- cutting -------------------------------------------------------------------------------
+
+def _pieces(text: str) -> list[_Piece]:
+    """Labelled values (each with what follows its label) and unlabelled pieces, in order. A
+    value that runs on into text of another shape gives that text back as unlabelled."""
+    out: list[_Piece] = []
+    marks = list(_LABEL.finditer(text))
+    ends = [m.start() for m in marks[1:]] + [len(text)]
+    _split_text(text[: marks[0].start()] if marks else text, 0, out)
+    for m, end in zip(marks, ends[: len(marks)], strict=True):
+        kind = m.lastgroup or "contact"
+        value = text[m.end():end]
+        keep = _value_length(kind, value)
+        if kind in ("address", "contact"):
+            keep = 0
+        if value[:keep].strip(" ,;\n"):
+            out.append(_Piece(m.start(), kind, value[:keep].strip(" ,;\n"),
+                              m.group(0).strip()))
+        elif kind not in ("address", "contact"):
+            out.append(_Piece(m.start(), "empty", m.group(0).strip()))
+        _split_text(value[keep:], m.end() + keep, out)
+    return out
+
+
+def _value_length(kind: str, value: str) -> int:
+    """How much of the text after a label is its value: pieces of the label's kind (an hours
+    text spans commas and lines of times; a person is one piece)."""
+    spans = [(m.start(), m.end()) for m in _separators(value)] + [(len(value), len(value))]
+    start = 0
+    keep = 0
+    for i, (sep_start, sep_end) in enumerate(spans):
+        piece = value[start:sep_start].strip()
+        newline = i > 0 and "\n" in value[spans[i - 1][0]:spans[i - 1][1]]
+        if piece and not _fits(kind, piece, first=keep == 0, newline=newline):
+            break
+        keep = sep_start
+        start = sep_end
+        if kind == "person" and piece:
+            break
+    return keep
+
+
+def _fits(kind: str, piece: str, first: bool, newline: bool) -> bool:
+    if kind in ("phone", "fax", "phone_fax"):
+        return bool(re.search(r"\d", piece)) and not _other_shape(piece)
+    if kind == "email":
+        return bool(_EMAILISH.search(piece)) or (first and not _other_shape(piece))
+    if kind == "web":
+        return bool(_URLISH.match(piece)) or (first and not _other_shape(piece))
+    if kind == "hours":
+        return (first or not newline or bool(_TIME_WORD.search(piece))) \
+            and not _other_shape(piece)
+    return first
+
+
+def _other_shape(piece: str) -> bool:
+    """A piece that is an address, an e-mail or a web address (not a phone or hours)."""
+    return has_postcode(piece) or (is_street(piece) and bool(re.search(r"[^\W\d_]{3}", piece))
+                                   and not _TIME_WORD.search(piece.split()[0])) \
+        or bool(_EMAILISH.search(piece)) or bool(_URLISH.match(piece))
+
+
+def _separators(text: str) -> list[re.Match]:
+    """The separators of `text` outside brackets: "(kostenfrei, rund um die Uhr)" is one."""
+    depth = [0]
+    for ch in text:
+        depth.append(max(0, depth[-1] + (ch in "([{") - (ch in ")]}")))
+    if depth[-1]:  # unbalanced: the brackets say nothing
+        depth = [0] * len(depth)
+    return [m for m in _PIECE.finditer(text) if depth[m.start()] == 0 or "\n" in m.group(0)]
+
+
+def _split_text(text: str, offset: int, out: list[_Piece]) -> None:
+    start = 0
+    for m in [*_separators(text), None]:
+        end = m.start() if m else len(text)
+        piece = text[start:end].strip(" ,;:")
+        if piece and re.search(r"\w", piece):
+            at = offset + start
+            number = _TRAILING_NUMBER.search(piece)
+            head = piece[: number.start()].strip(" :") if number else ""
+            if number and re.search(r"[^\W\d_]", head) and not has_postcode(piece):
+                out.append(_Piece(at, "text", head))
+                out.append(_Piece(at + number.start(), "text", number.group(0)))
+            else:
+                out.append(_Piece(at, "text", piece))
+        start = m.end() if m else end
+
+
+# --- values --------------------------------------------------------------------------------
+
+def _labelled(piece: _Piece, found: dict[str, list]) -> None:
+    """Parse one labelled value into its list; a value that gives nothing is leftover, and so
+    is the words beside a number ("(Mo-Fr 9-12 Uhr)")."""
+    kind, value = piece.kind, piece.text
+    placed: list = []
+    if kind in ("phone", "fax", "phone_fax"):
+        placed = _add_phones(f"{piece.label} {value}", kind, found)
+    elif kind == "email":
+        placed = _add_emails(value, found)
+    elif kind == "web":
+        placed = _add_websites(value, found)
+    elif kind == "hours":
+        found["hours"].append(value)
+        return
+    if not placed:
+        text = f"{piece.label} {value}".strip() if kind != "empty" else value
+        found["leftover"].append(_Piece(piece.at, "leftover", text))
+    elif rest := _remainder(value, [x.original for x in placed]):
+        found["leftover"].append(_Piece(piece.at, "leftover", rest))
+
+
+def _add_phones(text: str, kind: str, found: dict[str, list]) -> list[Phone]:
+    numbers = _safe(phones, text) or []
+    for number in numbers:
+        if kind == "fax" or number.type == "fax":
+            found["faxes"].append(number.model_copy(update={"type": "fax"}))
+        else:
+            found["phones"].append(number)
+            if kind == "phone_fax":
+                found["faxes"].append(number.model_copy(update={"type": "fax"}))
+    return numbers
+
+
+def _add_emails(value: str, found: dict[str, list]) -> list[EmailAddress]:
+    result = _safe(emails, value) or []
+    if any(e.valid for e in result) or (result and _EMAILISH.search(value)):
+        found["emails"].extend(result)
+        return result
+    return []
+
+
+def _add_websites(value: str, found: dict[str, list]) -> list[Website]:
+    result = _safe(urls, value) or []
+    if any(w.valid for w in result) or (result and _URLISH.match(value)):
+        found["websites"].extend(result)
+        return result
+    return []
+
+
+def _remainder(value: str, originals: list[str]) -> str | None:
+    """The words of `value` that no parsed value took, when there are any beyond joiners."""
+    for original in sorted(set(originals), key=len, reverse=True):
+        value = value.replace(original, " ", 1) if original else value
+    rest = " ".join(value.split()).strip(" ,;:/-–")
+    words = _JOINERS.sub(" ", rest)
+    return rest if re.search(r"[^\W\d_]", words) else None
+
+
+def _organisation_and_address(
+    stream: list[_Piece], found: dict[str, list], boundary: int
+) -> tuple[list[str], Address | None]:
+    """Sort the unlabelled pieces: contact values by shape, the address run around the
+    postcode, names before it (or, without an address, before the first contact value) into
+    the organisation, the rest into leftover."""
+    texts: list[_Piece] = []
+    for piece in stream:
+        value = piece.text
+        if _HEADING.match(value):  # "Kontakt" standing as a heading: a label with no value
+            continue
+        if (_EMAILISH.search(value) and _add_emails(value, found)) or \
+                (_URLISH.match(value) and _add_websites(value, found)):
+            boundary = min(boundary, piece.at)
+            continue
+        if _NUMBERISH.match(value) and (numbers := _safe(phones, value)):
+            for number in numbers:
+                found["faxes" if number.type == "fax" else "phones"].append(number)
+            boundary = min(boundary, piece.at)
+            continue
+        texts.append(piece)
+    first, last = _address_run(texts)
+    place = None
+    if first is not None:
+        place = _safe(address, ", ".join(p.text for p in texts[first:last]))
+    if place is None:
+        first = last = next((i for i, p in enumerate(texts) if p.at > boundary), len(texts))
+    organisation: list[str] = []
+    for i, piece in enumerate(texts):
+        if first <= i < last:
+            continue
+        if i < first and _organisation_like(piece.text):
+            organisation.append(piece.text)
+        else:
+            found["leftover"].append(piece)
+    return organisation, place
+
+
+def _address_run(texts: list[_Piece]) -> tuple[int | None, int]:
+    """[first, last) of the pieces that make the address: street, extras and the postcode
+    piece, a lone postcode's town after it; without a postcode, a named street and its town."""
+    at = next((i for i, p in enumerate(texts) if has_postcode(p.text)), None)
+    if at is None:
+        at = next((i for i, p in enumerate(texts) if is_street(p.text)
+                   and re.search(r"\d", p.text)), None)
+        if at is None:
+            return None, 0
+        last = at + 1 + (at + 1 < len(texts) and is_city(texts[at + 1].text))
+        return at, last
+    first = at
+    street_seen = False
+    while first > 0 and not street_seen and (is_street(texts[first - 1].text)
+                                             or is_extra(texts[first - 1].text)):
+        first -= 1
+        street_seen = is_street(texts[first].text)
+    while street_seen and first > 0 and is_extra(texts[first - 1].text):
+        first -= 1
+    last = at + 1
+    lone = re.fullmatch(r"(?:DE?-)?\d{5}", texts[at].text.strip())
+    if lone and last < len(texts) and is_city(texts[last].text):
+        last += 1
+    if not street_seen and last < len(texts) and is_street(texts[last].text):
+        last += 1
+    while last < len(texts) and (is_extra(texts[last].text)
+                                 or texts[last].text.casefold() in ("deutschland", "germany")):
+        last += 1
+    return first, last
+
+
+def _organisation_like(text: str) -> bool:
+    """A name line: an organisation word or acronym, no person, no sentence."""
+    words = text.split()
+    sentence = text.endswith(".") and len(words[-1]) > 4 and not text.endswith("e.V.")
+    named = _ORGANISATION.search(text) or _ACRONYM.search(text)
+    prose = sum(1 for w in words if w[:1].islower() and w.casefold() not in CONNECTORS)
+    return bool(named) and not _PERSON.match(text) and not sentence and prose <= 1 \
+        and len(words) <= 12 and not re.match(r"(?i)kontakt\b|über\b|via\b", text)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+def _safe(parse: Callable[[str], Any], text: str) -> Any:
+    """Call a shared parser; if it fails on odd text, the text stays in leftover instead."""
+    try:
+        return parse(text)
+    except Exception:  # another step's bug must not lose a whole block
+        return None
+
+
+def _unique(numbers: list[Phone]) -> list[Phone]:
+    """Each number once ("Tel./Fax" read by both the label and the phone parser)."""
+    seen: set[tuple] = set()
+    out = []
+    for number in numbers:
+        key = (number.e164 or number.original, number.extension)
+        if key not in seen:
+            seen.add(key)
+            out.append(number)
+    return out
+
+
+def _osm(text: str) -> str | None:
+    if _osm_hours is None:
+        return None
+    try:
+        value = _osm_hours(text)
+    except Exception:
+        return None
+    if isinstance(value, OpeningHours):
+        return value.osm
+    return value if isinstance(value, str) else None

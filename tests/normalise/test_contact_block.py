@@ -1,0 +1,148 @@
+"""Contact blocks: the labelled corpus in cases/contact_block.toml, and fuzzing.
+
+Phones are compared by E.164, e-mails by address, web sites by URL ("raw:<original>" for a
+value kept invalid); hours by the original text (the OSM value is the hours step's business);
+the address field by field as in test_address. A key left out is expected empty or None.
+"""
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schema.normalise.contact_block import ContactBlock, contact_block
+
+CASES = tomllib.loads((Path(__file__).parent / "cases" / "contact_block.toml")
+                      .read_text("utf-8"))["case"]
+LISTS = ("organisation", "phones", "faxes", "emails", "websites", "leftover")
+ADDRESS = ("street", "house_number", "extra", "postcode", "city", "district", "state", "notes")
+
+
+def expected(case: dict) -> dict:
+    want = case.get("expected", {})
+    place = want.get("address")
+    return {
+        **{name: want.get(name, []) for name in LISTS},
+        "hours": want.get("hours"),
+        "address": None if place is None else {
+            name: place.get(name, [] if name == "notes" else None) for name in ADDRESS},
+    }
+
+
+def actual(text: str) -> dict:
+    block = contact_block(text)
+    return {
+        "organisation": block.organisation,
+        "phones": [p.e164 or f"raw:{p.original}" for p in block.phones],
+        "faxes": [p.e164 or f"raw:{p.original}" for p in block.faxes],
+        "emails": [e.address or f"raw:{e.original}" for e in block.emails],
+        "websites": [w.url or f"raw:{w.original}" for w in block.websites],
+        "leftover": block.leftover,
+        "hours": block.opening_hours and block.opening_hours.original,
+        "address": None if block.address is None else {
+            name: getattr(block.address, name) for name in ADDRESS},
+    }
+
+
+def accuracy() -> tuple[int, int]:
+    """(cases matching, total), for the team's per-step report."""
+    return sum(actual(c["input"]) == expected(c) for c in CASES), len(CASES)
+
+
+def test_corpus_is_big_enough_and_unique():
+    inputs = [c["input"] for c in CASES]
+    assert len(inputs) >= 20
+    assert len(set(inputs)) == len(inputs)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["input"] for c in CASES])
+def test_case(case):
+    got, want = actual(case["input"]), expected(case)
+    for name in (*LISTS, "hours", "address"):
+        assert got[name] == want[name], f"{name}: {case.get('note', '')}"
+
+
+def test_none_and_blank_give_an_empty_block():
+    assert contact_block(None) == ContactBlock()
+    assert contact_block(" \n\t ") == ContactBlock()
+
+
+def test_fax_numbers_are_typed_fax():
+    block = contact_block("Telefon: 0 23 23 / 16 - 36 36, Telefax: 0 23 23 / 16 - 36 37")
+    assert [p.type for p in block.faxes] == ["fax"]
+    assert all(p.type != "fax" for p in block.phones)
+
+
+def test_hours_original_kept_and_osm_only_a_string():
+    block = contact_block("Sprechzeiten: Mo, Di 9-12 Uhr")
+    assert block.opening_hours.original == "Mo, Di 9-12 Uhr"
+    assert block.opening_hours.osm is None or isinstance(block.opening_hours.osm, str)
+
+
+# --- fuzzing -------------------------------------------------------------------------------
+
+def _words(block: ContactBlock) -> str:
+    """Everything the block placed, as text (to check that nothing is lost)."""
+    parts = [*block.organisation, *block.leftover,
+             *(p.original for p in (*block.phones, *block.faxes)),
+             *(e.original for e in block.emails), *(w.original for w in block.websites)]
+    if block.address:
+        parts.append(block.address.original or "")
+    if block.opening_hours:
+        parts.append(block.opening_hours.original)
+    return " ".join(parts)
+
+
+@st.composite
+def mutated(draw) -> str:
+    """A corpus input cut, spliced with random text, or with one part doubled."""
+    text = draw(st.sampled_from([c["input"] for c in CASES]))
+    i = draw(st.integers(0, len(text)))
+    j = draw(st.integers(i, len(text)))
+    op = draw(st.sampled_from(["cut", "insert", "replace", "double", "upper"]))
+    if op == "cut":
+        return text[:i] + text[j:]
+    if op == "insert":
+        return text[:i] + draw(st.text(max_size=8)) + text[i:]
+    if op == "replace":
+        return text[:i] + draw(st.text(alphabet="0123456789 ,.;:/-–\n()@Tel.Fax:wwwE-Mail",
+                                       max_size=8)) + text[j:]
+    if op == "double":
+        return text[:j] + text[i:]
+    return text.upper()
+
+
+def _check(text: str | None) -> None:
+    block = contact_block(text)
+    assert isinstance(block, ContactBlock)
+    assert all(p.type == "fax" for p in block.faxes)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.none(), st.text()))
+def test_fuzz_any_text(text):
+    _check(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(mutated())
+def test_fuzz_mutated_corpus(text):
+    _check(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([c["input"] for c in CASES if c["input"].strip()]))
+def test_every_word_of_the_corpus_is_placed_somewhere(text):
+    """Never dropped: each word with a letter in it reappears in some part of the block
+    (labels and qualifiers that became a phone's type excepted)."""
+    placed = _words(contact_block(text)).casefold()
+    labels = {"kontakt", "kontakt:", "anschrift:", "adresse:", "tel.", "tel", "tel.:",
+              "telefon", "telefon:", "fax", "fax:", "telefax:", "e-mail:", "e-mail", "mail:",
+              "web:", "internet:", "homepage:", "sprechzeiten:", "öffnungszeiten:", "mobil:",
+              "tel./fax:", "telefonische",
+              "(zentrale)"}  # "(Zentrale)" became the phone's type: switchboard
+    for word in text.replace(",", " ").replace(";", " ").replace("·", " ").split():
+        if any(c.isalpha() for c in word) and word.casefold() not in labels:
+            assert word.strip(",;:").casefold() in placed, word
