@@ -6,6 +6,7 @@ and validation of the result (syntax only, never DNS).
 normaliser repairs the spellings left in text.
 """
 
+import functools
 import re
 
 from email_validator import EmailNotValidError, validate_email
@@ -84,6 +85,16 @@ def _assemble(match: re.Match) -> str:
     return f"{local}@{_TYPO3.sub('', domain)}"
 
 
+@functools.lru_cache(maxsize=4096)
+def _validated(candidate: str) -> str | None:
+    """The normalised address, or None. Cached: a centre's address stands on every page."""
+    try:
+        info = validate_email(candidate, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return f"{info.local_part}@{info.domain.lower()}"
+
+
 def emails(text: str | None) -> list[EmailAddress]:
     """Every address in `text`, each with its own slice of the text as `original`.
 
@@ -95,12 +106,10 @@ def emails(text: str | None) -> list[EmailAddress]:
     seen: set[str] = set()
     for match in _ADDRESS.finditer(text):
         original = match.group(0).strip()
-        try:
-            info = validate_email(_assemble(match), check_deliverability=False)
-        except EmailNotValidError:
+        address = _validated(_assemble(match))
+        if address is None:
             found.append(EmailAddress(original=original))
             continue
-        address = f"{info.local_part}@{info.domain.lower()}"
         if address.lower() not in seen:
             seen.add(address.lower())
             found.append(EmailAddress(address=address, original=original, valid=True))

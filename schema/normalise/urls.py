@@ -7,6 +7,7 @@ no web sites: kept raw, invalid. Host names are checked with `idna` (UTS 46) and
 form, lower-cased; paths are kept as written.
 """
 
+import functools
 import ipaddress
 import re
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -126,8 +127,10 @@ def _clean(candidate: str) -> str | None:
     return urlunsplit((parts.scheme.lower(), netloc, parts.path, parts.query, parts.fragment))
 
 
+@functools.lru_cache(maxsize=4096)
 def _host(host: str) -> str | None:
-    """A public-looking host name in Unicode form, or an IPv4 address; else None."""
+    """A public-looking host name in Unicode form, or an IPv4 address; else None. Cached:
+    a source repeats its few hosts thousands of times, and IDNA checks are slow."""
     try:
         ipaddress.IPv4Address(host)
         return host
