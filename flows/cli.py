@@ -68,12 +68,12 @@ def cmd_sources(args: argparse.Namespace) -> int:
         finally:
             con.close()
     print(f"{'id':<26} {'kind':<7} {'policy':<9} {'cadence':<8} {'records':>7} "
-          f"{'last run':<8} {'last ok':<17} licence")
+          f"{'last run':<8} {'fails':>5} {'last ok':<17} licence")
     for s in registry.sources:
         st = status.get(s.id, {})
         last_ok = st.get("last_ok")
         print(f"{s.id:<26} {s.kind:<7} {s.policy:<9} {s.cadence:<8} {st.get('records', 0):>7} "
-              f"{st.get('status', 'never'):<8} "
+              f"{st.get('status', 'never'):<8} {st.get('consecutive_failures', 0):>5} "
               f"{last_ok.strftime('%Y-%m-%d %H:%M') if last_ok else '-':<17} {s.licence}")
         if st.get("status") == "failed":
             print(f"    [{st['failure_class']}] {st['reason']}")

@@ -35,7 +35,14 @@ from scrapers.release import import_release
 from scrapers.warc import WarcArchive, WarcReplayTransport
 from warehouse.db import connect
 from warehouse.publish import publish
-from warehouse.runs import SourceRun, begin_run, commit_source_run, finish_run, upsert_sources
+from warehouse.runs import (
+    SourceRun,
+    begin_run,
+    commit_source_run,
+    finish_run,
+    last_accepted_count,
+    upsert_sources,
+)
 
 _log = logging.getLogger("selbsthilfe_atlas.pipeline")
 
@@ -159,9 +166,28 @@ def collect_source(source: Source, ctx: RunContext) -> SourceRun:
     if not listings and source.may_be_empty:
         return run
     if len(listings) < source.min_records:
-        cls = "empty" if not listings else "site_changed"
-        return _failed(run, cls, f"{source.id}: {len(listings)} valid records, fewer than the "
-                                 f"{source.min_records} a healthy run yields")
+        return _failed(run, "site_changed",
+                       f"{source.id}: {len(listings)} valid records, fewer than the "
+                       f"{source.min_records} a healthy run yields")
+    return run
+
+
+def refuse_shrunken(run: SourceRun, source: Source, last_accepted: int | None) -> SourceRun:
+    """A healthy-looking run far smaller than the last accepted one is a broken site (a lost
+    list page, a changed layout), not a third of the groups closing overnight: refuse it, so
+    the previous records stay current, and keep its records in quarantine for inspection."""
+    if run.status != "ok" or not last_accepted or len(run.listings) >= (
+            source.min_share * last_accepted):
+        return run
+    kept = run.listings
+    run = _failed(run, "site_changed",
+                  f"{source.id}: {len(kept)} records, fewer than {source.min_share:.0%} of the "
+                  f"{last_accepted} of its last accepted run; previous records kept")
+    now = datetime.now(UTC)
+    run.quarantine += [{"source_id": source.id, "source_key": item.source_key,
+                        "url": item.provenance.source_url, "field": "(run)",
+                        "reason": run.reason, "raw": item.model_dump_json(),
+                        "quarantined_at": now} for item in kept]
     return run
 
 
@@ -225,7 +251,10 @@ def run_all(
         upsert_sources(con, registry.sources)
         begin_run(con, ctx.run_id, ctx.mode, started)
         runs: list[SourceRun] = []
+        by_id = {s.id: s for s in sources}
         for run in collect_many(sources, ctx):
+            run = refuse_shrunken(run, by_id[run.source_id],
+                                  last_accepted_count(con, run.source_id))
             try:
                 commit_source_run(con, ctx.run_id, run)
             except Exception as exc:  # rolled back: this source fails, the run goes on

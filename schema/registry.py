@@ -194,6 +194,8 @@ class Source(BaseModel):
     cadence: Cadence = "daily"
     rate_per_second: float = Field(1.0, gt=0, le=20)
     min_records: int = Field(1, ge=0)
+    #: A run with fewer records than this share of the last accepted run is refused.
+    min_share: float = Field(0.5, ge=0, le=1)
     may_be_empty: bool = False
     file: FileSettings | None = Field(None, description="file sources: how to read the file")
     release: ReleaseSettings = Field(default_factory=ReleaseSettings,

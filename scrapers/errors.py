@@ -3,8 +3,8 @@
 from typing import Literal
 
 FailureClass = Literal[
-    "dns", "refused", "timeout", "http_error", "robots", "too_large", "parse_error",
-    "site_changed", "empty", "exception",
+    "dns", "refused", "timeout", "http_error", "robots", "parse_error", "site_changed",
+    "exception",
 ]
 
 
@@ -29,7 +29,7 @@ class RobotsDisallowed(SourceError):
 
 
 class ResponseTooLarge(SourceError):
-    failure_class = "too_large"
+    failure_class = "http_error"
 
 
 class SiteChanged(SourceError):
@@ -39,7 +39,7 @@ class SiteChanged(SourceError):
 
 
 class EmptyScrape(SourceError):
-    failure_class = "empty"
+    failure_class = "site_changed"  # a source that says nothing has changed, it is not empty
 
 
 class FieldError(ValueError):

@@ -39,5 +39,6 @@ def test_sources_lists_last_status_and_reason(tmp_path, capsys, now):
     hamm = next(line for line in out if line.startswith("hamm"))
     assert "failed" in herne and "2026-11-23 03:00" in herne
     assert herne.split()[4] == "1"  # records still current after the failed run
+    assert herne.split()[6] == "1"  # one failure in a row
     assert "[timeout] herne: timeout: no answer in time" in out[out.index(herne) + 1]
     assert "never" in hamm and "withhold" in hamm

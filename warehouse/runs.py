@@ -94,21 +94,16 @@ def _append(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> Non
 
 
 def last_status(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
-    """Per source: its latest run's status, when it last ran healthy, its active records."""
+    """Per source (from the `source_health` view): last run's status, failure class and
+    reason, consecutive failures, last accepted run, records still current."""
+    columns = ("status", "failure_class", "reason", "last_run", "consecutive_failures",
+               "last_ok", "records")
     rows = con.execute("""
-        SELECT source_id,
-               arg_max(status, finished_at), arg_max(failure_class, finished_at),
-               arg_max(reason, finished_at), max(finished_at),
-               max(finished_at) FILTER (WHERE status = 'ok')
-        FROM source_runs GROUP BY source_id
+        SELECT source_id, last_status, failure_class, reason, last_run_at,
+               consecutive_failures, last_ok_at, active_records
+        FROM source_health
     """).fetchall()
-    keys = ("status", "failure_class", "reason", "last_run", "last_ok")
-    status = {r[0]: dict(zip(keys, r[1:], strict=True)) for r in rows}
-    for source_id, active in con.execute("""
-        SELECT source_id, count(*) FILTER (WHERE active) FROM listings GROUP BY source_id
-    """).fetchall():
-        status.setdefault(source_id, {})["records"] = active
-    return status
+    return {r[0]: dict(zip(columns, r[1:], strict=True)) for r in rows if r[1] is not None}
 
 
 def latest_quality(con: duckdb.DuckDBPyConnection) -> list[tuple]:
@@ -122,3 +117,12 @@ def latest_quality(con: duckdb.DuckDBPyConnection) -> list[tuple]:
         FROM source_run_stats s JOIN latest USING (source_id, run_id)
         ORDER BY s.source_id, s.field
     """).fetchall()
+
+
+def last_accepted_count(con: duckdb.DuckDBPyConnection, source_id: str) -> int | None:
+    """Records (valid listings) of the source's last accepted run, or None if it never had one."""
+    row = con.execute("""
+        SELECT inserted + updated + unchanged FROM source_runs
+        WHERE source_id = ? AND status = 'ok' ORDER BY finished_at DESC LIMIT 1
+    """, [source_id]).fetchone()
+    return None if row is None else row[0]

@@ -128,3 +128,32 @@ CREATE TABLE IF NOT EXISTS quarantine (
     raw         JSON,
     quarantined_at TIMESTAMPTZ NOT NULL
 );
+
+-- One row per source: its last run, how many runs in a row failed, and how old the records
+-- still current are (the last accepted run's time), for `shg sources` and researchers.
+CREATE OR REPLACE VIEW source_health AS
+WITH ordered AS (
+    SELECT source_id, status, failure_class, reason, finished_at,
+           row_number() OVER (PARTITION BY source_id ORDER BY finished_at DESC, run_id DESC)
+               AS n
+    FROM source_runs),
+last_ok AS (
+    SELECT source_id, max(finished_at) AS last_ok_at
+    FROM source_runs WHERE status = 'ok' GROUP BY source_id),
+failures AS (
+    SELECT o.source_id, count(*) AS consecutive_failures
+    FROM ordered o LEFT JOIN last_ok k USING (source_id)
+    WHERE o.status <> 'ok' AND (k.last_ok_at IS NULL OR o.finished_at > k.last_ok_at)
+    GROUP BY o.source_id),
+active AS (
+    SELECT source_id, count(*) AS active_records
+    FROM listings WHERE active GROUP BY source_id)
+SELECT s.source_id, s.policy, s.cadence,
+       l.status AS last_status, l.failure_class, l.reason, l.finished_at AS last_run_at,
+       coalesce(f.consecutive_failures, 0) AS consecutive_failures,
+       k.last_ok_at, coalesce(a.active_records, 0) AS active_records
+FROM sources s
+LEFT JOIN ordered l ON l.source_id = s.source_id AND l.n = 1
+LEFT JOIN last_ok k ON k.source_id = s.source_id
+LEFT JOIN failures f ON f.source_id = s.source_id
+LEFT JOIN active a ON a.source_id = s.source_id;

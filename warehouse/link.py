@@ -1,0 +1,546 @@
+"""Link: listings of different sources that describe one real group, centre or organisation.
+
+`score_pair` compares two listings (normalised name, address, E.164 phones, e-mails, web host)
+and returns a score with its evidence; `same_entity` turns the evidence into a decision with
+rules per kind. `link_entities` blocks the active listings by postcode, city, exact core name
+and (for centres and organisations only) shared contact data, decides every cross-source pair
+inside a block, and clusters the matches greedily, best score first, never joining two
+listings of one source (a source's keys are distinct by construction). Components then get
+stable entity ids: an id already held by members is kept (the oldest wins, the others are
+retired with a redirect `retired_into`), a new component gets uuid5 of its smallest listing id.
+
+Why rapidfuzz and hand-set rules rather than Splink: Splink needs an extra dependency and
+download, and estimates its weights (EM) from the data, so a re-run on slightly different data
+can move a borderline pair; here a nightly run must be deterministic and explainable (every
+link stores its rule and evidence), the blocks are small (one postcode or city), and the
+labelled pairs in tests/link/pairs.toml pin precision and recall of the rules.
+
+Shared contact data is weak for groups: every group a contact centre lists may carry the
+centre's address, phone and mailbox ("im BüZ, Rathausstraße 6"), so groups must agree on their
+names; for centres and organisations the address plus a shared phone or mailbox is strong.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import duckdb
+import pyarrow as pa
+from rapidfuzz import fuzz
+
+from schema.listing import Listing
+
+_DDL_PATH = Path(__file__).with_name("link.sql")
+
+#: Namespace of entity ids: uuid5(ENTITY_NS, smallest member listing id).
+ENTITY_NS = uuid.UUID("6f1c2a52-3f0e-5d4b-9a51-5e1b7c0e4e11")
+
+#: Blocks of contact data larger than this are a switchboard, not evidence worth a block.
+MAX_CONTACT_BLOCK = 50
+
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_LEGAL = re.compile(r"\b(?:e\.\s*v\.?|ggmbh|gmbh|gbr|ev|eingetragener verein)(?=\W|$)")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+#: Words that every self-help listing may carry: they say nothing about which one it is.
+_GENERIC = frozenset("""
+selbsthilfegruppe selbsthilfegruppen shg sh selbsthilfe gruppe gruppen kontaktstelle
+selbsthilfekontaktstelle selbsthilfekontaktstellen kontakt stelle fuer und u der die das den dem
+des in im am an von zu zur zum mit bei e v ev betroffene betroffenen fuers ag treff
+""".split())
+_GENERIC_SUFFIXES = ("selbsthilfegruppen", "selbsthilfegruppe", "selbsthilfe", "gruppe")
+#: Who a group is for, and which level of an association: a difference here is a different group.
+_QUALIFIERS = {
+    "angeh": "relatives", "eltern": "parents", "mutter": "parents", "muetter": "parents",
+    "vaeter": "parents", "frauen": "women", "maenner": "men", "jung": "young",
+    "jugend": "young", "kinder": "children", "senior": "seniors", "partner": "partners",
+    "trauer": "bereaved", "geschwister": "siblings", "online": "online", "paare": "couples",
+    "bundesverband": "federal", "landesverband": "state", "kreisverband": "district",
+    "ortsverband": "local", "bezirksverband": "region", "regionalgruppe": "region",
+    "ortsgruppe": "local", "aussenstelle": "branch", "zweigstelle": "branch",
+    "nebenstelle": "branch", "bundesgeschaeftsstelle": "federal",
+}
+_NUMBER = re.compile(r"^(?:\d+|i{1,3}|iv|vi{0,3}|ix|x)$")
+_STREET = re.compile(r"(?:strasse|str\.?|strase)$")
+
+
+def fold(text: str | None) -> str:
+    """Lower case, umlauts spelled out, accents dropped."""
+    text = (text or "").casefold().translate(_FOLD)
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def _tokens(text: str | None) -> list[str]:
+    return [t for t in _NON_ALNUM.split(_LEGAL.sub(" ", fold(text))) if t]
+
+
+def _strip_suffix(token: str) -> str:
+    for suffix in _GENERIC_SUFFIXES:
+        if token.endswith(suffix) and len(token) > len(suffix) + 2:
+            return token[: -len(suffix)].rstrip("s") if suffix != "gruppe" else token[:-6]
+    return token
+
+
+def _qualifier(token: str) -> str | None:
+    for prefix, label in _QUALIFIERS.items():
+        if token.startswith(prefix) or (len(prefix) > 8 and token.endswith(prefix)):
+            return label
+    return None
+
+
+@dataclass
+class Features:
+    """What the comparison needs of one listing, computed once."""
+
+    id: str
+    source_id: str
+    kind: str
+    name: str
+    tokens: list[str]
+    city_tokens: frozenset[str]
+    street: str | None
+    number: str | None
+    postcode: str | None
+    city: str | None
+    phones: dict[str, str | None] = field(default_factory=dict)  # e164 -> extension
+    emails: frozenset[str] = frozenset()
+    hosts: dict[str, str] = field(default_factory=dict)  # host -> first path segment
+
+    def core(self, other: Features) -> tuple[list[str], set[str], set[str]]:
+        """Distinctive name tokens (without generic words and both cities), qualifiers,
+        numbers."""
+        drop = self.city_tokens | other.city_tokens
+        core, quals, nums = [], set(), set()
+        for raw in self.tokens:
+            token = _strip_suffix(raw)
+            if token in _GENERIC or token in drop:
+                continue
+            if _NUMBER.match(token):
+                nums.add(token)
+            if label := _qualifier(token):
+                quals.add(label)
+            core.append(token)
+        return core, quals, nums
+
+
+def _norm_street(street: str | None) -> str | None:
+    if not street:
+        return None
+    s = _NON_ALNUM.sub("", _STREET.sub("str", fold(street).strip()))
+    return s or None
+
+
+def _norm_number(number: str | None) -> str | None:
+    return _NON_ALNUM.sub("", fold(number)) or None if number else None
+
+
+def _host(url: str) -> tuple[str, str] | None:
+    try:
+        parts = urlsplit(url if "//" in url else f"//{url}")
+    except ValueError:
+        return None
+    host = (parts.hostname or "").removeprefix("www.")
+    if not host:
+        return None
+    segment = next((p for p in parts.path.lower().split("/") if p), "")
+    return host, segment
+
+
+def features(
+    *, id: str, source_id: str, kind: str, name: str, street: str | None = None,
+    number: str | None = None, postcode: str | None = None, city: str | None = None,
+    phones: list[tuple[str | None, str | None]] = (), emails: list[str | None] = (),
+    urls: list[str | None] = (),
+) -> Features:
+    city_folded = fold(city).strip() or None
+    hosts = dict(h for u in urls if u and (h := _host(u)))
+    return Features(
+        id=id, source_id=source_id, kind=kind, name=name, tokens=_tokens(name),
+        city_tokens=frozenset(t for t in _NON_ALNUM.split(city_folded or "") if len(t) > 2),
+        street=_norm_street(street), number=_norm_number(number),
+        postcode=(postcode or "").strip() or None, city=city_folded,
+        phones={e: x for e, x in phones if e},
+        emails=frozenset(fold(e).strip() for e in emails if e),
+        hosts=hosts,
+    )
+
+
+def listing_features(item: Listing) -> Features:
+    a = item.address
+    return features(
+        id=str(item.id), source_id=item.source_id, kind=str(item.kind), name=item.name,
+        street=a and a.street, number=a and a.house_number, postcode=a and a.postcode,
+        city=a and a.city, phones=[(p.e164, p.extension) for p in item.phones],
+        emails=[e.address for e in item.emails], urls=[w.url for w in item.websites],
+    )
+
+
+def _main_city(city: str | None) -> str | None:
+    return re.split(r"[-/(,]| bei | an der | am ", city)[0].strip() if city else None
+
+
+def _initials(tokens: list[str]) -> str:
+    return "".join(t[0] for t in tokens if t not in {"und", "fuer", "der", "die", "das", "e", "v"})
+
+
+def name_similarity(a: Features, b: Features) -> tuple[float, bool, bool]:
+    """(similarity 0–100, conflict, generic): `conflict` when qualifiers or numbers differ
+    ("Angehörige", "Landesverband", "Gruppe II"), `generic` when a name says nothing itself."""
+    core_a, qual_a, num_a = a.core(b)
+    core_b, qual_b, num_b = b.core(a)
+    conflict = qual_a != qual_b or bool(num_a and num_b and num_a != num_b)
+    if not core_a or not core_b:
+        return 0.0, conflict, True
+    sa, sb = " ".join(core_a), " ".join(core_b)
+    sim = max(fuzz.token_sort_ratio(sa, sb),
+              fuzz.ratio("".join(sorted(core_a)), "".join(sorted(core_b))),
+              fuzz.ratio(sa.replace(" ", ""), sb.replace(" ", "")))
+    for short, full in ((core_a, a.tokens), (core_b, b.tokens)):
+        other = b.tokens if full is a.tokens else a.tokens
+        if len(short) == 1 and 2 < len(short[0]) <= 6 and short[0] == _initials(other):
+            sim = max(sim, 95.0)
+    return float(sim), conflict, False
+
+
+def _compatible(a: str, b: str) -> bool:
+    return a == b or {a, b} == {"contact_centre", "organisation"}
+
+
+def compare(a: Features, b: Features) -> tuple[float, dict]:
+    """Score (0–1) and evidence of one pair."""
+    sim, conflict, generic = name_similarity(a, b)
+    shared_phones = sorted(e for e, x in a.phones.items()
+                           if e in b.phones and (x is None or b.phones[e] is None
+                                                 or x == b.phones[e]))
+    shared_emails = sorted(a.emails & b.emails)
+    same_host = bool(a.hosts.keys() & b.hosts.keys())
+    same_site = any(a.hosts[h] == b.hosts[h] or not a.hosts[h] or not b.hosts[h]
+                    for h in a.hosts.keys() & b.hosts.keys())
+    both_street = bool(a.street and b.street)
+    same_place = bool((a.postcode and a.postcode == b.postcode)
+                      or (_main_city(a.city) and _main_city(a.city) == _main_city(b.city)))
+    same_address = bool(both_street and a.street == b.street and a.number == b.number
+                        and same_place)
+    other_city = bool(a.city and b.city and _main_city(a.city) != _main_city(b.city)
+                      and a.postcode != b.postcode)
+    evidence = {
+        "name_similarity": sim, "name_conflict": conflict, "generic_name": generic,
+        "same_address": same_address, "address_conflict": both_street and not same_address,
+        "same_place": same_place, "other_city": other_city,
+        "shared_phones": shared_phones, "shared_emails": shared_emails,
+        "same_web_domain": same_host, "same_web_site": same_site,
+        "kinds": sorted({a.kind, b.kind}), "compatible_kinds": _compatible(a.kind, b.kind),
+    }
+    contacts = bool(shared_phones) + bool(shared_emails) + same_site
+    score = (0.5 * (0 if conflict else sim / 100) + 0.2 * same_address + 0.1 * same_place
+             + 0.1 * bool(shared_phones) + 0.06 * bool(shared_emails) + 0.04 * same_site)
+    evidence["contacts"] = contacts
+    evidence["rule"] = _rule(evidence)
+    return round(score, 4), evidence
+
+
+def _rule(ev: dict) -> str | None:
+    """The rule that makes the pair one entity, or None."""
+    if not ev["compatible_kinds"]:
+        return None
+    sim, contacts, addr = ev["name_similarity"], ev["contacts"], ev["same_address"]
+    if ev["name_conflict"]:
+        sim = min(sim, 60.0)
+    settled = addr or (ev["same_place"] and not ev["address_conflict"])
+    if ev["other_city"] and ev["address_conflict"]:
+        # another town at another address: a branch unless phone and mailbox/web agree too
+        if sim >= 90 and ev["shared_phones"] and contacts >= 2:
+            return "moved"
+        return None
+    if ev["kinds"] == ["group"]:
+        # the centre's address and phone are shared by all its groups: names must agree
+        if sim >= 90 and (settled or contacts >= 1):
+            return "name+place"
+        if sim >= 80 and addr and contacts >= 1:
+            return "name+address+contact"
+        return None
+    if sim >= 88 and (settled or contacts >= 1):
+        return "name+place"
+    if sim >= 70 and (addr or contacts >= 2):
+        return "name+address"
+    if ev["name_conflict"]:
+        return None
+    if (ev["generic_name"] or sim < 70) and addr and ev["shared_phones"]:
+        return "address+phone"
+    if addr and contacts >= 2:
+        return "address+contacts"
+    if ev["same_place"] and ev["shared_phones"] and contacts >= 2:
+        return "contacts"
+    return None
+
+
+def score_pair(a: Listing, b: Listing) -> tuple[float, dict]:
+    """Score (0–1) and evidence (name_similarity, same_address, shared_phones, shared_emails,
+    same_web_domain, rule, …) of two listings."""
+    return compare(listing_features(a), listing_features(b))
+
+
+def same_entity(a: Listing, b: Listing) -> bool:
+    """Do two listings of different sources describe the same group / centre / organisation?"""
+    if a.source_id == b.source_id:
+        return False
+    return score_pair(a, b)[1]["rule"] is not None
+
+
+# -- the warehouse step ------------------------------------------------------------------------
+
+
+def ensure_link_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(_DDL_PATH.read_text("utf-8"))
+
+
+def _read_active(con: duckdb.DuckDBPyConnection) -> list[Features]:
+    rows = con.sql("""
+        SELECT id::VARCHAR AS id, source_id, kind, name,
+               address.street AS street, address.house_number AS number,
+               address.postcode AS postcode, address.city AS city,
+               list_transform(phones, p -> {'e': p.e164, 'x': p.extension}) AS phones,
+               list_transform(emails, e -> e.address) AS emails,
+               list_transform(websites, w -> w.url) AS urls
+        FROM listings WHERE active ORDER BY id
+    """).to_arrow_table().to_pylist()
+    return [features(**(r | {"phones": [(p["e"], p["x"]) for p in r["phones"] or []],
+                             "emails": r["emails"] or [], "urls": r["urls"] or []}))
+            for r in rows]
+
+
+def _blocks(items: list[Features]) -> dict[str, list[int]]:
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for i, f in enumerate(items):
+        keys = set()
+        if f.postcode:
+            keys.add(f"pc:{f.postcode}")
+        if city := _main_city(f.city):
+            keys.add(f"city:{city}")
+        core, _, _ = f.core(f)
+        if core:
+            keys.add(f"name:{' '.join(sorted(core))}")
+        if f.kind != "group":
+            keys |= {f"tel:{p}" for p in f.phones} | {f"mail:{e}" for e in f.emails}
+            keys |= {f"web:{h}" for h in f.hosts}
+        for key in keys:
+            blocks[key].append(i)
+    return blocks
+
+
+def candidate_pairs(items: list[Features]) -> set[tuple[int, int]]:
+    pairs: set[tuple[int, int]] = set()
+    for key, members in _blocks(items).items():
+        if key.split(":", 1)[0] in {"tel", "mail", "web"} and len(members) > MAX_CONTACT_BLOCK:
+            continue
+        for x, i in enumerate(members):
+            a = items[i]
+            for j in members[x + 1:]:
+                b = items[j]
+                if a.source_id != b.source_id and _compatible(a.kind, b.kind):
+                    pairs.add((i, j))
+    return pairs
+
+
+def cluster(items: list[Features]) -> tuple[list[list[int]], dict[int, list[dict]]]:
+    """Components of matched pairs (best score first; never two listings of one source) and
+    the evidence of the links used, per listing index."""
+    matches = []
+    for i, j in candidate_pairs(items):
+        score, ev = compare(items[i], items[j])
+        if ev["rule"]:
+            matches.append((-score, items[i].id, items[j].id, i, j, ev))
+    matches.sort(key=lambda m: m[:3])
+    parent = list(range(len(items)))
+    sources = [{f.source_id} for f in items]
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    links: dict[int, list[dict]] = defaultdict(list)
+    for neg, _, _, i, j, ev in matches:
+        ri, rj = find(i), find(j)
+        if ri == rj or sources[ri] & sources[rj]:
+            continue
+        keep, gone = (ri, rj) if ri < rj else (rj, ri)
+        parent[gone] = keep
+        sources[keep] |= sources[gone]
+        for me, other in ((i, j), (j, i)):
+            links[me].append({
+                "other_listing": items[other].id, "score": -neg, "rule": ev["rule"],
+                "name_similarity": ev["name_similarity"], "same_address": ev["same_address"],
+                "shared_phones": ev["shared_phones"], "shared_emails": ev["shared_emails"],
+                "same_web_domain": ev["same_web_domain"]})
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(items)):
+        groups[find(i)].append(i)
+    return sorted(groups.values(), key=lambda g: min(items[i].id for i in g)), links
+
+
+@dataclass
+class LinkCounts:
+    listings: int = 0
+    entities: int = 0
+    linked: int = 0      # entities with members from more than one source
+    created: int = 0
+    retired: int = 0
+    members_changed: int = 0
+
+
+def link_entities(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime) -> LinkCounts:
+    """Group the active listings into entities; one transaction. Unchanged data writes nothing
+    (no new entity rows, no member rows with a new run)."""
+    ensure_link_schema(con)
+    items = _read_active(con)
+    components, links = cluster(items)
+    con.execute("BEGIN")
+    try:
+        counts = _assign(con, run_id, now, items, components, links)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return counts
+
+
+def _assign(con, run_id: str, now: datetime, items: list[Features],
+            components: list[list[int]], links: dict[int, list[dict]]) -> LinkCounts:
+    current = dict(con.execute(
+        "SELECT listing_id::VARCHAR, entity_id::VARCHAR FROM entity_members").fetchall())
+    entities = {r[0]: (r[1], r[2]) for r in con.execute(
+        "SELECT entity_id::VARCHAR, created_at, retired_into::VARCHAR FROM entities").fetchall()}
+
+    def live(entity: str) -> str:
+        seen = set()
+        while entities.get(entity, (None, None))[1] and entity not in seen:
+            seen.add(entity)
+            entity = entities[entity][1]
+        return entity
+
+    counts = LinkCounts(listings=len(items), entities=len(components))
+    # claims: which components hold members of which existing entity
+    claims: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for c, comp in enumerate(components):
+        held: dict[str, int] = defaultdict(int)
+        for i in comp:
+            if (e := current.get(items[i].id)) is not None:
+                held[live(e)] += 1
+        for e, n in held.items():
+            claims[e].append((c, n))
+    # a split: the entity stays with the component holding most of its members
+    owner = {e: max(cs, key=lambda cn: (cn[1], -cn[0]))[0] for e, cs in claims.items()}
+    chosen: dict[int, str] = {}
+    retire: dict[str, str] = {}
+    for c, comp in enumerate(components):
+        mine = sorted((e for e, o in owner.items() if o == c),
+                      key=lambda e: (entities[e][0], e))
+        if mine:
+            chosen[c] = mine[0]
+            retire |= {e: mine[0] for e in mine[1:]}
+            continue
+        seed = min(items[i].id for i in comp)
+        new, n = str(uuid.uuid5(ENTITY_NS, seed)), 0
+        while new in entities or new in chosen.values():
+            n += 1
+            new = str(uuid.uuid5(ENTITY_NS, f"{seed}#{n}"))
+        chosen[c] = new
+    counts.created = sum(1 for e in chosen.values() if e not in entities)
+    counts.retired = len(retire)
+    counts.linked = sum(1 for comp in components if len({items[i].source_id for i in comp}) > 1)
+
+    member_rows, entity_rows = [], []
+    for c, comp in enumerate(components):
+        entity = chosen[c]
+        first = min(comp, key=lambda i: items[i].id)
+        for i in comp:
+            evidence = sorted(links.get(i, []), key=lambda e: e["other_listing"])
+            member_rows.append({
+                "listing_id": items[i].id, "entity_id": entity, "source_id": items[i].source_id,
+                "score": max((e["score"] for e in evidence), default=None),
+                "evidence": evidence, "linked_run": run_id})
+        entity_rows.append({
+            "entity_id": entity, "kind": items[first].kind, "name": items[first].name,
+            "members": len(comp), "sources": sorted({items[i].source_id for i in comp}),
+            "created_run": run_id, "created_at": now, "updated_run": run_id,
+            "retired_into": None, "retired_at": None})
+    _write(con, run_id, now, member_rows, entity_rows, retire, counts)
+    return counts
+
+
+def _table(con, table: str, rows: list[dict]) -> pa.Table:
+    schema = con.sql(f"SELECT * FROM {table} LIMIT 0").to_arrow_table().schema
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _write(con, run_id: str, now: datetime, member_rows: list[dict], entity_rows: list[dict],
+           retire: dict[str, str], counts: LinkCounts) -> None:
+    con.register("_members", _table(con, "entity_members", member_rows))
+    con.register("_entities", _table(con, "entities", entity_rows))
+    try:
+        counts.members_changed = con.execute("""
+            SELECT count(*) FROM _members n LEFT JOIN entity_members o USING (listing_id)
+            WHERE o.listing_id IS NULL OR o.entity_id <> n.entity_id
+               OR o.evidence IS DISTINCT FROM n.evidence
+        """).fetchone()[0]
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE _changed AS
+            SELECT n.* FROM _members n LEFT JOIN entity_members o USING (listing_id)
+            WHERE o.listing_id IS NULL OR o.entity_id <> n.entity_id
+               OR o.evidence IS DISTINCT FROM n.evidence
+        """)
+        con.execute("DELETE FROM entity_members WHERE listing_id IN "
+                    "(SELECT listing_id FROM _changed)")
+        con.execute("INSERT INTO entity_members SELECT * FROM _changed")
+        # entities: new ones inserted; known ones updated only when their summary changed
+        con.execute("""
+            INSERT INTO entities SELECT * FROM _entities
+            WHERE entity_id NOT IN (SELECT entity_id FROM entities)
+        """)
+        con.execute("""
+            UPDATE entities e SET name = n.name, kind = n.kind, members = n.members,
+                   sources = n.sources, updated_run = $run, retired_into = NULL,
+                   retired_at = NULL
+            FROM _entities n
+            WHERE e.entity_id = n.entity_id AND (e.name <> n.name OR e.kind <> n.kind
+                  OR e.members <> n.members OR e.sources <> n.sources
+                  OR e.retired_into IS NOT NULL)
+        """, {"run": run_id})
+        if retire:
+            con.execute("""
+                UPDATE entities e SET retired_into = r.survivor::UUID, retired_at = $now,
+                       updated_run = $run, members = 0, sources = []
+                FROM (SELECT unnest($old) AS old, unnest($new) AS survivor) r
+                WHERE e.entity_id = r.old::UUID
+            """, {"now": now, "run": run_id, "old": list(retire), "new": list(retire.values())})
+        # flatten redirect chains: a retired id always points at a live entity
+        con.execute("""
+            UPDATE entities e SET retired_into = r.retired_into, updated_run = $run
+            FROM entities r WHERE e.retired_into = r.entity_id AND r.retired_into IS NOT NULL
+        """, {"run": run_id})
+        # entities without active members and not retired keep their id but count none
+        con.execute("""
+            UPDATE entities SET members = 0, sources = [], updated_run = $run
+            WHERE retired_into IS NULL AND members > 0
+              AND entity_id NOT IN (SELECT entity_id FROM _entities)
+        """, {"run": run_id})
+        con.execute("DROP TABLE _changed")
+    finally:
+        con.unregister("_members")
+        con.unregister("_entities")
+
+
+def resolve(con: duckdb.DuckDBPyConnection, entity_id: str | uuid.UUID) -> str:
+    """The live entity an id stands for (following a redirect)."""
+    row = con.execute("SELECT coalesce(retired_into, entity_id)::VARCHAR FROM entities "
+                      "WHERE entity_id = ?::UUID", [str(entity_id)]).fetchone()
+    return row[0] if row else str(entity_id)

@@ -1,0 +1,27 @@
+-- Linkage: listings of different sources that describe the same real group, contact centre or
+-- organisation share one entity. Entity ids are stable; a merged-away id is kept with a
+-- redirect (`retired_into`) so that published ids never dangle. Run by warehouse/link.py.
+
+CREATE TABLE IF NOT EXISTS entities (
+    entity_id    UUID PRIMARY KEY,
+    kind         VARCHAR NOT NULL,
+    name         VARCHAR,              -- representative name (the oldest active member's)
+    members      INTEGER NOT NULL,     -- active member listings
+    sources      VARCHAR[],            -- sources of the active members
+    created_run  VARCHAR NOT NULL,
+    created_at   TIMESTAMPTZ NOT NULL,
+    updated_run  VARCHAR NOT NULL,     -- run that last changed members, name or redirect
+    retired_into UUID,                 -- redirect: this id was merged into that entity
+    retired_at   TIMESTAMPTZ
+);
+
+CREATE TABLE IF NOT EXISTS entity_members (
+    listing_id  UUID PRIMARY KEY,      -- a listing belongs to exactly one entity
+    entity_id   UUID NOT NULL,
+    source_id   VARCHAR NOT NULL,
+    score       DOUBLE,                -- best link score of this member, NULL for a singleton
+    evidence    STRUCT(other_listing UUID, score DOUBLE, rule VARCHAR, name_similarity DOUBLE,
+                       same_address BOOLEAN, shared_phones VARCHAR[], shared_emails VARCHAR[],
+                       same_web_domain BOOLEAN)[],
+    linked_run  VARCHAR NOT NULL       -- run that last changed this row
+);
