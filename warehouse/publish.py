@@ -199,6 +199,36 @@ def _write_files(folder: Path, table: pa.Table, package: dict, withheld: dict) -
                                           "utf-8")
 
 
+#: DuckDB 1.4 clients must open the snapshot (researchers do not all upgrade together).
+SNAPSHOT_STORAGE_VERSION = "v1.4.0"
+
+
+def write_snapshot(con: duckdb.DuckDBPyConnection, folder: Path, table: pa.Table) -> Path:
+    """`atlas.duckdb` of the release: the public table and the sources it came from, with a
+    comment on every column, in a file no nightly run ever writes to again — researchers
+    query it while the writer's warehouse moves on."""
+    path = folder / "atlas.duckdb"
+    con.register("_public", table)
+    con.execute(f"ATTACH '{path}' AS snapshot (STORAGE_VERSION '{SNAPSHOT_STORAGE_VERSION}')")
+    try:
+        con.execute("CREATE TABLE snapshot.listings AS SELECT * FROM _public")
+        con.execute("""
+            CREATE TABLE snapshot.sources AS
+            SELECT source_id, name, publisher, licence, policy, attribution, cadence
+            FROM sources WHERE policy = 'open' ORDER BY source_id""")
+        con.execute("COMMENT ON TABLE snapshot.listings IS "
+                    "'one row per published listing (selbsthilfe-atlas release)'")
+        con.execute("COMMENT ON TABLE snapshot.sources IS "
+                    "'sources whose licence allows publication'")
+        for name, _, description, _ in PUBLIC_COLUMNS:
+            quoted = description.replace("'", "''")
+            con.execute(f"COMMENT ON COLUMN snapshot.listings.{name} IS '{quoted}'")
+    finally:
+        con.execute("DETACH snapshot")
+        con.unregister("_public")
+    return path
+
+
 def validate_release(folder: Path) -> None:
     report = frictionless.validate(str(folder / "datapackage.json"))
     if not report.valid:
@@ -222,6 +252,7 @@ def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str,
         table = public_table(con)
         withheld = withheld_report(con)
         _write_files(building, table, _datapackage(con, run_id, generated), withheld)
+        write_snapshot(con, building, table)
         validate_release(building)
         building.rename(final)
     except BaseException:
