@@ -6,6 +6,7 @@ import duckdb
 import pyarrow as pa
 
 from schema.listing import Listing
+from warehouse.comments import apply_comments
 
 _DDL_PATH = Path(__file__).with_name("schema.sql")
 
@@ -32,6 +33,7 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_DDL_PATH.read_text("utf-8"))
     con.execute(_HISTORY_DDL)
+    apply_comments(con)
 
 
 def arrow_schema(con: duckdb.DuckDBPyConnection, table: str, columns=None) -> pa.Schema:

@@ -1,0 +1,121 @@
+"""`COMMENT ON` every table, view and column, so `DESCRIBE` and `duckdb_columns()` document
+the warehouse for researchers. Listing columns reuse the descriptions of the pydantic model,
+so the model and the database cannot tell two stories."""
+
+import duckdb
+
+from schema.listing import Listing
+
+#: Listing columns whose model field has no description of its own.
+_LISTING = {
+    "id": "stable listing id: UUIDv5 of source id and source key (or the upstream id)",
+    "source_id": "registry id of the source (sources.source_id)",
+    "source_key": "the source's own key of the record (CMS id, NAKOS key@n, file key)",
+    "kind": "group | contact_centre | organisation | rare_condition",
+    "name": "name as published (whitespace cleaned)",
+    "description": "plain-text description",
+    "topics": "topics: taxonomy code, the source's label, preferred label, area, audience",
+    "carrier": "Träger (carrier organisation) as published",
+    "address": "address parts, Bundesland from the postcode, the original text and notes",
+    "coordinates": "WGS84 coordinates when a source gives them",
+    "phones": "phone numbers: E.164, extension, type, original, valid, personal",
+    "emails": "e-mail addresses: normalised, original, valid, personal",
+    "websites": "web sites: absolute http(s) URL, original, valid",
+    "opening_hours": "office hours: OpenStreetMap syntax when understood, original text",
+    "meeting": "meeting rhythm: original text, on request?, RRULE-like schedule",
+    "accessibility": "accessibility or directions as published",
+    "online": "an online offer (forum, video meeting)",
+    "org_flags": "self_help_organisation | umbrella | anonymous | forum | institution",
+    "contact_count": "rare conditions: number of contacts the source knows (never persons)",
+    "provenance": "page URL, fetch time and content hash (and upstream release if federated)",
+    "licence": "licence of the source (or of the upstream record)",
+}
+
+TABLES: dict[str, tuple[str, dict[str, str]]] = {
+    "sources": ("the source registry as of the latest run", {
+        "source_id": "registry id", "name": "human name", "publisher": "who publishes it",
+        "kind": "html | file | release", "start_urls": "where crawling starts",
+        "licence": "SPDX id, LicenseRef-… or licence URI",
+        "policy": "open: may reach public files; withhold: warehouse only",
+        "attribution": "attribution text for releases", "cadence": "daily | weekly | monthly",
+        "rate_per_second": "politeness: requests per second per host",
+        "min_records": "a healthy run yields at least this many records",
+    }),
+    "runs": ("one row per pipeline run", {
+        "run_id": "run id (UTC time + random suffix)", "started_at": "start",
+        "finished_at": "end", "mode": "live | replay",
+        "status": "running | ok | partial | failed", "release": "release folder it published",
+    }),
+    "source_runs": ("one row per source and run: outcome and counts", {
+        "run_id": "runs.run_id", "source_id": "sources.source_id", "status": "ok | failed",
+        "failure_class": "dns | refused | timeout | http_error | robots | parse_error | "
+                         "site_changed | exception",
+        "reason": "why it failed, naming source, record or URL", "started_at": "start",
+        "finished_at": "end", "duration_s": "seconds", "fetched": "HTTP requests answered",
+        "not_modified": "of which 304", "parsed": "raw records parsed",
+        "rejected": "records or pages quarantined", "inserted": "new listings",
+        "updated": "changed listings", "unchanged": "listings seen unchanged",
+        "vanished": "listings marked inactive",
+    }),
+    "source_run_stats": ("per source run and field: present, missing, invalid, repaired", {
+        "run_id": "runs.run_id", "source_id": "sources.source_id",
+        "field": "listing field", "records": "valid listings of the run",
+        "present": "listings with a value", "missing": "listings without one",
+        "invalid": "values kept raw because they could not be normalised",
+        "repaired": "values repaired or moved between fields, with a flag",
+    }),
+    "raw_pages": ("every page a run fetched (the raw layer); bodies are in the WARC files", {
+        "run_id": "runs.run_id", "source_id": "sources.source_id", "url": "page URL",
+        "status": "HTTP status", "not_modified": "answered 304 and served from the cache",
+        "sha256": "hash of the body", "bytes": "body size", "encoding": "charset used",
+        "fetched_at": "fetch time (WARC date in replays)", "warc_file": "WARC file name",
+    }),
+    "quarantine": ("records and pages that could not be used, with the reason", {
+        "run_id": "runs.run_id", "source_id": "sources.source_id",
+        "source_key": "the record's key, if known", "url": "page or file row",
+        "field": "the field at fault, '(run)' for a refused run",
+        "reason": "what was wrong", "raw": "the raw record as JSON",
+        "quarantined_at": "when",
+    }),
+    "listings": ("current listings, one per source record; inactive ones are kept", {
+        "record_hash": "hash of the content: equal hash, no change",
+        "active": "false once a healthy run no longer lists it",
+        "first_seen": "first seen", "changed_at": "last change seen",
+        "inactive_since": "when it vanished", "run_id": "run that last changed this row",
+    }),
+    "listing_history": ("every version of every listing, valid_from to valid_to", {
+        "valid_from": "version start", "valid_to": "version end, NULL while current",
+        "run_id": "run that wrote the version", "record_hash": "hash of the content",
+    }),
+    "source_health": ("per source: last run, failures in a row, age of current records", {
+        "source_id": "sources.source_id", "policy": "open | withhold",
+        "cadence": "daily | weekly | monthly", "last_status": "status of the last run",
+        "failure_class": "failure class of the last run", "reason": "reason of the last run",
+        "last_run_at": "end of the last run", "consecutive_failures": "failed runs in a row",
+        "last_ok_at": "end of the last accepted run: how old the current records are",
+        "active_records": "listings still current",
+    }),
+}
+
+
+def listing_comments() -> dict[str, str]:
+    out = dict(_LISTING)
+    for name, field in Listing.model_fields.items():
+        if field.description and name not in out:
+            out[name] = field.description
+    return out
+
+
+def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
+    listing = listing_comments()
+    for table, (about, columns) in TABLES.items():
+        kind = "VIEW" if table == "source_health" else "TABLE"
+        con.execute(f"COMMENT ON {kind} {table} IS {_quote(about)}")
+        if table in ("listings", "listing_history"):
+            columns = listing | columns
+        for column, text in columns.items():
+            con.execute(f'COMMENT ON COLUMN {table}."{column}" IS {_quote(text)}')
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
