@@ -29,6 +29,11 @@ def test_snapshot_is_public_documented_and_survives_later_runs(tmp_path):
             WHERE database_name = 'atlas' AND table_name = 'listings'
               AND comment IS NULL""").fetchall()
         assert undocumented == []
+        found = researcher.execute("""SELECT name FROM listings
+                                      WHERE search_text ILIKE '%angehorige%'""").fetchall()
+        assert ("Angehörige psychisch erkrankter Menschen",) in found  # umlaut folded
+        assert researcher.execute("""SELECT count(*) FROM listings
+                                     WHERE search_text ILIKE '%sucht%'""").fetchone()[0] >= 1
         # a nightly run finishes meanwhile: the researcher's connection goes on unaffected
         second = run_all(REGISTRY, **kw)
         assert second["status"] == "ok"

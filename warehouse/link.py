@@ -49,11 +49,12 @@ _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _LEGAL = re.compile(r"\b(?:e\.\s*v\.?|ggmbh|gmbh|gbr|ev|eingetragener verein)(?=\W|$)")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 #: Words that every self-help listing may carry: they say nothing about which one it is.
-_GENERIC = frozenset("""
-selbsthilfegruppe selbsthilfegruppen shg sh selbsthilfe gruppe gruppen kontaktstelle
-selbsthilfekontaktstelle selbsthilfekontaktstellen kontakt stelle fuer und u der die das den dem
-des in im am an von zu zur zum mit bei e v ev betroffene betroffenen fuers ag treff
-""".split())
+_GENERIC = frozenset(" ".join((
+    "selbsthilfegruppe selbsthilfegruppen shg sh selbsthilfe gruppe gruppen kontaktstelle",
+    "selbsthilfekontaktstelle selbsthilfekontaktstellen kontakt stelle fuer und u der die",
+    "das den dem des in im am an von zu zur zum mit bei e v ev betroffene betroffenen fuers",
+    "ag treff treffen meeting",
+)).split())
 _GENERIC_SUFFIXES = ("selbsthilfegruppen", "selbsthilfegruppe", "selbsthilfe", "gruppe")
 #: Who a group is for, and which level of an association: a difference here is a different group.
 _QUALIFIERS = {
@@ -198,6 +199,7 @@ def name_similarity(a: Features, b: Features) -> tuple[float, bool, bool]:
     conflict = qual_a != qual_b or bool(num_a and num_b and num_a != num_b)
     if not core_a or not core_b:
         return 0.0, conflict, True
+    heads_differ = bool(_unmatched(core_a, core_b) and _unmatched(core_b, core_a))
     sa, sb = " ".join(core_a), " ".join(core_b)
     sim = max(fuzz.token_sort_ratio(sa, sb),
               fuzz.ratio("".join(sorted(core_a)), "".join(sorted(core_b))),
@@ -205,8 +207,20 @@ def name_similarity(a: Features, b: Features) -> tuple[float, bool, bool]:
     for short, full in ((core_a, a.tokens), (core_b, b.tokens)):
         other = b.tokens if full is a.tokens else a.tokens
         if len(short) == 1 and 2 < len(short[0]) <= 6 and short[0] == _initials(other):
-            sim = max(sim, 95.0)
+            return 95.0, conflict, False
+    if heads_differ:
+        # both names hold a word the other lacks ("Angst-" vs "Zwangsstörungen"): a character
+        # ratio over German compounds would call them near-equal
+        sim = min(sim, 75.0)
     return float(sim), conflict, False
+
+
+def _close(t: str, u: str) -> bool:
+    return t[:3] == u[:3]
+
+
+def _unmatched(core: list[str], other: list[str]) -> list[str]:
+    return [t for t in core if len(t) > 2 and not any(_close(t, u) for u in other)]
 
 
 def _compatible(a: str, b: str) -> bool:
@@ -263,19 +277,18 @@ def _rule(ev: dict) -> str | None:
         # the centre's address and phone are shared by all its groups: names must agree
         if sim >= 90 and (settled or contacts >= 1):
             return "name+place"
-        if sim >= 80 and addr and contacts >= 1:
-            return "name+address+contact"
+        if sim >= 85 and addr:
+            return "name+address"
         return None
+    # centres and organisations: their address, phone and mailbox are their own
     if sim >= 88 and (settled or contacts >= 1):
         return "name+place"
-    if sim >= 70 and (addr or contacts >= 2):
+    if sim >= 80 and (addr or contacts >= 2):
         return "name+address"
     if ev["name_conflict"]:
         return None
-    if (ev["generic_name"] or sim < 70) and addr and ev["shared_phones"]:
-        return "address+phone"
-    if addr and contacts >= 2:
-        return "address+contacts"
+    if addr and contacts >= 1:
+        return "address+contact"
     if ev["same_place"] and ev["shared_phones"] and contacts >= 2:
         return "contacts"
     return None
@@ -484,9 +497,13 @@ def _table(con, table: str, rows: list[dict]) -> pa.Table:
 
 def _write(con, run_id: str, now: datetime, member_rows: list[dict], entity_rows: list[dict],
            retire: dict[str, str], counts: LinkCounts) -> None:
-    con.register("_members", _table(con, "entity_members", member_rows))
-    con.register("_entities", _table(con, "entities", entity_rows))
+    con.register("_members_in", _table(con, "entity_members", member_rows))
+    con.register("_entities_in", _table(con, "entities", entity_rows))
     try:
+        # typed copies: Arrow carries the UUIDs as strings, INSERT casts them to the DDL's types
+        for name, table in (("_members", "entity_members"), ("_entities", "entities")):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS FROM {table} LIMIT 0")
+            con.execute(f"INSERT INTO {name} FROM {name}_in")
         counts.members_changed = con.execute("""
             SELECT count(*) FROM _members n LEFT JOIN entity_members o USING (listing_id)
             WHERE o.listing_id IS NULL OR o.entity_id <> n.entity_id
@@ -533,10 +550,11 @@ def _write(con, run_id: str, now: datetime, member_rows: list[dict], entity_rows
             WHERE retired_into IS NULL AND members > 0
               AND entity_id NOT IN (SELECT entity_id FROM _entities)
         """, {"run": run_id})
-        con.execute("DROP TABLE _changed")
     finally:
-        con.unregister("_members")
-        con.unregister("_entities")
+        for name in ("_changed", "_members", "_entities"):
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+        con.unregister("_members_in")
+        con.unregister("_entities_in")
 
 
 def resolve(con: duckdb.DuckDBPyConnection, entity_id: str | uuid.UUID) -> str:

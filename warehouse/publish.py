@@ -199,6 +199,11 @@ def _write_files(folder: Path, table: pa.Table, package: dict, withheld: dict) -
                                           "utf-8")
 
 
+#: Lower case, accents and umlauts folded ("Angehörige" -> "angehorige"), ß as "ss": so that
+#: `search_text ILIKE '%sucht%'` finds "Suchtkranke" and "angehorig" finds "Angehörige".
+SEARCH_TEXT = ("replace(strip_accents(lower(concat_ws(' ', name, description, topics, carrier, "
+               "city, district))), 'ß', 'ss')")
+
 #: DuckDB 1.4 clients must open the snapshot (researchers do not all upgrade together).
 SNAPSHOT_STORAGE_VERSION = "v1.4.0"
 
@@ -211,7 +216,8 @@ def write_snapshot(con: duckdb.DuckDBPyConnection, folder: Path, table: pa.Table
     con.register("_public", table)
     con.execute(f"ATTACH '{path}' AS snapshot (STORAGE_VERSION '{SNAPSHOT_STORAGE_VERSION}')")
     try:
-        con.execute("CREATE TABLE snapshot.listings AS SELECT * FROM _public")
+        con.execute(f"CREATE TABLE snapshot.listings AS SELECT *, {SEARCH_TEXT} AS search_text "
+                    "FROM _public")
         con.execute("""
             CREATE TABLE snapshot.sources AS
             SELECT source_id, name, publisher, licence, policy, attribution, cadence
@@ -220,6 +226,9 @@ def write_snapshot(con: duckdb.DuckDBPyConnection, folder: Path, table: pa.Table
                     "'one row per published listing (selbsthilfe-atlas release)'")
         con.execute("COMMENT ON TABLE snapshot.sources IS "
                     "'sources whose licence allows publication'")
+        con.execute("COMMENT ON COLUMN snapshot.listings.search_text IS 'name, description, "
+                    "topics and place in lower case, umlauts and accents folded, ß as ss: "
+                    "for ILIKE searches'")
         for name, _, description, _ in PUBLIC_COLUMNS:
             quoted = description.replace("'", "''")
             con.execute(f"COMMENT ON COLUMN snapshot.listings.{name} IS '{quoted}'")
