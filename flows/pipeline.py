@@ -34,6 +34,7 @@ from scrapers.registry import scraper_class
 from scrapers.release import import_release
 from scrapers.warc import WarcArchive, WarcReplayTransport
 from warehouse.db import connect
+from warehouse.link import link_entities
 from warehouse.publish import publish
 from warehouse.runs import (
     SourceRun,
@@ -264,6 +265,12 @@ def run_all(
                 commit_source_run(con, ctx.run_id, run)
             runs.append(run)
             log_source(logger, run)
+        link_error = None
+        try:
+            link_entities(con, ctx.run_id, datetime.now(UTC))
+        except Exception as exc:  # linkage is derived data: the release goes on without it
+            link_error = f"linkage failed, entities unchanged: {type(exc).__name__}: {exc}"
+            logger.error(link_error)
         release, publish_error = None, None
         try:
             release = publish(con, Path(public_dir), ctx.run_id, datetime.now(UTC))
@@ -277,6 +284,7 @@ def run_all(
     finally:
         con.close()
     report = build_report(ctx, started, runs, status, release, publish_error)
+    report["link_error"] = link_error
     (Path(data_dir) / "run-report.json").write_text(json.dumps(report, indent=2, default=str),
                                                     "utf-8")
     logger.info("run %s: %s\n%s", ctx.run_id, status, format_report(report))

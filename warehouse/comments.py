@@ -87,6 +87,23 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "valid_from": "version start", "valid_to": "version end, NULL while current",
         "run_id": "run that wrote the version", "record_hash": "hash of the content",
     }),
+    "entities": ("one row per real group, contact centre or organisation across sources", {
+        "entity_id": "stable entity id; survives renames and new phone numbers",
+        "kind": "group | contact_centre | organisation | rare_condition",
+        "name": "representative name (the oldest active member's)",
+        "members": "active member listings", "sources": "sources of the active members",
+        "created_run": "run that created it", "created_at": "when",
+        "updated_run": "run that last changed members, name or redirect",
+        "retired_into": "redirect: this id was merged into that entity",
+        "retired_at": "when it was merged away",
+    }),
+    "entity_members": ("which listing belongs to which entity, with the link's evidence", {
+        "listing_id": "listings.id", "entity_id": "entities.entity_id",
+        "source_id": "sources.source_id",
+        "score": "best link score of this member, NULL for a singleton",
+        "evidence": "links: other listing, score, rule, name similarity, shared contacts",
+        "linked_run": "run that last changed this row",
+    }),
     "source_health": ("per source: last run, failures in a row, age of current records", {
         "source_id": "sources.source_id", "policy": "open | withhold",
         "cadence": "daily | weekly | monthly", "last_status": "status of the last run",

@@ -33,6 +33,7 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_DDL_PATH.read_text("utf-8"))
     con.execute(_HISTORY_DDL)
+    con.execute(_DDL_PATH.with_name("link.sql").read_text("utf-8"))
     apply_comments(con)
 
 

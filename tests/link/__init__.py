@@ -1,0 +1,1 @@
+"""Linkage: hand-labelled pairs and the warehouse step."""
