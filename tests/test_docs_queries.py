@@ -23,8 +23,8 @@ def fresh(tmp_path_factory):
     return tmp
 
 
-def test_the_guide_has_ten_examples():
-    assert len(EXAMPLES) == 10
+def test_the_guide_has_at_least_ten_examples():
+    assert len(EXAMPLES) >= 10
 
 
 @pytest.mark.parametrize(("title", "sql"), EXAMPLES, ids=[t for t, _ in EXAMPLES])

@@ -115,6 +115,37 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
+#: Columns of the entity-level views (entities_best, groups, contact_centres, organisations).
+_BEST = {
+    "entity_id": "entities.entity_id: one real group, centre or organisation",
+    "kind": "group | contact_centre | organisation | rare_condition",
+    "name": "name from the best member listing", "name_source": "source of the name",
+    "description": "first description found, best member first",
+    "description_source": "source of the description",
+    "address": "first address with a postcode, best member first",
+    "address_source": "source of the address",
+    "phones": "public phone numbers (E.164) of all members",
+    "emails": "public e-mail addresses of all members",
+    "websites": "web sites of all members",
+    "opening_hours": "first office hours understood in OSM syntax, with the original text",
+    "opening_hours_source": "source of the office hours",
+    "meeting": "first meeting rhythm, with the original text",
+    "meeting_source": "source of the meeting rhythm",
+    "topic_codes": "taxonomy codes of all members",
+    "contact_route": "how to reach it through an institution",
+    "sources": "sources that list it", "listing_ids": "its member listings",
+    "first_seen": "first seen in any source", "changed_at": "last change in any source",
+    "search_text": "name, description, topics and city in lower case, umlauts folded",
+}
+_VIEWS: dict[str, str] = {
+    "entity_listings": "active listings with their entity and their rank within it",
+    "entities_best": "one row per entity: the best value of each field, with its source",
+    "groups": "self-help groups, one row per real group across sources",
+    "contact_centres": "self-help contact centres, one row per real centre across sources",
+    "organisations": "national self-help organisations, one row per real organisation",
+}
+
+
 def listing_comments() -> dict[str, str]:
     out = dict(_LISTING)
     for name, field in Listing.model_fields.items():
@@ -132,6 +163,28 @@ def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
             columns = listing | columns
         for column, text in columns.items():
             con.execute(f'COMMENT ON COLUMN {table}."{column}" IS {_quote(text)}')
+    apply_view_comments(con)
+
+
+def apply_view_comments(con: duckdb.DuckDBPyConnection) -> None:
+    listing = listing_comments() | TABLES["listings"][1]
+    for view, about in _VIEWS.items():
+        con.execute(f"COMMENT ON VIEW {view} IS {_quote(about)}")
+        columns = [c for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+            "AND database_name = current_database()", [view]).fetchall()]
+        texts = (listing | {"entity_id": _BEST["entity_id"],
+                            "rank": "1 for the member whose values are preferred"}
+                 if view == "entity_listings" else _BEST)
+        for column in columns:
+            con.execute(f'COMMENT ON COLUMN {view}."{column}" IS {_quote(texts[column])}')
+    con.execute("COMMENT ON VIEW topics IS 'topic codes with their area, the entities "
+                "and groups that carry them, and the labels sources print'")
+    for column, text in {"code": "taxonomy code", "preferred": "preferred label",
+                         "area": "broad area", "entities": "entities with this topic",
+                         "groups": "groups with this topic",
+                         "source_labels": "labels the sources print for it"}.items():
+        con.execute(f"COMMENT ON COLUMN topics.{column} IS {_quote(text)}")
 
 
 def _quote(text: str) -> str:

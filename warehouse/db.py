@@ -34,6 +34,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_DDL_PATH.read_text("utf-8"))
     con.execute(_HISTORY_DDL)
     con.execute(_DDL_PATH.with_name("link.sql").read_text("utf-8"))
+    con.execute(_DDL_PATH.with_name("views.sql").read_text("utf-8"))
     apply_comments(con)
 
 
