@@ -47,8 +47,15 @@ def test_a_third_of_the_records_is_refused_and_the_old_ones_stay(tmp_path, db):
         assert con.execute("SELECT count(*) FROM listings WHERE active").fetchone() == (13,)
         assert con.execute("""SELECT count(*) FROM quarantine WHERE field = '(run)'""",
                            ).fetchone() == (4,)
-    # the release still holds the last good data
+    # the release still holds the last good data, marked with its last accepted run
     assert report["published_rows"] == 13
+    with duckdb.connect(str(tmp_path / "public" / "latest" / "atlas.duckdb"),
+                        read_only=True) as snap:
+        verified = snap.execute("SELECT DISTINCT verified_at FROM listings").fetchall()
+    with db() as con:
+        first_ok = con.execute("""SELECT strftime(min(finished_at) AT TIME ZONE 'UTC',
+                                  '%Y-%m-%dT%H:%M:%SZ') FROM source_runs""").fetchone()[0]
+    assert verified == [(first_ok,)]
 
 
 def test_nothing_is_refused_and_failures_are_counted(tmp_path, db):

@@ -94,6 +94,9 @@ PUBLIC_COLUMNS: list[tuple[str, str, str, str]] = [
      "l.provenance.upstream.id"),
     ("upstream_release", "string", "federated listings: the upstream release it came from",
      "l.provenance.upstream.release_url"),
+    ("verified_at", "datetime", "last accepted run of its source (UTC): how old the record "
+     "is when later runs of the source failed",
+     "strftime(v.verified_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ')"),
     ("first_seen", "datetime", "first seen by selbsthilfe-atlas (UTC)",
      "strftime(l.first_seen AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ')"),
     ("changed_at", "datetime", "last change seen (UTC)",
@@ -118,6 +121,8 @@ def public_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return con.sql(f"""
         SELECT {select}
         FROM listings l JOIN sources s USING (source_id)
+        LEFT JOIN (SELECT source_id, max(finished_at) AS verified_at FROM source_runs
+                   WHERE status = 'ok' GROUP BY source_id) v USING (source_id)
         WHERE l.active AND s.policy = 'open'
         ORDER BY l.source_id, l.source_key
     """).to_arrow_table()
