@@ -109,6 +109,21 @@ class PublishError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class ReleaseContext:
+    """What the writers of a release's extra files need to know."""
+
+    run_id: str
+    generated: datetime
+    previous: Path | None  # the release `latest` pointed at before this one
+    base_url: str  # where the public folder is served, for download URLs
+    public: Path
+
+
+#: Where releases are served; download URLs in metadata are built from it.
+DEFAULT_BASE_URL = "https://daten.selbsthilfe-atlas.example/"
+
+
+@dataclass(frozen=True)
 class Release:
     run_id: str
     path: Path
@@ -282,10 +297,10 @@ def latest_document(release: Path, run_id: str, generated: datetime, rows: int) 
     """`latest.json`: where the newest release and its files are (paths relative to this
     document), with sizes and checksums — what portals and federating instances poll."""
     files = {}
-    for path in sorted(release.iterdir()):
-        files[path.name] = {"path": f"releases/{run_id}/{path.name}",
-                            "bytes": path.stat().st_size,
-                            "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    for path in sorted(p for p in release.rglob("*") if p.is_file()):
+        name = path.relative_to(release).as_posix()
+        files[name] = {"path": f"releases/{run_id}/{name}", "bytes": path.stat().st_size,
+                       "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
     return {"format_version": FORMAT_VERSION, "run_id": run_id,
             "generated": generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "release": f"releases/{run_id}/", "counts": {"listings": rows}, "files": files}
