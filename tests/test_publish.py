@@ -34,9 +34,9 @@ def load(con, now, source_id, *records):
 
 
 def all_text(folder) -> str:
-    return "\n".join(p.read_text("utf-8", errors="replace") for p in folder.iterdir()
-                     if p.suffix != ".parquet") + str(pq.read_table(folder / "listings.parquet")
-                                                      .to_pylist())
+    texts = [p.read_text("utf-8", errors="replace") for p in folder.rglob("*")
+             if p.is_file() and p.suffix != ".parquet"]
+    return "\n".join(texts) + str(pq.read_table(folder / "listings.parquet").to_pylist())
 
 
 def test_empty_release_still_has_a_header_and_validates(con, tmp_path, now):
@@ -111,6 +111,7 @@ def test_failed_publish_leaves_latest_on_the_previous_release(con, tmp_path, now
     with pytest.raises(PublishError, match="injected"):
         publish(con, public, "r2", now)
     assert (public / "latest").resolve() == first.path.resolve()
-    assert sorted(p.name for p in public.iterdir()) == ["latest", "latest.json", "releases"]
+    assert sorted(p.name for p in public.iterdir()) == [
+        "history.json", "latest", "latest.json", "releases"]
     assert json.loads((public / "latest.json").read_text("utf-8"))["run_id"] == "r1"
     assert sorted(p.name for p in (public / "releases").iterdir()) == ["r1"]

@@ -23,6 +23,11 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from warehouse.changes import write_changes
+from warehouse.excel import write_excel_csv
+from warehouse.integrity import latest_run_id, prune_releases, update_history, write_sha256sums
+from warehouse.metadata import write_dcat, write_release_readme
+
 FORMAT_VERSION = "0.1"
 
 def _joined(column: str, keep: str, value: str) -> str:
@@ -259,21 +264,36 @@ def write_snapshot(con: duckdb.DuckDBPyConnection, folder: Path, table: pa.Table
 
 
 def validate_release(folder: Path) -> None:
-    report = frictionless.validate(str(folder / "datapackage.json"))
+    """The release's data package and, when present, its HSDS tabular package."""
+    for package in (folder / "datapackage.json", folder / "hsds" / "datapackage.json"):
+        if package.exists():
+            _validate_package(folder, package)
+
+
+def _validate_package(folder: Path, package: Path) -> None:
+    report = frictionless.validate(str(package))
     if not report.valid:
         errors = [f"{e.type}: {e.message}" for e in report.errors]
         errors += [f"{e.type}: {e.message}" for task in report.tasks for e in task.errors]
         errors = errors[:10]
-        raise PublishError(f"release {folder.name} failed validation: " + "; ".join(errors))
+        raise PublishError(f"release {folder.name}: {package.relative_to(folder)} failed "
+                           "validation: " + "; ".join(errors))
 
 
-def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str,
-            generated: datetime) -> Release:
+#: Releases kept under public/releases (the one `latest` points at is never removed).
+KEEP_RELEASES = 30
+
+
+def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str, generated: datetime,
+            *, base_url: str = DEFAULT_BASE_URL, keep: int = KEEP_RELEASES) -> Release:
     releases = public / "releases"
     releases.mkdir(parents=True, exist_ok=True)
     final = releases / run_id
     if final.exists():
         raise PublishError(f"release {run_id} exists already")
+    latest = public / "latest"
+    ctx = ReleaseContext(run_id=run_id, generated=generated, base_url=base_url, public=public,
+                         previous=latest.resolve() if latest.exists() else None)
     building = public / f".building-{run_id}"
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir()
@@ -282,6 +302,14 @@ def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str,
         withheld = withheld_report(con)
         _write_files(building, table, _datapackage(con, run_id, generated), withheld)
         write_snapshot(con, building, table)
+        write_excel_csv(table, building / "listings-excel.csv")
+        write_changes(con, building, ctx)
+        from warehouse.hsds import write_hsds  # it builds on public_table() from here
+
+        write_hsds(con, building, ctx)
+        write_release_readme(con, building, ctx)
+        write_dcat(con, building, ctx)  # describes every file above
+        write_sha256sums(building)  # last: it covers every file above
         validate_release(building)
         building.rename(final)
     except BaseException:
@@ -290,6 +318,11 @@ def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str,
     switch_latest(public, final)
     write_json_atomically(public / "latest.json",
                           latest_document(final, run_id, generated, table.num_rows))
+    update_history(public, {"run_id": run_id,
+                            "generated": generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                            "counts": {"listings": table.num_rows},
+                            "path": f"releases/{run_id}/"})
+    prune_releases(public, keep=keep, protect={run_id, latest_run_id(public)})
     return Release(run_id=run_id, path=final, rows=table.num_rows, withheld=withheld)
 
 

@@ -1,0 +1,349 @@
+"""Metadata written into every release: `dcat.jsonld` (DCAT-AP.de, for portal harvesting,
+e.g. GovData) and `README.md` (for people who download the folder).
+
+Both are called by `publish()` on the folder being built, after the data files and before
+validation: `write_release_readme` first, `write_dcat` last, so that the DCAT document
+describes every other file of the release (itself excepted).
+
+Licences. A release mixes sources, so the licence is stated per distribution (every file holds
+data of every contributing source) and the attribution text names each source. The licence
+id of a source (SPDX id or `LicenseRef-…` in the registry) maps to a DCAT-AP.de licence URI
+(`http://dcat-ap.de/def/licenses/<id>`) by `DCATDE_LICENCES`. The rule for a distribution:
+
+- all contributing sources map to the same URI: that URI;
+- any source has no DCAT-AP.de URI (a `LicenseRef-…` or an unknown id): `other-closed`, the
+  most careful statement, with every source's licence named in `dct:rights` and
+  `dcatde:licenseAttributionByText`;
+- several different open licences: `other-open`, again naming each in the text.
+
+Contributing sources are those with policy `open` and at least one active listing (what is in
+the files); sources with policy `withhold` are never named here, in the DCAT document or in
+the README.
+"""
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+PROJECT_URL = "https://github.com/selbsthilfe-atlas/selbsthilfe-atlas"
+PUBLISHER = "selbsthilfe-atlas"
+LICENCE_BASE = "http://dcat-ap.de/def/licenses/"
+
+#: SPDX id (as in sources.toml) -> DCAT-AP.de licence URI.
+DCATDE_LICENCES = {
+    "CC-BY-4.0": LICENCE_BASE + "cc-by/4.0",
+    "CC-BY-SA-4.0": LICENCE_BASE + "cc-by-sa/4.0",
+    "CC0-1.0": LICENCE_BASE + "cc-zero",
+    "dl-de-by-2.0": LICENCE_BASE + "dl-by-de/2.0",
+    "dl-de-zero-2.0": LICENCE_BASE + "dl-zero-de/2.0",
+    "ODbL-1.0": LICENCE_BASE + "odbl",
+}
+OTHER_CLOSED = LICENCE_BASE + "other-closed"
+OTHER_OPEN = LICENCE_BASE + "other-open"
+
+_IANA = "https://www.iana.org/assignments/media-types/"
+_FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
+#: suffix -> (IANA media type, EU file-type authority code, German description)
+FILE_KINDS = {
+    ".csv": ("text/csv", "CSV", "Einträge als CSV (UTF-8, mit Kopfzeile)"),
+    ".json": ("application/json", "JSON", "JSON"),
+    ".jsonld": ("application/ld+json", "JSON_LD", "JSON-LD"),
+    ".parquet": ("application/vnd.apache.parquet", "PARQUET", "Einträge als Apache Parquet"),
+    ".duckdb": ("application/octet-stream", "BIN",
+                "DuckDB-Datenbank (Speicherformat 1.4) mit Tabellen listings und sources"),
+    ".md": ("text/markdown", "TXT", "Beschreibung der Veröffentlichung (Markdown)"),
+    ".gz": ("application/gzip", "GZIP", "gzip-komprimierte Datei"),
+    ".zip": ("application/zip", "ZIP", "ZIP-Archiv"),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX",
+              "Excel-Arbeitsmappe"),
+}
+_NAMED = {
+    "listings.json": "Einträge als JSON (Metadaten und Liste der Einträge)",
+    "datapackage.json": "Frictionless Data Package: Schema und Beschreibung der CSV-Datei",
+    "withheld.json": "Was aus Lizenz- oder Datenschutzgründen nicht veröffentlicht wurde",
+    "latest.json": "Zeiger auf die neueste Veröffentlichung",
+}
+
+CONTEXT = {
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dct": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+    "dcatde": "http://dcat-ap.de/def/dcatde/",
+    "spdx": "http://spdx.org/rdf/terms#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "adms": "http://www.w3.org/ns/adms#",
+}
+
+KEYWORDS = ["Selbsthilfe", "Selbsthilfegruppen", "Selbsthilfekontaktstellen",
+            "Selbsthilfeorganisationen", "Gesundheit", "Soziales", "Open Data"]
+TITLE = "selbsthilfe-atlas: Selbsthilfegruppen, -kontaktstellen und -organisationen"
+DESCRIPTION = (
+    "Verzeichnis der Selbsthilfegruppen, Selbsthilfekontaktstellen und bundesweiten "
+    "Selbsthilfeorganisationen in Deutschland, zusammengetragen aus den Stellen, die sie "
+    "veröffentlichen, in ein einheitliches Schema gebracht und jede Nacht neu als offene "
+    "Daten bereitgestellt (CSV, JSON, Parquet, DuckDB). Angaben zu Privatpersonen sind nicht "
+    "enthalten; Quellen, deren Nutzungsbedingungen keine Weiterveröffentlichung erlauben, "
+    "ebenfalls nicht.")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _typed(value: str, kind: str) -> dict:
+    return {"@value": value, "@type": f"xsd:{kind}"}
+
+
+def open_sources(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Sources with policy `open`, with the number of their active (published) listings."""
+    rows = con.execute("""
+        SELECT s.source_id, s.name, s.publisher, s.licence, s.attribution, s.start_urls,
+               count(l.id) FILTER (WHERE l.active) AS listings
+        FROM sources s LEFT JOIN listings l USING (source_id)
+        WHERE s.policy = 'open'
+        GROUP BY ALL ORDER BY s.source_id
+    """).fetchall()
+    return [{"source_id": sid, "name": name, "publisher": publisher, "licence": licence,
+             "attribution": attribution or publisher, "start_urls": list(urls or []),
+             "listings": n}
+            for sid, name, publisher, licence, attribution, urls, n in rows]
+
+
+def licence_uri(licence: str) -> str | None:
+    """The DCAT-AP.de URI of an SPDX id, a DCAT-AP.de URI as is, else None."""
+    if licence.startswith(LICENCE_BASE):
+        return licence
+    return DCATDE_LICENCES.get(licence)
+
+
+def release_licence(sources: list[dict]) -> str:
+    """One DCAT-AP.de licence URI for a file holding the data of `sources` (rule: module doc)."""
+    uris = {licence_uri(s["licence"]) for s in sources}
+    if not uris or None in uris:
+        return OTHER_CLOSED
+    if len(uris) == 1:
+        return uris.pop()
+    return OTHER_OPEN
+
+
+def attribution_text(sources: list[dict]) -> str:
+    return "; ".join(f"{s['attribution']} ({s['licence']})" for s in sources)
+
+
+def _contributing(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    return [s for s in open_sources(con) if s["listings"] > 0]
+
+
+def _published_since(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    return con.execute("""
+        SELECT min(l.provenance.fetched_at) FROM listings l JOIN sources s USING (source_id)
+        WHERE l.active AND s.policy = 'open'
+    """).fetchone()[0]
+
+
+def _files(folder: Path, skip: set[str]) -> list[Path]:
+    """Every file of the release, subfolders (the HSDS package) included."""
+    return sorted(p for p in folder.rglob("*")
+                  if p.is_file() and not p.name.startswith(".")
+                  and _rel(folder, p) not in skip)
+
+
+def _rel(folder: Path, path: Path) -> str:
+    return path.relative_to(folder).as_posix()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _distribution(path: Path, name: str, ctx, licence: str, rights: str,
+                  issued: dict) -> dict:
+    media, code, description = FILE_KINDS.get(path.suffix.lower(),
+                                              ("application/octet-stream", "BIN", "Datei"))
+    release_url = f"{ctx.base_url}releases/{ctx.run_id}/{name}"
+    return {
+        "@id": release_url + "#distribution",
+        "@type": "dcat:Distribution",
+        "dct:title": name,
+        "dct:description": _NAMED.get(name, description),
+        "dcat:downloadURL": {"@id": release_url},
+        "dcat:accessURL": [{"@id": release_url}, {"@id": f"{ctx.base_url}latest/{name}"}],
+        "dcat:mediaType": {"@id": _IANA + media},
+        "dct:format": {"@id": _FILE_TYPE + code},
+        "dcat:byteSize": _typed(str(path.stat().st_size), "nonNegativeInteger"),
+        "spdx:checksum": {
+            "@type": "spdx:Checksum",
+            "spdx:algorithm": {"@id": "spdx:checksumAlgorithm_sha256"},
+            "spdx:checksumValue": _typed(_sha256(path), "hexBinary"),
+        },
+        "dct:license": {"@id": licence},
+        "dcatde:licenseAttributionByText": rights,
+        "dct:rights": {"@type": "dct:RightsStatement", "rdfs:label": rights},
+        "dct:issued": issued,
+        "dct:modified": issued,
+    }
+
+
+def dcat_document(con: duckdb.DuckDBPyConnection, folder: Path, ctx) -> dict:
+    sources = _contributing(con)
+    licence = release_licence(sources)
+    rights = ("Enthält Daten aus folgenden Quellen (Namensnennung, Lizenz): "
+              + attribution_text(sources) + ". Zusammenstellung: selbsthilfe-atlas."
+              if sources else "Keine Einträge.")
+    generated = _iso(ctx.generated)
+    issued = _typed(generated, "dateTime")
+    contact_url = getattr(ctx, "contact_url", None) or PROJECT_URL
+    contact = {"@type": "vcard:Organization", "vcard:fn": PUBLISHER,
+               "vcard:hasURL": {"@id": contact_url}}
+    if getattr(ctx, "contact_email", None):
+        contact["vcard:hasEmail"] = {"@id": f"mailto:{ctx.contact_email}"}
+    since = _published_since(con)
+    dataset_id = f"{ctx.base_url}releases/{ctx.run_id}/#dataset"
+    dataset = {
+        "@id": dataset_id,
+        "@type": "dcat:Dataset",
+        "dct:identifier": f"selbsthilfe-atlas/{ctx.run_id}",
+        "dct:title": {"@value": TITLE, "@language": "de"},
+        "dct:description": {"@value": DESCRIPTION, "@language": "de"},
+        "dct:language": {"@id": "http://publications.europa.eu/resource/authority/language/DEU"},
+        "dct:publisher": {"@type": "foaf:Organization", "foaf:name": PUBLISHER,
+                          "foaf:homepage": {"@id": PROJECT_URL}},
+        "dcat:contactPoint": contact,
+        "dcat:landingPage": {"@id": f"{ctx.base_url}latest/README.md"},
+        "dct:spatial": {"@id": "http://publications.europa.eu/resource/authority/country/DEU"},
+        "dcatde:politicalGeocodingLevelURI": {
+            "@id": "http://dcat-ap.de/def/politicalGeocoding/Level/federal"},
+        "dct:temporal": {"@type": "dct:PeriodOfTime",
+                         "dcat:startDate": _typed(_iso(since) if since else generated,
+                                                  "dateTime"),
+                         "dcat:endDate": issued},
+        "dcat:theme": {"@id": "http://publications.europa.eu/resource/authority/data-theme/HEAL"},
+        "dcat:keyword": KEYWORDS,
+        "dct:issued": issued,
+        "dct:modified": issued,
+        "owl:versionInfo": ctx.run_id,
+        "dct:accrualPeriodicity": {
+            "@id": "http://publications.europa.eu/resource/authority/frequency/DAILY"},
+        "dct:rights": {"@type": "dct:RightsStatement", "rdfs:label": rights},
+        "dcat:distribution": [_distribution(p, _rel(folder, p), ctx, licence, rights, issued)
+                              for p in _files(folder, {"dcat.jsonld", "SHA256SUMS"})],
+    }
+    context = CONTEXT | {"owl": "http://www.w3.org/2002/07/owl#",
+                         "rdfs": "http://www.w3.org/2000/01/rdf-schema#"}
+    return {"@context": context, "@graph": [dataset]}
+
+
+def write_dcat(con: duckdb.DuckDBPyConnection, folder: Path, ctx) -> Path:
+    """`dcat.jsonld`: DCAT-AP.de metadata of the release, one distribution per file."""
+    path = folder / "dcat.jsonld"
+    document = dcat_document(con, folder, ctx)
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2), "utf-8")
+    return path
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    raise AssertionError
+
+
+def _md(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def release_readme(con: duckdb.DuckDBPyConnection, folder: Path, ctx) -> str:
+    from warehouse.publish import FORMAT_VERSION, PUBLIC_COLUMNS
+
+    sources = open_sources(con)
+    contributing = [s for s in sources if s["listings"] > 0]
+    generated = _iso(ctx.generated)
+    lines = [
+        f"# {TITLE}",
+        "",
+        DESCRIPTION,
+        "",
+        f"- Formatversion: {FORMAT_VERSION}",
+        f"- Erzeugt: {generated}",
+        f"- Lauf (run id): `{ctx.run_id}`",
+        f"- Diese Veröffentlichung: {ctx.base_url}releases/{ctx.run_id}/",
+        f"- Immer die neueste: {ctx.base_url}latest/",
+        "",
+        "## Dateien",
+        "",
+        "| Datei | Größe | Inhalt |",
+        "|---|---|---|",
+    ]
+    for path in _files(folder, {"README.md"}):
+        name = _rel(folder, path)
+        description = _NAMED.get(name, FILE_KINDS.get(path.suffix.lower(), ("", "", "Datei"))[2])
+        lines.append(f"| `{name}` | {_size(path.stat().st_size)} | {_md(description)} |")
+    if not (folder / "dcat.jsonld").exists():
+        lines.append("| `dcat.jsonld` | | Metadaten nach DCAT-AP.de (Harvesting durch "
+                     "Datenportale), mit Größe und SHA-256 jeder Datei |")
+    lines += ["", "## Spalten von `listings.csv`", "",
+              "Gleiche Spalten in `listings.json`, `listings.parquet` und der Tabelle "
+              "`listings` in `atlas.duckdb`. Listen sind durch ` | ` getrennt.", "",
+              "| Spalte | Typ | Beschreibung |", "|---|---|---|"]
+    lines += [f"| `{name}` | {kind} | {_md(description)} |"
+              for name, kind, description, _ in PUBLIC_COLUMNS]
+    lines += ["", "## Quellen und Lizenzen", "",
+              "| Quelle | Herausgeber | Lizenz | Namensnennung | Einträge |",
+              "|---|---|---|---|---|"]
+    lines += [f"| {_md(s['name'])} (`{s['source_id']}`) | {_md(s['publisher'])} | "
+              f"`{s['licence']}` | {_md(s['attribution'])} | {s['listings']} |"
+              for s in sources]
+    lines += ["", f"Lizenzangabe für Datenportale (`dcat.jsonld`): "
+              f"{release_licence(contributing)} — jede Datei enthält Daten aller Quellen mit "
+              "Einträgen; es gelten die Bedingungen jeder dieser Quellen.", ""]
+    lines += ["## Nicht veröffentlicht", "", *_withheld_lines(folder), ""]
+    attribution = attribution_text(contributing) or "keine"
+    lines += [
+        "## Zitieren und Namensnennung",
+        "",
+        f"Bitte nennen Sie bei jeder Weiterverwendung die Quellen und den Stand: "
+        f"„selbsthilfe-atlas, Veröffentlichung {ctx.run_id} ({generated}), "
+        f"{ctx.base_url}releases/{ctx.run_id}/. Enthält Daten von: {attribution}.“",
+        "",
+        "Die Nutzungsbedingungen der einzelnen Quellen gehen vor; Angaben ohne Gewähr. "
+        "Die Spalte `source_id` jeder Zeile nennt ihre Quelle, `licence` deren Lizenz.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _withheld_lines(folder: Path) -> list[str]:
+    """A summary of `withheld.json` that counts, but does not name, the withheld sources."""
+    path = folder / "withheld.json"
+    if not path.exists():
+        return ["Keine Angaben (`withheld.json` fehlt)."]
+    report = json.loads(path.read_text("utf-8"))
+    held = [entry for entry in report.values()
+            if "fields_withheld" not in entry and entry.get("records_withheld")]
+    records = sum(entry.get("records_withheld") or 0 for entry in held)
+    fields: dict[str, int] = {}
+    for entry in report.values():
+        for field, detail in (entry.get("fields_withheld") or {}).items():
+            fields[field] = fields.get(field, 0) + int(detail.get("count") or 0)
+    lines = [f"- {records} Einträge aus {len(held)} Quelle(n), deren Nutzungsbedingungen "
+             "keine Weiterveröffentlichung erlauben."]
+    lines += [f"- `{field}`: {count} Angaben zu Privatpersonen ausgelassen"
+              for field, count in sorted(fields.items())]
+    lines.append("- Einzelheiten: `withheld.json`.")
+    return lines
+
+
+def write_release_readme(con: duckdb.DuckDBPyConnection, folder: Path, ctx) -> Path:
+    """`README.md` of the release: files, columns, sources, licences, what was withheld."""
+    path = folder / "README.md"
+    path.write_text(release_readme(con, folder, ctx), "utf-8")
+    return path
