@@ -2,8 +2,10 @@
 copied) and carries only public values."""
 
 import json
+import os
 import types
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 import frictionless
@@ -15,8 +17,14 @@ from schema.registry import load_registry
 from tests.conftest import ROOT
 from warehouse.hsds import write_hsds
 
-HSDS = ROOT.parent / "shared" / "hsds-3.0"
-pytestmark = pytest.mark.skipif(not HSDS.is_dir(), reason="shared/hsds-3.0 not beside the repo")
+#: The official schemas are test data under their own licence: read from ../shared, never
+#: copied into the project (SHG_HSDS_SCHEMAS overrides the place). Missing schemas fail.
+HSDS = Path(os.environ.get("SHG_HSDS_SCHEMAS", ROOT.parent / "shared" / "hsds-3.0"))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _official_schemas_present():
+    assert (HSDS / "datapackage.json").is_file(), f"HSDS 3.0 schemas not found at {HSDS}"
 
 
 @pytest.fixture(scope="module")
