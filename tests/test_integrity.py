@@ -17,8 +17,6 @@ from warehouse.integrity import (
     write_sha256sums,
 )
 
-pytestmark = pytest.mark.skipif(shutil.which("sha256sum") is None, reason="needs coreutils")
-
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory):
