@@ -25,6 +25,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import ValidationError
 
+from schema.normalise.hours import weekly_spans
 from schema.records import ScrapedRecord
 from schema.registry import LIST_FIELDS, WEEKDAYS, FileSettings, Source
 from scrapers.base import ParseFailure, ScrapeResult
@@ -312,54 +313,15 @@ def record_fields(found: dict[str, list[tuple[str, str]]]) -> dict[str, object]:
 
 # -- opening hours given twice -------------------------------------------------------------
 
-_DAY = (r"\b(?:montags?|dienstags?|mittwochs?|donnerstags?|freitags?|samstags?|sonnabends?|"
-        r"sonntags?|mo|di|mi|do|fr|sa|so)\b\.?")
-_CLOCK = r"\d{1,2}(?:[.:]\d{2})?"
-_TOKEN = re.compile(
-    rf"(?P<span>{_DAY}\s*(?:-|–|bis)\s*{_DAY})|(?P<day>{_DAY})|"
-    rf"(?P<time>{_CLOCK}\s*(?:uhr)?\s*(?:-|–|bis)\s*{_CLOCK})", re.IGNORECASE)
 _KEY_DAY = {"mo": "mo", "di": "di", "tu": "di", "mi": "mi", "we": "mi", "do": "do", "th": "do",
             "fr": "fr", "sa": "sa", "so": "so", "su": "so"}
 Week = dict[str, frozenset[tuple[int, int]]]
 
 
-def _minutes(clock: str) -> int:
-    hours, _, minutes = clock.replace(":", ".").partition(".")
-    return int(hours) * 60 + int(minutes or 0)
-
-
-def _interval(text: str) -> tuple[int, int]:
-    start, end = re.findall(_CLOCK, text)[:2]
-    return _minutes(start), _minutes(end)
-
-
-def _day(word: str) -> str:
-    word = word.strip(". ").lower()
-    return "sa" if word.startswith("sonnab") else word[:2]
-
-
 def weekly(text: str) -> Week:
-    """"Mo, Di 9-12, 13.30 bis 15.30 Uhr, donnerstags 9-12" -> {mo: {…}, di: {…}, do: {…}}.
-    Just enough of German hours to compare two spellings of the same hours; the real parsing
-    into OSM opening_hours is the normaliser's."""
-    week: dict[str, set[tuple[int, int]]] = {}
-    days: list[str] = []
-    after_time = False
-    for m in _TOKEN.finditer(text):
-        if m["time"]:
-            for d in days:
-                week.setdefault(d, set()).add(_interval(m["time"]))
-            after_time = True
-            continue
-        if after_time:
-            days, after_time = [], False
-        if m["span"]:
-            first, last = (_day(w) for w in re.findall(_DAY, m["span"], re.IGNORECASE))
-            i, j = WEEKDAYS.index(first), WEEKDAYS.index(last)
-            days += list(WEEKDAYS[i:j + 1]) if i <= j else [first, last]
-        else:
-            days.append(_day(m["day"]))
-    return {d: frozenset(t) for d, t in week.items() if t}
+    """"Mo, Di 9-12, donnerstags 9-12" -> {mo: {(540, 720)}, …}: the normaliser's reading of
+    the weekly hours, keyed like the registry's `hours_by_day`, for comparing two spellings."""
+    return {WEEKDAYS[day]: spans for day, spans in weekly_spans(text).items()}
 
 
 def hours_by_day(place: Place, settings: FileSettings) -> dict[str, str]:
@@ -396,9 +358,7 @@ def hours(text: str | None, by_day: dict[str, str]) -> tuple[str | None, list[st
         composed = "; ".join(f"{d.title()} {v}" for d, v in by_day.items())
         return composed, ["hours_text composed from the per-weekday hours"]
     from_text = weekly(text)
-    from_days = {d: frozenset(_interval(m.group()) for m in _TOKEN.finditer(v) if m["time"])
-                 for d, v in by_day.items()}
-    from_days = {d: t for d, t in from_days.items() if t}
+    from_days = {d: t for d, v in by_day.items() if (t := weekly(f"{d} {v}").get(d))}
     if not from_text:
         return text, ["hours_text could not be compared with the per-weekday hours"]
     diffs = []

@@ -129,6 +129,15 @@ def opening_hours(text: str | None) -> str | None:
     return _validated(_format(week)) if week else None
 
 
+def weekly_spans(text: str | None) -> dict[int, frozenset[tuple[int, int]]]:
+    """Weekday (0 = Monday) -> (start, end) in minutes, for the weekly rules of `text`; empty
+    when the text is not understood. For comparing two spellings of the same hours."""
+    if not text or len(text) > MAX_LENGTH or (prepared := _prepare(text)) is None:
+        return {}
+    week = _read(prepared) or {}
+    return {day: frozenset(spans) for (day, nth), spans in week.items() if not nth}
+
+
 # --- reading -------------------------------------------------------------------------------
 
 def _prepare(text: str) -> str | None:
