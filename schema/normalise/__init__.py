@@ -22,7 +22,7 @@ from schema.normalise.organisation import contact_count, online, org_flags
 from schema.normalise.personal import mark_personal, personal
 from schema.normalise.phones import phones
 from schema.normalise.text import clean, one_line
-from schema.normalise.topics import topics, unknown_topics
+from schema.normalise.topics import topics
 from schema.normalise.urls import urls
 from schema.records import ScrapedRecord, Upstream
 
@@ -54,7 +54,9 @@ def normalise(record: ScrapedRecord, licence: str) -> dict:
     flags_found, flags_unknown = org_flags(record.flags_text)
     flags += [f"org_flag_unknown:{label}" for label in flags_unknown]
     flags += record.notes
-    flags += [f"topic_unknown:{label}" for label in unknown_topics(record.topics)]
+    topic_list = topics(record.topics)  # read once: the unknown labels come from it too
+    flags += [f"topic_unknown:{label}"
+              for label in dict.fromkeys(t.label for t in topic_list if t.code is None)]
     meeting_text = clean(record.meeting_text)
     hours_text = clean(record.hours_text)
     upstream = record.upstream
@@ -65,7 +67,7 @@ def normalise(record: ScrapedRecord, licence: str) -> dict:
         "kind": record.kind,
         "name": one_line(record.name) or "",
         "description": clean(record.description),
-        "topics": topics(record.topics),
+        "topics": topic_list,
         "carrier": one_line(record.carrier),
         "address": address(clean(record.address_text), one_line(record.district)),
         "phones": phone_list,
