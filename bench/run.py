@@ -20,7 +20,7 @@ from bench.floor import Floor
 from bench.stages import Timing
 from flows.pipeline import page_row
 from warehouse.db import connect
-from warehouse.publish import public_table
+from warehouse.public import public_table
 from warehouse.runs import upsert_sources
 
 #: What the bench owns below --out; only these are removed before a run.

@@ -31,7 +31,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from warehouse.publish import public_table
+from warehouse.public import public_table
 
 HSDS_VERSION = "3.0"
 TAXONOMY = "selbsthilfe-atlas"

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.public import FORMAT_VERSION, PUBLIC_COLUMNS
+
 PROJECT_URL = "https://github.com/selbsthilfe-atlas/selbsthilfe-atlas"
 PUBLISHER = "selbsthilfe-atlas"
 LICENCE_BASE = "http://dcat-ap.de/def/licenses/"
@@ -262,7 +264,6 @@ def _md(text: str) -> str:
 
 
 def release_readme(con: duckdb.DuckDBPyConnection, folder: Path, ctx) -> str:
-    from warehouse.publish import FORMAT_VERSION, PUBLIC_COLUMNS
 
     sources = open_sources(con)
     contributing = [s for s in sources if s["listings"] > 0]

@@ -4,9 +4,8 @@ The release is built in a temporary folder next to `releases/`, validated with F
 then renamed into place; only then is the `latest` symlink replaced (one `rename`). A failure
 at any step leaves `latest` on the previous release.
 
-What is public is decided here and only here: listings of sources whose policy is `open`,
-active listings only, and never a field or list entry flagged as a private person's data.
-`withheld.json` says what was left out and why.
+What is public is decided in `warehouse.public` (the licence and privacy gates); every file
+here is written from its `public_table`. `withheld.json` says what was left out and why.
 """
 
 import hashlib
@@ -25,88 +24,10 @@ import pyarrow.parquet as pq
 
 from warehouse.changes import write_changes
 from warehouse.excel import write_excel_csv
+from warehouse.hsds import write_hsds
 from warehouse.integrity import latest_run_id, prune_releases, update_history, write_sha256sums
 from warehouse.metadata import write_dcat, write_release_readme
-
-FORMAT_VERSION = "0.1"
-
-def _joined(column: str, keep: str, value: str) -> str:
-    """SQL: the `value`s of the entries of list `column` that satisfy `keep`, ' | '-joined."""
-    return (f"nullif(array_to_string(list_transform(list_filter({column}, lambda t: {keep}),"
-            f" lambda t: {value}), ' | '), '')")
-
-
-#: The public table: (column, frictionless type, description, SQL over `listings` l).
-#: The order is the published column order; change it only with a format version bump.
-PUBLIC_COLUMNS: list[tuple[str, str, str, str]] = [
-    ("id", "string", "stable listing id (UUIDv5 of source and source key)", "l.id::VARCHAR"),
-    ("kind", "string", "group | contact_centre | organisation | rare_condition", "l.kind"),
-    ("name", "string", "name as published by the source", "l.name"),
-    ("description", "string", "plain-text description", "l.description"),
-    ("topics", "string", "topic labels as the source printed them, separated by ' | '",
-     "nullif(array_to_string(list_transform(list_filter(list_zip(l.topics,"
-     " range(len(l.topics))), lambda p: list_position(list_transform(l.topics,"
-     " lambda t: t.label), p[1].label) = p[2] + 1), lambda p: p[1].label), ' | '), '')"),
-    ("topic_codes", "string", "topic codes of the selbsthilfe-atlas taxonomy, ' | '",
-     _joined("l.topics", "t.code IS NOT NULL", "t.code")),
-    ("carrier", "string", "Träger (carrier organisation)", "l.carrier"),
-    ("street", "string", "street", "l.address.street"),
-    ("house_number", "string", "house number", "l.address.house_number"),
-    ("address_extra", "string", "building, floor, c/o", "l.address.extra"),
-    ("postcode", "string", "five-digit postcode", "l.address.postcode"),
-    ("city", "string", "city", "l.address.city"),
-    ("district", "string", "district (Stadtteil / Kreis)", "l.address.district"),
-    ("state", "string", "Bundesland", "l.address.state"),
-    ("phones", "string", "public phone numbers in E.164, separated by ' | '",
-     _joined("l.phones", "t.valid AND NOT t.personal", "t.e164")),
-    ("emails", "string", "public e-mail addresses, separated by ' | '",
-     _joined("l.emails", "t.valid AND NOT t.personal", "t.address")),
-    ("websites", "string", "web sites, separated by ' | '",
-     _joined("l.websites", "t.valid", "t.url")),
-    ("opening_hours", "string", "OpenStreetMap opening_hours syntax", "l.opening_hours.osm"),
-    ("opening_hours_text", "string", "office hours as published",
-     "l.opening_hours.original"),
-    ("meeting_text", "string", "meeting rhythm and place as published", "l.meeting.original"),
-    ("meeting_on_request", "boolean", "meeting time/place only on request",
-     "l.meeting.on_request"),
-    ("meeting_rrule", "string", "meeting rhythm as an RFC 5545 RRULE, when understood",
-     "CASE WHEN l.meeting.schedule IS NOT NULL THEN 'FREQ=' || l.meeting.schedule.freq"
-     " || CASE WHEN l.meeting.schedule.interval > 1"
-     " THEN ';INTERVAL=' || l.meeting.schedule.interval ELSE '' END"
-     " || CASE WHEN len(l.meeting.schedule.byday) > 0"
-     " THEN ';BYDAY=' || array_to_string(l.meeting.schedule.byday, ',') ELSE '' END END"),
-    ("meeting_opens_at", "string", "meeting start (HH:MM, Europe/Berlin)",
-     "l.meeting.schedule.opens_at"),
-    ("meeting_closes_at", "string", "meeting end (HH:MM, Europe/Berlin)",
-     "l.meeting.schedule.closes_at"),
-    ("contact_route", "string", "how to reach it through an institution", "l.contact_route"),
-    ("accessibility", "string", "accessibility as published", "l.accessibility"),
-    ("online", "boolean", "an online offer (forum, video meeting)", "l.online"),
-    ("org_type", "string", "organisation type as the source names it", "l.org_type"),
-    ("org_flags", "string", "self_help_organisation | umbrella | anonymous | forum | "
-     "institution, separated by ' | '", "nullif(array_to_string(l.org_flags, ' | '), '')"),
-    ("parent_id", "string", "id of the parent listing (a branch's main office)",
-     "l.parent_id::VARCHAR"),
-    ("contact_count", "integer", "rare conditions: number of contacts known to the source",
-     "l.contact_count"),
-    ("source_id", "string", "source registry id", "l.source_id"),
-    ("source_key", "string", "the source's own key", "l.source_key"),
-    ("source_url", "string", "page the listing was taken from", "l.provenance.source_url"),
-    ("fetched_at", "datetime", "when the page was fetched (UTC)",
-     "strftime(l.provenance.fetched_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ')"),
-    ("licence", "string", "licence of the source", "l.licence"),
-    ("upstream_id", "string", "federated listings: the id the upstream publisher gave it",
-     "l.provenance.upstream.id"),
-    ("upstream_release", "string", "federated listings: the upstream release it came from",
-     "l.provenance.upstream.release_url"),
-    ("verified_at", "datetime", "last accepted run of its source (UTC): how old the record "
-     "is when later runs of the source failed",
-     "strftime(v.verified_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ')"),
-    ("first_seen", "datetime", "first seen by selbsthilfe-atlas (UTC)",
-     "strftime(l.first_seen AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ')"),
-    ("changed_at", "datetime", "last change seen (UTC)",
-     "strftime(l.changed_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ')"),
-]
+from warehouse.public import FORMAT_VERSION, PUBLIC_COLUMNS, public_table
 
 
 class PublishError(RuntimeError):
@@ -134,18 +55,6 @@ class Release:
     path: Path
     rows: int
     withheld: dict
-
-
-def public_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    select = ",\n".join(f"{sql} AS {name}" for name, _, _, sql in PUBLIC_COLUMNS)
-    return con.sql(f"""
-        SELECT {select}
-        FROM listings l JOIN sources s USING (source_id)
-        LEFT JOIN (SELECT source_id, max(finished_at) AS verified_at FROM source_runs
-                   WHERE status = 'ok' GROUP BY source_id) v USING (source_id)
-        WHERE l.active AND s.policy = 'open'
-        ORDER BY l.source_id, l.source_key
-    """).to_arrow_table()
 
 
 def withheld_report(con: duckdb.DuckDBPyConnection) -> dict:
@@ -304,8 +213,6 @@ def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str, generated
         write_snapshot(con, building, table)
         write_excel_csv(table, building / "listings-excel.csv")
         write_changes(con, building, ctx)
-        from warehouse.hsds import write_hsds  # it builds on public_table() from here
-
         write_hsds(con, building, ctx)
         write_release_readme(con, building, ctx)
         write_dcat(con, building, ctx)  # describes every file above
