@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from schema.listing import Address
 from schema.normalise.address import address
 from schema.normalise.states import RANGES, state_for_postcode
+from tests.normalise.corpus import mutations
 
 CASES = tomllib.loads((Path(__file__).parent / "cases" / "address.toml")
                       .read_text("utf-8"))["case"]
@@ -110,23 +111,7 @@ def test_malformed_or_unknown_postcode_has_no_state(plz):
 
 # --- fuzzing -------------------------------------------------------------------------------
 
-@st.composite
-def mutated(draw) -> str:
-    """A corpus input cut, spliced with random text, or with one part doubled."""
-    text = draw(st.sampled_from([c["input"] for c in CASES]))
-    i = draw(st.integers(0, len(text)))
-    j = draw(st.integers(i, len(text)))
-    op = draw(st.sampled_from(["cut", "insert", "replace", "double", "upper"]))
-    if op == "cut":
-        return text[:i] + text[j:]
-    if op == "insert":
-        return text[:i] + draw(st.text(max_size=8)) + text[i:]
-    if op == "replace":
-        return text[:i] + draw(st.text(alphabet="0123456789 ,.;:/-–\n()DStraßeNr", max_size=6)) \
-            + text[j:]
-    if op == "double":
-        return text[:j] + text[i:]
-    return text.upper()
+MUTATED = mutations([c["input"] for c in CASES], "0123456789 ,.;:/-–\n()DStraßeNr", 6)
 
 
 def _check(text: str | None) -> None:
@@ -144,6 +129,6 @@ def test_fuzz_any_text(text):
 
 
 @settings(max_examples=300, deadline=None)
-@given(mutated())
+@given(MUTATED)
 def test_fuzz_mutated_corpus(text):
     _check(text)

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schema.normalise.contact_block import ContactBlock, contact_block
+from tests.normalise.corpus import mutations
 
 CASES = tomllib.loads((Path(__file__).parent / "cases" / "contact_block.toml")
                       .read_text("utf-8"))["case"]
@@ -95,23 +96,7 @@ def _words(block: ContactBlock) -> str:
     return " ".join(parts)
 
 
-@st.composite
-def mutated(draw) -> str:
-    """A corpus input cut, spliced with random text, or with one part doubled."""
-    text = draw(st.sampled_from([c["input"] for c in CASES]))
-    i = draw(st.integers(0, len(text)))
-    j = draw(st.integers(i, len(text)))
-    op = draw(st.sampled_from(["cut", "insert", "replace", "double", "upper"]))
-    if op == "cut":
-        return text[:i] + text[j:]
-    if op == "insert":
-        return text[:i] + draw(st.text(max_size=8)) + text[i:]
-    if op == "replace":
-        return text[:i] + draw(st.text(alphabet="0123456789 ,.;:/-–\n()@Tel.Fax:wwwE-Mail",
-                                       max_size=8)) + text[j:]
-    if op == "double":
-        return text[:j] + text[i:]
-    return text.upper()
+MUTATED = mutations([c["input"] for c in CASES], "0123456789 ,.;:/-–\n()@Tel.Fax:wwwE-Mail", 8)
 
 
 def _check(text: str | None) -> None:
@@ -127,7 +112,7 @@ def test_fuzz_any_text(text):
 
 
 @settings(max_examples=300, deadline=None)
-@given(mutated())
+@given(MUTATED)
 def test_fuzz_mutated_corpus(text):
     _check(text)
 

@@ -13,6 +13,7 @@ from schema.listing import EmailAddress, Website
 from schema.normalise.contacts import split_contacts
 from schema.normalise.emails import emails
 from schema.normalise.urls import urls
+from tests.normalise.corpus import mutations
 
 CASES = tomllib.loads(
     (Path(__file__).parent / "cases" / "emails_urls.toml").read_text("utf-8"))["case"]
@@ -126,23 +127,7 @@ def test_nothing_to_move_changes_nothing():
 # ------------------------------------------------------------------------------------- fuzzing
 
 
-@st.composite
-def mutated(draw) -> str:
-    """A corpus input cut, spliced with random text, or with one part doubled."""
-    text = draw(st.sampled_from([c["input"] for c in CASES]))
-    i = draw(st.integers(0, len(text)))
-    j = draw(st.integers(i, len(text)))
-    op = draw(st.sampled_from(["cut", "insert", "replace", "double", "upper"]))
-    if op == "cut":
-        return text[:i] + text[j:]
-    if op == "insert":
-        return text[:i] + draw(st.text(max_size=8)) + text[i:]
-    if op == "replace":
-        return text[:i] + draw(st.text(alphabet="@.:/()[]at punkt-_%?#wh", max_size=8)) \
-            + text[j:]
-    if op == "double":
-        return text[:j] + text[i:]
-    return text.upper()
+MUTATED = mutations([c["input"] for c in CASES], "@.:/()[]at punkt-_%?#wh", 8)
 
 
 BASES = st.sampled_from([None, BASE, "file:///tmp/", "not a url", "https://[::1", ""])
@@ -169,7 +154,7 @@ def test_fuzz_any_text(text, base):
 
 
 @settings(max_examples=300, deadline=None)
-@given(mutated(), BASES)
+@given(MUTATED, BASES)
 def test_fuzz_mutated_corpus(text, base):
     _check(text, base)
 

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schema.normalise.hours import by_appointment, opening_hours
+from tests.normalise.corpus import mutations
 
 CASES = tomllib.loads((Path(__file__).parent / "cases" / "hours.toml").read_text("utf-8"))["case"]
 FIELDS = ("osm", "by_appointment")
@@ -57,23 +58,7 @@ def test_none_is_declined():
     assert by_appointment(None) is False
 
 
-@st.composite
-def mutated(draw) -> str:
-    """A corpus input cut, spliced with random text, or with one character doubled/dropped."""
-    text = draw(st.sampled_from([c["input"] for c in CASES]))
-    i = draw(st.integers(0, len(text)))
-    j = draw(st.integers(i, len(text)))
-    op = draw(st.sampled_from(["cut", "insert", "replace", "double", "upper"]))
-    if op == "cut":
-        return text[:i] + text[j:]
-    if op == "insert":
-        return text[:i] + draw(st.text(max_size=8)) + text[i:]
-    if op == "replace":
-        return text[:i] + draw(st.text(alphabet="0123456789.:-–, ;/+MoDiFrSaUhr", max_size=6)) \
-            + text[j:]
-    if op == "double":
-        return text[:j] + text[i:]
-    return text.upper()
+MUTATED = mutations([c["input"] for c in CASES], "0123456789.:-–, ;/+MoDiFrSaUhr", 6)
 
 
 def _check(text: str | None) -> None:
@@ -91,7 +76,7 @@ def test_fuzz_any_text(text):
 
 
 @settings(max_examples=300, deadline=None)
-@given(mutated())
+@given(MUTATED)
 def test_fuzz_mutated_corpus(text):
     _check(text)
 

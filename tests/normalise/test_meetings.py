@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from schema.listing import Schedule
 from schema.normalise.meetings import meetings, on_request
+from tests.normalise.corpus import mutations
 
 CASES = tomllib.loads((Path(__file__).parent / "cases" / "meetings.toml")
                       .read_text("utf-8"))["case"]
@@ -64,23 +65,8 @@ def test_repeated_day_is_listed_once():
     assert meetings("montags, 19 Uhr, und montags, 19 Uhr").byday == ["MO"]
 
 
-@st.composite
-def mutated(draw) -> str:
-    """A corpus input cut, spliced with random text, or with one part doubled."""
-    text = draw(st.sampled_from([c["input"] for c in CASES]))
-    i = draw(st.integers(0, len(text)))
-    j = draw(st.integers(i, len(text)))
-    op = draw(st.sampled_from(["cut", "insert", "replace", "double", "upper"]))
-    if op == "cut":
-        return text[:i] + text[j:]
-    if op == "insert":
-        return text[:i] + draw(st.text(max_size=8)) + text[i:]
-    if op == "replace":
-        alphabet = "0123456789.:-–, ;/+&MoDiFrSaUhr jeden letzten im Monat\n"
-        return text[:i] + draw(st.text(alphabet=alphabet, max_size=8)) + text[j:]
-    if op == "double":
-        return text[:j] + text[i:]
-    return text.upper()
+MUTATED = mutations([c["input"] for c in CASES],
+                    "0123456789.:-–, ;/+&MoDiFrSaUhr jeden letzten im Monat\n", 8)
 
 
 def _check(text: str | None) -> None:
@@ -103,6 +89,6 @@ def test_fuzz_any_text(text):
 
 
 @settings(max_examples=300, deadline=None)
-@given(mutated())
+@given(MUTATED)
 def test_fuzz_mutated_corpus(text):
     _check(text)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from schema.listing import Phone
 from schema.normalise.phones import phones
+from tests.normalise.corpus import mutations
 
 CASES = tomllib.loads((Path(__file__).parent / "cases" / "phones.toml").read_text("utf-8"))["case"]
 FIELDS = ("e164", "type", "extension", "valid", "original")
@@ -63,23 +64,7 @@ def test_herne_contract_the_pipeline_relies_on():
     assert isinstance(p, Phone) and p.valid and not p.personal
 
 
-@st.composite
-def mutated(draw) -> str:
-    """A corpus input cut, spliced with random text, or with one part doubled."""
-    text = draw(st.sampled_from([c["input"] for c in CASES]))
-    i = draw(st.integers(0, len(text)))
-    j = draw(st.integers(i, len(text)))
-    op = draw(st.sampled_from(["cut", "insert", "replace", "double", "upper"]))
-    if op == "cut":
-        return text[:i] + text[j:]
-    if op == "insert":
-        return text[:i] + draw(st.text(max_size=8)) + text[i:]
-    if op == "replace":
-        noise = draw(st.text(alphabet="0123456789 /-–().+,;:Tel.FaxoderApp", max_size=8))
-        return text[:i] + noise + text[j:]
-    if op == "double":
-        return text[:j] + text[i:]
-    return text.upper()
+MUTATED = mutations([c["input"] for c in CASES], "0123456789 /-–().+,;:Tel.FaxoderApp", 8)
 
 
 def _check(text: str | None) -> None:
@@ -98,7 +83,7 @@ def test_fuzz_any_text(text):
 
 
 @settings(max_examples=300, deadline=None)
-@given(mutated())
+@given(MUTATED)
 def test_fuzz_mutated_corpus(text):
     _check(text)
 

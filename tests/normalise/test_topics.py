@@ -23,6 +23,7 @@ from schema.normalise.topics import (
     topics,
     unknown_topics,
 )
+from tests.normalise.corpus import mutations
 
 CASES = tomllib.loads((Path(__file__).parent / "cases" / "topics.toml").read_text("utf-8"))["case"]
 TAXONOMY_FILE = Path(__file__).parents[2] / "schema" / "normalise" / "taxonomy.toml"
@@ -149,23 +150,7 @@ def test_inconsistent_taxonomy_is_refused(text, message):
 
 # --- fuzzing -------------------------------------------------------------------------------
 
-@st.composite
-def mutated(draw) -> str:
-    """A corpus input cut, spliced with random text or separators, doubled or upper-cased."""
-    text = draw(st.sampled_from([c["input"] for c in CASES]))
-    i = draw(st.integers(0, len(text)))
-    j = draw(st.integers(i, len(text)))
-    op = draw(st.sampled_from(["cut", "insert", "replace", "double", "upper"]))
-    if op == "cut":
-        return text[:i] + text[j:]
-    if op == "insert":
-        return text[:i] + draw(st.text(max_size=8)) + text[i:]
-    if op == "replace":
-        return text[:i] + draw(st.text(alphabet="/,;()-– *:und oder Innen", max_size=6)) \
-            + text[j:]
-    if op == "double":
-        return text[:j] + text[i:]
-    return text.upper()
+MUTATED = mutations([c["input"] for c in CASES], "/,;()-– *:und oder Innen", 6)
 
 
 def _check(labels: list[str | None]) -> None:
@@ -185,12 +170,12 @@ def test_fuzz_any_text(text):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.one_of(st.none(), st.text(), mutated()), max_size=5))
+@given(st.lists(st.one_of(st.none(), st.text(), MUTATED), max_size=5))
 def test_fuzz_label_lists(labels):
     _check(labels)
 
 
 @settings(max_examples=300, deadline=None)
-@given(mutated())
+@given(MUTATED)
 def test_fuzz_mutated_corpus(text):
     _check([text])
