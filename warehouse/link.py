@@ -36,6 +36,7 @@ import pyarrow as pa
 from rapidfuzz import fuzz
 
 from schema.listing import Listing
+from warehouse.db import arrow_schema
 
 _DDL_PATH = Path(__file__).with_name("link.sql")
 
@@ -491,8 +492,7 @@ def _assign(con, run_id: str, now: datetime, items: list[Features],
 
 
 def _table(con, table: str, rows: list[dict]) -> pa.Table:
-    schema = con.sql(f"SELECT * FROM {table} LIMIT 0").to_arrow_table().schema
-    return pa.Table.from_pylist(rows, schema=schema)
+    return pa.Table.from_pylist(rows, schema=arrow_schema(con, table))
 
 
 def _write(con, run_id: str, now: datetime, member_rows: list[dict], entity_rows: list[dict],
@@ -504,17 +504,13 @@ def _write(con, run_id: str, now: datetime, member_rows: list[dict], entity_rows
         for name, table in (("_members", "entity_members"), ("_entities", "entities")):
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS FROM {table} LIMIT 0")
             con.execute(f"INSERT INTO {name} FROM {name}_in")
-        counts.members_changed = con.execute("""
-            SELECT count(*) FROM _members n LEFT JOIN entity_members o USING (listing_id)
-            WHERE o.listing_id IS NULL OR o.entity_id <> n.entity_id
-               OR o.evidence IS DISTINCT FROM n.evidence
-        """).fetchone()[0]
         con.execute("""
             CREATE OR REPLACE TEMP TABLE _changed AS
             SELECT n.* FROM _members n LEFT JOIN entity_members o USING (listing_id)
             WHERE o.listing_id IS NULL OR o.entity_id <> n.entity_id
                OR o.evidence IS DISTINCT FROM n.evidence
         """)
+        counts.members_changed = con.execute("SELECT count(*) FROM _changed").fetchone()[0]
         con.execute("DELETE FROM entity_members WHERE listing_id IN "
                     "(SELECT listing_id FROM _changed)")
         con.execute("INSERT INTO entity_members SELECT * FROM _changed")
