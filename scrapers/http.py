@@ -236,13 +236,21 @@ class PoliteClient:
     # -- public ---------------------------------------------------------------------------
 
     async def get(self, url: str) -> Page:
+        url, response, content = await self._follow(url, robots=True)
+        return self._to_page(url, response, content)
+
+    async def _follow(self, url: str, *, robots: bool) -> tuple[str, httpx.Response, bytes]:
+        """GET with redirects followed here, so that every hop passes robots.txt (when
+        `robots`) and the rate limit; returns the final URL and answer."""
         for _hop in range(self.settings.max_redirects + 1):
-            await self._check_robots(url)
-            response, content = await self._send(url, self._conditional_headers(url))
+            if robots:
+                await self._check_robots(url)
+            headers = self._conditional_headers(url) if robots else {}
+            response, content = await self._send(url, headers)
             if response.status_code in _REDIRECT_STATUS and "location" in response.headers:
                 url = urljoin(url, response.headers["location"])
                 continue
-            return self._to_page(url, response, content)
+            return url, response, content
         raise FetchError("too many redirects", url=url, failure_class="http_error")
 
     def allowed(self, url: str) -> bool | None:
@@ -358,13 +366,7 @@ class PoliteClient:
 
     async def _load_robots(self, origin: str) -> Protego | None:
         """RFC 9309: 4xx means no rules; 5xx (after retries) means everything is forbidden."""
-        robots_url = origin + "/robots.txt"
-        response, content = await self._send(robots_url, {})
-        for _hop in range(self.settings.max_redirects):
-            if response.status_code not in _REDIRECT_STATUS:
-                break
-            robots_url = urljoin(robots_url, response.headers.get("location", "/robots.txt"))
-            response, content = await self._send(robots_url, {})
+        _url, response, content = await self._follow(origin + "/robots.txt", robots=False)
         if 400 <= response.status_code < 500:
             return None
         if response.status_code >= 500:
