@@ -65,7 +65,8 @@ def test_release_files_agree_and_validate(con, tmp_path, now):
     assert frictionless.validate(str(release.path / "datapackage.json")).valid
     assert (tmp_path / "public" / "latest").resolve() == release.path.resolve()
     latest = json.loads((tmp_path / "public" / "latest.json").read_text("utf-8"))
-    assert latest["run_id"] == "r1" and latest["counts"] == {"listings": 2}
+    assert latest["run_id"] == "r1" and latest["counts"] == {
+        "listings": 2, "groups": 2, "contact_centres": 0, "organisations": 0}
     entry = latest["files"]["listings.json"]
     data = (tmp_path / "public" / entry["path"]).read_bytes()
     assert entry["bytes"] == len(data) and entry["sha256"] == hashlib.sha256(data).hexdigest()

@@ -1,7 +1,10 @@
-"""`changes.json`: what changed in the public listings since the previous release.
+"""`changes.json`: what changed in the public tables since the previous release.
 
 Compares this release's `listings.json` with the previous release's (`ctx.previous`, the
-folder `public/latest` pointed at before this run). Rows are matched by `id`.
+folder `public/latest` pointed at before this run), and likewise `groups.json`,
+`contact_centres.json` and `organisations.json` under `entities`. Rows are matched by `id`.
+A removed entity that linkage merged into another carries the surviving id in
+`retired_into`, so a portal can follow the redirect instead of deleting.
 
 Bookkeeping columns that move without a change to the listing's content are not compared
 (`IGNORED`): `fetched_at` (every fetch), `verified_at` (every accepted run of the source),
@@ -21,11 +24,11 @@ from typing import Any
 IGNORED = frozenset({"fetched_at", "verified_at", "changed_at", "upstream_release"})
 
 
-def _rows(path: Path) -> tuple[dict[str, dict], list[str]]:
+def _rows(path: Path, stem: str = "listings") -> tuple[dict[str, dict], list[str]]:
     document = json.loads(path.read_text("utf-8"))
-    rows = {row["id"]: row for row in document["listings"]}
+    rows = {row["id"]: row for row in document.get(stem, [])}
     columns: list[str] = []
-    for row in document["listings"]:
+    for row in document.get(stem, []):
         for name in row:
             if name not in columns:
                 columns.append(name)
@@ -46,19 +49,49 @@ def diff_listings(new: dict[str, dict], old: dict[str, dict],
     return {"added": added, "changed": changed, "removed": removed}
 
 
-def write_changes(con, folder: Path, ctx) -> Path:
-    """Write `folder/changes.json`; `con` is unused (the listings files are the truth)."""
-    new, columns = _rows(folder / "listings.json")
-    previous = getattr(ctx, "previous", None)
+def _diff_files(folder: Path, previous: Path | None, stem: str) -> dict[str, Any]:
+    new, columns = _rows(folder / f"{stem}.json", stem)
     old: dict[str, dict] = {}
-    from_id = None
-    if previous is not None and (Path(previous) / "listings.json").is_file():
-        old, old_columns = _rows(Path(previous) / "listings.json")
+    if previous is not None and (previous / f"{stem}.json").is_file():
+        old, old_columns = _rows(previous / f"{stem}.json", stem)
         columns += [c for c in old_columns if c not in columns]
+    return diff_listings(new, old, columns)
+
+
+def _redirects(con, removed: list[str]) -> dict[str, str]:
+    """Removed entity id -> the entity it was merged into (followed to the end)."""
+    if not removed or con is None:
+        return {}
+    target = dict(con.execute("SELECT entity_id::VARCHAR, retired_into::VARCHAR FROM entities "
+                              "WHERE retired_into IS NOT NULL").fetchall())
+    out = {}
+    for eid in removed:
+        seen, cur = set(), eid
+        while cur in target and cur not in seen:
+            seen.add(cur)
+            cur = target[cur]
+        if cur != eid:
+            out[eid] = cur
+    return out
+
+
+def write_changes(con, folder: Path, ctx, entity_files: tuple[str, ...] = ()) -> Path:
+    """Write `folder/changes.json` (the release's JSON files are the truth; `con` only
+    resolves merge redirects)."""
+    previous = getattr(ctx, "previous", None)
+    previous = Path(previous) if previous is not None else None
+    from_id = None
+    if previous is not None and (previous / "listings.json").is_file():
         from_id = Path(os.path.realpath(previous)).name
+    entities = {}
+    for stem in entity_files:
+        diff = _diff_files(folder, previous, stem)
+        entities[stem] = diff | {"retired_into": _redirects(con, diff["removed"])}
     document = {"from": from_id, "to": ctx.run_id,
                 "generated": ctx.generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "ignored_fields": sorted(IGNORED)} | diff_listings(new, old, columns)
+                "ignored_fields": sorted(IGNORED)} | _diff_files(folder, previous, "listings")
+    if entities:
+        document["entities"] = entities
     path = folder / "changes.json"
     path.write_text(json.dumps(document, ensure_ascii=False, indent=1), "utf-8")
     return path

@@ -28,6 +28,7 @@ from warehouse.hsds import write_hsds
 from warehouse.integrity import latest_run_id, prune_releases, update_history, write_sha256sums
 from warehouse.metadata import write_dcat, write_release_readme
 from warehouse.public import FORMAT_VERSION, PUBLIC_COLUMNS, public_table
+from warehouse.public_entities import ENTITY_COLUMNS, ENTITY_FILES, entity_tables
 
 
 class PublishError(RuntimeError):
@@ -101,32 +102,47 @@ def _datapackage(con: duckdb.DuckDBPyConnection, run_id: str, generated: datetim
         "sources": [{"title": f"{name} ({publisher})", "attribution": attr}
                     | ({"path": urls[0]} if urls else {})
                     for _, name, publisher, _, attr, urls in sources],
-        "resources": [{
-            "name": "listings",
-            "path": "listings.csv",
-            "profile": "tabular-data-resource",
-            "format": "csv",
-            "mediatype": "text/csv",
-            "encoding": "utf-8",
-            "schema": {
-                "fields": [{"name": n, "type": t, "description": d}
-                           for n, t, d, _ in PUBLIC_COLUMNS],
-                "primaryKey": ["id"],
-            },
-        }],
+        "resources": [_resource(stem, columns) for stem, columns in _TABLE_COLUMNS.items()],
     }
 
 
-def _write_files(folder: Path, table: pa.Table, package: dict, withheld: dict) -> None:
-    pacsv.write_csv(table, folder / "listings.csv",
+#: Published tables: file stem -> columns. `listings` is one row per source listing, the
+#: others one row per entity (a real group, centre or organisation, linked across sources).
+_TABLE_COLUMNS = {"listings": PUBLIC_COLUMNS} | dict.fromkeys(ENTITY_FILES, ENTITY_COLUMNS)
+
+
+def _resource(stem: str, columns: list[tuple[str, str, str, str]]) -> dict:
+    return {
+        "name": stem,
+        "path": f"{stem}.csv",
+        "profile": "tabular-data-resource",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "schema": {"fields": [{"name": n, "type": t, "description": d} for n, t, d, _ in columns],
+                   "primaryKey": ["id"]},
+    }
+
+
+def write_table(folder: Path, stem: str, table: pa.Table, package: dict) -> None:
+    """`stem`.csv (exact, header always), `stem`.json (a `meta` block and the rows),
+    `stem`.parquet and `stem`-excel.csv (semicolons, BOM, formulas neutralised)."""
+    pacsv.write_csv(table, folder / f"{stem}.csv",
                     pacsv.WriteOptions(include_header=True, quoting_style="needed"))
-    pq.write_table(table, folder / "listings.parquet")
+    pq.write_table(table, folder / f"{stem}.parquet")
     document = {"meta": {"format_version": FORMAT_VERSION, "id": package["id"],
-                         "created": package["created"], "count": table.num_rows,
+                         "table": stem, "created": package["created"], "count": table.num_rows,
                          "licenses": package["licenses"], "sources": package["sources"]},
-                "listings": table.to_pylist()}
-    (folder / "listings.json").write_text(json.dumps(document, ensure_ascii=False, indent=1),
-                                          "utf-8")
+                stem: table.to_pylist()}
+    (folder / f"{stem}.json").write_text(json.dumps(document, ensure_ascii=False, indent=1),
+                                         "utf-8")
+    write_excel_csv(table, folder / f"{stem}-excel.csv")
+
+
+def _write_files(folder: Path, tables: dict[str, pa.Table], package: dict,
+                 withheld: dict) -> None:
+    for stem, table in tables.items():
+        write_table(folder, stem, table, package)
     (folder / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=2),
                                              "utf-8")
     (folder / "withheld.json").write_text(json.dumps(withheld, ensure_ascii=False, indent=2),
@@ -208,11 +224,11 @@ def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str, generated
     building.mkdir()
     try:
         table = public_table(con)
+        tables = {"listings": table} | entity_tables(con, table)
         withheld = withheld_report(con)
-        _write_files(building, table, _datapackage(con, run_id, generated), withheld)
+        _write_files(building, tables, _datapackage(con, run_id, generated), withheld)
         write_snapshot(con, building, table)
-        write_excel_csv(table, building / "listings-excel.csv")
-        write_changes(con, building, ctx)
+        write_changes(con, building, ctx, tuple(ENTITY_FILES))
         write_hsds(con, building, ctx)
         write_release_readme(con, building, ctx)
         write_dcat(con, building, ctx)  # describes every file above
@@ -222,18 +238,20 @@ def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str, generated
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
+    counts = {stem: t.num_rows for stem, t in tables.items()}
     switch_latest(public, final)
     write_json_atomically(public / "latest.json",
-                          latest_document(final, run_id, generated, table.num_rows))
+                          latest_document(final, run_id, generated, counts))
     update_history(public, {"run_id": run_id,
                             "generated": generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                            "counts": {"listings": table.num_rows},
+                            "counts": counts,
                             "path": f"releases/{run_id}/"})
     prune_releases(public, keep=keep, protect={run_id, latest_run_id(public)})
     return Release(run_id=run_id, path=final, rows=table.num_rows, withheld=withheld)
 
 
-def latest_document(release: Path, run_id: str, generated: datetime, rows: int) -> dict:
+def latest_document(release: Path, run_id: str, generated: datetime,
+                    counts: dict[str, int]) -> dict:
     """`latest.json`: where the newest release and its files are (paths relative to this
     document), with sizes and checksums — what portals and federating instances poll."""
     files = {}
@@ -243,7 +261,7 @@ def latest_document(release: Path, run_id: str, generated: datetime, rows: int) 
                        "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
     return {"format_version": FORMAT_VERSION, "run_id": run_id,
             "generated": generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "release": f"releases/{run_id}/", "counts": {"listings": rows}, "files": files}
+            "release": f"releases/{run_id}/", "counts": counts, "files": files}
 
 
 def write_json_atomically(path: Path, document: dict) -> None:
