@@ -8,7 +8,14 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export DO_NOT_TRACK := 1
 
+CHROMIUM := /usr/bin/chromium
+
 .PHONY: run test lint bench snapshot lock clean
+
+## Debian's chromium for the landing-page browser test (never `playwright install`)
+$(CHROMIUM):
+	SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -21,7 +28,7 @@ run: $(STAMP)
 	$(BIN)/shg run --replay snapshots
 
 ## the whole test suite
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

@@ -57,6 +57,7 @@ FILE_KINDS = {
     ".duckdb": ("application/octet-stream", "BIN",
                 "DuckDB-Datenbank (Speicherformat 1.4) mit Tabellen listings und sources"),
     ".md": ("text/markdown", "TXT", "Beschreibung der Veröffentlichung (Markdown)"),
+    ".html": ("text/html", "HTML", "Übersichtsseite mit durchsuchbarer Gruppenliste"),
     ".gz": ("application/gzip", "GZIP", "gzip-komprimierte Datei"),
     ".zip": ("application/zip", "ZIP", "ZIP-Archiv"),
     ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX",
@@ -64,6 +65,15 @@ FILE_KINDS = {
 }
 _NAMED = {
     "listings.json": "Einträge als JSON (Metadaten und Liste der Einträge)",
+    "groups.csv": "Selbsthilfegruppen, eine Zeile je Gruppe über alle Quellen (CSV)",
+    "groups.json": "Selbsthilfegruppen, eine je Gruppe über alle Quellen (JSON)",
+    "groups.parquet": "Selbsthilfegruppen, eine Zeile je Gruppe (Apache Parquet)",
+    "contact_centres.csv": "Selbsthilfekontaktstellen, eine Zeile je Stelle (CSV)",
+    "contact_centres.json": "Selbsthilfekontaktstellen, eine je Stelle (JSON)",
+    "contact_centres.parquet": "Selbsthilfekontaktstellen, eine Zeile je Stelle (Parquet)",
+    "organisations.csv": "Selbsthilfeorganisationen, eine Zeile je Organisation (CSV)",
+    "organisations.json": "Selbsthilfeorganisationen, eine je Organisation (JSON)",
+    "organisations.parquet": "Selbsthilfeorganisationen, eine Zeile je Organisation (Parquet)",
     "datapackage.json": "Frictionless Data Package: Schema und Beschreibung der CSV-Datei",
     "withheld.json": "Was aus Lizenz- oder Datenschutzgründen nicht veröffentlicht wurde",
     "latest.json": "Zeiger auf die neueste Veröffentlichung",
@@ -136,7 +146,7 @@ def attribution_text(sources: list[dict]) -> str:
     return "; ".join(f"{s['attribution']} ({s['licence']})" for s in sources)
 
 
-def _contributing(con: duckdb.DuckDBPyConnection) -> list[dict]:
+def contributing_sources(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return [s for s in open_sources(con) if s["listings"] > 0]
 
 
@@ -195,7 +205,7 @@ def _distribution(path: Path, name: str, ctx, licence: str, rights: str,
 
 
 def dcat_document(con: duckdb.DuckDBPyConnection, folder: Path, ctx) -> dict:
-    sources = _contributing(con)
+    sources = contributing_sources(con)
     licence = release_licence(sources)
     rights = ("Enthält Daten aus folgenden Quellen (Namensnennung, Lizenz): "
               + attribution_text(sources) + ". Zusammenstellung: selbsthilfe-atlas."

@@ -26,7 +26,13 @@ from warehouse.changes import write_changes
 from warehouse.excel import write_excel_csv
 from warehouse.hsds import write_hsds
 from warehouse.integrity import latest_run_id, prune_releases, update_history, write_sha256sums
-from warehouse.metadata import write_dcat, write_release_readme
+from warehouse.landing import write_landing_page
+from warehouse.metadata import (
+    attribution_text,
+    contributing_sources,
+    write_dcat,
+    write_release_readme,
+)
 from warehouse.public import FORMAT_VERSION, PUBLIC_COLUMNS, public_table
 from warehouse.public_entities import ENTITY_COLUMNS, ENTITY_FILES, entity_tables
 
@@ -231,6 +237,8 @@ def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str, generated
         write_changes(con, building, ctx, tuple(ENTITY_FILES))
         write_hsds(con, building, ctx)
         write_release_readme(con, building, ctx)
+        write_landing_page(con, building, ctx, tables,
+                           attribution_text(contributing_sources(con)), withheld)
         write_dcat(con, building, ctx)  # describes every file above
         write_sha256sums(building)  # last: it covers every file above
         validate_release(building)
