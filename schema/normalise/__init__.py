@@ -69,7 +69,8 @@ def normalise(record: ScrapedRecord, licence: str) -> dict:
         "description": clean(record.description),
         "topics": topic_list,
         "carrier": one_line(record.carrier),
-        "address": address(clean(record.address_text), one_line(record.district)),
+        "address": (None if record.kind == "rare_condition"  # a person's address
+                    else address(clean(record.address_text), one_line(record.district))),
         "phones": phone_list,
         "emails": email_list,
         "websites": web_list,

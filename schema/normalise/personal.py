@@ -55,7 +55,11 @@ def mark_personal(kind: str, contact_text: str | None, phone_list: list[Phone],
                   email_list: list[EmailAddress]) -> tuple[str | None, str | None, list[Phone],
                                                            list[EmailAddress], list[str]]:
     """(contact route, contact person, phones, e-mails, personal field paths) of one record:
-    the values of a private person marked, a route through an institution kept public."""
+    the values of a private person marked, a route through an institution kept public.
+    A rare-condition entry (NAKOS BLAU) is never stored per person: its contacts are people
+    with that condition, so they are dropped here, before anything is written."""
+    if kind == "rare_condition":
+        return None, None, [], [], []
     if kind == "group":
         phone_list, email_list = mark_private_contacts(phone_list, email_list)
     route, person = contact(contact_text)
