@@ -20,6 +20,7 @@ from warehouse.metadata import (
     write_dcat,
     write_release_readme,
 )
+from warehouse.public_entities import ENTITY_COLUMNS
 from warehouse.publish import FORMAT_VERSION, PUBLIC_COLUMNS
 
 BASE = "https://daten.example.org/"
@@ -127,8 +128,9 @@ def test_release_readme(built):
     for path in folder.rglob("*"):
         if path.is_file() and path.name != "README.md":
             assert f"`{path.relative_to(folder).as_posix()}`" in text
-    for name, _, _, _ in PUBLIC_COLUMNS:
+    for name, _, _, _ in PUBLIC_COLUMNS + ENTITY_COLUMNS:
         assert f"| `{name}` |" in text
+    assert "`groups.csv`" in text and "retired_into" in text
     opened = con.execute("SELECT source_id, licence, attribution FROM sources "
                          "WHERE policy = 'open'").fetchall()
     assert opened

@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.public import FORMAT_VERSION, PUBLIC_COLUMNS
+from warehouse.public_entities import ENTITY_COLUMNS
 
 PROJECT_URL = "https://github.com/selbsthilfe-atlas/selbsthilfe-atlas"
 PUBLISHER = "selbsthilfe-atlas"
@@ -307,6 +308,15 @@ def release_readme(con: duckdb.DuckDBPyConnection, folder: Path, ctx) -> str:
               "| Spalte | Typ | Beschreibung |", "|---|---|---|"]
     lines += [f"| `{name}` | {kind} | {_md(description)} |"
               for name, kind, description, _ in PUBLIC_COLUMNS]
+    lines += ["", "## Spalten von `groups.csv`, `contact_centres.csv`, `organisations.csv`", "",
+              "Eine Zeile je Gruppe, Kontaktstelle oder Organisation, auch wenn mehrere Quellen "
+              "sie führen (verknüpft). Die `id` bleibt über Läufe gleich; wird eine Einheit mit "
+              "einer anderen zusammengeführt, nennt `changes.json` unter `entities` die "
+              "weitergeltende id (`retired_into`). Einzelwerte stammen alle aus einem Eintrag, "
+              "Kontaktdaten, Themen und Quellen sind die Vereinigung aller Einträge.", "",
+              "| Spalte | Typ | Beschreibung |", "|---|---|---|"]
+    lines += [f"| `{name}` | {kind} | {_md(description)} |"
+              for name, kind, description, _ in ENTITY_COLUMNS]
     lines += ["", "## Quellen und Lizenzen", "",
               "| Quelle | Herausgeber | Lizenz | Namensnennung | Einträge |",
               "|---|---|---|---|---|"]
