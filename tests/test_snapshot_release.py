@@ -26,9 +26,11 @@ def test_snapshot_is_public_documented_and_survives_later_runs(tmp_path):
             ("herne",)]  # nakos-rot is withheld
         undocumented = researcher.execute("""
             SELECT table_name, column_name FROM duckdb_columns()
-            WHERE database_name = 'atlas' AND table_name = 'listings'
-              AND comment IS NULL""").fetchall()
+            WHERE database_name = 'atlas' AND comment IS NULL""").fetchall()
         assert undocumented == []
+        groups = researcher.execute("SELECT count(*), count(DISTINCT id) FROM groups").fetchone()
+        assert groups[0] == groups[1] > 0
+        assert researcher.execute("SELECT count(*) FROM contact_centres").fetchone()[0] >= 1
         found = researcher.execute("""SELECT name FROM listings
                                       WHERE search_text ILIKE '%angehorige%'""").fetchall()
         assert ("Angehörige psychisch erkrankter Menschen",) in found  # umlaut folded

@@ -160,11 +160,22 @@ def _write_files(folder: Path, tables: dict[str, pa.Table], package: dict,
 SEARCH_TEXT = ("replace(strip_accents(lower(concat_ws(' ', name, description, topics, carrier, "
                "city, district))), 'ß', 'ss')")
 
+_SOURCE_COLUMNS = {
+    "source_id": "source registry id (listings.source_id)",
+    "name": "name of the source",
+    "publisher": "who publishes it",
+    "licence": "licence of its data (SPDX id, LicenseRef or URI)",
+    "policy": "open: may be republished (only open sources are in this file)",
+    "attribution": "attribution text to show when reusing its data",
+    "cadence": "how often it is collected: daily, weekly or monthly",
+}
+
 #: DuckDB 1.4 clients must open the snapshot (researchers do not all upgrade together).
 SNAPSHOT_STORAGE_VERSION = "v1.4.0"
 
 
-def write_snapshot(con: duckdb.DuckDBPyConnection, folder: Path, table: pa.Table) -> Path:
+def write_snapshot(con: duckdb.DuckDBPyConnection, folder: Path, table: pa.Table,
+                   entities: dict[str, pa.Table] | None = None) -> Path:
     """`atlas.duckdb` of the release: the public table and the sources it came from, with a
     comment on every column, in a file no nightly run ever writes to again — researchers
     query it while the writer's warehouse moves on."""
@@ -182,12 +193,25 @@ def write_snapshot(con: duckdb.DuckDBPyConnection, folder: Path, table: pa.Table
                     "'one row per published listing (selbsthilfe-atlas release)'")
         con.execute("COMMENT ON TABLE snapshot.sources IS "
                     "'sources whose licence allows publication'")
+        for name, description in _SOURCE_COLUMNS.items():
+            con.execute(f"COMMENT ON COLUMN snapshot.sources.{name} IS '{description}'")
         con.execute("COMMENT ON COLUMN snapshot.listings.search_text IS 'name, description, "
                     "topics and place in lower case, umlauts and accents folded, ß as ss: "
                     "for ILIKE searches'")
         for name, _, description, _ in PUBLIC_COLUMNS:
             quoted = description.replace("'", "''")
             con.execute(f"COMMENT ON COLUMN snapshot.listings.{name} IS '{quoted}'")
+        for stem, entity_table in (entities or {}).items():
+            con.register("_entities", entity_table)
+            try:
+                con.execute(f"CREATE TABLE snapshot.{stem} AS SELECT * FROM _entities")
+            finally:
+                con.unregister("_entities")
+            con.execute(f"COMMENT ON TABLE snapshot.{stem} IS 'one row per {ENTITY_FILES[stem]}"
+                        " across sources (same rows as {stem}.csv)'")
+            for name, _, description, _ in ENTITY_COLUMNS:
+                quoted = description.replace("'", "''")
+                con.execute(f"COMMENT ON COLUMN snapshot.{stem}.{name} IS '{quoted}'")
     finally:
         con.execute("DETACH snapshot")
         con.unregister("_public")
@@ -233,7 +257,8 @@ def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str, generated
         tables = {"listings": table} | entity_tables(con, table)
         withheld = withheld_report(con)
         _write_files(building, tables, _datapackage(con, run_id, generated), withheld)
-        write_snapshot(con, building, table)
+        write_snapshot(con, building, table,
+                       {k: v for k, v in tables.items() if k in ENTITY_FILES})
         write_changes(con, building, ctx, tuple(ENTITY_FILES))
         write_hsds(con, building, ctx)
         write_release_readme(con, building, ctx)
