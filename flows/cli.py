@@ -1,6 +1,8 @@
 """`shg`: the command line of selbsthilfe-atlas.
 
     shg run [--source ID ...] [--replay DIR]   run the nightly flow (Prefect ephemeral mode)
+    shg serve [--replay DIR]                    serve the nightly deployment on its schedule
+    shg health                                  exit 1, one line per problem, if unhealthy
     shg sources                                 the registry with each source's last run
     shg quality                                 per-field quality counters of the latest runs
     shg capture SOURCE [--extract DIR]          record a source's live pages into a WARC
@@ -48,10 +50,50 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     report = nightly(registry_path=str(args.registry), source_ids=args.source or None,
                      replay=args.replay, data_dir=args.data, public_dir=args.public,
-                     rewrite=_origin_map(args.map or []), rate_override=args.rate)
+                     rewrite=_origin_map(args.map or []), rate_override=args.rate,
+                     force=args.all)
     print(f"run {report['run_id']} ({report['mode']}): {report['status']}")
     print(format_report(report))
     return 0 if report["status"] == "ok" else 1
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Register the nightly deployment with the Prefect server and run its flow runs here."""
+    load_registry(args.registry)  # fail fast, before Prefect starts
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")  # flow run logs reach the server
+    _env_defaults()
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.nightly import deployment_spec, serve
+
+    if not PREFECT_API_URL.value():
+        print("shg: serve needs a Prefect server: start one with `prefect server start` and "
+              "set PREFECT_API_URL=http://127.0.0.1:4200/api", file=sys.stderr)
+        return 2
+    spec = deployment_spec(args.prefect_file)
+    overrides = {"registry_path": str(Path(args.registry).resolve()),
+                 "data_dir": str(Path(args.data).resolve()),
+                 "public_dir": str(Path(args.public).resolve())}
+    if args.replay:
+        overrides["replay"] = str(Path(args.replay).resolve())
+    print(f"serving {spec.name}: cron {spec.cron!r} ({spec.timezone}) at {PREFECT_API_URL.value()}",
+          flush=True)
+    serve(spec, **overrides)
+    return 0
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from flows.health import check
+
+    registry = Path(args.registry)
+    health = check(Path(args.data_dir or args.data), Path(args.public_dir),
+                   max_failures=args.max_failures,
+                   max_age=timedelta(hours=args.max_age_hours),
+                   source_ids=load_registry(registry).ids if registry.is_file() else None)
+    print("\n".join(health.lines()))
+    return 0 if health.ok else 1
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
@@ -161,7 +203,26 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--map", action="append", metavar="ORIGIN=URL",
                      help="send requests for ORIGIN to URL (fixture servers)")
     run.add_argument("--rate", type=float, help="override requests/second per host")
+    run.add_argument("--all", action="store_true",
+                     help="collect every source, also those not due by their cadence")
     run.set_defaults(func=cmd_run)
+
+    srv = sub.add_parser("serve", help="serve the nightly deployment on its prefect.yaml "
+                                       "schedule (needs PREFECT_API_URL)")
+    srv.add_argument("--prefect-file", default="prefect.yaml",
+                     help="deployment file holding the schedule")
+    srv.add_argument("--replay", metavar="DIR", help="scheduled runs replay WARC files in DIR")
+    srv.add_argument("--public", default="public", help="release folder")
+    srv.set_defaults(func=cmd_serve)
+
+    hl = sub.add_parser("health", help="exit 1 with one line per problem if unhealthy")
+    hl.add_argument("--data-dir", help="warehouse folder (default: --data)")
+    hl.add_argument("--public-dir", default="public", help="release folder")
+    hl.add_argument("--max-failures", type=int, default=3, metavar="N",
+                    help="a source failing N runs in a row is a problem (default 3)")
+    hl.add_argument("--max-age-hours", type=float, default=36, metavar="H",
+                    help="a latest release older than H hours is a problem (default 36)")
+    hl.set_defaults(func=cmd_health)
 
     sources = sub.add_parser("sources", help="list sources and their last run")
     sources.set_defaults(func=cmd_sources)

@@ -1,21 +1,25 @@
 """The nightly flow: one Prefect task per source, run concurrently and isolated; a single
 writer commits each source run as it completes, then one release is published.
 
-Prefect adds orchestration only (concurrency, logging, the run report artifact); every step is
-a plain function in `flows.pipeline`, which also runs without Prefect.
+Prefect adds orchestration only (concurrency, logging, the run report artifact, the schedule);
+every step is a plain function in `flows.pipeline`, which also runs without Prefect. The
+schedule lives in `prefect.yaml` only: `prefect deploy` reads it, and so does `shg serve`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 
+import yaml
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.futures import as_completed
 
 from flows.pipeline import RunContext, collect_source, crashed, run_all
-from flows.report import format_report
+from flows.report import markdown_report
 from schema.registry import Source, load_registry
 from warehouse.runs import SourceRun
 
@@ -44,12 +48,59 @@ def nightly(
     public_dir: str = "public",
     rewrite: dict[str, str] | None = None,
     rate_override: float | None = None,
+    force: bool = False,
 ) -> dict:
+    """Collect the sources due by their cadence (all of them with `force`, replay or
+    `source_ids`), commit, publish, and attach the run report as a markdown artifact."""
     report = run_all(load_registry(registry_path), source_ids=source_ids, replay=replay,
                      data_dir=data_dir, public_dir=public_dir, rewrite=rewrite,
-                     rate_override=rate_override, collect_many=collect_concurrently,
-                     logger=get_run_logger())
-    create_markdown_artifact(key="run-report", markdown=(
-        f"# Run {report['run_id']}: {report['status']}\n\n```\n{format_report(report)}\n```\n"),
-        description="per-source status, counts and duration")
+                     rate_override=rate_override, force=force,
+                     collect_many=collect_concurrently, logger=get_run_logger())
+    create_markdown_artifact(key="run-report", markdown=markdown_report(report),
+                             description="per-source status, counts, delta, completeness")
     return report
+
+
+@dataclass(frozen=True)
+class DeploymentSpec:
+    """One deployment of `prefect.yaml`, as far as `shg serve` needs it."""
+
+    name: str
+    entrypoint: str
+    cron: str
+    timezone: str
+    parameters: dict = field(default_factory=dict)
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+def deployment_spec(path: Path | str = "prefect.yaml", name: str = "nightly") -> DeploymentSpec:
+    """The deployment `name` of `prefect.yaml`; it must have exactly one cron schedule with a
+    time zone, since a bare cron would be read in UTC and drift by an hour twice a year."""
+    path = Path(path)
+    document = yaml.safe_load(path.read_text("utf-8")) or {}
+    for entry in document.get("deployments") or []:
+        if entry.get("name") != name:
+            continue
+        crons = [s for s in entry.get("schedules") or [] if s.get("cron")]
+        if len(crons) != 1 or not crons[0].get("timezone"):
+            raise ValueError(f"{path}: deployment {name!r} needs exactly one cron schedule "
+                             f"with a timezone")
+        return DeploymentSpec(name=name, entrypoint=entry["entrypoint"],
+                              cron=crons[0]["cron"], timezone=crons[0]["timezone"],
+                              parameters=dict(entry.get("parameters") or {}),
+                              description=entry.get("description"),
+                              tags=tuple(entry.get("tags") or ()))
+    raise ValueError(f"{path}: no deployment named {name!r}")
+
+
+def serve(spec: DeploymentSpec, **parameters) -> None:
+    """Serve `nightly` on the spec's schedule from this process until interrupted. One run
+    at a time: the warehouse has a single writer."""
+    from prefect.schedules import Cron
+
+    if spec.entrypoint.rpartition(":")[2] != nightly.fn.__name__:
+        raise ValueError(f"deployment {spec.name!r} runs {spec.entrypoint}, not this flow")
+    nightly.serve(name=spec.name, schedules=[Cron(spec.cron, timezone=spec.timezone)],
+                  parameters=spec.parameters | parameters, description=spec.description,
+                  tags=list(spec.tags), limit=1)

@@ -11,7 +11,7 @@ import secrets
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -61,6 +61,8 @@ class RunContext:
     use_cache: bool = True
     #: Folder that file sources' paths are relative to (the registry's folder).
     base_dir: Path = Path(".")
+    #: Timeouts, retries and size limits of the client; None: the defaults of ClientSettings.
+    client: ClientSettings | None = None
 
     @property
     def mode(self) -> str:
@@ -92,8 +94,8 @@ def client_for(source: Source, ctx: RunContext, archive: WarcArchive | None) -> 
     rate = None if ctx.replay else (ctx.rate_override or source.rate_per_second)
     cache = (ConditionalCache(ctx.data_dir / "http-cache" / source.id)
              if ctx.use_cache and ctx.replay is None else None)
-    return PoliteClient(ClientSettings(rate_per_host=rate), transport=_transport(ctx),
-                        archive=archive, cache=cache)
+    settings = (ctx.client or ClientSettings()).with_rate(rate)
+    return PoliteClient(settings, transport=_transport(ctx), archive=archive, cache=cache)
 
 
 async def scrape_source(source: Source, ctx: RunContext) -> tuple[ScrapeResult, FetchStats]:
@@ -227,6 +229,54 @@ def crashed(source: Source, exc: BaseException) -> SourceRun:
                      reason=f"{source.id}: task crashed: {exc}")
 
 
+#: How long after an accepted live run a source is due again, by its registry cadence.
+CADENCE_INTERVAL = {"daily": timedelta(days=1), "weekly": timedelta(days=7),
+                    "monthly": timedelta(days=30)}
+#: Nightly runs start at slightly different UTC times (a late worker, a Europe/Berlin cron
+#: across a DST switch): a source is due this long before its interval is quite over.
+CADENCE_SLACK = timedelta(hours=6)
+
+
+def not_due_reason(source: Source, last_accepted: datetime | None, now: datetime) -> str | None:
+    """Why a live run may skip `source`, or None when it is due. Only an accepted run counts,
+    so a failing weekly source is retried every night instead of waiting a week."""
+    if last_accepted is None:
+        return None
+    age = now - last_accepted
+    if age >= CADENCE_INTERVAL[source.cadence] - CADENCE_SLACK:
+        return None
+    return (f"not due: {source.cadence} cadence, last accepted run "
+            f"{last_accepted.astimezone(UTC):%Y-%m-%d %H:%M} UTC, "
+            f"{age.total_seconds() // 3600:.0f} h ago")
+
+
+def due_sources(sources: list[Source], last_accepted: dict[str, datetime], now: datetime
+                ) -> tuple[list[Source], dict[str, str]]:
+    """The sources a live run collects, and why each other one waits (source id -> reason)."""
+    due, waiting = [], {}
+    for source in sources:
+        reason = not_due_reason(source, last_accepted.get(source.id), now)
+        if reason is None:
+            due.append(source)
+        else:
+            waiting[source.id] = reason
+    return due, waiting
+
+
+def last_accepted_live(con) -> dict[str, datetime]:
+    """Start time of each source's last accepted live run. Replay runs do not count: they
+    re-read an old snapshot and say nothing about the live site."""
+    return dict(con.execute("""
+        SELECT sr.source_id, max(r.started_at) FROM source_runs sr JOIN runs r USING (run_id)
+        WHERE sr.status = 'ok' AND r.mode = 'live' GROUP BY sr.source_id
+    """).fetchall())
+
+
+def skipped(source_id: str, reason: str, now: datetime) -> SourceRun:
+    """A source left out by its cadence: reported, never committed, its records stay current."""
+    return SourceRun(source_id, now, now, status="skipped", reason=reason)
+
+
 def run_all(
     registry: Registry,
     *,
@@ -236,26 +286,34 @@ def run_all(
     public_dir: str | Path = "public",
     rewrite: dict[str, str] | None = None,
     rate_override: float | None = None,
+    client: ClientSettings | None = None,
+    force: bool = False,
     collect_many: Callable[[list[Source], RunContext], Iterable[SourceRun]] =
     collect_sequentially,
     logger: logging.Logger | logging.LoggerAdapter = _log,
 ) -> dict:
     """One whole run: collect every source, commit each as it arrives (one writer), publish,
-    write `run-report.json`. A failing source or publish never stops the run."""
+    write `run-report.json`. A failing source or publish never stops the run. A live run of
+    the whole registry collects only the sources due by their cadence, unless `force`."""
     sources = [registry.get(s) for s in source_ids] if source_ids else registry.sources
     started = datetime.now(UTC)
     ctx = RunContext(run_id=new_run_id(started), data_dir=Path(data_dir),
                      replay=Path(replay) if replay else None, rewrite=rewrite or {},
-                     rate_override=rate_override, base_dir=registry.path.parent)
+                     rate_override=rate_override, base_dir=registry.path.parent,
+                     client=client)
     con = connect(Path(data_dir) / "atlas.duckdb")
     try:
         upsert_sources(con, registry.sources)
+        waiting: dict[str, str] = {}
+        if ctx.replay is None and not source_ids and not force:
+            sources, waiting = due_sources(sources, last_accepted_live(con), started)
+        before = {sid: last_accepted_count(con, sid)
+                  for sid in [s.id for s in sources] + list(waiting)}
         begin_run(con, ctx.run_id, ctx.mode, started)
         runs: list[SourceRun] = []
         by_id = {s.id: s for s in sources}
         for run in collect_many(sources, ctx):
-            run = refuse_shrunken(run, by_id[run.source_id],
-                                  last_accepted_count(con, run.source_id))
+            run = refuse_shrunken(run, by_id[run.source_id], before[run.source_id])
             try:
                 commit_source_run(con, ctx.run_id, run)
             except Exception as exc:  # rolled back: this source fails, the run goes on
@@ -265,6 +323,9 @@ def run_all(
                 commit_source_run(con, ctx.run_id, run)
             runs.append(run)
             log_source(logger, run)
+        for sid, reason in waiting.items():
+            runs.append(skipped(sid, reason, started))
+            log_source(logger, runs[-1])
         link_error = None
         try:
             link_entities(con, ctx.run_id, datetime.now(UTC))
@@ -277,13 +338,14 @@ def run_all(
         except Exception as exc:
             publish_error = f"publish failed, latest release kept: {exc}"
             logger.error(publish_error)
-        failed = [r for r in runs if r.status != "ok"]
-        status = ("failed" if publish_error or len(failed) == len(runs)
+        attempted = [r for r in runs if r.status != "skipped"]
+        failed = [r for r in attempted if r.status != "ok"]
+        status = ("failed" if publish_error or (failed and len(failed) == len(attempted))
                   else "partial" if failed else "ok")
         finish_run(con, ctx.run_id, status, release and str(release.path), datetime.now(UTC))
     finally:
         con.close()
-    report = build_report(ctx, started, runs, status, release, publish_error)
+    report = build_report(ctx, started, runs, status, release, publish_error, before)
     report["link_error"] = link_error
     (Path(data_dir) / "run-report.json").write_text(json.dumps(report, indent=2, default=str),
                                                     "utf-8")

@@ -1,4 +1,6 @@
-"""The run report: per source status, failure class, counts and duration."""
+"""The run report (`data/run-report.json`, the log, the Prefect artifact): per source status,
+failure class, counts, duration, the change against its last accepted run and how complete
+its fields are, so a source quietly losing its phone numbers shows up the next morning."""
 
 from __future__ import annotations
 
@@ -17,37 +19,110 @@ def log_source(logger: logging.Logger | logging.LoggerAdapter, run: SourceRun) -
     if run.status == "ok":
         logger.info("%s ok: %d parsed, %d rejected, %s", run.source_id, run.parsed,
                     len(run.quarantine), asdict(run.counts))
+    elif run.status == "skipped":
+        logger.info("%s skipped: %s", run.source_id, run.reason)
     else:
         logger.error("%s FAILED [%s]: %s", run.source_id, run.failure_class, run.reason)
 
 
+def delta(run: SourceRun, before: int | None) -> dict:
+    """Listings of the last accepted run before this one, of this run if it was accepted (a
+    failed or skipped run keeps the earlier records current), and the change."""
+    c = run.counts
+    after = c.inserted + c.updated + c.unchanged if run.status == "ok" else None
+    change = after - before if after is not None and before is not None else None
+    return {"before": before, "after": after, "change": change}
+
+
+def completeness(run: SourceRun) -> dict[str, float]:
+    """Share of this run's valid records holding a value, per field (its quality stats)."""
+    return {s["field"]: round(s["present"] / s["records"], 3)
+            for s in run.stats if s["records"]}
+
+
 def build_report(ctx: RunContext, started: datetime, runs: list[SourceRun], status: str,
-                 release, publish_error: str | None) -> dict:
+                 release, publish_error: str | None,
+                 before: dict[str, int | None] | None = None) -> dict:
+    before = before or {}
+    ordered = sorted(runs, key=lambda r: r.source_id)
     return {
         "run_id": ctx.run_id, "mode": ctx.mode, "status": status,
         "started_at": started.isoformat(), "finished_at": datetime.now(UTC).isoformat(),
         "release": str(release.path) if release else None,
         "published_rows": release.rows if release else None,
         "publish_error": publish_error,
+        "summary": {k: sum(1 for r in runs if r.status == k) for k in ("ok", "failed",
+                                                                      "skipped")},
         "sources": {r.source_id: {
             "status": r.status, "failure_class": r.failure_class, "reason": r.reason,
             "duration_s": round(r.duration_s, 3), "fetched": r.fetched,
             "not_modified": r.not_modified, "parsed": r.parsed, "rejected": len(r.quarantine),
-            **asdict(r.counts)} for r in sorted(runs, key=lambda r: r.source_id)},
+            **asdict(r.counts), "delta": delta(r, before.get(r.source_id)),
+            "completeness": completeness(r)} for r in ordered},
     }
+
+
+def _change(d: dict) -> str:
+    if d["after"] is None:
+        return "-"
+    return "new" if d["before"] is None else f"{d['change']:+d}"
 
 
 def format_report(report: dict) -> str:
     head = (f"{'source':<26} {'status':<7} {'class':<13} {'fetched':>7} {'304':>4} "
-            f"{'parsed':>6} {'rej':>4} {'ins':>4} {'upd':>4} {'same':>5} {'gone':>4} {'secs':>6}")
+            f"{'parsed':>6} {'rej':>4} {'ins':>4} {'upd':>4} {'same':>5} {'gone':>4} "
+            f"{'delta':>5} {'secs':>6}")
     lines = [head]
     for sid, s in report["sources"].items():
         lines.append(
             f"{sid:<26} {s['status']:<7} {s['failure_class'] or '-':<13} {s['fetched']:>7} "
             f"{s['not_modified']:>4} {s['parsed']:>6} {s['rejected']:>4} {s['inserted']:>4} "
-            f"{s['updated']:>4} {s['unchanged']:>5} {s['vanished']:>4} {s['duration_s']:>6.2f}")
+            f"{s['updated']:>4} {s['unchanged']:>5} {s['vanished']:>4} "
+            f"{_change(s['delta']):>5} {s['duration_s']:>6.2f}")
         if s["reason"]:
             lines.append(f"    reason: {s['reason']}")
     lines.append(f"release: {report['release'] or report['publish_error']}"
                  f" ({report['published_rows']} rows)")
     return "\n".join(lines)
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_report(report: dict) -> str:
+    """The same report as markdown for the Prefect artifact: one table of status, counts and
+    delta, one of field completeness, then the reasons."""
+    out = [f"# Run {report['run_id']} ({report['mode']}): {report['status']}", "",
+           f"Release: {_cell(report['release'] or report['publish_error'])} "
+           f"({report['published_rows']} rows)", "",
+           "| source | status | class | fetched | parsed | rejected | inserted | updated "
+           "| unchanged | vanished | before | now | delta | secs |",
+           "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    for sid, s in report["sources"].items():
+        d = s["delta"]
+        out.append(
+            f"| {sid} | {s['status']} | {s['failure_class'] or ''} | {s['fetched']} "
+            f"| {s['parsed']} | {s['rejected']} | {s['inserted']} | {s['updated']} "
+            f"| {s['unchanged']} | {s['vanished']} | {_blank(d['before'])} "
+            f"| {_blank(d['after'])} | {_change(d) if d['after'] is not None else ''} "
+            f"| {s['duration_s']:.2f} |")
+    fields = sorted({f for s in report["sources"].values() for f in s["completeness"]})
+    if fields:
+        out += ["", "Field completeness (share of the run's records with a value)", "",
+                "| source | " + " | ".join(fields) + " |",
+                "|---|" + "--:|" * len(fields)]
+        for sid, s in report["sources"].items():
+            if s["completeness"]:
+                out.append(f"| {sid} | " + " | ".join(
+                    f"{s['completeness'][f]:.0%}" if f in s["completeness"] else ""
+                    for f in fields) + " |")
+    reasons = [(sid, s) for sid, s in report["sources"].items() if s["reason"]]
+    if reasons:
+        out += ["", "Reasons", ""]
+        out += [f"- **{sid}** ({s['status']}): {_cell(s['reason'])}" for sid, s in reasons]
+    return "\n".join(out) + "\n"
+
+
+def _blank(value: object) -> str:
+    return "" if value is None else str(value)

@@ -32,6 +32,12 @@ class ResponseTooLarge(SourceError):
     failure_class = "http_error"
 
 
+class TruncatedPage(SourceError):
+    """A page arrived whole by HTTP's account, but its HTML stops before the end."""
+
+    failure_class = "parse_error"
+
+
 class SiteChanged(SourceError):
     """The page came back fine but the expected structure is gone (selectors match nothing)."""
 

@@ -13,8 +13,9 @@ import email.utils
 import hashlib
 import json
 import random
+import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -23,7 +24,7 @@ import httpx
 from protego import Protego
 
 from scrapers.charset import decode
-from scrapers.errors import FetchError, ResponseTooLarge, RobotsDisallowed
+from scrapers.errors import FetchError, ResponseTooLarge, RobotsDisallowed, TruncatedPage
 from scrapers.page import Page
 from scrapers.warc import WarcArchive
 
@@ -51,6 +52,10 @@ class ClientSettings:
     max_retry_after: float = 60.0
     max_redirects: int = 5
     respect_robots: bool = True
+
+    def with_rate(self, rate_per_host: float | None) -> ClientSettings:
+        """These limits at another rate: the rate belongs to the source, the rest to the run."""
+        return replace(self, rate_per_host=rate_per_host)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,6 +224,8 @@ class PoliteClient:
             follow_redirects=False,
         )
         self._robots: dict[str, Protego | None] = {}
+        #: Origins whose robots.txt answered 5xx, with that status: nothing may be fetched.
+        self._robots_down: dict[str, int] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._gates: dict[str, _HostGate] = {}
 
@@ -276,7 +283,10 @@ class PoliteClient:
             self.stats.not_modified += 1
         elif status >= 400:
             raise FetchError(f"HTTP {status}", url=url, failure_class="http_error")
-        elif self.cache is not None:
+        if _truncated_html(content, content_type):
+            raise TruncatedPage(f"truncated HTML: {len(content)} bytes end before </body> "
+                                "and </html>", url=url)
+        if self.cache is not None and not not_modified:
             self.cache.store(url, response, content)
         text, encoding = decode(content, content_type)
         fetched = response.extensions.get("warc_date") or datetime.now(UTC)
@@ -301,7 +311,7 @@ class PoliteClient:
                 cls = ("timeout" if isinstance(exc, TimeoutError)
                        else classify_transport_error(exc))
                 if cls in ("dns", "refused") or attempt == s.retries:
-                    raise FetchError(f"{cls}: {exc or 'no answer in time'}", url=url,
+                    raise FetchError(f"{cls}: {self._why(exc)}", url=url,
                                      failure_class=cls) from exc
                 await self._backoff(attempt, None)
                 continue
@@ -315,6 +325,21 @@ class PoliteClient:
                 continue
             return response, content
         raise AssertionError("unreachable")
+
+    def _why(self, exc: BaseException) -> str:
+        """A transport failure in words. httpx's timeouts and resets often carry no message
+        (and an exception is always truthy), so name the limit hit or the underlying error."""
+        s = self.settings
+        if isinstance(exc, TimeoutError):  # asyncio.wait_for: the whole-request budget
+            return f"no complete answer within {s.total_timeout:g} s"
+        if isinstance(exc, httpx.ReadTimeout):
+            return f"no data for {s.read_timeout:g} s"
+        if isinstance(exc, httpx.ConnectTimeout):
+            return f"no connection within {s.connect_timeout:g} s"
+        cause: BaseException | None = exc
+        while cause is not None and not str(cause):
+            cause = cause.__cause__ or cause.__context__
+        return f"{type(exc).__name__}: {cause}" if cause is not None else type(exc).__name__
 
     async def _read(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
         limit = self.settings.max_bytes
@@ -360,18 +385,39 @@ class PoliteClient:
         async with lock:
             if origin not in self._robots:
                 self._robots[origin] = await self._load_robots(origin)
+        if (down := self._robots_down.get(origin)) is not None:
+            raise FetchError(f"{origin}/robots.txt answered HTTP {down}: nothing may be fetched "
+                             "until it can be read (RFC 9309)", url=url,
+                             failure_class="http_error")
         parser = self._robots[origin]
         if parser is not None and not parser.can_fetch(url, self.settings.user_agent):
             raise RobotsDisallowed("robots.txt forbids this URL", url=url)
 
     async def _load_robots(self, origin: str) -> Protego | None:
-        """RFC 9309: 4xx means no rules; 5xx (after retries) means everything is forbidden."""
+        """RFC 9309: 4xx means no rules; 5xx (after retries) means everything is forbidden,
+        reported as the server error it is, not as a rule of the site."""
         _url, response, content = await self._follow(origin + "/robots.txt", robots=False)
         if 400 <= response.status_code < 500:
             return None
         if response.status_code >= 500:
+            self._robots_down[origin] = response.status_code
             return Protego.parse("User-agent: *\nDisallow: /")
         return Protego.parse(decode(content, response.headers.get("content-type"))[0])
+
+
+_HTML_START = re.compile(rb"<html[\s>]", re.IGNORECASE)
+_HTML_END = re.compile(rb"</(?:body|html)\s*>", re.IGNORECASE)
+
+
+def _truncated_html(content: bytes, content_type: str | None) -> bool:
+    """An HTML document that opens <html> but closes neither <body> nor <html>: cut off by
+    a crashed backend or proxy although its HTTP framing was intact. Parsed, it would quietly
+    lose the rest of the page: a list page cut before its last groups reads as those groups
+    closing. Pages without an <html> tag (or not HTML) are not judged."""
+    if content_type and content_type.split(";")[0].strip().lower() not in (
+            "text/html", "application/xhtml+xml"):
+        return False
+    return bool(_HTML_START.search(content[:4096])) and not _HTML_END.search(content)
 
 
 def _origin(url: str) -> str:

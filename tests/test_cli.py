@@ -42,3 +42,55 @@ def test_sources_lists_last_status_and_reason(tmp_path, capsys, now):
     assert herne.split()[6] == "1"  # one failure in a row
     assert "[timeout] herne: timeout: no answer in time" in out[out.index(herne) + 1]
     assert "never" in hamm and "withhold" in hamm
+
+
+def test_prefect_yaml_is_the_one_schedule_and_prefect_accepts_it():
+    """`shg serve` and `prefect deploy` read the same file; Prefect's own model of
+    prefect.yaml accepts it, and the cron fires once on every Berlin day at 03:30, also
+    across both DST switches."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    import yaml
+    from prefect.cli.deploy._models import PrefectYamlModel
+    from prefect.server.schemas.schedules import CronSchedule
+
+    from flows.nightly import deployment_spec, nightly
+    from tests.conftest import ROOT
+
+    spec = deployment_spec(ROOT / "prefect.yaml")
+    assert (spec.cron, spec.timezone) == ("30 3 * * *", "Europe/Berlin")
+    module, _, function = spec.entrypoint.partition(":")
+    assert (ROOT / module).is_file() and function == nightly.fn.__name__
+    assert set(spec.parameters) <= set(nightly.parameters.properties)
+    model = PrefectYamlModel.model_validate(yaml.safe_load((ROOT / "prefect.yaml").read_text()))
+    [deployment] = model.deployments
+    assert deployment.work_pool.name and deployment.concurrency_limit == 1
+    dates = asyncio.run(CronSchedule(cron=spec.cron, timezone=spec.timezone).get_dates(
+        n=400, start=datetime(2026, 1, 1, tzinfo=UTC), end=datetime(2027, 1, 1, tzinfo=UTC)))
+    assert len(dates) == len({d.date() for d in dates}) == 365
+    assert {(d.hour, d.minute) for d in dates} == {(3, 30)}
+
+
+def test_deployment_spec_rejects_a_schedule_without_timezone(tmp_path):
+    import pytest
+
+    from flows.nightly import deployment_spec
+
+    bad = tmp_path / "prefect.yaml"
+    bad.write_text("deployments:\n  - name: nightly\n    entrypoint: flows/nightly.py:nightly\n"
+                   "    schedules:\n      - cron: '30 3 * * *'\n")
+    with pytest.raises(ValueError, match="exactly one cron schedule with a timezone"):
+        deployment_spec(bad)
+    with pytest.raises(ValueError, match="no deployment named 'weekly'"):
+        deployment_spec(bad, "weekly")
+
+
+def test_serve_without_a_server_says_how_to_start_one(tmp_path, capsys, monkeypatch):
+    from tests.conftest import ROOT
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    code = main(["--registry", str(ROOT / "sources.toml"), "--data", str(tmp_path), "serve",
+                 "--prefect-file", str(ROOT / "prefect.yaml")])
+    assert code == 2
+    assert "prefect server start" in capsys.readouterr().err

@@ -1,0 +1,123 @@
+"""`shg health`: is the pipeline healthy? One line per problem, for any monitoring system.
+
+A source that failed `max_failures` runs in a row, or a `latest` release older than
+`max_age`, is a problem; so are a missing warehouse or a missing `latest.json`. The checks
+are pure functions over what `check` reads, so each rule is tested on its own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+from warehouse.db import connect
+from warehouse.runs import last_status
+
+
+@dataclass
+class Health:
+    problems: list[str] = field(default_factory=list)  # "FAIL …" lines
+    notes: list[str] = field(default_factory=list)  # what was checked, for the OK line
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def lines(self) -> list[str]:
+        return self.problems or [f"OK {'; '.join(self.notes)}"]
+
+
+def source_problems(status: dict[str, dict], max_failures: int) -> list[str]:
+    """Sources whose last `max_failures` or more runs all failed (`source_health` view)."""
+    out = []
+    for sid, st in sorted(status.items()):
+        n = st.get("consecutive_failures") or 0
+        if n >= max_failures:
+            out.append(f"FAIL source {sid}: failed {n} runs in a row "
+                       f"({st.get('failure_class')}: {st.get('reason')})")
+    return out
+
+
+def release_problems(latest: dict | None, public: Path, now: datetime, max_age: timedelta
+                     ) -> list[str]:
+    """`latest.json` missing, unreadable, naming a missing release, or too old."""
+    if latest is None:
+        return [f"FAIL release: no {public / 'latest.json'}: nothing published yet"]
+    try:
+        generated = _utc(latest["generated"])
+    except (KeyError, TypeError, ValueError):
+        return [f"FAIL release: {public / 'latest.json'} has no readable 'generated' time"]
+    out = []
+    release = latest.get("release")
+    if not release or not (public / release).is_dir():
+        out.append(f"FAIL release: latest.json names {release}, which is missing")
+    age = now - generated
+    if age > max_age:
+        out.append(f"FAIL release: latest is {age.total_seconds() // 3600:.0f} h old "
+                   f"(generated {latest['generated']}, limit {_hours(max_age)} h)")
+    return out
+
+
+def read_latest(public: Path) -> dict | None:
+    path = public / "latest.json"
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def check(data: Path, public: Path, *, now: datetime | None = None, max_failures: int = 3,
+          max_age: timedelta = timedelta(hours=36),
+          source_ids: Iterable[str] | None = None) -> Health:
+    """Read the warehouse and `latest.json` and apply both checks. A warehouse locked by a
+    running pipeline is not a problem: its sources are checked on the next call."""
+    now = now or datetime.now(UTC)
+    health = Health()
+    db = data / "atlas.duckdb"
+    if not db.is_file():
+        health.problems.append(f"FAIL warehouse: no {db}: no run has finished here")
+    else:
+        try:
+            con = connect(db, read_only=True)
+        except duckdb.Error as exc:
+            if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
+                health.notes.append("sources not checked: warehouse in use by a running "
+                                    "pipeline")
+            else:
+                first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                health.problems.append(f"FAIL warehouse: cannot read {db}: {first_line}")
+        else:
+            try:
+                status = last_status(con)
+            finally:
+                con.close()
+            if source_ids is not None:
+                wanted = set(source_ids)
+                status = {k: v for k, v in status.items() if k in wanted}
+            health.problems += source_problems(status, max_failures)
+            health.notes.append(f"{len(status)} sources, none failed {max_failures} runs "
+                                f"in a row")
+    latest = read_latest(public)
+    problems = release_problems(latest, public, now, max_age)
+    health.problems += problems
+    if not problems:
+        age = (now - _utc(latest["generated"])).total_seconds() // 3600
+        health.notes.append(f"latest {latest.get('run_id')} is {age:.0f} h old "
+                            f"({latest.get('counts', {}).get('listings')} listings)")
+    return health
+
+
+def _hours(delta: timedelta) -> str:
+    return f"{delta.total_seconds() / 3600:g}"
+
+
+def _utc(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
