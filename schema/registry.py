@@ -1,11 +1,15 @@
 """The source registry (`sources.toml`): what each source is, where it lives, what its licence
 allows, how politely to fetch it and how many records a healthy run yields.
 
-`load_registry` rejects a bad file before anything is fetched, with a message that names the
-source and the key, because the operator who edits it reads only that one line.
+`load_registry` rejects a bad file before anything is fetched, with one line per problem that
+names the file and line, the source and the key (`sources.toml:42: source 'herne': key
+'policy': ...`), because the operator who edits it reads only that line. tomllib reports no
+line for a value, so `Layout` finds the lines of tables and keys in the text.
 """
 
+import bisect
 import codecs
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
@@ -136,9 +140,11 @@ class FileSettings(BaseModel):
     def _known_encoding(cls, value: str | None) -> str | None:
         if value is not None:
             try:
-                codecs.lookup(value)
+                info = codecs.lookup(value)
             except LookupError as exc:
                 raise ValueError(f"unknown encoding {value!r}") from exc
+            if not info._is_text_encoding:  # rot13, base64, zlib: bytes <-> bytes codecs
+                raise ValueError(f"{value!r} is not a text encoding")
         return value
 
     @field_validator("hours_by_day")
@@ -236,10 +242,15 @@ class Source(BaseModel):
             raise ValueError("a file source needs a [source.file] table (key, columns)")
         if self.kind != "file" and self.file is not None:
             raise ValueError("[source.file] applies to file sources only")
-        for url in self.start_urls:
+        return self
+
+    @field_validator("start_urls")
+    @classmethod
+    def _http_urls(cls, value: list[str]) -> list[str]:
+        for url in value:
             if not url.startswith(("http://", "https://")):
                 raise ValueError(f"start URL {url!r} is not http(s)")
-        return self
+        return value
 
     @property
     def publishable(self) -> bool:
@@ -264,32 +275,191 @@ class Registry(BaseModel):
 
 
 def load_registry(path: Path | str) -> Registry:
+    """The registry at `path`, or a RegistryError listing every problem as
+    `<file>:<line>: source '<id>': key '<key>': <what is wrong>`."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RegistryError(f"{path}: cannot read the registry: {exc.strerror}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise RegistryError(f"{path}:{line}: not UTF-8 (byte {raw[exc.start]:#04x})") from exc
+    layout = Layout(text)
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RegistryError(f"{path}: not valid TOML: {exc}") from exc
+        raise RegistryError(_syntax_error(path, text, layout, exc)) from exc
     entries = data.get("source")
     if not isinstance(entries, list) or not entries:
-        raise RegistryError(f"{path}: no [[source]] tables")
-    unknown_top = set(data) - {"source"}
-    if unknown_top:
-        raise RegistryError(f"{path}: unknown top-level key(s): {', '.join(sorted(unknown_top))}")
-    sources, problems = [], []
-    for n, entry in enumerate(entries, start=1):
+        line = layout.line(("source",)) or 1
+        raise RegistryError(f"{path}:{line}: no [[source]] tables")
+    problems = [f"{path}:{layout.line((key,)) or 1}: unknown top-level key {key!r}"
+                for key in data if key != "source"]
+    sources: list[tuple[int, Source]] = []
+    for n, entry in enumerate(entries):
+        where = f"{path}:{layout.entry_line(n)}"
+        if not isinstance(entry, dict):
+            problems.append(f"{where}: source #{n + 1}: not a table")
+            continue
         sid = entry.get("id")
-        label = f"source {sid!r}" if isinstance(sid, str) else f"source #{n}"
+        label = f"source {sid!r}" if isinstance(sid, str) else f"source #{n + 1}"
         try:
-            sources.append(Source.model_validate(entry))
+            sources.append((n, Source.model_validate(entry)))
         except ValidationError as exc:
             for err in exc.errors():
-                key = ".".join(str(p) for p in err["loc"]) or "(entry)"
-                problems.append(f"{path}: {label}: key {key!r}: {err['msg']}")
-    seen: set[str] = set()
-    for s in sources:
-        if s.id in seen:
-            problems.append(f"{path}: source {s.id!r}: key 'id': declared twice")
-        seen.add(s.id)
+                loc = tuple(err["loc"])
+                key = ".".join(str(p) for p in loc) or "(entry)"
+                problems.append(f"{path}:{layout.line(('source', n, *loc))}: {label}: "
+                                f"key {key!r}: {err['msg']}{_got(err)}")
+    first: dict[str, int] = {}
+    for n, s in sources:
+        if s.id in first:
+            problems.append(f"{path}:{layout.line(('source', n, 'id'))}: source {s.id!r}: "
+                            f"key 'id': declared twice (first at line "
+                            f"{layout.line(('source', first[s.id], 'id'))})")
+        first.setdefault(s.id, n)
     if problems:
         raise RegistryError("\n".join(problems))
-    return Registry(path=path, sources=sources)
+    return Registry(path=path, sources=[s for _, s in sources])
+
+
+def _got(err: dict) -> str:
+    """The offending value, when it is short enough to quote in one line."""
+    value = err.get("input")
+    if err["type"] == "missing" or isinstance(value, dict | list) or len(repr(value)) > 60:
+        return ""
+    return f" (got {value!r})"
+
+
+_TOML_POSITION = re.compile(r"\(at (?:line (\d+), column (\d+)|end of document)\)")
+
+
+def _syntax_error(path: Path, text: str, layout: "Layout", exc: tomllib.TOMLDecodeError) -> str:
+    """`<file>:<line>:<col>: not valid TOML: <reason>`, naming the key on that line. tomllib
+    reports a key set twice only at the end of the document, so that line is found here."""
+    if layout.duplicates:
+        key, line, first = layout.duplicates[0]
+        return (f"{path}:{line}: not valid TOML: {layout.label_at(line)}key {key!r} set twice "
+                f"in one table (first at line {first})")
+    match = _TOML_POSITION.search(str(exc))
+    lines = text.splitlines() or [""]
+    if match and match.group(1):
+        line, col = int(match.group(1)), int(match.group(2))
+    else:
+        line, col = len(lines), len(lines[-1]) + 1
+    reason = _TOML_POSITION.sub("", str(exc)).strip()
+    where = f"{path}:{line}:{col}: not valid TOML: {layout.label_at(line)}{reason}"
+    code = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    key = _KEY_LINE.match(code)
+    named = f" (key {'.'.join(_key_parts(key.group(1)))!r})" if key else ""
+    return f"{where}{named}: {code}" if code else where
+
+
+# -- where things are in the file: tomllib gives values, not lines ---------------------------
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*(.+?)\s*\]\]?\s*(?:#.*)?$")
+_BARE_OR_QUOTED = r"""(?:[A-Za-z0-9_-]+|"[^"\n]*"|'[^'\n]*')"""
+_KEY_LINE = re.compile(rf"^\s*({_BARE_OR_QUOTED}(?:\s*\.\s*{_BARE_OR_QUOTED})*)\s*=")
+_KEY_PART = re.compile(_BARE_OR_QUOTED)
+
+
+def _key_parts(dotted: str) -> tuple[str, ...]:
+    return tuple(p.strip("\"'") for p in _KEY_PART.findall(dotted))
+
+
+class Layout:
+    """Line numbers of the tables and keys of a TOML text, keyed by their path as pydantic
+    reports it: `("source", n, "file", "columns", "name")` for the n-th `[[source]]` (from 0).
+
+    A line scanner, not a parser: it follows strings (also multi-line ones), comments and
+    brackets well enough to skip what is inside values, which suffices for a registry."""
+
+    def __init__(self, text: str):
+        self.lines: dict[tuple, int] = {}
+        self.entries: list[int] = []
+        self.duplicates: list[tuple[str, int, int]] = []  # (dotted key, line, first line)
+        self.ids: dict[int, str] = {}  # entry -> its id as written, for naming it
+        table: tuple = ()
+        depth, quote = 0, None  # open brackets, open multi-line string delimiter
+        for number, line in enumerate(text.splitlines(), start=1):
+            if quote is None and depth == 0:
+                table = self._statement(line, number, table)
+                if _HEADER.match(line):  # a broken header must not open a bracket
+                    continue
+            depth, quote = _scan(line, depth, quote)
+
+    def _statement(self, line: str, number: int, table: tuple) -> tuple:
+        if header := _HEADER.match(line):
+            parts = _key_parts(header.group(2))
+            array = header.group(1) == "[["
+            if parts == ("source",) and array:
+                self.entries.append(number)
+            if parts[:1] == ("source",) and self.entries and (array or len(parts) > 1):
+                table = ("source", len(self.entries) - 1, *parts[1:])
+            else:
+                table = parts
+            self.lines.setdefault(table, number)
+            self.lines.setdefault(parts[:1], number)  # a top-level name: its first line
+        elif key := _KEY_LINE.match(line):
+            path = (*table, *_key_parts(key.group(1)))
+            if path in self.lines:
+                self.duplicates.append((".".join(map(str, path[2:] if path[:1] == ("source",)
+                                                      else path)), number, self.lines[path]))
+            else:
+                self.lines[path] = number
+            if len(path) == 3 and path[0] == "source" and path[2] == "id":
+                self.ids[path[1]] = line[key.end():].split("#", 1)[0].strip().strip("\"'")
+        return table
+
+    def label_at(self, line: int) -> str:
+        """"source 'herne': " for a line inside that entry (its [[source]] and below), else ""."""
+        n = bisect.bisect_right(self.entries, line) - 1
+        if n < 0:
+            return ""
+        return f"source {self.ids[n]!r}: " if n in self.ids else f"source #{n + 1}: "
+
+    def entry_line(self, n: int) -> int:
+        return self.entries[n] if n < len(self.entries) else 1
+
+    def line(self, path: tuple) -> int | None:
+        """The line of `path`, or of its nearest enclosing key or table that is written out
+        (a missing key: its table's header; a list item: the list's key)."""
+        if path[:1] == ("source",) and len(path) > 1:  # keep the entry, drop list indexes
+            path = ("source", path[1], *(p for p in path[2:] if isinstance(p, str)))
+        else:
+            path = tuple(p for p in path if isinstance(p, str))
+        for end in range(len(path), 0, -1):
+            if (found := self.lines.get(path[:end])) is not None:
+                return found
+        return self.entry_line(path[1]) if path[:1] == ("source",) and len(path) > 1 else None
+
+
+def _scan(line: str, depth: int, quote: str | None) -> tuple[int, str | None]:
+    """Bracket depth and open multi-line string after `line`, ignoring strings and comments."""
+    i = 0
+    while i < len(line):
+        if quote is not None:
+            end = line.find(quote, i)
+            if end < 0:
+                return depth, quote
+            i, quote = end + 3, None
+            continue
+        c = line[i]
+        if c == "#":
+            break
+        if line.startswith(('"""', "'''"), i):
+            quote, i = line[i:i + 3], i + 3
+            continue
+        if c in "\"'":
+            i += 1
+            while i < len(line) and line[i] != c:
+                i += 2 if c == '"' and line[i] == "\\" else 1
+        elif c in "[{":
+            depth += 1
+        elif c in "]}":
+            depth = max(depth - 1, 0)
+        i += 1
+    return depth, quote

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urldefrag, urljoin
 from schema.records import ScrapedRecord
 from scrapers.base import Fetcher, ParseFailure, Scraper, ScrapeResult
 from scrapers.errors import FieldError, SiteChanged, SourceError
+from scrapers.html import link_url
 from scrapers.page import Page
 
 _INDEX_FILE = re.compile(r"/index\.(?:html?|php)$")
@@ -91,13 +92,12 @@ class AZListScraper(Scraper):
             result.pages.append(page)
             tree = page.html()
             for a in tree.css(self.detail_link_selector):
-                if href := a.attributes.get("href"):
-                    url = urldefrag(urljoin(page.url, href)).url
+                if url := link_url(page.url, a.attributes.get("href")):
                     details.setdefault(self.detail_key(url) or url, url)
             if self.list_link_selector:
                 for a in tree.css(self.list_link_selector):
-                    href = a.attributes.get("href")
-                    url = href and canonical_url(urljoin(page.url, href))
+                    url = link_url(page.url, a.attributes.get("href"))
+                    url = url and canonical_url(url)
                     if url and url not in seen_lists:
                         seen_lists.add(url)
                         queue.append(url)

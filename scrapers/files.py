@@ -14,7 +14,6 @@ import hashlib
 import io
 import json
 import re
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -22,7 +21,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import ValidationError
 
 from schema.normalise.hours import weekly_spans
@@ -42,6 +40,14 @@ _ADDRESS_PARTS = ("street", "postcode", "city")
 class FileMappingError(SiteChanged):
     """The mapping names a column, path or sheet the file does not have: either the registry
     is wrong or the centre changed its file; both need a person, like a changed site."""
+
+
+class UnreadableFile(SiteChanged):
+    """The file is not what its format says (no zip, broken XML or JSON, damaged deflate data):
+    a parse error of the whole file, named with its source and file name. A SiteChanged, so
+    callers that stop on a changed source stop on this too."""
+
+    failure_class = "parse_error"
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -104,47 +110,68 @@ def _header_and_rows(lines: Iterator[list], first: int, header_row: int) -> tupl
     return header or [], rows
 
 
-def read_csv(content: bytes, settings: FileSettings) -> Table:
+def read_csv(content: bytes, settings: FileSettings, where: str) -> Table:
     text, encoding = decode(content, settings.encoding)
     delimiter = settings.delimiter or sniff_delimiter(text)
+    # newline="": rows end at \r\n, \n or a lone \r (Excel for Mac's "CSV (Macintosh)"),
+    # and line breaks inside quoted cells stay as written
+    lines = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        header, rows = _header_and_rows(csv.reader(io.StringIO(text), delimiter=delimiter), 1,
-                                        settings.header_row)
+        header, rows = _header_and_rows(lines, 1, settings.header_row)
     except csv.Error as exc:
-        raise SiteChanged(f"not readable as CSV: {exc}") from exc
+        raise UnreadableFile(f"{where} is not readable as CSV: {exc}") from exc
     return Table(rows, header, text, encoding)
 
 
-def read_xlsx(content: bytes, settings: FileSettings, label: str) -> Table:
+def _sheet_lines(sheet, where: str) -> Iterator[list[str]]:
+    """The sheet's rows as cell texts, streamed. openpyxl reads a damaged member lazily and
+    fails with whatever its zip, deflate or XML layer raises (zlib.error, KeyError,
+    ParseError, ...): any of those is an unreadable file, not a crash of the run."""
+    rows = sheet.iter_rows(values_only=True)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:
+            raise UnreadableFile(f"{where} is not a readable XLSX file: "
+                                 f"{type(exc).__name__}: {exc}") from exc
+        yield [_cell_text(v) for v in row]
+
+
+def read_xlsx(content: bytes, settings: FileSettings, label: str, where: str) -> Table:
     """openpyxl in read-only, values-only mode: formulas come as their cached values, and a
     large sheet is streamed rather than loaded."""
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
-        raise SiteChanged(f"not a readable XLSX file: {exc}") from exc
+    except Exception as exc:  # BadZipFile, InvalidFileException, zlib.error, XML errors, ...
+        raise UnreadableFile(f"{where} is not a readable XLSX file: "
+                             f"{type(exc).__name__}: {exc}") from exc
     try:
         if settings.sheet is not None and settings.sheet not in book.sheetnames:
             raise FileMappingError(f"{label}: key 'file.sheet': no sheet {settings.sheet!r} "
                                    f"(sheets: {', '.join(book.sheetnames)})")
+        if not book.worksheets:
+            raise UnreadableFile(f"{where} holds no worksheet")
         sheet = book[settings.sheet] if settings.sheet else book.worksheets[0]
-        lines = ([_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True))
-        header, rows = _header_and_rows(lines, 1, settings.header_row)
+        header, rows = _header_and_rows(_sheet_lines(sheet, where), 1, settings.header_row)
     finally:
         book.close()
     return Table(rows, header, "", "binary")
 
 
-def read_json(content: bytes, settings: FileSettings, label: str) -> Table:
+def read_json(content: bytes, settings: FileSettings, label: str, where: str) -> Table:
     text, encoding = decode(content, settings.encoding)
     try:
         document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SiteChanged(f"not valid JSON: {exc}") from exc
+    except (json.JSONDecodeError, RecursionError) as exc:
+        reason = exc if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+        raise UnreadableFile(f"{where} is not valid JSON: {reason}") from exc
     records = document if settings.records is None else _at(document, settings.records)
     if not isinstance(records, list):
-        where = f"key 'file.records': {settings.records!r}" if settings.records else \
+        what = f"key 'file.records': {settings.records!r}" if settings.records else \
             "key 'file.records': the top level"
-        raise FileMappingError(f"{label}: {where} is not a list of records")
+        raise FileMappingError(f"{label}: {what} is not a list of records")
     return Table(list(enumerate(records, start=1)), None, text, encoding)
 
 
@@ -180,15 +207,20 @@ def _cell_text(value: object) -> str:
 
 
 def _strings(value: object) -> list[str]:
-    """Every non-empty string in a cell or JSON value (lists and objects flattened)."""
-    if value is _MISSING or value is None:
-        return []
-    if isinstance(value, list):
-        return [s for item in value for s in _strings(item)]
-    if isinstance(value, dict):
-        return [s for item in value.values() for s in _strings(item)]
-    text = _cell_text(value)
-    return [text] if text else []
+    """Every non-empty string in a cell or JSON value (lists and objects flattened, in order).
+    A loop, not recursion: JSON nested a few hundred levels deep parses fine and must not
+    overflow the stack here."""
+    found: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if item is _MISSING or item is None:
+            continue
+        if isinstance(item, list | dict):
+            stack.extend(reversed(item if isinstance(item, list) else list(item.values())))
+        elif text := _cell_text(item):
+            found.append(text)
+    return found
 
 
 # -- places: a row, or one branch of it ----------------------------------------------------
@@ -466,14 +498,15 @@ def check_mapping(table: Table, settings: FileSettings, label: str, filename: st
                                    f"{filename}")
 
 
-def _read(source: Source, content: bytes, label: str) -> Table:
+def _read(source: Source, content: bytes, label: str, filename: str) -> Table:
     settings = source.file
     assert settings is not None
+    where = f"{label}: {filename}"
     if settings.format == "xlsx":
-        return read_xlsx(content, settings, label)
+        return read_xlsx(content, settings, label, where)
     if settings.format == "json":
-        return read_json(content, settings, label)
-    return read_csv(content, settings)
+        return read_json(content, settings, label, where)
+    return read_csv(content, settings, where)
 
 
 def import_file(source: Source, base_dir: Path) -> ScrapeResult:
@@ -493,7 +526,7 @@ def import_file(source: Source, base_dir: Path) -> ScrapeResult:
         raise SourceError(f"{label}: cannot read {path}: {exc.strerror}") from exc
     # relative to the registry, so provenance does not change with the checkout's location
     uri = "file:" + quote(Path(source.path).as_posix())
-    table = _read(source, content, label)
+    table = _read(source, content, label, path.name)
     page = Page(url=uri, status=200, content=content, text=table.text, encoding=table.encoding,
                 fetched_at=mtime)
     result = ScrapeResult(pages=[page])

@@ -7,8 +7,9 @@ that a `ScrapedRecord` no longer has.
 """
 
 import re
-from urllib.parse import unquote, urljoin
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
+import httpx
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 # The de-obfuscation algorithms live in one place, `schema.normalise.emails`; this module only
@@ -51,41 +52,61 @@ def node_text(node: Tree) -> str:
 
     selectolax's own `.text()` glues "Rathausstraße 6<br>44649 Herne" into one word; line
     structure is what later tells street from town and one phone from the next."""
-    parts: list[str] = []
-
-    def walk(parent: LexborNode) -> None:
-        for child in parent.iter(include_text=True):
-            tag = child.tag
-            if tag == "-text":
-                parts.append(_SPACES.sub(" ", child.text_content or ""))
-            elif tag == "br":
-                parts.append("\n")
-            elif tag in _DROP_TAGS:
-                continue
-            elif tag in _BLOCK_TAGS:
-                parts.append("\n")
-                walk(child)
-                parts.append("\n")
-            elif tag in _CELL_TAGS:
-                parts.append(" ")
-                walk(child)
-                parts.append(" ")
-            else:
-                walk(child)
-
     root = node.root if isinstance(node, LexborHTMLParser) else node
     if root is None:
         return ""
     if root.tag == "-text":
         return clean_text(root.text_content)
-    walk(root)
+    # Depth-first along first-child / next-sibling links with an explicit stack, not
+    # recursion: a page nesting a few thousand <b> or <div> must not overflow Python's stack.
+    parts: list[str] = []
+    stack: list[tuple[LexborNode | None, str]] = [(root.child, "")]  # (next node, closing)
+    while stack:
+        child, closing = stack[-1]
+        if child is None:  # this level is done: close its block or cell
+            stack.pop()
+            parts.append(closing)
+            continue
+        stack[-1] = (child.next, closing)
+        tag = child.tag
+        if tag == "-text":
+            parts.append(_SPACES.sub(" ", child.text_content or ""))
+        elif tag == "br":
+            parts.append("\n")
+        elif tag not in _DROP_TAGS:
+            sep = "\n" if tag in _BLOCK_TAGS else " " if tag in _CELL_TAGS else ""
+            parts.append(sep)
+            stack.append((child.child, sep))
     lines = (clean_text(line) for line in "".join(parts).split("\n"))
     return "\n".join(line for line in lines if line)
 
 
 def absolute_url(base: str, href: str) -> str:
-    """`href` resolved against the page URL; CMS templates wrap hrefs in spaces and newlines."""
-    return urljoin(base, clean_text(href).replace(" ", "%20"))
+    """`href` resolved against the page URL; CMS templates wrap hrefs in spaces and newlines.
+    An href no URL parser accepts ("http://[", a port beyond 65535) comes back as printed:
+    it is a raw value for the normaliser, not a reason to lose the page."""
+    href = clean_text(href).replace(" ", "%20")
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return href
+
+
+def link_url(base: str, href: str | None) -> str | None:
+    """`href` as an absolute http(s) URL without fragment that the client can request, or None.
+    Crawlers follow only these: mailto:, javascript:, `//:0` or a broken host are text on a
+    page, not pages. An empty href is no link (it would resolve to the page itself)."""
+    if not href or not clean_text(href):
+        return None
+    url = absolute_url(base, href)
+    try:
+        url = urldefrag(url).url
+        parsed = httpx.URL(url)
+        fetchable = parsed.scheme in ("http", "https") and bool(parsed.host) and \
+            urlsplit(url).port != 0
+    except (ValueError, httpx.InvalidURL):  # a bad port, IPv6 literal or IDNA label
+        return None
+    return url if fetchable else None
 
 
 # ---------------------------------------------------------------------------------- chrome

@@ -20,7 +20,14 @@ from schema.records import RawKind, ScrapedRecord
 from scrapers.azlist import AZListScraper, canonical_url
 from scrapers.base import Fetcher, ScrapeResult
 from scrapers.errors import FieldError, SiteChanged
-from scrapers.html import absolute_url, emails_in, labelled_values, node_text, remove_boilerplate
+from scrapers.html import (
+    absolute_url,
+    emails_in,
+    labelled_values,
+    link_url,
+    node_text,
+    remove_boilerplate,
+)
 from scrapers.page import Page
 
 _KEY = re.compile(r"/key(?:@|%40)(\d+)/?$", re.IGNORECASE)
@@ -33,8 +40,9 @@ def nakos_key(url: str) -> str | None:
 
 
 def entry_url(page_url: str, href: str) -> str:
-    """An entry link made absolute, without fragment (`key@<n>#kontakt` is `key@<n>`)."""
-    return urldefrag(absolute_url(page_url, href)).url
+    """An entry link made absolute, without fragment (`key@<n>#kontakt` is `key@<n>`); "" for
+    a link that is no fetchable http(s) URL."""
+    return link_url(page_url, href) or ""
 
 
 def first_per_key(records: list[ScrapedRecord]) -> list[ScrapedRecord]:
@@ -89,7 +97,9 @@ class NakosScraper(AZListScraper):
                 if key := nakos_key(url):
                     details.setdefault(key, url)
             for a in tree.css(self.list_link_selector):
-                url = canonical_url(absolute_url(page.url, a.attributes.get("href") or ""))
+                if not (url := link_url(page.url, a.attributes.get("href"))):
+                    continue
+                url = canonical_url(url)
                 if url not in seen and nakos_key(url) is None:
                     seen.add(url)
                     queue.append(url)

@@ -23,7 +23,7 @@ import re
 from abc import abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborNode
 
@@ -33,9 +33,9 @@ from scrapers.base import Fetcher, ParseFailure, Scraper, ScrapeResult
 from scrapers.errors import FieldError, SiteChanged, SourceError
 from scrapers.html import (
     Tree,
-    absolute_url,
     clean_text,
     emails_in,
+    link_url,
     node_text,
     remove_boilerplate,
 )
@@ -123,11 +123,13 @@ class TopicListScraper(Scraper):
             result.pages.append(page)
             tree = page.html()
             for a in tree.css(self.topic_link_selector):
-                if href := a.attributes.get("href"):
+                if url := link_url(page.url, a.attributes.get("href")):
                     label = clean_text(a.text()) or clean_text(a.attributes.get("title"))
-                    topics.setdefault(canonical_url(absolute_url(page.url, href)), label)
+                    topics.setdefault(canonical_url(url), label)
             for a in tree.css(self.index_link_selector) if self.index_link_selector else []:
-                url = canonical_url(absolute_url(page.url, a.attributes.get("href") or ""))
+                if not (url := link_url(page.url, a.attributes.get("href"))):
+                    continue
+                url = canonical_url(url)
                 if url not in seen:
                     seen.add(url)
                     queue.append(url)
@@ -139,9 +141,8 @@ class TopicListScraper(Scraper):
         details: dict[str, tuple[str, list[str]]] = {}  # fetch id -> (url, topic labels)
         for url, page in topic_pages.items():
             for a in page.html().css(self.group_link_selector):
-                if not (href := a.attributes.get("href")):
+                if not (detail := link_url(page.url, a.attributes.get("href"))):
                     continue
-                detail = urldefrag(absolute_url(page.url, href)).url
                 match = self.key_pattern.search(detail)
                 ident = match.group(match.lastindex or 0) if match else canonical_url(detail)
                 _url, labels = details.setdefault(ident, (detail, []))

@@ -1,9 +1,12 @@
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from flows.fixture_site import serve_directory
 from schema.registry import RegistryError, load_registry
-from tests.conftest import ROOT
+from tests.conftest import FIXTURES, ROOT
 
 GOOD = """
 [[source]]
@@ -63,3 +66,116 @@ def test_duplicate_ids_and_bad_toml(tmp_path):
         load_registry(write(tmp_path, GOOD + GOOD))
     with pytest.raises(RegistryError, match="not valid TOML"):
         load_registry(write(tmp_path, "[[source]\nid="))
+
+
+# ------------------------------------------------- malformed registries: file, line and key
+
+BUNDLED = (ROOT / "sources.toml").read_text("utf-8")
+
+
+def line_of(text: str, needle: str, after: str = "") -> int:
+    """1-based line of the first `needle` at or after the first `after`."""
+    start = text.index(after) if after else 0
+    return text.count("\n", 0, text.index(needle, start)) + 1
+
+
+def rejected(tmp_path: Path, text: str) -> str:
+    with pytest.raises(RegistryError) as err:
+        load_registry(write(tmp_path, text))
+    return str(err.value)
+
+
+# (what is wrong, the bundled registry edited, line needle, line `after`, parts of the message)
+MALFORMED = [
+    ("toml syntax", ('[[source]]\nid = "hamm"', '[[source]\nid = "hamm"'),
+     '[[source]\nid = "hamm"', "", ["not valid TOML", "source 'hamm'", "[[source]"]),
+    ("value syntax", ("min_records = 10\n", "min_records = 10 10\n"), "min_records = 10 10",
+     "", ["not valid TOML", "key 'min_records'"]),
+    ("key set twice", ('cadence = "weekly"\n', 'cadence = "weekly"\ncadence = "daily"\n'),
+     'cadence = "daily"', 'id = "nakos-rot"', ["source 'nakos-rot'", "key 'cadence' set twice"]),
+    ("unknown key", ('policy = "withhold"\n', 'policy = "withhold"\ncolour = "red"\n'),
+     'colour = "red"', "", ["source 'nakos-rot'", "key 'colour'", "Extra inputs"]),
+    ("wrong type", ("min_records = 10\n", 'min_records = "zehn"\n'), 'min_records = "zehn"', "",
+     ["source 'kreis-mettmann'", "key 'min_records'", "valid integer", "'zehn'"]),
+    ("bad value", ('policy = "open"\n', 'policy = "public"\n'), 'policy = "public"', "",
+     ["source 'herne'", "key 'policy'", "'open' or 'withhold'"]),
+    ("bad url", ('"https://www.nakos.de/adressen/blau/"', '"ftp://www.nakos.de/blau/"'),
+     "ftp://", "", ["source 'nakos-blau'", "key 'start_urls'", "not http(s)"]),
+    ("duplicate id", ('id = "hamm"', 'id = "herne"'), 'id = "herne"', 'id = "duesseldorf"',
+     ["source 'herne'", "key 'id'", "declared twice (first at line 7)"]),
+    ("missing key", ('publisher = "Der Paritätische NRW – Selbsthilfe-Kontaktstelle Hamm"\n', ""),
+     "[[source]]", 'start_urls = ["https://www.duesseldorf.de', ["source 'hamm'",
+                                                                   "key 'publisher'", "required"]),
+    ("missing nested key", ('name = "Gruppe"\n', ""), "[source.file.columns]",
+     'id = "datei-gruppen-xlsx"', ["source 'datei-gruppen-xlsx'", "key 'file.columns.name'"]),
+    ("nested wrong type", ('postcode = "anschrift.plz"', "postcode = 5"), "postcode = 5", "",
+     ["source 'datei-einrichtungen-json'", "key 'file.columns.postcode'"]),
+    ("not a text encoding", ('key = "Nr"\n', 'key = "Nr"\nencoding = "rot13"\n'),
+     'encoding = "rot13"', "", ["key 'file.encoding'", "not a text encoding"]),
+    ("unknown top-level key", ("# The source registry.", 'titel = "x"\n# The source registry.'),
+     'titel = "x"', "", ["unknown top-level key 'titel'"]),
+]
+
+
+@pytest.mark.parametrize(("change", "needle", "after", "parts"),
+                         [m[1:] for m in MALFORMED], ids=[m[0] for m in MALFORMED])
+def test_malformed_registry_names_file_line_and_key(tmp_path, change, needle, after, parts):
+    text = BUNDLED.replace(*change, 1)
+    assert text != BUNDLED
+    message = rejected(tmp_path, text)
+    assert f"sources.toml:{line_of(text, needle, after)}:" in message, message
+    for part in parts:
+        assert part in message, message
+
+
+def test_every_problem_is_listed_with_its_own_line(tmp_path):
+    text = BUNDLED.replace('policy = "open"\n', 'policy = "public"\n', 1).replace(
+        "min_records = 4\n", "min_records = -4\n")
+    lines = rejected(tmp_path, text).splitlines()
+    assert len(lines) == 2
+    assert lines[0].endswith("(got 'public')") and "key 'min_records'" in lines[1]
+    assert f"sources.toml:{line_of(text, 'min_records = -4')}:" in lines[1]
+
+
+def test_lines_count_right_past_multiline_values_and_comments(tmp_path):
+    """Text in a multi-line string or array that looks like a table or key is no table."""
+    tricky = ('attribution = """Stadt Herne\n[[source]]\nid = "schein"\n"""\n'
+              'start_urls = [\n  "https://www.herne.de/Gesundheit/Selbsthilfe/Selbsthilfegruppen/",'
+              '  # policy = "x"\n]\n')
+    text = BUNDLED.replace('attribution = "Stadt Herne, buez – Selbsthilfe-Netzwerk"\n', tricky)
+    text = text.replace('start_urls = ["https://www.herne.de/Gesundheit/Selbsthilfe/'
+                        'Selbsthilfegruppen/"]\n', "", 1)
+    assert load_registry(write(tmp_path, text)).get("herne").attribution.endswith('"schein"\n')
+    bad = text.replace('cadence = "daily"\n', 'cadence = "hourly"\n', 1)
+    message = rejected(tmp_path, bad)
+    line = line_of(bad, 'cadence = "hourly"')
+    assert f"sources.toml:{line}: source 'herne': key 'cadence'" in message
+
+
+def test_not_utf8_and_unreadable_files_are_named(tmp_path):
+    data = BUNDLED.encode("utf-8").replace(b"Paritaetischer", b"Parit\xe4tischer", 1)
+    path = tmp_path / "sources.toml"
+    path.write_bytes(data)
+    with pytest.raises(RegistryError, match=rf"sources\.toml:{line_of(BUNDLED, 'Paritaetischer')}"
+                                            r": not UTF-8 \(byte 0xe4\)"):
+        load_registry(path)
+    with pytest.raises(RegistryError, match=r"fehlt\.toml: cannot read the registry"):
+        load_registry(tmp_path / "fehlt.toml")
+
+
+def test_shg_run_rejects_a_malformed_registry_before_any_request(tmp_path):
+    """The real command line: exit code 2, file:line and key on stderr, no request sent to
+    the (loopback) site and nothing written."""
+    bad = write(tmp_path, BUNDLED.replace('policy = "open"\n', 'policy = "public"\n', 1))
+    shg = Path(sys.executable).with_name("shg")
+    with serve_directory(FIXTURES / "herne") as (base, seen):
+        done = subprocess.run(
+            [str(shg), "--registry", str(bad), "--data", str(tmp_path / "data"), "run",
+             "--source", "herne", "--public", str(tmp_path / "public"),
+             "--map", f"https://www.herne.de={base}"],
+            capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert done.returncode == 2, done.stderr
+    line = line_of(bad.read_text("utf-8"), 'policy = "public"')
+    assert f"{bad}:{line}: source 'herne': key 'policy'" in done.stderr
+    assert seen == []
+    assert not (tmp_path / "data").exists() and not (tmp_path / "public").exists()

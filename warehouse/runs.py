@@ -38,7 +38,13 @@ class SourceRun:
 
 
 def begin_run(con: duckdb.DuckDBPyConnection, run_id: str, mode: str, now: datetime) -> None:
+    """Record the run as `running`. A run still `running` here died without finishing (killed,
+    power lost: DuckDB lets one writer in at a time), so it is marked `aborted`; the source
+    runs it committed stay, as they were committed."""
+    con.execute("BEGIN")
+    con.execute("UPDATE runs SET status = 'aborted' WHERE status = 'running'")
     con.execute("INSERT INTO runs VALUES (?, ?, NULL, ?, 'running', NULL)", [run_id, now, mode])
+    con.execute("COMMIT")
 
 
 def finish_run(con, run_id: str, status: str, release: str | None, now: datetime) -> None:
