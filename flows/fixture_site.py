@@ -66,7 +66,9 @@ def serve_directory(root: Path, handler: type[FixtureHandler] = FixtureHandler
     bound = type("BoundHandler", (handler,), {"root": Path(root), "requests_seen": seen})
     server = ThreadingHTTPServer(("127.0.0.1", 0), bound)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # a short poll interval: shutdown() waits up to one interval, and tests start many servers
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", seen

@@ -38,8 +38,9 @@ def source_problems(status: dict[str, dict], max_failures: int) -> list[str]:
     for sid, st in sorted(status.items()):
         n = st.get("consecutive_failures") or 0
         if n >= max_failures:
+            reason = (st.get("reason") or "").removeprefix(f"{sid}: ")  # named already
             out.append(f"FAIL source {sid}: failed {n} runs in a row "
-                       f"({st.get('failure_class')}: {st.get('reason')})")
+                       f"[{st.get('failure_class')}] {reason}")
     return out
 
 

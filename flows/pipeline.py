@@ -42,6 +42,7 @@ from warehouse.runs import (
     commit_source_run,
     finish_run,
     last_accepted_count,
+    last_accepted_live,
     upsert_sources,
 )
 
@@ -134,10 +135,13 @@ def collect_source(source: Source, ctx: RunContext) -> SourceRun:
     try:
         result, stats = acquire(source, ctx)
     except SourceError as exc:
-        return _failed(run, exc.failure_class, str(exc))
+        return _failed(run, exc.failure_class, _named(source.id, str(exc)))
     except Exception as exc:
         detail = traceback.format_exception_only(exc)[-1].strip()
         return _failed(run, "exception", f"{source.id}: {detail}")
+    if source.scraper and source.scraper != source.id:  # a base scraper under another id
+        result.records = [r.model_copy(update={"source_id": source.id})
+                          for r in result.records]
     run.fetched, run.not_modified = stats.requests, stats.not_modified
     run.parsed = len(result.records)
     run.pages = [page_row(source.id, p) for p in result.pages]
@@ -164,15 +168,33 @@ def collect_source(source: Source, ctx: RunContext) -> SourceRun:
         for r in duplicates
     ]
     run.listings = listings
+    # records this run could not read (a page that timed out, a record in quarantine) keep
+    # their last good version; a failure that hides unnamed records stops all vanishing
+    run.keep_keys = sorted({f.key for f in result.failures if f.key and not f.gone}
+                           | {r.record.source_key for r in rejected})
+    run.complete = not any(f.hides_records for f in result.failures)
     run.stats = [asdict(q) for q in field_quality(listings)]
     run.finished_at = datetime.now(UTC)
     if not listings and source.may_be_empty:
         return run
     if len(listings) < source.min_records:
-        return _failed(run, "site_changed",
+        return _failed(run, _shortfall_class(result.failures),
                        f"{source.id}: {len(listings)} valid records, fewer than the "
                        f"{source.min_records} a healthy run yields")
     return run
+
+
+def _shortfall_class(failures: list) -> str:
+    """Too few records because every failed page failed alike (robots.txt forbids the group
+    pages, they all time out): that class says more than `site_changed`."""
+    classes = {f.failure_class for f in failures if f.field == "page" and not f.gone}
+    return classes.pop() if len(classes) == 1 and None not in classes else "site_changed"
+
+
+def _named(source_id: str, reason: str) -> str:
+    """Every failure reason starts with its source, whichever layer raised it."""
+    named = reason.startswith((f"{source_id}:", f"source '{source_id}'"))
+    return reason if named else f"{source_id}: {reason}"
 
 
 def refuse_shrunken(run: SourceRun, source: Source, last_accepted: int | None) -> SourceRun:
@@ -263,15 +285,6 @@ def due_sources(sources: list[Source], last_accepted: dict[str, datetime], now: 
     return due, waiting
 
 
-def last_accepted_live(con) -> dict[str, datetime]:
-    """Start time of each source's last accepted live run. Replay runs do not count: they
-    re-read an old snapshot and say nothing about the live site."""
-    return dict(con.execute("""
-        SELECT sr.source_id, max(r.started_at) FROM source_runs sr JOIN runs r USING (run_id)
-        WHERE sr.status = 'ok' AND r.mode = 'live' GROUP BY sr.source_id
-    """).fetchall())
-
-
 def skipped(source_id: str, reason: str, now: datetime) -> SourceRun:
     """A source left out by its cadence: reported, never committed, its records stay current."""
     return SourceRun(source_id, now, now, status="skipped", reason=reason)
@@ -321,8 +334,9 @@ def run_all(
                                                 f"{type(exc).__name__}: {exc}")
                 run.pages, run.quarantine = [], []
                 commit_source_run(con, ctx.run_id, run)
-            runs.append(run)
             log_source(logger, run)
+            run.listings, run.pages = [], []  # committed: stream sources, never hold them all
+            runs.append(run)
         for sid, reason in waiting.items():
             runs.append(skipped(sid, reason, started))
             log_source(logger, runs[-1])

@@ -65,7 +65,9 @@ class AZListScraper(Scraper):
                 try:
                     page = await fetch.get(url)
                 except SourceError as exc:
-                    result.failures.append(ParseFailure(url=url, reason=str(exc), field="page"))
+                    result.failures.append(ParseFailure(
+                        url=url, reason=str(exc), field="page", key=self.detail_key(url),
+                        gone=getattr(exc, "gone", False), failure_class=exc.failure_class))
                     return
             result.pages.append(page)
             self._parse_into(result, page, self.parse_detail)
@@ -110,7 +112,8 @@ class AZListScraper(Scraper):
         except Exception as exc:  # one bad page must not sink the source
             result.failures.append(
                 ParseFailure(url=page.url, reason=f"{type(exc).__name__}: {exc}",
-                             field=getattr(exc, "field", None), raw={"sha256": page.sha256})
+                             field=getattr(exc, "field", None), raw={"sha256": page.sha256},
+                             key=self.detail_key(page.url))
             )
 
     @abstractmethod

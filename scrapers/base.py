@@ -19,12 +19,27 @@ class Fetcher(Protocol):
 
 @dataclass
 class ParseFailure:
-    """A page or record that could not be parsed; it goes to quarantine, the run goes on."""
+    """A page or record that could not be parsed; it goes to quarantine, the run goes on.
+
+    `key` names the record the failure concerns, when the scraper knows it: that record was
+    not seen this run but is not gone, so its last good version stays current. `gone` says the
+    server answered 404/410, so the record is gone. A failure with neither (a topic page that
+    did not load, a record the parser could not name) may hide any record, so nothing of the
+    source vanishes that run: a group disappears only when a complete run no longer has it."""
 
     url: str
     reason: str
     field: str | None = None
     raw: dict[str, object] = dataclasses.field(default_factory=dict)
+    key: str | None = None
+    gone: bool = False
+    #: Why a page could not be fetched (scrapers.errors), when that was the failure.
+    failure_class: str | None = None
+
+    @property
+    def hides_records(self) -> bool:
+        """Records may be missing because of it, and they cannot be named."""
+        return self.key is None and not self.gone
 
 
 @dataclass(repr=False)

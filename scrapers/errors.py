@@ -19,9 +19,17 @@ class SourceError(Exception):
 
 
 class FetchError(SourceError):
-    def __init__(self, message: str, *, url: str | None = None, failure_class: FailureClass):
+    def __init__(self, message: str, *, url: str | None = None, failure_class: FailureClass,
+                 status: int | None = None):
         super().__init__(message, url=url)
         self.failure_class = failure_class
+        #: The HTTP status that failed the request, when it was an HTTP answer.
+        self.status = status
+
+    @property
+    def gone(self) -> bool:
+        """The server says the page no longer exists (404, 410): its record is gone."""
+        return self.status in (404, 410)
 
 
 class RobotsDisallowed(SourceError):

@@ -36,6 +36,21 @@ _RETRY_STATUS = {429, 500, 502, 503, 504}
 _REDIRECT_STATUS = {301, 302, 303, 307, 308}
 
 
+def _require_fetchable(url: str) -> None:
+    """An http(s) URL with a host that encodes, or a FetchError naming it: a `mailto:` link or
+    a broken host in a page, or in a redirect, is the source's problem, not a crash."""
+    try:
+        parsed = httpx.URL(url)
+        ok = (parsed.scheme in ("http", "https") and bool(parsed.host)
+               and (parsed.port is None or 0 < parsed.port < 65536))
+    except Exception as exc:  # httpx.InvalidURL, idna.IDNAError, UnicodeError, ValueError
+        raise FetchError(f"not a fetchable URL: {type(exc).__name__}: {exc}", url=url,
+                         failure_class="http_error") from exc
+    if not ok:
+        raise FetchError("not a fetchable URL: only http(s) with a host and a valid port", url=url,
+                         failure_class="http_error")
+
+
 @dataclass(frozen=True)
 class ClientSettings:
     user_agent: str = USER_AGENT
@@ -250,6 +265,7 @@ class PoliteClient:
         """GET with redirects followed here, so that every hop passes robots.txt (when
         `robots`) and the rate limit; returns the final URL and answer."""
         for _hop in range(self.settings.max_redirects + 1):
+            _require_fetchable(url)
             if robots:
                 await self._check_robots(url)
             headers = self._conditional_headers(url) if robots else {}
@@ -282,7 +298,8 @@ class PoliteClient:
             not_modified = True
             self.stats.not_modified += 1
         elif status >= 400:
-            raise FetchError(f"HTTP {status}", url=url, failure_class="http_error")
+            raise FetchError(f"HTTP {status}", url=url, failure_class="http_error",
+                             status=status)
         if _truncated_html(content, content_type):
             raise TruncatedPage(f"truncated HTML: {len(content)} bytes end before </body> "
                                 "and </html>", url=url)

@@ -9,12 +9,18 @@ import pytest
 
 from flows.fixture_site import serve_directory
 from flows.health import check
-from flows.pipeline import due_sources, last_accepted_live, not_due_reason, run_all
+from flows.pipeline import due_sources, not_due_reason, run_all
 from schema.registry import Registry, load_registry
 from tests.conftest import FIXTURES, ROOT
 from tests.factories import listings, record, source
 from warehouse.db import connect
-from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
+from warehouse.runs import (
+    SourceRun,
+    begin_run,
+    commit_source_run,
+    last_accepted_live,
+    upsert_sources,
+)
 
 WEEKLY, DAILY = source("nakos-rot", cadence="weekly"), source("herne", cadence="daily")
 

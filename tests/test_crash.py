@@ -212,3 +212,5 @@ def test_kill_while_publishing(first, tmp_path, stop):
     assert killed not in (public / "latest.json").read_text("utf-8")
     changes = json.loads((public / "latest" / "changes.json").read_text("utf-8"))
     assert changes["from"] == first_run and killed not in json.dumps(changes)
+    # and the next publish cleared the half-built folder and any unrenamed symlink
+    assert not list(public.glob(".building-*")) and not list(public.glob(".latest-*"))

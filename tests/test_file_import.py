@@ -629,13 +629,14 @@ def test_header_only_file_is_an_empty_scrape_unless_allowed(tmp_path):
     assert import_file(allowed, tmp_path).records == []
 
 
-def test_unreadable_files_fail_as_site_changed(tmp_path):
+def test_unreadable_files_fail_as_parse_errors_naming_the_file(tmp_path):
     (tmp_path / "kaputt.xlsx").write_bytes(b"not a zip file")
     (tmp_path / "kaputt.json").write_text("{", "utf-8")
     for name in ("kaputt.xlsx", "kaputt.json"):
         source = file_source(tmp_path / name)
-        with pytest.raises(SiteChanged):
+        with pytest.raises(SiteChanged, match=name) as caught:
             import_file(source, tmp_path)
+        assert caught.value.failure_class == "parse_error"
 
 
 # ------------------------------------------------------------------ registry checks

@@ -51,9 +51,9 @@ def test_a_source_failing_n_runs_in_a_row_is_one_line(world, capsys):
     code, lines = health(capsys, "--data-dir", str(world / "data"),
                          "--public-dir", str(world / "public"), "--max-failures", "2")
     assert code == 1
-    assert lines == ["FAIL source herne: failed 2 runs in a row (refused: refused: "
+    assert lines == ["FAIL source herne: failed 2 runs in a row [refused] refused: "
                      "ConnectError: All connection attempts failed "
-                     "(https://www.herne.de/robots.txt))"]
+                     "(https://www.herne.de/robots.txt)"]
 
 
 def test_below_the_threshold_is_ok(world, capsys):
@@ -130,7 +130,7 @@ def test_pure_checks(tmp_path):
               "hamm": {"consecutive_failures": 2, "failure_class": "http_error",
                        "reason": "x"}}
     assert source_problems(status, 3) == [
-        "FAIL source herne: failed 3 runs in a row (timeout: herne: no answer)"]
+        "FAIL source herne: failed 3 runs in a row [timeout] no answer"]
     assert len(source_problems(status, 2)) == 2
     (tmp_path / "releases" / "r1").mkdir(parents=True)
     fresh = {"generated": "2026-11-23T03:30:00Z", "release": "releases/r1/"}

@@ -96,3 +96,19 @@ def test_a_source_whose_load_fails_fails_alone(tmp_path):
     with duckdb.connect(str(tmp_path / "data" / "atlas.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM listings WHERE source_id = 'hamm'"
                            ).fetchone() == (0,)
+
+
+def test_failures_say_which_records_stay_and_whether_the_run_is_complete(site, tmp_path):
+    """A group page that failed (500) keeps its group; one that is gone (404) does not; a
+    page whose records cannot be named makes the run incomplete."""
+    (site / "Gesundheit/Selbsthilfe/Selbsthilfegruppen/gruppe-1023.html").unlink()
+    run, _ = collect(site, tmp_path)
+    assert run.status == "ok" and run.complete and run.keep_keys == []
+    page = site / DETAIL
+    page.write_text(page.read_text("utf-8").replace("<h1", "<h2").replace("</h1>", "</h2>"),
+                    "utf-8")
+    run, _ = collect(site, tmp_path)
+    assert run.complete and run.keep_keys == ["1017"]  # in quarantine, not gone
+    (site / "Gesundheit/Selbsthilfe/index.html").unlink(missing_ok=True)
+    run, _ = collect(site, tmp_path)
+    assert run.status == "ok" and not run.complete  # the centre page: records unnamed

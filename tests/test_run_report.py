@@ -89,5 +89,5 @@ def test_text_and_markdown_show_the_same(runs):
     assert dict(zip(fields, cells.strip("| ").split(" | ")[1:], strict=True))["name"] == "100%"
     failed = markdown_report(runs["third"])
     assert "| herne | failed | refused |" in failed
-    assert "- **herne** (failed): refused: ConnectError" in failed
+    assert "- **herne** (failed): herne: refused: ConnectError" in failed
     assert "| 12 |  |  |" in failed  # before 12, no count now, no delta

@@ -104,3 +104,28 @@ def test_quarantine_and_raw_pages_are_recorded(con, now):
         ("https://x/", "herne.warc.gz")]
     assert con.execute("SELECT source_key, field FROM quarantine").fetchall() == [("7", "name")]
     assert con.execute("SELECT rejected FROM source_runs").fetchone()[0] == 1
+
+
+def test_records_the_run_could_not_read_keep_their_last_good_version(con, now):
+    commit(con, "r1", listings(*(record(str(i)) for i in range(3))), now)
+    before = snapshot(con)
+    later = now + timedelta(days=1)
+    counts = commit(con, "r2", listings(record("0"), record("1")), later, keep_keys=["2"])
+    assert (counts.unchanged, counts.vanished) == (2, 0)
+    assert snapshot(con) == before
+
+
+def test_an_incomplete_run_only_adds(con, now):
+    """A failure that may hide records (a topic page that did not load): nothing vanishes
+    and nothing changes, but a new group is taken in."""
+    commit(con, "r1", listings(*(record(str(i)) for i in range(3))), now)
+    before = snapshot(con)
+    later = now + timedelta(days=1)
+    counts = commit(con, "r2", listings(record("0", topics=[]), record("9")), later,
+                    complete=False)
+    assert (counts.inserted, counts.updated, counts.unchanged, counts.vanished) == (1, 0, 1, 0)
+    rows = con.execute("SELECT * FROM listings WHERE source_key <> '9' ORDER BY id").fetchall()
+    assert rows == before
+    counts = commit(con, "r3", listings(record("0", topics=[]), record("9")),
+                    later + timedelta(days=1))
+    assert (counts.updated, counts.vanished) == (1, 2)  # a complete run applies both

@@ -44,7 +44,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
     "runs": ("one row per pipeline run", {
         "run_id": "run id (UTC time + random suffix)", "started_at": "start",
         "finished_at": "end", "mode": "live | replay",
-        "status": "running | ok | partial | failed", "release": "release folder it published",
+        "status": "running | ok | partial | failed | aborted (the process died mid-run)",
+        "release": "release folder it published",
     }),
     "source_runs": ("one row per source and run: outcome and counts", {
         "run_id": "runs.run_id", "source_id": "sources.source_id", "status": "ok | failed",

@@ -14,6 +14,7 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
+from schema.ids import listing_id
 from schema.listing import Listing
 from warehouse.db import CONTENT_COLUMNS, arrow_schema
 
@@ -55,38 +56,47 @@ def load_source_run(
     source_id: str,
     listings: list[Listing],
     now: datetime,
-    mark_vanished: bool = True,
+    complete: bool = True,
+    keep_keys: list[str] = (),
 ) -> LoadCounts:
     """Merge one healthy source run into `listings` and `listing_history`.
 
     Runs inside the caller's transaction (see `warehouse.runs.record_source_run`), so a crash
-    leaves the warehouse at the last committed source run.
+    leaves the warehouse at the last committed source run. Listings of `keep_keys` (records
+    the run could not read: a page that failed, a record in quarantine) never vanish here.
+    A run that is not `complete` (a failure may hide records, or parts of them: a topic page
+    that did not load takes its topic off every group on it) only adds: new listings are
+    inserted, existing ones neither change nor vanish until a complete run.
     """
     if any(item.source_id != source_id for item in listings):
         raise ValueError(f"{source_id}: batch holds listings of another source")
     incoming = listings_table(con, listings)
     con.register("incoming", incoming)
     try:
-        return _merge(con, run_id, source_id, now, mark_vanished)
+        return _merge(con, run_id, source_id, now, complete,
+                      [str(listing_id(source_id, k)) for k in keep_keys])
     finally:
         con.unregister("incoming")
 
 
-def _merge(con, run_id: str, source_id: str, now: datetime, mark_vanished: bool) -> LoadCounts:
+def _merge(con, run_id: str, source_id: str, now: datetime, complete: bool,
+           keep: list[str]) -> LoadCounts:
     cols = ", ".join(f'"{c}"' for c in CONTENT_COLUMNS)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _ops AS
         SELECT i.id::UUID AS id,
                CASE WHEN l.id IS NULL THEN 'insert'
+                    WHEN NOT $complete THEN 'same'
                     WHEN l.record_hash <> i.record_hash OR NOT l.active THEN 'update'
                     ELSE 'same' END AS op,
                l.first_seen
         FROM incoming i LEFT JOIN listings l ON l.id = i.id::UUID
-    """)
-    vanished = [] if not mark_vanished else [r[0] for r in con.execute("""
+    """, {"complete": complete})
+    vanished = [] if not complete else [r[0] for r in con.execute("""
         SELECT id FROM listings
-        WHERE source_id = ? AND active AND id NOT IN (SELECT id::UUID FROM incoming)
-    """, [source_id]).fetchall()]
+        WHERE source_id = $source AND active AND id NOT IN (SELECT id::UUID FROM incoming)
+          AND NOT list_contains($keep::UUID[], id)
+    """, {"source": source_id, "keep": keep}).fetchall()]
     ops = dict(con.execute("SELECT op, count(*) FROM _ops GROUP BY op").fetchall())
     counts = LoadCounts(inserted=ops.get("insert", 0), updated=ops.get("update", 0),
                         unchanged=ops.get("same", 0), vanished=len(vanished))

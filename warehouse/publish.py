@@ -249,8 +249,8 @@ def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str, generated
     latest = public / "latest"
     ctx = ReleaseContext(run_id=run_id, generated=generated, base_url=base_url, public=public,
                          previous=latest.resolve() if latest.exists() else None)
+    _remove_leftovers(public)
     building = public / f".building-{run_id}"
-    shutil.rmtree(building, ignore_errors=True)
     building.mkdir()
     try:
         table = public_table(con)
@@ -281,6 +281,15 @@ def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str, generated
                             "path": f"releases/{run_id}/"})
     prune_releases(public, keep=keep, protect={run_id, latest_run_id(public)})
     return Release(run_id=run_id, path=final, rows=table.num_rows, withheld=withheld)
+
+
+def _remove_leftovers(public: Path) -> None:
+    """What a killed publish left behind: a half-built folder, a symlink not yet renamed.
+    Safe: one writer at a time, so none of them belongs to a publish still running."""
+    for folder in public.glob(".building-*"):
+        shutil.rmtree(folder, ignore_errors=True)
+    for link in public.glob(".latest-*"):
+        link.unlink(missing_ok=True)
 
 
 def latest_document(release: Path, run_id: str, generated: datetime,

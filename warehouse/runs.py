@@ -31,6 +31,10 @@ class SourceRun:
     quarantine: list[dict] = field(default_factory=list)  # rows of quarantine, without run_id
     stats: list[dict] = field(default_factory=list)  # rows of source_run_stats, without run_id
     counts: LoadCounts = field(default_factory=LoadCounts)
+    #: Source keys not read this run for a passing reason: their listings stay as they are.
+    keep_keys: list[str] = field(default_factory=list)
+    #: False when a failure may hide records it cannot name: then nothing vanishes this run.
+    complete: bool = True
 
     @property
     def duration_s(self) -> float:
@@ -70,7 +74,8 @@ def commit_source_run(con: duckdb.DuckDBPyConnection, run_id: str, run: SourceRu
     try:
         if run.status == "ok":
             run.counts = load_source_run(con, run_id=run_id, source_id=run.source_id,
-                                         listings=run.listings, now=run.finished_at)
+                                         listings=run.listings, now=run.finished_at,
+                                         complete=run.complete, keep_keys=run.keep_keys)
         _append(con, "raw_pages", [{"run_id": run_id, **p} for p in run.pages])
         _append(con, "quarantine", [{"run_id": run_id, **q} for q in run.quarantine])
         _append(con, "source_run_stats", [{"run_id": run_id, "source_id": run.source_id, **q}
@@ -132,3 +137,12 @@ def last_accepted_count(con: duckdb.DuckDBPyConnection, source_id: str) -> int |
         WHERE source_id = ? AND status = 'ok' ORDER BY finished_at DESC LIMIT 1
     """, [source_id]).fetchone()
     return None if row is None else row[0]
+
+
+def last_accepted_live(con: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
+    """Start time of each source's last accepted live run. Replay runs do not count: they
+    re-read an old snapshot and say nothing about the live site."""
+    return dict(con.execute("""
+        SELECT sr.source_id, max(r.started_at) FROM source_runs sr JOIN runs r USING (run_id)
+        WHERE sr.status = 'ok' AND r.mode = 'live' GROUP BY sr.source_id
+    """).fetchall())

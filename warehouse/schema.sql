@@ -19,7 +19,7 @@ CREATE TABLE IF NOT EXISTS runs (
     started_at   TIMESTAMPTZ NOT NULL,
     finished_at  TIMESTAMPTZ,
     mode         VARCHAR NOT NULL,      -- live | replay
-    status       VARCHAR NOT NULL,      -- running | ok | partial | failed
+    status       VARCHAR NOT NULL,      -- running | ok | partial | failed | aborted (killed)
     release      VARCHAR
 );
 

@@ -102,3 +102,15 @@ def test_fault_server_serves_the_fixture_untouched_without_a_fault(site):
     page = get(base, "/seite.html")
     assert page.content == WHOLE and state.paths() == ["/robots.txt", "/seite.html"]
     assert state.robots_served == [b"User-agent: *\nAllow: /\n"]
+
+
+@pytest.mark.parametrize("url", ["mailto:gruppe@example.org", "javascript:void(0)",
+                                 "https://xn--/", "https://www.example.de:99999/", ""])
+def test_an_unfetchable_url_is_a_fetch_error_not_a_crash(url):
+    async def get():
+        async with PoliteClient(ClientSettings(rate_per_host=None)) as client:
+            await client.get(url)
+
+    with pytest.raises(FetchError, match="not a fetchable URL") as caught:
+        asyncio.run(get())
+    assert caught.value.failure_class == "http_error"
