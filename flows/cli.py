@@ -1,6 +1,7 @@
 """`shg`: the command line of selbsthilfe-atlas.
 
     shg run [--source ID ...] [--replay DIR]   run the nightly flow (Prefect ephemeral mode)
+    shg run --dask tcp://HOST:8786 | local:N    ... with the per-source tasks on Dask
     shg serve [--replay DIR]                    serve the nightly deployment on its schedule
     shg health                                  exit 1, one line per problem, if unhealthy
     shg sources                                 the registry with each source's last run
@@ -45,13 +46,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     for sid in args.source or []:
         registry.get(sid)
     _env_defaults()
-    from flows.nightly import nightly
     from flows.report import format_report
 
-    report = nightly(registry_path=str(args.registry), source_ids=args.source or None,
-                     replay=args.replay, data_dir=args.data, public_dir=args.public,
-                     rewrite=_origin_map(args.map or []), rate_override=args.rate,
-                     force=args.all)
+    params = {"registry_path": str(args.registry), "source_ids": args.source or None,
+              "replay": args.replay, "data_dir": args.data, "public_dir": args.public,
+              "rewrite": _origin_map(args.map or []), "rate_override": args.rate,
+              "force": args.all}
+    if args.dask:
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # as quiet as Prefect
+        from flows.dask_runner import DaskSetupError, run_on_dask
+
+        try:
+            report = run_on_dask(args.dask, **params)
+        except DaskSetupError as exc:
+            print(f"shg: {exc}", file=sys.stderr)
+            return 2
+    else:
+        from flows.nightly import nightly
+
+        report = nightly(**params)
     print(f"run {report['run_id']} ({report['mode']}): {report['status']}")
     print(format_report(report))
     return 0 if report["status"] == "ok" else 1
@@ -205,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--rate", type=float, help="override requests/second per host")
     run.add_argument("--all", action="store_true",
                      help="collect every source, also those not due by their cadence")
+    run.add_argument("--dask", metavar="ADDRESS", default=os.environ.get("SHG_DASK_ADDRESS"),
+                     help="run the per-source tasks on the Dask scheduler at ADDRESS "
+                          "(tcp://HOST:8786), or on a temporary local cluster of N worker "
+                          "processes (local:N); default: $SHG_DASK_ADDRESS, else threads")
     run.set_defaults(func=cmd_run)
 
     srv = sub.add_parser("serve", help="serve the nightly deployment on its prefect.yaml "

@@ -18,6 +18,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.futures import as_completed
 
+from flows.dask_runner import runner_from_env
 from flows.pipeline import RunContext, collect_source, crashed, run_all
 from flows.report import markdown_report
 from schema.registry import Source, load_registry
@@ -39,7 +40,8 @@ def collect_concurrently(sources: list[Source], ctx: RunContext) -> Iterator[Sou
             yield crashed(futures[future], exc)
 
 
-@flow(name="nightly", log_prints=True)
+# Threads by default; Dask when SHG_DASK_ADDRESS is set (see flows/dask_runner.py).
+@flow(name="nightly", log_prints=True, task_runner=runner_from_env())
 def nightly(
     registry_path: str = "sources.toml",
     source_ids: list[str] | None = None,

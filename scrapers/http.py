@@ -12,8 +12,10 @@ import asyncio
 import email.utils
 import hashlib
 import json
+import os
 import random
 import re
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -126,8 +128,10 @@ class ConditionalCache:
             return
         digest = hashlib.sha256(content).hexdigest()
         self._bodies.mkdir(parents=True, exist_ok=True)
-        if not (self._bodies / digest).exists():
-            (self._bodies / digest).write_bytes(content)
+        if not (self._bodies / digest).exists():  # whole or not at all: a 304 serves it later
+            tmp = self._bodies / f".{digest}.{os.getpid()}.{threading.get_ident()}"
+            tmp.write_bytes(content)
+            tmp.replace(self._bodies / digest)
         content_type = response.headers.get("content-type")
         self._entries[url] = CacheEntry(etag, modified, digest, content_type)
 
