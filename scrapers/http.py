@@ -195,17 +195,33 @@ def classify_transport_error(exc: httpx.TransportError) -> str:
 
 @dataclass
 class _HostGate:
+    """The request slots of one host, shared by every client in the process: three sources on
+    one host (the NAKOS lists) take turns instead of each sending at the full rate. Slots are
+    reserved under a thread lock (sources run in threads, each with its own event loop) and
+    waited for outside it."""
+
     interval: float
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    lock: threading.Lock = field(default_factory=threading.Lock)
     next_at: float = 0.0
 
     async def wait(self) -> None:
-        async with self.lock:
+        with self.lock:
             now = time.monotonic()
-            if self.next_at > now:
-                await asyncio.sleep(self.next_at - now)
-                now = time.monotonic()
-            self.next_at = now + self.interval
+            at = max(now, self.next_at)
+            self.next_at = at + self.interval
+        if at > now:
+            await asyncio.sleep(at - now)
+
+
+_GATES: dict[tuple[str, float], _HostGate] = {}
+_GATES_LOCK = threading.Lock()
+
+
+def _host_gate(host: str, interval: float) -> _HostGate:
+    """The process-wide gate of `host` at `interval` (clients at another rate, such as a
+    test's, keep their own)."""
+    with _GATES_LOCK:
+        return _GATES.setdefault((host, interval), _HostGate(interval))
 
 
 @dataclass
@@ -395,7 +411,7 @@ class PoliteClient:
             interval = 1.0 / rate
             robots = self._robots.get(_origin(url))
             delay = robots.crawl_delay(self.settings.user_agent) if robots else None
-            gate = self._gates[host] = _HostGate(max(interval, float(delay or 0)))
+            gate = self._gates[host] = _host_gate(host, max(interval, float(delay or 0)))
         await gate.wait()
 
     async def _check_robots(self, url: str) -> None:
