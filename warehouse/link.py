@@ -2,18 +2,27 @@
 
 `score_pair` compares two listings (normalised name, address, E.164 phones, e-mails, web host)
 and returns a score with its evidence; `same_entity` turns the evidence into a decision with
-rules per kind. `link_entities` blocks the active listings by postcode, city, exact core name
-and (for centres and organisations only) shared contact data, decides every cross-source pair
-inside a block, and clusters the matches greedily, best score first, never joining two
-listings of one source (a source's keys are distinct by construction). Components then get
-stable entity ids: an id already held by members is kept (the oldest wins, the others are
-retired with a redirect `retired_into`), a new component gets uuid5 of its smallest listing id.
+rules per kind. `link_entities` blocks the active listings by postcode, city, core name and
+(for centres and organisations only) shared contact data, decides the cross-source pairs
+inside a block that a rule can link, and clusters the matches greedily, best score first,
+never joining two listings of one source (a source's keys are distinct by construction).
+Components then get stable entity ids: an id already held by members is kept (the oldest wins,
+the others are retired with a redirect `retired_into`), a new component gets uuid5 of its
+smallest listing id.
+
+At Germany scale a city block holds thousands of groups, so not every pair of a block is
+scored: `candidate_pairs` uses what the rules require (a name similarity of 80, which the
+name comparison caps at 75 unless one name's words all reappear in the other; or shared
+contact data) to find exactly the pairs that can pass, through an index of name prefixes;
+`_worth_comparing` drops, with rapidfuzz's own ratios, the pairs that still cannot.
+tests/link/test_blocking.py checks the result against scoring every pair of every block.
+`link_state` remembers what the last linkage read, so an unchanged night computes nothing.
 
 Why rapidfuzz and hand-set rules rather than Splink: Splink needs an extra dependency and
 download, and estimates its weights (EM) from the data, so a re-run on slightly different data
 can move a borderline pair; here a nightly run must be deterministic and explainable (every
-link stores its rule and evidence), the blocks are small (one postcode or city), and the
-labelled pairs in tests/link/pairs.toml pin precision and recall of the rules.
+link stores its rule and evidence), and the labelled pairs in tests/link/pairs.toml pin
+precision and recall of the rules.
 
 Shared contact data is weak for groups: every group a contact centre lists may carry the
 centre's address, phone and mailbox ("im BüZ, Rathausstraße 6"), so groups must agree on their
@@ -22,17 +31,24 @@ names; for centres and organisations the address plus a shared phone or mailbox 
 
 from __future__ import annotations
 
+import functools
+import gc
+import hashlib
 import re
 import unicodedata
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import combinations
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import duckdb
 import pyarrow as pa
+import rapidfuzz
 from rapidfuzz import fuzz
 
 from schema.listing import Listing
@@ -75,14 +91,25 @@ _STREET = re.compile(r"(?:strasse|str\.?|strase)$")
 def fold(text: str | None) -> str:
     """Lower case, umlauts spelled out, accents dropped."""
     text = (text or "").casefold().translate(_FOLD)
+    if text.isascii():
+        return text  # nothing to decompose
     text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c))
+    if max(text) > "\uffff":
+        return "".join(c for c in text if not unicodedata.combining(c))
+    return text.translate(_combining())
+
+
+@functools.cache
+def _combining() -> dict[int, None]:
+    """Deletes the combining marks of the BMP (what `unicodedata.combining` finds), at C speed."""
+    return dict.fromkeys(c for c in range(0x10000) if unicodedata.combining(chr(c)))
 
 
 def _tokens(text: str | None) -> list[str]:
     return [t for t in _NON_ALNUM.split(_LEGAL.sub(" ", fold(text))) if t]
 
 
+@functools.cache
 def _strip_suffix(token: str) -> str:
     for suffix in _GENERIC_SUFFIXES:
         if token.endswith(suffix) and len(token) > len(suffix) + 2:
@@ -90,6 +117,7 @@ def _strip_suffix(token: str) -> str:
     return token
 
 
+@functools.cache
 def _qualifier(token: str) -> str | None:
     for prefix, label in _QUALIFIERS.items():
         if token.startswith(prefix) or (len(prefix) > 8 and token.endswith(prefix)):
@@ -114,24 +142,41 @@ class Features:
     phones: dict[str, str | None] = field(default_factory=dict)  # e164 -> extension
     emails: frozenset[str] = frozenset()
     hosts: dict[str, str] = field(default_factory=dict)  # host -> first path segment
+    #: derived once (see __post_init__): the listing's own core and its words, its main city
+    own: tuple[list[str], set[str], set[str]] = field(init=False, repr=False)
+    words: frozenset[str] = field(init=False, repr=False)
+    main_city: str | None = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.own = _core([t for t in map(_strip_suffix, self.tokens)
+                          if t not in _GENERIC and t not in self.city_tokens])
+        self.words = frozenset(self.own[0])
+        self.main_city = _main_city(self.city)
 
     def core(self, other: Features) -> tuple[list[str], set[str], set[str]]:
         """Distinctive name tokens (without generic words and both cities), qualifiers,
         numbers."""
-        drop = self.city_tokens | other.city_tokens
-        core, quals, nums = [], set(), set()
-        for raw in self.tokens:
-            token = _strip_suffix(raw)
-            if token in _GENERIC or token in drop:
-                continue
-            if _NUMBER.match(token):
-                nums.add(token)
-            if label := _qualifier(token):
-                quals.add(label)
-            core.append(token)
-        return core, quals, nums
+        if other is self or self.words.isdisjoint(other.city_tokens):
+            return self.own  # the other's town is not in this name: the cached core holds
+        return _core([t for t in self.own[0] if t not in other.city_tokens])
 
 
+def _core(tokens: list[str]) -> tuple[list[str], set[str], set[str]]:
+    quals, nums = set(), set()
+    for t in tokens:
+        if label := _qualifier(t):
+            quals.add(label)
+        if _number(t):
+            nums.add(t)
+    return tokens, quals, nums
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _number(token: str) -> bool:
+    return bool(_NUMBER.match(token))
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def _norm_street(street: str | None) -> str | None:
     if not street:
         return None
@@ -161,17 +206,23 @@ def features(
     phones: list[tuple[str | None, str | None]] = (), emails: list[str | None] = (),
     urls: list[str | None] = (),
 ) -> Features:
-    city_folded = fold(city).strip() or None
+    city_folded, city_tokens = _town(city)
     hosts = dict(h for u in urls if u and (h := _host(u)))
     return Features(
         id=id, source_id=source_id, kind=kind, name=name, tokens=_tokens(name),
-        city_tokens=frozenset(t for t in _NON_ALNUM.split(city_folded or "") if len(t) > 2),
-        street=_norm_street(street), number=_norm_number(number),
+        city_tokens=city_tokens, street=_norm_street(street), number=_norm_number(number),
         postcode=(postcode or "").strip() or None, city=city_folded,
         phones={e: x for e, x in phones if e},
         emails=frozenset(fold(e).strip() for e in emails if e),
         hosts=hosts,
     )
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _town(city: str | None) -> tuple[str | None, frozenset[str]]:
+    """Folded town and its words (3+ letters); towns repeat, so computed once each."""
+    folded = fold(city).strip() or None
+    return folded, frozenset(t for t in _NON_ALNUM.split(folded or "") if len(t) > 2)
 
 
 def listing_features(item: Listing) -> Features:
@@ -184,6 +235,7 @@ def listing_features(item: Listing) -> Features:
     )
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _main_city(city: str | None) -> str | None:
     return re.split(r"[-/(,]| bei | an der | am ", city)[0].strip() if city else None
 
@@ -240,10 +292,10 @@ def compare(a: Features, b: Features) -> tuple[float, dict]:
                     for h in a.hosts.keys() & b.hosts.keys())
     both_street = bool(a.street and b.street)
     same_place = bool((a.postcode and a.postcode == b.postcode)
-                      or (_main_city(a.city) and _main_city(a.city) == _main_city(b.city)))
+                      or (a.main_city and a.main_city == b.main_city))
     same_address = bool(both_street and a.street == b.street and a.number == b.number
                         and same_place)
-    other_city = bool(a.city and b.city and _main_city(a.city) != _main_city(b.city)
+    other_city = bool(a.city and b.city and a.main_city != b.main_city
                       and a.postcode != b.postcode)
     evidence = {
         "name_similarity": sim, "name_conflict": conflict, "generic_name": generic,
@@ -316,61 +368,288 @@ def ensure_link_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _read_active(con: duckdb.DuckDBPyConnection) -> list[Features]:
-    rows = con.sql("""
+    """The columns linkage needs, through Arrow, column by column."""
+    table = con.sql("""
         SELECT id::VARCHAR AS id, source_id, kind, name,
                address.street AS street, address.house_number AS number,
                address.postcode AS postcode, address.city AS city,
-               list_transform(phones, p -> {'e': p.e164, 'x': p.extension}) AS phones,
+               list_transform(phones, p -> p.e164) AS e164,
+               list_transform(phones, p -> p.extension) AS extension,
                list_transform(emails, e -> e.address) AS emails,
                list_transform(websites, w -> w.url) AS urls
         FROM listings WHERE active ORDER BY id
-    """).to_arrow_table().to_pylist()
-    return [features(**(r | {"phones": [(p["e"], p["x"]) for p in r["phones"] or []],
-                             "emails": r["emails"] or [], "urls": r["urls"] or []}))
-            for r in rows]
+    """).to_arrow_table()
+    cols = {name: table.column(name).to_pylist() for name in table.column_names}
+    return [features(id=id, source_id=source, kind=kind, name=name, street=street,
+                     number=number, postcode=postcode, city=city,
+                     phones=list(zip(e164 or (), extension or (), strict=True)),
+                     emails=emails or (), urls=urls or ())
+            for id, source, kind, name, street, number, postcode, city, e164, extension, emails,
+            urls in zip(*cols.values(), strict=True)]
+
+
+_CONTACT_BLOCKS = ("tel", "mail", "web")
+
+
+def _contact_keys(f: Features) -> set[str]:
+    return ({f"tel:{p}" for p in f.phones} | {f"mail:{e}" for e in f.emails}
+            | {f"web:{h}" for h in f.hosts})
+
+
+def _towns(items: list[Features]) -> set[str]:
+    """Every word of every listing's town: a name may lose any of them in a pair."""
+    towns: set[str] = set()
+    for f in items:
+        towns |= f.city_tokens
+    return towns
 
 
 def _blocks(items: list[Features]) -> dict[str, list[int]]:
+    """Postcode, main city, core name and (centres, organisations) contact data. The name key
+    leaves out town words, as the comparison does: "SHG Parkinson Leipzig" without an address
+    keeps "leipzig" in its core, the same group at a Leipzig address drops it."""
+    towns = _towns(items)
     blocks: dict[str, list[int]] = defaultdict(list)
     for i, f in enumerate(items):
         keys = set()
         if f.postcode:
             keys.add(f"pc:{f.postcode}")
-        if city := _main_city(f.city):
-            keys.add(f"city:{city}")
-        core, _, _ = f.core(f)
-        if core:
-            keys.add(f"name:{' '.join(sorted(core))}")
+        if f.main_city:
+            keys.add(f"city:{f.main_city}")
+        if f.words:
+            keys.add(f"name:{' '.join(sorted(f.words - towns or f.words))}")
         if f.kind != "group":
-            keys |= {f"tel:{p}" for p in f.phones} | {f"mail:{e}" for e in f.emails}
-            keys |= {f"web:{h}" for h in f.hosts}
+            keys |= _contact_keys(f)
         for key in keys:
             blocks[key].append(i)
     return blocks
 
 
-def candidate_pairs(items: list[Features]) -> set[tuple[int, int]]:
+@dataclass(frozen=True, slots=True)
+class _Name:
+    """A listing's name as the candidate search sees it (see `_place_pairs`)."""
+
+    prefixes: frozenset[str]  # first three letters of the core words of 3+ letters
+    length: int               # letters of the core, and with the spaces between words
+    spaced: int
+    drops: tuple[tuple[frozenset[str], frozenset[str]], ...]  # (town words, prefixes left)
+    short: int | None         # core may shrink to words of 1–2 letters: their spaced length
+    least: int                # letters of the core no town can drop: a floor of its length
+    abbrevs: frozenset[str]   # core words of 3–6 letters: could be an acronym
+    initials: str | None      # the initials of the whole name, when 3–6 letters
+    texts: tuple[str, str, str]  # the three strings `name_similarity` compares
+    single: str | None        # the core's only word, when it could be an acronym
+
+
+def _names(items: list[Features]) -> list[_Name]:
+    towns = _towns(items)
+    names = []
+    for f in items:
+        core = f.own[0]
+        long = {t for t in core if len(t) > 2}
+        drops = []
+        if placed := sorted(long & towns)[:8]:
+            for size in range(1, min(len(placed), 4) + 1):
+                for dropped in combinations(placed, size):
+                    if rest := frozenset(t[:3] for t in long.difference(dropped)):
+                        drops.append((frozenset(dropped), rest))
+        short = [t for t in core if len(t) <= 2]
+        initials = _initials(f.tokens)
+        length = sum(map(len, core))
+        names.append(_Name(
+            prefixes=frozenset(t[:3] for t in long), length=length,
+            spaced=length + len(core) - 1, drops=tuple(drops),
+            short=sum(map(len, short)) + len(short) - 1 if short and long <= towns else None,
+            least=sum(len(t) for t in core if t not in towns),
+            abbrevs=frozenset(t for t in core if 3 <= len(t) <= 6),
+            initials=initials if 3 <= len(initials) <= 6 else None,
+            texts=_texts(core), single=_single(core)))
+    return names
+
+
+def _texts(core: list[str]) -> tuple[str, str, str]:
+    spaced = " ".join(core)
+    return spaced, "".join(sorted(core)), spaced.replace(" ", "")
+
+
+def _single(core: list[str]) -> str | None:
+    return core[0] if len(core) == 1 and 2 < len(core[0]) <= 6 else None
+
+
+def _worth_comparing(a: Features, b: Features, m: _Name, n: _Name) -> bool:
+    """False only for pairs `_rule` cannot link. Centres and organisations that share a
+    phone, mailbox or web host are compared, and so is an acronym that spells the other's
+    initials. Otherwise every rule needs names of at least 80 (groups: 85) by the same three
+    ratios `name_similarity` takes the best of, no qualifier or number conflict, and, without
+    shared contact data, no two different streets."""
+    if _towns_meet(a, b):  # the cores shrink by the other's town: take the pair's cores
+        (core_a, quals_a, nums_a), (core_b, quals_b, nums_b) = a.core(b), b.core(a)
+        texts_a, texts_b, single_a, single_b = (_texts(core_a), _texts(core_b),
+                                                _single(core_a), _single(core_b))
+    else:
+        (core_a, quals_a, nums_a), (core_b, quals_b, nums_b) = a.own, b.own
+        texts_a, texts_b, single_a, single_b = m.texts, n.texts, m.single, n.single
+    if (single_a and single_a == n.initials) or (single_b and single_b == m.initials):
+        return True
+    group = a.kind == "group"
+    if not (a.phones.keys().isdisjoint(b.phones) and a.emails.isdisjoint(b.emails)
+            and a.hosts.keys().isdisjoint(b.hosts)):
+        if not group:
+            return True
+    elif a.street and b.street and (a.street != b.street or a.number != b.number):
+        return False
+    if not core_a or not core_b or quals_a != quals_b or (
+            nums_a and nums_b and nums_a != nums_b):
+        return False
+    cutoff = 85 if group else 80
+    (sa, ta, ua), (sb, tb, ub) = texts_a, texts_b
+    return bool(fuzz.token_sort_ratio(sa, sb, score_cutoff=cutoff)
+                or fuzz.ratio(ta, tb, score_cutoff=cutoff)
+                or fuzz.ratio(ua, ub, score_cutoff=cutoff))
+
+
+def candidate_pairs(items: list[Features], names: list[_Name] | None = None,
+                    blocks: dict[str, list[int]] | None = None) -> set[tuple[int, int]]:
+    """The cross-source pairs worth scoring: every pair some rule in `_rule` can link.
+
+    A rule links two listings only if they share a place (postcode or main city) or a phone,
+    mailbox or web host (see `_rule`), and, unless contact data decides (centres and
+    organisations), only if their names reach a similarity of 80. So instead of every pair
+    of a postcode or city block (quadratic: a city holds thousands of groups):
+    - inside a place block, the pairs whose names can reach 80 (`_place_pairs`), and the
+      centres and organisations that share contact data;
+    - inside a name block, the pairs that also share contact data (a name alone, in another
+      town, is never enough), unless more than MAX_CONTACT_BLOCK listings of that name share
+      it (a federation's hotline: in one town they still meet in the place block);
+    - the contact blocks of centres and organisations, as before (a switchboard of more than
+      MAX_CONTACT_BLOCK listings is not evidence).
+    """
+    names = names or _names(items)
+    blocks = _blocks(items) if blocks is None else blocks
+    bound = max((n.short for n in names if n.short is not None), default=0) * 1.5
     pairs: set[tuple[int, int]] = set()
-    for key, members in _blocks(items).items():
-        if key.split(":", 1)[0] in {"tel", "mail", "web"} and len(members) > MAX_CONTACT_BLOCK:
+    for key, members in blocks.items():
+        if len(members) < 2:
             continue
-        for x, i in enumerate(members):
-            a = items[i]
-            for j in members[x + 1:]:
-                b = items[j]
-                if a.source_id != b.source_id and _compatible(a.kind, b.kind):
-                    pairs.add((i, j))
+        kind = key.split(":", 1)[0]
+        if kind in _CONTACT_BLOCKS:
+            if len(members) <= MAX_CONTACT_BLOCK:
+                _all_pairs(items, members, pairs)
+        elif kind == "name":
+            shared: dict[str, list[int]] = defaultdict(list)
+            for i in members:
+                for contact in _contact_keys(items[i]):
+                    shared[contact].append(i)
+            for group in shared.values():
+                if len(group) <= MAX_CONTACT_BLOCK:  # else a hotline, not evidence
+                    _all_pairs(items, group, pairs)
+        else:
+            _place_pairs(items, names, members, bound, pairs)
     return pairs
 
 
-def cluster(items: list[Features]) -> tuple[list[list[int]], dict[int, list[dict]]]:
+def _all_pairs(items: list[Features], members: list[int], pairs: set[tuple[int, int]]) -> None:
+    for x, i in enumerate(members):
+        a = items[i]
+        for j in members[x + 1:]:
+            b = items[j]
+            if a.source_id != b.source_id and _compatible(a.kind, b.kind):
+                pairs.add((i, j) if i < j else (j, i))
+
+
+def _place_pairs(items: list[Features], names: list[_Name], members: list[int], bound: float,
+                 pairs: set[tuple[int, int]]) -> None:
+    """Pairs of one postcode or city whose names can reach a similarity of 80, found through
+    an index of name prefixes instead of comparing all pairs.
+
+    `name_similarity` caps a pair at 75 when both names hold a word (3+ letters) whose first
+    three letters the other lacks. So a pair above 75 has one side A whose every core word is
+    matched in B: B holds the prefixes of all A's words, which the index finds (the
+    intersection of their posting sets, smallest first). A's core loses the words of B's
+    town ("Kreuzbund Herne-Wanne" vs a group in Herne-Wanne), so every set of town words in
+    A's name gets its own lookup of the prefixes left and the town words.
+    A core that may shrink to 1–2 letter words ("MS-Gruppe") meets every short enough name;
+    an acronym ("KISS") meets the names whose initials it spells. Pairs where neither side's
+    words can be dropped must also pass a length bound: `fuzz.ratio` is at most
+    2·shorter/(both lengths), so for 80 one of the compared strings is at most 1.5× the other.
+    """
+    shared: dict[str, list[int]] = defaultdict(list)
+    postings: dict[str, set[int]] = defaultdict(set)
+    towns: dict[str, set[int]] = defaultdict(set)
+    by_initials: dict[str, list[int]] = defaultdict(list)
+    short = []
+    for i in members:
+        f, n = items[i], names[i]
+        if f.kind != "group":
+            for contact in _contact_keys(f):
+                shared[contact].append(i)
+        for prefix in n.prefixes:
+            postings[prefix].add(i)
+        for town in f.city_tokens:
+            towns[town].add(i)
+        if n.initials:
+            by_initials[n.initials].append(i)
+        if n.least <= bound:
+            short.append(i)
+    for group in shared.values():
+        _all_pairs(items, group, pairs)
+
+    def holding(prefixes: frozenset[str], dropped: frozenset[str] = frozenset()) -> set[int]:
+        """Members whose core holds every prefix and whose town holds every dropped word."""
+        sets = sorted([postings[p] for p in prefixes] + [towns[t] for t in dropped], key=len)
+        return sets[0].intersection(*sets[1:])
+
+    words: dict[str, set[int]] = defaultdict(set)  # town word -> members whose core holds it
+    for i in members:
+        for word in items[i].words:
+            if word in towns:
+                words[word].add(i)
+    for i in members:
+        a, n = items[i], names[i]
+        found: list[int] = []
+        if n.prefixes:
+            lo, hi, lo_s, hi_s = n.length / 1.5, n.length * 1.5, n.spaced / 1.5, n.spaced * 1.5
+            held = holding(n.prefixes)
+            found += [j for j in held if lo <= names[j].length <= hi
+                      or lo_s <= names[j].spaced <= hi_s]
+            meet = set().union(*(towns[w] for w in a.words if w in towns),
+                               *(words[c] for c in a.city_tokens if c in words))
+            found += held & meet
+        for dropped, rest in n.drops:
+            found += holding(rest, dropped)
+        if n.short is not None:
+            found += short
+        for word in n.abbrevs:
+            found += by_initials.get(word, ())
+        for j in found:
+            b = items[j]
+            if j != i and a.source_id != b.source_id and _compatible(a.kind, b.kind):
+                pairs.add((i, j) if i < j else (j, i))
+
+
+def _towns_meet(a: Features, b: Features) -> bool:
+    """Does either core hold a word of the other's town (so it shrinks in the pair)?"""
+    return not (a.words.isdisjoint(b.city_tokens) and b.words.isdisjoint(a.city_tokens))
+
+
+def cluster(items: list[Features], counts: LinkCounts | None = None,
+            ) -> tuple[list[list[int]], dict[int, list[dict]]]:
     """Components of matched pairs (best score first; never two listings of one source) and
     the evidence of the links used, per listing index."""
-    matches = []
-    for i, j in candidate_pairs(items):
-        score, ev = compare(items[i], items[j])
+    blocks, names = _blocks(items), _names(items)
+    pairs = candidate_pairs(items, names, blocks)
+    matches, compared = [], 0
+    for i, j in pairs:
+        a, b = items[i], items[j]
+        if not _worth_comparing(a, b, names[i], names[j]):
+            continue
+        compared += 1
+        score, ev = compare(a, b)
         if ev["rule"]:
-            matches.append((-score, items[i].id, items[j].id, i, j, ev))
+            matches.append((-score, a.id, b.id, i, j, ev))
+    if counts is not None:
+        counts.blocks, counts.pairs_scored, counts.pairs_compared = (len(blocks), len(pairs),
+                                                                     compared)
     matches.sort(key=lambda m: m[:3])
     parent = list(range(len(items)))
     sources = [{f.source_id} for f in items]
@@ -395,6 +674,8 @@ def cluster(items: list[Features]) -> tuple[list[list[int]], dict[int, list[dict
                 "name_similarity": ev["name_similarity"], "same_address": ev["same_address"],
                 "shared_phones": ev["shared_phones"], "shared_emails": ev["shared_emails"],
                 "same_web_domain": ev["same_web_domain"]})
+    if counts is not None:
+        counts.links = sum(map(len, links.values())) // 2
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(items)):
         groups[find(i)].append(i)
@@ -409,17 +690,76 @@ class LinkCounts:
     created: int = 0
     retired: int = 0
     members_changed: int = 0
+    blocks: int = 0      # postcode, city, name and contact blocks
+    pairs_scored: int = 0  # candidate pairs, scored by rapidfuzz (0: input unchanged)
+    pairs_compared: int = 0  # of which a rule could link: compared with full evidence
+    links: int = 0       # matched pairs the clustering used
+    reused: bool = False  # input unchanged since the last linkage: nothing computed
+
+
+#: What the decisions depend on besides the data: this module and the scorer's version.
+_CODE = hashlib.sha256(Path(__file__).read_bytes() + rapidfuzz.__version__.encode()).hexdigest()
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """The linkage's whole input: the code, every active listing's content hash, and the
+    entity tables as the last linkage left them."""
+    row = con.execute("""
+        SELECT (SELECT md5(coalesce(string_agg(id::VARCHAR || ':' || coalesce(record_hash, ''),
+                                               ',' ORDER BY id), ''))
+                FROM listings WHERE active),
+               (SELECT md5(coalesce(string_agg(listing_id::VARCHAR || ':' || entity_id::VARCHAR,
+                                               ',' ORDER BY listing_id), ''))
+                FROM entity_members),
+               (SELECT md5(coalesce(string_agg(concat_ws(':', entity_id, members, retired_into),
+                                               ',' ORDER BY entity_id), ''))
+                FROM entities)
+    """).fetchone()
+    return hashlib.sha256("|".join((_CODE, *row)).encode()).hexdigest()
 
 
 def link_entities(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime) -> LinkCounts:
     """Group the active listings into entities; one transaction. Unchanged data writes nothing
-    (no new entity rows, no member rows with a new run)."""
+    (no new entity rows, no member rows with a new run); when neither the listings nor the
+    entity tables nor this code changed since the last linkage (`link_state`), the result
+    would be the same, so nothing is computed either."""
     ensure_link_schema(con)
+    fingerprint = _fingerprint(con)
+    state = con.execute("SELECT fingerprint, listings, entities, linked FROM link_state"
+                        ).fetchone()
+    if state and state[0] == fingerprint:
+        return LinkCounts(listings=state[1], entities=state[2], linked=state[3], reused=True)
+    with _paused_gc():
+        return _link(con, run_id, now)
+
+
+@contextmanager
+def _paused_gc() -> Iterator[None]:
+    """Linkage allocates millions of small, acyclic objects (features, sets, evidence); the
+    cyclic collector would rescan the growing heap again and again without freeing any of
+    them (reference counting does), so it waits until the step is done."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _link(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime) -> LinkCounts:
     items = _read_active(con)
-    components, links = cluster(items)
+    stats = LinkCounts()
+    components, links = cluster(items, stats)
     con.execute("BEGIN")
     try:
         counts = _assign(con, run_id, now, items, components, links)
+        counts.blocks, counts.pairs_scored, counts.pairs_compared, counts.links = (
+            stats.blocks, stats.pairs_scored, stats.pairs_compared, stats.links)
+        con.execute("DELETE FROM link_state")
+        con.execute("INSERT INTO link_state VALUES (?, ?, ?, ?, ?, ?)",
+                    [_fingerprint(con), run_id, now, counts.listings, counts.entities,
+                     counts.linked])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -452,22 +792,26 @@ def _assign(con, run_id: str, now: datetime, items: list[Features],
         for e, n in held.items():
             claims[e].append((c, n))
     # a split: the entity stays with the component holding most of its members
-    owner = {e: max(cs, key=lambda cn: (cn[1], -cn[0]))[0] for e, cs in claims.items()}
+    owned: dict[int, list[str]] = defaultdict(list)
+    for e, cs in claims.items():
+        owned[max(cs, key=lambda cn: (cn[1], -cn[0]))[0]].append(e)
     chosen: dict[int, str] = {}
+    taken: set[str] = set()
     retire: dict[str, str] = {}
     for c, comp in enumerate(components):
-        mine = sorted((e for e, o in owner.items() if o == c),
-                      key=lambda e: (entities[e][0], e))
+        mine = sorted(owned.get(c, ()), key=lambda e: (entities[e][0], e))
         if mine:
             chosen[c] = mine[0]
+            taken.add(mine[0])
             retire |= {e: mine[0] for e in mine[1:]}
             continue
         seed = min(items[i].id for i in comp)
         new, n = str(uuid.uuid5(ENTITY_NS, seed)), 0
-        while new in entities or new in chosen.values():
+        while new in entities or new in taken:
             n += 1
             new = str(uuid.uuid5(ENTITY_NS, f"{seed}#{n}"))
         chosen[c] = new
+        taken.add(new)
     counts.created = sum(1 for e in chosen.values() if e not in entities)
     counts.retired = len(retire)
     counts.linked = sum(1 for comp in components if len({items[i].source_id for i in comp}) > 1)

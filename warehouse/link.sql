@@ -25,3 +25,21 @@ CREATE TABLE IF NOT EXISTS entity_members (
                        same_web_domain BOOLEAN)[],
     linked_run  VARCHAR NOT NULL       -- run that last changed this row
 );
+
+-- One row: what the last linkage read (a fingerprint of link.py, the active listings' content
+-- hashes and the entity tables it left). An unchanged fingerprint means nothing to do.
+CREATE TABLE IF NOT EXISTS link_state (
+    fingerprint VARCHAR NOT NULL,
+    run_id      VARCHAR NOT NULL,
+    linked_at   TIMESTAMPTZ NOT NULL,
+    listings    INTEGER NOT NULL,
+    entities    INTEGER NOT NULL,
+    linked      INTEGER NOT NULL
+);
+COMMENT ON TABLE link_state IS 'what the last linkage read, so that an unchanged night skips it';
+COMMENT ON COLUMN link_state.fingerprint IS 'sha256 of the linkage code, the active listings'' content hashes and the entity tables after the linkage';
+COMMENT ON COLUMN link_state.run_id IS 'run that last computed the linkage';
+COMMENT ON COLUMN link_state.linked_at IS 'when it computed it';
+COMMENT ON COLUMN link_state.listings IS 'active listings it read';
+COMMENT ON COLUMN link_state.entities IS 'entities it formed';
+COMMENT ON COLUMN link_state.linked IS 'of which with members from more than one source';
