@@ -36,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --germany
 
 ## rebuild snapshots/ from the fixture site (served on 127.0.0.1)
 snapshot: $(STAMP)

@@ -272,6 +272,7 @@ def make_group(rng: random.Random, key: str, city: vocab.City, centre_phone: str
         about_style=rng.choices(("div", "intro", "none"), (60, 30, 10))[0],
         layout=rng.choices(("dl", "table", "p"), (50, 35, 15))[0],
         rows=tuple(rows), header_wrapped=rng.random() < 0.8, cp1252=rng.random() < 0.05,
+        topic=topic.label,
     )
 
 

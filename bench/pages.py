@@ -54,6 +54,7 @@ class Group:
     rows: tuple[tuple[str, str], ...]  # (label, value HTML)
     header_wrapped: bool
     cp1252: bool
+    topic: str = ""  # the topic label: what a topic-list site files the group under
 
 
 @dataclass(frozen=True)

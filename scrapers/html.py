@@ -217,6 +217,13 @@ def _label_key(text: str) -> str:
     return clean_text(text).rstrip(":").strip().casefold()
 
 
+def _colon_after(node: LexborNode) -> bool:
+    """Whether the text right after `node` starts with a colon ("<b>Ort</b>: …")."""
+    follow = node.next
+    return (follow is not None and follow.tag == "-text"
+            and clean_text(follow.text_content).startswith(":"))
+
+
 def labelled_values(root: Tree) -> dict[str, LexborNode]:
     """Label -> value node for the three ways CMS pages print "Label: value": <dl> (dt/dd),
     two-column table rows (th/td or td/td) and <strong>/<b> labels inside a paragraph (several
@@ -244,17 +251,15 @@ def labelled_values(root: Tree) -> dict[str, LexborNode]:
     for parent in root.css("p, li, div, td, dd"):
         label, value = None, []
         for child in parent.iter(include_text=True):
-            text = clean_text(child.text()) if child.tag in ("strong", "b") else ""
-            follow = child.next
-            colon_after = (follow is not None and follow.tag == "-text"
-                           and clean_text(follow.text_content).startswith(":"))
-            if text and (text.endswith(":") or colon_after):
+            tag = child.tag
+            text = clean_text(child.text()) if tag in ("strong", "b") else ""
+            if text and (text.endswith(":") or _colon_after(child)):
                 if label is not None:
                     add(label, "".join(value))
                 label, value = text, []
             elif label is not None:
                 html = child.html or ""
-                if not value and child.tag == "-text":
+                if not value and tag == "-text":
                     html = html.lstrip().removeprefix(":")
                 value.append(html)
         if label is not None:

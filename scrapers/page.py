@@ -24,7 +24,13 @@ class Page:
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.content).hexdigest()
+        """Hashed once: the parser (content_hash) and raw_pages both read it. Not a
+        functools.cached_property: on 3.11 that holds one lock for all pages, and hundreds of
+        threads collecting at once queue on it."""
+        value = self.__dict__.get("_sha256")
+        if value is None:
+            value = self.__dict__["_sha256"] = hashlib.sha256(self.content).hexdigest()
+        return value
 
     def html(self) -> LexborHTMLParser:
         return LexborHTMLParser(self.text)

@@ -26,11 +26,18 @@ def neutralise(value) -> str:
     return str(value)  # numbers: a negative number is a number, not a formula
 
 
+#: Rows converted to Python at a time: a release's table is never held as Python objects.
+BATCH = 5000
+
+
 def write_excel_csv(table: pa.Table, path: Path) -> Path:
+    """Column by column within each batch of rows: a column is one `to_pylist` and one list
+    comprehension, instead of a dict per row (the same cells, a fraction of the time)."""
     path = Path(path)
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
         writer.writerow(table.column_names)
-        for row in table.to_pylist():
-            writer.writerow([neutralise(row[c]) for c in table.column_names])
+        for batch in table.to_batches(max_chunksize=BATCH):
+            columns = [[neutralise(v) for v in column.to_pylist()] for column in batch.columns]
+            writer.writerows(zip(*columns, strict=True))
     return path

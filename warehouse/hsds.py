@@ -23,8 +23,12 @@ tabular package, every column of each resource written (empty where there is no 
 """
 
 import csv
+import hashlib
 import json
+import math
 import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -127,8 +131,73 @@ FOREIGN_KEYS = {
 }
 
 
+_NAMESPACE_BYTES = NAMESPACE.bytes
+
+
 def _id(*parts: object) -> str:
-    return str(uuid.uuid5(NAMESPACE, ":".join(str(p) for p in parts)))
+    """`str(uuid.uuid5(NAMESPACE, "a:b:…"))` without the UUID object: an export of 100,000
+    listings makes close to a million of these ids."""
+    name = ":".join(str(p) for p in parts).encode("utf-8")
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    x = digest.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+
+
+class _Unusual(Exception):
+    """A value `_indented` leaves to the json module."""
+
+
+def _indented(value: Any, pad: str, out: list[str]) -> None:
+    """Append `json.dumps(value, ensure_ascii=False, indent=1)` at the indentation `pad`
+    (newline + spaces), for the plain types HSDS records hold. The json module's own indenting
+    encoder is pure Python with a generator per level: three quarters of the export's time."""
+    if isinstance(value, str):
+        out.append(_STRING(value))
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif type(value) is int:
+        out.append(int.__repr__(value))
+    elif type(value) is float and math.isfinite(value):
+        out.append(float.__repr__(value))
+    elif isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        inner = pad + " "
+        out.append("{")
+        for i, (key, item) in enumerate(value.items()):
+            if type(key) is not str:
+                raise _Unusual(key)
+            out.append(("," if i else "") + inner + _STRING(key) + ": ")
+            _indented(item, inner, out)
+        out.append(pad + "}")
+    elif isinstance(value, list | tuple):
+        if not value:
+            out.append("[]")
+            return
+        inner = pad + " "
+        out.append("[")
+        for i, item in enumerate(value):
+            out.append(("," if i else "") + inner)
+            _indented(item, inner, out)
+        out.append(pad + "]")
+    else:
+        raise _Unusual(value)
+
+
+def _json_indent_1(value: Any, pad: str = "\n") -> str:
+    out: list[str] = []
+    try:
+        _indented(value, pad, out)
+    except _Unusual:
+        return json.dumps(value, ensure_ascii=False, indent=1).replace("\n", pad)
+    return "".join(out)
 
 
 def _first(joined: str | None) -> str | None:
@@ -199,78 +268,92 @@ def _clean(record: dict) -> dict:
     return {k: v for k, v in record.items() if v is not None and v != [] and v != ""}
 
 
-def build(con: duckdb.DuckDBPyConnection) -> tuple[list[dict], dict[str, list[dict]]]:
-    """The HSDS services (JSON form) and the tabular rows per resource name."""
-    rows = public_table(con).to_pylist()
-    extra = _structured(con, [r["id"] for r in rows])
-    tables: dict[str, dict[str, dict]] = {name: {} for name in RESOURCES}
+#: Public rows turned into HSDS records at a time: the export streams, so a release of 100,000
+#: listings never holds all their services, rows and nested dicts at once.
+BATCH = 5000
+#: Resources whose records several listings share (written once, first one wins); every other
+#: record's id is derived from its listing's id and so unique.
+SHARED = ("organization", "taxonomy_term")
+_STRING = json.encoder.encode_basestring  # the C encoder json.dumps uses (ensure_ascii=False)
+
+
+def _taxonomy() -> dict:
+    return {"id": _id("taxonomy", TAXONOMY), "name": TAXONOMY, "version": "1",
+            "description": "Themenbereiche (topic codes) des selbsthilfe-atlas"}
+
+
+def _services(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[dict, list[tuple[str, dict]]]]:
+    """Per public listing, in table order: its HSDS service (JSON form) and its tabular rows
+    as (resource name, record)."""
     taxonomy_id = _id("taxonomy", TAXONOMY)
-    tables["taxonomy"][taxonomy_id] = {
-        "id": taxonomy_id, "name": TAXONOMY, "version": "1",
-        "description": "Themenbereiche (topic codes) des selbsthilfe-atlas"}
-    services = []
-    for row in rows:
-        more = extra.get(row["id"], {"phones": [], "topics": [], "schedule": None,
-                                     "coordinates": None})
-        org = _clean(_organization(row))
-        tables["organization"].setdefault(org["id"], org)
-        service = _clean({
-            "id": row["id"], "organization_id": org["id"], "name": row["name"],
-            "description": row["description"], "url": _first(row["websites"]),
-            "email": _first(row["emails"]), "status": "active",
-            "last_modified": row["changed_at"]})
-        tables["service"][service["id"]] = service
-        phones = []
-        for i, p in enumerate(more["phones"]):
-            phone = _clean({"id": _id("phone", row["id"], i, p["e164"]),
-                            "service_id": row["id"], "number": p["e164"],
-                            "extension": int(p["extension"])
-                            if (p["extension"] or "").isdigit() else None,
-                            "type": PHONE_TYPES.get(p["type"] or "", "voice")})
-            tables["phone"][phone["id"]] = phone
-            phones.append(phone)
-        schedules = [_clean(s) for s in _schedules(row, more["schedule"])]
-        for s in schedules:
-            tables["schedule"][s["id"]] = s
-        attributes = []
-        seen = set()
-        for t in more["topics"]:
-            if not t["code"] or t["code"] in seen:
-                continue
-            seen.add(t["code"])
-            name = t["preferred"] or t["label"] or t["code"]
-            term = _clean({"id": _id("taxonomy_term", TAXONOMY, t["code"]), "code": t["code"],
-                           "name": name, "description": f"{name} ({TAXONOMY}: {t['code']})",
-                           "taxonomy": TAXONOMY, "language": "de",
-                           "taxonomy_id": taxonomy_id})
-            tables["taxonomy_term"].setdefault(term["id"], term)
-            attribute = {"id": _id("attribute", row["id"], t["code"]), "link_id": row["id"],
-                         "taxonomy_term_id": term["id"], "link_type": "topic",
-                         "link_entity": "service"}
-            tables["attribute"][attribute["id"]] = attribute
-            attributes.append(attribute | {"taxonomy_term": term})
-        service_at_locations = []
-        location_id = _id("location", row["id"])
-        address = _address(row, location_id)
-        coords = more["coordinates"]
-        if address or coords:
-            location = _clean({
-                "id": location_id, "location_type": "physical",
-                "organization_id": org["id"], "name": row["address_extra"],
-                "latitude": coords["lat"] if coords else None,
-                "longitude": coords["lon"] if coords else None})
-            tables["location"][location_id] = location
-            if address:
-                tables["address"][address["id"]] = _clean(address)
-            link = {"id": _id("service_at_location", row["id"]), "service_id": row["id"],
-                    "location_id": location_id}
-            tables["service_at_location"][link["id"]] = link
-            service_at_locations.append(link | {"location": location | (
-                {"addresses": [_clean(address)]} if address else {})})
-        services.append(service | _clean({
-            "organization": org, "phones": phones, "schedules": schedules,
-            "attributes": attributes, "service_at_locations": service_at_locations}))
-    return services, {name: list(t.values()) for name, t in tables.items()}
+    for batch in public_table(con).to_batches(max_chunksize=BATCH):
+        rows = batch.to_pylist()
+        extra = _structured(con, [r["id"] for r in rows])
+        for row in rows:
+            yield _service(row, extra.get(row["id"], {"phones": [], "topics": [],
+                                                      "schedule": None, "coordinates": None}),
+                           taxonomy_id)
+
+
+def _service(row: dict, more: dict, taxonomy_id: str) -> tuple[dict, list[tuple[str, dict]]]:
+    records: list[tuple[str, dict]] = []
+    org = _clean(_organization(row))
+    records.append(("organization", org))
+    service = _clean({
+        "id": row["id"], "organization_id": org["id"], "name": row["name"],
+        "description": row["description"], "url": _first(row["websites"]),
+        "email": _first(row["emails"]), "status": "active",
+        "last_modified": row["changed_at"]})
+    records.append(("service", service))
+    phones = []
+    for i, p in enumerate(more["phones"]):
+        phone = _clean({"id": _id("phone", row["id"], i, p["e164"]),
+                        "service_id": row["id"], "number": p["e164"],
+                        "extension": int(p["extension"])
+                        if (p["extension"] or "").isdigit() else None,
+                        "type": PHONE_TYPES.get(p["type"] or "", "voice")})
+        records.append(("phone", phone))
+        phones.append(phone)
+    schedules = [_clean(s) for s in _schedules(row, more["schedule"])]
+    records += [("schedule", s) for s in schedules]
+    attributes = []
+    seen = set()
+    for t in more["topics"]:
+        if not t["code"] or t["code"] in seen:
+            continue
+        seen.add(t["code"])
+        name = t["preferred"] or t["label"] or t["code"]
+        term = _clean({"id": _id("taxonomy_term", TAXONOMY, t["code"]), "code": t["code"],
+                       "name": name, "description": f"{name} ({TAXONOMY}: {t['code']})",
+                       "taxonomy": TAXONOMY, "language": "de",
+                       "taxonomy_id": taxonomy_id})
+        records.append(("taxonomy_term", term))
+        attribute = {"id": _id("attribute", row["id"], t["code"]), "link_id": row["id"],
+                     "taxonomy_term_id": term["id"], "link_type": "topic",
+                     "link_entity": "service"}
+        records.append(("attribute", attribute))
+        attributes.append(attribute | {"taxonomy_term": term})
+    service_at_locations = []
+    location_id = _id("location", row["id"])
+    address = _address(row, location_id)
+    coords = more["coordinates"]
+    if address or coords:
+        location = _clean({
+            "id": location_id, "location_type": "physical",
+            "organization_id": org["id"], "name": row["address_extra"],
+            "latitude": coords["lat"] if coords else None,
+            "longitude": coords["lon"] if coords else None})
+        records.append(("location", location))
+        if address:
+            records.append(("address", _clean(address)))
+        link = {"id": _id("service_at_location", row["id"]), "service_id": row["id"],
+                "location_id": location_id}
+        records.append(("service_at_location", link))
+        service_at_locations.append(link | {"location": location | (
+            {"addresses": [_clean(address)]} if address else {})})
+    return service | _clean({
+        "organization": org, "phones": phones, "schedules": schedules,
+        "attributes": attributes, "service_at_locations": service_at_locations}), records
 
 
 def datapackage(ctx: Any) -> dict:
@@ -297,20 +380,40 @@ def datapackage(ctx: Any) -> dict:
 
 
 def write_hsds(con: duckdb.DuckDBPyConnection, folder: Path, ctx: Any) -> list[Path]:
-    """Write `folder/hsds/`: services.json, one CSV per HSDS resource, datapackage.json."""
+    """Write `folder/hsds/`: services.json, one CSV per HSDS resource, datapackage.json.
+
+    Streamed: each listing's service is appended to services.json (the same bytes as one
+    `json.dumps(services, indent=1)`) and its rows to the CSVs as it is built."""
     out = folder / "hsds"
     out.mkdir(parents=True, exist_ok=True)
-    services, tables = build(con)
-    written = [out / "services.json"]
-    written[0].write_text(json.dumps(services, ensure_ascii=False, indent=1), "utf-8")
-    for name, (path, fields) in RESOURCES.items():
-        with open(out / path, "w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f)
+    written = [out / "services.json"] + [out / path for path, _ in RESOURCES.values()]
+    with ExitStack() as files:
+        writers = {}
+        for name, (path, fields) in RESOURCES.items():
+            writer = csv.writer(files.enter_context(
+                open(out / path, "w", encoding="utf-8", newline="")))
             writer.writerow([n for n, _, _ in fields])
-            for record in tables[name]:
-                writer.writerow(["" if record.get(n) is None else record[n]
-                                 for n, _, _ in fields])
-        written.append(out / path)
+            writers[name] = (writer, [n for n, _, _ in fields])
+        shared: dict[str, set[str]] = {name: set() for name in SHARED}
+
+        def emit(name: str, record: dict) -> None:
+            if name in shared:
+                if record["id"] in shared[name]:
+                    return
+                shared[name].add(record["id"])
+            writer, names = writers[name]
+            writer.writerow(["" if record.get(n) is None else record[n] for n in names])
+
+        emit("taxonomy", _taxonomy())
+        services = files.enter_context(open(written[0], "w", encoding="utf-8"))
+        services.write("[")
+        count = 0
+        for service, records in _services(con):
+            for name, record in records:
+                emit(name, record)
+            services.write((",\n " if count else "\n ") + _json_indent_1(service, "\n "))
+            count += 1
+        services.write("\n]" if count else "]")
     (out / "datapackage.json").write_text(
         json.dumps(datapackage(ctx), ensure_ascii=False, indent=2), "utf-8")
     written.append(out / "datapackage.json")

@@ -8,11 +8,13 @@ kept raw with a note instead of being guessed into fields. Abbreviations ("Str."
 written: the original spelling is the source's, not ours.
 """
 
+import functools
 import re
 from dataclasses import dataclass, field
 
 from schema.listing import Address
 from schema.normalise.states import state_for_postcode
+from schema.normalise.text import MEMO
 
 # --- tables ------------------------------------------------------------------------------
 
@@ -108,6 +110,7 @@ class _Street:
     index: int = 0  # where the street part stood among the parts
 
 
+@functools.lru_cache(maxsize=MEMO)
 def address(text: str | None, district: str | None = None) -> Address | None:
     """The address in `text`, or None for empty text; `original` is always kept, and a text
     that is no address comes back with only `original` and a note."""

@@ -13,12 +13,15 @@ times grouped, "Mo-Fr" for three or more consecutive days, 24-hour "HH:MM", rule
 "; ". Every result is parsed by `opening_hours` (opening-hours-py) before it is returned.
 """
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 
 import opening_hours as _oh
+
+from schema.normalise.text import MEMO
 
 # --- tables ------------------------------------------------------------------------------
 
@@ -109,12 +112,14 @@ _ALWAYS = re.compile(r"^(?:täglich\s+)?(?:rund um die uhr|24 stunden(?: täglic
 
 # --- public functions ----------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=MEMO)
 def by_appointment(text: str | None) -> bool:
     """True when the text offers appointments ("nach Vereinbarung", "nach telefonischer
     Absprache"), with or without fixed hours beside them."""
     return bool(text) and bool(_APPOINTMENT.search(text[:MAX_LENGTH * 2]))
 
 
+@functools.lru_cache(maxsize=MEMO)
 def opening_hours(text: str | None) -> str | None:
     """The OSM `opening_hours` value of German office-hour text, or None when not confident
     (unknown words, holidays, shorthand like "2-4", appointment-only text, nothing at all)."""

@@ -24,11 +24,12 @@ Decisions on ambiguous German:
 - YEARLY is never produced: no text seen names a month and a weekday reliably.
 """
 
+import functools
 import re
 from dataclasses import dataclass, field
 
 from schema.listing import Schedule
-from schema.normalise.text import clean
+from schema.normalise.text import MEMO, clean
 
 # --- tables ------------------------------------------------------------------------------
 
@@ -187,12 +188,14 @@ class _Reading:
     parts: list[str] = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=MEMO)
 def on_request(text: str | None) -> bool:
     """True when the text says time or place are given on request ("Termine im BüZ erfragen",
     "Ort wird bei Anmeldung mitgeteilt", "nach Vereinbarung")."""
     return bool(text) and bool(_ON_REQUEST.search(text))
 
 
+@functools.lru_cache(maxsize=MEMO)
 def meetings(text: str | None) -> Schedule | None:
     """A meeting rhythm as a `Schedule`, or None when the text is not understood with
     confidence (the caller keeps the original text either way)."""

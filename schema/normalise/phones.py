@@ -12,6 +12,7 @@ The scanner works on a same-length copy of the input (dashes, odd spaces and bla
 replaced one character by one), so every number's `original` is an exact slice of the input.
 """
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ import phonenumbers
 from phonenumbers import PhoneNumberType, shortnumberinfo
 
 from schema.listing import Phone, PhoneType
+from schema.normalise.text import MEMO
 
 # ------------------------------------------------------------------------------------- tables
 
@@ -103,8 +105,13 @@ class _Draft:
 
 def phones(text: str | None) -> list[Phone]:
     """Every number in `text`, in order; nothing readable but digits present -> one raw entry."""
+    return list(_phones(text))
+
+
+@functools.lru_cache(maxsize=MEMO)
+def _phones(text: str | None) -> tuple[Phone, ...]:
     if not text or not text.strip():
-        return []
+        return ()
     scan, marks, extensions = _prepare(text)
     drafts = _assemble(scan)
     _apply_labels(scan, drafts, marks)
@@ -118,8 +125,8 @@ def phones(text: str | None) -> list[Phone]:
                 found.append(phone)
                 seen.add(key)
     if not found and re.search(r"[0-9]", text):
-        return [Phone(original=text.strip())]
-    return found
+        return (Phone(original=text.strip()),)
+    return tuple(found)
 
 
 def _prepare(text: str) -> tuple[str, list[_Mark], list[tuple[int, str]]]:

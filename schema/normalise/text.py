@@ -1,5 +1,6 @@
 """Plain-text cleanup shared by every normaliser."""
 
+import functools
 import html
 import re
 import unicodedata
@@ -17,6 +18,13 @@ _CODE = re.compile(r"<(script|style|template|noscript|iframe|object)\b[^>]{0,500
                    r"|<!--.*?-->", re.IGNORECASE | re.DOTALL)
 
 
+#: Entries of each normaliser's memo. A source repeats its values (the centre's phone and
+#: address under many groups, a few dozen topic labels and meeting rhythms), and every step is
+#: a pure function of its text: a repeat costs a dict lookup instead of a parse.
+MEMO = 1 << 14
+
+
+@functools.lru_cache(maxsize=MEMO)
 def clean(value: str | None) -> str | None:
     """NFC, entities and stray tags removed, whitespace collapsed per line; None when empty."""
     if value is None:

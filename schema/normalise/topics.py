@@ -38,12 +38,12 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import get_args
 
 from schema.listing import Area, Audience, Topic
-from schema.normalise.text import one_line
+from schema.normalise.text import MEMO, one_line
 
 __all__ = ["Concept", "Taxonomy", "TaxonomyError", "load_taxonomy", "taxonomy", "topic",
            "topics", "unknown_topics"]
@@ -303,9 +303,14 @@ def _parts(text: str) -> list[tuple[str, bool]]:
 
 def topic(label: str | None) -> list[Topic]:
     """The topics one label names; [] for an empty label, else at least one `Topic`."""
+    return list(_topic(label))
+
+
+@lru_cache(maxsize=MEMO)
+def _topic(label: str | None) -> tuple[Topic, ...]:
     text = one_line(label) if isinstance(label, str) else None
     if not text:
-        return []
+        return ()
     tax = taxonomy()
     words = _words(text)
     whole = _key(words)
@@ -325,7 +330,7 @@ def topic(label: str | None) -> list[Topic]:
                    area=tax.concepts[c].area, audience=audience) for c in dict.fromkeys(codes)]
     if unknown or not found:
         found.append(Topic(label=text, audience=audience))
-    return found
+    return tuple(found)
 
 
 def topics(labels: Iterable[str | None] | None) -> list[Topic]:
