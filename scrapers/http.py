@@ -406,12 +406,14 @@ class PoliteClient:
         if not rate:
             return
         host = urlsplit(url).netloc
+        # robots.txt itself passes the gate before it is parsed: its Crawl-delay is looked up
+        # on every request, and a longer one replaces the gate from then on
+        robots = self._robots.get(_origin(url))
+        delay = robots.crawl_delay(self.settings.user_agent) if robots else None
+        interval = max(1.0 / rate, float(delay or 0))
         gate = self._gates.get(host)
-        if gate is None:
-            interval = 1.0 / rate
-            robots = self._robots.get(_origin(url))
-            delay = robots.crawl_delay(self.settings.user_agent) if robots else None
-            gate = self._gates[host] = _host_gate(host, max(interval, float(delay or 0)))
+        if gate is None or gate.interval < interval:
+            gate = self._gates[host] = _host_gate(host, interval)
         await gate.wait()
 
     async def _check_robots(self, url: str) -> None:

@@ -231,3 +231,13 @@ def test_every_response_is_archived_and_replays_offline(site, tmp_path):
         fetch(base, "/intern/x.html", transport=replay)
     with pytest.raises(FetchError, match="404"):
         fetch(base, "/not-archived.html", transport=replay)
+
+
+def test_crawl_delay_of_robots_txt_slows_every_later_request(site, tmp_path):
+    """robots.txt passes the gate before it is read: its Crawl-delay must still govern."""
+    base, _, _ = site
+    (tmp_path / "robots.txt").write_text("User-agent: *\nCrawl-delay: 0.2\nDisallow: /intern/\n")
+    start = time.monotonic()
+    pages, _ = fetch(base, *["/page.html"] * 5, settings=ClientSettings(
+        rate_per_host=100.0, backoff=0.01, read_timeout=2, total_timeout=5))
+    assert len(pages) == 5 and time.monotonic() - start >= 0.8  # 4 gaps of 0.2 s at least
