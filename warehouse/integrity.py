@@ -20,7 +20,8 @@ SUMS = "SHA256SUMS"
 HISTORY = "history.json"
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB blocks (releases hold files of hundreds of MB)."""
     h = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -37,9 +38,15 @@ def write_sha256sums(folder: Path) -> Path:
             raise ValueError(f"file name not representable in {SUMS}: {name!r}")
     path = folder / SUMS
     tmp = folder / f".{SUMS}.{os.getpid()}"
-    tmp.write_text("".join(f"{_sha256(folder / n)}  {n}\n" for n in names), "utf-8")
+    tmp.write_text("".join(f"{sha256_file(folder / n)}  {n}\n" for n in names), "utf-8")
     os.replace(tmp, path)
     return path
+
+
+def read_sha256sums(folder: Path) -> dict[str, str]:
+    """Relative path -> hex digest, as `write_sha256sums` wrote them."""
+    lines = (Path(folder) / SUMS).read_text("utf-8").splitlines()
+    return {name: digest for digest, name in (line.split("  ", 1) for line in lines)}
 
 
 def _write_atomically(path: Path, document) -> None:

@@ -10,7 +10,6 @@ Every value is escaped here (`html.escape`) or set as text by the script (`textC
 never parsed as markup, so a source's text cannot become page code.
 """
 
-import hashlib
 import html
 import json
 import re
@@ -19,6 +18,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from warehouse.integrity import sha256_file
+from warehouse.metadata import human_size
 from warehouse.public import FORMAT_VERSION
 
 _TEMPLATE = Path(__file__).with_name("landing.html")
@@ -35,13 +36,6 @@ _LATER = ("dcat.jsonld", "SHA256SUMS")
 def _e(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
-
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} B"
 
 
 def _td(value: object) -> str:
@@ -80,8 +74,8 @@ def _states(tables: dict[str, pa.Table]) -> list[list[object]]:
 
 def _downloads(folder: Path) -> list[list[object]]:
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
-    return [[p.relative_to(folder).as_posix(), _size(p.stat().st_size),
-             hashlib.sha256(p.read_bytes()).hexdigest()] for p in files]
+    return [[p.relative_to(folder).as_posix(), human_size(p.stat().st_size), sha256_file(p)]
+            for p in files]
 
 
 def _download_rows(rows: list[list[object]]) -> str:

@@ -21,13 +21,13 @@ the files); sources with policy `withhold` are never named here, in the DCAT doc
 the README.
 """
 
-import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from warehouse.integrity import sha256_file
 from warehouse.public import FORMAT_VERSION, PUBLIC_COLUMNS
 from warehouse.public_entities import ENTITY_COLUMNS
 
@@ -169,12 +169,6 @@ def _rel(folder: Path, path: Path) -> str:
     return path.relative_to(folder).as_posix()
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _distribution(path: Path, name: str, ctx, licence: str, rights: str,
@@ -195,7 +189,7 @@ def _distribution(path: Path, name: str, ctx, licence: str, rights: str,
         "spdx:checksum": {
             "@type": "spdx:Checksum",
             "spdx:algorithm": {"@id": "spdx:checksumAlgorithm_sha256"},
-            "spdx:checksumValue": _typed(_sha256(path), "hexBinary"),
+            "spdx:checksumValue": _typed(sha256_file(path), "hexBinary"),
         },
         "dct:license": {"@id": licence},
         "dcatde:licenseAttributionByText": rights,
@@ -262,7 +256,7 @@ def write_dcat(con: duckdb.DuckDBPyConnection, folder: Path, ctx) -> Path:
     return path
 
 
-def _size(n: int) -> str:
+def human_size(n: int) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if n < 1024 or unit == "GiB":
             return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -298,7 +292,7 @@ def release_readme(con: duckdb.DuckDBPyConnection, folder: Path, ctx) -> str:
     for path in _files(folder, {"README.md"}):
         name = _rel(folder, path)
         description = _NAMED.get(name, FILE_KINDS.get(path.suffix.lower(), ("", "", "Datei"))[2])
-        lines.append(f"| `{name}` | {_size(path.stat().st_size)} | {_md(description)} |")
+        lines.append(f"| `{name}` | {human_size(path.stat().st_size)} | {_md(description)} |")
     if not (folder / "dcat.jsonld").exists():
         lines.append("| `dcat.jsonld` | | Metadaten nach DCAT-AP.de (Harvesting durch "
                      "Datenportale), mit Größe und SHA-256 jeder Datei |")

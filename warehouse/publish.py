@@ -8,7 +8,6 @@ What is public is decided in `warehouse.public` (the licence and privacy gates);
 here is written from its `public_table`. `withheld.json` says what was left out and why.
 """
 
-import hashlib
 import json
 import os
 import shutil
@@ -25,7 +24,15 @@ import pyarrow.parquet as pq
 from warehouse.changes import write_changes
 from warehouse.excel import write_excel_csv
 from warehouse.hsds import write_hsds
-from warehouse.integrity import latest_run_id, prune_releases, update_history, write_sha256sums
+from warehouse.integrity import (
+    SUMS,
+    latest_run_id,
+    prune_releases,
+    read_sha256sums,
+    sha256_file,
+    update_history,
+    write_sha256sums,
+)
 from warehouse.landing import write_landing_page
 from warehouse.metadata import (
     attribution_text,
@@ -295,12 +302,15 @@ def _remove_leftovers(public: Path) -> None:
 def latest_document(release: Path, run_id: str, generated: datetime,
                     counts: dict[str, int]) -> dict:
     """`latest.json`: where the newest release and its files are (paths relative to this
-    document), with sizes and checksums — what portals and federating instances poll."""
+    document), with sizes and checksums — what portals and federating instances poll. The
+    checksums are those of `SHA256SUMS`, which was just written: no file is read again."""
+    sums = read_sha256sums(release)
+    sums[SUMS] = sha256_file(release / SUMS)
     files = {}
     for path in sorted(p for p in release.rglob("*") if p.is_file()):
         name = path.relative_to(release).as_posix()
         files[name] = {"path": f"releases/{run_id}/{name}", "bytes": path.stat().st_size,
-                       "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+                       "sha256": sums[name]}
     return {"format_version": FORMAT_VERSION, "run_id": run_id,
             "generated": generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "release": f"releases/{run_id}/", "counts": counts, "files": files}
