@@ -18,6 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from warehouse.link import ENTITY_NS
+from warehouse.public import PUBLIC_COLUMNS
 
 #: Published kinds: file stem -> listing kind. Rare conditions are never published per entity.
 ENTITY_FILES: dict[str, str] = {
@@ -26,43 +27,32 @@ ENTITY_FILES: dict[str, str] = {
     "organisations": "organisation",
 }
 
+_LISTING = {name: (kind, text) for name, kind, text, _ in PUBLIC_COLUMNS}
+
+
+def _best(*names: str) -> list[tuple[str, str, str, str]]:
+    """Columns taken from the best member as they are in listings.csv, described alike."""
+    return [(name, *_LISTING[name], f"b.{name}") for name in names]
+
+
 #: (column, frictionless type, description, SQL over best member `b` and aggregate `a`).
 #: The order is the published column order; change it only with a format version bump.
 ENTITY_COLUMNS: list[tuple[str, str, str, str]] = [
     ("id", "string", "stable entity id: kept when sources are added or merged", "b.entity_id"),
     ("kind", "string", "group | contact_centre | organisation", "b.kind"),
-    ("name", "string", "name, from the best member listing", "b.name"),
-    ("description", "string", "plain-text description", "b.description"),
+    *_best("name", "description"),
     ("topics", "string", "topic labels as the sources printed them, separated by ' | '",
      "a.topics"),
     ("topic_codes", "string", "topic codes of the selbsthilfe-atlas taxonomy, ' | '",
      "a.topic_codes"),
-    ("carrier", "string", "Träger (carrier organisation)", "b.carrier"),
-    ("street", "string", "street", "b.street"),
-    ("house_number", "string", "house number", "b.house_number"),
-    ("address_extra", "string", "building, floor, c/o", "b.address_extra"),
-    ("postcode", "string", "five-digit postcode", "b.postcode"),
-    ("city", "string", "city", "b.city"),
-    ("district", "string", "district (Stadtteil / Kreis)", "b.district"),
-    ("state", "string", "Bundesland", "b.state"),
+    *_best("carrier", "street", "house_number", "address_extra", "postcode", "city",
+           "district", "state"),
     ("phones", "string", "public phone numbers in E.164 of all members, ' | '", "a.phones"),
     ("emails", "string", "public e-mail addresses of all members, ' | '", "a.emails"),
     ("websites", "string", "web sites of all members, ' | '", "a.websites"),
-    ("opening_hours", "string", "OpenStreetMap opening_hours syntax", "b.opening_hours"),
-    ("opening_hours_text", "string", "office hours as published", "b.opening_hours_text"),
-    ("meeting_text", "string", "meeting rhythm and place as published", "b.meeting_text"),
-    ("meeting_on_request", "boolean", "meeting time/place only on request",
-     "b.meeting_on_request"),
-    ("meeting_rrule", "string", "meeting rhythm as an RFC 5545 RRULE, when understood",
-     "b.meeting_rrule"),
-    ("meeting_opens_at", "string", "meeting start (HH:MM, Europe/Berlin)", "b.meeting_opens_at"),
-    ("meeting_closes_at", "string", "meeting end (HH:MM, Europe/Berlin)", "b.meeting_closes_at"),
-    ("contact_route", "string", "how to reach it through an institution", "b.contact_route"),
-    ("accessibility", "string", "accessibility as published", "b.accessibility"),
-    ("online", "boolean", "an online offer (forum, video meeting)", "b.online"),
-    ("org_type", "string", "organisation type as the source names it", "b.org_type"),
-    ("org_flags", "string", "self_help_organisation | umbrella | anonymous | forum | "
-     "institution, separated by ' | '", "b.org_flags"),
+    *_best("opening_hours", "opening_hours_text", "meeting_text", "meeting_on_request",
+           "meeting_rrule", "meeting_opens_at", "meeting_closes_at", "contact_route",
+           "accessibility", "online", "org_type", "org_flags"),
     ("parent_id", "string", "id of the parent entity (a branch's main office)", "pe.entity_id"),
     ("sources", "string", "registry ids of the sources that list it, ' | '", "a.sources"),
     ("listing_ids", "string", "ids of its listings in listings.csv, ' | '", "a.listing_ids"),
