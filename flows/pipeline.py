@@ -236,7 +236,7 @@ def _failed(run: SourceRun, failure_class: str, reason: str) -> SourceRun:
 def page_row(source_id: str, page) -> dict:
     return {"source_id": source_id, "url": page.url, "status": page.status,
             "not_modified": page.not_modified, "sha256": page.sha256,
-            "bytes": len(page.content), "encoding": page.encoding,
+            "bytes": page.nbytes, "encoding": page.encoding,
             "fetched_at": page.fetched_at, "warc_file": page.warc_file}
 
 

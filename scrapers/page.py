@@ -23,6 +23,10 @@ class Page:
         return f"Page({self.url!r}, status={self.status}, {len(self.content)} bytes)"
 
     @property
+    def nbytes(self) -> int:
+        return len(self.content)
+
+    @property
     def sha256(self) -> str:
         """Hashed once: the parser (content_hash) and raw_pages both read it. Not a
         functools.cached_property: on 3.11 that holds one lock for all pages, and hundreds of

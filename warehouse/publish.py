@@ -247,7 +247,11 @@ KEEP_RELEASES = 30
 
 
 def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str, generated: datetime,
-            *, base_url: str = DEFAULT_BASE_URL, keep: int = KEEP_RELEASES) -> Release:
+            *, base_url: str = DEFAULT_BASE_URL, keep: int = KEEP_RELEASES,
+            state: str | None = None) -> Release:
+    """Build, validate and switch to a new release. `state` is the fingerprint of the data it
+    was built from (`warehouse.release_state`), kept in `latest.json`: a night whose state
+    equals it has nothing new to publish."""
     releases = public / "releases"
     releases.mkdir(parents=True, exist_ok=True)
     final = releases / run_id
@@ -281,7 +285,7 @@ def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str, generated
     counts = {stem: t.num_rows for stem, t in tables.items()}
     switch_latest(public, final)
     write_json_atomically(public / "latest.json",
-                          latest_document(final, run_id, generated, counts))
+                          latest_document(final, run_id, generated, counts) | {"state": state})
     update_history(public, {"run_id": run_id,
                             "generated": generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
                             "counts": counts,
