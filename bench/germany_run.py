@@ -3,8 +3,8 @@
 1. crawl: two live nights against one loopback server for all hosts (`bench.server`, its own
    process). Night 1 fetches everything; night 2 finds the corpus unchanged (every page 304).
    Crawl figure: night 1's collection wall time ÷ the politeness floor, the busiest host's
-   requests ÷ its allowed rate. Unchanged-night figure: night 2's CPU ÷ night 1's CPU for
-   collect + load (link and publish are reported beside it).
+   requests ÷ its allowed rate. Unchanged-night figure: night 2's CPU ÷ night 1's CPU, each
+   the whole run (collect, load, link, publish); collect+load alone is reported beside it.
 2. replay: the WARC corpus -> collect (a pool of processes) -> load -> link -> validated
    release, in one `run_all`; wall time, and its ratio to the tight-loop floor (`floor`).
 3. peak RSS: the sum over each phase's process tree, sampled every 0.2 s (server separate).
@@ -167,7 +167,8 @@ def crawl_figures(nights: list[dict], plan: list[germany.SiteSpec], rate: float)
               for sid, n in first["fetched"].items()}
     busiest = max(floors, key=floors.get)
     wall = first["collect_load"]["wall_s"]
-    full_cpu, unchanged_cpu = first["collect_load"]["cpu_s"], second["collect_load"]["cpu_s"]
+    full_cpu, unchanged_cpu = first["total"]["cpu_s"], second["total"]["cpu_s"]
+    full_cl, unchanged_cl = first["collect_load"]["cpu_s"], second["collect_load"]["cpu_s"]
     return {
         "rate": rate, "hosts": len(specs), "nights": nights,
         "busiest": {"source": busiest, "host": specs[busiest].host,
@@ -176,7 +177,11 @@ def crawl_figures(nights: list[dict], plan: list[germany.SiteSpec], rate: float)
         "wall_s": wall, "floor_s": round(floors[busiest], 3),
         "ratio": round(wall / floors[busiest], 3),
         "unchanged": {"full_cpu_s": full_cpu, "unchanged_cpu_s": unchanged_cpu,
-                      "share": round(unchanged_cpu / full_cpu, 3) if full_cpu else None},
+                      "share": round(unchanged_cpu / full_cpu, 3) if full_cpu else None,
+                      "collect_load_share": round(unchanged_cl / full_cl, 3) if full_cl
+                      else None,
+                      "confirmed_sources": second.get("confirmed_unchanged"),
+                      "release_new": second.get("release_new")},
     }
 
 
@@ -289,6 +294,10 @@ def format_report(r: dict) -> str:
         lines.append(f"{'unchanged night CPU vs full':<34}{u['unchanged_cpu_s']:>10.1f} s"
                      f"{u['full_cpu_s']:>14.1f} s{share * 100 if share else 0:>7.1f} %  "
                      f"{_verdict(share, TARGETS['unchanged'])} (target ≤ 10 %)")
+        if u.get("collect_load_share") is not None:
+            lines.append(f"    whole runs; collect+load alone {u['collect_load_share']:.1%}; "
+                         f"night 2 confirmed {u.get('confirmed_sources')} sources unchanged, "
+                         f"release {'rebuilt' if u.get('release_new') else 'kept'}")
         for n, night in enumerate(c["nights"], 1):
             lines.append(
                 f"    night {n}: collect+load {night['collect_load']['wall_s']:.1f} s wall "

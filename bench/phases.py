@@ -9,9 +9,9 @@ earlier phase would flatter a later one.
 - `floor`: the libraries in a tight loop on the same pages and records;
 - `link`: `bench.link.run_link_bench`, the linkage figure.
 
-Inside a run, `flows.pipeline`'s `link_entities` and `publish` are wrapped in a stopwatch (the
-real functions run), and the collector notes when the last source was committed, so a run's
-wall and CPU time split into collect+load, link and publish.
+Inside a run, `flows.pipeline`'s `link_entities` and `publish_if_changed` are wrapped in a
+stopwatch (the real functions run), and the collector notes when the last source was
+committed, so a run's wall and CPU time split into collect+load, link and publish.
 """
 
 from __future__ import annotations
@@ -81,13 +81,13 @@ class Clock:
 def _instrumented_run_all(clock: Clock, **kwargs) -> dict:
     import flows.pipeline as pipeline
 
-    real_link, real_publish = pipeline.link_entities, pipeline.publish
+    real_link, real_publish = pipeline.link_entities, pipeline.publish_if_changed
     pipeline.link_entities = clock.wrap("link", real_link)
-    pipeline.publish = clock.wrap("publish", real_publish)
+    pipeline.publish_if_changed = clock.wrap("publish", real_publish)
     try:
         return pipeline.run_all(**kwargs)
     finally:
-        pipeline.link_entities, pipeline.publish = real_link, real_publish
+        pipeline.link_entities, pipeline.publish_if_changed = real_link, real_publish
 
 
 def _summary(clock: Clock, report: dict) -> dict:
@@ -108,6 +108,9 @@ def _summary(clock: Clock, report: dict) -> dict:
         "unchanged": sum(s["unchanged"] for s in sources.values()),
         "rejected": sum(s["rejected"] for s in sources.values()),
         "published_rows": report["published_rows"],
+        "release_new": report.get("release_new"),
+        "confirmed_unchanged": sum(s.get("unchanged_since") is not None
+                                   for s in sources.values()),
         "publish_error": report["publish_error"],
         "link_error": report.get("link_error"),
         "marks_s": clock.since_start(),

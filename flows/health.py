@@ -1,8 +1,9 @@
 """`shg health`: is the pipeline healthy? One line per problem, for any monitoring system.
 
-A source that failed `max_failures` runs in a row, or a `latest` release older than
-`max_age`, is a problem; so are a missing warehouse or a missing `latest.json`. The checks
-are pure functions over what `check` reads, so each rule is tested on its own.
+A source that failed `max_failures` runs in a row, or a `latest` release neither built nor
+confirmed current within `max_age`, is a problem; so are a missing warehouse or a missing
+`latest.json`. The checks are pure functions over what `check` reads, so each rule is tested
+on its own.
 """
 
 from __future__ import annotations
@@ -50,18 +51,29 @@ def release_problems(latest: dict | None, public: Path, now: datetime, max_age: 
     if latest is None:
         return [f"FAIL release: no {public / 'latest.json'}: nothing published yet"]
     try:
-        generated = _utc(latest["generated"])
+        _utc(latest["generated"])
     except (KeyError, TypeError, ValueError):
         return [f"FAIL release: {public / 'latest.json'} has no readable 'generated' time"]
     out = []
     release = latest.get("release")
     if not release or not (public / release).is_dir():
         out.append(f"FAIL release: latest.json names {release}, which is missing")
-    age = now - generated
+    age = now - current_as_of(latest)
     if age > max_age:
+        confirmed = f", confirmed {latest['confirmed']}" if latest.get("confirmed") else ""
         out.append(f"FAIL release: latest is {age.total_seconds() // 3600:.0f} h old "
-                   f"(generated {latest['generated']}, limit {_hours(max_age)} h)")
+                   f"(generated {latest['generated']}{confirmed}, limit {_hours(max_age)} h)")
     return out
+
+
+def current_as_of(latest: dict) -> datetime:
+    """When the latest release was last known current: built then, or confirmed by a later
+    night that had nothing new to publish (`warehouse.release_state`)."""
+    generated = _utc(latest["generated"])
+    try:
+        return max(generated, _utc(latest["confirmed"]))
+    except (KeyError, TypeError, ValueError):
+        return generated
 
 
 def read_latest(public: Path) -> dict | None:
@@ -109,7 +121,7 @@ def check(data: Path, public: Path, *, now: datetime | None = None, max_failures
     problems = release_problems(latest, public, now, max_age)
     health.problems += problems
     if not problems:
-        age = (now - _utc(latest["generated"])).total_seconds() // 3600
+        age = (now - current_as_of(latest)).total_seconds() // 3600
         health.notes.append(f"latest {latest.get('run_id')} is {age:.0f} h old "
                             f"({latest.get('counts', {}).get('listings')} listings)")
     return health

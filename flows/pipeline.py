@@ -17,6 +17,16 @@ from pathlib import Path
 import httpx
 
 from flows.report import build_report, format_report, log_source
+from flows.unchanged import (
+    Manifest,
+    confirm,
+    confirmed_pages,
+    fingerprint,
+    manifest_pages,
+    manifest_path,
+    read_manifest,
+    write_manifest,
+)
 from schema.normalise import to_listings
 from schema.normalise.quality import field_quality
 from schema.records import ScrapedRecord
@@ -35,7 +45,8 @@ from scrapers.release import import_release
 from scrapers.warc import WarcArchive, WarcReplayTransport
 from warehouse.db import connect
 from warehouse.link import link_entities
-from warehouse.publish import publish
+from warehouse.publish import Release, publish
+from warehouse.release_state import confirm_latest, current_release, release_state
 from warehouse.runs import (
     SourceRun,
     begin_run,
@@ -44,6 +55,7 @@ from warehouse.runs import (
     last_accepted_count,
     last_accepted_live,
     upsert_sources,
+    valid_manifest_runs,
 )
 
 _log = logging.getLogger("selbsthilfe_atlas.pipeline")
@@ -99,9 +111,12 @@ def client_for(source: Source, ctx: RunContext, archive: WarcArchive | None) -> 
     return PoliteClient(settings, transport=_transport(ctx), archive=archive, cache=cache)
 
 
-async def scrape_source(source: Source, ctx: RunContext) -> tuple[ScrapeResult, FetchStats]:
+async def scrape_source(source: Source, ctx: RunContext, manifest: Manifest | None = None
+                        ) -> tuple[ScrapeResult | list[int], FetchStats]:
     """Crawl an html source or import a release. A live run archives every response; a replay
-    already reads from an archive, which its pages name in `warc_file`."""
+    already reads from an archive, which its pages name in `warc_file`. With the `manifest`
+    of its last accepted run, an html source is first confirmed unchanged (`flows.unchanged`):
+    then the pages' statuses come back instead of records."""
     archive = None if ctx.replay else WarcArchive(ctx.warc_path(source.id))
     try:
         async with client_for(source, ctx, archive) as client:
@@ -110,6 +125,8 @@ async def scrape_source(source: Source, ctx: RunContext) -> tuple[ScrapeResult, 
                 result = await import_release(source.id, source.start_urls[0], client,
                                               fmt=settings.format, kind=settings.kind)
             else:
+                if manifest is not None and (statuses := await confirm(client, manifest)):
+                    return statuses, client.stats
                 scraper = scraper_class(source.scraper or source.id)(source.start_urls)
                 result = await scraper.scrape(client)
             return result, client.stats
@@ -118,13 +135,29 @@ async def scrape_source(source: Source, ctx: RunContext) -> tuple[ScrapeResult, 
             archive.close()
 
 
-def acquire(source: Source, ctx: RunContext) -> tuple[ScrapeResult, FetchStats]:
-    """The raw records of one source, by its kind."""
+def acquire(source: Source, ctx: RunContext, manifest: Manifest | None = None
+            ) -> tuple[ScrapeResult | list[int], FetchStats]:
+    """The raw records of one source, by its kind (or, confirmed unchanged, its pages'
+    statuses)."""
     if source.kind == "file":
         from scrapers.files import import_file
 
         return import_file(source, ctx.base_dir), FetchStats()
-    return asyncio.run(scrape_source(source, ctx))
+    return asyncio.run(scrape_source(source, ctx, manifest))
+
+
+def confirmable(source: Source, ctx: RunContext) -> tuple[str | None, Manifest | None]:
+    """The code fingerprint of a live html source with a conditional cache, and the manifest
+    of its last accepted run when that was made by the same code; (None, None) when the
+    source is always collected whole (replays, files, releases, no cache)."""
+    if source.kind != "html" or ctx.replay is not None or not ctx.use_cache:
+        return None, None
+    try:
+        code = fingerprint(source, scraper_class(source.scraper or source.id))
+    except Exception:  # an unknown scraper: the collection reports it
+        return None, None
+    manifest = read_manifest(manifest_path(ctx.data_dir, source.id))
+    return code, manifest if manifest is not None and manifest.fingerprint == code else None
 
 
 def collect_source(source: Source, ctx: RunContext) -> SourceRun:
@@ -132,13 +165,16 @@ def collect_source(source: Source, ctx: RunContext) -> SourceRun:
     in the returned `SourceRun` with its failure class and reason."""
     started = datetime.now(UTC)
     run = SourceRun(source_id=source.id, started_at=started, finished_at=started)
+    run.fingerprint, manifest = confirmable(source, ctx)
     try:
-        result, stats = acquire(source, ctx)
+        result, stats = acquire(source, ctx, manifest)
     except SourceError as exc:
         return _failed(run, exc.failure_class, _named(source.id, str(exc)))
     except Exception as exc:
         detail = traceback.format_exception_only(exc)[-1].strip()
         return _failed(run, "exception", f"{source.id}: {detail}")
+    if isinstance(result, list):
+        return _confirmed(run, manifest, result, stats, ctx)
     if source.scraper and source.scraper != source.id:  # a base scraper under another id
         result.records = [r.model_copy(update={"source_id": source.id})
                           for r in result.records]
@@ -173,6 +209,7 @@ def collect_source(source: Source, ctx: RunContext) -> SourceRun:
     run.keep_keys = sorted({f.key for f in result.failures if f.key and not f.gone}
                            | {r.record.source_key for r in rejected})
     run.complete = not any(f.hides_records for f in result.failures)
+    run.confirmable = run.fingerprint is not None and not result.failures
     run.stats = [asdict(q) for q in field_quality(listings)]
     run.finished_at = datetime.now(UTC)
     if not listings and source.may_be_empty:
@@ -181,6 +218,21 @@ def collect_source(source: Source, ctx: RunContext) -> SourceRun:
         return _failed(run, _shortfall_class(result.failures),
                        f"{source.id}: {len(listings)} valid records, fewer than the "
                        f"{source.min_records} a healthy run yields")
+    return run
+
+
+def _confirmed(run: SourceRun, manifest: Manifest, statuses: list[int], stats: FetchStats,
+               ctx: RunContext) -> SourceRun:
+    """A source whose every page is as its last accepted run read it: that run's records
+    stand, nothing is parsed or loaded."""
+    run.fetched, run.not_modified = stats.requests, stats.not_modified
+    run.parsed, run.unchanged_since = manifest.parsed, manifest.run_id
+    run.unchanged_records, run.stats = manifest.records, manifest.stats
+    run.finished_at = datetime.now(UTC)
+    run.pages = confirmed_pages(manifest, statuses, run.source_id, run.finished_at,
+                                ctx.warc_path(run.source_id).name)
+    run.reason = (f"{run.source_id}: unchanged since run {manifest.run_id}: all "
+                  f"{len(statuses)} pages served the same bytes, its records stand")
     return run
 
 
@@ -201,7 +253,7 @@ def refuse_shrunken(run: SourceRun, source: Source, last_accepted: int | None) -
     """A healthy-looking run far smaller than the last accepted one is a broken site (a lost
     list page, a changed layout), not a third of the groups closing overnight: refuse it, so
     the previous records stay current, and keep its records in quarantine for inspection."""
-    if run.status != "ok" or not last_accepted or len(run.listings) >= (
+    if run.status != "ok" or run.unchanged_since or not last_accepted or len(run.listings) >= (
             source.min_share * last_accepted):
         return run
     kept = run.listings
@@ -290,6 +342,50 @@ def skipped(source_id: str, reason: str, now: datetime) -> SourceRun:
     return SourceRun(source_id, now, now, status="skipped", reason=reason)
 
 
+def drop_stale_manifests(con, ctx: RunContext, sources: list[Source]) -> None:
+    """Remove the manifests (`flows.unchanged`) that no longer describe this warehouse's
+    records: a source is confirmed unchanged only against the run whose records stand."""
+    paths = {s.id: manifest_path(ctx.data_dir, s.id) for s in sources}
+    claims = {sid: m.run_id for sid, path in paths.items()
+              if path.exists() and (m := read_manifest(path)) is not None}
+    valid = valid_manifest_runs(con, claims)
+    for sid, path in paths.items():
+        if sid not in valid:
+            path.unlink(missing_ok=True)
+
+
+def keep_manifest(ctx: RunContext, run: SourceRun) -> None:
+    """After a commit: an accepted run that read every page becomes the source's manifest;
+    any other accepted run changed the records in a way pages alone cannot repeat, so the
+    manifest goes. A failed run changed nothing, and a confirmed one confirmed it."""
+    if run.status != "ok" or run.unchanged_since:
+        return
+    path = manifest_path(ctx.data_dir, run.source_id)
+    if not run.confirmable:
+        path.unlink(missing_ok=True)
+        return
+    c = run.counts
+    write_manifest(path, Manifest(fingerprint=run.fingerprint, run_id=ctx.run_id,
+                                  records=c.inserted + c.updated + c.unchanged,
+                                  parsed=run.parsed, pages=manifest_pages(run.pages),
+                                  stats=run.stats))
+
+
+def publish_if_changed(con, public: Path, run_id: str,
+                       logger: logging.Logger | logging.LoggerAdapter = _log, *,
+                       always: bool = False) -> Release:
+    """A new release, unless the latest was built from exactly this state (and not
+    `always`): then it stands, and `latest.json` says it was confirmed current now."""
+    state = release_state(con)
+    latest = None if always else current_release(public, state)
+    if latest is None:
+        return publish(con, public, run_id, datetime.now(UTC), state=state)
+    confirm_latest(public, latest, datetime.now(UTC))
+    logger.info("nothing changed since release %s: it stays the latest", latest["run_id"])
+    return Release(run_id=latest["run_id"], path=public / latest["release"],
+                   rows=latest["counts"]["listings"], withheld={})
+
+
 def run_all(
     registry: Registry,
     *,
@@ -301,13 +397,15 @@ def run_all(
     rate_override: float | None = None,
     client: ClientSettings | None = None,
     force: bool = False,
+    republish: bool = False,
     collect_many: Callable[[list[Source], RunContext], Iterable[SourceRun]] =
     collect_sequentially,
     logger: logging.Logger | logging.LoggerAdapter = _log,
 ) -> dict:
     """One whole run: collect every source, commit each as it arrives (one writer), publish,
     write `run-report.json`. A failing source or publish never stops the run. A live run of
-    the whole registry collects only the sources due by their cadence, unless `force`."""
+    the whole registry collects only the sources due by their cadence, unless `force`. A
+    run that changed nothing keeps the latest release, unless `republish`."""
     sources = [registry.get(s) for s in source_ids] if source_ids else registry.sources
     started = datetime.now(UTC)
     ctx = RunContext(run_id=new_run_id(started), data_dir=Path(data_dir),
@@ -323,6 +421,7 @@ def run_all(
         before = {sid: last_accepted_count(con, sid)
                   for sid in [s.id for s in sources] + list(waiting)}
         begin_run(con, ctx.run_id, ctx.mode, started)
+        drop_stale_manifests(con, ctx, sources)
         runs: list[SourceRun] = []
         by_id = {s.id: s for s in sources}
         for run in collect_many(sources, ctx):
@@ -335,6 +434,7 @@ def run_all(
                 run.pages, run.quarantine = [], []
                 commit_source_run(con, ctx.run_id, run)
             log_source(logger, run)
+            keep_manifest(ctx, run)
             run.listings, run.pages = [], []  # committed: stream sources, never hold them all
             runs.append(run)
         for sid, reason in waiting.items():
@@ -348,7 +448,8 @@ def run_all(
             logger.error(link_error)
         release, publish_error = None, None
         try:
-            release = publish(con, Path(public_dir), ctx.run_id, datetime.now(UTC))
+            release = publish_if_changed(con, Path(public_dir), ctx.run_id, logger,
+                                         always=republish)
         except Exception as exc:
             publish_error = f"publish failed, latest release kept: {exc}"
             logger.error(publish_error)

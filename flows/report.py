@@ -49,6 +49,8 @@ def build_report(ctx: RunContext, started: datetime, runs: list[SourceRun], stat
         "run_id": ctx.run_id, "mode": ctx.mode, "status": status,
         "started_at": started.isoformat(), "finished_at": datetime.now(UTC).isoformat(),
         "release": str(release.path) if release else None,
+        #: False when nothing changed and the latest release stands (confirmed, not rebuilt)
+        "release_new": release.run_id == ctx.run_id if release else None,
         "published_rows": release.rows if release else None,
         "publish_error": publish_error,
         "summary": {k: sum(1 for r in runs if r.status == k) for k in ("ok", "failed",
@@ -57,6 +59,7 @@ def build_report(ctx: RunContext, started: datetime, runs: list[SourceRun], stat
             "status": r.status, "failure_class": r.failure_class, "reason": r.reason,
             "duration_s": round(r.duration_s, 3), "fetched": r.fetched,
             "not_modified": r.not_modified, "parsed": r.parsed, "rejected": len(r.quarantine),
+            "unchanged_since": r.unchanged_since,
             **asdict(r.counts), "delta": delta(r, before.get(r.source_id)),
             "completeness": completeness(r)} for r in ordered},
     }
@@ -81,7 +84,8 @@ def format_report(report: dict) -> str:
             f"{_change(s['delta']):>5} {s['duration_s']:>6.2f}")
         if s["reason"]:
             lines.append(f"    reason: {s['reason']}")
-    lines.append(f"release: {report['release'] or report['publish_error']}"
+    kept = " (unchanged, kept)" if report.get("release_new") is False else ""
+    lines.append(f"release: {report['release'] or report['publish_error']}{kept}"
                  f" ({report['published_rows']} rows)")
     return "\n".join(lines)
 

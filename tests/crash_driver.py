@@ -88,7 +88,8 @@ def main(argv: list[str]) -> int:
     if args.stop:
         install(args.stop, args.marker)
     report = flows.pipeline.run_all(load_registry(ROOT / "sources.toml"), replay=args.replay,
-                                    data_dir=args.data, public_dir=args.public)
+                                    data_dir=args.data, public_dir=args.public,
+                                    republish=True)  # the snapshot never changes
     print(json.dumps({k: report[k] for k in ("run_id", "status")}))
     return 0
 

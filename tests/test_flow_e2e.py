@@ -109,6 +109,16 @@ def test_second_run_is_answered_by_304s_and_changes_nothing(world):
     assert report["not_modified"] == report["fetched"] - 1  # all but robots.txt
     assert world["rows2"] == world["rows1"]
     assert world["requests"][1] == world["requests"][0]
+    # every page as the first run read it: confirmed, not parsed again (flows.unchanged)
+    assert report["unchanged_since"] == world["first"]["run_id"]
+    assert report["parsed"] == world["first"]["sources"]["herne"]["parsed"]
+
+
+def test_second_run_keeps_the_release_and_confirms_it(world):
+    second = world["second"]
+    assert second["release_new"] is False
+    assert second["release"] == world["first"]["release"]
+    assert second["published_rows"] == world["first"]["published_rows"]
 
 
 def test_unreachable_source_fails_alone_with_a_reason(world):
@@ -119,7 +129,10 @@ def test_unreachable_source_fails_alone_with_a_reason(world):
     assert "kaputt.example.de" in broken["reason"]
     assert third["sources"]["herne"]["status"] == "ok"
     releases = sorted((world["tmp"] / "public" / "releases").iterdir())
-    assert len(releases) == 3  # earlier releases stay in place
+    # the first release stays in place; the second run had nothing new to publish, the
+    # third a new source in the registry
+    assert len(releases) == 2 and third["release_new"] is True
+    assert releases[0].name == world["first"]["run_id"]
     assert third["published_rows"] == len(world["details"]) + 1
     with duckdb.connect(str(world["db"]), read_only=True) as con:
         failed = con.execute("""SELECT status, failure_class FROM source_runs

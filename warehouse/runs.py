@@ -35,6 +35,15 @@ class SourceRun:
     keep_keys: list[str] = field(default_factory=list)
     #: False when a failure may hide records it cannot name: then nothing vanishes this run.
     complete: bool = True
+    #: Fingerprint of the code that turned pages into records (`flows.unchanged`), for a
+    #: live html source; None when the source cannot be confirmed unchanged.
+    fingerprint: str | None = None
+    #: Every page read, none failed: the same pages will give the same records.
+    confirmable: bool = False
+    #: Set when every page was as in this earlier accepted run: its records stand, nothing
+    #: was parsed or loaded; `unchanged_records` of them.
+    unchanged_since: str | None = None
+    unchanged_records: int = 0
 
     @property
     def duration_s(self) -> float:
@@ -72,7 +81,9 @@ def commit_source_run(con: duckdb.DuckDBPyConnection, run_id: str, run: SourceRu
     """One transaction: listings merge (healthy runs only), pages, quarantine, the stats row."""
     con.execute("BEGIN")
     try:
-        if run.status == "ok":
+        if run.status == "ok" and run.unchanged_since:
+            run.counts = LoadCounts(unchanged=run.unchanged_records)
+        elif run.status == "ok":
             run.counts = load_source_run(con, run_id=run_id, source_id=run.source_id,
                                          listings=run.listings, now=run.finished_at,
                                          complete=run.complete, keep_keys=run.keep_keys)
@@ -146,3 +157,24 @@ def last_accepted_live(con: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
         SELECT sr.source_id, max(r.started_at) FROM source_runs sr JOIN runs r USING (run_id)
         WHERE sr.status = 'ok' AND r.mode = 'live' GROUP BY sr.source_id
     """).fetchall())
+
+
+def valid_manifest_runs(con: duckdb.DuckDBPyConnection, claims: dict[str, str]) -> set[str]:
+    """Of `claims` (source id -> run id of its manifest), the sources whose warehouse records
+    are still exactly that run's: it was accepted here, and no accepted run of the source
+    since has inserted, updated or retired a listing. Anything else (another warehouse, a
+    replay or a partial run since) must be collected whole."""
+    if not claims:
+        return set()
+    rows = con.execute("""
+        WITH claim AS (SELECT unnest($sources) AS source_id, unnest($runs) AS run_id),
+        base AS (SELECT c.source_id, sr.finished_at FROM claim c
+                 JOIN source_runs sr USING (source_id, run_id) WHERE sr.status = 'ok')
+        SELECT b.source_id FROM base b
+        WHERE NOT EXISTS (
+            SELECT 1 FROM source_runs later
+            WHERE later.source_id = b.source_id AND later.status = 'ok'
+              AND later.finished_at > b.finished_at
+              AND later.inserted + later.updated + later.vanished > 0)
+    """, {"sources": list(claims), "runs": list(claims.values())}).fetchall()
+    return {r[0] for r in rows}

@@ -1,0 +1,131 @@
+"""An unchanged source is confirmed, not collected again.
+
+Most nights most sites are as they were. After each accepted, complete run without a failed
+page, the writer records the pages it read (URL and SHA-256 of the body) next to the source's
+HTTP cache, with a fingerprint of the code that parsed them. The next live run asks for those
+pages first, conditionally: when every one answers 304 (or 200 with the same bytes) and the
+code is the same, the source's records are exactly those already in the warehouse, so nothing
+is parsed, normalised or loaded. The first page that differs stops the check and the source is
+collected as usual; the pages checked so far are served to the scraper without a second
+request, so a changed source costs no extra request.
+
+The manifest lives under `data/http-cache/<source>/`, beside the bodies it describes: Dask
+workers see it on the shared data path, and it never needs the warehouse (one writer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import inspect
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+
+from schema.registry import Source
+
+MANIFEST = "accepted.json"
+#: Pages checked at once after the first (the first alone: a new group changes the list page,
+#: and then one request was enough to know). The host's rate limit still applies.
+CONCURRENCY = 8
+_PAGE_KEYS = ("url", "status", "sha256", "bytes", "encoding")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What an accepted run read and produced, enough to repeat it without parsing."""
+
+    fingerprint: str
+    run_id: str
+    records: int  # valid listings of that run
+    parsed: int
+    pages: list[dict] = field(default_factory=list)  # raw_pages rows: url, status, sha256, …
+    stats: list[dict] = field(default_factory=list)  # source_run_stats rows of that run
+
+
+def manifest_path(data_dir: Path, source_id: str) -> Path:
+    return data_dir / "http-cache" / source_id / MANIFEST
+
+
+def read_manifest(path: Path) -> Manifest | None:
+    """The manifest at `path`, or None when there is none or it cannot be read (then the
+    source is simply collected)."""
+    try:
+        raw = json.loads(path.read_text("utf-8"))
+        return Manifest(**raw)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def write_manifest(path: Path, manifest: Manifest) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_text(json.dumps(asdict(manifest), default=str), "utf-8")
+    os.replace(tmp, path)
+
+
+def manifest_pages(rows: list[dict]) -> list[dict]:
+    """The part of `raw_pages` rows a manifest keeps (no fetch time, no WARC file)."""
+    return [{k: row[k] for k in _PAGE_KEYS} for row in rows]
+
+
+_CODE_DIRS = ("schema", "scrapers", "flows")
+
+
+@cache
+def _code_digest(extra: tuple[str, ...]) -> str:
+    root = Path(__file__).resolve().parent.parent
+    files = sorted({p for d in _CODE_DIRS for p in (root / d).rglob("*")
+                    if p.is_file() and "__pycache__" not in p.parts}
+                   | {Path(f) for f in extra})
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(source: Source, scraper: type | None = None) -> str:
+    """Changes when anything that turns the source's pages into records may have changed: its
+    registry entry, the scrapers, the normalisation and the flows (code and data files; any
+    change means one full collection), and the module
+    of its scraper when that lives elsewhere (a plug-in, the benchmark's sites)."""
+    extra = ()
+    if scraper is not None and (module_file := inspect.getsourcefile(scraper)):
+        extra = (str(Path(module_file).resolve()),)
+    digest = hashlib.sha256(_code_digest(extra).encode())
+    digest.update(source.model_dump_json().encode())
+    return digest.hexdigest()[:32]
+
+
+async def confirm(client, manifest: Manifest) -> list[int] | None:
+    """The HTTP status of every page of `manifest` (304, or 200 with the same bytes) when all
+    serve what they served; None at the first page that differs, fails or cannot be asked
+    for. Whatever was asked is kept by the client for the scrape that follows."""
+    pages = manifest.pages
+    if not pages:
+        return None
+
+    async def same(page: dict) -> int | None:
+        try:
+            status, digest = await client.revalidate(page["url"])
+        except Exception:  # the scrape that follows meets it again, and reports it properly
+            return None
+        return status if digest == page["sha256"] else None
+
+    statuses = [await same(pages[0])]
+    for start in range(1, len(pages), CONCURRENCY):
+        if None in statuses:
+            return None
+        statuses += await asyncio.gather(*(same(p) for p in pages[start:start + CONCURRENCY]))
+    return None if None in statuses else statuses
+
+
+def confirmed_pages(manifest: Manifest, statuses: list[int], source_id: str, fetched_at,
+                    warc_file: str | None) -> list[dict]:
+    """`raw_pages` rows of a confirmed night: the manifest's pages as they were answered."""
+    return [{"source_id": source_id, **page, "status": status,
+             "not_modified": status == 304, "fetched_at": fetched_at, "warc_file": warc_file}
+            for page, status in zip(manifest.pages, statuses, strict=True)]
