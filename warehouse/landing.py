@@ -1,10 +1,17 @@
-"""`index.html` of a release: a static landing page that works from disk, offline.
+"""`index.html` of a release and, for a large release, one search page per Bundesland.
 
-Everything is in the one file: the facts (counts per source and per Bundesland, source
+Every page is self-contained: the facts (counts per source and per Bundesland, source
 health, downloads with sizes and checksums, licences and attribution) are rendered here as
-plain HTML, so they show without JavaScript; the group table is a small inline script over
-the public group rows, embedded as JSON. No CDN, no fonts, no requests: a portal developer
-can open it from a downloaded release, and a reader's browser contacts nobody.
+plain HTML, so they show without JavaScript; the group search is a small inline script over
+group data embedded as JSON. No CDN, no fonts, no requests, no fetch(): a portal developer can
+open the pages from a downloaded release (file://), and a reader's browser contacts nobody.
+
+At 100,000 groups a single page with every group would weigh ~30 MB. So a release with more
+than `EMBED_LIMIT` groups gets `laender/<slug>.html`, one page per Bundesland holding only
+that state's groups, and `index.html` links to them; a small release keeps one page. The
+embedded data is columnar and only what the search shows: repeated values (topics, cities,
+postcodes, meeting texts) become a dictionary, most frequent value first, and one small
+index per group (`_column`), which keeps a state page at well under 100 bytes per group.
 
 Every value is escaped here (`html.escape`) or set as text by the script (`textContent`),
 never parsed as markup, so a source's text cannot become page code.
@@ -17,25 +24,35 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from warehouse.integrity import sha256_file
 from warehouse.metadata import human_size
 from warehouse.public import FORMAT_VERSION
 
-_TEMPLATE = Path(__file__).with_name("landing.html")
+_HERE = Path(__file__).parent
 _SLOT = re.compile(r"\{\{(\w+)\}\}")
 
-#: Group columns the page's table needs (a compact subset of groups.csv).
-GROUP_FIELDS = ("id", "name", "topics", "topic_codes", "postcode", "city", "district",
-                "state", "meeting_text", "contact_route", "websites", "sources")
+#: A release with at most this many groups keeps every group on `index.html`.
+EMBED_LIMIT = 2_000
+#: Folder of the per-state pages, and the page of groups without a known state.
+STATE_DIR = "laender"
+UNKNOWN = "unbekannt"
+
+#: Group columns the search shows or searches; `website` is the first http(s) web site.
+GROUP_FIELDS = ("name", "topics", "postcode", "city", "district", "meeting_text",
+                "contact_route", "website")
 
 #: Files listed under "metadata" without a checksum: written after the page.
 _LATER = ("dcat.jsonld", "SHA256SUMS")
+_FIRST_WEB = r"(?:^| \| )(?P<url>https?://.*?)(?: \| |$)"
+#: (digits, first index with that many digits) of a dictionary index.
+_DIGITS = [(d, 10 ** (d - 1) if d > 1 else 0) for d in range(1, 10)]
+_ASCII = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
 def _e(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
-
 
 
 def _td(value: object) -> str:
@@ -45,6 +62,13 @@ def _td(value: object) -> str:
 
 def _rows(cells: list[list[object]]) -> str:
     return "\n".join("<tr>" + "".join(map(_td, row)) + "</tr>" for row in cells)
+
+
+def _counts(column: pa.ChunkedArray) -> dict:
+    """Value -> number of rows (None for null), without a Python object per row."""
+    counts = pc.value_counts(column)
+    return dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(),
+                    strict=True))
 
 
 def _sources(con: duckdb.DuckDBPyConnection, counts: dict[str, int]) -> list[list[object]]:
@@ -67,13 +91,15 @@ def _states(tables: dict[str, pa.Table]) -> list[list[object]]:
     kinds = ("groups", "contact_centres", "organisations")
     per: dict[str, list[int]] = {}
     for i, stem in enumerate(kinds):
-        for state in tables[stem].column("state").to_pylist():
-            per.setdefault(state or "unbekannt", [0, 0, 0])[i] += 1
+        for state, n in _counts(tables[stem].column("state")).items():
+            per.setdefault(state or UNKNOWN, [0, 0, 0])[i] += n
     return [[state, *n] for state, n in sorted(per.items())]
 
 
 def _downloads(folder: Path) -> list[list[object]]:
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    """Data files with size and checksum; the state pages are linked from the search."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")
+                   and p.relative_to(folder).parts[0] != STATE_DIR)
     return [[p.relative_to(folder).as_posix(), human_size(p.stat().st_size), sha256_file(p)]
             for p in files]
 
@@ -84,23 +110,123 @@ def _download_rows(rows: list[list[object]]) -> str:
         f"<td><code>{_e(sha)}</code></td></tr>" for name, size, sha in rows)
 
 
+def state_slug(state: str | None) -> str:
+    """ASCII file name of a state's page: "Baden-Württemberg" -> "baden-wuerttemberg"."""
+    ascii_ = (state or "").lower().translate(_ASCII)
+    return re.sub(r"[^a-z0-9]+", "-", ascii_).strip("-") or UNKNOWN
+
+
+def _column(values: pa.ChunkedArray) -> list | dict:
+    """A text column as JSON: plain values, or - when shorter - {"v": dictionary, "i":
+    index per row} with the most frequent value first, so common values cost one digit."""
+    counts = pc.value_counts(values)
+    order = pa.table({"v": counts.field("values"), "c": counts.field("counts")}).sort_by(
+        [("c", "descending"), ("v", "ascending")])
+    distinct, counts = order.column("v"), order.column("c")
+    # JSON bytes, escapes aside: '"value",' or 'null,' once per row, or once per distinct
+    # value plus an index per row, whose digits grow at 10, 100, 1000, ...
+    sizes = pc.add(pc.fill_null(pc.binary_length(distinct), 2), 3)
+    plain = pc.sum(pc.multiply(sizes, counts)).as_py() or 0
+    coded = (pc.sum(sizes).as_py() or 0) + sum(
+        (digits + 1) * (pc.sum(counts.slice(start, 10 ** digits - start)).as_py() or 0)
+        for digits, start in _DIGITS if start < len(counts))
+    if plain <= coded:
+        return values.to_pylist()
+    index = pc.index_in(values, value_set=distinct.combine_chunks(), skip_nulls=False)
+    return {"v": distinct.to_pylist(), "i": index.to_pylist()}
+
+
+def _search_columns(groups: pa.Table) -> pa.Table:
+    """The columns the search needs, in reading order (city, then name)."""
+    website = pc.struct_field(pc.extract_regex(groups.column("websites"), _FIRST_WEB), "url")
+    table = groups.select(list(GROUP_FIELDS[:-1])).append_column("website", website)
+    return table.sort_by([("city", "ascending"), ("name", "ascending")])
+
+
 def _embedded(groups: pa.Table) -> str:
-    """Group rows as JSON that is safe inside a <script> element."""
-    rows = [[row[f] for f in GROUP_FIELDS] for row in groups.select(list(GROUP_FIELDS))
-            .to_pylist()]
-    text = json.dumps({"fields": GROUP_FIELDS, "rows": rows}, ensure_ascii=False,
-                      separators=(",", ":"))
+    """Group data as compact columnar JSON that is safe inside a <script> element."""
+    table = _search_columns(groups)
+    data = {"n": table.num_rows, "columns": {f: _column(table.column(f)) for f in GROUP_FIELDS}}
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def _template(name: str) -> str:
+    """A page template with the shared style (our own text, composed before any value)."""
+    return (_HERE / name).read_text("utf-8").replace(
+        "{{style}}", (_HERE / "landing_style.html").read_text("utf-8"))
+
+
+def _render(template: str, values: dict[str, object]) -> str:
+    # one pass, so a value that happens to contain "{{...}}" is never substituted again
+    return _SLOT.sub(lambda m: str(values[m.group(1)]), template)
+
+
+def _search(groups: pa.Table, root: str) -> tuple[str, dict[str, object]]:
+    """The search section (template text) and its values, for `groups`."""
+    return ((_HERE / "landing_search.html").read_text("utf-8"),
+            {"data": _embedded(groups), "root": root})
+
+
+def _by_state(groups: pa.Table) -> dict[str, tuple[list[str], pa.Table]]:
+    """Page slug -> (state names, that state's groups); no state -> `UNKNOWN`."""
+    states: dict[str, list[str]] = {}
+    for state in _counts(groups.column("state")):
+        states.setdefault(state_slug(state), []).append(state)
+    out = {}
+    for slug, names in sorted(states.items()):
+        known = [s for s in names if s is not None]
+        mask = pc.is_in(groups.column("state"), value_set=pa.array(known, pa.string()))
+        if None in names:
+            mask = pc.or_(mask, pc.is_null(groups.column("state")))
+        out[slug] = (sorted(known) or [UNKNOWN], groups.filter(mask))
+    return out
+
+
+def _state_page(ctx, names: list[str], groups: pa.Table, attribution: str) -> str:
+    search, values = _search(groups, "../")
+    title = " / ".join(n if n != UNKNOWN else "ohne bekanntes Bundesland" for n in names)
+    values |= {"generated": ctx.generated.strftime("%Y-%m-%d %H:%M UTC"),
+               "run_id": _e(ctx.run_id), "format_version": FORMAT_VERSION,
+               "state": _e(title), "n_groups": groups.num_rows, "attribution": _e(attribution)}
+    return _render(_template("landing_state.html").replace("{{search}}", search), values)
+
+
+def write_state_pages(folder: Path, ctx, groups: pa.Table,
+                      attribution: str) -> list[tuple[str, int, Path]]:
+    """`laender/<slug>.html` for every state with groups: (title, groups, path) each."""
+    (folder / STATE_DIR).mkdir(exist_ok=True)
+    written = []
+    for slug, (names, table) in _by_state(groups).items():
+        path = folder / STATE_DIR / f"{slug}.html"
+        path.write_text(_state_page(ctx, names, table, attribution), "utf-8")
+        written.append((" / ".join(names), table.num_rows, path))
+    return written
+
+
+def _state_links(folder: Path, pages: list[tuple[str, int, Path]]) -> str:
+    items = "\n".join(
+        f'<li><a href="{_e(p.relative_to(folder).as_posix())}">{_e(title)}</a> '
+        f"({n} Gruppen, {_e(human_size(p.stat().st_size))})</li>" for title, n, p in pages)
+    return ('<section id="search">\n<h2>Gruppen suchen</h2>\n<p>Die Gruppensuche gibt es je '
+            "Bundesland, damit jede Seite leicht bleibt:</p>\n"
+            f'<ul id="state-pages">\n{items}\n</ul>\n</section>')
+
+
 def landing_page(con: duckdb.DuckDBPyConnection, folder: Path, ctx,
-                 tables: dict[str, pa.Table], attribution: str, withheld: dict) -> str:
+                 tables: dict[str, pa.Table], attribution: str, withheld: dict,
+                 pages: list[tuple[str, int, Path]] | None = None) -> str:
+    """`index.html`: with the group search when `pages` is None, else links to `pages`."""
     listings = tables["listings"]
-    per_source: dict[str, int] = {}
-    for sid in listings.column("source_id").to_pylist():
-        per_source[sid] = per_source.get(sid, 0) + 1
     withheld_sources = sorted(s for s, w in withheld.items() if w.get("records_withheld"))
-    values = {
+    template = _template("landing.html")
+    values: dict[str, object] = {}
+    if pages is None:
+        search, values = _search(tables["groups"], "")
+        template = template.replace("{{search}}", search)
+    else:
+        values["search"] = _state_links(folder, pages)
+    values |= {
         "generated": ctx.generated.strftime("%Y-%m-%d %H:%M UTC"),
         "run_id": _e(ctx.run_id),
         "format_version": FORMAT_VERSION,
@@ -108,20 +234,24 @@ def landing_page(con: duckdb.DuckDBPyConnection, folder: Path, ctx,
         "n_centres": tables["contact_centres"].num_rows,
         "n_organisations": tables["organisations"].num_rows,
         "n_listings": listings.num_rows,
-        "source_rows": _rows(_sources(con, per_source)),
+        "source_rows": _rows(_sources(con, _counts(listings.column("source_id")))),
         "state_rows": _rows(_states(tables)),
         "download_rows": _download_rows(_downloads(folder)),
         "later_files": " ".join(f'<a href="{f}">{f}</a>' for f in _LATER),
         "attribution": _e(attribution),
         "withheld": _e(", ".join(withheld_sources) or "keine"),
-        "data": _embedded(tables["groups"]),
     }
-    # one pass, so a value that happens to contain "{{...}}" is never substituted again
-    return _SLOT.sub(lambda m: str(values[m.group(1)]), _TEMPLATE.read_text("utf-8"))
+    return _render(template, values)
 
 
 def write_landing_page(con: duckdb.DuckDBPyConnection, folder: Path, ctx,
-                       tables: dict[str, pa.Table], attribution: str, withheld: dict) -> Path:
+                       tables: dict[str, pa.Table], attribution: str, withheld: dict,
+                       *, embed_limit: int = EMBED_LIMIT) -> Path:
+    """`index.html`, and the state pages when there are more than `embed_limit` groups."""
+    groups = tables["groups"]
+    pages = (write_state_pages(folder, ctx, groups, attribution)
+             if groups.num_rows > embed_limit else None)
     path = folder / "index.html"
-    path.write_text(landing_page(con, folder, ctx, tables, attribution, withheld), "utf-8")
+    path.write_text(landing_page(con, folder, ctx, tables, attribution, withheld, pages),
+                    "utf-8")
     return path
