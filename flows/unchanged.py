@@ -20,6 +20,7 @@ import hashlib
 import inspect
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -87,16 +88,48 @@ def _code_digest(extra: tuple[str, ...]) -> str:
     return digest.hexdigest()
 
 
+_PLAIN = (str, int, float, bool, bytes, type(None))
+
+
+def _stable_repr(value: object) -> str | None:
+    """repr of a plain setting (strings, numbers, patterns, containers of them), the same in
+    every process; None for anything else (functions, objects whose repr holds an address),
+    whose code is covered by the files."""
+    if isinstance(value, _PLAIN):
+        return repr(value)
+    if isinstance(value, re.Pattern):
+        return f"re({value.pattern!r}, {value.flags})"
+    if isinstance(value, (tuple, list, set, frozenset)):
+        items = [_stable_repr(v) for v in value]
+        if None in items:
+            return None
+        if isinstance(value, (set, frozenset)):
+            items = sorted(items)
+        return f"{type(value).__name__}({items})"
+    if isinstance(value, dict):
+        items = [(_stable_repr(k), _stable_repr(v)) for k, v in value.items()]
+        return None if any(None in kv for kv in items) else f"dict({sorted(items)})"
+    return None
+
+
 def fingerprint(source: Source, scraper: type | None = None) -> str:
     """Changes when anything that turns the source's pages into records may have changed: its
     registry entry, the scrapers, the normalisation and the flows (code and data files; any
-    change means one full collection), and the module
-    of its scraper when that lives elsewhere (a plug-in, the benchmark's sites)."""
-    extra = ()
-    if scraper is not None and (module_file := inspect.getsourcefile(scraper)):
-        extra = (str(Path(module_file).resolve()),)
-    digest = hashlib.sha256(_code_digest(extra).encode())
+    change means one full collection), and the modules and settings of its scraper class
+    and its bases wherever they live (a plug-in, the benchmark's generated sites)."""
+    files, settings = set(), []
+    for cls in (scraper.__mro__[:-1] if scraper is not None else ()):
+        try:
+            if module_file := inspect.getsourcefile(cls):
+                files.add(str(Path(module_file).resolve()))
+        except TypeError:  # made at run time (type(...)): its settings say what it does
+            pass
+        settings.append(repr(sorted((k, text) for k, v in vars(cls).items()
+                                    if not k.startswith("__")
+                                    and (text := _stable_repr(v)) is not None)))
+    digest = hashlib.sha256(_code_digest(tuple(sorted(files))).encode())
     digest.update(source.model_dump_json().encode())
+    digest.update("|".join(settings).encode())
     return digest.hexdigest()[:32]
 
 

@@ -232,3 +232,33 @@ def test_now_is_utc(nights):
     latest = json.loads((nights.tmp / "public" / "latest.json").read_text("utf-8"))
     confirmed = datetime.fromisoformat(latest["confirmed"].replace("Z", "+00:00"))
     assert abs(datetime.now(UTC) - confirmed) < timedelta(minutes=5)
+
+
+FINGERPRINT = """
+from schema.registry import load_registry
+from scrapers.registry import scraper_class
+from flows.unchanged import fingerprint
+source = load_registry("sources.toml").get("herne")
+print(fingerprint(source, scraper_class("herne")))
+"""
+
+
+def test_code_fingerprint_is_the_same_in_every_process():
+    """Workers of one night and of the next compute it apart: it must not hold addresses."""
+    import subprocess
+    import sys
+
+    prints = {subprocess.run([sys.executable, "-c", FINGERPRINT], cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout.strip() for _ in range(2)}
+    assert len(prints) == 1 and len(prints.pop()) == 32
+
+
+def test_code_fingerprint_follows_the_scrapers_settings():
+    from flows.unchanged import fingerprint
+    from scrapers.registry import scraper_class
+
+    source = load_registry(ROOT / "sources.toml").get("herne")
+    herne = scraper_class("herne")
+    changed = type("Changed", (herne,), {"detail_link_selector": "a.anders"})
+    assert fingerprint(source, herne) == fingerprint(source, herne)
+    assert fingerprint(source, changed) != fingerprint(source, herne)
