@@ -51,7 +51,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     params = {"registry_path": str(args.registry), "source_ids": args.source or None,
               "replay": args.replay, "data_dir": args.data, "public_dir": args.public,
               "rewrite": _origin_map(args.map or []), "rate_override": args.rate,
-              "force": args.all}
+              "force": args.all, "republish": args.republish}
     if args.dask:
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # as quiet as Prefect
         from flows.dask_runner import DaskSetupError, run_on_dask
@@ -218,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--rate", type=float, help="override requests/second per host")
     run.add_argument("--all", action="store_true",
                      help="collect every source, also those not due by their cadence")
+    run.add_argument("--republish", action="store_true",
+                     help="build a new release even when nothing changed since the latest")
     run.add_argument("--dask", metavar="ADDRESS", default=os.environ.get("SHG_DASK_ADDRESS"),
                      help="run the per-source tasks on the Dask scheduler at ADDRESS "
                           "(tcp://HOST:8786), or on a temporary local cluster of N worker "

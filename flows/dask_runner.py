@@ -1,9 +1,10 @@
 """Per-source tasks on a Dask cluster (`shg run --dask ADDRESS`, or `SHG_DASK_ADDRESS` for a
 served or work-pool deployment).
 
-Only the collect step moves: each worker fetches, parses and validates one source, writes the
-source's WARC and HTTP cache under the run's data folder (a path every worker must share) and
-returns the `SourceRun` (record batch + page rows) to the flow process, which alone opens
+Only the collect step moves: each task fetches, parses and validates one source (or, in a live
+run, the sources sharing a host, so one process's rate gate paces them: `flows.hosts`), writes
+each source's WARC and HTTP cache under the run's data folder (a path every worker must share)
+and returns the `SourceRun`s (record batch + page rows) to the flow process, which alone opens
 DuckDB, commits and publishes: the warehouse keeps its single writer.
 
 Workers report task states to the flow's Prefect API. In ephemeral mode (no PREFECT_API_URL)

@@ -1,5 +1,6 @@
-"""The nightly flow: one Prefect task per source, run concurrently and isolated; a single
-writer commits each source run as it completes, then one release is published.
+"""The nightly flow: one Prefect task per group of sources sharing a host (most groups are
+one source), run concurrently and isolated; a single writer commits each source run as its
+task completes, then one release is published.
 
 Prefect adds orchestration only (concurrency, logging, the run report artifact, the schedule);
 every step is a plain function in `flows.pipeline`, which also runs without Prefect. The
@@ -18,26 +19,41 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.futures import as_completed
 
+from flows.concurrent import collect_threaded
 from flows.dask_runner import runner_from_env
+from flows.hosts import group_label, host_groups
 from flows.pipeline import RunContext, collect_source, crashed, run_all
 from flows.report import markdown_report
 from schema.registry import Source, load_registry
 from warehouse.runs import SourceRun
 
 
-@task(name="collect-source", cache_policy=NONE, task_run_name="collect-{source.id}")
-def collect_task(source: Source, ctx: RunContext) -> SourceRun:
-    return collect_source(source, ctx)
+@task(name="collect-sources", cache_policy=NONE, task_run_name="collect-{label}")
+def collect_group(sources: list[Source], ctx: RunContext, label: str) -> list[SourceRun]:
+    """Collect sources that share a host in threads of one process, so the process-wide
+    per-host rate gate makes them take turns (on Dask, one worker per group)."""
+    if len(sources) == 1:
+        return [collect_source(sources[0], ctx)]
+    return list(collect_threaded(sources, ctx))
+
+
+def task_groups(sources: list[Source], ctx: RunContext) -> list[list[Source]]:
+    """Live runs group sources by host; a replay sends no request, so every source is a task
+    of its own and the CPU work spreads as far as it can."""
+    return host_groups(sources) if ctx.replay is None else [[s] for s in sources]
 
 
 def collect_concurrently(sources: list[Source], ctx: RunContext) -> Iterator[SourceRun]:
-    """One task per source, yielded as each completes, so the writer commits early."""
-    futures = {collect_task.submit(s, ctx): s for s in sources}
+    """One task per host group, each group's source runs yielded as its task completes, so
+    the writer commits early."""
+    futures = {collect_group.submit(group, ctx, group_label(group)): group
+               for group in task_groups(sources, ctx)}
     for future in as_completed(list(futures)):
         try:
-            yield future.result()
+            runs = future.result()
         except Exception as exc:  # the task itself crashed (worker lost, bug in wiring)
-            yield crashed(futures[future], exc)
+            runs = [crashed(source, exc) for source in futures[future]]
+        yield from runs
 
 
 # Threads by default; Dask when SHG_DASK_ADDRESS is set (see flows/dask_runner.py).
@@ -51,12 +67,14 @@ def nightly(
     rewrite: dict[str, str] | None = None,
     rate_override: float | None = None,
     force: bool = False,
+    republish: bool = False,
 ) -> dict:
     """Collect the sources due by their cadence (all of them with `force`, replay or
-    `source_ids`), commit, publish, and attach the run report as a markdown artifact."""
+    `source_ids`), commit, publish (a night with nothing new keeps the latest release, unless
+    `republish`), and attach the run report as a markdown artifact."""
     report = run_all(load_registry(registry_path), source_ids=source_ids, replay=replay,
                      data_dir=data_dir, public_dir=public_dir, rewrite=rewrite,
-                     rate_override=rate_override, force=force,
+                     rate_override=rate_override, force=force, republish=republish,
                      collect_many=collect_concurrently, logger=get_run_logger())
     create_markdown_artifact(key="run-report", markdown=markdown_report(report),
                              description="per-source status, counts, delta, completeness")

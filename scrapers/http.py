@@ -454,7 +454,7 @@ class PoliteClient:
         rate = self.settings.rate_per_host
         if not rate:
             return
-        host = urlsplit(url).netloc
+        host = urlsplit(url).netloc.lower()  # WWW.nakos.de is www.nakos.de
         # robots.txt itself passes the gate before it is parsed: its Crawl-delay is looked up
         # on every request, and a longer one replaces the gate from then on
         robots = self._robots.get(_origin(url))

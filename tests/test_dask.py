@@ -9,13 +9,19 @@ holding those times, and the landing page each source's last run time. Everythin
 row of every CSV, JSON, Parquet and snapshot table, the withheld report, the HSDS export, and
 the warehouse's pages, quarantine and run counts — must be identical. `fetched_at` is not
 normalised: a replay takes it from the WARC record (file sources: the file), so it must match.
+
+A live run collects sources sharing a host in one task, so one worker's process-wide rate gate
+paces them together (`flows.hosts`); the fixture sites record which worker sent each request.
 """
 
+import contextlib
 import csv
 import importlib
+import itertools
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,6 +30,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import psutil
 import pyarrow.parquet as pq
 import pytest
 from distributed import Client, LocalCluster, get_task_stream
@@ -38,13 +45,22 @@ from flows.dask_runner import (
     runner_from_env,
     task_runner,
 )
-from flows.fixture_site import serve_directory
+from flows.fixture_site import FixtureHandler, serve_directory
 from flows.nightly import nightly
 from scrapers.warc import WarcReplayTransport
 from tests.conftest import FIXTURES, ROOT
 
 REGISTRY, SNAPSHOTS = ROOT / "sources.toml", ROOT / "snapshots"
 HERNE = "https://www.herne.de"
+NAKOS = "https://www.nakos.de"
+#: Live fixture sites: origin -> (fixture folders served there, source ids collected from it).
+SITES = {
+    HERNE: (["herne"], ["herne"]),
+    "https://www.selbsthilfe-kreis-mettmann.de": (["kreis-mettmann"], ["kreis-mettmann"]),
+    "https://www.duesseldorf.de": (["duesseldorf"], ["duesseldorf"]),
+    "https://www.selbsthilfe-hamm.de": (["hamm"], ["hamm"]),
+    NAKOS: (["nakos-rot", "nakos-gruen", "nakos-blau"], ["nakos-rot", "nakos-gruen", "nakos-blau"]),
+}
 #: Stamped per record when its source run is committed, so they differ from run to run.
 RUN_TIMES = {"verified_at", "first_seen", "changed_at", "last_modified"}
 #: Keys of the release's own metadata: the run id (replaced, see below) and generation time.
@@ -105,8 +121,8 @@ def test_every_source_ran_on_the_dask_workers(releases):
     sources = releases["dask"]["sources"]
     assert releases["dask"]["status"] == "ok"
     assert all(s["status"] == "ok" for s in sources.values()), sources
-    collected = [t for t in releases["stream"] if t["key"].startswith("collect_task-")]
-    assert len(collected) == len(sources) == 10
+    collected = [t for t in releases["stream"] if t["key"].startswith("collect_group-")]
+    assert len(collected) == len(sources) == 10  # a replay: one task per source
     workers = releases["workers"]  # worker address -> pid
     assert os.getpid() not in workers.values()  # the workers are other processes
     assert {t["worker"] for t in collected} == set(workers)  # both of them took sources
@@ -221,7 +237,9 @@ def test_live_runs_on_workers_archive_to_warc_and_reuse_the_http_cache(
     assert again["fetched"] == requests_first == len(seen) - requests_first
     assert again["not_modified"] == again["fetched"] - 1  # all but robots.txt
     assert (again["inserted"], again["updated"], again["vanished"]) == (0, 0, 0)
-    assert (tmp_path / "public" / "latest").resolve().name == second["run_id"]
+    # nothing changed, so the first run's release stands (flows.pipeline.publish_if_changed)
+    assert second["release_new"] is False
+    assert (tmp_path / "public" / "latest").resolve().name == first["run_id"]
 
 
 def test_cli_refuses_a_cluster_that_could_not_report_back(tmp_path, capsys):
@@ -259,6 +277,50 @@ def test_lost_worker_fails_its_source_and_the_run_goes_on(cluster, tmp_path):
     assert report["sources"]["datei-gruppen-xlsx"]["status"] == "ok"
     assert report["status"] == "partial"
     assert (tmp_path / "public" / "latest").resolve().name == report["run_id"]
+
+
+def test_sources_sharing_a_host_share_a_worker_and_its_rate(cluster, tmp_path):
+    """A live run of seven sources on five hosts: the three NAKOS lists go to one worker, whose
+    one gate spaces their combined requests at the host's rate; the other hosts still spread
+    over both workers. Without grouping the lists would be three tasks on both workers, each
+    sending at the full rate."""
+    cluster, client = cluster
+    pids = client.run(os.getpid)  # worker address -> pid
+    rate = 8.0
+    with contextlib.ExitStack() as stack:
+        sites = {origin: stack.enter_context(
+            _recording_site(_merged(tmp_path / "sites" / origin.split("//")[1], folders),
+                            list(pids.values())))
+                 for origin, (folders, _ids) in SITES.items()}
+        with get_task_stream(client=client) as stream:
+            report = run_on_dask(
+                cluster.scheduler_address, registry_path=REGISTRY,
+                source_ids=[sid for _folders, ids in SITES.values() for sid in ids],
+                data_dir=tmp_path / "data", public_dir=tmp_path / "public",
+                rewrite={origin: base for origin, (base, _log) in sites.items()},
+                rate_override=rate)
+    assert {sid: s["status"] for sid, s in report["sources"].items()} == dict.fromkeys(
+        [sid for _folders, ids in SITES.values() for sid in ids], "ok")
+    logs = {origin: log for origin, (_base, log) in sites.items()}
+    assert all(pid in pids.values() for log in logs.values() for _t, _path, pid in log)
+
+    nakos = logs[NAKOS]
+    for colour in ("rot", "gruen", "blau"):  # each list was crawled, all by one worker
+        assert any(path.startswith(f"/adressen/{colour}/") for _t, path, _pid in nakos)
+    assert len({pid for _t, _path, pid in nakos}) == 1
+    assert {pid for log in logs.values() for _t, _path, pid in log} == set(pids.values())
+
+    # the combined requests at www.nakos.de kept the host's rate: arrival times jitter a little
+    # around the gate's slots, so a gap may shrink, but never to what two gates would allow
+    interval = 1 / rate
+    times = sorted(t for t, _path, _pid in nakos)
+    assert len(times) > 20
+    assert min(b - a for a, b in itertools.pairwise(times)) >= interval / 2
+    assert times[-1] - times[0] >= 0.9 * interval * (len(times) - 1)
+
+    groups = [t for t in stream.data if t["key"].startswith("collect_group-")]
+    assert len(groups) == len(SITES)  # one task per host
+    assert {t["worker"] for t in groups} == set(pids)
 
 
 def test_task_runner_from_address_env_or_local_spec():
@@ -370,6 +432,43 @@ def _warehouse(data: Path) -> dict[str, list[tuple]]:
         result = {name: con.execute(sql).fetchall() for name, sql in queries.items()}
     assert result["raw_pages"] and result["source_runs"]
     return result
+
+
+def _merged(folder: Path, fixtures: list[str]) -> Path:
+    """One site folder from fixture folders served by one host (the NAKOS lists)."""
+    for name in fixtures:
+        shutil.copytree(FIXTURES / name, folder, dirs_exist_ok=True)
+    return folder
+
+
+def _worker_of(port: int, pids: list[int]) -> int | None:
+    """The worker process holding the client end of a loopback connection."""
+    for pid in pids:
+        if any(c.laddr and c.laddr.port == port
+               for c in psutil.Process(pid).net_connections(kind="tcp")):
+            return pid
+    return None
+
+
+class _RecordingHandler(FixtureHandler):
+    """Records (arrival time, path, worker pid) of every request."""
+
+    log: list[tuple[float, str, int | None]]
+    pids: list[int]
+
+    def do_GET(self) -> None:
+        at = time.monotonic()
+        self.log.append((at, self.path, _worker_of(self.client_address[1], self.pids)))
+        super().do_GET()
+
+
+@contextlib.contextmanager
+def _recording_site(root: Path, pids: list[int]):
+    """Serve `root`; yields (base URL, the request log)."""
+    log: list[tuple[float, str, int | None]] = []
+    handler = type("Recording", (_RecordingHandler,), {"log": log, "pids": pids})
+    with serve_directory(root, handler) as (base, _seen):
+        yield base, log
 
 
 def _set_allowed_failures(count: int, dask_scheduler=None) -> None:

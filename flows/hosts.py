@@ -1,0 +1,67 @@
+"""Sources grouped by the hosts they crawl, so one process collects each group.
+
+The per-host rate limit (`scrapers.http._host_gate`) is shared by the threads of one process
+only. On Dask, two sources on one host collected by different worker processes would each send
+at the host's full rate; collected in one task (one process), they take turns at the shared
+gate. Grouping is transitive: a source crawling hosts A and B joins every source on A and
+every source on B, since one gate per host must cover all of them.
+
+Only the hosts of `start_urls` are known before a run: a scraper that follows links to yet
+another host is not grouped by that host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from urllib.parse import urlsplit
+
+from schema.registry import Source
+
+
+def url_hosts(urls: Iterable[str]) -> frozenset[str]:
+    """The host names of `urls`, lower-cased and without port (coarser than the rate gate,
+    which keys on host and port: grouping too much costs speed, too little politeness)."""
+    hosts = set()
+    for url in urls:
+        host = urlsplit(url).hostname
+        if host:
+            hosts.add(host.rstrip("."))
+    return frozenset(hosts)
+
+
+def connected(keys: Sequence[Iterable[str]]) -> list[list[int]]:
+    """Indices of items that share a key, directly or through other items; an item without
+    keys stands alone. Groups are ordered by their first item, items keep their order."""
+    parent = list(range(len(keys)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first_with: dict[str, int] = {}
+    for i, item_keys in enumerate(keys):
+        for key in item_keys:
+            j = first_with.setdefault(key, i)
+            a, b = root(i), root(j)
+            if a != b:
+                parent[max(a, b)] = min(a, b)  # the earliest item stays the root
+    groups: dict[int, list[int]] = {}
+    for i in range(len(keys)):
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
+
+
+def host_groups(sources: Sequence[Source]) -> list[list[Source]]:
+    """`sources` in groups that share a host (file sources alone), in the given order."""
+    indices = connected([url_hosts(s.start_urls) for s in sources])
+    return [[sources[i] for i in group] for group in indices]
+
+
+def group_label(group: Sequence[Source], shown: int = 3) -> str:
+    """A short name of a group for task run names: its source ids, the first `shown` of a
+    big group (a CMS host of a hundred municipal sources) and how many more."""
+    ids = [s.id for s in group]
+    more = len(ids) - shown
+    return "+".join(ids if more <= 0 else [*ids[:shown], f"{more} more"])
