@@ -141,14 +141,16 @@ async def confirm(client, manifest: Manifest) -> list[int] | None:
     if not pages:
         return None
 
-    async def same(page: dict) -> int | None:
+    async def same(page: dict, cheap: bool = True) -> int | None:
         try:
-            status, digest = await client.revalidate(page["url"])
+            status, digest = await client.revalidate(page["url"], cheap=cheap)
         except Exception:  # the scrape that follows meets it again, and reports it properly
             return None
         return status if digest == page["sha256"] else None
 
-    statuses = [await same(pages[0])]
+    # the first page (a list page) the full way: when the site is down or broken, that one
+    # answer, retries and all, is what the scrape that follows gets, never asked again
+    statuses = [await same(pages[0], cheap=False)]
     for start in range(1, len(pages), CONCURRENCY):
         if None in statuses:
             return None

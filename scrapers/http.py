@@ -30,6 +30,7 @@ from protego import Protego
 from scrapers.charset import decode
 from scrapers.errors import FetchError, ResponseTooLarge, RobotsDisallowed, TruncatedPage
 from scrapers.page import Page
+from scrapers.probe import ConditionalProbe, usable
 from scrapers.warc import WarcArchive
 
 USER_AGENT = (
@@ -280,6 +281,15 @@ class PoliteClient:
         self._robots_down: dict[str, int] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._gates: dict[str, _HostGate] = {}
+        #: Cheap conditional GETs for `revalidate`, where requests go straight to the network
+        #: or through a rewrite map (not a replay, not a proxy).
+        self._probe = None
+        if cache is not None and usable() and (transport is None
+                                               or isinstance(transport, RewriteTransport)):
+            self._probe = ConditionalProbe(
+                user_agent=s.user_agent, timeout=s.total_timeout,
+                ssl_context=shared_ssl_context(),
+                rewrite=transport.mapping if isinstance(transport, RewriteTransport) else None)
         #: Answers `revalidate` got, served once to a later `get` of the same URL.
         self._answered: dict[str, tuple[str, httpx.Response, bytes] | Exception] = {}
 
@@ -291,6 +301,8 @@ class PoliteClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        if self._probe is not None:
+            await self._probe.aclose()
         if self.cache is not None:
             self.cache.save()
 
@@ -305,12 +317,27 @@ class PoliteClient:
         url, response, content = await self._follow(url, robots=True)
         return self._to_page(url, response, content)
 
-    async def revalidate(self, url: str) -> tuple[int, str | None]:
+    async def revalidate(self, url: str, *, cheap: bool = True) -> tuple[int, str | None]:
         """The status and SHA-256 of what `url` serves now, asked as cheaply as the cache
         allows: a 304 confirms the cached body without reading it, a 200 is hashed; no digest
         for any other answer (or a redirect). Nothing is parsed or decoded. The answer is
         kept, so a `get` of the same URL (the scraper, once a source turned out changed) is
-        served without asking again, and so is a failure. Raises like `get`."""
+        served without asking again, and so is a failure. Raises like `get`.
+
+        With validators in the cache and `cheap`, the request goes through the probe
+        (`scrapers.probe`), which reads no more than the status: a page that did not answer
+        304 is asked again by the scrape that follows."""
+        validators = self._conditional_headers(url)
+        if cheap and self._probe is not None and validators:  # fetched before: a fetchable URL
+            await self._check_robots(url)
+            await self._gate(url)
+            self.stats.requests += 1
+            status = await self._probe.status(url, validators)
+            digest = self.cache.digest(url) if status == 304 else None
+            if digest is not None:
+                self.stats.not_modified += 1  # a scrape that follows reads the cached body
+                self._answered[url] = (url, httpx.Response(304), b"")
+            return status, digest
         try:
             final, response, content = await self._follow(url, robots=True)
         except Exception as exc:

@@ -4,7 +4,8 @@ against a copy of the Herne fixture site on 127.0.0.1, without Prefect.
 A source whose every page answers 304 (or the same bytes) is confirmed, not collected: its
 records stand, nothing is parsed or loaded, and a night with nothing new keeps the latest
 release. Anything else (a changed page, a failed page, other code, another warehouse) is
-collected whole, without asking for any page twice.
+collected whole; only a page after the first that turned out different is asked twice (the
+probe reads no more than its status).
 """
 
 import json
@@ -130,7 +131,7 @@ def test_nothing_new_keeps_the_latest_release_and_confirms_it(nights):
     assert any("49 h old" in p for p in health.problems), health.lines()
 
 
-def test_one_changed_page_collects_the_source_asking_each_page_once(nights, site):
+def test_one_changed_page_collects_the_source_asking_only_that_page_twice(nights, site):
     nights.run()
     page = site / DETAIL
     page.write_text(page.read_text("utf-8").replace("</h1>", " neu</h1>", 1), "utf-8")
@@ -139,7 +140,9 @@ def test_one_changed_page_collects_the_source_asking_each_page_once(nights, site
     assert herne["unchanged_since"] is None and herne["updated"] == 1
     assert herne["unchanged"] == 12 and herne["parsed"] == 13
     counts = Counter(nights.requests[1])
-    assert max(counts.values()) == 1 and set(counts) == set(nights.requests[0])
+    assert set(counts) == set(nights.requests[0])
+    assert {p for p, n in counts.items() if n > 1} <= {"/" + DETAIL}
+    assert max(counts.values()) <= 2
     assert second["release_new"] is True
     # the changed night is the new reference
     assert nights.manifest().run_id == second["run_id"]
@@ -158,8 +161,12 @@ def test_a_new_group_on_the_list_page_stops_the_check_at_once(nights, site):
     second = nights.run()
     herne = second["sources"]["herne"]
     assert herne["unchanged_since"] is None and herne["inserted"] == 1
-    assert Counter(nights.requests[1])["/" + FOLDER + "/gruppe-2000.html"] == 1
-    assert max(Counter(nights.requests[1]).values()) == 1
+    counts = Counter(nights.requests[1])
+    assert counts["/" + FOLDER + "/gruppe-2000.html"] == 1
+    # the list page said it at once (asked the full way, its answer kept for the scrape):
+    # no page was asked twice, and no group page before the list page had shown the change
+    assert max(counts.values()) == 1
+    assert nights.requests[1][:2] == ["/robots.txt", "/" + FOLDER + "/"]
 
 
 def test_a_failed_page_makes_the_next_night_collect_whole(nights, site):
@@ -262,3 +269,89 @@ def test_code_fingerprint_follows_the_scrapers_settings():
     changed = type("Changed", (herne,), {"detail_link_selector": "a.anders"})
     assert fingerprint(source, herne) == fingerprint(source, herne)
     assert fingerprint(source, changed) != fingerprint(source, herne)
+
+
+def test_probe_asks_through_the_rewrite_map_only_and_reuses_its_connection(site):
+    """The probe (scrapers.probe) behind `revalidate`: a 304 costs one small request on a
+    kept-alive connection, an unmapped origin is refused, never looked up."""
+    import asyncio
+
+    from scrapers.http import (
+        ClientSettings,
+        ConditionalCache,
+        PoliteClient,
+        RewriteTransport,
+        shared_ssl_context,
+    )
+    from scrapers.probe import ConditionalProbe
+
+    url = f"{HERNE}/{DETAIL}"
+
+    async def nights(base: str, cache_dir) -> tuple:
+        settings = ClientSettings(rate_per_host=None)
+        cache = ConditionalCache(cache_dir)
+        async with PoliteClient(settings, transport=RewriteTransport({HERNE: base}),
+                                cache=cache) as client:
+            page = await client.get(url)
+        async with PoliteClient(settings, transport=RewriteTransport({HERNE: base}),
+                                cache=ConditionalCache(cache_dir)) as client:
+            answers = [await client.revalidate(url) for _ in range(3)]
+            served = await client.get(url)  # confirmed a moment ago: from the cache
+            stats = client.stats
+        probe = ConditionalProbe(user_agent="t", timeout=1, ssl_context=shared_ssl_context(),
+                                 rewrite={HERNE: base})
+        try:
+            await probe.status("https://www.example.org/", {})
+        except ConnectionRefusedError as exc:
+            refused = str(exc)
+        return page, answers, served, refused, stats
+
+    with serve_directory(site) as (base, seen):
+        page, answers, served, refused, stats = asyncio.run(nights(base,
+                                                                   site.parent / "cache"))
+    assert answers == [(304, page.sha256)] * 3
+    assert served.not_modified and served.content == page.content
+    assert stats.requests == 3 + 1 and stats.not_modified == 3  # + robots.txt
+    assert seen.count("/" + DETAIL) == 4
+    assert "not in the rewrite map" in refused
+
+
+def test_probe_asks_again_on_a_new_connection_when_the_server_dropped_an_idle_one():
+    """Servers close idle kept-alive connections without a word; that is not a change."""
+    import asyncio
+    import socket
+    import threading
+
+    from scrapers.http import shared_ssl_context
+    from scrapers.probe import ConditionalProbe
+
+    answer = (b"HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n")
+    listener = socket.create_server(("127.0.0.1", 0))
+    connections = []
+
+    def serve() -> None:
+        for _ in range(3):
+            conn, _addr = listener.accept()
+            connections.append(conn)
+            conn.recv(65536)
+            conn.sendall(answer)  # keep-alive by HTTP/1.1 default, then closed silently
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+    async def ask() -> list[int]:
+        probe = ConditionalProbe(user_agent="t", timeout=5, ssl_context=shared_ssl_context(),
+                                 rewrite={HERNE: base})
+        try:
+            out = []
+            for _ in range(3):
+                out.append(await probe.status(f"{HERNE}/seite.html", {"If-None-Match": '"x"'}))
+                await asyncio.sleep(0.05)  # the server has closed the idle connection by now
+            return out
+        finally:
+            await probe.aclose()
+
+    assert asyncio.run(ask()) == [304, 304, 304]
+    assert len(connections) == 3
+    listener.close()

@@ -1,0 +1,161 @@
+"""Conditional GETs as cheap as HTTP allows, for confirming that pages have not changed.
+
+An unchanged night asks every page of every site once more, expecting 304s: at Germany scale
+100,000 requests whose answers carry nothing. Through httpx each costs 0.6–1 ms of CPU, more
+than the 10 % of a full night the whole check may take; h11 (the HTTP/1.1 state machine
+httpx itself builds on) over asyncio streams does the same request for about a sixth of that.
+
+So the probe does only that: one GET with the cache's validators, keep-alive connections per
+origin, and the status of the answer. Anything but a 304 ends the answer there (the
+connection is closed, no body read) and the caller falls back to the polite client, which
+asks again and handles redirects, retries, bodies and archiving as always. Robots.txt and the
+per-host rate are the polite client's, checked before each probe.
+
+Not used behind a proxy (HTTP(S)_PROXY set): the polite client knows proxies, the probe not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import ssl
+from urllib.parse import urlsplit
+
+import h11
+
+_PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
+                    "all_proxy")
+
+
+def usable() -> bool:
+    """False when requests must go through a proxy the probe does not speak."""
+    return not any(os.environ.get(v) for v in _PROXY_VARIABLES)
+
+
+class _Stale(Exception):
+    """A kept-alive connection closed before any answer: ask again on a new one."""
+
+
+class _Connection:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self.reader, self.writer = reader, writer
+        self.h11 = h11.Connection(h11.CLIENT)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class ConditionalProbe:
+    """`status = await probe.status(url, headers)`; `await probe.aclose()` at the end.
+
+    `rewrite` maps origins to other base URLs, as `scrapers.http.RewriteTransport` does (tests
+    and benchmarks point real origins at loopback servers); with it, no other origin is
+    reached."""
+
+    def __init__(self, *, user_agent: str, timeout: float, ssl_context: ssl.SSLContext,
+                 rewrite: dict[str, str] | None = None, max_header_bytes: int = 64 * 1024):
+        self.user_agent, self.timeout, self.ssl = user_agent, timeout, ssl_context
+        self.rewrite = (None if rewrite is None
+                        else {k.rstrip("/"): v.rstrip("/") for k, v in rewrite.items()})
+        self.max_header_bytes = max_header_bytes
+        self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
+
+    async def status(self, url: str, headers: dict[str, str]) -> int:
+        """The status code a conditional GET of `url` gets. Raises OSError, TimeoutError or
+        h11.ProtocolError when no well-formed answer came within the timeout."""
+        async with asyncio.timeout(self.timeout):  # no extra task, unlike wait_for
+            return await self._ask(url, headers)
+
+    async def _ask(self, url: str, headers: dict[str, str]) -> int:
+        scheme, host, port, target = self._route(url)
+        key = (scheme, host, port)
+        idle = self._idle.setdefault(key, [])
+        while idle:  # a kept-alive connection the server may have closed meanwhile
+            conn = idle.pop()
+            try:
+                status, reusable = await self._exchange(conn, host, port, target, headers)
+                break
+            except _Stale:
+                conn.close()
+            except BaseException:
+                conn.close()
+                raise
+        else:
+            conn = await self._connect(scheme, host, port)
+            try:
+                status, reusable = await self._exchange(conn, host, port, target, headers)
+            except BaseException:
+                conn.close()
+                raise
+        if reusable:
+            conn.h11.start_next_cycle()
+            idle.append(conn)
+        else:
+            conn.close()
+        return status
+
+    def _route(self, url: str) -> tuple[str, str, int, str]:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        path = parts.path or "/"
+        if parts.query:
+            path += "?" + parts.query
+        if self.rewrite is not None:
+            if origin not in self.rewrite:  # as RewriteTransport: never the real site
+                raise ConnectionRefusedError(f"no route to {origin} (not in the rewrite map)")
+            base = urlsplit(self.rewrite[origin])
+            parts, path = base, (base.path.rstrip("/") + path)
+        scheme = parts.scheme
+        port = parts.port or (443 if scheme == "https" else 80)
+        return scheme, parts.hostname or "", port, path
+
+    async def _connect(self, scheme: str, host: str, port: int) -> _Connection:
+        context = self.ssl if scheme == "https" else None
+        reader, writer = await asyncio.open_connection(host, port, ssl=context,
+                                                       server_hostname=host if context else None)
+        return _Connection(reader, writer)
+
+    async def _exchange(self, conn: _Connection, host: str, port: int, target: str,
+                        headers: dict[str, str]) -> tuple[int, bool]:
+        default = (conn.writer.get_extra_info("sslcontext") is not None and port == 443) or (
+            conn.writer.get_extra_info("sslcontext") is None and port == 80)
+        request = h11.Request(method="GET", target=target, headers=[
+            ("Host", host if default else f"{host}:{port}"), ("User-Agent", self.user_agent),
+            ("Accept-Language", "de,en;q=0.5"), ("Accept-Encoding", "identity"),
+            *headers.items()])
+        conn.writer.write(conn.h11.send(request) + conn.h11.send(h11.EndOfMessage()))
+        seen = 0
+        while True:
+            event = conn.h11.next_event()
+            if event is h11.NEED_DATA:
+                try:
+                    data = await conn.reader.read(16384)
+                except ConnectionError as exc:
+                    if seen == 0:
+                        raise _Stale from exc
+                    raise
+                if not data and seen == 0:
+                    raise _Stale
+                seen += len(data)
+                if seen > self.max_header_bytes:
+                    raise h11.RemoteProtocolError("answer too long for a 304")
+                conn.h11.receive_data(data)
+                continue
+            if isinstance(event, h11.InformationalResponse):
+                continue
+            if isinstance(event, h11.Response):
+                if event.status_code != 304:
+                    return event.status_code, False  # not read further: the connection goes
+                continue
+            if isinstance(event, h11.Data):
+                continue  # a 304 has no body; tolerate a server that says otherwise
+            if isinstance(event, h11.EndOfMessage):
+                return 304, conn.h11.our_state is h11.DONE and conn.h11.their_state is h11.DONE
+            if event is h11.PAUSED or isinstance(event, h11.ConnectionClosed):
+                raise h11.RemoteProtocolError("connection closed before the answer ended")
+
+    async def aclose(self) -> None:
+        for connections in self._idle.values():
+            for conn in connections:
+                conn.close()
+        self._idle.clear()
