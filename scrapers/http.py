@@ -103,13 +103,20 @@ class ConditionalCache:
         self._bodies = directory / "bodies"
         self._index_path = directory / "index.json"
         self._entries: dict[str, CacheEntry] = {}
+        #: Names of the bodies at hand, listed once: a night asks for each of them.
+        self._have: set[str] | None = None
         if self._index_path.exists():
             raw = json.loads(self._index_path.read_text("utf-8"))
             self._entries = {url: CacheEntry(**e) for url, e in raw.items()}
 
+    def _has_body(self, digest: str) -> bool:
+        if self._have is None:
+            self._have = set(os.listdir(self._bodies)) if self._bodies.is_dir() else set()
+        return digest in self._have
+
     def validators(self, url: str) -> dict[str, str]:
         entry = self._entries.get(url)
-        if entry is None or not (self._bodies / entry.sha256).exists():
+        if entry is None or not self._has_body(entry.sha256):
             return {}
         headers = {}
         if entry.etag:
@@ -120,17 +127,17 @@ class ConditionalCache:
 
     def body(self, url: str) -> tuple[bytes, str | None] | None:
         entry = self._entries.get(url)
-        path = entry and self._bodies / entry.sha256
-        if entry is None or not path.exists():
+        if entry is None or not self._has_body(entry.sha256):
             return None
-        return path.read_bytes(), entry.content_type
+        try:
+            return (self._bodies / entry.sha256).read_bytes(), entry.content_type
+        except FileNotFoundError:  # removed by hand since the listing
+            return None
 
     def digest(self, url: str) -> str | None:
         """SHA-256 of the body a 304 for `url` confirms, if that body is still at hand."""
         entry = self._entries.get(url)
-        if entry is None or not (self._bodies / entry.sha256).exists():
-            return None
-        return entry.sha256
+        return entry.sha256 if entry is not None and self._has_body(entry.sha256) else None
 
     def store(self, url: str, response: httpx.Response, content: bytes) -> None:
         etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
@@ -138,10 +145,11 @@ class ConditionalCache:
             return
         digest = hashlib.sha256(content).hexdigest()
         self._bodies.mkdir(parents=True, exist_ok=True)
-        if not (self._bodies / digest).exists():  # whole or not at all: a 304 serves it later
+        if not self._has_body(digest):  # whole or not at all: a 304 serves it later
             tmp = self._bodies / f".{digest}.{os.getpid()}.{threading.get_ident()}"
             tmp.write_bytes(content)
             tmp.replace(self._bodies / digest)
+            self._have.add(digest)
         content_type = response.headers.get("content-type")
         self._entries[url] = CacheEntry(etag, modified, digest, content_type)
 

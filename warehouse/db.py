@@ -38,7 +38,14 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     apply_comments(con)
 
 
+_SCHEMAS: dict[tuple[str, tuple[str, ...] | None], pa.Schema] = {}
+
+
 def arrow_schema(con: duckdb.DuckDBPyConnection, table: str, columns=None) -> pa.Schema:
-    """The Arrow schema DuckDB expects for `table`: the DDL is the one source of truth."""
-    cols = ", ".join(f'"{c}"' for c in columns) if columns else "*"
-    return con.sql(f"SELECT {cols} FROM {table} LIMIT 0").to_arrow_table().schema
+    """The Arrow schema DuckDB expects for `table`: the DDL is the one source of truth. Asked
+    once per table and process (every source run appends to four tables)."""
+    key = (table, tuple(columns) if columns else None)
+    if key not in _SCHEMAS:
+        cols = ", ".join(f'"{c}"' for c in columns) if columns else "*"
+        _SCHEMAS[key] = con.sql(f"SELECT {cols} FROM {table} LIMIT 0").to_arrow_table().schema
+    return _SCHEMAS[key]
