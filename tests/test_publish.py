@@ -3,14 +3,23 @@
 import csv
 import hashlib
 import json
+import os
+import signal
 
 import frictionless
+import psutil
 import pyarrow.parquet as pq
 import pytest
 
 from tests.factories import listings, record, source
 from warehouse.db import connect
-from warehouse.publish import PUBLIC_COLUMNS, PublishError, publish, validate_release
+from warehouse.publish import (
+    PUBLIC_COLUMNS,
+    PublishError,
+    Validation,
+    publish,
+    validate_release,
+)
 from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 PRIVATE = {
@@ -105,7 +114,7 @@ def test_failed_publish_leaves_latest_on_the_previous_release(con, tmp_path, now
     with pytest.raises(PublishError, match="exists already"):
         publish(con, public, "r1", now)
 
-    def broken(folder):
+    def broken(folder, *validation):
         raise PublishError(f"release {folder.name} failed validation: injected")
 
     monkeypatch.setattr("warehouse.publish.validate_release", broken)
@@ -116,3 +125,72 @@ def test_failed_publish_leaves_latest_on_the_previous_release(con, tmp_path, now
         "history.json", "latest", "latest.json", "releases"]
     assert json.loads((public / "latest.json").read_text("utf-8"))["run_id"] == "r1"
     assert sorted(p.name for p in (public / "releases").iterdir()) == ["r1"]
+
+
+def duplicate_first_row(path):
+    lines = path.read_text("utf-8").splitlines()
+    path.write_text("\n".join([lines[0], lines[1], lines[1]]) + "\n", "utf-8")
+
+
+def test_broken_hsds_file_fails_naming_its_package(con, tmp_path, now):
+    load(con, now, "herne", record("1"), record("2"))
+    release = publish(con, tmp_path / "public", "r1", now)
+    links = release.path / "hsds" / "service_at_location.csv"
+    row = next(csv.DictReader(links.open(encoding="utf-8", newline="")))
+    with links.open("a", encoding="utf-8", newline="") as f:  # a service that does not exist
+        csv.DictWriter(f, row.keys()).writerow(
+            row | {"id": "00000000-0000-5000-8000-000000000001",
+                   "service_id": "00000000-0000-5000-8000-000000000002"})
+    with pytest.raises(PublishError, match=r"hsds/datapackage\.json failed validation: "
+                                           r"foreign-key"):
+        validate_release(release.path)
+
+
+def test_workers_and_in_process_validation_report_alike(con, tmp_path, now):
+    load(con, now, "herne", record("1"), record("2"))
+    release = publish(con, tmp_path / "public", "r1", now)
+    duplicate_first_row(release.path / "listings.csv")
+    duplicate_first_row(release.path / "hsds" / "phones.csv")
+    messages = []
+    for workers in (2, 0):
+        validation = Validation(release.path, workers=workers)
+        try:
+            validation.submit(release.path / "datapackage.json")
+            validation.submit(release.path / "hsds" / "datapackage.json")
+            with pytest.raises(PublishError) as failed:
+                validation.check()
+        finally:
+            validation.close()
+        messages.append(str(failed.value))
+    assert messages[0] == messages[1]
+    assert "datapackage.json failed validation: primary-key" in messages[0]
+
+
+def test_a_worker_that_dies_fails_the_release(con, tmp_path, now):
+    load(con, now, "herne", record("1"))
+    release = publish(con, tmp_path / "public", "r1", now)
+    validation = Validation(release.path, workers=1)
+    try:
+        os.kill(validation.workers[0].process.pid, signal.SIGKILL)
+        validation.submit(release.path / "datapackage.json")
+        with pytest.raises(PublishError, match=r"datapackage\.json could not be validated"):
+            validation.check()
+    finally:
+        validation.close()
+
+
+def test_a_failing_step_stops_validation_and_removes_the_build(con, tmp_path, now,
+                                                              monkeypatch):
+    load(con, now, "herne", record("1"))
+    public = tmp_path / "public"
+    first = publish(con, public, "r1", now)
+
+    def broken_dcat(con, folder, ctx):
+        raise RuntimeError("dcat broke")  # while the packages are being validated
+
+    monkeypatch.setattr("warehouse.publish.write_dcat", broken_dcat)
+    with pytest.raises(RuntimeError, match="dcat broke"):
+        publish(con, public, "r2", now)
+    assert psutil.Process().children() == []  # no worker left behind
+    assert not list(public.glob(".building-*"))
+    assert (public / "latest").resolve() == first.path.resolve()

@@ -25,7 +25,6 @@ tabular package, every column of each resource written (empty where there is no 
 import csv
 import hashlib
 import json
-import math
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -36,6 +35,7 @@ import duckdb
 import pyarrow as pa
 
 from warehouse.public import public_table
+from warehouse.release_json import json_indent_1
 
 HSDS_VERSION = "3.0"
 TAXONOMY = "selbsthilfe-atlas"
@@ -145,61 +145,6 @@ def _id(*parts: object) -> str:
     return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
 
 
-class _Unusual(Exception):
-    """A value `_indented` leaves to the json module."""
-
-
-def _indented(value: Any, pad: str, out: list[str]) -> None:
-    """Append `json.dumps(value, ensure_ascii=False, indent=1)` at the indentation `pad`
-    (newline + spaces), for the plain types HSDS records hold. The json module's own indenting
-    encoder is pure Python with a generator per level: three quarters of the export's time."""
-    if isinstance(value, str):
-        out.append(_STRING(value))
-    elif value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif type(value) is int:
-        out.append(int.__repr__(value))
-    elif type(value) is float and math.isfinite(value):
-        out.append(float.__repr__(value))
-    elif isinstance(value, dict):
-        if not value:
-            out.append("{}")
-            return
-        inner = pad + " "
-        out.append("{")
-        for i, (key, item) in enumerate(value.items()):
-            if type(key) is not str:
-                raise _Unusual(key)
-            out.append(("," if i else "") + inner + _STRING(key) + ": ")
-            _indented(item, inner, out)
-        out.append(pad + "}")
-    elif isinstance(value, list | tuple):
-        if not value:
-            out.append("[]")
-            return
-        inner = pad + " "
-        out.append("[")
-        for i, item in enumerate(value):
-            out.append(("," if i else "") + inner)
-            _indented(item, inner, out)
-        out.append(pad + "]")
-    else:
-        raise _Unusual(value)
-
-
-def _json_indent_1(value: Any, pad: str = "\n") -> str:
-    out: list[str] = []
-    try:
-        _indented(value, pad, out)
-    except _Unusual:
-        return json.dumps(value, ensure_ascii=False, indent=1).replace("\n", pad)
-    return "".join(out)
-
-
 def _first(joined: str | None) -> str | None:
     return joined.split(" | ")[0] if joined else None
 
@@ -274,7 +219,6 @@ BATCH = 5000
 #: Resources whose records several listings share (written once, first one wins); every other
 #: record's id is derived from its listing's id and so unique.
 SHARED = ("organization", "taxonomy_term")
-_STRING = json.encoder.encode_basestring  # the C encoder json.dumps uses (ensure_ascii=False)
 
 
 def _taxonomy() -> dict:
@@ -282,11 +226,14 @@ def _taxonomy() -> dict:
             "description": "Themenbereiche (topic codes) des selbsthilfe-atlas"}
 
 
-def _services(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[dict, list[tuple[str, dict]]]]:
+def _services(con: duckdb.DuckDBPyConnection,
+              ctx: Any) -> Iterator[tuple[dict, list[tuple[str, dict]]]]:
     """Per public listing, in table order: its HSDS service (JSON form) and its tabular rows
     as (resource name, record)."""
     taxonomy_id = _id("taxonomy", TAXONOMY)
-    for batch in public_table(con).to_batches(max_chunksize=BATCH):
+    table = getattr(ctx, "listings", None)  # the release's table, when publish has it
+    for batch in (public_table(con) if table is None else table).to_batches(
+            max_chunksize=BATCH):
         rows = batch.to_pylist()
         extra = _structured(con, [r["id"] for r in rows])
         for row in rows:
@@ -408,10 +355,10 @@ def write_hsds(con: duckdb.DuckDBPyConnection, folder: Path, ctx: Any) -> list[P
         services = files.enter_context(open(written[0], "w", encoding="utf-8"))
         services.write("[")
         count = 0
-        for service, records in _services(con):
+        for service, records in _services(con, ctx):
             for name, record in records:
                 emit(name, record)
-            services.write((",\n " if count else "\n ") + _json_indent_1(service, "\n "))
+            services.write((",\n " if count else "\n ") + json_indent_1(service, "\n "))
             count += 1
         services.write("\n]" if count else "]")
     (out / "datapackage.json").write_text(

@@ -14,18 +14,46 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 SUMS = "SHA256SUMS"
 HISTORY = "history.json"
 
 
+#: (device, inode, size, mtime) -> digest, while `hashes_remembered` is active.
+_REMEMBERED: dict[tuple[int, int, int, int], str] | None = None
+
+
+@contextmanager
+def hashes_remembered() -> Iterator[None]:
+    """Within the block, each file is hashed once: a release's files are written once and then
+    hashed by the landing page, the DCAT document and `SHA256SUMS` (a second and third read of
+    close to a gigabyte). Only for a folder whose files nobody rewrites inside the block."""
+    global _REMEMBERED
+    outer, _REMEMBERED = _REMEMBERED, {} if _REMEMBERED is None else _REMEMBERED
+    try:
+        yield
+    finally:
+        _REMEMBERED = outer
+
+
 def sha256_file(path: Path) -> str:
     """Hex SHA-256 of a file, read in 1 MiB blocks (releases hold files of hundreds of MB)."""
+    key = None
+    if _REMEMBERED is not None:
+        st = os.stat(path)
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        if key in _REMEMBERED:
+            return _REMEMBERED[key]
     h = hashlib.sha256()
-    with path.open("rb") as f:
+    with Path(path).open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
+    if key is not None and _REMEMBERED is not None:
+        _REMEMBERED[key] = h.hexdigest()
     return h.hexdigest()
 
 
@@ -98,3 +126,34 @@ def latest_run_id(public: Path) -> str | None:
     """The run id `public/latest` points at (for `protect`), or None."""
     latest = Path(public) / "latest"
     return Path(os.path.realpath(latest)).name if latest.exists() else None
+
+
+def validate_package_resource(package: str, name: str | None) -> tuple[list[str], list[str]]:
+    """Frictionless validation of resource `name` of the data package `package` (every
+    resource when None), as `frictionless.validate(package)` checks it: (errors of the package
+    itself, errors of the resource). Run in a validation worker process (module kept light:
+    frictionless is imported here, neither DuckDB nor pyarrow)."""
+    import frictionless
+
+    try:
+        report = frictionless.validate(package, name=name)
+    except frictionless.FrictionlessException as exc:  # e.g. a resource name not found
+        return [f"{e.type}: {e.message}" for e in exc.to_errors()], []
+    return ([f"{e.type}: {e.message}" for e in report.errors],
+            [f"{e.type}: {e.message}" for task in report.tasks for e in task.errors])
+
+
+def serve_validation(tasks: IO[str], results: IO[str]) -> None:
+    """A validation worker: per line of `tasks`, `[task id, package, resource name]`, write the
+    line `[task id, package errors, resource errors]` (`validate_package_resource`)."""
+    for line in tasks:
+        task_id, package, name = json.loads(line)
+        results.write(json.dumps([task_id, *validate_package_resource(package, name)]) + "\n")
+        results.flush()
+
+
+if __name__ == "__main__":  # python -m warehouse.integrity: a validation worker (publish)
+    import sys
+
+    results, sys.stdout = sys.stdout, sys.stderr  # a library's print cannot break a reply
+    serve_validation(sys.stdin, results)

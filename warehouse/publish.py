@@ -1,22 +1,28 @@
 """Build a release of open-data extracts and switch `public/latest` to it atomically.
 
-The release is built in a temporary folder next to `releases/`, validated with Frictionless,
-then renamed into place; only then is the `latest` symlink replaced (one `rename`). A failure
-at any step leaves `latest` on the previous release.
+The release is built in a temporary folder next to `releases/`, validated with Frictionless
+(in worker processes, each data package as soon as its files are written, while the rest of
+the release is written), then renamed into place; only then is the `latest` symlink replaced
+(one `rename`). A failure at any step leaves `latest` on the previous release.
 
 What is public is decided in `warehouse.public` (the licence and privacy gates); every file
 here is written from its `public_table`. `withheld.json` says what was left out and why.
 """
 
+import contextlib
 import json
 import os
+import queue
 import shutil
-from dataclasses import dataclass
+import subprocess
+import sys
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
-import frictionless
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -26,11 +32,13 @@ from warehouse.excel import write_excel_csv
 from warehouse.hsds import write_hsds
 from warehouse.integrity import (
     SUMS,
+    hashes_remembered,
     latest_run_id,
     prune_releases,
     read_sha256sums,
     sha256_file,
     update_history,
+    validate_package_resource,
     write_sha256sums,
 )
 from warehouse.landing import write_landing_page
@@ -42,6 +50,7 @@ from warehouse.metadata import (
 )
 from warehouse.public import FORMAT_VERSION, PUBLIC_COLUMNS, public_table
 from warehouse.public_entities import ENTITY_COLUMNS, ENTITY_FILES, entity_tables
+from warehouse.release_json import write_table_document
 
 
 class PublishError(RuntimeError):
@@ -57,6 +66,9 @@ class ReleaseContext:
     previous: Path | None  # the release `latest` pointed at before this one
     base_url: str  # where the public folder is served, for download URLs
     public: Path
+    #: This release's public listing table (`public_table`), for writers that need its rows
+    #: (the HSDS export) instead of querying them again.
+    listings: pa.Table | None = field(default=None, compare=False, repr=False)
 
 
 #: Where releases are served; download URLs in metadata are built from it.
@@ -139,27 +151,30 @@ def _resource(stem: str, columns: list[tuple[str, str, str, str]]) -> dict:
 
 def write_table(folder: Path, stem: str, table: pa.Table, package: dict) -> None:
     """`stem`.csv (exact, header always), `stem`.json (a `meta` block and the rows),
-    `stem`.parquet and `stem`-excel.csv (semicolons, BOM, formulas neutralised)."""
+    `stem`.parquet and `stem`-excel.csv (semicolons, BOM, formulas neutralised). The JSON is
+    streamed one record batch at a time (`warehouse.release_json`): the bytes of
+    `json.dumps(document, ensure_ascii=False, indent=1)`, never all rows as Python dicts."""
     pacsv.write_csv(table, folder / f"{stem}.csv",
                     pacsv.WriteOptions(include_header=True, quoting_style="needed"))
     pq.write_table(table, folder / f"{stem}.parquet")
-    document = {"meta": {"format_version": FORMAT_VERSION, "id": package["id"],
-                         "table": stem, "created": package["created"], "count": table.num_rows,
-                         "licenses": package["licenses"], "sources": package["sources"]},
-                stem: table.to_pylist()}
-    (folder / f"{stem}.json").write_text(json.dumps(document, ensure_ascii=False, indent=1),
-                                         "utf-8")
+    meta = {"format_version": FORMAT_VERSION, "id": package["id"], "table": stem,
+            "created": package["created"], "count": table.num_rows,
+            "licenses": package["licenses"], "sources": package["sources"]}
+    write_table_document(folder / f"{stem}.json", meta, stem, table)
     write_excel_csv(table, folder / f"{stem}-excel.csv")
 
 
-def _write_files(folder: Path, tables: dict[str, pa.Table], package: dict,
-                 withheld: dict) -> None:
+def write_tables(folder: Path, tables: dict[str, pa.Table], package: dict,
+                 withheld: dict) -> Path:
+    """Every table's files, `datapackage.json` (describing the CSVs) and `withheld.json`;
+    returns the data package, ready to be validated."""
     for stem, table in tables.items():
         write_table(folder, stem, table, package)
     (folder / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=2),
                                              "utf-8")
     (folder / "withheld.json").write_text(json.dumps(withheld, ensure_ascii=False, indent=2),
                                           "utf-8")
+    return folder / "datapackage.json"
 
 
 #: Lower case, accents and umlauts folded ("Angehörige" -> "angehorige"), ß as "ss": so that
@@ -225,21 +240,158 @@ def write_snapshot(con: duckdb.DuckDBPyConnection, folder: Path, table: pa.Table
     return path
 
 
-def validate_release(folder: Path) -> None:
-    """The release's data package and, when present, its HSDS tabular package."""
-    for package in (folder / "datapackage.json", folder / "hsds" / "datapackage.json"):
-        if package.exists():
-            _validate_package(folder, package)
+#: Processes that validate a release: validation is most of publishing's CPU, and its
+#: resources are independent of each other, so each core takes one at a time.
+VALIDATION_WORKERS = max(1, min(8, os.cpu_count() or 1))
+#: Below this many listings a release is validated in this process: starting the workers
+#: (an interpreter importing frictionless each) costs more than they save.
+PARALLEL_FROM = 20_000
 
 
-def _validate_package(folder: Path, package: Path) -> None:
-    report = frictionless.validate(str(package))
-    if not report.valid:
-        errors = [f"{e.type}: {e.message}" for e in report.errors]
-        errors += [f"{e.type}: {e.message}" for task in report.tasks for e in task.errors]
-        errors = errors[:10]
-        raise PublishError(f"release {folder.name}: {package.relative_to(folder)} failed "
-                           "validation: " + "; ".join(errors))
+def _packages(folder: Path) -> list[Path]:
+    return [p for p in (folder / "datapackage.json", folder / "hsds" / "datapackage.json")
+            if p.exists()]
+
+
+def _resource_names(package: Path) -> list[str | None]:
+    """The package's resource names, in its order; [None] (the package as one task) when the
+    descriptor does not name them all, so frictionless reports what is wrong with it."""
+    try:
+        names = [r["name"] for r in json.loads(package.read_text("utf-8"))["resources"]]
+    except (ValueError, KeyError, TypeError):
+        return [None]
+    if names and all(isinstance(n, str) for n in names) and len(set(names)) == len(names):
+        return names
+    return [None]
+
+
+def _resource_cost(package: Path, name: str | None) -> int:
+    """Bytes frictionless reads to validate a resource: its file and the files its foreign
+    keys refer to (read into a lookup). Costliest first keeps the workers evenly busy."""
+    try:
+        resources = {r["name"]: r for r in json.loads(package.read_text("utf-8"))["resources"]}
+        own = resources[name]
+        names = [name] + [fk["reference"]["resource"]
+                          for fk in own.get("schema", {}).get("foreignKeys", [])]
+        return sum((package.parent / resources[n]["path"]).stat().st_size
+                   for n in names if n in resources)
+    except (ValueError, KeyError, TypeError, OSError):
+        return 0
+
+
+class _Worker:
+    """A validation worker process (`python -m warehouse.integrity`) and the thread that feeds
+    it tasks from the shared queue, one at a time, and settles their futures. A worker that
+    dies fails its task and every task it takes after (the release fails; nothing hangs)."""
+
+    def __init__(self, tasks: queue.Queue) -> None:
+        env = os.environ | {"PYTHONPATH": os.pathsep.join(p or os.getcwd() for p in sys.path)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "warehouse.integrity"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True, encoding="utf-8", env=env)
+        self.thread = threading.Thread(target=self._feed, args=(tasks,), daemon=True)
+        self.thread.start()
+
+    def _feed(self, tasks: queue.Queue) -> None:
+        dead: Exception | None = None
+        while (task := tasks.get()) is not None:
+            future, package, name = task
+            if not future.set_running_or_notify_cancel():
+                continue
+            if dead is None:
+                try:
+                    self.process.stdin.write(json.dumps([0, package, name]) + "\n")
+                    self.process.stdin.flush()
+                    line = self.process.stdout.readline()
+                    if not line:
+                        raise RuntimeError("validation worker exited with code "
+                                           f"{self.process.wait()}")
+                    _, package_errors, task_errors = json.loads(line)
+                    future.set_result((package_errors, task_errors))
+                    continue
+                except (OSError, ValueError, RuntimeError) as exc:
+                    dead = exc
+            future.set_exception(dead)
+        with contextlib.suppress(OSError):  # a worker that died first
+            self.process.stdin.close()  # the worker's end of input: it exits
+
+    def stop(self, kill: bool) -> None:
+        if kill:
+            self.process.kill()
+        self.thread.join()
+        self.process.wait()
+        self.process.stdout.close()
+
+
+class Validation:
+    """Frictionless validation of a release's data packages in worker processes, each package
+    submitted as soon as its files are written, so that validating overlaps with writing the
+    rest. Each resource is one task (`frictionless.validate(package, name=…)`: the same checks
+    as validating the package, foreign keys included), costliest first; errors are reported
+    in package order, as one validation of the package reports them.
+
+    Workers are fresh interpreters (`python -m warehouse.integrity`): neither a fork of a
+    process running DuckDB threads (which can deadlock) nor multiprocessing's spawn (which
+    runs the caller's main script again in each worker). With `workers=0` every package is
+    validated in this process when it is submitted."""
+
+    def __init__(self, folder: Path, workers: int = VALIDATION_WORKERS) -> None:
+        self.folder = folder
+        self.tasks: queue.Queue = queue.Queue()
+        self.workers = [_Worker(self.tasks) for _ in range(workers)]
+        self.submitted: list[tuple[Path, list[Future]]] = []
+
+    def submit(self, package: Path) -> None:
+        names = _resource_names(package)
+        futures = {name: Future() for name in names}
+        for name in sorted(names, key=lambda n: -_resource_cost(package, n)):
+            if self.workers:
+                self.tasks.put((futures[name], str(package), name))
+            else:
+                futures[name].set_result(validate_package_resource(str(package), name))
+        self.submitted.append((package, [futures[n] for n in names]))
+
+    def check(self) -> None:
+        """Wait for every submitted package; PublishError naming the first one that failed
+        (or whose validation could not run: a worker that died fails the release too)."""
+        for package, futures in self.submitted:
+            name = package.relative_to(self.folder)
+            try:
+                results = [f.result() for f in futures]
+            except Exception as exc:
+                raise PublishError(f"release {self.folder.name}: {name} could not be "
+                                   f"validated: {exc!r}") from exc
+            errors = results[0][0] + [e for _, task_errors in results for e in task_errors]
+            if errors:
+                raise PublishError(f"release {self.folder.name}: {name} failed "
+                                   "validation: " + "; ".join(errors[:10]))
+
+    def close(self, kill: bool = False) -> None:
+        """Stop the workers: when the tasks are done, or at once with `kill` (a failed
+        publish does not wait for the validation of files it is about to delete)."""
+        for _ in self.workers:
+            self.tasks.put(None)
+        for worker in self.workers:
+            worker.stop(kill)
+        self.workers = []
+        for _, futures in self.submitted:  # what no worker took
+            for future in futures:
+                future.cancel()
+
+
+def validate_release(folder: Path, validation: Validation | None = None) -> None:
+    """The release's data package and, when present, its HSDS tabular package: wait for
+    `validation` (packages submitted while the release was written) or validate them now."""
+    if validation is None:
+        validation = Validation(folder)
+        try:
+            for package in _packages(folder):
+                validation.submit(package)
+            validation.check()
+        finally:
+            validation.close()
+    else:
+        validation.check()
 
 
 #: Releases kept under public/releases (the one `latest` points at is never removed).
@@ -263,25 +415,33 @@ def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str, generated
     _remove_leftovers(public)
     building = public / f".building-{run_id}"
     building.mkdir()
+    size = con.execute("SELECT count(*) FROM listings WHERE active").fetchone()[0]
+    validation = Validation(building, workers=VALIDATION_WORKERS if size >= PARALLEL_FROM else 0)
     try:
         table = public_table(con)
+        ctx = replace(ctx, listings=table)
         tables = {"listings": table} | entity_tables(con, table)
         withheld = withheld_report(con)
-        _write_files(building, tables, _datapackage(con, run_id, generated), withheld)
+        validation.submit(write_tables(building, tables, _datapackage(con, run_id, generated),
+                                       withheld))
+        write_hsds(con, building, ctx)
+        validation.submit(building / "hsds" / "datapackage.json")
         write_snapshot(con, building, table,
                        {k: v for k, v in tables.items() if k in ENTITY_FILES})
         write_changes(con, building, ctx, tuple(ENTITY_FILES))
-        write_hsds(con, building, ctx)
         write_release_readme(con, building, ctx)
-        write_landing_page(con, building, ctx, tables,
-                           attribution_text(contributing_sources(con)), withheld)
-        write_dcat(con, building, ctx)  # describes every file above
-        write_sha256sums(building)  # last: it covers every file above
-        validate_release(building)
+        with hashes_remembered():  # no file below is written again
+            write_landing_page(con, building, ctx, tables,
+                               attribution_text(contributing_sources(con)), withheld)
+            write_dcat(con, building, ctx)  # describes every file above
+            write_sha256sums(building)  # last: it covers every file above
+        validate_release(building, validation)
         building.rename(final)
     except BaseException:
+        validation.close(kill=True)
         shutil.rmtree(building, ignore_errors=True)
         raise
+    validation.close()
     counts = {stem: t.num_rows for stem, t in tables.items()}
     switch_latest(public, final)
     write_json_atomically(public / "latest.json",
