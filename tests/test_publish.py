@@ -189,8 +189,10 @@ def test_a_failing_step_stops_validation_and_removes_the_build(con, tmp_path, no
         raise RuntimeError("dcat broke")  # while the packages are being validated
 
     monkeypatch.setattr("warehouse.publish.write_dcat", broken_dcat)
+    monkeypatch.setattr("warehouse.publish.PARALLEL_FROM", 0)  # workers even for this one
+    before = set(psutil.Process().children())  # other tests' servers may be running
     with pytest.raises(RuntimeError, match="dcat broke"):
         publish(con, public, "r2", now)
-    assert psutil.Process().children() == []  # no worker left behind
+    assert set(psutil.Process().children()) <= before  # no worker left behind
     assert not list(public.glob(".building-*"))
     assert (public / "latest").resolve() == first.path.resolve()
