@@ -13,8 +13,7 @@ from __future__ import annotations
 import functools
 import random
 import re
-
-from phonenumbers.geodata import GEOCODE_DATA
+import sys
 
 from bench.vocab import CITIES, City
 
@@ -59,11 +58,20 @@ def towns() -> tuple[City, ...]:
     """Every German area code with a single town (no "Velbert-Langenberg" district codes),
     with districts from its district codes, in area-code order. The 18 cities of
     `bench.vocab` (hand-checked postcodes) replace their entries."""
+    import phonenumbers
+    from phonenumbers.geodata import GEOCODE_DATA
+
     names: dict[str, str] = {}
     for prefix, labels in GEOCODE_DATA.items():
         label = labels.get("de") or labels.get("en")
         if prefix.startswith("49") and len(prefix) in (4, 5, 6) and label:
             names["0" + prefix[2:]] = label
+    # the world's geocoding data is ~100 MB in every bench process (server, collect workers):
+    # only German towns are needed, so let the rest go
+    del GEOCODE_DATA
+    for name in [m for m in sys.modules if m.startswith("phonenumbers.geodata")]:
+        del sys.modules[name]
+    phonenumbers.__dict__.pop("geodata", None)
     districts: dict[str, list[str]] = {}
     for name in names.values():
         town, sep, district = name.partition("-")

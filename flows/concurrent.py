@@ -15,27 +15,51 @@ Both yield in completion order and never raise for a source: a crashed worker be
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import queue
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures import as_completed as futures_completed
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 
 from flows.pipeline import RunContext, collect_source, crashed
 from schema.registry import Source
 from warehouse.runs import SourceRun
 
 
-def _drain(pool: Executor, sources: list[Source], ctx: RunContext) -> Iterator[SourceRun]:
-    futures: dict[Future, Source] = {pool.submit(collect_source, s, ctx): s for s in sources}
+def _drain(pool: Executor, sources: list[Source], ctx: RunContext, ahead: int
+           ) -> Iterator[SourceRun]:
+    """Runs in completion order, with at most `ahead` sources submitted and not yet taken.
+
+    A finished run (its listings, pages, quarantine) waits in memory until the writer takes
+    it: a writer slower than the collectors must hold the collecting back, not let finished
+    runs pile up. A replacement is submitted before each run is handed over, so the
+    collectors never wait for the writer while `ahead` exceeds their number."""
+    waiting = iter(sources)
+    futures: dict[Future, Source] = {}
+
+    def top_up() -> None:
+        for source in itertools.islice(waiting, max(ahead - len(futures), 0)):
+            futures[pool.submit(collect_source, source, ctx)] = source
+
     try:
-        for future in futures_completed(futures):
-            try:
-                run = future.result()
-            except Exception as exc:  # the worker itself died (OOM kill, pickling, a bug)
-                run = crashed(futures[future], exc)
-            del futures[future]  # the pool holds no finished result longer than needed
-            yield run
+        top_up()
+        while futures:
+            done, _ = wait(futures, return_when=FIRST_COMPLETED)
+            for future in done:
+                source = futures.pop(future)
+                try:
+                    run = future.result()
+                except Exception as exc:  # the worker itself died (OOM kill, pickling, a bug)
+                    run = crashed(source, exc)
+                top_up()
+                yield run
     finally:
         for future in futures:
             future.cancel()
@@ -48,7 +72,7 @@ def collect_threaded(sources: list[Source], ctx: RunContext, workers: int | None
         return
     with ThreadPoolExecutor(max_workers=workers or len(sources),
                             thread_name_prefix="collect") as pool:
-        yield from _drain(pool, sources, ctx)
+        yield from _drain(pool, sources, ctx, ahead=workers or len(sources))
 
 
 def collect_in_processes(sources: list[Source], ctx: RunContext, workers: int = 2,
@@ -61,7 +85,7 @@ def collect_in_processes(sources: list[Source], ctx: RunContext, workers: int = 
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                              initializer=initializer) as pool:
-        yield from _drain(pool, sources, ctx)
+        yield from _drain(pool, sources, ctx, ahead=2 * workers)
 
 
 def _collect_share(sources: list[Source], ctx: RunContext, out, initializer,
@@ -85,11 +109,13 @@ def collect_spread(sources: list[Source], ctx: RunContext, processes: int = 2,
     died is reported crashed.
 
     A bound on threads matters: hundreds of threads contending for one interpreter lock spend
-    a third of the CPU switching, and every source in flight holds its pages."""
+    a third of the CPU switching, and every source in flight holds its records."""
     if not sources:
         return
     context = multiprocessing.get_context("spawn")
-    out = context.Queue()
+    # Bounded: a worker whose runs the writer has not taken yet stops starting sources
+    # (see _drain) instead of buffering finished runs without limit.
+    out = context.Queue(maxsize=processes)
     shares = [sources[i::processes] for i in range(processes) if sources[i::processes]]
     workers = [context.Process(target=_collect_share,
                                args=(share, ctx, out, initializer, threads), daemon=True)

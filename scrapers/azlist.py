@@ -58,21 +58,23 @@ class AZListScraper(Scraper):
                 f"{self.source_id}: no detail links match {self.detail_link_selector!r}",
                 url=self.start_urls[0],
             )
-        gate = asyncio.Semaphore(self.concurrency)
+        waiting = iter(detail_urls)
 
-        async def one(url: str) -> None:
-            async with gate:
+        async def fetcher() -> None:
+            """Takes the next detail URL until none is left: `concurrency` of these, not a
+            task per group (thousands per big source, each source in flight holding them)."""
+            for url in waiting:
                 try:
                     page = await fetch.get(url)
                 except SourceError as exc:
                     result.failures.append(ParseFailure(
                         url=url, reason=str(exc), field="page", key=self.detail_key(url),
                         gone=getattr(exc, "gone", False), failure_class=exc.failure_class))
-                    return
-            result.pages.append(page)
-            self._parse_into(result, page, self.parse_detail)
+                    continue
+                result.pages.append(page.info())  # the body goes with `page` once parsed
+                self._parse_into(result, page, self.parse_detail)
 
-        await asyncio.gather(*(one(u) for u in detail_urls))
+        await asyncio.gather(*(fetcher() for _ in range(self.concurrency)))
         if self.centre_path is not None:
             url = urljoin(self.start_urls[0], self.centre_path)
             try:
@@ -80,7 +82,7 @@ class AZListScraper(Scraper):
             except SourceError as exc:  # the groups are still worth loading
                 result.failures.append(ParseFailure(url=url, reason=str(exc), field="page"))
             else:
-                result.pages.append(centre)
+                result.pages.append(centre)  # whole, like the list pages
                 self._parse_into(result, centre, self.parse_centre)
         result.records.sort(key=lambda r: r.source_key)
         return result
@@ -91,7 +93,7 @@ class AZListScraper(Scraper):
         seen_lists, details = set(queue), {}
         while queue:
             page = await fetch.get(queue.pop(0))
-            result.pages.append(page)
+            result.pages.append(page)  # whole: see ScrapeResult.pages
             tree = page.html()
             for a in tree.css(self.detail_link_selector):
                 if url := link_url(page.url, a.attributes.get("href")):

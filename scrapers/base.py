@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from schema.records import ScrapedRecord
-from scrapers.page import Page
+from scrapers.page import Page, PageInfo
 
 
 class Fetcher(Protocol):
@@ -46,7 +46,10 @@ class ParseFailure:
 class ScrapeResult:
     records: list[ScrapedRecord] = dataclasses.field(default_factory=list)
     failures: list[ParseFailure] = dataclasses.field(default_factory=list)
-    pages: list[Page] = dataclasses.field(default_factory=list)
+    #: Every page fetched, for `raw_pages`: a `PageInfo` once parsed, so its body is freed at
+    #: once. Only the few list pages of an A–Z crawl (and its centre page) stay whole: a
+    #: subclass may read them again after the crawl (Hamm's keywords, NAKOS BLAU's rows).
+    pages: list[PageInfo | Page] = dataclasses.field(default_factory=list)
 
     def __repr__(self) -> str:  # asyncio.run reprs its result: keep that cheap
         return (f"ScrapeResult({len(self.records)} records, {len(self.failures)} failures, "

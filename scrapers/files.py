@@ -529,7 +529,7 @@ def import_file(source: Source, base_dir: Path) -> ScrapeResult:
     table = _read(source, content, label, path.name)
     page = Page(url=uri, status=200, content=content, text=table.text, encoding=table.encoding,
                 fetched_at=mtime)
-    result = ScrapeResult(pages=[page])
+    result = ScrapeResult(pages=[page.info()])
     if not table.rows:
         if source.may_be_empty:
             return result

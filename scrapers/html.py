@@ -26,7 +26,8 @@ Tree = LexborHTMLParser | LexborNode
 
 # ---------------------------------------------------------------------------------------- text
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_INVISIBLE_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_CHARS), None)
 _SPACES = re.compile(r"\s+")  # str patterns: \s covers nbsp, narrow nbsp, thin space, ...
 
 _BLOCK_TAGS = frozenset({
@@ -123,6 +124,8 @@ _CHROME_SELECTORS = ", ".join((
 _PAGE_FRAME = ("header", "footer", "[role=banner]", "[role=contentinfo]")
 _PRINT_WORDS = frozenset({"drucken", "seite drucken", "diese seite drucken", "druckversion",
                           "druckansicht", "print"})
+#: Every print word contains one of these.
+_PRINT_STEMS = ("druck", "print")
 _CHROME_PHRASES = ("sie befinden sich hier", "sie sind hier")
 _CHROME_PHRASE_HINT = re.compile(r"sie\s+(?:befinden\s+sich|sind)\s+hier", re.IGNORECASE)
 _WRAPPER_TAGS = frozenset({"div", "p", "span", "ol", "ul", "li", "strong", "em", "small", "b"})
@@ -155,6 +158,18 @@ def _has_ancestor_in(node: LexborNode, ids: set[int]) -> bool:
     return False
 
 
+def _may_hold_print_word(text: str) -> bool:
+    """Whether some link in a tree with this text may read as a print word. A link's text is a
+    stretch of its tree's text, and casefolding goes character by character, so a tree whose
+    text holds no stem of a print word (the common case) has no print link: then no link's
+    own text is read (that was a fifth of the parse). Invisible characters, which clean_text
+    drops from inside a word, leave the question open."""
+    if any(ch in text for ch in _INVISIBLE_CHARS):
+        return True
+    folded = text.casefold()
+    return any(stem in folded for stem in _PRINT_STEMS)
+
+
 def remove_boilerplate(tree: Tree) -> Tree:
     """Strip page chrome in place (and return the tree): navigation, breadcrumb ("Sie befinden
     sich hier"), print links, cookie banners, skip links, script/style, and the page-level
@@ -163,10 +178,15 @@ def remove_boilerplate(tree: Tree) -> Tree:
     an A–Z letter bar is usually a <nav> too."""
     _decompose_each(tree, _CHROME_SELECTORS)
     _decompose_each(tree, ", ".join(_PAGE_FRAME), keep=_inside_content)
-    _decompose_each(tree, "a, button",
-                    keep=lambda n: clean_text(n.text()).casefold() not in _PRINT_WORDS)
     root = tree.root if isinstance(tree, LexborHTMLParser) else tree
-    if root is None or not _CHROME_PHRASE_HINT.search(root.text() or ""):
+    if root is None:
+        return tree
+    text = root.text() or ""
+    if _may_hold_print_word(text):
+        _decompose_each(tree, "a, button",
+                        keep=lambda n: clean_text(n.text()).casefold() not in _PRINT_WORDS)
+        text = root.text() or ""
+    if not _CHROME_PHRASE_HINT.search(text):
         return tree  # the common case: no breadcrumb text left to hunt for node by node
     while (block := _phrase_block(root)) is not None:
         block.decompose()

@@ -90,7 +90,7 @@ class NakosScraper(AZListScraper):
         seen, details = set(queue), {}
         while queue:
             page = await fetch.get(queue.pop(0))
-            result.pages.append(page)
+            result.pages.append(page)  # whole: NAKOS BLAU reads its rows afterwards
             tree = page.html()
             for a in tree.css(self.detail_link_selector):
                 url = entry_url(page.url, a.attributes.get("href") or "")

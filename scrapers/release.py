@@ -44,14 +44,14 @@ def _split(value: str | None) -> list[str]:
 
 async def _atlas(source_id: str, url: str, fetch: Fetcher, result: ScrapeResult) -> None:
     latest = await fetch.get(url)
-    result.pages.append(latest)
+    result.pages.append(latest.info())
     index = _json(latest)
     try:
         listings_url = urljoin(latest.url, index["files"]["listings.json"]["path"])
     except (KeyError, TypeError) as exc:
         raise SiteChanged("latest.json names no listings.json", url=latest.url) from exc
     page = await fetch.get(listings_url)
-    result.pages.append(page)
+    result.pages.append(page.info())
     document = _json(page)
     for n, row in enumerate(document.get("listings", [])):
         try:
@@ -91,7 +91,7 @@ async def _hsds(source_id: str, url: str, fetch: Fetcher, kind: RawKind,
         if next_url is None:
             return
         page = await fetch.get(next_url)
-        result.pages.append(page)
+        result.pages.append(page.info())
         data = _json(page)
         services = data if isinstance(data, list) else data.get("contents")
         if not isinstance(services, list):

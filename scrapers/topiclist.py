@@ -19,9 +19,11 @@ one line plus the source key.
 """
 
 import asyncio
+import itertools
 import re
 from abc import abstractmethod
-from collections.abc import Callable
+from collections import deque
+from collections.abc import AsyncIterator, Callable
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 
@@ -89,27 +91,28 @@ class TopicListScraper(Scraper):
         if not topics:
             raise SiteChanged(f"{self.source_id}: 0 topic links match "
                               f"{self.topic_link_selector!r}", url=self.start_urls[0])
-        topic_pages = await self._fetch_all(fetch, result, list(topics))
+        urls = list(topics)
         merged: dict[str, tuple[ScrapedRecord, list[str]]] = {}
+        loaded = 0  # topic pages that came back
         if self.group_selector is not None:
-            for url, page in topic_pages.items():
+            async for i, page in self._fetched(fetch, result, urls):
+                loaded += 1
                 for node in page.html().css(self.group_selector):
-                    self._collect(result, merged, page, [topics[url]],
+                    self._collect(result, merged, page, [topics[urls[i]]],
                                   lambda p, n=node: _anchored(self.parse_group(p, n), p, n))
         else:
-            await self._crawl_details(fetch, result, topics, topic_pages, merged)
+            loaded = await self._crawl_details(fetch, result, topics, merged)
         if not merged:  # a site whose groups all vanished has changed, it is not empty
-            lost = len(topics) - len(topic_pages)
+            lost = len(topics) - loaded
             raise SiteChanged(
-                f"{self.source_id}: 0 group records from {len(topic_pages)} topic pages "
+                f"{self.source_id}: 0 group records from {loaded} topic pages "
                 f"({lost} topic pages failed, {len(result.failures) - lost} groups failed; "
                 f"selector {self.group_selector or self.group_link_selector!r})",
                 url=self.start_urls[0])
         result.records.extend(self._with_topics(rec, labels) for rec, labels in merged.values())
         if self.centre_path is not None:
-            centre = await self._fetch_all(fetch, result,
-                                           [urljoin(self.start_urls[0], self.centre_path)])
-            for page in centre.values():
+            centre = [urljoin(self.start_urls[0], self.centre_path)]
+            async for _, page in self._fetched(fetch, result, centre):
                 self._parse_into(result, page, lambda p: self.parse_centre(p))
         result.records.sort(key=lambda r: r.source_key)
         return result
@@ -120,7 +123,7 @@ class TopicListScraper(Scraper):
         seen, topics = set(queue), {}
         while queue:
             page = await fetch.get(queue.pop(0))
-            result.pages.append(page)
+            result.pages.append(page.info())
             tree = page.html()
             for a in tree.css(self.topic_link_selector):
                 if url := link_url(page.url, a.attributes.get("href")):
@@ -136,10 +139,13 @@ class TopicListScraper(Scraper):
         return topics
 
     async def _crawl_details(self, fetch: Fetcher, result: ScrapeResult, topics: dict[str, str],
-                             topic_pages: dict[str, Page], merged: dict) -> None:
-        """Linked variant: detail URLs per key in first-seen order, each fetched once."""
+                             merged: dict) -> int:
+        """Linked variant: detail URLs per key in first-seen order, each fetched once. Returns
+        how many topic pages came back."""
         details: dict[str, tuple[str, list[str]]] = {}  # fetch id -> (url, topic labels)
-        for url, page in topic_pages.items():
+        urls, loaded = list(topics), 0
+        async for i, page in self._fetched(fetch, result, urls):
+            url, loaded = urls[i], loaded + 1
             for a in page.html().css(self.group_link_selector):
                 if not (detail := link_url(page.url, a.attributes.get("href"))):
                     continue
@@ -148,17 +154,20 @@ class TopicListScraper(Scraper):
                 _url, labels = details.setdefault(ident, (detail, []))
                 if topics[url] not in labels:
                     labels.append(topics[url])
-        pages = await self._fetch_all(fetch, result, [u for u, _ in details.values()])
-        for url, labels in details.values():
-            if (page := pages.get(url)) is None:
-                continue
-            self._collect(result, merged, page, labels,
+        wanted = list(details.values())
+        async for i, page in self._fetched(fetch, result, [u for u, _ in wanted]):
+            self._collect(result, merged, page, wanted[i][1],
                           lambda p: self.parse_group(p, self.content(p)))
+        return loaded
 
-    async def _fetch_all(self, fetch: Fetcher, result: ScrapeResult,
-                         urls: list[str]) -> dict[str, Page]:
-        """URL -> page for those that came back, in the order of `urls`; the others become
-        page failures (a 404 topic page is a lost topic, not a lost run)."""
+    async def _fetched(self, fetch: Fetcher, result: ScrapeResult, urls: list[str]
+                       ) -> AsyncIterator[tuple[int, Page]]:
+        """(index in `urls`, page) of each page that came back, in the order of `urls`; the
+        others become page failures (a 404 topic page is a lost topic, not a lost run).
+
+        At most `concurrency` requests at once and a few pages ahead of the reader, so each
+        page is parsed and freed while the rest arrive: a topic site holding every page until
+        the last one came in held megabytes per source in flight. The result keeps PageInfo."""
         gate = asyncio.Semaphore(self.concurrency)
 
         async def one(url: str) -> Page | None:
@@ -169,9 +178,25 @@ class TopicListScraper(Scraper):
                     result.failures.append(ParseFailure(url=url, reason=str(exc), field="page"))
                     return None
 
-        pages = await asyncio.gather(*(one(u) for u in urls))
-        result.pages.extend(p for p in pages if p is not None)
-        return {u: p for u, p in zip(urls, pages, strict=True) if p is not None}
+        waiting = iter(enumerate(urls))
+        ahead: deque[tuple[int, asyncio.Future]] = deque()
+
+        def top_up() -> None:
+            for i, url in itertools.islice(waiting, 2 * self.concurrency - len(ahead)):
+                ahead.append((i, asyncio.ensure_future(one(url))))
+
+        try:
+            top_up()
+            while ahead:
+                i, task = ahead.popleft()
+                page = await task
+                top_up()
+                if page is not None:
+                    result.pages.append(page.info())
+                    yield i, page
+        finally:
+            for _, task in ahead:
+                task.cancel()
 
     # ------------------------------------------------------------------------------ merge
 

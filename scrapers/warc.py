@@ -11,6 +11,7 @@ import base64
 import hashlib
 import io
 import re
+import struct
 import threading
 import uuid
 import zlib
@@ -134,7 +135,7 @@ def _fast_records(url: str, date: str, status_line: str, headers: list[tuple[str
     return response + request
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Entry:
     path: Path
     offset: int
@@ -169,19 +170,24 @@ def _members(data: bytes) -> list[tuple[int, int, bytes]]:
     """(offset, compressed length, inflated bytes) of each gzip member of `data`."""
     view, pos, found = memoryview(data), 0, []
     while pos < len(data):
-        if data[pos:pos + 2] != b"\x1f\x8b":
-            raise _NotSimple("not a gzip member")
-        inflater, parts, end, size = zlib.decompressobj(31), [], pos, _CHUNK
-        while not inflater.eof:
-            chunk = view[end:end + size]
-            if not chunk:
-                raise _NotSimple("truncated gzip member")
-            parts.append(inflater.decompress(chunk))
-            end, size = end + len(chunk), size * 2
-        end -= len(inflater.unused_data)
-        found.append((pos, end - pos, b"".join(parts)))
+        end, inflated = _inflate_member(data, view, pos)
+        found.append((pos, end - pos, inflated))
         pos = end
     return found
+
+
+def _inflate_member(data: bytes, view: memoryview, pos: int) -> tuple[int, bytes]:
+    """(end, inflated bytes) of the gzip member at `pos`."""
+    if data[pos:pos + 2] != b"\x1f\x8b":
+        raise _NotSimple("not a gzip member")
+    inflater, parts, end, size = zlib.decompressobj(31), [], pos, _CHUNK
+    while not inflater.eof:
+        chunk = view[end:end + size]
+        if not chunk:
+            raise _NotSimple("truncated gzip member")
+        parts.append(inflater.decompress(chunk))
+        end, size = end + len(chunk), size * 2
+    return end - len(inflater.unused_data), b"".join(parts)
 
 
 def _header_lines(block: bytes) -> list[tuple[str, str]]:
@@ -232,22 +238,73 @@ def _http_response(block: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
 
 
 _INDEX_FIELDS = re.compile(rb"^(WARC-Type|WARC-Target-URI|WARC-Date|Content-Length):[ \t]*"
-                           rb"(.*?)[ \t]*\r?$", re.MULTILINE | re.IGNORECASE)
+                           rb"([^\r\n]*)", re.MULTILINE | re.IGNORECASE)  # value: rstrip it
+
+
+#: Inflated from the start of a member to read its headers; enough for most records' WARC
+#: and HTTP header lines, doubled while they go on.
+_HEAD_CHUNK = 512
+
+
+def _member_head(data: bytes, view: memoryview, pos: int) -> tuple[bytes, int | None, int]:
+    """(inflated start of the gzip member at `pos`, its end if that start is the whole member,
+    bytes fed so far): just past the WARC header block and the block's first line."""
+    if data[pos:pos + 2] != b"\x1f\x8b":
+        raise _NotSimple("not a gzip member")
+    inflater, head, fed, size = zlib.decompressobj(31), b"", pos, _HEAD_CHUNK
+    while not inflater.eof:
+        chunk = view[fed:fed + size]
+        if not chunk:
+            raise _NotSimple("truncated gzip member")
+        head += inflater.decompress(chunk)
+        fed, size = fed + len(chunk), size * 2
+        head_end = head.find(b"\r\n\r\n")
+        if head_end >= 0 and head.find(b"\r\n", head_end + 4) >= 0:
+            break
+    return head, (fed - len(inflater.unused_data) if inflater.eof else None), fed
+
+
+def _member_end(data: bytes, pos: int, fed: int, inflated_size: int) -> int | None:
+    """End of the gzip member at `pos` whose inflated size the WARC header tells, or None:
+    its trailer ends with that size (ISIZE), and the next member starts right after it.
+    Finding the two together saves inflating every body only to learn where it ends. A chance
+    match inside compressed data (odds 2^-48 per byte) splits the file wrongly, the next
+    member does not inflate, and the whole file is indexed through warcio."""
+    isize = struct.pack("<I", inflated_size & 0xFFFFFFFF)
+    start = max(pos, fed - 8)
+    if (found := data.find(isize + b"\x1f\x8b", start)) >= 0:
+        return found + 4
+    if data.endswith(isize) and len(data) - 4 >= start:
+        return len(data)
+    return None
 
 
 def _index_fast(path: Path) -> list[tuple[str, _Entry]]:
-    """What the index needs of each record, without parsing every header line: a whole-corpus
-    replay indexes hundreds of thousands of records in each process."""
-    found = []
-    for offset, length, record in _members(path.read_bytes()):
+    """What the index needs of each record, without parsing every header line or inflating
+    every body: a whole-corpus replay indexes hundreds of thousands of records in each
+    process."""
+    data = path.read_bytes()
+    view, offset, found = memoryview(data), 0, []
+    while offset < len(data):
+        record, end, fed = _member_head(data, view, offset)
         head_end = record.find(b"\r\n\r\n")
         if head_end < 0 or not record.startswith(b"WARC/"):
             raise _NotSimple("no WARC header block")
-        fields = {k.lower(): v for k, v in _INDEX_FIELDS.findall(record, 0, head_end + 2)}
+        fields = {k.lower(): v.rstrip(b" \t")
+                  for k, v in _INDEX_FIELDS.findall(record, 0, head_end + 2)}
         block_start = head_end + 4
         size = int(fields.get(b"content-length", b"-1"))
-        if size < 0 or record[block_start + size:].strip(b"\r\n"):
+        if size < 0:
+            raise _NotSimple("no block length")
+        whole = end is not None
+        if not whole:  # the body goes on: its record ends with "\r\n\r\n", as warcio's do
+            end = _member_end(data, offset, fed, block_start + size + 4)
+        if end is None:  # it does not end so: inflate it whole and look
+            (end, record), whole = _inflate_member(data, view, offset), True
+        if whole and (len(record) < block_start + size
+                      or record[block_start + size:].strip(b"\r\n")):
             raise _NotSimple("block length does not match, or a second record follows")
+        length, offset = end - offset, end
         if fields.get(b"warc-type") != b"response" or \
                 not record.startswith(b"HTTP/", block_start):
             continue
@@ -263,7 +320,7 @@ def _index_fast(path: Path) -> list[tuple[str, _Entry]]:
             text = url.decode("iso-8859-1")
         date = _parse_date(fields[b"warc-date"].decode("ascii")) if b"warc-date" in fields \
             else _parse_date(None)
-        found.append((text, _Entry(path, offset, date, length)))
+        found.append((text, _Entry(path, offset - length, date, length)))
     return found
 
 
@@ -302,6 +359,11 @@ class WarcReplayTransport(httpx.AsyncBaseTransport):
 
     def urls(self) -> list[str]:
         return sorted(self.index)
+
+    def body(self, url: str) -> bytes:
+        """The archived body of `url` (KeyError if it is not archived): what a scraper was
+        served, for tools that need a page again after the scrape kept only its PageInfo."""
+        return _read(self.index[url])[2]
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         entry = self.index.get(str(request.url))

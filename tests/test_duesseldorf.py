@@ -19,6 +19,7 @@ from scrapers.duesseldorf import DuesseldorfScraper
 from scrapers.errors import SiteChanged
 from scrapers.page import Page
 from tests.conftest import FIXTURES
+from tests.recording import RecordingScraper
 
 SITE = FIXTURES / "duesseldorf"
 ORIGIN = "https://www.duesseldorf.de"
@@ -56,8 +57,16 @@ def fixture_bytes(url: str) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def result() -> ScrapeResult:
-    return crawl(SITE)
+def crawled() -> RecordingScraper:
+    """One crawl of the fixture site; its pages whole, as served (the result keeps PageInfo)."""
+    scraper = RecordingScraper(DuesseldorfScraper([START]))
+    scraper.result = asyncio.run(crawl_fixture_site(scraper, SITE))
+    return scraper
+
+
+@pytest.fixture(scope="module")
+def result(crawled) -> ScrapeResult:
+    return crawled.result
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +75,8 @@ def records(result) -> dict[str, ScrapedRecord]:
 
 
 @pytest.fixture(scope="module")
-def pages(result) -> dict[str, Page]:
-    return {p.url: p for p in result.pages}
+def pages(crawled) -> dict[str, Page]:
+    return crawled.pages
 
 
 # ------------------------------------------------------------------------------ crawling

@@ -21,6 +21,7 @@ from scrapers.hamm import HammScraper
 from scrapers.html import emails_in
 from scrapers.page import Page
 from tests.conftest import FIXTURES
+from tests.recording import RecordingScraper
 
 SITE = FIXTURES / "hamm"
 ORIGIN = "https://www.selbsthilfe-hamm.de"
@@ -76,8 +77,16 @@ def rewrite(file: Path, old: bytes, new: bytes) -> None:
 
 
 @pytest.fixture(scope="module")
-def result() -> ScrapeResult:
-    return crawl()
+def crawled() -> RecordingScraper:
+    """One crawl of the fixture site; its pages whole, as served (the result keeps PageInfo)."""
+    scraper = RecordingScraper(HammScraper([START]))
+    scraper.result = asyncio.run(crawl_fixture_site(scraper, SITE))
+    return scraper
+
+
+@pytest.fixture(scope="module")
+def result(crawled) -> ScrapeResult:
+    return crawled.result
 
 
 @pytest.fixture(scope="module")
@@ -86,8 +95,8 @@ def records(result) -> dict[str, ScrapedRecord]:
 
 
 @pytest.fixture(scope="module")
-def pages(result) -> dict[str, Page]:
-    return {p.url: p for p in result.pages}
+def pages(crawled) -> dict[str, Page]:
+    return crawled.pages
 
 
 # ------------------------------------------------------------------------------ crawling

@@ -19,7 +19,7 @@ from schema.records import ScrapedRecord
 from scrapers.base import ScrapeResult
 from scrapers.charset import decode
 from scrapers.herne import HerneScraper
-from scrapers.page import Page
+from scrapers.page import Page, PageInfo
 
 SITE = Path(__file__).parent / "fixtures" / "herne"
 ORIGIN = "https://www.herne.de"
@@ -49,10 +49,12 @@ class FixtureFetcher:
     def __init__(self, override: dict[str, bytes] | None = None):
         self.override = override or {}
         self.fetched: list[str] = []
+        self.pages: dict[str, Page] = {}  # whole, as served: the scraper keeps PageInfo
 
     async def get(self, url: str) -> Page:
         self.fetched.append(url)
-        return fixture_page(url, self.override.get(url))
+        page = self.pages[url] = fixture_page(url, self.override.get(url))
+        return page
 
 
 def crawl(fetcher: FixtureFetcher) -> ScrapeResult:
@@ -75,8 +77,8 @@ def records(result) -> dict[str, ScrapedRecord]:
 
 
 @pytest.fixture(scope="module")
-def pages(result) -> dict[str, Page]:
-    return {p.url: p for p in result.pages}
+def pages(fetcher, result) -> dict[str, Page]:
+    return fetcher.pages
 
 
 def group_url(key: str) -> str:
@@ -120,6 +122,18 @@ def test_cross_referenced_group_is_fetched_once(fetcher, result):
 
 def test_centre_page_is_fetched_from_centre_path(fetcher, result):
     assert f"{ORIGIN}/Gesundheit/Selbsthilfe/" in fetcher.fetched
+
+
+def test_parsed_detail_pages_are_kept_without_their_bodies(result, pages):
+    """The result keeps each group page as a PageInfo (its raw_pages row), not the page: with
+    many sources in flight, bodies kept to the end of a source cost hundreds of MB."""
+    details = [p for p in result.pages if "gruppe-" in p.url]
+    assert sorted(p.url for p in details) == sorted(group_url(k) for k in GROUP_IDS)
+    for info in details:
+        assert isinstance(info, PageInfo)
+        assert info == pages[info.url].info()
+        assert (info.sha256, info.nbytes) == (hashlib.sha256(pages[info.url].content).hexdigest(),
+                                              len(pages[info.url].content))
 
 
 def test_robots_txt_allows_the_self_help_pages_only():

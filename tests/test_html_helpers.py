@@ -112,6 +112,22 @@ def test_remove_boilerplate_does_not_swallow_content_around_loose_breadcrumb_tex
     assert node_text(tree) == "Titel"
 
 
+@pytest.mark.parametrize("label", ["Seite dru\u00adcken", "PRINT", "Druc\u212aversion",
+                                   " Diese  Seite\n drucken "])
+def test_print_links_go_however_their_text_is_written(label):
+    """A page whose text names no print word skips reading each link's text; these spellings
+    (soft hyphen, capitals, a Kelvin sign that casefolds to k, odd spaces) must not slip by."""
+    tree = remove_boilerplate(body(f'<main><p>Inhalt</p><a href="#">{label}</a>'
+                                   '<a href="x.html">Weitere Gruppen</a></main>'))
+    assert node_text(tree) == "Inhalt\nWeitere Gruppen"
+
+
+def test_links_stay_on_a_page_without_print_words():
+    tree = remove_boilerplate(body('<main><p>Inhalt</p><a href="x.html">Druckerei Meyer</a>'
+                                   '<button>Senden</button></main>'))
+    assert node_text(tree) == "Inhalt\nDruckerei MeyerSenden"
+
+
 def test_remove_boilerplate_returns_the_same_tree():
     tree = body("<p>x</p>")
     assert remove_boilerplate(tree) is tree

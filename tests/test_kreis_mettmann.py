@@ -19,6 +19,7 @@ from scrapers.errors import SiteChanged
 from scrapers.kreis_mettmann import KreisMettmannScraper
 from scrapers.page import Page
 from tests.conftest import FIXTURES
+from tests.recording import RecordingScraper
 
 SITE = FIXTURES / "kreis-mettmann"
 ORIGIN = "https://www.selbsthilfe-kreis-mettmann.de"
@@ -57,8 +58,16 @@ def crawl(site: Path = SITE) -> ScrapeResult:
 
 
 @pytest.fixture(scope="module")
-def result() -> ScrapeResult:
-    return crawl()
+def crawled() -> RecordingScraper:
+    """One crawl of the fixture site; its pages whole, as served (the result keeps PageInfo)."""
+    scraper = RecordingScraper(KreisMettmannScraper([START]))
+    scraper.result = asyncio.run(crawl_fixture_site(scraper, SITE))
+    return scraper
+
+
+@pytest.fixture(scope="module")
+def result(crawled) -> ScrapeResult:
+    return crawled.result
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +76,8 @@ def records(result) -> dict[str, ScrapedRecord]:
 
 
 @pytest.fixture(scope="module")
-def pages(result) -> dict[str, Page]:
-    return {p.url: p for p in result.pages}
+def pages(crawled) -> dict[str, Page]:
+    return crawled.pages
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,7 @@ from scrapers.nakos import nakos_key
 from scrapers.nakos_rot import NakosRotScraper
 from scrapers.page import Page
 from tests.conftest import FIXTURES
+from tests.recording import RecordingScraper
 
 SITE = FIXTURES / "nakos-rot"
 ORIGIN = "https://www.nakos.de"
@@ -47,8 +48,16 @@ def crawl(site: Path) -> ScrapeResult:
 
 
 @pytest.fixture(scope="module")
-def result() -> ScrapeResult:
-    return crawl(SITE)
+def crawled() -> RecordingScraper:
+    """One crawl of the fixture site; its pages whole, as served (the result keeps PageInfo)."""
+    scraper = RecordingScraper(NakosRotScraper([START]))
+    scraper.result = asyncio.run(crawl_fixture_site(scraper, SITE))
+    return scraper
+
+
+@pytest.fixture(scope="module")
+def result(crawled) -> ScrapeResult:
+    return crawled.result
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +66,8 @@ def records(result) -> dict[str, ScrapedRecord]:
 
 
 @pytest.fixture(scope="module")
-def pages(result) -> dict[str, Page]:
-    return {p.url: p for p in result.pages}
+def pages(crawled) -> dict[str, Page]:
+    return crawled.pages
 
 
 def strings(record: ScrapedRecord) -> list[str]:

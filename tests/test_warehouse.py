@@ -129,3 +129,36 @@ def test_an_incomplete_run_only_adds(con, now):
     counts = commit(con, "r3", listings(record("0", topics=[]), record("9")),
                     later + timedelta(days=1))
     assert (counts.updated, counts.vanished) == (1, 2)  # a complete run applies both
+
+
+def test_record_hash_is_the_hash_of_the_listings_json_form():
+    """record_hash is computed from the Python dump (listings_table has it already); it must
+    stay the sha256 of the JSON form it always was, or every stored listing would read as
+    changed on the next run. Upstream provenance brings datetimes in other offsets."""
+    import hashlib
+    import json
+    from datetime import UTC, datetime, timezone
+
+    from schema.records import Upstream
+    from warehouse.load import record_hash
+
+    def reference(listing) -> str:
+        data = listing.model_dump(mode="json")
+        data["provenance"] = {k: v for k, v in data["provenance"].items()
+                              if k not in ("fetched_at", "content_hash")}
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+    plus_one = timezone(timedelta(hours=1))
+    items = listings(
+        record("1"),
+        record("2", parent_key="1", hours_text="Mo–Fr 9–12 Uhr", kind="organisation",
+               web_text=["www.example.org"], topics=["Sucht", "Unbekanntes Thema"]),
+        record("3", upstream=Upstream(id="a5f0c1de-7f3b-5a9e-9d43-1b2c3d4e5f60",
+                                      release_url="https://x.example.org/latest.json",
+                                      fetched_at=datetime(2026, 11, 1, 3, 4, 5, 123400,
+                                                          tzinfo=plus_one))),
+        record("4", upstream=Upstream(id="k-4", release_url="https://x.example.org/l.json",
+                                      fetched_at=datetime(2026, 11, 1, tzinfo=UTC),
+                                      licence="dl-de/by-2-0")),
+    )
+    assert [record_hash(item) for item in items] == [reference(item) for item in items]

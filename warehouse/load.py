@@ -10,9 +10,11 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from uuid import UUID
 
 import duckdb
 import pyarrow as pa
+from pydantic import TypeAdapter
 
 from schema.ids import listing_id
 from schema.listing import Listing
@@ -30,10 +32,31 @@ class LoadCounts:
     vanished: int = 0
 
 
+_DATETIME = TypeAdapter(datetime)
+
+
 def record_hash(listing: Listing) -> str:
-    data = listing.model_dump(mode="json")
-    data["provenance"] = {k: v for k, v in data["provenance"].items() if k not in _VOLATILE}
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    return _hash(listing.model_dump())
+
+
+def _hash(data: dict) -> str:
+    """sha256 of the listing's JSON form (`model_dump(mode="json")`, keys sorted) without its
+    volatile provenance, computed from its Python form: `listings_table` has that already, and
+    a second dump per listing cost as much as the rest of the row."""
+    data = data | {"provenance": {k: v for k, v in data["provenance"].items()
+                                  if k not in _VOLATILE}}
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=_json_value).encode()
+                          ).hexdigest()
+
+
+def _json_value(value: object) -> object:
+    """What pydantic's JSON mode makes of the Python values a Listing holds besides JSON's own
+    (str subclasses such as Kind are strings to `json` already)."""
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return _DATETIME.dump_python(value, mode="json")
+    raise TypeError(f"no JSON form for {type(value).__name__} in a listing")
 
 
 def listings_table(con: duckdb.DuckDBPyConnection, listings: list[Listing]) -> pa.Table:
@@ -42,9 +65,9 @@ def listings_table(con: duckdb.DuckDBPyConnection, listings: list[Listing]) -> p
     rows = []
     for item in listings:
         row = item.model_dump()
+        row["record_hash"] = _hash(row)
         row["id"] = str(row["id"])
         row["parent_id"] = row["parent_id"] and str(row["parent_id"])
-        row["record_hash"] = record_hash(item)
         rows.append(row)
     return pa.Table.from_pylist(rows, schema=schema)
 

@@ -168,3 +168,48 @@ def test_adversarial_input_is_fast(text):
     start = time.perf_counter()
     _check(text, BASE)
     assert time.perf_counter() - start < 1.0
+
+
+# ------------------------------------------ the plain-address shortcut past email_validator
+
+def _validator(candidate: str) -> str | None:
+    """What email_validator alone makes of a candidate (the shortcut must agree)."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        info = validate_email(candidate, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return f"{info.local_part}@{info.domain.lower()}"
+
+
+@pytest.mark.parametrize("candidate", [
+    "info@selbsthilfe-herne.de", "Info.Team@Selbsthilfe-Herne.DE", "a_b+c-d@x.example.org",
+    "Postmaster@Example.org", "ABUSE@example.org", "kontakt@host.arpa", "x@mail.local",
+    "x@xn--bcher-kva.example", "x@ab--cd.de", "a..b@x.de", ".a@x.de", "a@-x.de", "a@x-.de",
+    "a@x.d", "a@x.123", "a@localhost", "a" * 64 + "@x.de", "a" * 65 + "@x.de",
+    "a@" + "b" * 63 + ".de", "a@" + "b" * 64 + ".de", "a@" + ("b" * 60 + ".") * 4 + "de",
+    "ä@x.de", "a@bücher.de", "a@x.de.", "a@x..de",
+])
+def test_plain_shortcut_agrees_with_email_validator(candidate):
+    from schema.normalise.emails import _plain, _validated
+
+    expected = _validator(candidate)
+    assert _validated.__wrapped__(candidate) == expected
+    assert _plain(candidate) in (None, expected)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="abcXYZ019._+-@ä", min_size=1, max_size=24)
+       .map(lambda s: s if "@" in s else s + "@beispiel.de"))
+def test_plain_shortcut_never_disagrees(candidate):
+    from schema.normalise.emails import _plain
+
+    assert _plain(candidate) in (None, _validator(candidate))
+
+
+def test_plain_shortcut_answers_for_plain_addresses():
+    from schema.normalise.emails import _plain
+
+    assert _plain("Info.Team@Selbsthilfe-Herne.DE") == "Info.Team@selbsthilfe-herne.de"
+    assert _plain("postmaster@example.org") is None  # email_validator lower-cases it: ask it
