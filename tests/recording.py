@@ -34,3 +34,15 @@ class RecordingScraper:
             return await self.scraper.scrape(recorder)
         finally:
             self.pages = recorder.pages
+
+
+def crawl_recorded(scraper: Scraper, site) -> RecordingScraper:
+    """One crawl of a fixture site through `scraper`, its pages kept whole as served (the
+    result itself keeps only PageInfo): what the per-source test modules parse once."""
+    import asyncio
+
+    from flows.fixture_site import crawl_fixture_site
+
+    recording = RecordingScraper(scraper)
+    recording.result = asyncio.run(crawl_fixture_site(recording, site))
+    return recording

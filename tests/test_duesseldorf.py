@@ -19,7 +19,7 @@ from scrapers.duesseldorf import DuesseldorfScraper
 from scrapers.errors import SiteChanged
 from scrapers.page import Page
 from tests.conftest import FIXTURES
-from tests.recording import RecordingScraper
+from tests.recording import RecordingScraper, crawl_recorded
 
 SITE = FIXTURES / "duesseldorf"
 ORIGIN = "https://www.duesseldorf.de"
@@ -58,10 +58,8 @@ def fixture_bytes(url: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def crawled() -> RecordingScraper:
-    """One crawl of the fixture site; its pages whole, as served (the result keeps PageInfo)."""
-    scraper = RecordingScraper(DuesseldorfScraper([START]))
-    scraper.result = asyncio.run(crawl_fixture_site(scraper, SITE))
-    return scraper
+    """One crawl of the fixture site, its pages whole as served."""
+    return crawl_recorded(DuesseldorfScraper([START]), SITE)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from scrapers.hamm import HammScraper
 from scrapers.html import emails_in
 from scrapers.page import Page
 from tests.conftest import FIXTURES
-from tests.recording import RecordingScraper
+from tests.recording import RecordingScraper, crawl_recorded
 
 SITE = FIXTURES / "hamm"
 ORIGIN = "https://www.selbsthilfe-hamm.de"
@@ -78,10 +78,8 @@ def rewrite(file: Path, old: bytes, new: bytes) -> None:
 
 @pytest.fixture(scope="module")
 def crawled() -> RecordingScraper:
-    """One crawl of the fixture site; its pages whole, as served (the result keeps PageInfo)."""
-    scraper = RecordingScraper(HammScraper([START]))
-    scraper.result = asyncio.run(crawl_fixture_site(scraper, SITE))
-    return scraper
+    """One crawl of the fixture site, its pages whole as served."""
+    return crawl_recorded(HammScraper([START]), SITE)
 
 
 @pytest.fixture(scope="module")

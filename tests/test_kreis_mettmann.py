@@ -19,7 +19,7 @@ from scrapers.errors import SiteChanged
 from scrapers.kreis_mettmann import KreisMettmannScraper
 from scrapers.page import Page
 from tests.conftest import FIXTURES
-from tests.recording import RecordingScraper
+from tests.recording import RecordingScraper, crawl_recorded
 
 SITE = FIXTURES / "kreis-mettmann"
 ORIGIN = "https://www.selbsthilfe-kreis-mettmann.de"
@@ -59,10 +59,8 @@ def crawl(site: Path = SITE) -> ScrapeResult:
 
 @pytest.fixture(scope="module")
 def crawled() -> RecordingScraper:
-    """One crawl of the fixture site; its pages whole, as served (the result keeps PageInfo)."""
-    scraper = RecordingScraper(KreisMettmannScraper([START]))
-    scraper.result = asyncio.run(crawl_fixture_site(scraper, SITE))
-    return scraper
+    """One crawl of the fixture site, its pages whole as served."""
+    return crawl_recorded(KreisMettmannScraper([START]), SITE)
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from scrapers.nakos import nakos_key
 from scrapers.nakos_gruen import NakosGruenScraper
 from scrapers.page import Page
 from tests.conftest import FIXTURES
-from tests.recording import RecordingScraper
+from tests.recording import RecordingScraper, crawl_recorded
 
 SITE = FIXTURES / "nakos-gruen"
 ORIGIN = "https://www.nakos.de"
@@ -35,10 +35,8 @@ def crawl(site: Path) -> ScrapeResult:
 
 @pytest.fixture(scope="module")
 def crawled() -> RecordingScraper:
-    """One crawl of the fixture site; its pages whole, as served (the result keeps PageInfo)."""
-    scraper = RecordingScraper(NakosGruenScraper([START]))
-    scraper.result = asyncio.run(crawl_fixture_site(scraper, SITE))
-    return scraper
+    """One crawl of the fixture site, its pages whole as served."""
+    return crawl_recorded(NakosGruenScraper([START]), SITE)
 
 
 @pytest.fixture(scope="module")

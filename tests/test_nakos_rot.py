@@ -26,7 +26,7 @@ from scrapers.nakos import nakos_key
 from scrapers.nakos_rot import NakosRotScraper
 from scrapers.page import Page
 from tests.conftest import FIXTURES
-from tests.recording import RecordingScraper
+from tests.recording import RecordingScraper, crawl_recorded
 
 SITE = FIXTURES / "nakos-rot"
 ORIGIN = "https://www.nakos.de"
@@ -49,10 +49,8 @@ def crawl(site: Path) -> ScrapeResult:
 
 @pytest.fixture(scope="module")
 def crawled() -> RecordingScraper:
-    """One crawl of the fixture site; its pages whole, as served (the result keeps PageInfo)."""
-    scraper = RecordingScraper(NakosRotScraper([START]))
-    scraper.result = asyncio.run(crawl_fixture_site(scraper, SITE))
-    return scraper
+    """One crawl of the fixture site, its pages whole as served."""
+    return crawl_recorded(NakosRotScraper([START]), SITE)
 
 
 @pytest.fixture(scope="module")
