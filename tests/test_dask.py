@@ -17,7 +17,6 @@ paces them together (`flows.hosts`); the fixture sites record which worker sent 
 import contextlib
 import csv
 import importlib
-import itertools
 import json
 import os
 import re
@@ -310,12 +309,15 @@ def test_sources_sharing_a_host_share_a_worker_and_its_rate(cluster, tmp_path):
     assert len({pid for _t, _path, pid in nakos}) == 1
     assert {pid for log in logs.values() for _t, _path, pid in log} == set(pids.values())
 
-    # the combined requests at www.nakos.de kept the host's rate: arrival times jitter a little
-    # around the gate's slots, so a gap may shrink, but never to what two gates would allow
-    interval = 1 / rate
+    # the combined requests at www.nakos.de kept the host's rate. A request arrives at or after
+    # its gate slot, late by up to a delay d (a busy core, another thread holding the GIL), so
+    # one gap can shrink to almost nothing; but the k-th arrival after any other is at least
+    # k slots minus d later. Two gates at this rate would put k requests in half that time.
+    interval, k = 1 / rate, 16
     times = sorted(t for t, _path, _pid in nakos)
     assert len(times) > 20
-    assert min(b - a for a, b in itertools.pairwise(times)) >= interval / 2
+    spans = [times[i + k] - times[i] for i in range(len(times) - k)]
+    assert min(spans) >= 0.75 * k * interval  # tolerates d <= 0.5 s
     assert times[-1] - times[0] >= 0.9 * interval * (len(times) - 1)
 
     groups = [t for t in stream.data if t["key"].startswith("collect_group-")]
