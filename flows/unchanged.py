@@ -151,11 +151,22 @@ async def confirm(client, manifest: Manifest) -> list[int] | None:
     # the first page (a list page) the full way: when the site is down or broken, that one
     # answer, retries and all, is what the scrape that follows gets, never asked again
     statuses = [await same(pages[0], cheap=False)]
-    for start in range(1, len(pages), CONCURRENCY):
+    if statuses[0] is None:
+        return None
+    rest = pages[1:]
+    answers = await client.revalidate_many([p["url"] for p in rest], chunk=CONCURRENCY)
+    if answers is not None:  # all on the process's probe loop
+        if len(answers) < len(rest):
+            return None
+        statuses += [status if digest == page["sha256"] else None
+                     for page, (status, digest) in zip(rest, answers, strict=True)]
+        return None if None in statuses else statuses
+    # no probe, or a page that came without validators: each through `revalidate`
+    for start in range(0, len(rest), CONCURRENCY):
+        statuses += await asyncio.gather(*(same(p) for p in rest[start:start + CONCURRENCY]))
         if None in statuses:
             return None
-        statuses += await asyncio.gather(*(same(p) for p in pages[start:start + CONCURRENCY]))
-    return None if None in statuses else statuses
+    return statuses
 
 
 def confirmed_pages(manifest: Manifest, statuses: list[int], source_id: str, fetched_at,

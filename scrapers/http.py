@@ -30,7 +30,7 @@ from protego import Protego
 from scrapers.charset import decode
 from scrapers.errors import FetchError, ResponseTooLarge, RobotsDisallowed, TruncatedPage
 from scrapers.page import Page
-from scrapers.probe import ConditionalProbe, usable
+from scrapers.probe import ProbeJob, ProbeKey, probe_pages, release, usable
 from scrapers.warc import WarcArchive
 
 USER_AGENT = (
@@ -289,15 +289,16 @@ class PoliteClient:
         self._robots_down: dict[str, int] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._gates: dict[str, _HostGate] = {}
-        #: Cheap conditional GETs for `revalidate`, where requests go straight to the network
-        #: or through a rewrite map (not a replay, not a proxy).
-        self._probe = None
+        #: Cheap conditional GETs for `revalidate` (`scrapers.probe`), where requests go
+        #: straight to the network or through a rewrite map (not a replay, not a proxy).
+        self._probe_key: ProbeKey | None = None
         if cache is not None and usable() and (transport is None
                                                or isinstance(transport, RewriteTransport)):
-            self._probe = ConditionalProbe(
-                user_agent=s.user_agent, timeout=s.total_timeout,
-                ssl_context=shared_ssl_context(),
-                rewrite=transport.mapping if isinstance(transport, RewriteTransport) else None)
+            rewrite = (tuple(sorted(transport.mapping.items()))
+                       if isinstance(transport, RewriteTransport) else None)
+            self._probe_key = (s.user_agent, s.total_timeout, rewrite)
+        #: A URL of each origin probed, for closing those connections at the end.
+        self._probed: dict[str, str] = {}
         #: Answers `revalidate` got, served once to a later `get` of the same URL.
         self._answered: dict[str, tuple[str, httpx.Response, bytes] | Exception] = {}
 
@@ -309,8 +310,8 @@ class PoliteClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
-        if self._probe is not None:
-            await self._probe.aclose()
+        if self._probed and (closing := release(self._probe_key, list(self._probed.values()))):
+            await asyncio.wrap_future(closing)
         if self.cache is not None:
             self.cache.save()
 
@@ -335,16 +336,12 @@ class PoliteClient:
         With validators in the cache and `cheap`, the request goes through the probe
         (`scrapers.probe`), which reads no more than the status: a page that did not answer
         304 is asked again by the scrape that follows."""
-        validators = self._conditional_headers(url)
-        if cheap and self._probe is not None and validators:  # fetched before: a fetchable URL
+        if cheap and self._probe_key is not None and (validators :=
+                                                      self._conditional_headers(url)):
             await self._check_robots(url)
-            await self._gate(url)
-            self.stats.requests += 1
-            status = await self._probe.status(url, validators)
-            digest = self.cache.digest(url) if status == 304 else None
-            if digest is not None:
-                self.stats.not_modified += 1  # a scrape that follows reads the cached body
-                self._answered[url] = (url, httpx.Response(304), b"")
+            [(status, digest)] = await self._probe([(url, validators, self._slot(url))], 1)
+            if isinstance(status, Exception):
+                raise status
             return status, digest
         try:
             final, response, content = await self._follow(url, robots=True)
@@ -361,6 +358,53 @@ class PoliteClient:
         if status != 200 or final != url:
             return status, None
         return status, hashlib.sha256(content).hexdigest()
+
+    async def revalidate_many(self, urls: list[str], *, chunk: int = 1
+                              ) -> list[tuple[int | None, str | None]] | None:
+        """`revalidate` through the probe for each of `urls` in order, `chunk` at a time,
+        stopping after the first chunk in which a page did not answer 304: (status, digest)
+        per page asked, status None where no answer came or robots.txt forbids the page.
+        None when the probe cannot ask them all (no probe, or a page without validators):
+        then `revalidate` them one by one.
+
+        The pages are asked on the process's probe loop while this loop waits for the lot:
+        the thread of a source sleeps instead of waking for every answer."""
+        if self._probe_key is None:
+            return None
+        jobs = []
+        for url in urls:
+            if not (validators := self._conditional_headers(url)):
+                return None
+            try:
+                await self._check_robots(url)
+            except (FetchError, RobotsDisallowed):
+                break
+            jobs.append((url, validators, self._slot(url)))
+        answers = [(None if isinstance(status, Exception) else status, digest)
+                   for status, digest in await self._probe(jobs, chunk)]
+        if len(jobs) < len(urls) and len(answers) == len(jobs):  # robots.txt said no
+            answers.append((None, None))
+        return answers
+
+    async def _probe(self, jobs: list[tuple[str, dict[str, str], _HostGate | None]],
+                     chunk: int) -> list[tuple[int | Exception, str | None]]:
+        """Ask on the probe loop (`scrapers.probe.probe_pages`); count the requests and keep
+        each 304 whose body is cached for the `get` that may follow."""
+        probe_jobs: list[ProbeJob] = [(url, validators, gate.wait if gate else None)
+                                      for url, validators, gate in jobs]
+        for url, _validators, _gate in jobs:
+            self._probed.setdefault(_origin(url), url)
+        statuses = await asyncio.wrap_future(probe_pages(
+            self._probe_key, probe_jobs, chunk=chunk, ssl_context=shared_ssl_context()))
+        self.stats.requests += len(statuses)
+        answers: list[tuple[int | Exception, str | None]] = []
+        for (url, _validators, _gate), status in zip(jobs, statuses, strict=False):
+            digest = self.cache.digest(url) if status == 304 else None
+            if digest is not None:
+                self.stats.not_modified += 1  # a scrape that follows reads the cached body
+                self._answered[url] = (url, httpx.Response(304), b"")
+            answers.append((status, digest))
+        return answers
 
     async def _follow(self, url: str, *, robots: bool) -> tuple[str, httpx.Response, bytes]:
         """GET with redirects followed here, so that every hop passes robots.txt (when
@@ -486,9 +530,14 @@ class PoliteClient:
         await asyncio.sleep(delay * (1 if retry_after is not None else random.uniform(0.8, 1.2)))
 
     async def _gate(self, url: str) -> None:
+        if (gate := self._slot(url)) is not None:
+            await gate.wait()
+
+    def _slot(self, url: str) -> _HostGate | None:
+        """The gate `url` waits at (None: no rate limit)."""
         rate = self.settings.rate_per_host
         if not rate:
-            return
+            return None
         host = urlsplit(url).netloc.lower()  # WWW.nakos.de is www.nakos.de
         # robots.txt itself passes the gate before it is parsed: its Crawl-delay is looked up
         # on every request, and a longer one replaces the gate from then on
@@ -498,7 +547,7 @@ class PoliteClient:
         gate = self._gates.get(host)
         if gate is None or gate.interval < interval:
             gate = self._gates[host] = _host_gate(host, interval)
-        await gate.wait()
+        return gate
 
     async def _check_robots(self, url: str) -> None:
         if not self.settings.respect_robots:

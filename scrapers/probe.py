@@ -11,14 +11,23 @@ connection is closed, no body read) and the caller falls back to the polite clie
 asks again and handles redirects, retries, bodies and archiving as always. Robots.txt and the
 per-host rate are the polite client's, checked before each probe.
 
+Every probe of a process runs on one event loop in a thread of its own (`probe_pages`).
+Sources are collected in threads that each run their own loop, and a 304 asked from 32 such
+loops costs 2–3 times the CPU of the same 304 asked from one: each wake-up of a thread pays
+for the interpreter lock and an epoll round of its own.
+
 Not used behind a proxy (HTTP(S)_PROXY set): the polite client knows proxies, the probe not.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import ssl
+import threading
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from urllib.parse import urlsplit
 
 import h11
@@ -59,6 +68,7 @@ class ConditionalProbe:
                         else {k.rstrip("/"): v.rstrip("/") for k, v in rewrite.items()})
         self.max_header_bytes = max_header_bytes
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
+        self._idle_since: dict[_Connection, float] = {}
 
     async def status(self, url: str, headers: dict[str, str]) -> int:
         """The status code a conditional GET of `url` gets. Raises OSError, TimeoutError or
@@ -72,6 +82,7 @@ class ConditionalProbe:
         idle = self._idle.setdefault(key, [])
         while idle:  # a kept-alive connection the server may have closed meanwhile
             conn = idle.pop()
+            self._idle_since.pop(conn, None)
             try:
                 status, reusable = await self._exchange(conn, host, port, target, headers)
                 break
@@ -90,6 +101,7 @@ class ConditionalProbe:
         if reusable:
             conn.h11.start_next_cycle()
             idle.append(conn)
+            self._idle_since[conn] = time.monotonic()
         else:
             conn.close()
         return status
@@ -154,8 +166,122 @@ class ConditionalProbe:
             if event is h11.PAUSED or isinstance(event, h11.ConnectionClosed):
                 raise h11.RemoteProtocolError("connection closed before the answer ended")
 
-    async def aclose(self) -> None:
-        for connections in self._idle.values():
-            for conn in connections:
+    def close_idle(self, older_than: float = 0.0, urls: Sequence[str] | None = None) -> None:
+        """Close the kept-alive connections unused for `older_than` seconds or more (to the
+        origins of `urls` only, when given)."""
+        now = time.monotonic()
+        routes = None if urls is None else {self._route(url)[:3] for url in urls}
+        for key, connections in self._idle.items():
+            if routes is not None and key not in routes:
+                continue
+            for conn in [c for c in connections if now - self._idle_since[c] >= older_than]:
+                connections.remove(conn)
+                del self._idle_since[conn]
                 conn.close()
+
+    async def aclose(self) -> None:
+        self.close_idle()
         self._idle.clear()
+
+
+# ---------------------------------------------------------------------------------------------
+# One loop per process for every probe
+# ---------------------------------------------------------------------------------------------
+
+#: A kept-alive connection unused this long is closed (servers drop theirs after 5–60 s).
+IDLE_SECONDS = 15.0
+
+#: (user agent, timeout, rewrite map as sorted items or None): what makes probes alike.
+ProbeKey = tuple[str, float, tuple[tuple[str, str], ...] | None]
+#: One page to ask: URL, the cache's validators, and what to await first (the host's slot).
+ProbeJob = tuple[str, dict[str, str], Callable[[], Awaitable[None]] | None]
+
+
+class _ProbeLoop:
+    """The process's probe loop and its probes, one per `ProbeKey`. A client closes its idle
+    connections when it is done (`release`); any left are closed after `IDLE_SECONDS`."""
+
+    def __init__(self, ssl_context: ssl.SSLContext):
+        self.ssl = ssl_context
+        self.pid = os.getpid()
+        self.loop = asyncio.new_event_loop()
+        self.probes: dict[ProbeKey, ConditionalProbe] = {}
+        threading.Thread(target=self._run, name="probe-loop", daemon=True).start()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.call_soon(self._sweep)
+        self.loop.run_forever()
+
+    def _sweep(self) -> None:
+        for probe in self.probes.values():
+            probe.close_idle(IDLE_SECONDS)
+        self.loop.call_later(IDLE_SECONDS / 3, self._sweep)
+
+    def probe(self, key: ProbeKey) -> ConditionalProbe:  # on the loop's thread only
+        if (probe := self.probes.get(key)) is None:
+            user_agent, timeout, rewrite = key
+            probe = self.probes[key] = ConditionalProbe(
+                user_agent=user_agent, timeout=timeout, ssl_context=self.ssl,
+                rewrite=None if rewrite is None else dict(rewrite))
+        return probe
+
+
+_LOOP: _ProbeLoop | None = None
+_LOOP_LOCK = threading.Lock()
+
+
+def _probe_loop(ssl_context: ssl.SSLContext) -> _ProbeLoop:
+    """The probe loop of this process (a forked child starts its own: threads do not fork)."""
+    global _LOOP
+    with _LOOP_LOCK:
+        if _LOOP is None or _LOOP.pid != os.getpid():
+            _LOOP = _ProbeLoop(ssl_context)
+        return _LOOP
+
+
+async def _probe_in_chunks(shared: _ProbeLoop, key: ProbeKey, jobs: Sequence[ProbeJob],
+                           chunk: int) -> list[int | Exception]:
+    probe = shared.probe(key)
+
+    async def one(url: str, headers: dict[str, str], slot) -> int | Exception:
+        if slot is not None:
+            await slot()
+        try:
+            return await probe.status(url, headers)
+        except (OSError, TimeoutError, h11.ProtocolError) as exc:
+            return exc
+
+    statuses: list[int | Exception] = []
+    for start in range(0, len(jobs), chunk):
+        answers = await asyncio.gather(*(one(*job) for job in jobs[start:start + chunk]))
+        statuses += answers
+        if any(status != 304 for status in answers):
+            break
+    return statuses
+
+
+def release(key: ProbeKey, urls: Sequence[str]) -> concurrent.futures.Future[None] | None:
+    """Close the probe loop's idle connections to the origins of `urls` (a client that asked
+    them is done: a socket left open would outlive the run); None when there is nothing to
+    close in this process."""
+    shared = _LOOP
+    if shared is None or shared.pid != os.getpid() or key not in shared.probes:
+        return None
+
+    async def close() -> None:
+        shared.probes[key].close_idle(0.0, urls)
+
+    return asyncio.run_coroutine_threadsafe(close(), shared.loop)
+
+
+def probe_pages(key: ProbeKey, jobs: Sequence[ProbeJob], *, chunk: int,
+                ssl_context: ssl.SSLContext) -> concurrent.futures.Future[list[int | Exception]]:
+    """Ask `jobs` in order on the process's probe loop, `chunk` at a time, and stop after
+    the first chunk with an answer that is not a 304. The future's result is the status of
+    each page asked, or what kept it from a well-formed answer in time (OSError,
+    TimeoutError, h11.ProtocolError); cancelling the future stops the asking. Callable
+    from any thread: `await asyncio.wrap_future(probe_pages(...))`."""
+    shared = _probe_loop(ssl_context)
+    return asyncio.run_coroutine_threadsafe(_probe_in_chunks(shared, key, jobs, chunk),
+                                            shared.loop)
