@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
 import queue
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import (
     FIRST_COMPLETED,
@@ -88,9 +91,25 @@ def collect_in_processes(sources: list[Source], ctx: RunContext, workers: int = 
         yield from _drain(pool, sources, ctx, ahead=2 * workers)
 
 
+#: How often a collecting process checks that the process it works for is still there.
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a worker process: end it once `parent` is gone. A writer killed mid-night (a
+    cancelled run, SIGKILL) must not leave crawlers behind that keep asking sites for
+    pages nobody will read; a daemon process is only stopped by a parent that exits
+    cleanly."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
+
+
 def _collect_share(sources: list[Source], ctx: RunContext, out, initializer,
-                   threads: int | None) -> None:
+                   threads: int | None, parent: int) -> None:
     """In a worker process: collect `sources` in threads, put each run on `out`, then None."""
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch",
+                     daemon=True).start()
     try:
         if initializer is not None:
             initializer()
@@ -118,7 +137,8 @@ def collect_spread(sources: list[Source], ctx: RunContext, processes: int = 2,
     out = context.Queue(maxsize=processes)
     shares = [sources[i::processes] for i in range(processes) if sources[i::processes]]
     workers = [context.Process(target=_collect_share,
-                               args=(share, ctx, out, initializer, threads), daemon=True)
+                               args=(share, ctx, out, initializer, threads, os.getpid()),
+                               daemon=True)
                for share in shares]
     for worker in workers:
         worker.start()

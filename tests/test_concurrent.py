@@ -56,3 +56,73 @@ def test_every_source_is_collected_once_and_fails_alone(tmp_path):
     runs = list(collect_threaded(sources, _ctx(tmp_path, sources), workers=2))
     assert sorted(r.source_id for r in runs) == sorted(s.id for s in sources)
     assert {(r.status, r.failure_class) for r in runs} == {("failed", "refused")}
+
+
+DRIVER = """
+import multiprocessing, socket, sys, threading, time
+from pathlib import Path
+from flows.concurrent import collect_spread
+from flows.pipeline import RunContext
+from tests.factories import source
+
+if __name__ == "__main__":
+    silent = socket.create_server(("127.0.0.1", 0))  # takes connections, never answers
+    base = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    sources = [source(f"quelle-{n}", scraper="herne") for n in range(4)]
+    ctx = RunContext(run_id="t", data_dir=Path(sys.argv[1]), use_cache=False,
+                     rewrite={f"https://{s.id}.example.de": base for s in sources})
+
+    def report():
+        while len(multiprocessing.active_children()) < 2:
+            time.sleep(0.05)
+        time.sleep(1)  # the workers are asking the silent site by now
+        print(*[p.pid for p in multiprocessing.active_children()], flush=True)
+
+    threading.Thread(target=report, daemon=True).start()
+    for run in collect_spread(sources, ctx, processes=2):
+        print(run.source_id, flush=True)
+"""
+
+
+def test_collecting_processes_end_when_the_writer_is_killed(tmp_path):
+    """A writer SIGKILLed mid-night leaves no crawlers behind: its collecting processes
+    (stuck on a site that never answers) notice and end within a second or two."""
+    import contextlib
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import psutil
+
+    from tests.conftest import ROOT
+
+    driver = subprocess.Popen([sys.executable, "-c", DRIVER, str(tmp_path)], cwd=ROOT,
+                              stdout=subprocess.PIPE, text=True)
+    pids: list[int] = []
+    try:
+        pids += [int(p) for p in driver.stdout.readline().split()]
+        assert len(pids) == 2
+        assert all(psutil.pid_exists(p) for p in pids)
+        os.kill(driver.pid, signal.SIGKILL)
+        driver.wait(10)
+        deadline = time.monotonic() + 10
+
+        def alive() -> list[int]:
+            out = []
+            for pid in pids:
+                try:
+                    if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                        out.append(pid)
+                except psutil.NoSuchProcess:
+                    pass
+            return out
+
+        while alive() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert alive() == []
+    finally:
+        driver.kill()
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
