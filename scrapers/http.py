@@ -103,6 +103,7 @@ class ConditionalCache:
         self._bodies = directory / "bodies"
         self._index_path = directory / "index.json"
         self._entries: dict[str, CacheEntry] = {}
+        self._dirty = False  # entries stored since the index was read
         #: Names of the bodies at hand, listed once: a night asks for each of them.
         self._have: set[str] | None = None
         if self._index_path.exists():
@@ -152,12 +153,17 @@ class ConditionalCache:
             self._have.add(digest)
         content_type = response.headers.get("content-type")
         self._entries[url] = CacheEntry(etag, modified, digest, content_type)
+        self._dirty = True
 
     def save(self) -> None:
+        """Write the index, unless nothing was stored since it was read (a night of 304s)."""
+        if not self._dirty and self._index_path.exists():
+            return
         self.directory.mkdir(parents=True, exist_ok=True)
         tmp = self._index_path.with_suffix(".tmp")
         tmp.write_text(json.dumps({u: vars(e) for u, e in self._entries.items()}), "utf-8")
         tmp.replace(self._index_path)
+        self._dirty = False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -371,7 +377,7 @@ class PoliteClient:
         the thread of a source sleeps instead of waking for every answer."""
         if self._probe_key is None:
             return None
-        jobs = []
+        jobs, gates = [], {}
         for url in urls:
             if not (validators := self._conditional_headers(url)):
                 return None
@@ -379,7 +385,10 @@ class PoliteClient:
                 await self._check_robots(url)
             except (FetchError, RobotsDisallowed):
                 break
-            jobs.append((url, validators, self._slot(url)))
+            origin = _origin(url)
+            if origin not in gates:
+                gates[origin] = self._slot(url)
+            jobs.append((url, validators, gates[origin]))
         answers = [(None if isinstance(status, Exception) else status, digest)
                    for status, digest in await self._probe(jobs, chunk)]
         if len(jobs) < len(urls) and len(answers) == len(jobs):  # robots.txt said no
@@ -392,8 +401,11 @@ class PoliteClient:
         each 304 whose body is cached for the `get` that may follow."""
         probe_jobs: list[ProbeJob] = [(url, validators, gate.wait if gate else None)
                                       for url, validators, gate in jobs]
+        origin = None
         for url, _validators, _gate in jobs:
-            self._probed.setdefault(_origin(url), url)
+            if origin is None or not url.startswith(origin + "/"):
+                origin = _origin(url)
+                self._probed.setdefault(origin, url)
         statuses = await asyncio.wrap_future(probe_pages(
             self._probe_key, probe_jobs, chunk=chunk, ssl_context=shared_ssl_context()))
         self.stats.requests += len(statuses)
@@ -402,7 +414,7 @@ class PoliteClient:
             digest = self.cache.digest(url) if status == 304 else None
             if digest is not None:
                 self.stats.not_modified += 1  # a scrape that follows reads the cached body
-                self._answered[url] = (url, httpx.Response(304), b"")
+                self._answered[url] = (url, _NOT_MODIFIED, b"")
             answers.append((status, digest))
         return answers
 
@@ -590,6 +602,10 @@ def _truncated_html(content: bytes, content_type: str | None) -> bool:
             "text/html", "application/xhtml+xml"):
         return False
     return bool(_HTML_START.search(content[:4096])) and not _HTML_END.search(content)
+
+
+#: What a probed 304 is kept as for the `get` that may follow (read, never changed).
+_NOT_MODIFIED = httpx.Response(304)
 
 
 def _origin(url: str) -> str:

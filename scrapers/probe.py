@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import os
 import ssl
 import threading
@@ -46,8 +47,8 @@ class _Stale(Exception):
 
 
 class _Connection:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
-        self.reader, self.writer = reader, writer
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str):
+        self.reader, self.writer, self.host = reader, writer, host  # the Host header
         self.h11 = h11.Connection(h11.CLIENT)
 
     def close(self) -> None:
@@ -69,6 +70,7 @@ class ConditionalProbe:
         self.max_header_bytes = max_header_bytes
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
         self._idle_since: dict[_Connection, float] = {}
+        self._routes: dict[tuple[str, str], tuple[str, str, int, str]] = {}
 
     async def status(self, url: str, headers: dict[str, str]) -> int:
         """The status code a conditional GET of `url` gets. Raises OSError, TimeoutError or
@@ -84,7 +86,7 @@ class ConditionalProbe:
             conn = idle.pop()
             self._idle_since.pop(conn, None)
             try:
-                status, reusable = await self._exchange(conn, host, port, target, headers)
+                status, reusable = await self._exchange(conn, target, headers)
                 break
             except _Stale:
                 conn.close()
@@ -94,7 +96,7 @@ class ConditionalProbe:
         else:
             conn = await self._connect(scheme, host, port)
             try:
-                status, reusable = await self._exchange(conn, host, port, target, headers)
+                status, reusable = await self._exchange(conn, target, headers)
             except BaseException:
                 conn.close()
                 raise
@@ -108,31 +110,38 @@ class ConditionalProbe:
 
     def _route(self, url: str) -> tuple[str, str, int, str]:
         parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
         path = parts.path or "/"
         if parts.query:
             path += "?" + parts.query
+        route = self._routes.get((parts.scheme, parts.netloc))
+        if route is None:
+            route = self._routes[parts.scheme, parts.netloc] = self._origin_route(
+                f"{parts.scheme}://{parts.netloc}")
+        scheme, host, port, prefix = route
+        return scheme, host, port, prefix + path
+
+    def _origin_route(self, origin: str) -> tuple[str, str, int, str]:
+        """Where requests for an origin go: scheme, host, port and a path prefix."""
+        parts, prefix = urlsplit(origin), ""
         if self.rewrite is not None:
             if origin not in self.rewrite:  # as RewriteTransport: never the real site
                 raise ConnectionRefusedError(f"no route to {origin} (not in the rewrite map)")
-            base = urlsplit(self.rewrite[origin])
-            parts, path = base, (base.path.rstrip("/") + path)
-        scheme = parts.scheme
-        port = parts.port or (443 if scheme == "https" else 80)
-        return scheme, parts.hostname or "", port, path
+            parts = urlsplit(self.rewrite[origin])
+            prefix = parts.path.rstrip("/")
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        return parts.scheme, parts.hostname or "", port, prefix
 
     async def _connect(self, scheme: str, host: str, port: int) -> _Connection:
         context = self.ssl if scheme == "https" else None
         reader, writer = await asyncio.open_connection(host, port, ssl=context,
                                                        server_hostname=host if context else None)
-        return _Connection(reader, writer)
+        default = port == (443 if context is not None else 80)
+        return _Connection(reader, writer, host if default else f"{host}:{port}")
 
-    async def _exchange(self, conn: _Connection, host: str, port: int, target: str,
-                        headers: dict[str, str]) -> tuple[int, bool]:
-        default = (conn.writer.get_extra_info("sslcontext") is not None and port == 443) or (
-            conn.writer.get_extra_info("sslcontext") is None and port == 80)
+    async def _exchange(self, conn: _Connection, target: str, headers: dict[str, str]
+                        ) -> tuple[int, bool]:
         request = h11.Request(method="GET", target=target, headers=[
-            ("Host", host if default else f"{host}:{port}"), ("User-Agent", self.user_agent),
+            ("Host", conn.host), ("User-Agent", self.user_agent),
             ("Accept-Language", "de,en;q=0.5"), ("Accept-Encoding", "identity"),
             *headers.items()])
         conn.writer.write(conn.h11.send(request) + conn.h11.send(h11.EndOfMessage()))
@@ -170,7 +179,12 @@ class ConditionalProbe:
         """Close the kept-alive connections unused for `older_than` seconds or more (to the
         origins of `urls` only, when given)."""
         now = time.monotonic()
-        routes = None if urls is None else {self._route(url)[:3] for url in urls}
+        routes = None
+        if urls is not None:
+            routes = set()
+            for url in urls:
+                with contextlib.suppress(ConnectionRefusedError):  # never routed: none open
+                    routes.add(self._route(url)[:3])
         for key, connections in self._idle.items():
             if routes is not None and key not in routes:
                 continue
