@@ -54,3 +54,14 @@ def test_bench_end_to_end_loses_no_listing(tmp_path, capsys):
     finally:
         con.close()
     assert by_source == {corpus.source_id(i): LISTINGS + 1 for i in range(SOURCES)}
+
+
+def test_probe_bench_answers_every_page_on_both_paths(capsys):
+    """`python -m bench.probe` at a tiny size: the floor and the night's path each get a 304
+    for every page of every host (timings are printed, never asserted)."""
+    from bench.probe import main as probe_main
+
+    assert probe_main(["--sources", "3", "--pages", "4", "--rate", "100"]) == 0
+    out = capsys.readouterr().out
+    assert "floor (bare loop" in out and "night path (revalidate_many" in out
+    assert out.count("12 answered") == 2
