@@ -18,6 +18,7 @@ import re
 import ssl
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
@@ -303,8 +304,8 @@ class PoliteClient:
             rewrite = (tuple(sorted(transport.mapping.items()))
                        if isinstance(transport, RewriteTransport) else None)
             self._probe_key = (s.user_agent, s.total_timeout, rewrite)
-        #: A URL of each origin probed, for closing those connections at the end.
-        self._probed: dict[str, str] = {}
+        #: Origins probed, whose connections are closed at the end.
+        self._probed: set[str] = set()
         #: Answers `revalidate` got, served once to a later `get` of the same URL.
         self._answered: dict[str, tuple[str, httpx.Response, bytes] | Exception] = {}
 
@@ -316,7 +317,7 @@ class PoliteClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
-        if self._probed and (closing := release(self._probe_key, list(self._probed.values()))):
+        if self._probed and (closing := release(self._probe_key, sorted(self._probed))):
             await asyncio.wrap_future(closing)
         if self.cache is not None:
             self.cache.save()
@@ -345,7 +346,9 @@ class PoliteClient:
         if cheap and self._probe_key is not None and (validators :=
                                                       self._conditional_headers(url)):
             await self._check_robots(url)
-            [(status, digest)] = await self._probe([(url, validators, self._slot(url))], 1)
+            self._probed.add(_origin(url))
+            [(status, digest)] = await self._probe([(url, validators, _wait(self._slot(url)))],
+                                                   1)
             if isinstance(status, Exception):
                 raise status
             return status, digest
@@ -388,26 +391,20 @@ class PoliteClient:
             origin = _origin(url)
             if origin not in gates:
                 gates[origin] = self._slot(url)
-            jobs.append((url, validators, gates[origin]))
+            jobs.append((url, validators, _wait(gates[origin])))
+        self._probed.update(gates)
         answers = [(None if isinstance(status, Exception) else status, digest)
                    for status, digest in await self._probe(jobs, chunk)]
         if len(jobs) < len(urls) and len(answers) == len(jobs):  # robots.txt said no
             answers.append((None, None))
         return answers
 
-    async def _probe(self, jobs: list[tuple[str, dict[str, str], _HostGate | None]],
-                     chunk: int) -> list[tuple[int | Exception, str | None]]:
+    async def _probe(self, jobs: list[ProbeJob], chunk: int
+                     ) -> list[tuple[int | Exception, str | None]]:
         """Ask on the probe loop (`scrapers.probe.probe_pages`); count the requests and keep
         each 304 whose body is cached for the `get` that may follow."""
-        probe_jobs: list[ProbeJob] = [(url, validators, gate.wait if gate else None)
-                                      for url, validators, gate in jobs]
-        origin = None
-        for url, _validators, _gate in jobs:
-            if origin is None or not url.startswith(origin + "/"):
-                origin = _origin(url)
-                self._probed.setdefault(origin, url)
         statuses = await asyncio.wrap_future(probe_pages(
-            self._probe_key, probe_jobs, chunk=chunk, ssl_context=shared_ssl_context()))
+            self._probe_key, jobs, chunk=chunk, ssl_context=shared_ssl_context()))
         self.stats.requests += len(statuses)
         answers: list[tuple[int | Exception, str | None]] = []
         for (url, _validators, _gate), status in zip(jobs, statuses, strict=False):
@@ -602,6 +599,11 @@ def _truncated_html(content: bytes, content_type: str | None) -> bool:
             "text/html", "application/xhtml+xml"):
         return False
     return bool(_HTML_START.search(content[:4096])) and not _HTML_END.search(content)
+
+
+def _wait(gate: _HostGate | None) -> Callable[[], Awaitable[None]] | None:
+    """What a probe awaits before asking: the gate's slot, or nothing."""
+    return gate.wait if gate is not None else None
 
 
 #: What a probed 304 is kept as for the `get` that may follow (read, never changed).
