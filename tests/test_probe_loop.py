@@ -14,52 +14,31 @@ import pytest
 
 from scrapers.http import ClientSettings, ConditionalCache, PoliteClient, RewriteTransport
 from scrapers.probe import ConditionalProbe, probe_pages
+from tests.socket_server import SocketServer
 
 SITE = "https://www.beispiel-stadt.de"
 
 
-class KeepAliveServer:
+class KeepAliveServer(SocketServer):
     """HTTP/1.1 with keep-alive: 304 for every path but those in `changed` (200 with a body);
     counts connections and records the paths asked, in order."""
 
     def __init__(self, changed: set[str] = frozenset()):
         self.changed = changed
-        self.connections = self.closed = 0
+        self.closed = 0
         self.paths: list[str] = []
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.base = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__()
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _addr = self.listener.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        buffer = b""
-        with conn:
-            while True:
-                while b"\r\n\r\n" not in buffer:
-                    data = conn.recv(65536)
-                    if not data:
-                        self.closed += 1
-                        return
-                    buffer += data
-                head, buffer = buffer.split(b"\r\n\r\n", 1)
-                path = head.split(b" ", 2)[1].decode()
-                self.paths.append(path)
-                if path in self.changed:
-                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nETag: \"neu\"\r\n"
-                                 b"\r\nneu!!")
-                else:
-                    conn.sendall(b"HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n")
-
-    def close(self) -> None:
-        self.listener.close()
+    def serve(self, conn: socket.socket) -> None:
+        for head in self.request_heads(conn):
+            path = head.split(b" ", 2)[1].decode()
+            self.paths.append(path)
+            if path in self.changed:
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nETag: \"neu\"\r\n"
+                             b"\r\nneu!!")
+            else:
+                conn.sendall(b"HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n")
+        self.closed += 1
 
 
 @pytest.fixture
