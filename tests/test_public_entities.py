@@ -144,3 +144,30 @@ def test_merged_entity_is_removed_with_a_redirect(con, tmp_path, now):
     centres = diff["entities"]["contact_centres"]
     assert centres["removed"] == [gone]
     assert centres["retired_into"] == {gone: merged["id"]}
+
+
+def test_a_branch_names_its_main_offices_entity_and_lone_members_lists_are_sorted(con,
+                                                                                   tmp_path,
+                                                                                   now):
+    """One-member entities are built row by row, merged ones grouped: both give the same
+    columns (here: the parent's entity id, and lists distinct and sorted)."""
+    branch = CENTRE | {"name": "Selbsthilfe-Büro Wanne", "address_text": "Hauptstraße 1, "
+                       "44651 Herne", "phones_text": ["02325 9-1234"], "emails_text": [],
+                       "parent_key": "kz"}
+    run(con, "r1", now, {
+        "herne": [record("kz", **CENTRE), record("wanne", **branch),
+                  record("g1", name="Gruppe Zuversicht",
+                         topics=["Sucht", "Angehörige", "Sucht"])],
+        "paritaet": [record("k-7", source_id="paritaet", **(
+            CENTRE | {"phones_text": ["02323 16-3636", "02323 16-3600"], "emails_text": [],
+                    "address_text": "Rathausstr. 6, Herne"}))],
+    })
+    release = publish(con, tmp_path / "public", "r1", now)
+    centres = {r["name"]: r for r in rows(release.path, "contact_centres")}
+    assert centres["Selbsthilfe-Büro Wanne"]["parent_id"] == \
+        centres["Selbsthilfe-Kontaktstelle Herne"]["id"]
+    assert centres["Selbsthilfe-Kontaktstelle Herne"]["sources"] == "herne | paritaet"
+    assert centres["Selbsthilfe-Kontaktstelle Herne"]["parent_id"] == ""
+    [group] = rows(release.path, "groups")
+    assert group["topics"] == "Angehörige | Sucht"
+    assert group["parent_id"] == "" and group["sources"] == "herne"

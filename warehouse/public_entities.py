@@ -16,6 +16,7 @@ import uuid
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from warehouse.link import ENTITY_NS
 from warehouse.public import PUBLIC_COLUMNS
@@ -53,7 +54,8 @@ ENTITY_COLUMNS: list[tuple[str, str, str, str]] = [
     *_best("opening_hours", "opening_hours_text", "meeting_text", "meeting_on_request",
            "meeting_rrule", "meeting_opens_at", "meeting_closes_at", "contact_route",
            "accessibility", "online", "org_type", "org_flags"),
-    ("parent_id", "string", "id of the parent entity (a branch's main office)", "pe.entity_id"),
+    ("parent_id", "string", "id of the parent entity (a branch's main office)",
+     "b.parent_entity"),
     ("sources", "string", "registry ids of the sources that list it, ' | '", "a.sources"),
     ("listing_ids", "string", "ids of its listings in listings.csv, ' | '", "a.listing_ids"),
     ("source_urls", "string", "pages it was taken from, ' | '", "a.source_urls"),
@@ -69,62 +71,91 @@ _FILLED = " + ".join(f"({c} IS NOT NULL)::INT" for c in (
     "meeting_text", "topics"))
 
 
-def _union(column: str, alias: str | None = None) -> str:
-    """SQL: the distinct ' | '-separated values of `column` over an entity's members."""
-    return (f"nullif(array_to_string(list_sort(list_distinct(list_filter(flatten("
-            f"list(string_split(coalesce({column}, ''), ' | '))), lambda v: v <> ''))), ' | '),"
-            f" '') AS {alias or column}")
+#: The columns gathered over all members: name -> (listing column, how). "union": the
+#: distinct ' | '-separated values, sorted; "max"/"min": of the (ISO 8601) timestamps.
+_GATHERED: dict[str, tuple[str, str]] = {
+    "topics": ("topics", "union"), "topic_codes": ("topic_codes", "union"),
+    "phones": ("phones", "union"), "emails": ("emails", "union"),
+    "websites": ("websites", "union"), "sources": ("source_id", "union"),
+    "listing_ids": ("id", "union"), "source_urls": ("source_url", "union"),
+    "licences": ("licence", "union"), "verified_at": ("verified_at", "max"),
+    "first_seen": ("first_seen", "min"), "changed_at": ("changed_at", "max"),
+}
 
 
-def _membership(con: duckdb.DuckDBPyConnection, listing_ids: list[str]) -> pa.Table:
-    """listing id -> current entity id, for every public listing (see module doc)."""
+def _sorted_set(values: str) -> str:
+    """SQL: a list of ' | '-separated values, distinct and sorted, joined again (NULL for
+    none)."""
+    return (f"nullif(array_to_string(list_sort(list_distinct(list_filter({values}, "
+            "lambda v: v <> ''))), ' | '), '')")
+
+
+def _gathered(over_members: bool) -> dict[str, str]:
+    """SQL per gathered column: an aggregate over the members `p` of an entity, or (one
+    member) the same value from that member `b` alone, without an aggregate."""
+    out = {}
+    for name, (column, how) in _GATHERED.items():
+        if how == "union":
+            split = f"string_split(coalesce({'p' if over_members else 'b'}.{column}, ''), ' | ')"
+            out[name] = _sorted_set(f"flatten(list({split}))" if over_members else split)
+        else:
+            out[name] = f"{how}(p.{column})" if over_members else f"b.{column}"
+    return out
+
+
+def _entity_ids(con: duckdb.DuckDBPyConnection, listing_ids: pa.ChunkedArray) -> pa.Array:
+    """The current entity id of each of `listing_ids` (see module doc)."""
     linked = dict(con.execute("""
         SELECT m.listing_id::VARCHAR, coalesce(e.retired_into, e.entity_id)::VARCHAR
         FROM entity_members m JOIN entities e USING (entity_id)""").fetchall())
-    ids = sorted(set(listing_ids))
-    return pa.table({"listing_id": pa.array(ids, pa.string()),
-                     "entity_id": pa.array([linked.get(i) or str(uuid.uuid5(ENTITY_NS, i))
-                                            for i in ids], pa.string())})
+    return pa.array([linked.get(i) or str(uuid.uuid5(ENTITY_NS, i))
+                     for i in listing_ids.to_pylist()], pa.string())
+
+
+def _with_entities(public: pa.Table, entity_ids: pa.Array) -> pa.Table:
+    """`public` (its columns shared, not copied) with each listing's `entity_id`, the entity
+    of its parent listing (`parent_entity`, when that is public) and whether its entity has
+    `several` members."""
+    parents = pc.index_in(public.column("parent_id"), value_set=public.column("id"))
+    counts = pc.value_counts(entity_ids)
+    several = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    return (public.append_column("entity_id", entity_ids)
+            .append_column("parent_entity", entity_ids.take(parents))
+            .append_column("several", pc.is_in(entity_ids, value_set=several)))
 
 
 def entity_tables(con: duckdb.DuckDBPyConnection, public: pa.Table) -> dict[str, pa.Table]:
-    """File stem -> public entity table, from the public listing table `public`. The best
-    member is ranked on its id and fill alone and joined back for its columns: a window over
-    whole listing rows held several hundred MB more of DuckDB memory at 100,000 listings."""
-    con.register("_public", public)
-    con.register("_membership", _membership(con, public.column("id").to_pylist()))
-    select = ",\n".join(f"{sql} AS {name}" for name, _, _, sql in ENTITY_COLUMNS)
+    """File stem -> public entity table, from the public listing table `public`.
+
+    Most entities have one member: their rows are that member's, the lists sorted, row by
+    row without a join. Only entities of several members are grouped, and their best member
+    ranked on its id and fill alone and joined back for its columns. Grouping and joining
+    every entity (lists of lists of strings in hash tables) took 600 MB at 100,000 listings
+    for nothing."""
+    con.register("_members", _with_entities(public, _entity_ids(con, public.column("id"))))
+    single = {name: f"{sql} AS {name}" for name, _, _, sql in ENTITY_COLUMNS}
+    single |= {name: f"{sql} AS {name}" for name, sql in _gathered(False).items()}
+    grouped = ",\n".join(f"{sql} AS {name}" for name, sql in _gathered(True).items())
     try:
         tables = {}
         for stem, kind in ENTITY_FILES.items():
-            tables[stem] = con.execute(f"""
-                WITH r AS (
-                    SELECT mm.entity_id, p.id,
-                           row_number() OVER (PARTITION BY mm.entity_id
-                               ORDER BY {_FILLED} DESC, p.first_seen, p.id) AS rank
-                    FROM _public p JOIN _membership mm ON mm.listing_id = p.id
-                    WHERE p.kind = $kind),
-                a AS (
-                    SELECT mm.entity_id, {_union('topics')}, {_union('topic_codes')},
-                           {_union('phones')}, {_union('emails')}, {_union('websites')},
-                           {_union('source_id', 'sources')}, {_union('id', 'listing_ids')},
-                           {_union('source_url', 'source_urls')},
-                           {_union('licence', 'licences')},
-                           max(verified_at) AS verified_at, min(first_seen) AS first_seen,
-                           max(changed_at) AS changed_at
-                    FROM _public p JOIN _membership mm ON mm.listing_id = p.id
-                    WHERE p.kind = $kind
-                    GROUP BY mm.entity_id),
-                b AS (
-                    SELECT r.entity_id, p.*
-                    FROM r JOIN _public p ON p.id = r.id
-                    WHERE r.rank = 1)
-                SELECT {select}
-                FROM b JOIN a USING (entity_id)
-                LEFT JOIN _membership pe ON pe.listing_id = b.parent_id
-                ORDER BY b.entity_id
+            alone = con.execute(f"""
+                SELECT {", ".join(single.values())}
+                FROM _members b WHERE b.kind = $kind AND NOT b.several
             """, {"kind": kind}).to_arrow_table()
+            merged = con.execute(f"""
+                WITH m AS (SELECT * FROM _members WHERE kind = $kind AND several),
+                r AS (
+                    SELECT entity_id, id,
+                           row_number() OVER (PARTITION BY entity_id
+                               ORDER BY {_FILLED} DESC, first_seen, id) AS rank
+                    FROM m),
+                a AS (SELECT p.entity_id, {grouped} FROM m p GROUP BY p.entity_id),
+                b AS (SELECT m.* FROM r JOIN m USING (entity_id, id) WHERE r.rank = 1)
+                SELECT {", ".join(f"{sql} AS {name}" for name, _, _, sql in ENTITY_COLUMNS)}
+                FROM b JOIN a USING (entity_id)
+            """, {"kind": kind}).to_arrow_table()
+            tables[stem] = pa.concat_tables([alone, merged]).sort_by("id")
         return tables
     finally:
-        con.unregister("_public")
-        con.unregister("_membership")
+        con.unregister("_members")
