@@ -15,7 +15,7 @@ A connection is an asyncio protocol whose answers llhttp (httptools, the parser 
 parses as they arrive, waking the waiting probe once: a 304 costs about 70 µs of CPU, half of
 h11 over asyncio streams and a fifth of httpx.
 
-Every probe of a process runs on one event loop (uvloop where installed) in a thread of its
+Every probe of a process runs on one event loop in a thread of its
 own (`probe_pages`). Sources are collected in threads that each run their own loop, and a 304
 asked from 32 such loops costs 2–3 times the CPU of the same 304 asked from one: each wake-up
 of a thread pays for the interpreter lock and an epoll round of its own.
@@ -37,11 +37,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from urllib.parse import urlsplit
 
 import httptools
-
-try:  # libuv's loop: less CPU per wake-up (bench.probe: 134 -> 118 µs per 304); not on Windows
-    import uvloop
-except ImportError:  # pragma: no cover - Windows
-    uvloop = None
 
 _PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
                     "all_proxy")
@@ -291,7 +286,7 @@ class _ProbeLoop:
     def __init__(self, ssl_context: ssl.SSLContext):
         self.ssl = ssl_context
         self.pid = os.getpid()
-        self.loop = uvloop.new_event_loop() if uvloop is not None else asyncio.new_event_loop()
+        self.loop = asyncio.new_event_loop()
         self.probes: dict[ProbeKey, ConditionalProbe] = {}
         threading.Thread(target=self._run, name="probe-loop", daemon=True).start()
 

@@ -35,26 +35,19 @@ def free_port() -> int:
 @contextlib.contextmanager
 def process(args: list[str], log: Path, **kw) -> Iterator[subprocess.Popen]:
     """A subprocess with its output in `log`, stopped with SIGINT (Ctrl-C) as an operator
-    would, and killed only if it does not stop in time.
-
-    Ctrl-C is pressed again when the first did not stop it within 10 s, as an operator
-    would: `asyncio.run` turns the first SIGINT into a cancellation of the main task, which
-    Prefect's runner can miss when it arrives just as a flow run ends (seen in CI about one
-    run in two since December 2026); the second one is a KeyboardInterrupt."""
+    would, and killed only if it does not stop in time."""
     with log.open("wb") as out:
         proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, **kw)
         try:
             yield proc
         finally:
-            for wait in (10, 20):
-                if proc.poll() is not None:
-                    break
-                proc.send_signal(signal.SIGINT)
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    proc.wait(timeout=wait)
             if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+                proc.send_signal(signal.SIGINT)
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
 
 
 def wait_for(probe: Callable[[], object], timeout: float, what: str,
