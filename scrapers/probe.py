@@ -15,10 +15,10 @@ A connection is an asyncio protocol whose answers llhttp (httptools, the parser 
 parses as they arrive, waking the waiting probe once: a 304 costs about 70 µs of CPU, half of
 h11 over asyncio streams and a fifth of httpx.
 
-Every probe of a process runs on one event loop in a thread of its
-own (`probe_pages`). Sources are collected in threads that each run their own loop, and a 304
-asked from 32 such loops costs 2–3 times the CPU of the same 304 asked from one: each wake-up
-of a thread pays for the interpreter lock and an epoll round of its own.
+Every probe of a process runs on one event loop in a thread of its own (`probe_pages`).
+Sources are collected in threads that each run their own loop, and a 304 asked from 32 such
+loops costs 2–3 times the CPU of the same 304 asked from one: each wake-up of a thread pays
+for the interpreter lock and an epoll round of its own.
 
 Not used behind a proxy (HTTP(S)_PROXY set): the polite client knows proxies, the probe not.
 """

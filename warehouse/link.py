@@ -739,8 +739,7 @@ def link_entities(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime) ->
                         ).fetchone()
     if state and state[0] == fingerprint:
         return LinkCounts(listings=state[1], entities=state[2], linked=state[3], reused=True)
-    with _paused_gc():
-        return _link(con, run_id, now)
+    return _link(con, run_id, now)
 
 
 @contextmanager

@@ -103,6 +103,11 @@ def _gathered(over_members: bool) -> dict[str, str]:
     return out
 
 
+def _select(gathered: dict[str, str]) -> str:
+    """SQL: the published columns in order, `gathered` in place of those it names."""
+    return ", ".join(f"{gathered.get(name, sql)} AS {name}" for name, _, _, sql in ENTITY_COLUMNS)
+
+
 def _entity_ids(con: duckdb.DuckDBPyConnection, listing_ids: pa.ChunkedArray) -> pa.Array:
     """The current entity id of each of `listing_ids` (see module doc)."""
     linked = dict(con.execute("""
@@ -133,14 +138,13 @@ def entity_tables(con: duckdb.DuckDBPyConnection, public: pa.Table) -> dict[str,
     every entity (lists of lists of strings in hash tables) took 600 MB at 100,000 listings
     for nothing."""
     con.register("_members", _with_entities(public, _entity_ids(con, public.column("id"))))
-    single = {name: f"{sql} AS {name}" for name, _, _, sql in ENTITY_COLUMNS}
-    single |= {name: f"{sql} AS {name}" for name, sql in _gathered(False).items()}
-    grouped = ",\n".join(f"{sql} AS {name}" for name, sql in _gathered(True).items())
+    alone_columns, merged_columns = _select(_gathered(False)), _select({})
+    grouped = ", ".join(f"{sql} AS {name}" for name, sql in _gathered(True).items())
     try:
         tables = {}
         for stem, kind in ENTITY_FILES.items():
             alone = con.execute(f"""
-                SELECT {", ".join(single.values())}
+                SELECT {alone_columns}
                 FROM _members b WHERE b.kind = $kind AND NOT b.several
             """, {"kind": kind}).to_arrow_table()
             merged = con.execute(f"""
@@ -152,7 +156,7 @@ def entity_tables(con: duckdb.DuckDBPyConnection, public: pa.Table) -> dict[str,
                     FROM m),
                 a AS (SELECT p.entity_id, {grouped} FROM m p GROUP BY p.entity_id),
                 b AS (SELECT m.* FROM r JOIN m USING (entity_id, id) WHERE r.rank = 1)
-                SELECT {", ".join(f"{sql} AS {name}" for name, _, _, sql in ENTITY_COLUMNS)}
+                SELECT {merged_columns}
                 FROM b JOIN a USING (entity_id)
             """, {"kind": kind}).to_arrow_table()
             tables[stem] = pa.concat_tables([alone, merged]).sort_by("id")
