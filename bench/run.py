@@ -18,7 +18,7 @@ from pathlib import Path
 from bench import corpus, floor, stages
 from bench.floor import Floor
 from bench.stages import Timing
-from flows.pipeline import page_row
+from flows.collect import page_row
 from scrapers.charset import decode
 from scrapers.warc import WarcReplayTransport
 from warehouse.db import connect

@@ -81,7 +81,7 @@ async def _scrape(spec: SourceSpec, transport: WarcReplayTransport) -> ScrapeRes
 def fetch_and_parse(corpus: Path, specs: list[SourceSpec]) -> tuple[dict[str, ScrapeResult],
                                                                       Timing]:
     """Replay every source through the polite client and the Herne parser, one event loop per
-    source as `flows.pipeline.collect_source` does. That includes a CPython 3.11 cost: on the
+    source as `flows.collect.collect_source` does. That includes a CPython 3.11 cost: on the
     main thread `asyncio.run` reprs the finished task, result included, twice (the SIGINT
     handler's partial passes through `signal._int_to_enum`), so returning a ScrapeResult full
     of pages is billed here as it is in the pipeline."""

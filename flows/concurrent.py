@@ -10,7 +10,7 @@ the busiest one of its allowed rate). The caller stays the single writer and com
 `SourceRun` as it is yielded.
 
 Both yield in completion order and never raise for a source: a crashed worker becomes a failed
-`SourceRun` (`flows.pipeline.crashed`), like a crashed Prefect task in `flows.nightly`.
+`SourceRun` (`flows.collect.crashed`), like a crashed Prefect task in `flows.nightly`.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from concurrent.futures import (
     wait,
 )
 
-from flows.pipeline import RunContext, collect_source, crashed
+from flows.collect import RunContext, collect_source, crashed
 from schema.registry import Source
-from warehouse.runs import SourceRun
+from schema.source_run import SourceRun
 
 
 def _drain(pool: Executor, sources: list[Source], ctx: RunContext, ahead: int

@@ -19,13 +19,14 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.futures import as_completed
 
+from flows.collect import RunContext, collect_source, crashed
 from flows.concurrent import collect_threaded
 from flows.dask_runner import runner_from_env
 from flows.hosts import group_label, host_groups
-from flows.pipeline import RunContext, collect_source, crashed, run_all
+from flows.pipeline import run_all
 from flows.report import markdown_report
 from schema.registry import Source, load_registry
-from warehouse.runs import SourceRun
+from schema.source_run import SourceRun
 
 
 @task(name="collect-sources", cache_policy=NONE, task_run_name="collect-{label}")

@@ -9,10 +9,10 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from warehouse.runs import SourceRun
+from schema.source_run import SourceRun
 
 if TYPE_CHECKING:
-    from flows.pipeline import RunContext
+    from flows.collect import RunContext
 
 
 def log_source(logger: logging.Logger | logging.LoggerAdapter, run: SourceRun) -> None:

@@ -12,8 +12,9 @@ import httpx
 import pytest
 
 from bench import germany, germany_run, phases, server
+from flows.collect import RunContext
 from flows.concurrent import collect_in_processes, collect_spread, collect_threaded
-from flows.pipeline import RunContext, run_all
+from flows.pipeline import run_all
 from schema.registry import Registry
 
 SEED, SOURCES, LISTINGS = 5, 3, 45  # 15 groups a site; site 2 is on the topic-list platform

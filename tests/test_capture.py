@@ -1,8 +1,8 @@
 """`shg capture`: a polite crawl into a WARC that replays and unpacks into a fixture folder."""
 
 from flows.cli import main
+from flows.collect import RunContext, collect_source
 from flows.fixture_site import serve_directory
-from flows.pipeline import RunContext, collect_source
 from schema.registry import load_registry
 from tests.conftest import FIXTURES, ROOT
 

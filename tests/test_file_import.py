@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.pipeline import RunContext, collect_source
+from flows.collect import RunContext, collect_source
 from schema.records import ScrapedRecord
 from schema.registry import RegistryError, Source, load_registry
 from scrapers.base import ScrapeResult

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.cell.cell import MergedCell
 
-from flows.pipeline import RunContext, acquire, collect_source
+from flows.collect import RunContext, acquire, collect_source
 from schema.registry import Source, load_registry
 from tests.conftest import ROOT
 

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flows.pipeline import RunContext, acquire, collect_source
+from flows.collect import RunContext, acquire, collect_source
 from schema.registry import load_registry
 from scrapers.html import link_url
 from tests.conftest import ROOT

@@ -5,9 +5,9 @@ import random
 from itertools import chain
 from pathlib import Path
 
+from flows.collect import RunContext
 from flows.hosts import connected, group_label, host_groups, url_hosts
 from flows.nightly import task_groups
-from flows.pipeline import RunContext
 from schema.registry import Source, load_registry
 from tests.conftest import ROOT
 

@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
+from flows.collect import RunContext, collect_source
 from flows.fixture_site import serve_directory
-from flows.pipeline import RunContext, collect_source
 from schema.registry import load_registry
 from tests.conftest import FIXTURES, ROOT
 
@@ -75,7 +75,8 @@ def test_a_source_whose_load_fails_fails_alone(tmp_path):
     """A commit that raises is rolled back; that source is failed, the others load."""
     import duckdb
 
-    from flows.pipeline import collect_sequentially, run_all
+    from flows.collect import collect_sequentially
+    from flows.pipeline import run_all
 
     registry = load_registry(ROOT / "sources.toml")
 

@@ -4,7 +4,8 @@ is refused, its previous records stay current, and `source_health` says how long
 import duckdb
 import pytest
 
-from flows.pipeline import collect_sequentially, run_all
+from flows.collect import collect_sequentially
+from flows.pipeline import run_all
 from schema.registry import load_registry
 from tests.conftest import ROOT
 

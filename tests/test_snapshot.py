@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from flows.capture import fixture_path
-from flows.pipeline import RunContext, collect_source
+from flows.collect import RunContext, collect_source
 from schema.registry import load_registry
 from scrapers.warc import WarcReplayTransport
 from tests.conftest import FIXTURES, ROOT

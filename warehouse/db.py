@@ -1,5 +1,7 @@
 """Open the warehouse and make sure its tables exist."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -28,6 +30,27 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     con = duckdb.connect(str(path))
     ensure_schema(con)
     return con
+
+
+#: WAL size that lets a whole night's commits wait for one checkpoint (see `one_checkpoint`).
+BATCH_CHECKPOINT_THRESHOLD = "4GB"
+
+
+@contextmanager
+def one_checkpoint(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Many commits, then one checkpoint. DuckDB folds its WAL into the file whenever the WAL
+    passes 16 MB; a night commits each source on its own, and at 100,000 listings those
+    checkpoints (about 100, each rewriting the row groups touched since the last) took 15 of
+    the writer's 20 s of commits, and left a file twice the size. Every commit still reaches
+    the WAL (and the disk) before the next source: only the folding waits. The price is
+    memory: the night's new rows stay in DuckDB's buffers until the checkpoint (about
+    175 MB at 100,000 listings)."""
+    con.execute(f"SET checkpoint_threshold = '{BATCH_CHECKPOINT_THRESHOLD}'")
+    try:
+        yield
+    finally:
+        con.execute("RESET checkpoint_threshold")
+    con.execute("CHECKPOINT")
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

@@ -8,7 +8,7 @@ now: marked inactive with an end date, never deleted). Every insert/update close
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime
 from uuid import UUID
 
@@ -18,18 +18,11 @@ from pydantic import TypeAdapter
 
 from schema.ids import listing_id
 from schema.listing import Listing
+from schema.source_run import LoadCounts
 from warehouse.db import CONTENT_COLUMNS, arrow_schema
 
 #: Provenance that changes on every fetch without the listing changing.
 _VOLATILE = {"fetched_at", "content_hash"}
-
-
-@dataclass
-class LoadCounts:
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    vanished: int = 0
 
 
 _DATETIME = TypeAdapter(datetime)

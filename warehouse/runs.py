@@ -1,53 +1,15 @@
 """Run bookkeeping: `runs`, `source_runs`, `raw_pages`, `quarantine`, and the one transaction
 per source run that ties them to the listings load."""
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
 import pyarrow as pa
 
-from schema.listing import Listing
 from schema.registry import Source
+from schema.source_run import LoadCounts, SourceRun
 from warehouse.db import arrow_schema
-from warehouse.load import LoadCounts, load_source_run
-
-
-@dataclass
-class SourceRun:
-    """Everything one source produced in one run, ready to commit."""
-
-    source_id: str
-    started_at: datetime
-    finished_at: datetime
-    status: str = "ok"  # ok | failed
-    failure_class: str | None = None
-    reason: str | None = None
-    fetched: int = 0
-    not_modified: int = 0
-    parsed: int = 0
-    listings: list[Listing] = field(default_factory=list)
-    pages: list[dict] = field(default_factory=list)  # rows of raw_pages, without run_id
-    quarantine: list[dict] = field(default_factory=list)  # rows of quarantine, without run_id
-    stats: list[dict] = field(default_factory=list)  # rows of source_run_stats, without run_id
-    counts: LoadCounts = field(default_factory=LoadCounts)
-    #: Source keys not read this run for a passing reason: their listings stay as they are.
-    keep_keys: list[str] = field(default_factory=list)
-    #: False when a failure may hide records it cannot name: then nothing vanishes this run.
-    complete: bool = True
-    #: Fingerprint of the code that turned pages into records (`flows.unchanged`), for a
-    #: live html source; None when the source cannot be confirmed unchanged.
-    fingerprint: str | None = None
-    #: Every page read, none failed: the same pages will give the same records.
-    confirmable: bool = False
-    #: Set when every page was as in this earlier accepted run: its records stand, nothing
-    #: was parsed or loaded; `unchanged_records` of them.
-    unchanged_since: str | None = None
-    unchanged_records: int = 0
-
-    @property
-    def duration_s(self) -> float:
-        return (self.finished_at - self.started_at).total_seconds()
+from warehouse.load import load_source_run
 
 
 def begin_run(con: duckdb.DuckDBPyConnection, run_id: str, mode: str, now: datetime) -> None:
