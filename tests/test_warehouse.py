@@ -162,3 +162,42 @@ def test_record_hash_is_the_hash_of_the_listings_json_form():
                                       licence="dl-de/by-2-0")),
     )
     assert [record_hash(item) for item in items] == [reference(item) for item in items]
+
+
+def test_a_night_of_commits_is_folded_into_the_file_once(tmp_path):
+    """Inside `one_checkpoint` every commit is in the WAL on disk, but none folds it into
+    the file, even past DuckDB's 16 MB threshold; leaving it folds it once and puts the
+    threshold back."""
+    from warehouse.db import one_checkpoint
+
+    path = tmp_path / "atlas.duckdb"
+    wal = tmp_path / "atlas.duckdb.wal"
+    con = connect(path)
+    con.execute("CREATE TABLE pages_t (n BIGINT, body VARCHAR)")
+    with one_checkpoint(con):
+        for batch in range(4):  # about 24 MB of WAL in four commits
+            con.execute("INSERT INTO pages_t SELECT range, repeat(md5(range::VARCHAR), 6) "
+                        f"FROM range({batch * 100_000}, {(batch + 1) * 100_000})")
+        assert wal.stat().st_size > 16 * 2**20
+        assert rows_after_a_crash(path, wal, tmp_path) == 400_000  # every commit is durable
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()[0] == (
+        "16.0 MiB")
+    con.close()
+
+
+def rows_after_a_crash(path, wal, tmp_path) -> int:
+    """Rows another process finds if the writer died now: its file and WAL, copied."""
+    import shutil
+
+    import duckdb
+
+    crash = tmp_path / "crash"
+    crash.mkdir()
+    shutil.copy(path, crash / path.name)
+    shutil.copy(wal, crash / wal.name)
+    other = duckdb.connect(str(crash / path.name))
+    try:
+        return other.execute("SELECT count(*) FROM pages_t").fetchone()[0]
+    finally:
+        other.close()
