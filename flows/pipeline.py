@@ -24,6 +24,7 @@ from schema.registry import Registry, Source
 from scrapers.http import ClientSettings
 from warehouse.db import connect, one_checkpoint
 from warehouse.link import link_entities
+from warehouse.memory import trim_heap
 from warehouse.publish import Release, publish
 from warehouse.release_state import confirm_latest, current_release, release_state
 from warehouse.runs import (
@@ -199,6 +200,7 @@ def run_all(
                 keep_manifest(ctx, run)
                 run.listings, run.pages = [], []  # committed: stream them, never hold all
                 runs.append(run)
+        trim_heap()  # the collection's freed pages go back before linkage's child starts
         for sid, reason in waiting.items():
             runs.append(skipped(sid, reason, started))
             log_source(logger, runs[-1])
