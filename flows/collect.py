@@ -153,7 +153,7 @@ def collect_source(source: Source, ctx: RunContext) -> SourceRun:
         detail = traceback.format_exception_only(exc)[-1].strip()
         return fail_run(run, "exception", f"{source.id}: {detail}")
     if isinstance(result, list):
-        return _confirmed(run, manifest, result, stats, ctx)
+        return _confirmed(run, manifest, result, stats)
     if source.scraper and source.scraper != source.id:  # a base scraper under another id
         result.records = [r.model_copy(update={"source_id": source.id})
                           for r in result.records]
@@ -200,16 +200,15 @@ def collect_source(source: Source, ctx: RunContext) -> SourceRun:
     return run
 
 
-def _confirmed(run: SourceRun, manifest: Manifest, statuses: list[int], stats: FetchStats,
-               ctx: RunContext) -> SourceRun:
+def _confirmed(run: SourceRun, manifest: Manifest, statuses: list[int], stats: FetchStats
+               ) -> SourceRun:
     """A source whose every page is as its last accepted run read it: that run's records
     stand, nothing is parsed or loaded."""
     run.fetched, run.not_modified = stats.requests, stats.not_modified
     run.parsed, run.unchanged_since = manifest.parsed, manifest.run_id
     run.unchanged_records, run.stats = manifest.records, manifest.stats
     run.finished_at = datetime.now(UTC)
-    run.pages = confirmed_pages(manifest, statuses, run.source_id, run.finished_at,
-                                ctx.warc_path(run.source_id).name)
+    run.pages = confirmed_pages(manifest, statuses, run.source_id, run.finished_at)
     run.reason = (f"{run.source_id}: unchanged since run {manifest.run_id}: all "
                   f"{len(statuses)} pages served the same bytes, its records stand")
     return run

@@ -169,9 +169,11 @@ async def confirm(client, manifest: Manifest) -> list[int] | None:
     return statuses
 
 
-def confirmed_pages(manifest: Manifest, statuses: list[int], source_id: str, fetched_at,
-                    warc_file: str | None) -> list[dict]:
-    """`raw_pages` rows of a confirmed night: the manifest's pages as they were answered."""
+def confirmed_pages(manifest: Manifest, statuses: list[int], source_id: str, fetched_at
+                    ) -> list[dict]:
+    """`raw_pages` rows of a confirmed night: the manifest's pages as they were answered.
+    No `warc_file`: the probe archives nothing, the bodies are in the WARC of the manifest's
+    run (the night's own WARC would hold robots.txt at most)."""
     return [{"source_id": source_id, **page, "status": status,
-             "not_modified": status == 304, "fetched_at": fetched_at, "warc_file": warc_file}
+             "not_modified": status == 304, "fetched_at": fetched_at, "warc_file": None}
             for page, status in zip(manifest.pages, statuses, strict=True)]

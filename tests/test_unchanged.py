@@ -95,11 +95,15 @@ def test_unchanged_site_is_confirmed_not_collected(nights):
         pages = con.execute("SELECT count(*), count(*) FILTER (WHERE not_modified), "
                             "count(DISTINCT sha256) FROM raw_pages WHERE run_id = ?",
                             [second["run_id"]]).fetchone()
+        # the probe archives nothing: no page row names a WARC that lacks it
+        archived = con.execute("SELECT count(warc_file) FROM raw_pages WHERE run_id = ?",
+                               [second["run_id"]]).fetchone()[0]
         stats = con.execute("SELECT count(*) FROM source_run_stats WHERE run_id = ?",
                             [second["run_id"]]).fetchone()[0]
         status = con.execute("SELECT active_records FROM source_health WHERE source_id = 'herne'"
                              ).fetchone()
     assert pages[0] == pages[1] == len(nights.manifest().pages)
+    assert archived == 0
     assert stats > 0  # quality counters carried over: `shg quality` still has them
     assert status == (13,)
     # the next night compares against the same accepted run

@@ -69,7 +69,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "run_id": "runs.run_id", "source_id": "sources.source_id", "url": "page URL",
         "status": "HTTP status", "not_modified": "answered 304 and served from the cache",
         "sha256": "hash of the body", "bytes": "body size", "encoding": "charset used",
-        "fetched_at": "fetch time (WARC date in replays)", "warc_file": "WARC file name",
+        "fetched_at": "fetch time (WARC date in replays)",
+        "warc_file": "WARC file name (in the run's folder); NULL: confirmed unchanged, not "
+                     "archived (the body is in the WARC of the run whose records stand)",
     }),
     "quarantine": ("records and pages that could not be used, with the reason", {
         "run_id": "runs.run_id", "source_id": "sources.source_id",
