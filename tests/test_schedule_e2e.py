@@ -32,12 +32,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @contextlib.contextmanager
 def process(args: list[str], log: Path, **kw) -> Iterator[subprocess.Popen]:
     """A subprocess with its output in `log`, stopped with SIGINT (Ctrl-C) as an operator
-    would, and killed only if it does not stop in time."""
+    would, and killed only if it does not stop in time. It starts with Ctrl-C's default
+    action whatever the test runner's is: a runner started in the background of a script
+    ignores SIGINT, and every child would inherit that (then `shg serve` never stops)."""
     with log.open("wb") as out:
-        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, **kw)
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
+                                preexec_fn=_default_sigint, **kw)
         try:
             yield proc
         finally:
