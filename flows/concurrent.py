@@ -34,6 +34,7 @@ from concurrent.futures import (
 from flows.collect import RunContext, collect_source, crashed
 from schema.registry import Source
 from schema.source_run import SourceRun
+from warehouse.memory import trim_heap
 
 
 def _drain(pool: Executor, sources: list[Source], ctx: RunContext, ahead: int
@@ -115,6 +116,11 @@ def _collect_share(sources: list[Source], ctx: RunContext, out, initializer,
             initializer()
         for run in collect_threaded(sources, ctx, threads):
             out.put(run)
+            del run
+            # a finished source's pages and trees are freed, but the C heap keeps their
+            # pages for the next source, whose peak comes at another time (no collection
+            # first: with dozens of threads in flight, a full one stalls them all)
+            trim_heap(collect=False)
     finally:
         out.put(None)
 

@@ -22,7 +22,7 @@ from flows.unchanged import (
 )
 from schema.registry import Registry, Source
 from scrapers.http import ClientSettings
-from warehouse.db import connect, one_checkpoint
+from warehouse.db import connect, few_checkpoints
 from warehouse.link import link_entities
 from warehouse.memory import trim_heap
 from warehouse.publish import Release, publish
@@ -186,7 +186,7 @@ def run_all(
         drop_stale_manifests(con, ctx, sources)
         runs: list[SourceRun] = []
         by_id = {s.id: s for s in sources}
-        with one_checkpoint(con):
+        with few_checkpoints(con):
             for run in collect_many(sources, ctx):
                 run = refuse_shrunken(run, by_id[run.source_id], before[run.source_id])
                 try:

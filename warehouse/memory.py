@@ -22,10 +22,12 @@ def _malloc_trim():
         return None
 
 
-def trim_heap() -> bool:
-    """Collect cyclic garbage, then return the free pages of Arrow's pool (if Arrow is loaded:
-    a validation worker never loads it) and of the C heap; whether the C heap's could be."""
-    gc.collect()
+def trim_heap(collect: bool = True) -> bool:
+    """Collect cyclic garbage (unless not `collect`), then return the free pages of Arrow's
+    pool (if Arrow is loaded: a validation worker never loads it) and of the C heap; whether
+    the C heap's could be."""
+    if collect:
+        gc.collect()
     if (arrow := sys.modules.get("pyarrow")) is not None:
         arrow.default_memory_pool().release_unused()
     trim = _malloc_trim()
