@@ -118,9 +118,8 @@ def _collect_share(sources: list[Source], ctx: RunContext, out, initializer,
             out.put(run)
             del run
             # a finished source's pages and trees are freed, but the C heap keeps their
-            # pages for the next source, whose peak comes at another time (no collection
-            # first: with dozens of threads in flight, a full one stalls them all)
-            trim_heap(collect=False)
+            # pages for the next source, whose peak comes at another time
+            trim_heap()
     finally:
         out.put(None)
 
