@@ -465,7 +465,7 @@ def run_link_bench(listings: int, seed: int, out: Path, cities: int | None = Non
         later = now + timedelta(days=1)
         warm, warm_s = _timed(lambda: link.link_entities(con, "link-2", later))
         q = quality(con, world.truth)
-        items = link._read_active(con)
+        items = link._features(link._active_table(con))
         fl = floor(con, sorted(link.candidate_pairs(items)), items, cold.listings)
         del items
         night = later + timedelta(days=1)

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+from warehouse.memory import trim_heap
+
 SUMS = "SHA256SUMS"
 HISTORY = "history.json"
 
@@ -146,8 +148,6 @@ def validate_package_resource(package: str, name: str | None) -> tuple[list[str]
 def serve_validation(tasks: IO[str], results: IO[str]) -> None:
     """A validation worker: per line of `tasks`, `[task id, package, resource name]`, write the
     line `[task id, package errors, resource errors]` (`validate_package_resource`)."""
-    from warehouse.memory import trim_heap
-
     for line in tasks:
         task_id, package, name = json.loads(line)
         results.write(json.dumps([task_id, *validate_package_resource(package, name)]) + "\n")

@@ -397,10 +397,6 @@ def _features(table: pa.Table) -> list[Features]:
             urls in zip(*cols.values(), strict=True)]
 
 
-def _read_active(con: duckdb.DuckDBPyConnection) -> list[Features]:
-    return _features(_active_table(con))
-
-
 _CONTACT_BLOCKS = ("tel", "mail", "web")
 
 
