@@ -3,8 +3,8 @@ of a small corpus next to the library floor (M groups per source).
 
 `python -m bench --germany [--sources 350] [--listings 100000] [--rate 5] [--only PHASE]`: the
 Germany-scale figures (crawl vs politeness floor, unchanged night, replay to a validated
-release vs 60 s and vs the tight-loop floor, peak RSS, linkage), each next to its floor and
-target; there --listings is the total over all sources.
+release vs 60 s and vs the tight-loop floor, peak RSS (also of a night with changes),
+linkage), each next to its floor and target; there --listings is the total over all sources.
 
 Exits 1 when a check fails (a listing lost between stages), so a bench run doubles as a
 large-corpus smoke test; timings never fail it.

@@ -24,8 +24,9 @@ import random
 import sys
 import types
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
+from html import escape
 from pathlib import Path
 
 import httpx
@@ -46,6 +47,8 @@ BIG_CITIES = ("Berlin", "Hamburg", "München", "Köln", "Frankfurt", "Stuttgart"
               "Duisburg", "Bochum", "Wuppertal", "Bielefeld", "Bonn", "Münster")
 #: Every response's Last-Modified: the corpus does not change between two nights.
 MODIFIED = "Mon, 16 Nov 2026 02:00:00 GMT"
+#: A revised site (`SiteModel(revision=…)`): shares of its groups with a new meeting time, gone.
+CHANGED, REMOVED = 0.03, 0.01
 PLATFORMS = {"az": HerneScraper, "tl": DuesseldorfScraper}
 
 
@@ -138,9 +141,13 @@ def allowed_rate(spec: SiteSpec, rate: float) -> float:
 
 
 class SiteModel:
-    """Every page of one site, rendered on demand from the site's own random stream."""
+    """Every page of one site, rendered on demand from the site's own random stream.
 
-    def __init__(self, spec: SiteSpec, seed: int):
+    `revision` > 0 is the site some nights later, for a night with changes: by a stream of its
+    own, about `CHANGED` of the groups have a new meeting time and `REMOVED` are gone
+    (`changed_keys`, `removed_keys`); everything else is the same bytes as revision 0."""
+
+    def __init__(self, spec: SiteSpec, seed: int, revision: int = 0):
         self.spec = spec
         rng = random.Random(f"germany:{seed}:{spec.index}")
         city = spec.city
@@ -154,34 +161,62 @@ class SiteModel:
             self.groups.append(corpus.make_group(rng, str(key), city, phone))
         self.centre = corpus.make_centre(rng, self.site, city, phone)
         self._rng_state = rng.getstate()
+        self.changed_keys: list[str] = []
+        self.removed_keys: list[str] = []
+        #: Every group of revision 0: the random draws of the list and topic pages go over
+        #: these, so a revision moves no other group to another list entry or topic.
+        self._drawn = self.groups
+        if revision:
+            self._revise(random.Random(f"germany:{seed}:{spec.index}:r{revision}"), revision)
         self.by_key = {g.key: g for g in self.groups}
+
+    def _revise(self, rng: random.Random, revision: int) -> None:
+        kept = []
+        for group in self.groups:
+            roll = rng.random()
+            if roll < REMOVED:
+                self.removed_keys.append(group.key)
+                continue
+            if roll < REMOVED + CHANGED:  # the first row is the meeting time
+                (label, _old), *rest = group.rows
+                meeting = escape(f"neu ab {revision}. Dezember: {corpus.meeting_text(rng)}",
+                                 quote=False)
+                group = replace(group, rows=((label, meeting), *rest))
+                self.changed_keys.append(group.key)
+            kept.append(group)
+        self.groups = kept
 
     @cached_property
     def _az_lists(self) -> dict[str, str]:
         rng = random.Random()
         rng.setstate(self._rng_state)
-        count = len(self.groups)
+        count = len(self._drawn)
         refs = [(" – ".join(reversed(g.list_title.split(" – "))), g)
-                for g in rng.sample(self.groups, min(count, max(1, count // 50)))
+                for g in self._current(rng.sample(self._drawn, min(count, max(1, count // 50))))
                 if " – " in g.list_title]
         return pages.list_pages(self.site, self.groups, refs)
+
+    def _current(self, drawn: list[Group]) -> list[Group]:
+        """`drawn` (groups of revision 0) as they are in this revision, the removed left out."""
+        return [self.by_key[g.key] for g in drawn if g.key in self.by_key]
 
     @cached_property
     def topics(self) -> dict[str, tuple[topicpages.Topic, list[Group]]]:
         """slug -> (topic, its groups); 8 % of the groups are filed under a second topic."""
         rng = random.Random()
         rng.setstate(self._rng_state)
-        labels = sorted({g.topic for g in self.groups})
+        labels = sorted({g.topic for g in self._drawn})
         by_label = {label: topicpages.Topic(_slug(label), label, rng.random() < 0.05)
                     for label in labels}
         filed: dict[str, list[Group]] = {label: [] for label in labels}
-        for g in self.groups:
+        for g in self._drawn:
             label = g.topic
             filed[label].append(g)
             if rng.random() < 0.08 and len(labels) > 1:
                 other = rng.choice([x for x in labels if x != label])
                 filed[other].append(g)
-        return {by_label[label].slug: (by_label[label], filed[label]) for label in labels}
+        return {by_label[label].slug: (by_label[label], groups) for label in labels
+                if (groups := self._current(filed[label]))}
 
     def paths(self) -> Iterator[str]:
         """Every path the site serves, in a fixed order."""
@@ -254,9 +289,10 @@ def _response(url: str, content_type: str, body: bytes) -> httpx.Response:
         "ETag": etag(body), "Last-Modified": MODIFIED})
 
 
-def write_warc(spec: SiteSpec, seed: int, folder: Path, rate: float) -> tuple[int, int]:
+def write_warc(spec: SiteSpec, seed: int, folder: Path, rate: float,
+               revision: int = 0) -> tuple[int, int]:
     """`<folder>/<source id>.warc.gz` with every page of the site; (pages, body bytes)."""
-    model = SiteModel(spec, seed)
+    model = SiteModel(spec, seed, revision)
     path = folder / f"{spec.source_id}.warc.gz"
     path.unlink(missing_ok=True)
     archive = WarcArchive(path)

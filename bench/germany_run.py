@@ -7,8 +7,12 @@
    the whole run (collect, load, link, publish); collect+load alone is reported beside it.
 2. replay: the WARC corpus -> collect (a pool of processes) -> load -> link -> validated
    release, in one `run_all`; wall time, and its ratio to the tight-loop floor (`floor`).
-3. peak RSS: the sum over each phase's process tree, sampled every 0.2 s (server separate).
-4. linkage: `bench.link.run_link_bench` over the same number of listings.
+3. changed: after the replay, the corpus some nights later (3 % of the groups with a new
+   meeting time, 1 % gone) replayed into the same warehouse: a night that rebuilds the release
+   and compares it with the previous one (`changes.json`), as every night with changes does.
+4. peak RSS: the sum over each phase's process tree, sampled every 0.2 s (server separate),
+   for night 1, the replay and the night with changes.
+5. linkage: `bench.link.run_link_bench` over the same number of listings.
 
 Every phase runs in a process of its own (`bench.phases`): CPU time and memory are then that
 phase's, as they would be for a nightly run.
@@ -32,7 +36,7 @@ from bench import germany
 
 TARGETS = {"crawl": 1.15, "unchanged": 0.10, "replay_s": 60.0, "replay_ratio": 3.0,
            "rss_mb": 1024.0, "link_s": 30.0}
-PHASES = ("crawl", "replay", "link")
+PHASES = ("crawl", "replay", "changed", "link")
 
 
 class RssSampler:
@@ -112,7 +116,8 @@ def generate(base: dict, work: Path, processes: int = 2) -> dict:
     slices = [list(range(i, count, processes)) for i in range(processes)]
     with ThreadPoolExecutor(processes) as pool:
         parts = list(pool.map(lambda s: run_phase(
-            "generate", base | {"indices": s[1], "tag": f"generate-{s[0]}"}, work),
+            "generate", base | {"indices": s[1],
+                                "tag": f"generate-r{base.get('revision', 0)}-{s[0]}"}, work),
             enumerate(slices)))
     return {"pages": sum(p["pages"] for p in parts), "bytes": sum(p["bytes"] for p in parts),
             "seconds": round(time.perf_counter() - start, 2)}
@@ -199,6 +204,30 @@ def replay(base: dict, work: Path) -> dict:
             "ratio": round(wall / fl["seconds"], 2) if fl["seconds"] else None}
 
 
+def changed_night(base: dict, work: Path) -> dict:
+    """After `replay`: the corpus some nights later (`SiteModel` revision 1: a few groups with
+    a new meeting time, a few gone) replayed into the same warehouse, so the release is built
+    and compared with the previous one (`changes.json`), as on every night with changes.
+    Its whole-run peak RSS is the memory figure of an ordinary night."""
+    revised = base | {"corpus": str(Path(base["out"]) / "corpus-r1"), "revision": 1}
+    generation = generate(revised, work)
+    run = run_phase("replay", revised | {
+        "tag": "changed", "workers": base["workers"],
+        "data_dir": str(Path(base["out"]) / "replay-data"),
+        "public_dir": str(Path(base["out"]) / "replay-public")}, work)
+    models = [germany.SiteModel(s, base["seed"], 1)
+              for s in germany.plan(base["seed"], base["sources"], base["listings"])]
+    changes = json.loads((Path(base["out"]) / "replay-public" / "latest" / "changes.json")
+                         .read_text("utf-8"))
+    return {"run": run, "generation": generation,
+            "expected": {"changed": sum(len(m.changed_keys) for m in models),
+                         "removed": sum(len(m.removed_keys) for m in models)},
+            "changes": {"from": changes["from"], "added": len(changes["added"]),
+                        "changed": len(changes["changed"]), "removed": len(changes["removed"]),
+                        "changed_fields": sorted({f for c in changes["changed"]
+                                                  for f in c["fields"]})}}
+
+
 def run_germany(*, seed: int, sources: int, listings: int, rate: float, out: Path,
                 workers: int = 2, threads: int = 32, phases: tuple[str, ...] = PHASES) -> dict:
     out.mkdir(parents=True, exist_ok=True)
@@ -209,12 +238,16 @@ def run_germany(*, seed: int, sources: int, listings: int, rate: float, out: Pat
     result: dict = {"params": {k: v for k, v in base.items() if k != "corpus"},
                     "cpus": os.cpu_count(),
                     "load_before": [round(x, 2) for x in os.getloadavg()]}
+    if "changed" in phases and "replay" not in phases:
+        phases += ("replay",)  # the night with changes follows the replay's release
     if "replay" in phases:
         result["generation"] = generate(base, work)
     if "crawl" in phases:
         result["crawl"] = crawl(base, work)
     if "replay" in phases:
         result["replay"] = replay(base, work)
+    if "changed" in phases:
+        result["changed"] = changed_night(base, work)
     if "link" in phases:
         result["link"] = run_phase("link", base, work)
     result["load_after"] = [round(x, 2) for x in os.getloadavg()]
@@ -237,6 +270,13 @@ def checks(result: dict, records: int) -> dict[str, bool]:
         run = replay["run"]
         found["replay: every record released"] = (
             run["published_rows"] == records and not run["failed"] and not run["rejected"])
+    if changed := result.get("changed"):
+        run, diff, expected = changed["run"], changed["changes"], changed["expected"]
+        found["changed night: changes.json lists exactly the changed and removed groups"] = (
+            run["status"] == "ok" and not run["failed"] and diff["added"] == 0
+            and diff["changed"] == expected["changed"]
+            and diff["removed"] == expected["removed"]
+            and run["published_rows"] == records - expected["removed"])
     if link := result.get("link"):
         found["linkage ran"] = "error" not in link
     return found
@@ -325,6 +365,18 @@ def format_report(r: dict) -> str:
         lines.append(_rss_line("peak RSS, replay (all processes)", mem["peak_tree_mb"],
                                f"largest process {mem['peak_process_mb']:,.0f} MB; peak "
                                f"{_during(run, mem.get('peak_at_s'))}"))
+    if ch := r.get("changed"):
+        run, diff = ch["run"], ch["changes"]
+        mem = run["process"]
+        lines.append(_rss_line("peak RSS, night with changes", mem["peak_tree_mb"],
+                               f"largest process {mem['peak_process_mb']:,.0f} MB; peak "
+                               f"{_during(run, mem.get('peak_at_s'))}"))
+        lines.append(f"    replay of the corpus revised ({diff['changed']:,} groups with a new "
+                     f"meeting time, {diff['removed']:,} gone) into the replay's warehouse: "
+                     f"collect+load {run['collect_load']['wall_s']:.1f} s, link "
+                     f"{run['link']['wall_s']:.1f} s, publish {run['publish']['wall_s']:.1f} s "
+                     f"with changes.json against the previous release; CPU "
+                     f"{mem['cpu_s']:.1f} s; {run['updated']:,} updated")
     if (c := r.get("crawl")) and (night := c["nights"][0].get("process")):
         server = c.get("server", {}).get("rss", {}).get("peak_tree_mb", 0)
         lines.append(_rss_line("peak RSS, crawl night 1 (client)", night["peak_tree_mb"],

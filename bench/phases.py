@@ -252,7 +252,8 @@ def generate(p: dict) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     pages = size = 0
     for i in p["indices"]:
-        count, nbytes = germany.write_warc(specs[i], p["seed"], folder, p["rate"])
+        count, nbytes = germany.write_warc(specs[i], p["seed"], folder, p["rate"],
+                                           p.get("revision", 0))
         pages, size = pages + count, size + nbytes
     return {"pages": pages, "bytes": size}
 

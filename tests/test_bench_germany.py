@@ -167,3 +167,39 @@ def test_spread_collector_runs_every_source_once_over_two_processes(tmp_path, li
     for spec in specs[1:]:
         assert by_id[spec.source_id].status == "ok"
         assert len(by_id[spec.source_id].listings) == spec.records
+
+
+def test_a_revised_corpus_changes_exactly_its_revised_groups(tmp_path):
+    """The bench's night with changes: revision 1 of the corpus replayed after revision 0 gives
+    a release whose changes.json names exactly the groups the revision touched."""
+    specs = germany.plan(SEED, SOURCES, 300)
+    registry = Registry(path=tmp_path / "sources.toml",
+                        sources=germany.registry_sources(specs, 5.0))
+    models = [germany.SiteModel(s, SEED, 1) for s in specs]
+    changed = sum(len(m.changed_keys) for m in models)
+    removed = sum(len(m.removed_keys) for m in models)
+    assert changed > removed > 0
+    for spec, model in zip(specs, models, strict=True):  # the rest is the same group
+        before = germany.SiteModel(spec, SEED).by_key
+        assert {k for k, g in model.by_key.items() if g != before[k]} == set(model.changed_keys)
+        assert before.keys() - model.by_key.keys() == set(model.removed_keys)
+    reports = []
+    for revision in (0, 1):
+        corpus = tmp_path / f"corpus-r{revision}"
+        corpus.mkdir()
+        for spec in specs:
+            germany.write_warc(spec, SEED, corpus, 5.0, revision)
+        reports.append(run_all(registry, replay=corpus, data_dir=tmp_path / "data",
+                               public_dir=tmp_path / "public"))
+    assert [r["status"] for r in reports] == ["ok", "ok"]
+    assert reports[1]["published_rows"] == 300 + SOURCES - removed
+    changes = json.loads((tmp_path / "public" / "latest" / "changes.json").read_text("utf-8"))
+    assert changes["from"] is not None and changes["added"] == []
+    assert len(changes["changed"]) == changed and len(changes["removed"]) == removed
+    assert {f for c in changes["changed"] for f in c["fields"]} >= {"meeting_text"}
+    result = {"changed": {"run": {"status": "ok", "failed": {},
+                                  "published_rows": reports[1]["published_rows"]},
+                          "expected": {"changed": changed, "removed": removed},
+                          "changes": {"added": 0, "changed": len(changes["changed"]),
+                                      "removed": len(changes["removed"])}}}
+    assert all(germany_run.checks(result, 300 + SOURCES).values())
