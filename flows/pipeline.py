@@ -22,7 +22,7 @@ from flows.unchanged import (
 )
 from schema.registry import Registry, Source
 from scrapers.http import ClientSettings
-from warehouse.db import connect, few_checkpoints
+from warehouse.db import connect, few_checkpoints, reopen
 from warehouse.link import link_entities
 from warehouse.memory import trim_heap
 from warehouse.publish import Release, publish
@@ -174,7 +174,8 @@ def run_all(
                      replay=Path(replay) if replay else None, rewrite=rewrite or {},
                      rate_override=rate_override, base_dir=registry.path.parent,
                      client=client)
-    con = connect(Path(data_dir) / "atlas.duckdb")
+    db_path = Path(data_dir) / "atlas.duckdb"
+    con = connect(db_path)
     try:
         upsert_sources(con, registry.sources)
         waiting: dict[str, str] = {}
@@ -211,6 +212,7 @@ def run_all(
             link_error = f"linkage failed, entities unchanged: {type(exc).__name__}: {exc}"
             logger.error(link_error)
         release, publish_error = None, None
+        con = reopen(con, db_path)  # publishing is the night's peak: without the cached blocks
         try:
             release = publish_if_changed(con, Path(public_dir), ctx.run_id, logger,
                                          always=republish)

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import duckdb
 import pytest
 
 from tests.factories import listings, record, source
@@ -200,3 +201,29 @@ def rows_after_a_crash(path, wal, tmp_path) -> int:
         return other.execute("SELECT count(*) FROM pages_t").fetchone()[0]
     finally:
         other.close()
+
+
+def test_reopening_empties_duckdbs_cache_and_keeps_the_data(tmp_path):
+    """What a night read stays in DuckDB's buffer pool; `reopen` (before publishing, the
+    night's peak) hands it back, and the reopened connection sees every committed row."""
+    from warehouse.db import reopen
+
+    def cached_mb(con) -> float:
+        return con.execute("SELECT coalesce(sum(memory_usage_bytes), 0) / 2**20 "
+                           "FROM duckdb_memory() WHERE tag = 'BASE_TABLE'").fetchone()[0]
+
+    path = tmp_path / "atlas.duckdb"
+    con = connect(path)
+    con.execute("CREATE TABLE wide AS SELECT range AS n, repeat(md5(range::VARCHAR), 4) AS body "
+                "FROM range(800000)")
+    con.execute("CHECKPOINT")
+    con.execute("SELECT sum(length(body)) FROM wide").fetchone()  # read: its blocks cached
+    assert cached_mb(con) > 20
+    fresh = reopen(con, path)
+    try:
+        with pytest.raises(duckdb.ConnectionException):
+            con.execute("SELECT 1")  # the old connection is closed: one writer stays one
+        assert cached_mb(fresh) < 1
+        assert fresh.execute("SELECT count(*), max(n) FROM wide").fetchone() == (800000, 799999)
+    finally:
+        fresh.close()
