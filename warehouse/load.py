@@ -127,10 +127,11 @@ def _merge(con, run_id: str, source_id: str, now: datetime, complete: bool,
                    coalesce(o.first_seen, $now), $now, NULL, $run
             FROM incoming i JOIN _ops o ON o.id = i.id::UUID WHERE o.op <> 'same'
         """, {"now": now, "run": run_id})
-        con.execute("""
-            UPDATE listing_history SET valid_to = $now
-            WHERE valid_to IS NULL AND id IN (SELECT id FROM _ops WHERE op = 'update')
-        """, {"now": now})
+        if counts.updated:  # a scan of the whole history: only when a version ends
+            con.execute("""
+                UPDATE listing_history SET valid_to = $now
+                WHERE valid_to IS NULL AND id IN (SELECT id FROM _ops WHERE op = 'update')
+            """, {"now": now})
         con.execute(f"""
             INSERT INTO listing_history (valid_from, valid_to, run_id, record_hash, {cols})
             SELECT $now, NULL, $run, i.record_hash, {", ".join(f'i."{c}"' for c in CONTENT_COLUMNS)}
