@@ -197,9 +197,19 @@ def test_a_revised_corpus_changes_exactly_its_revised_groups(tmp_path):
     assert changes["from"] is not None and changes["added"] == []
     assert len(changes["changed"]) == changed and len(changes["removed"]) == removed
     assert {f for c in changes["changed"] for f in c["fields"]} >= {"meeting_text"}
-    result = {"changed": {"run": {"status": "ok", "failed": {},
-                                  "published_rows": reports[1]["published_rows"]},
-                          "expected": {"changed": changed, "removed": removed},
-                          "changes": {"added": 0, "changed": len(changes["changed"]),
-                                      "removed": len(changes["removed"])}}}
-    assert all(germany_run.checks(result, 300 + SOURCES).values())
+
+
+def test_bench_command_prints_the_night_with_changes(tmp_path, capsys):
+    """`python -m bench --germany --only changed` at a tiny scale: the replay, then the revised
+    corpus into the same warehouse, each phase in its own process, figures and checks."""
+    from bench.__main__ import main
+
+    code = main(["--germany", "--sources", str(SOURCES), "--listings", "300", "--seed",
+                 str(SEED), "--only", "changed", "--out", str(tmp_path)])
+    report = capsys.readouterr().out
+    assert code == 0, report
+    result = json.loads((tmp_path / "germany-result.json").read_text("utf-8"))
+    assert result["changed"]["changes"]["changed"] == result["changed"]["expected"]["changed"]
+    assert result["changed"]["run"]["updated"] == result["changed"]["expected"]["changed"]
+    assert "peak RSS, night with changes" in report and "replay WARC -> validated" in report
+    assert "check ok   changed night: changes.json lists exactly" in report
