@@ -15,6 +15,8 @@ Both yield in completion order and never raise for a source: a crashed worker be
 
 from __future__ import annotations
 
+import functools
+import gc
 import itertools
 import multiprocessing
 import os
@@ -79,6 +81,23 @@ def collect_threaded(sources: list[Source], ctx: RunContext, workers: int | None
         yield from _drain(pool, sources, ctx, ahead=workers or len(sources))
 
 
+#: A collecting process makes millions of short-lived objects and almost no reference
+#: cycles: CPython's default, a young-generation collection every 700 allocations, cost 7 %
+#: of its CPU replaying 40 sources (9.49 s against 8.78 s without collections); with
+#: `_start_collector`'s settings it costs under 2 % (8.92 s).
+COLLECTOR_GC_THRESHOLD = (10_000, 50, 100)
+
+
+def _start_collector(initializer: Callable[[], None] | None) -> None:
+    """In a collecting process, before its first source: what the imports made lives as long
+    as the process, so it leaves the collector's view (`gc.freeze`), and collections come
+    less often. Then the caller's `initializer`."""
+    gc.freeze()
+    gc.set_threshold(*COLLECTOR_GC_THRESHOLD)
+    if initializer is not None:
+        initializer()
+
+
 def collect_in_processes(sources: list[Source], ctx: RunContext, workers: int = 2,
                          initializer: Callable[[], None] | None = None
                          ) -> Iterator[SourceRun]:
@@ -88,7 +107,8 @@ def collect_in_processes(sources: list[Source], ctx: RunContext, workers: int = 
         return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=initializer) as pool:
+                             initializer=functools.partial(_start_collector,
+                                                           initializer)) as pool:
         yield from _drain(pool, sources, ctx, ahead=2 * workers)
 
 
@@ -112,8 +132,7 @@ def _collect_share(sources: list[Source], ctx: RunContext, out, initializer,
     threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch",
                      daemon=True).start()
     try:
-        if initializer is not None:
-            initializer()
+        _start_collector(initializer)
         for run in collect_threaded(sources, ctx, threads):
             out.put(run)
             del run

@@ -58,6 +58,28 @@ def test_every_source_is_collected_once_and_fails_alone(tmp_path):
     assert {(r.status, r.failure_class) for r in runs} == {("failed", "refused")}
 
 
+def _require_collector_gc() -> None:
+    """An initializer that fails unless the collecting process runs with the collector's GC
+    settings (a failed initializer fails every source of its process)."""
+    import gc
+
+    from flows.concurrent import COLLECTOR_GC_THRESHOLD
+
+    if gc.get_threshold() != COLLECTOR_GC_THRESHOLD or not gc.get_freeze_count():
+        raise RuntimeError(f"collector GC not set: {gc.get_threshold()}")
+
+
+def test_collecting_processes_collect_less_often_and_never_scan_their_imports(tmp_path):
+    from flows.concurrent import collect_in_processes, collect_spread
+
+    sources = _sources(2)
+    ctx = _ctx(tmp_path, sources)
+    for collect in (collect_in_processes, collect_spread):
+        runs = list(collect(sources, ctx, 2, initializer=_require_collector_gc))
+        # the initializer passed: each source was tried and failed on the closed port alone
+        assert {(r.status, r.failure_class) for r in runs} == {("failed", "refused")}, collect
+
+
 DRIVER = """
 import multiprocessing, socket, sys, threading, time
 from pathlib import Path
