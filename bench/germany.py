@@ -290,8 +290,9 @@ def _response(url: str, content_type: str, body: bytes) -> httpx.Response:
 
 
 def write_warc(spec: SiteSpec, seed: int, folder: Path, rate: float,
-               revision: int = 0) -> tuple[int, int]:
-    """`<folder>/<source id>.warc.gz` with every page of the site; (pages, body bytes)."""
+               revision: int = 0) -> tuple[int, int, SiteModel]:
+    """`<folder>/<source id>.warc.gz` with every page of the site; (pages, body bytes, the
+    site's model)."""
     model = SiteModel(spec, seed, revision)
     path = folder / f"{spec.source_id}.warc.gz"
     path.unlink(missing_ok=True)
@@ -307,7 +308,7 @@ def write_warc(spec: SiteSpec, seed: int, folder: Path, rate: float,
             count, size = count + 1, size + len(body)
     finally:
         archive.close()
-    return count, size
+    return count, size, model
 
 
 # ---------------------------------------------------------------------- registry, scrapers

@@ -119,8 +119,8 @@ def generate(base: dict, work: Path, processes: int = 2) -> dict:
             "generate", base | {"indices": s[1],
                                 "tag": f"generate-r{base.get('revision', 0)}-{s[0]}"}, work),
             enumerate(slices)))
-    return {"pages": sum(p["pages"] for p in parts), "bytes": sum(p["bytes"] for p in parts),
-            "seconds": round(time.perf_counter() - start, 2)}
+    totals = {k: sum(p[k] for p in parts) for k in ("pages", "bytes", "changed", "removed")}
+    return totals | {"seconds": round(time.perf_counter() - start, 2)}
 
 
 class Server:
@@ -215,13 +215,10 @@ def changed_night(base: dict, work: Path) -> dict:
         "tag": "changed", "workers": base["workers"],
         "data_dir": str(Path(base["out"]) / "replay-data"),
         "public_dir": str(Path(base["out"]) / "replay-public")}, work)
-    models = [germany.SiteModel(s, base["seed"], 1)
-              for s in germany.plan(base["seed"], base["sources"], base["listings"])]
     changes = json.loads((Path(base["out"]) / "replay-public" / "latest" / "changes.json")
                          .read_text("utf-8"))
     return {"run": run, "generation": generation,
-            "expected": {"changed": sum(len(m.changed_keys) for m in models),
-                         "removed": sum(len(m.removed_keys) for m in models)},
+            "expected": {"changed": generation["changed"], "removed": generation["removed"]},
             "changes": {"from": changes["from"], "added": len(changes["added"]),
                         "changed": len(changes["changed"]), "removed": len(changes["removed"]),
                         "changed_fields": sorted({f for c in changes["changed"]
@@ -310,6 +307,13 @@ def _rss_line(label: str, mb: float, note: str) -> str:
             f"{_verdict(mb, target)} (target ≤ 1 GB; {note})")
 
 
+def _run_rss_line(label: str, run: dict) -> str:
+    """The peak RSS line of a run measured as one process tree (replay, night with changes)."""
+    mem = run["process"]
+    return _rss_line(label, mem["peak_tree_mb"], f"largest process "
+                     f"{mem['peak_process_mb']:,.0f} MB; peak {_during(run, mem.get('peak_at_s'))}")
+
+
 def format_report(r: dict) -> str:
     p = r["params"]
     lines = [f"selbsthilfe-atlas Germany bench: {p['sources']} sources, {p['listings']:,} "
@@ -361,22 +365,16 @@ def format_report(r: dict) -> str:
                      f"({p['workers']} worker processes), link {run['link']['wall_s']:.1f} s, "
                      f"publish {run['publish']['wall_s']:.1f} s; CPU "
                      f"{run['process']['cpu_s']:.1f} s")
-        mem = run["process"]
-        lines.append(_rss_line("peak RSS, replay (all processes)", mem["peak_tree_mb"],
-                               f"largest process {mem['peak_process_mb']:,.0f} MB; peak "
-                               f"{_during(run, mem.get('peak_at_s'))}"))
+        lines.append(_run_rss_line("peak RSS, replay (all processes)", run))
     if ch := r.get("changed"):
         run, diff = ch["run"], ch["changes"]
-        mem = run["process"]
-        lines.append(_rss_line("peak RSS, night with changes", mem["peak_tree_mb"],
-                               f"largest process {mem['peak_process_mb']:,.0f} MB; peak "
-                               f"{_during(run, mem.get('peak_at_s'))}"))
+        lines.append(_run_rss_line("peak RSS, night with changes", run))
         lines.append(f"    replay of the corpus revised ({diff['changed']:,} groups with a new "
                      f"meeting time, {diff['removed']:,} gone) into the replay's warehouse: "
                      f"collect+load {run['collect_load']['wall_s']:.1f} s, link "
                      f"{run['link']['wall_s']:.1f} s, publish {run['publish']['wall_s']:.1f} s "
                      f"with changes.json against the previous release; CPU "
-                     f"{mem['cpu_s']:.1f} s; {run['updated']:,} updated")
+                     f"{run['process']['cpu_s']:.1f} s; {run['updated']:,} updated")
     if (c := r.get("crawl")) and (night := c["nights"][0].get("process")):
         server = c.get("server", {}).get("rss", {}).get("peak_tree_mb", 0)
         lines.append(_rss_line("peak RSS, crawl night 1 (client)", night["peak_tree_mb"],

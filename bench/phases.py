@@ -250,12 +250,13 @@ def generate(p: dict) -> dict:
     specs = germany.plan(p["seed"], p["sources"], p["listings"])
     folder = Path(p["corpus"])
     folder.mkdir(parents=True, exist_ok=True)
-    pages = size = 0
+    pages = size = changed = removed = 0
     for i in p["indices"]:
-        count, nbytes = germany.write_warc(specs[i], p["seed"], folder, p["rate"],
-                                           p.get("revision", 0))
+        count, nbytes, model = germany.write_warc(specs[i], p["seed"], folder, p["rate"],
+                                                  p.get("revision", 0))
         pages, size = pages + count, size + nbytes
-    return {"pages": pages, "bytes": size}
+        changed, removed = changed + len(model.changed_keys), removed + len(model.removed_keys)
+    return {"pages": pages, "bytes": size, "changed": changed, "removed": removed}
 
 
 PHASES = {"night": night, "replay": replay, "floor": floor, "link": link,

@@ -207,6 +207,8 @@ def _table(chunks: list[dict[str, pa.Array]], columns: list[str]) -> pa.Table:
     return pa.table({name: pa.chunked_array(
         [c.get(name, pa.nulls(len(next(iter(c.values()))), pa.int64())) for c in chunks],
         pa.int64()) for name in columns})
+
+
 def _differs(old: pa.ChunkedArray, new: pa.ChunkedArray) -> pa.ChunkedArray:
     """Row by row: do the cells differ (a missing value equals only a missing one)?"""
     return pc.or_(pc.fill_null(pc.not_equal(old, new), False),
