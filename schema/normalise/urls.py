@@ -13,6 +13,7 @@ import re
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import idna
+import regex
 
 from schema.listing import Website
 
@@ -33,6 +34,11 @@ _BARE = re.compile(r"^[^\W_][\w\-]*(?:\.[^\W_][\w\-]*)*\.([^\W\d_]{2,24})(?::\d{
 _RELATIVE = re.compile(r"^(?:/|\./|\.\./|\?|[\w\-.~%]+(?:/|\.(?:s?html?|php\d?|aspx?|jsp|cfm)"
                        r"\b))")
 _TOKEN = re.compile(r"[^\s|,;]+(?:[,;](?!\s)[^\s|,;]+)*")
+#: Soft hyphens and zero-width characters pasted into a link text: dropped, as a browser does.
+_PASTED = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+#: What is left of controls (C0, C1), format characters (bidi controls), surrogates and line
+#: or paragraph separators makes a URL unusable.
+_INVISIBLE = regex.compile(r"[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]")
 _LEAD = "(<[\"'„“‚‘«»"
 _TRAIL = ".,;:!?\"'“”‘’«»>]"
 
@@ -112,8 +118,11 @@ def _web_base(base: str | None) -> bool:
 
 
 def _clean(candidate: str) -> str | None:
-    """The URL with scheme and host lower-cased, or None unless it is a usable http(s) URL."""
-    if re.search(r"[\s\x00-\x1f\x7f<>\"\\^`{}]", candidate):
+    """The URL with scheme and host lower-cased, or None unless it is a usable http(s) URL
+    (none with a control, format or separator character: a bidi override would show a
+    reader another address than the link's)."""
+    candidate = candidate.translate(_PASTED)
+    if re.search(r"[\s\x00-\x1f\x7f<>\"\\^`{}]", candidate) or _INVISIBLE.search(candidate):
         return None
     try:
         parts = urlsplit(candidate)
