@@ -161,7 +161,7 @@ def collect_source(source: Source, ctx: RunContext) -> SourceRun:
     run.parsed = len(result.records)
     run.pages = [page_row(source.id, p) for p in result.pages]
     records, duplicates = _unique_keys(result.records)
-    listings, rejected = to_listings(records, source.licence)
+    listings, rejected = to_listings(records, source.licence, source.staff_contacts)
     now = datetime.now(UTC)
     run.quarantine = [
         {"source_id": source.id, "source_key": None, "url": f.url, "field": f.field,

@@ -206,6 +206,9 @@ class Source(BaseModel):
     file: FileSettings | None = Field(None, description="file sources: how to read the file")
     release: ReleaseSettings = Field(default_factory=ReleaseSettings,
                                      description="release sources: what is imported")
+    staff_contacts: Literal["withhold", "publish"] = Field(
+        "withhold", description="contact centres and organisations: whether their staff's "
+                                "names and named mailboxes (vorname.nachname@) may be published")
 
     @field_validator("file")
     @classmethod

@@ -84,8 +84,19 @@ class Release:
     withheld: dict
 
 
+#: Why a kind of finding was removed from a text (`schema.normalise.personal`).
+FINDING_REASONS = {
+    "salutation": "a person named with a salutation or title (Frau, Herr, Dr. …)",
+    "mobile": "a mobile phone number",
+    "mailbox": "a private or named mailbox (free-mail, vorname.nachname@)",
+    "private_address": "a person's home address (c/o a person, bei Familie …)",
+}
+
+
 def withheld_report(con: duckdb.DuckDBPyConnection) -> dict:
-    """Per source: records withheld by policy, and per field the private values left out."""
+    """Per source: records withheld by policy, and per field the private values left out:
+    whole values (contact person, phones, e-mails) and, per free-text field, what was removed
+    from its text, counted per kind of finding (`personal_fields` "<field>:<kind>")."""
     rows = con.execute("""
         SELECT s.source_id, s.policy, s.licence,
                count(l.id) FILTER (WHERE l.active) AS active,
@@ -97,6 +108,13 @@ def withheld_report(con: duckdb.DuckDBPyConnection) -> dict:
         FROM sources s LEFT JOIN listings l USING (source_id)
         GROUP BY ALL ORDER BY s.source_id
     """).fetchall()
+    in_text: dict[str, dict[str, dict[str, int]]] = {}
+    for sid, name, kind, count in con.execute("""
+        SELECT source_id, split_part(f, ':', 1), split_part(f, ':', 2), count(*)
+        FROM (SELECT source_id, unnest(personal_fields) AS f FROM listings WHERE active)
+        WHERE contains(f, ':') GROUP BY ALL ORDER BY ALL
+    """).fetchall():
+        in_text.setdefault(sid, {}).setdefault(name, {})[kind] = count
     report = {}
     for sid, policy, licence, active, person, phones, emails in rows:
         if policy != "open":
@@ -107,8 +125,13 @@ def withheld_report(con: duckdb.DuckDBPyConnection) -> dict:
             report[sid] = {"records_withheld": 0, "fields_withheld": {
                 "contact_person": {"count": person, "reason": "private person"},
                 "phones": {"count": int(phones), "reason": "private person's number"},
-                "emails": {"count": int(emails), "reason": "private person's mailbox"},
-            }}
+                "emails": {"count": int(emails),
+                           "reason": "private person's or named staff member's mailbox"},
+            } | {name: {"count": sum(kinds.values()),
+                        "reason": "removed from the text: "
+                                  + "; ".join(FINDING_REASONS.get(k, k) for k in kinds),
+                        "findings": kinds}
+                 for name, kinds in in_text.get(sid, {}).items()}}
     return report
 
 

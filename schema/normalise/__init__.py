@@ -19,7 +19,14 @@ from schema.normalise.emails import emails
 from schema.normalise.hours import by_appointment, opening_hours
 from schema.normalise.meetings import meetings, on_request
 from schema.normalise.organisation import contact_count, online, org_flags
-from schema.normalise.personal import mark_personal, personal
+from schema.normalise.personal import (
+    ANONYMOUS,
+    Redactor,
+    StaffContacts,
+    context_words,
+    mark_personal,
+    personal,
+)
 from schema.normalise.phones import phones
 from schema.normalise.text import clean, one_line
 from schema.normalise.topics import topics
@@ -41,36 +48,52 @@ class Rejected:
     reason: str
 
 
-def normalise(record: ScrapedRecord, licence: str) -> dict:
-    """One raw record -> the dict form of a `Listing` (validated later, in bulk)."""
+def normalise(record: ScrapedRecord, licence: str,
+              staff_contacts: StaffContacts = "withhold") -> dict:
+    """One raw record -> the dict form of a `Listing` (validated later, in bulk). Every text
+    that may be published loses what it names of a private person here (`personal`), so no
+    writer can publish it; the raw page stays archived."""
     phone_list = [p for text in record.phones_text for p in phones(text)]
     email_list, web_list, flags = split_contacts(record.emails_text, record.web_text,
                                                  record.source_url)
+    name, address_text, district = (one_line(record.name), clean(record.address_text),
+                                    one_line(record.district))
+    labels = [one_line(raw) for raw in record.topics]
+    context = context_words(name, one_line(record.carrier), *labels, address_text, district,
+                            *(w.url for w in web_list))
     route, person, phone_list, email_list, private = mark_personal(
-        record.kind, record.contact_person, phone_list, email_list)
+        record.kind, record.contact_person, phone_list, email_list, staff_contacts, context)
+    redactor = Redactor(record.kind, staff_contacts, context)
+    text = redactor.text
     flags += [f"phone_invalid:{p.original}" for p in phone_list if not p.valid]
     flags += [f"email_invalid:{e.original}" for e in email_list if not e.valid]
     flags += [f"url_invalid:{w.original}" for w in web_list if not w.valid]
     flags_found, flags_unknown = org_flags(record.flags_text)
     flags += [f"org_flag_unknown:{label}" for label in flags_unknown]
     flags += record.notes
-    topic_list = topics(record.topics)  # read once: the unknown labels come from it too
+    topic_list = topics([redacted for label in labels  # read once: unknown labels too
+                         if (redacted := text("topics", label))])
     flags += [f"topic_unknown:{label}"
               for label in dict.fromkeys(t.label for t in topic_list if t.code is None)]
-    meeting_text = clean(record.meeting_text)
-    hours_text = clean(record.hours_text)
+    meeting_text = text("meeting", clean(record.meeting_text))
+    hours_text = text("opening_hours", clean(record.hours_text))
     upstream = record.upstream
-    return {
+    place = None
+    if record.kind != "rare_condition":  # a rare condition's address is a person's
+        before = len(redactor.found)
+        place = address(text("address", address_text), text("address", district))
+        if place is not None and len(redactor.found) > before:  # a person's home: no street
+            place = place.model_copy(update={"street": None, "house_number": None})
+    fields = {
         "id": _upstream_uuid(upstream) or listing_id(record.source_id, record.source_key),
         "source_id": record.source_id,
         "source_key": record.source_key,
         "kind": record.kind,
-        "name": one_line(record.name) or "",
-        "description": clean(record.description),
+        "name": (name and (text("name", name) or ANONYMOUS[record.kind])) or "",
+        "description": text("description", clean(record.description)),
         "topics": topic_list,
-        "carrier": one_line(record.carrier),
-        "address": (None if record.kind == "rare_condition"  # a person's address
-                    else address(clean(record.address_text), one_line(record.district))),
+        "carrier": text("carrier", one_line(record.carrier)),
+        "address": place,
         "phones": phone_list,
         "emails": email_list,
         "websites": web_list,
@@ -80,21 +103,23 @@ def normalise(record: ScrapedRecord, licence: str) -> dict:
         "meeting": meeting_text and Meeting(original=meeting_text,
                                             on_request=on_request(meeting_text),
                                             schedule=meetings(meeting_text)),
-        "accessibility": clean(record.accessibility_text),
+        "accessibility": text("accessibility", clean(record.accessibility_text)),
         "online": online(record.online_text),
-        "org_type": one_line(record.org_type),
+        "org_type": text("org_type", one_line(record.org_type)),
         "parent_id": record.parent_key and listing_id(record.source_id, record.parent_key),
         "org_flags": flags_found,
         "contact_count": contact_count(record.contact_count_text),
         "contact_route": route,
         "contact_person": person,
-        "personal_fields": private,
+        "personal_fields": private,  # and the findings in the texts, below
         "flags": flags,
         "provenance": {"source_url": record.source_url, "fetched_at": record.fetched_at,
                        "content_hash": record.content_hash,
                        "upstream": upstream and upstream.model_dump(exclude={"licence"})},
         "licence": (upstream and upstream.licence) or licence,
     }
+    fields["personal_fields"] = private + redactor.found
+    return fields
 
 
 def _upstream_uuid(upstream: Upstream | None) -> UUID | None:
@@ -109,14 +134,15 @@ def _upstream_uuid(upstream: Upstream | None) -> UUID | None:
 
 
 def to_listings(
-    records: Iterable[ScrapedRecord], licence: str
+    records: Iterable[ScrapedRecord], licence: str, staff_contacts: StaffContacts = "withhold"
 ) -> tuple[list[Listing], list[Rejected]]:
+    """Listings of one source run; `staff_contacts` is the source's registry setting."""
     records = list(records)
     rejected: list[Rejected] = []
     rows: list[tuple[ScrapedRecord, dict]] = []
     for rec in records:
         try:
-            rows.append((rec, normalise(rec, licence)))
+            rows.append((rec, normalise(rec, licence, staff_contacts)))
         except Exception as exc:  # a normaliser bug must quarantine one record, not the run
             rejected.append(Rejected(rec, "(normalise)", f"{type(exc).__name__}: {exc}"))
     try:

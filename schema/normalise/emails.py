@@ -122,6 +122,12 @@ def _validated(candidate: str) -> str | None:
     return f"{info.local_part}@{info.domain.lower()}"
 
 
+def find_addresses(text: str) -> list[tuple[int, int, str | None]]:
+    """(start, end, validated address or None) of every address spelled in `text`, so that
+    a text can be searched for mailboxes with the same reading as the e-mail field."""
+    return [(m.start(), m.end(), _validated(_assemble(m))) for m in _ADDRESS.finditer(text)]
+
+
 def emails(text: str | None) -> list[EmailAddress]:
     """Every address in `text`, each with its own slice of the text as `original`.
 

@@ -2,7 +2,8 @@
 
 from tests.normalise.accuracy import report
 
-STEPS = {"address", "contact_block", "emails_urls", "hours", "meetings", "phones", "topics"}
+STEPS = {"address", "contact_block", "emails_urls", "hours", "meetings", "personal", "phones",
+         "topics"}
 
 
 def test_corpus_covers_every_step_with_at_least_300_cases():
