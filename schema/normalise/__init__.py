@@ -21,9 +21,9 @@ from schema.normalise.meetings import meetings, on_request
 from schema.normalise.organisation import contact_count, online, org_flags
 from schema.normalise.personal import (
     ANONYMOUS,
+    Context,
     Redactor,
     StaffContacts,
-    context_words,
     mark_personal,
     personal,
 )
@@ -59,7 +59,7 @@ def normalise(record: ScrapedRecord, licence: str,
     name, address_text, district = (one_line(record.name), clean(record.address_text),
                                     one_line(record.district))
     labels = [one_line(raw) for raw in record.topics]
-    context = context_words(name, one_line(record.carrier), *labels, address_text, district,
+    context = Context(name, one_line(record.carrier), *labels, address_text, district,
                             *(w.url for w in web_list))
     route, person, phone_list, email_list, private = mark_personal(
         record.kind, record.contact_person, phone_list, email_list, staff_contacts, context)

@@ -63,6 +63,7 @@ class Finding:
 _NAME = r"(?!(?:Frau|Herrn?|Familie|Ehepaar)(?![\p{L}\-]))\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}'’]+)*"
 _INITIAL = r"\p{Lu}\."
 _SALUTATION = r"(?:Frau|Herrn?|Fr\.|Hr\.)"
+_SALUTATION_LEAD = regex.compile(_SALUTATION)
 _TITLE = (r"(?:Dr\.|Prof\.|Dipl\.-\p{L}+\.?|med\.|dent\.|vet\.|rer\.\s?nat\.|phil\.|habil\.|"
           r"h\.\s?c\.|PD|Mag\.)")
 _PARTICLE = r"(?:von|van|de|del|da|zu|vom|von\s+der|van\s+der|van\s+den|ten|ter)"
@@ -121,7 +122,7 @@ def _names_a_person(text: str, match: regex.Match) -> bool:
     if tokens[0] in _NOT_A_NAME:
         return False
     before = text[:match.start()]
-    if regex.match(_SALUTATION, lead):
+    if _SALUTATION_LEAD.match(lead):
         return not (lead.startswith(("Fr.", "Hr.")) and _WEEKDAY_BEFORE.search(before))
     after = text[match.end():].split(maxsplit=1)
     parts = [p.casefold() for t in tokens[1:] for p in t.split("-")]
@@ -210,42 +211,57 @@ _ROLE_STEMS = regex.compile(
 
 
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_WORD = regex.compile(r"\p{L}{3,}")
+_LOCAL_PARTS = regex.compile(r"[._]")
+_NAME_PART = regex.compile(r"\p{L}+(?:-\p{L}+)?")
+_DOMAIN_LABELS = regex.compile(r"[.\-]")
 
 
-def context_words(*texts: str | None) -> frozenset[str]:
+class Context:
     """The words of a listing's own name, topics, place and web sites ("Selbsthilfegruppe
     Aneurysma", "Herne"), as a mailbox's local part would spell them: such a word makes
     "aneurysma.herne@…" the group's own mailbox, not a person's. A person's name and the
-    mailboxes in these texts are left out, so they cannot vouch for themselves."""
-    words: set[str] = set()
-    for text in texts:
-        if not text:
-            continue
-        spans = [(f.start, f.end) for f in _person_findings(text)]
-        spans += [(a, b) for a, b, _ in _addresses(text)]
-        for a, b in spans:
-            text = text[:a] + " " * (b - a) + text[b:]
-        for word in regex.findall(r"\p{L}{3,}", text.casefold()):
-            words |= {word, word.translate(_FOLD)}
-    return frozenset(words)
+    mailboxes in these texts are left out, so they cannot vouch for themselves. Read only
+    when a mailbox looks like a name."""
+
+    def __init__(self, *texts: str | None) -> None:
+        self.texts = texts
+
+    @functools.cached_property
+    def words(self) -> frozenset[str]:
+        words: set[str] = set()
+        for text in self.texts:
+            if not text:
+                continue
+            spans = [(f.start, f.end) for f in _person_findings(text)]
+            spans += [(a, b) for a, b, _ in _addresses(text)]
+            for a, b in spans:
+                text = text[:a] + " " * (b - a) + text[b:]
+            for word in _WORD.findall(text.casefold()):
+                words |= {word, word.translate(_FOLD)}
+        return frozenset(words)
 
 
-def _local_named(local: str, domain: str, context: frozenset[str]) -> bool:
-    """Whether a mailbox's local part looks like a person's name ("petra.beispiel",
-    "p.beispiel", "petra_beispiel"), not an office's or group's ("selbsthilfe.herne",
-    "kiss.mettmann" at kreis-mettmann.de, "aneurysma.herne" of the Aneurysma group)."""
-    parts = regex.split(r"[._]", local.casefold())
-    if len(parts) not in (2, 3) or not all(regex.fullmatch(r"\p{L}+(?:-\p{L}+)?", p)
-                                           for p in parts):
-        return False
+NO_CONTEXT = Context()
+
+
+@functools.lru_cache(maxsize=MEMO)
+def _name_parts(local: str, domain: str) -> frozenset[str] | None:
+    """The parts of a local part shaped like a person's name ("petra.beispiel",
+    "p.beispiel", "petra_beispiel"), with their folded spellings; None for an office's or a
+    group's ("selbsthilfe.herne", "kiss.mettmann" at kreis-mettmann.de, "depression.hamm")."""
+    parts = _LOCAL_PARTS.split(local.casefold())
+    if len(parts) not in (2, 3) or not all(_NAME_PART.fullmatch(p) for p in parts):
+        return None
     if len(parts[-1]) < 2 or any(len(p) > 1 for p in parts[1:-1]) or len(parts[0]) > 20:
-        return False
-    labels = set(regex.split(r"[.\-]", domain.casefold())) | context
-    for part in {w for p in parts for w in (p, *p.split("-"))}:
+        return None
+    labels = set(_DOMAIN_LABELS.split(domain.casefold()))
+    words = {w for p in parts for w in (p, *p.split("-"))}
+    for part in words:
         if (part in _ROLE_WORDS or _ROLE_STEMS.search(part) or part in labels
                 or part.translate(_FOLD) in labels or (len(part) > 2 and _is_topic(part))):
-            return False
-    return True
+            return None
+    return frozenset(words | {w.translate(_FOLD) for w in words})
 
 
 @functools.lru_cache(maxsize=MEMO)
@@ -255,13 +271,14 @@ def _is_topic(word: str) -> bool:
     return any(t.code for t in topic(word))
 
 
-def mailbox_holder(address: str | None, context: frozenset[str] = frozenset()) -> Holder | None:
+def mailbox_holder(address: str | None, context: Context = NO_CONTEXT) -> Holder | None:
     """`named` for a person's mailbox (vorname.nachname@ anywhere), `member` for another
     free-mail box, None for an office's or group's own mailbox ("info@", "selbsthilfe@")."""
     if not address or "@" not in address:
         return None
     local, domain = address.rsplit("@", 1)
-    if _local_named(local, domain, context):
+    parts = _name_parts(local, domain)
+    if parts is not None and not parts & context.words:
         return "named"
     return "member" if domain.casefold() in FREEMAIL_DOMAINS else None
 
@@ -281,9 +298,9 @@ def _person_findings(text: str) -> tuple[Finding, ...]:
     return tuple(_merged([*_homes(text), *_names(text), *_mobiles(text)]))
 
 
-def findings(text: str, context: frozenset[str] = frozenset()) -> list[Finding]:
+def findings(text: str, context: Context = NO_CONTEXT) -> list[Finding]:
     """Every span of `text` that names a private person (or maybe an institution's staff),
-    in text order, overlapping spans of one kind merged; `context` see `context_words`."""
+    in text order, overlapping spans of one kind merged; `context` see `Context`."""
     mailboxes = [Finding("mailbox", start, end, holder) for start, end, address in
                  _addresses(text) if (holder := mailbox_holder(address, context))]
     return sorted([*_person_findings(text), *mailboxes], key=lambda f: (f.start, -f.end))
@@ -372,6 +389,13 @@ def _join(match: regex.Match) -> str:
     return " "
 
 
+#: Spaces before punctuation or after an opening bracket, a comma before a full stop, a
+#: doubled comma: what a cut leaves.
+_LOOSE = regex.compile(r"[ \t]+(?=[,;:.!?)\]])|(?<=[(\[])[ \t]+")
+_STRAY_SEPARATOR = regex.compile(r"[,;:](?=[.!?])|(?<=[,;])[ \t]*[,;]")
+_SPACES = regex.compile(r"[ \t]{2,}")
+
+
 def _tidy(text: str) -> str:
     """`text` with its cut marks removed and no dangling word or punctuation beside them."""
     previous = None
@@ -381,18 +405,15 @@ def _tidy(text: str) -> str:
         text = _ALTERNATIVE.sub("", text)
         text = _WORD_BEFORE.sub(_CUT, _LABEL_BEFORE.sub(_CUT, text))
     text = _AROUND.sub(_join, text)
-    text = regex.sub(r"[ \t]+(?=[,;:.!?)\]])", "", text)
-    text = regex.sub(r"(?<=[(\[])[ \t]+", "", text)
-    text = regex.sub(r"[,;:](?=[.!?])|(?<=[,;])[ \t]*[,;]", "", text)
-    return "\n".join(regex.sub(r"[ \t]{2,}", " ", line).strip(" \t,;:/|-–")
-                     for line in text.split("\n"))
+    text = _STRAY_SEPARATOR.sub("", _LOOSE.sub("", text))
+    return "\n".join(_SPACES.sub(" ", line).strip(" \t,;:/|-–") for line in text.split("\n"))
 
 
 def redact(text: str | None, kind: str, staff_contacts: StaffContacts = "withhold",
-           context: frozenset[str] = frozenset()) -> tuple[str | None, list[FindingKind]]:
+           context: Context = NO_CONTEXT) -> tuple[str | None, list[FindingKind]]:
     """(`text` without what it names of a private person, the kinds of findings removed);
     None when nothing readable is left."""
-    if not text:
+    if not text or not (_person_findings(text) or _addresses(text)):  # most texts
         return text, []
     cut = _merged([f for f in findings(text, context)
                    if withheld(f.holder, kind, staff_contacts)], any_kind=True)
@@ -411,7 +432,7 @@ class Redactor:
     """Redacts the texts of one listing and collects "<field>:<kind>" for each finding."""
 
     def __init__(self, kind: str, staff_contacts: StaffContacts = "withhold",
-                 context: frozenset[str] = frozenset()) -> None:
+                 context: Context = NO_CONTEXT) -> None:
         self.kind, self.staff_contacts, self.context = kind, staff_contacts, context
         self.found: list[str] = []
 
@@ -451,7 +472,7 @@ def contact(text: str | None) -> tuple[str | None, str | None]:
 
 def mark_private_contacts(
     phone_list: list[Phone], email_list: list[EmailAddress], kind: str = "group",
-    staff_contacts: StaffContacts = "withhold", context: frozenset[str] = frozenset(),
+    staff_contacts: StaffContacts = "withhold", context: Context = NO_CONTEXT,
 ) -> tuple[list[Phone], list[EmailAddress]]:
     """A group's mobile number or private mailbox belongs to a private person; so does a
     named mailbox of an institution's staff member, unless the source publishes those.
@@ -474,7 +495,7 @@ def mark_private_contacts(
 
 def mark_personal(kind: str, contact_text: str | None, phone_list: list[Phone],
                   email_list: list[EmailAddress], staff_contacts: StaffContacts = "withhold",
-                  context: frozenset[str] = frozenset(),
+                  context: Context = NO_CONTEXT,
                   ) -> tuple[str | None, str | None, list[Phone], list[EmailAddress], list[str]]:
     """(contact route, contact person, phones, e-mails, personal field paths) of one record:
     the values of a private person marked, a route through an institution kept public without
@@ -522,10 +543,10 @@ def redact_listing(listing: Listing, redactor: Redactor) -> dict:
     }
 
 
-def listing_context(listing: Listing) -> frozenset[str]:
-    """`context_words` of a listing (see there)."""
+def listing_context(listing: Listing) -> Context:
+    """The `Context` of a listing."""
     place = listing.address
-    return context_words(listing.name, listing.carrier, *(t.label for t in listing.topics),
+    return Context(listing.name, listing.carrier, *(t.label for t in listing.topics),
                          place and place.original, place and place.district,
                          *(w.url for w in listing.websites))
 
