@@ -169,11 +169,13 @@ _MOBILE_PREFIX = regex.compile(
     r"(?<![\d+])(?:(?:\+|00)[ ]?49[ \-./]*(?:\(0\)[ \-./]*)?(?:\(1[5-7]\d\)|1[ ]?[5-7][ ]?\d)"
     r"|\(0[ ]?1[5-7]\d\)|(?:\(0\)[ ]?|0[ ]?)1[ ]?[5-7][ ]?\d)(?:[ \-./]{0,3}\d){5,10}(?!\d)")
 _IBAN = regex.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[0-9A-Z]{4}){3,7}(?:[ ]?[0-9A-Z]{1,3})?\b")
-_DIGITS = regex.compile(r"\d(?:[^\d\n]{0,3}\d){6}")
+#: What a text must hold to be searched for mobile numbers at all (phonenumbers' matcher is
+#: slow): an international prefix, or a German mobile prefix in any spacing.
+_MAYBE_MOBILE = regex.compile(r"\+[ ]?\d|(?<!\d)00[ ]?\d|(?<!\d)\(?0[ \-./()]{0,3}1[ ]?[5-7]")
 
 
 def _mobiles(text: str) -> list[Finding]:
-    if not _DIGITS.search(text):
+    if not _MAYBE_MOBILE.search(text):
         return []
     spans = [(m.start, m.end) for m in PhoneNumberMatcher(text, "DE", Leniency.VALID)
              if phonenumbers.number_type(m.number) == PhoneNumberType.MOBILE]

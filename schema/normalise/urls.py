@@ -10,10 +10,10 @@ form, lower-cased; paths are kept as written.
 import functools
 import ipaddress
 import re
+import unicodedata
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import idna
-import regex
 
 from schema.listing import Website
 
@@ -38,7 +38,7 @@ _TOKEN = re.compile(r"[^\s|,;]+(?:[,;](?!\s)[^\s|,;]+)*")
 _PASTED = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
 #: What is left of controls (C0, C1), format characters (bidi controls), surrogates and line
 #: or paragraph separators makes a URL unusable.
-_INVISIBLE = regex.compile(r"[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]")
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 _LEAD = "(<[\"'„“‚‘«»"
 _TRAIL = ".,;:!?\"'“”‘’«»>]"
 
@@ -117,12 +117,16 @@ def _web_base(base: str | None) -> bool:
     return bool(base) and _clean(base or "") is not None
 
 
+def _invisible(text: str) -> bool:
+    return not text.isascii() and any(unicodedata.category(c) in _INVISIBLE for c in text)
+
+
 def _clean(candidate: str) -> str | None:
     """The URL with scheme and host lower-cased, or None unless it is a usable http(s) URL
     (none with a control, format or separator character: a bidi override would show a
     reader another address than the link's)."""
     candidate = candidate.translate(_PASTED)
-    if re.search(r"[\s\x00-\x1f\x7f<>\"\\^`{}]", candidate) or _INVISIBLE.search(candidate):
+    if re.search(r"[\s\x00-\x1f\x7f<>\"\\^`{}]", candidate) or _invisible(candidate):
         return None
     try:
         parts = urlsplit(candidate)
