@@ -26,10 +26,11 @@ import phonenumbers
 import regex
 from phonenumbers import Leniency, PhoneNumberMatcher, PhoneNumberType
 
-from schema.listing import Address, EmailAddress, Listing, Phone
+from schema.listing import Address, EmailAddress, Listing, Meeting, OpeningHours, Phone
 from schema.normalise.address import STREET_ENDINGS
 from schema.normalise.emails import find_addresses
 from schema.normalise.text import MEMO, one_line
+from schema.normalise.topics import topic
 
 #: Mailbox providers for private persons; an address there is never an organisation's own.
 FREEMAIL_DOMAINS = frozenset({
@@ -148,6 +149,7 @@ def _names(text: str) -> list[Finding]:
 
 
 def _homes(text: str) -> list[Finding]:
+    """A person's home: the person and the street and number right after them."""
     found = []
     for m in _HOME.finditer(text, overlapped=True):
         if m.group("bare"):
@@ -175,6 +177,8 @@ _MAYBE_MOBILE = regex.compile(r"\+[ ]?\d|(?<!\d)00[ ]?\d|(?<!\d)\(?0[ \-./()]{0,
 
 
 def _mobiles(text: str) -> list[Finding]:
+    """Mobile numbers: valid ones of any country by phonenumbers' matcher, German ones by
+    their prefix whatever their length; never digits inside an IBAN."""
     if not _MAYBE_MOBILE.search(text):
         return []
     spans = [(m.start, m.end) for m in PhoneNumberMatcher(text, "DE", Leniency.VALID)
@@ -268,8 +272,6 @@ def _name_parts(local: str, domain: str) -> frozenset[str] | None:
 
 @functools.lru_cache(maxsize=MEMO)
 def _is_topic(word: str) -> bool:
-    from schema.normalise.topics import topic  # topics imports nothing of this module
-
     return any(t.code for t in topic(word))
 
 
@@ -290,6 +292,7 @@ _SPELLED_AT = regex.compile(r"@|[(\[{<]\s*(?:at|ät)\s*[)\]}>]|\sat\s|%40", rege
 
 @functools.lru_cache(maxsize=MEMO)
 def _addresses(text: str) -> tuple[tuple[int, int, str | None], ...]:
+    """The mailboxes spelled in `text`, read as the e-mail field reads them."""
     return tuple(find_addresses(text)) if _SPELLED_AT.search(text) else ()
 
 
@@ -297,6 +300,7 @@ def _addresses(text: str) -> tuple[tuple[int, int, str | None], ...]:
 
 @functools.lru_cache(maxsize=MEMO)
 def _person_findings(text: str) -> tuple[Finding, ...]:
+    """Homes, names and mobile numbers: what needs no context to be found."""
     return tuple(_merged([*_homes(text), *_names(text), *_mobiles(text)]))
 
 
@@ -522,7 +526,8 @@ ANONYMOUS = {"group": "Selbsthilfegruppe", "rare_condition": "Seltene Erkrankung
              "contact_centre": "Selbsthilfekontaktstelle", "organisation": "Organisation"}
 
 
-def _original(value, field: str, redactor: Redactor):
+def _original(value: Meeting | OpeningHours | None, field: str,
+              redactor: Redactor) -> Meeting | OpeningHours | None:
     """A meeting or opening hours with its text redacted; None when none is left."""
     if value is None or not (text := redactor.text(field, value.original)):
         return None
@@ -549,8 +554,8 @@ def listing_context(listing: Listing) -> Context:
     """The `Context` of a listing."""
     place = listing.address
     return Context(listing.name, listing.carrier, *(t.label for t in listing.topics),
-                         place and place.original, place and place.district,
-                         *(w.url for w in listing.websites))
+                   place and place.original, place and place.district,
+                   *(w.url for w in listing.websites))
 
 
 def personal(listing: Listing, staff_contacts: StaffContacts = "withhold") -> Listing:
