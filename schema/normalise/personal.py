@@ -102,7 +102,8 @@ _PLACE_WORDS = frozenset({
     "haus", "platz", "straße", "strasse", "str.", "weg", "allee", "gasse", "ring", "damm",
     "ufer", "park", "stiftung", "klinik", "klinikum", "krankenhaus", "schule", "gymnasium",
     "realschule", "gesamtschule", "zentrum", "institut", "akademie", "saal", "halle", "heim",
-    "hospiz", "kaserne", "bad", "brücke", "markt", "siedlung", "stift", "preis", "gesellschaft"})
+    "hospiz", "kaserne", "bad", "brücke", "markt", "siedlung", "stift", "preis", "gesellschaft",
+    "praxis"})
 _PRACTICE = regex.compile(r"(?:praxis|kanzlei|klinik|apotheke|ordination)\s*$", regex.IGNORECASE)
 _WEEKDAY_BEFORE = regex.compile(r"(?:\b(?:Mo|Di|Mi|Do|Sa|So)\.?|tag)\s*(?:[-–,/&+]|bis|und)\s*$")
 #: Institution words that make a bare "c/o X Y" an organisation's address, not a person's.
