@@ -36,6 +36,9 @@ def steps() -> dict[str, Callable[[ScrapedRecord], object]]:
         "opening_hours": (_step("hours", "opening_hours"), lambda f, r: f(r.hours_text)),
         "meetings": (_step("meetings", "meetings"), lambda f, r: f(r.meeting_text)),
         "topics": (_step("topics", "topics"), lambda f, r: f(r.topics)),
+        "personal": (_step("personal", "redact"), lambda f, r: [f(t, r.kind) for t in (
+            r.name, r.description, r.carrier, r.address_text, r.hours_text, r.meeting_text,
+            r.accessibility_text, r.contact_person, *r.topics)]),
     }
     return {name: (lambda r, f=fn, call=call: call(f, r))
             for name, (fn, call) in found.items() if fn is not None}
