@@ -182,6 +182,9 @@ class ReleaseSettings(BaseModel):
                              "service list")
     kind: Literal["group", "contact_centre", "organisation"] = Field(
         "group", description="hsds only: what the services are")
+    max_bytes: int = Field(256 * 2**20, gt=0,
+                           description="size cap of one release file (listings.json, an "
+                                       "HSDS page); 256 MiB holds about 150,000 listings")
 
 
 class Source(BaseModel):
