@@ -60,9 +60,11 @@ def test_another_sources_ids_change_none_of_its_rows(tmp_path, now):
         ("intruder", "i2", "id"), ("intruder", "i3", "id")]
     reasons = [r for *_, r in quarantined]
     assert reasons[0].startswith("intruder: record i2: field id: ")
-    assert str(listing_id("herne", "1")) in reasons[0] and "not this source's" in reasons[0]
+    assert str(listing_id("herne", "1")) in reasons[0]
+    assert "is held by source 'herne'" in reasons[0]
     assert reasons[1].startswith("intruder: record i3: field id: ")
     assert str(listing_id("nakos-rot", "k2")) in reasons[1]
+    assert "is not this source's id for key 'i3'" in reasons[1]
     assert con.execute("""SELECT status, rejected, inserted FROM source_runs
                           WHERE run_id = 'r2' AND source_id = 'intruder'""").fetchone() == (
         "ok", 2, 1)

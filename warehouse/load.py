@@ -77,41 +77,43 @@ class Refused:
 
 def owned_listings(con: duckdb.DuckDBPyConnection, source_id: str, listings: list[Listing]
                    ) -> tuple[list[Listing], list[Refused]]:
-    """The listings `source_id` may write, and the others. A listing belongs to its source:
-    its id is `listing_id(source, key)` and no other source holds that id, whatever ids a
-    release or a buggy scraper hands in, so no source inserts, updates or retires another's."""
+    """The listings `source_id` may write, and the others. A listing belongs to its source,
+    whatever ids a release or a buggy scraper hands in: an id another source holds is never
+    written, and a new id must be the source's own, `listing_id(source, key)` (else it would
+    squat on an id its owner has not loaded yet). An id the source holds already is its own."""
+    ids = [str(item.id) for item in listings]
+    others = _not_held_by(con, source_id, ids)
     own: list[Listing] = []
     refused: list[Refused] = []
-    for item in listings:
+    for item, lid in zip(listings, ids, strict=True):
         if item.source_id != source_id:
             refused.append(Refused(item, "source_id", f"belongs to source "
                                    f"{item.source_id!r}, not to {source_id!r}"))
+        elif lid not in others:  # held by this source already
+            own.append(item)
+        elif (holder := others[lid]) is not None:
+            refused.append(Refused(item, "id", f"id {lid} is held by source {holder!r}: "
+                                   f"a listing belongs to its source"))
         elif item.id != (expected := listing_id(source_id, item.source_key)):
             refused.append(Refused(item, "id", f"id {item.id} is not this source's id for "
                                    f"key {item.source_key!r} ({expected}): a listing belongs "
                                    f"to its source"))
         else:
             own.append(item)
-    held = _held_elsewhere(con, source_id, [str(item.id) for item in own])
-    if held:
-        refused += [Refused(item, "id", f"id {item.id} is held by source "
-                            f"{held[str(item.id)]!r}: a listing belongs to its source")
-                    for item in own if str(item.id) in held]
-        own = [item for item in own if str(item.id) not in held]
     return own, refused
 
 
-def _held_elsewhere(con: duckdb.DuckDBPyConnection, source_id: str, ids: list[str]
-                    ) -> dict[str, str]:
-    """Of `ids`, those another source's listing has (id -> that source): a warehouse written
-    before ownership was enforced may hold a listing under an id outside its namespace."""
+def _not_held_by(con: duckdb.DuckDBPyConnection, source_id: str, ids: list[str]
+                 ) -> dict[str, str | None]:
+    """Of `ids`, those `source_id` does not hold: id -> the source holding it, or None for a
+    new id. A steady night's ids are all held already, so this is small."""
     if not ids:
         return {}
     con.register("_claimed", pa.table({"id": pa.array(ids, pa.string())}))
     try:
         return dict(con.execute("""
-            SELECT l.id::VARCHAR, l.source_id FROM listings l
-            JOIN _claimed c ON l.id = c.id::UUID WHERE l.source_id <> $source
+            SELECT c.id, l.source_id FROM _claimed c LEFT JOIN listings l ON l.id = c.id::UUID
+            WHERE l.source_id IS DISTINCT FROM $source
         """, {"source": source_id}).fetchall())
     finally:
         con.unregister("_claimed")
