@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from schema.records import RawKind, ScrapedRecord, Upstream
 from scrapers.base import Fetcher, ParseFailure, ScrapeResult
 from scrapers.errors import EmptyScrape, SiteChanged
-from scrapers.page import Page
+from scrapers.page import Page, PageInfo
 
 
 class OffOrigin(SiteChanged):
@@ -121,20 +121,25 @@ async def _atlas(source_id: str, url: str, fetch: Fetcher, result: ScrapeResult)
         listings_url = path
     _same_origin(listings_url, url, "latest.json points to")
     page = await fetch.get(listings_url)
-    result.pages.append(page.info())
+    info = page.info()
+    result.pages.append(info)
     _same_origin(page.url, url, "listings.json was answered from")
     document = _json(page)
+    del page  # body and text: a large release holds 100 MB of each
     rows = document.get("listings") if isinstance(document, dict) else None
     if not isinstance(rows, list):
-        raise SiteChanged("listings.json holds no list `listings`", url=page.url)
-    for n, row in enumerate(rows):
+        raise SiteChanged("listings.json holds no list `listings`", url=info.url)
+    rows.reverse()  # popped from the end, each row is freed once it is a record
+    for n in range(len(rows)):
+        row = rows.pop()
         try:
-            result.records.append(_atlas_record(source_id, row, page, latest.url))
+            result.records.append(_atlas_record(source_id, row, info, latest.url))
         except ValidationError as exc:
-            result.failures.append(_bad_row(page, n, row, exc))
+            result.failures.append(_bad_row(info, n, row, exc))
 
 
-def _atlas_record(source_id: str, raw: object, page: Page, release_url: str) -> ScrapedRecord:
+def _atlas_record(source_id: str, raw: object, page: PageInfo, release_url: str
+                  ) -> ScrapedRecord:
     row = AtlasRow.model_validate(raw)
     street = " ".join(filter(None, (row.street, row.house_number)))
     town = " ".join(filter(None, (row.postcode, row.city)))
@@ -157,7 +162,7 @@ def _atlas_record(source_id: str, raw: object, page: Page, release_url: str) -> 
     )
 
 
-def _bad_row(page: Page, n: int, row: object, exc: Exception) -> ParseFailure:
+def _bad_row(page: Page | PageInfo, n: int, row: object, exc: Exception) -> ParseFailure:
     """A row that does not read, for quarantine: its key (the upstream id, when it has one,
     so its last good version stays current), the field and why."""
     key = row.get("id") if isinstance(row, dict) else None
