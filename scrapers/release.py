@@ -162,13 +162,19 @@ def _atlas_record(source_id: str, raw: object, page: PageInfo, release_url: str
     )
 
 
+_JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number",
+               bool: "a boolean", type(None): "null"}
+
+
 def _bad_row(page: Page | PageInfo, n: int, row: object, exc: Exception) -> ParseFailure:
     """A row that does not read, for quarantine: its key (the upstream id, when it has one,
     so its last good version stays current), the field and why."""
     key = row.get("id") if isinstance(row, dict) else None
     key = key if isinstance(key, str) and key else None
     field, why = "(record)", str(exc)
-    if isinstance(exc, ValidationError):
+    if not isinstance(row, dict):
+        why = f"not a JSON object but {_JSON_TYPES.get(type(row), type(row).__name__)}"
+    elif isinstance(exc, ValidationError):
         err = exc.errors()[0]
         field = ".".join(map(str, err["loc"])) or "(record)"
         why = err["msg"] + (f" (got {err['input']!r})" if field != "(record)"

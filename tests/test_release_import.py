@@ -209,4 +209,32 @@ def test_a_bad_row_is_quarantined_and_the_rest_load(tmp_path):
                           "WHERE run_id = (SELECT max(run_id) FROM runs) ORDER BY url")
     assert [(k, f) for k, f, _ in bad] == [(None, "id"), (None, "(record)")]
     assert "record #2: field id: Field required" in bad[0][2]
-    assert "record #3: field (record): " in bad[1][2]
+    assert "record #3: field (record): not a JSON object but a string" in bad[1][2]
+
+
+def test_a_bad_hsds_service_is_quarantined_and_the_rest_load(tmp_path):
+    """An HSDS page holding a service without its name and one that is no object: both are
+    failures naming record and field, the good service is a record."""
+    import asyncio
+
+    from scrapers.http import ClientSettings, PoliteClient, RewriteTransport
+    from scrapers.release import import_release
+
+    site = tmp_path / "hsds"
+    (site / "services").mkdir(parents=True)
+    (site / "robots.txt").write_text("User-agent: *\nAllow: /\n")
+    (site / "services" / "index.html").write_text(json.dumps({"contents": [
+        {"id": "svc-1", "name": "Beratung"}, {"id": "svc-2"}, ["kein", "Objekt"]]}), "utf-8")
+
+    async def attempt(base: str):
+        async with PoliteClient(ClientSettings(rate_per_host=None), transport=RewriteTransport(
+                {"https://hsds.example.org": base})) as client:
+            return await import_release("hsds-x", "https://hsds.example.org/services/", client,
+                                        fmt="hsds", kind="organisation")
+
+    with serve_directory(site) as (base, _):
+        result = asyncio.run(attempt(base))
+    assert [r.source_key for r in result.records] == ["svc-1"]
+    assert [(f.key, f.field, f.reason) for f in result.failures] == [
+        ("svc-2", "name", "record svc-2: field name: missing"),
+        (None, "(record)", "record #2: field (record): not a JSON object but an array")]
