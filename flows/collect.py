@@ -12,7 +12,7 @@ import functools
 import json
 import traceback
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -87,6 +87,8 @@ def client_for(source: Source, ctx: RunContext, archive: WarcArchive | None) -> 
     cache = (ConditionalCache(ctx.data_dir / "http-cache" / source.id)
              if ctx.use_cache and ctx.replay is None else None)
     settings = (ctx.client or ClientSettings()).with_rate(rate)
+    if source.kind == "release":  # a whole release in one file: its own size cap
+        settings = replace(settings, max_bytes=source.release.max_bytes)
     return PoliteClient(settings, transport=_transport(ctx), archive=archive, cache=cache)
 
 
@@ -164,7 +166,7 @@ def collect_source(source: Source, ctx: RunContext) -> SourceRun:
     listings, rejected = to_listings(records, source.licence, source.staff_contacts)
     now = datetime.now(UTC)
     run.quarantine = [
-        {"source_id": source.id, "source_key": None, "url": f.url, "field": f.field,
+        {"source_id": source.id, "source_key": f.key, "url": f.url, "field": f.field,
          "reason": f"{source.id}: {f.url}: {f.reason}",
          "raw": json.dumps(f.raw, ensure_ascii=False, default=str) if f.raw else None,
          "quarantined_at": now}

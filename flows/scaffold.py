@@ -2,11 +2,13 @@
 entry (withheld until its licence is known), a small fixture site and a test module that
 passes out of the box, so a maintainer starts from green and edits selectors."""
 
+import importlib
 import re
 from pathlib import Path
 from string import Template
 from urllib.parse import urlsplit
 
+import scrapers
 from schema.registry import load_registry
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -25,6 +27,11 @@ def new_source(root: Path, source_id: str, base: str, start_url: str | None = No
     registry_path = root / "sources.toml"
     if source_id in load_registry(registry_path).ids:
         raise ScaffoldError(f"source {source_id!r} is in {registry_path} already")
+    code = [Path(p).resolve() for p in scrapers.__path__]
+    if (root / "scrapers").resolve() not in code:
+        # the registry check imports the new module the way a run does: from this code
+        raise ScaffoldError(f"{root} is not the checkout this shg runs from "
+                            f"({code[0].parent}): run shg new-source there")
     module = source_id.replace("-", "_")
     start_url = start_url or f"https://www.{source_id}.example.org/selbsthilfe/gruppen/"
     values = {
@@ -54,6 +61,7 @@ def new_source(root: Path, source_id: str, base: str, start_url: str | None = No
     before = registry_path.read_text("utf-8")
     block = Template((folder / "registry.toml.tmpl").read_text("utf-8")).substitute(values)
     registry_path.write_text(before.rstrip("\n") + "\n" + block, "utf-8")
+    importlib.invalidate_caches()  # the module written a moment ago must be found
     try:
         load_registry(registry_path)
     except ValueError:

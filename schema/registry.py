@@ -4,7 +4,9 @@ allows, how politely to fetch it and how many records a healthy run yields.
 `load_registry` rejects a bad file before anything is fetched, with one line per problem that
 names the file and line, the source and the key (`sources.toml:42: source 'herne': key
 'policy': ...`), because the operator who edits it reads only that line. tomllib reports no
-line for a value, so `Layout` finds the lines of tables and keys in the text.
+line for a value, so `Layout` finds the lines of tables and keys in the text. Besides the
+values themselves it checks what they name: an html source's scraper module and class, a file
+source's file (relative to the registry), an open source's licence.
 """
 
 import bisect
@@ -182,6 +184,9 @@ class ReleaseSettings(BaseModel):
                              "service list")
     kind: Literal["group", "contact_centre", "organisation"] = Field(
         "group", description="hsds only: what the services are")
+    max_bytes: int = Field(256 * 2**20, gt=0,
+                           description="size cap of one release file (listings.json, an "
+                                       "HSDS page); 256 MiB holds about 150,000 listings")
 
 
 class Source(BaseModel):
@@ -191,7 +196,8 @@ class Source(BaseModel):
     name: str = Field(min_length=1)
     publisher: str = Field(min_length=1)
     kind: Literal["html", "file", "release"]
-    scraper: str | None = Field(None, description="scraper module name; defaults to the id")
+    scraper: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_-]*$",
+                                description="scraper module name; defaults to the id")
     start_urls: list[str] = Field(default_factory=list)
     path: str | None = Field(None, description="file sources: the file, relative to the registry")
     licence: str = Field(min_length=1, description="SPDX id, LicenseRef-… or licence URI")
@@ -285,6 +291,7 @@ def load_registry(path: Path | str) -> Registry:
         raw = path.read_bytes()
     except OSError as exc:
         raise RegistryError(f"{path}: cannot read the registry: {exc.strerror}") from exc
+    raw = raw.removeprefix(codecs.BOM_UTF8)  # what Windows editors write first: not content
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -324,9 +331,46 @@ def load_registry(path: Path | str) -> Registry:
                             f"key 'id': declared twice (first at line "
                             f"{layout.line(('source', first[s.id], 'id'))})")
         first.setdefault(s.id, n)
+    for n, s in sources:
+        for key, why in _named_things(s, path.parent):
+            problems.append(f"{path}:{layout.line(('source', n, key))}: source {s.id!r}: "
+                            f"key {key!r}: {why}")
     if problems:
         raise RegistryError("\n".join(problems))
     return Registry(path=path, sources=[s for _, s in sources])
+
+
+def _named_things(source: Source, folder: Path) -> list[tuple[str, str]]:
+    """(key, what is wrong) for what a valid entry names but cannot be found: checked when the
+    registry is loaded, not when the night reaches the source."""
+    problems = []
+    if source.kind == "html":
+        key = "scraper" if source.scraper else "id"
+        if why := _scraper_problem(source.scraper or source.id):
+            problems.append((key, why))
+    if source.kind == "file" and source.path:
+        file = folder / source.path
+        if not file.is_file():
+            problems.append(("path", f"file {source.path!r} not found (relative to the "
+                                     f"registry: {file})"))
+    if source.policy == "open" and not source.licence.strip():
+        problems.append(("licence", "blank: an open source must name its licence (SPDX id, "
+                                    "LicenseRef-… or licence URI)"))
+    return problems
+
+
+def _scraper_problem(name: str) -> str | None:
+    """Why no scraper is found under `name` the way a run finds it, or None."""
+    from scrapers.registry import scraper_class  # a registry without html sources needs none
+
+    try:
+        scraper_class(name)
+    except LookupError as exc:
+        return str(exc).removeprefix(f"source {name!r}: ")
+    except Exception as exc:  # the module exists but does not import
+        module = f"scrapers.{name.replace('-', '_')}"
+        return f"{module} does not import: {type(exc).__name__}: {exc}"
+    return None
 
 
 def _got(err: dict) -> str:

@@ -2,18 +2,61 @@
 
 Two formats: another selbsthilfe-atlas instance (`latest.json` -> `listings.json`) and an Open
 Referral HSDS 3.0 JSON publisher (a service list, paged as HSDS's API pages it). Upstream ids
-and provenance travel in `ScrapedRecord.upstream`; the normaliser keeps the upstream id as the
-listing id, so a regional and a state-level release name each group alike.
+and provenance travel in `ScrapedRecord.upstream`; the upstream id is the record's source key,
+so the listing id is the importing source's own (a release cannot reuse another source's ids).
+An upstream is trusted with its data, not with where the crawler goes: `latest.json` may name
+files on the release's own origin only. A row that does not read goes to quarantine alone.
 """
 
 import json
+from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urljoin
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from schema.records import RawKind, ScrapedRecord, Upstream
 from scrapers.base import Fetcher, ParseFailure, ScrapeResult
 from scrapers.errors import EmptyScrape, SiteChanged
-from scrapers.page import Page
+from scrapers.page import Page, PageInfo
+
+
+class OffOrigin(SiteChanged):
+    """The release names a file on another origin than its own: the crawler does not go there."""
+
+
+class AtlasRow(BaseModel):
+    """The columns of an atlas `listings.json` row this importer reads, typed as the release
+    writes them (strict: a number where text belongs is a broken row, not a text)."""
+
+    model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
+
+    id: str = Field(min_length=1)
+    kind: RawKind
+    name: str | None = None
+    description: str | None = None
+    carrier: str | None = None
+    street: str | None = None
+    house_number: str | None = None
+    address_extra: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    district: str | None = None
+    phones: str | None = None
+    emails: str | None = None
+    websites: str | None = None
+    opening_hours_text: str | None = None
+    meeting_text: str | None = None
+    topics: str | None = None
+    accessibility: str | None = None
+    org_type: str | None = None
+    contact_count: int | None = None
+    source_id: str | None = None
+    source_key: str | None = None
+    source_url: str | None = None
+    fetched_at: datetime | None = Field(None, strict=False)  # ISO text in JSON
+    licence: str | None = None
 
 ReleaseFormat = Literal["atlas", "hsds"]
 _MAX_PAGES = 1000  # an HSDS publisher that pages forever is a broken publisher
@@ -42,46 +85,105 @@ def _split(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(" | ") if v.strip()]
 
 
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) as httpx normalises them (case, default ports)."""
+    parsed = httpx.URL(url)
+    return parsed.scheme, parsed.host, parsed.port
+
+
+def _same_origin(url: str, release_url: str, what: str) -> None:
+    """Refuse `url` unless it is on the configured release URL's origin."""
+    try:
+        same = origin(url) == origin(release_url)
+    except (httpx.InvalidURL, ValueError, UnicodeError):  # no origin at all: not ours
+        same = False
+    if not same:
+        scheme, host, port = origin(release_url)
+        home = f"{scheme}://{host}" + (f":{port}" if port else "")
+        raise OffOrigin(f"{what} {url}, which is not on the release's origin {home}: "
+                        f"refused")
+
+
 async def _atlas(source_id: str, url: str, fetch: Fetcher, result: ScrapeResult) -> None:
     latest = await fetch.get(url)
     result.pages.append(latest.info())
+    _same_origin(latest.url, url, "latest.json was answered from")
     index = _json(latest)
     try:
-        listings_url = urljoin(latest.url, index["files"]["listings.json"]["path"])
+        path = index["files"]["listings.json"]["path"]
     except (KeyError, TypeError) as exc:
         raise SiteChanged("latest.json names no listings.json", url=latest.url) from exc
+    if not isinstance(path, str) or not path:
+        raise SiteChanged("latest.json: files.listings.json.path is not a path", url=latest.url)
+    try:
+        listings_url = urljoin(latest.url, path)
+    except ValueError:  # e.g. a broken IPv6 host: no origin at all
+        listings_url = path
+    _same_origin(listings_url, url, "latest.json points to")
     page = await fetch.get(listings_url)
-    result.pages.append(page.info())
+    info = page.info()
+    result.pages.append(info)
+    _same_origin(page.url, url, "listings.json was answered from")
     document = _json(page)
-    for n, row in enumerate(document.get("listings", [])):
+    del page  # body and text: a large release holds 100 MB of each
+    rows = document.get("listings") if isinstance(document, dict) else None
+    if not isinstance(rows, list):
+        raise SiteChanged("listings.json holds no list `listings`", url=info.url)
+    rows.reverse()  # popped from the end, each row is freed once it is a record
+    for n in range(len(rows)):
+        row = rows.pop()
         try:
-            result.records.append(_atlas_record(source_id, row, page, latest.url))
-        except (KeyError, ValueError) as exc:
-            result.failures.append(ParseFailure(url=f"{page.url}#{n}", reason=str(exc),
-                                                field="id", raw=row))
+            result.records.append(_atlas_record(source_id, row, info, latest.url))
+        except ValidationError as exc:
+            result.failures.append(_bad_row(info, n, row, exc))
 
 
-def _atlas_record(source_id: str, row: dict, page: Page, release_url: str) -> ScrapedRecord:
-    street = " ".join(filter(None, (row.get("street"), row.get("house_number"))))
-    town = " ".join(filter(None, (row.get("postcode"), row.get("city"))))
-    address = ", ".join(filter(None, (street, row.get("address_extra"), town)))
+def _atlas_record(source_id: str, raw: object, page: PageInfo, release_url: str
+                  ) -> ScrapedRecord:
+    row = AtlasRow.model_validate(raw)
+    street = " ".join(filter(None, (row.street, row.house_number)))
+    town = " ".join(filter(None, (row.postcode, row.city)))
+    address = ", ".join(filter(None, (street, row.address_extra, town)))
     return ScrapedRecord(
-        source_id=source_id, source_key=row["id"], source_url=page.url,
-        fetched_at=page.fetched_at, content_hash=page.sha256, kind=row["kind"],
-        name=row.get("name"), description=row.get("description"), carrier=row.get("carrier"),
-        address_text=address or None, district=row.get("district"),
-        phones_text=_split(row.get("phones")), emails_text=_split(row.get("emails")),
-        web_text=_split(row.get("websites")), hours_text=row.get("opening_hours_text"),
-        meeting_text=row.get("meeting_text"), topics=_split(row.get("topics")),
-        accessibility_text=row.get("accessibility"), org_type=row.get("org_type"),
-        contact_count_text=None if row.get("contact_count") is None
-        else str(row["contact_count"]),
+        source_id=source_id, source_key=row.id, source_url=page.url,
+        fetched_at=page.fetched_at, content_hash=page.sha256, kind=row.kind,
+        name=row.name, description=row.description, carrier=row.carrier,
+        address_text=address or None, district=row.district,
+        phones_text=_split(row.phones), emails_text=_split(row.emails),
+        web_text=_split(row.websites), hours_text=row.opening_hours_text,
+        meeting_text=row.meeting_text, topics=_split(row.topics),
+        accessibility_text=row.accessibility, org_type=row.org_type,
+        contact_count_text=None if row.contact_count is None else str(row.contact_count),
         upstream=Upstream(
-            id=row["id"], release_url=release_url, source_id=row.get("source_id"),
-            source_key=row.get("source_key"), source_url=row.get("source_url"),
-            fetched_at=row.get("fetched_at"), licence=row.get("licence"),
+            id=row.id, release_url=release_url, source_id=row.source_id,
+            source_key=row.source_key, source_url=row.source_url,
+            fetched_at=row.fetched_at, licence=row.licence,
         ),
     )
+
+
+_JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number",
+               bool: "a boolean", type(None): "null"}
+
+
+def _bad_row(page: Page | PageInfo, n: int, row: object, exc: Exception) -> ParseFailure:
+    """A row that does not read, for quarantine: its key (the upstream id, when it has one,
+    so its last good version stays current), the field and why."""
+    key = row.get("id") if isinstance(row, dict) else None
+    key = key if isinstance(key, str) and key else None
+    field, why = "(record)", str(exc)
+    if not isinstance(row, dict):
+        why = f"not a JSON object but {_JSON_TYPES.get(type(row), type(row).__name__)}"
+    elif isinstance(exc, ValidationError):
+        err = exc.errors()[0]
+        field = ".".join(map(str, err["loc"])) or "(record)"
+        why = err["msg"] + (f" (got {err['input']!r})" if field != "(record)"
+                            and len(repr(err.get("input"))) <= 60 else "")
+    elif isinstance(exc, KeyError) and exc.args:
+        field, why = str(exc.args[0]), "missing"
+    return ParseFailure(url=f"{page.url}#{n}", field=field, key=key,
+                        raw=row if isinstance(row, dict) else {"row": row},
+                        reason=f"record {key or f'#{n}'}: field {field}: {why}")
 
 
 async def _hsds(source_id: str, url: str, fetch: Fetcher, kind: RawKind,
@@ -99,9 +201,8 @@ async def _hsds(source_id: str, url: str, fetch: Fetcher, kind: RawKind,
         for n, service in enumerate(services):
             try:
                 result.records.append(_hsds_record(source_id, service, page, url, kind))
-            except (KeyError, TypeError, ValueError) as exc:
-                result.failures.append(ParseFailure(url=f"{page.url}#{n}", reason=str(exc),
-                                                    field="id", raw=service))
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                result.failures.append(_bad_row(page, n, service, exc))
         next_url = None
         if isinstance(data, dict) and not data.get("last_page", True):
             number = int(data.get("page_number", 1)) + 1

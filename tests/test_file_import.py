@@ -9,6 +9,7 @@ files cover encodings, delimiters, a new file mapped without code and broken map
 import codecs
 import hashlib
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -134,6 +135,9 @@ def file_uri(path: Path) -> str:
 
 
 def write_registry(folder: Path, text: str) -> Path:
+    """`text` as folder/sources.toml, the sample files laid out beside it as in the checkout
+    (a file source's path is relative to its registry, and must exist when it is loaded)."""
+    shutil.copytree(SAMPLES, folder / "snapshots" / "files", dirs_exist_ok=True)
     path = folder / "sources.toml"
     path.write_text(text, "utf-8")
     return path
@@ -554,9 +558,9 @@ NEW_CSV = [
 
 
 def test_new_csv_is_imported_by_a_registry_entry_alone(tmp_path):
-    registry = load_registry(write_registry(tmp_path, NEW_REGISTRY))
     (tmp_path / "eingang").mkdir()
     write_csv(tmp_path / "eingang" / "shg-liste.csv", ",", "utf-8", NEW_CSV)
+    registry = load_registry(write_registry(tmp_path, NEW_REGISTRY))
     result = import_file(registry.get("datei-kreis-beispiel"), registry.path.parent)
     records = {r.source_key: r for r in result.records}
     assert sorted(records) == ["KB-7", "KB-7-2", "KB-8"] and result.failures == []
@@ -582,10 +586,10 @@ def test_new_csv_is_imported_by_a_registry_entry_alone(tmp_path):
 # ------------------------------------------------------------------ broken mappings
 
 def test_mapping_a_column_the_file_lacks_names_source_key_and_column(tmp_path):
-    registry = load_registry(write_registry(
-        tmp_path, NEW_REGISTRY.replace('emails_text = "Mail"', 'emails_text = "E-Mail-Adresse"')))
     (tmp_path / "eingang").mkdir()
     write_csv(tmp_path / "eingang" / "shg-liste.csv", ",", "utf-8", NEW_CSV)
+    registry = load_registry(write_registry(
+        tmp_path, NEW_REGISTRY.replace('emails_text = "Mail"', 'emails_text = "E-Mail-Adresse"')))
     with pytest.raises(FileMappingError) as err:
         import_file(registry.get("datei-kreis-beispiel"), tmp_path)
     message = str(err.value)
@@ -688,6 +692,7 @@ def test_bad_file_settings_are_named_with_source_and_key(tmp_path, text, key, me
 
 
 def test_file_settings_fill_in_the_format_and_html_sources_refuse_them(tmp_path):
+    write_csv(tmp_path / "liste.csv", ";", "utf-8")
     source = load_registry(write_registry(tmp_path, BASE + FILE)).sources[0]
     assert source.file.format == "csv" and source.file.key == ["Nr"]
     html = BASE.replace('kind = "file"', 'kind = "html"\nstart_urls = ["https://x.example.org/"]')

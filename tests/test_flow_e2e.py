@@ -36,6 +36,7 @@ def world(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e")
     registry = tmp / "sources.toml"
     shutil.copy(ROOT / "sources.toml", registry)
+    shutil.copytree(ROOT / "snapshots" / "files", tmp / "snapshots" / "files")  # its files
     site = FIXTURES / "herne"
     detail_pages = sorted(site.rglob("gruppe-*.html"))
     with serve_directory(site) as (base, seen):

@@ -1,3 +1,4 @@
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,10 @@ min_records = 3
 
 
 def write(tmp_path: Path, text: str) -> Path:
+    """`text` as tmp_path/sources.toml, with the sample files the bundled registry names laid
+    out beside it as in the checkout (a file source's path is relative to its registry)."""
+    shutil.copytree(ROOT / "snapshots" / "files", tmp_path / "snapshots" / "files",
+                    dirs_exist_ok=True)
     path = tmp_path / "sources.toml"
     path.write_text(text, "utf-8")
     return path
@@ -179,3 +184,89 @@ def test_shg_run_rejects_a_malformed_registry_before_any_request(tmp_path):
     assert f"{bad}:{line}: source 'herne': key 'policy'" in done.stderr
     assert seen == []
     assert not (tmp_path / "data").exists() and not (tmp_path / "public").exists()
+
+
+# ----------------------------- what an entry names is checked at load time (issue 17, item 10)
+
+FILE_SOURCE = """
+[[source]]
+id = "datei-x"
+name = "X"
+publisher = "P"
+kind = "file"
+path = "eingang/liste.csv"
+licence = "CC-BY-4.0"
+policy = "open"
+
+[source.file]
+key = "Nr"
+
+[source.file.columns]
+name = "Name"
+"""
+
+
+@pytest.mark.parametrize(("change", "needle", "key", "why"), [
+    (('kind = "html"', 'kind = "html"\nscraper = "gibtsnicht"'), 'scraper = "gibtsnicht"',
+     "scraper", "no scraper module scrapers.gibtsnicht"),
+    (('kind = "html"', 'kind = "html"\nscraper = "http"'), 'scraper = "http"', "scraper",
+     "scrapers.http defines no Scraper with that source_id"),
+    (('id = "herne"', 'id = "herne-neu"'), 'id = "herne-neu"', "id",
+     "no scraper module scrapers.herne_neu"),
+    (('kind = "html"', 'kind = "html"\nscraper = "../herne"'), 'scraper = "../herne"',
+     "scraper", "String should match pattern"),
+    (('licence = "CC-BY-4.0"', 'licence = " "'), 'licence = " "', "licence",
+     "blank: an open source must name its licence"),
+    (('licence = "CC-BY-4.0"', 'licence = "\\t"'), 'licence = "\\t"', "licence", "blank"),
+])
+def test_what_an_html_entry_names_is_checked(tmp_path, change, needle, key, why):
+    text = GOOD.replace(*change)
+    message = rejected(tmp_path, text)
+    source = "herne-neu" if "herne-neu" in text else "herne"
+    assert message.startswith(f"{tmp_path / 'sources.toml'}:{line_of(text, needle)}: "
+                              f"source '{source}': key '{key}': "), message
+    assert why in message, message
+
+
+def test_a_withheld_source_may_leave_its_licence_to_be_found(tmp_path):
+    text = GOOD.replace('licence = "CC-BY-4.0"', 'licence = " "').replace(
+        'policy = "open"', 'policy = "withhold"')
+    assert load_registry(write(tmp_path, text)).get("herne").licence == " "
+
+
+def test_a_file_source_needs_its_file_beside_the_registry(tmp_path, monkeypatch):
+    registry = tmp_path / "registry" / "sources.toml"
+    registry.parent.mkdir()
+    registry.write_text(FILE_SOURCE, "utf-8")
+    with pytest.raises(RegistryError) as err:
+        load_registry(registry)
+    line = line_of(FILE_SOURCE, 'path = "eingang/liste.csv"')
+    assert str(err.value) == (
+        f"{registry}:{line}: source 'datei-x': key 'path': file 'eingang/liste.csv' not found "
+        f"(relative to the registry: {registry.parent / 'eingang' / 'liste.csv'})")
+    (registry.parent / "eingang").mkdir()
+    (registry.parent / "eingang" / "liste.csv").write_text("Nr;Name\n1;Gruppe\n", "utf-8")
+    monkeypatch.chdir(tmp_path)  # relative to the registry, not to the working folder
+    assert load_registry(registry).get("datei-x").path == "eingang/liste.csv"
+    (registry.parent / "eingang" / "liste.csv").unlink()
+    (registry.parent / "eingang" / "liste.csv").mkdir()  # a folder is no file
+    with pytest.raises(RegistryError, match=r"key 'path': file 'eingang/liste\.csv' not found"):
+        load_registry(registry)
+
+
+def test_a_utf8_bom_is_accepted_and_lines_still_count(tmp_path):
+    path = tmp_path / "sources.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode("utf-8"))
+    assert load_registry(path).get("herne").name == "Herne"
+    bad = GOOD.replace('policy = "open"', 'policy = "offen"')
+    path.write_bytes(b"\xef\xbb\xbf" + bad.encode("utf-8"))
+    with pytest.raises(RegistryError) as err:
+        load_registry(path)
+    assert str(err.value).startswith(f"{path}:{line_of(bad, 'policy')}: source 'herne': "
+                                     f"key 'policy': ")
+
+
+def test_the_bundled_registry_and_a_bom_copy_of_it_load_alike(tmp_path):
+    path = write(tmp_path, BUNDLED)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert load_registry(path).ids == load_registry(ROOT / "sources.toml").ids

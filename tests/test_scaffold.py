@@ -1,21 +1,23 @@
 """`shg new-source` writes a source whose own generated test passes."""
 
+import os
 import shutil
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 import pytest
 
 from flows.cli import main
 from flows.scaffold import BASES
-from schema.registry import load_registry
 from tests.conftest import ROOT
 
 
 @pytest.fixture
 def repo(tmp_path):
     """A throw-away copy of the code, so the scaffold writes where a maintainer's would."""
-    for folder in ("schema", "scrapers", "flows", "warehouse"):
+    for folder in ("schema", "scrapers", "flows", "warehouse", "snapshots/files"):
         shutil.copytree(ROOT / folder, tmp_path / folder,
                         ignore=shutil.ignore_patterns("__pycache__"))
     (tmp_path / "tests").mkdir()
@@ -30,12 +32,18 @@ def repo(tmp_path):
 def test_new_source_passes_its_own_test(repo, base):
     source_id = f"beispiel-{base}"
     url = f"https://www.beispielstadt.de/{base}/gruppen/"
-    assert main(["new-source", source_id, "--base", base, "--root", str(repo),
-                 "--url", url]) == 0
+    # in the copy, running its code, as a maintainer runs it in the checkout: the registry
+    # check finds the new module the way a run does
+    env = os.environ | {"PYTHONPATH": str(repo)}
+    done = subprocess.run([str(Path(sys.executable).with_name("shg")), "new-source", source_id,
+                           "--base", base, "--url", url], cwd=repo, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
     module = source_id.replace("-", "_")
     assert (repo / "scrapers" / f"{module}.py").is_file()
-    source = load_registry(repo / "sources.toml").get(source_id)
-    assert source.policy == "withhold" and source.start_urls == [url]
+    entry = next(e for e in tomllib.loads((repo / "sources.toml").read_text("utf-8"))["source"]
+                 if e["id"] == source_id)
+    assert entry["policy"] == "withhold" and entry["start_urls"] == [url]
     assert (repo / f"tests/fixtures/{source_id}/{base}/gruppen/index.html").is_file()
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                            f"tests/test_{module}.py"], cwd=repo, capture_output=True,
@@ -50,3 +58,6 @@ def test_refuses_to_overwrite_or_unknown_base(repo, capsys):
     assert main(["new-source", "neu", "--base", "wordpress", "--root", str(repo)]) == 2
     assert "unknown base 'wordpress'" in capsys.readouterr().err
     assert main(["new-source", "Neu_Stadt", "--root", str(repo)]) == 2
+    assert main(["new-source", "neu", "--root", str(repo)]) == 2  # not the code that runs
+    assert f"{repo} is not the checkout this shg runs from" in capsys.readouterr().err
+    assert not (repo / "scrapers" / "neu.py").exists()

@@ -8,7 +8,7 @@ from schema.listing import Listing
 
 #: Listing columns whose model field has no description of its own.
 _LISTING = {
-    "id": "stable listing id: UUIDv5 of source id and source key (or the upstream id)",
+    "id": "stable listing id: UUIDv5 of source id and source key (federated: key = upstream id)",
     "source_id": "registry id of the source (sources.source_id)",
     "source_key": "the source's own key of the record (CMS id, NAKOS key@n, file key)",
     "kind": "group | contact_centre | organisation | rare_condition",

@@ -4,11 +4,12 @@ Per listing the run is an insert (new id), an update (content hash changed, or t
 comes back after vanishing), unchanged (nothing is written), or vanished (active before, absent
 now: marked inactive with an end date, never deleted). Every insert/update closes the previous
 `listing_history` row and opens a new one. An unchanged re-run writes only run bookkeeping.
+A source run writes only its own listings (`owned_listings`; the merge keys on the source too).
 """
 
 import hashlib
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -65,6 +66,59 @@ def listings_table(con: duckdb.DuckDBPyConnection, listings: list[Listing]) -> p
     return pa.Table.from_pylist(rows, schema=schema)
 
 
+@dataclass(frozen=True)
+class Refused:
+    """A listing a source run may not write, and why (for quarantine)."""
+
+    listing: Listing
+    field: str
+    reason: str
+
+
+def owned_listings(con: duckdb.DuckDBPyConnection, source_id: str, listings: list[Listing]
+                   ) -> tuple[list[Listing], list[Refused]]:
+    """The listings `source_id` may write, and the others. A listing belongs to its source,
+    whatever ids a release or a buggy scraper hands in: an id another source holds is never
+    written, and a new id must be the source's own, `listing_id(source, key)` (else it would
+    squat on an id its owner has not loaded yet). An id the source holds already is its own."""
+    ids = [str(item.id) for item in listings]
+    others = _not_held_by(con, source_id, ids)
+    own: list[Listing] = []
+    refused: list[Refused] = []
+    for item, lid in zip(listings, ids, strict=True):
+        if item.source_id != source_id:
+            refused.append(Refused(item, "source_id", f"belongs to source "
+                                   f"{item.source_id!r}, not to {source_id!r}"))
+        elif lid not in others:  # held by this source already
+            own.append(item)
+        elif (holder := others[lid]) is not None:
+            refused.append(Refused(item, "id", f"id {lid} is held by source {holder!r}: "
+                                   f"a listing belongs to its source"))
+        elif item.id != (expected := listing_id(source_id, item.source_key)):
+            refused.append(Refused(item, "id", f"id {item.id} is not this source's id for "
+                                   f"key {item.source_key!r} ({expected}): a listing belongs "
+                                   f"to its source"))
+        else:
+            own.append(item)
+    return own, refused
+
+
+def _not_held_by(con: duckdb.DuckDBPyConnection, source_id: str, ids: list[str]
+                 ) -> dict[str, str | None]:
+    """Of `ids`, those `source_id` does not hold: id -> the source holding it, or None for a
+    new id. A steady night's ids are all held already, so this is small."""
+    if not ids:
+        return {}
+    con.register("_claimed", pa.table({"id": pa.array(ids, pa.string())}))
+    try:
+        return dict(con.execute("""
+            SELECT c.id, l.source_id FROM _claimed c LEFT JOIN listings l ON l.id = c.id::UUID
+            WHERE l.source_id IS DISTINCT FROM $source
+        """, {"source": source_id}).fetchall())
+    finally:
+        con.unregister("_claimed")
+
+
 def load_source_run(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -85,7 +139,8 @@ def load_source_run(
     inserted, existing ones neither change nor vanish until a complete run.
     """
     if any(item.source_id != source_id for item in listings):
-        raise ValueError(f"{source_id}: batch holds listings of another source")
+        raise ValueError(f"{source_id}: batch holds listings of another source "
+                         f"(`owned_listings` screens them out)")
     incoming = listings_table(con, listings)
     con.register("incoming", incoming)
     try:
@@ -106,8 +161,8 @@ def _merge(con, run_id: str, source_id: str, now: datetime, complete: bool,
                     WHEN l.record_hash <> i.record_hash OR NOT l.active THEN 'update'
                     ELSE 'same' END AS op,
                l.first_seen
-        FROM incoming i LEFT JOIN listings l ON l.id = i.id::UUID
-    """, {"complete": complete})
+        FROM incoming i LEFT JOIN listings l ON l.id = i.id::UUID AND l.source_id = $source
+    """, {"complete": complete, "source": source_id})
     vanished = [] if not complete else [r[0] for r in con.execute("""
         SELECT id FROM listings
         WHERE source_id = $source AND active AND id NOT IN (SELECT id::UUID FROM incoming)
@@ -118,7 +173,9 @@ def _merge(con, run_id: str, source_id: str, now: datetime, complete: bool,
                         unchanged=ops.get("same", 0), vanished=len(vanished))
     if counts.updated:
         # Replace changed rows whole: simpler than a column-by-column UPDATE of nested types.
-        con.execute("""DELETE FROM listings WHERE id IN (SELECT id FROM _ops WHERE op='update')""")
+        con.execute("""DELETE FROM listings WHERE source_id = $source
+                       AND id IN (SELECT id FROM _ops WHERE op = 'update')""",
+                    {"source": source_id})
     if counts.inserted or counts.updated:
         con.execute(f"""
             INSERT INTO listings ({cols}, record_hash, active, first_seen, changed_at,
@@ -130,8 +187,9 @@ def _merge(con, run_id: str, source_id: str, now: datetime, complete: bool,
         if counts.updated:  # a scan of the whole history: only when a version ends
             con.execute("""
                 UPDATE listing_history SET valid_to = $now
-                WHERE valid_to IS NULL AND id IN (SELECT id FROM _ops WHERE op = 'update')
-            """, {"now": now})
+                WHERE valid_to IS NULL AND source_id = $source
+                  AND id IN (SELECT id FROM _ops WHERE op = 'update')
+            """, {"now": now, "source": source_id})
         con.execute(f"""
             INSERT INTO listing_history (valid_from, valid_to, run_id, record_hash, {cols})
             SELECT $now, NULL, $run, i.record_hash, {", ".join(f'i."{c}"' for c in CONTENT_COLUMNS)}
@@ -140,12 +198,14 @@ def _merge(con, run_id: str, source_id: str, now: datetime, complete: bool,
     if vanished:
         con.execute("""
             UPDATE listings SET active = false, inactive_since = $now, run_id = $run
-            WHERE id IN (SELECT unnest($ids::UUID[]))
-        """, {"now": now, "run": run_id, "ids": [str(v) for v in vanished]})
+            WHERE source_id = $source AND id IN (SELECT unnest($ids::UUID[]))
+        """, {"now": now, "run": run_id, "ids": [str(v) for v in vanished],
+              "source": source_id})
         con.execute("""
             UPDATE listing_history SET valid_to = $now
-            WHERE valid_to IS NULL AND id IN (SELECT unnest($ids::UUID[]))
-        """, {"now": now, "ids": [str(v) for v in vanished]})
+            WHERE valid_to IS NULL AND source_id = $source
+              AND id IN (SELECT unnest($ids::UUID[]))
+        """, {"now": now, "ids": [str(v) for v in vanished], "source": source_id})
     con.execute("DROP TABLE _ops")
     return counts
 

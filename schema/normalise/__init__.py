@@ -6,7 +6,6 @@ that fail validation come back as `Rejected` with the field and reason, for quar
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from uuid import UUID
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -31,7 +30,7 @@ from schema.normalise.phones import phones
 from schema.normalise.text import clean, one_line
 from schema.normalise.topics import topics
 from schema.normalise.urls import urls
-from schema.records import ScrapedRecord, Upstream
+from schema.records import ScrapedRecord
 
 __all__ = [
     "ContactBlock", "Rejected", "address", "contact_block", "emails", "meetings", "normalise",
@@ -85,7 +84,9 @@ def normalise(record: ScrapedRecord, licence: str,
         if place is not None and len(redactor.found) > before:  # a person's home: no street
             place = place.model_copy(update={"street": None, "house_number": None})
     fields = {
-        "id": _upstream_uuid(upstream) or listing_id(record.source_id, record.source_key),
+        # a federated record too: its id is in the importing source's namespace, the upstream
+        # id stays provenance, so no release can reuse (and replace) another source's listing
+        "id": listing_id(record.source_id, record.source_key),
         "source_id": record.source_id,
         "source_key": record.source_key,
         "kind": record.kind,
@@ -120,17 +121,6 @@ def normalise(record: ScrapedRecord, licence: str,
     }
     fields["personal_fields"] = private + redactor.found
     return fields
-
-
-def _upstream_uuid(upstream: Upstream | None) -> UUID | None:
-    """A federated record keeps its upstream id when that is a UUID (selbsthilfe-atlas ids
-    are), so the same group has the same id in the regional and the state-level release."""
-    if upstream is None:
-        return None
-    try:
-        return UUID(upstream.id)
-    except ValueError:
-        return None
 
 
 def to_listings(
