@@ -169,8 +169,13 @@ def cmd_capture(args: argparse.Namespace) -> int:
     for failure in result.failures:
         print(f"    {failure.url}: {failure.reason}")
     if args.extract:
-        pages = asyncio.run(extract_warc(target, Path(args.extract)))
-        print(f"{len(pages)} pages written under {args.extract}")
+        extracted = asyncio.run(extract_warc(target, Path(args.extract)))
+        print(f"{len(extracted.written)} pages written under {args.extract}")
+        if extracted.refused:
+            print(f"{len(extracted.refused)} pages refused, their path would leave "
+                  f"{args.extract}:")
+        for url, why in extracted.refused:
+            print(f"    {url}: {why}")
     return 0 if result.records else 1
 
 
