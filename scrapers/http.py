@@ -29,6 +29,7 @@ import httpx
 from protego import Protego
 
 from scrapers.charset import decode
+from scrapers.decoding import MAX_BYTES, SUPPORTED, BoundedDecoder, content_codings
 from scrapers.errors import FetchError, ResponseTooLarge, RobotsDisallowed, TruncatedPage
 from scrapers.page import Page
 from scrapers.probe import ProbeJob, ProbeKey, probe_pages, release, usable
@@ -66,7 +67,8 @@ class ClientSettings:
     read_timeout: float = 30.0
     #: Whole-request budget, so a slow drip of bytes cannot hold a source forever.
     total_timeout: float = 60.0
-    max_bytes: int = 10 * 1024 * 1024
+    #: Decoded bytes per body, however many bytes came over the wire.
+    max_bytes: int = MAX_BYTES
     retries: int = 3
     backoff: float = 0.5
     #: A Retry-After longer than this is not waited for: the request fails instead.
@@ -287,7 +289,8 @@ class PoliteClient:
         s = self.settings
         self._http = httpx.AsyncClient(
             transport=transport,
-            headers={"User-Agent": s.user_agent, "Accept-Language": "de,en;q=0.5"},
+            headers={"User-Agent": s.user_agent, "Accept-Language": "de,en;q=0.5",
+                     "Accept-Encoding": ", ".join(SUPPORTED)},
             timeout=httpx.Timeout(s.read_timeout, connect=s.connect_timeout),
             follow_redirects=False, verify=shared_ssl_context(),
         )
@@ -516,17 +519,26 @@ class PoliteClient:
         return f"{type(exc).__name__}: {cause}" if cause is not None else type(exc).__name__
 
     async def _read(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
+        """The answer and its decoded body. The body is read raw and decoded here
+        (`scrapers.decoding`), so the limit counts decoded bytes as they come out, whatever
+        the compression ratio; a stacked Content-Encoding is refused before any is read."""
         limit = self.settings.max_bytes
         async with self._http.stream("GET", url, headers=headers) as response:
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limit:
                 raise ResponseTooLarge(f"body of {declared} bytes exceeds {limit}", url=url)
-            chunks, size = [], 0
-            async for chunk in response.aiter_bytes():  # decompressed: gzip bombs count here
-                size += len(chunk)
-                if size > limit:
-                    raise ResponseTooLarge(f"body exceeds {limit} bytes", url=url)
-                chunks.append(chunk)
+            if response.is_stream_consumed:  # built whole by its transport (a replay)
+                decoder = BoundedDecoder([], limit, url=url)
+                chunks = list(decoder.decode(response.content))
+            else:
+                decoder = BoundedDecoder(
+                    content_codings(response.headers.get_list("content-encoding")), limit,
+                    url=url)
+                chunks = []
+                async for raw in response.aiter_raw():
+                    chunks.extend(decoder.decode(raw))
+                chunks.extend(decoder.finish())
+        size = decoder.size
         content = b"".join(chunks)
         self.stats.bytes += size
         if self.archive is not None:
