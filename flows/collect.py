@@ -32,7 +32,7 @@ from schema.records import ScrapedRecord
 from schema.registry import Source
 from schema.source_run import SourceRun
 from scrapers.base import ScrapeResult
-from scrapers.errors import SourceError
+from scrapers.errors import ArchiveUnreadable, SourceError
 from scrapers.http import (
     ClientSettings,
     ConditionalCache,
@@ -96,6 +96,8 @@ async def scrape_source(source: Source, ctx: RunContext, manifest: Manifest | No
     already reads from an archive, which its pages name in `warc_file`. With the `manifest`
     of its last accepted run, an html source is first confirmed unchanged (`flows.unchanged`):
     then the pages' statuses come back instead of records."""
+    replay = _replay_transport(ctx.replay.resolve()) if ctx.replay is not None else None
+    _require_archive(source, replay)
     archive = None if ctx.replay else WarcArchive(ctx.warc_path(source.id))
     try:
         async with client_for(source, ctx, archive) as client:
@@ -108,10 +110,18 @@ async def scrape_source(source: Source, ctx: RunContext, manifest: Manifest | No
                     return statuses, client.stats
                 scraper = scraper_class(source.scraper or source.id)(source.start_urls)
                 result = await scraper.scrape(client)
+            _require_archive(source, replay)  # a record may have failed to read meanwhile
             return result, client.stats
     finally:
         if archive is not None:
             archive.close()
+
+
+def _require_archive(source: Source, replay: WarcReplayTransport | None) -> None:
+    """In a replay, a source whose own archive is unreadable fails whole, naming the file:
+    replaying what is left of it would read as groups gone."""
+    if replay is not None and (problem := replay.problem(source.id)):
+        raise ArchiveUnreadable(problem)
 
 
 def acquire(source: Source, ctx: RunContext, manifest: Manifest | None = None

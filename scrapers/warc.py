@@ -379,9 +379,25 @@ def _index_warcio(path: Path) -> list[tuple[str, _Entry]]:
     return found
 
 
+def _starts_like_warc(path: Path) -> bool:
+    """The file opens with a WARC record, gzipped or not, or is empty (an archive a run
+    opened and wrote nothing to). warcio reads a file without a line break as no records."""
+    with open(path, "rb") as fh:
+        start = fh.read(512)
+    if start[:2] == b"\x1f\x8b":
+        try:
+            start = zlib.decompressobj(31).decompress(start, 16)
+        except zlib.error:
+            return False
+    return not start or start.startswith(b"WARC/")
+
+
 def _index_file(path: Path) -> list[tuple[str, _Entry]]:
     """The index entries of one WARC file, or ArchiveUnreadable naming it: a file cut off or
     not a WARC at all is refused whole, never indexed up to the damage."""
+    if not _starts_like_warc(path):
+        raise ArchiveUnreadable(f"replay archive {path} is not a WARC file: it does not start "
+                                "with a WARC record")
     try:
         return _index_fast(path)
     except _Truncated as exc:
@@ -418,7 +434,7 @@ class WarcReplayTransport(httpx.AsyncBaseTransport):
                 entries = _index_file(path)
             except ArchiveUnreadable as exc:
                 self.broken[path] = str(exc)
-                _log.warning("replay: %s; only its source (%s) fails", exc, archive_source(path))
+                _log.warning("%s; only its source (%s) fails", exc, archive_source(path))
                 continue
             for url, entry in entries:
                 old = self.index.get(url)
