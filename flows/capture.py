@@ -5,7 +5,9 @@ folder (`tests/fixtures/<id>/<url path>`), so refreshing fixtures and fixing sel
 site redesign takes minutes on a networked machine.
 """
 
+import asyncio
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -14,6 +16,7 @@ import httpx
 
 from schema.registry import Source
 from scrapers.base import ScrapeResult
+from scrapers.crawl import SOURCE_SECONDS, CrawlBudget, page_budget
 from scrapers.http import ClientSettings, PoliteClient, RewriteTransport
 from scrapers.registry import scraper_class
 from scrapers.warc import WarcArchive, WarcReplayTransport
@@ -22,7 +25,8 @@ from scrapers.warc import WarcArchive, WarcReplayTransport
 async def capture(source: Source, out: Path, *, rewrite: dict[str, str] | None = None,
                   rate: float | None = None) -> tuple[Path, ScrapeResult]:
     """Crawl `source` live (or through `rewrite`) into `out/<id>.warc.gz`, replaced only when
-    the crawl succeeded, so a failed capture never leaves a half-written snapshot behind."""
+    the crawl succeeded, so a failed capture never leaves a half-written snapshot behind. The
+    crawl has the budgets of a source's first run (`scrapers.crawl`)."""
     if source.kind != "html":
         raise ValueError(f"{source.id}: only html sources are captured (kind {source.kind!r})")
     out.mkdir(parents=True, exist_ok=True)
@@ -30,12 +34,24 @@ async def capture(source: Source, out: Path, *, rewrite: dict[str, str] | None =
     partial = out / f"{source.id}.warc.gz.partial"
     partial.unlink(missing_ok=True)
     archive = WarcArchive(partial)
+    budget = CrawlBudget(source.id, max_pages=page_budget(source.max_pages, None),
+                         pages_rule="max_pages, or a first run's default",
+                         max_seconds=source.max_seconds or SOURCE_SECONDS)
+    started = time.time()
     try:
         settings = ClientSettings(rate_per_host=rate or source.rate_per_second)
         transport = RewriteTransport(rewrite) if rewrite else None
-        async with PoliteClient(settings, transport=transport, archive=archive) as client:
-            result = await scraper_class(source.scraper or source.id)(source.start_urls) \
-                .scrape(client)
+        async with PoliteClient(settings, transport=transport, archive=archive,
+                                budget=budget) as client:
+            try:
+                async with asyncio.timeout(budget.max_seconds) as limit:
+                    result = await scraper_class(source.scraper or source.id)(
+                        source.start_urls).scrape(client)
+            except TimeoutError as exc:
+                if not limit.expired():
+                    raise
+                raise budget.over_time(budget.seconds_left(started)[1], client.pages,
+                                       started) from exc
     except BaseException:
         archive.close()
         partial.unlink(missing_ok=True)

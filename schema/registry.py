@@ -206,6 +206,11 @@ class Source(BaseModel):
     file: FileSettings | None = Field(None, description="file sources: how to read the file")
     release: ReleaseSettings = Field(default_factory=ReleaseSettings,
                                      description="release sources: what is imported")
+    max_pages: int | None = Field(
+        None, ge=1, description="pages one run may fetch; default 3 x the pages of the last "
+                                "accepted run, at least 200 (a first run: 5,000)")
+    max_seconds: float | None = Field(
+        None, gt=0, description="wall time of one run of the source; default 7200 s")
 
     @field_validator("file")
     @classmethod

@@ -78,8 +78,20 @@ class FieldError(ValueError):
 
 
 class CrawlBudgetExceeded(Exception):
-    """A source reached its page or time budget, or the run its time budget: the whole source
-    fails (`crawl_budget`), its previous records stay current. Deliberately not a
-    SourceError, which scrapers absorb page by page: the crawl must stop here."""
+    """A source reached its page or time budget, or the run its time budget (`scrapers.crawl`):
+    the whole source fails (`crawl_budget`), its previous records stay current. Deliberately
+    not a SourceError, which scrapers absorb page by page: the crawl must stop here."""
 
     failure_class: FailureClass = "crawl_budget"
+
+    def __init__(self, message: str, *, pages: int):
+        super().__init__(message)
+        #: Pages fetched when the budget ran out.
+        self.pages = pages
+
+
+class AlreadyFetched(SourceError):
+    """A page asked for a second time in one run, under the same canonical URL: a crawler
+    that does not notice it has been there (a scraper's bug) must not fetch it again."""
+
+    failure_class = "http_error"

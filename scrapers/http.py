@@ -29,8 +29,15 @@ import httpx
 from protego import Protego
 
 from scrapers.charset import decode
+from scrapers.crawl import CrawlBudget, canonical_url
 from scrapers.decoding import MAX_BYTES, SUPPORTED, BoundedDecoder, content_codings
-from scrapers.errors import FetchError, ResponseTooLarge, RobotsDisallowed, TruncatedPage
+from scrapers.errors import (
+    AlreadyFetched,
+    FetchError,
+    ResponseTooLarge,
+    RobotsDisallowed,
+    TruncatedPage,
+)
 from scrapers.page import Page
 from scrapers.probe import ProbeJob, ProbeKey, probe_pages, release, usable
 from scrapers.warc import WarcArchive
@@ -271,7 +278,10 @@ class PoliteClient:
     """`async with PoliteClient(...) as c: page = await c.get(url)`.
 
     Raises `FetchError` (with a failure class), `RobotsDisallowed` or `ResponseTooLarge`; returns
-    a `Page` for 2xx answers and for 304s it can serve from the conditional cache.
+    a `Page` for 2xx answers and for 304s it can serve from the conditional cache. Every URL is
+    asked for in its canonical form (`scrapers.crawl`). With a `budget` (one source's run),
+    `get` fetches each page once (AlreadyFetched) and one page too many raises
+    `CrawlBudgetExceeded`.
     """
 
     def __init__(
@@ -281,10 +291,16 @@ class PoliteClient:
         transport: httpx.AsyncBaseTransport | None = None,
         archive: WarcArchive | None = None,
         cache: ConditionalCache | None = None,
+        budget: CrawlBudget | None = None,
     ):
         self.settings = settings or ClientSettings()
         self.archive = archive
         self.cache = cache
+        self.budget = budget
+        #: Canonical URLs asked for (by `get` or `revalidate`), counted against the budget.
+        self._pages: set[str] = set()
+        #: Canonical URLs `get` has fetched: with a budget, never again in this run.
+        self._got: set[str] = set()
         self.stats = FetchStats()
         s = self.settings
         self._http = httpx.AsyncClient(
@@ -327,7 +343,18 @@ class PoliteClient:
 
     # -- public ---------------------------------------------------------------------------
 
+    @property
+    def pages(self) -> int:
+        """Distinct pages asked for so far: what the page budget counts."""
+        return len(self._pages)
+
     async def get(self, url: str) -> Page:
+        url = canonical_url(url)
+        if self.budget is not None:  # one source's run: each page once
+            if url in self._got:
+                raise AlreadyFetched("already fetched in this run", url=url)
+            self._got.add(url)
+        self._count(url)
         answered = self._answered.pop(url, None)
         if isinstance(answered, Exception):  # failed a moment ago: not asked again
             raise answered
@@ -346,6 +373,8 @@ class PoliteClient:
         With validators in the cache and `cheap`, the request goes through the probe
         (`scrapers.probe`), which reads no more than the status: a page that did not answer
         304 is asked again by the scrape that follows."""
+        url = canonical_url(url)
+        self._count(url)
         if cheap and self._probe_key is not None and (validators :=
                                                       self._conditional_headers(url)):
             await self._check_robots(url)
@@ -384,6 +413,7 @@ class PoliteClient:
         if self._probe_key is None:
             return None
         jobs, gates = [], {}
+        urls = [canonical_url(url) for url in urls]
         for url in urls:
             if not (validators := self._conditional_headers(url)):
                 return None
@@ -391,6 +421,7 @@ class PoliteClient:
                 await self._check_robots(url)
             except (FetchError, RobotsDisallowed):
                 break
+            self._count(url)
             origin = _origin(url)
             if origin not in gates:
                 gates[origin] = self._slot(url)
@@ -439,6 +470,16 @@ class PoliteClient:
         return None if parser is None else parser.can_fetch(url, self.settings.user_agent)
 
     # -- internals ------------------------------------------------------------------------
+
+    def _count(self, url: str) -> None:
+        """Count the page `url` (canonical) against the budget, once."""
+        if url in self._pages:
+            return
+        budget = self.budget
+        if budget is not None and budget.max_pages is not None and \
+                len(self._pages) >= budget.max_pages:
+            raise budget.over_pages(len(self._pages), url)
+        self._pages.add(url)
 
     def _conditional_headers(self, url: str) -> dict[str, str]:
         return self.cache.validators(url) if self.cache is not None else {}
