@@ -126,7 +126,7 @@ async def scrape_source(source: Source, ctx: RunContext, manifest: Manifest | No
     budget = crawl_budget(source, ctx)
     seconds, which = budget.seconds_left(started)
     if seconds is not None and seconds <= 0:  # the run's time ran out before this source
-        raise budget.over_time(which, 0, started)
+        raise budget.before_start(which)
     archive = None if ctx.replay else WarcArchive(ctx.warc_path(source.id))
     try:
         async with client_for(source, ctx, archive, budget) as client:

@@ -105,6 +105,10 @@ class CrawlBudget:
             f"{self.source_id}: crawl budget of {self.max_pages} pages per run exhausted "
             f"({self.pages_rule}): {pages} pages fetched, the next was {url}", pages=pages)
 
+    def before_start(self, which: str) -> CrawlBudgetExceeded:
+        return CrawlBudgetExceeded(f"{self.source_id}: crawl budget of {which} exhausted "
+                                   "before the source started", pages=0)
+
     def over_time(self, which: str, pages: int, started: float) -> CrawlBudgetExceeded:
         return CrawlBudgetExceeded(
             f"{self.source_id}: crawl budget of {which} exhausted after "

@@ -14,7 +14,7 @@ import pytest
 from flows.collect import RunContext, collect_source
 from flows.fixture_site import FixtureHandler, serve_directory
 from flows.pipeline import run_all
-from schema.registry import Registry, load_registry
+from schema.registry import Registry, RegistryError, load_registry
 from scrapers.crawl import CrawlBudget, canonical_url, page_budget
 from scrapers.errors import AlreadyFetched, CrawlBudgetExceeded
 from scrapers.http import ClientSettings, PoliteClient
@@ -145,7 +145,8 @@ def test_a_source_starting_after_the_run_budget_fails_at_once(tmp_path):
                      run_minutes=30, rewrite={"https://www.herne.de": "http://127.0.0.1:9"})
     run = collect_source(REGISTRY.get("herne"), ctx)
     assert run.failure_class == "crawl_budget" and run.fetched == 0
-    assert "crawl budget of the run's 30 min wall time exhausted" in run.reason
+    assert run.reason == ("herne: crawl budget of the run's 30 min wall time exhausted before "
+                          "the source started")
 
 
 @pytest.mark.parametrize(("url", "canonical"), [
@@ -217,3 +218,17 @@ def test_session_ids_in_links_do_not_multiply_pages(tmp_path):
     assert [p for p in seen if "index-n-z" in p] == [LIST + "index-n-z.html"]
     assert [p for p in seen if "gruppe-1017" in p] == [LIST + "gruppe-1017.html"]
     assert len(seen) == len(set(seen))  # nothing asked twice
+
+
+def test_budget_keys_in_the_registry(tmp_path):
+    text = (ROOT / "sources.toml").read_text("utf-8").replace(
+        'min_records = 5\n', 'min_records = 5\nmax_pages = 50\nmax_seconds = 90.5\n', 1)
+    (tmp_path / "sources.toml").write_text(text, "utf-8")
+    herne = load_registry(tmp_path / "sources.toml").get("herne")
+    assert (herne.max_pages, herne.max_seconds) == (50, 90.5)
+    assert REGISTRY.get("herne").max_pages is None  # the default rule
+    (tmp_path / "sources.toml").write_text(text.replace("max_pages = 50", "max_pages = 0"),
+                                           "utf-8")
+    with pytest.raises(RegistryError, match=r"source 'herne': key 'max_pages': Input should "
+                                            r"be greater than or equal to 1"):
+        load_registry(tmp_path / "sources.toml")
