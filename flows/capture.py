@@ -5,6 +5,10 @@ folder (`tests/fixtures/<id>/<url path>`), so refreshing fixtures and fixing sel
 site redesign takes minutes on a networked machine.
 """
 
+import asyncio
+import re
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -12,6 +16,7 @@ import httpx
 
 from schema.registry import Source
 from scrapers.base import ScrapeResult
+from scrapers.crawl import SOURCE_SECONDS, CrawlBudget, page_budget
 from scrapers.http import ClientSettings, PoliteClient, RewriteTransport
 from scrapers.registry import scraper_class
 from scrapers.warc import WarcArchive, WarcReplayTransport
@@ -20,7 +25,8 @@ from scrapers.warc import WarcArchive, WarcReplayTransport
 async def capture(source: Source, out: Path, *, rewrite: dict[str, str] | None = None,
                   rate: float | None = None) -> tuple[Path, ScrapeResult]:
     """Crawl `source` live (or through `rewrite`) into `out/<id>.warc.gz`, replaced only when
-    the crawl succeeded, so a failed capture never leaves a half-written snapshot behind."""
+    the crawl succeeded, so a failed capture never leaves a half-written snapshot behind. The
+    crawl has the budgets of a source's first run (`scrapers.crawl`)."""
     if source.kind != "html":
         raise ValueError(f"{source.id}: only html sources are captured (kind {source.kind!r})")
     out.mkdir(parents=True, exist_ok=True)
@@ -28,12 +34,24 @@ async def capture(source: Source, out: Path, *, rewrite: dict[str, str] | None =
     partial = out / f"{source.id}.warc.gz.partial"
     partial.unlink(missing_ok=True)
     archive = WarcArchive(partial)
+    budget = CrawlBudget(source.id, max_pages=page_budget(source.max_pages, None),
+                         pages_rule="max_pages, or a first run's default",
+                         max_seconds=source.max_seconds or SOURCE_SECONDS)
+    started = time.time()
     try:
         settings = ClientSettings(rate_per_host=rate or source.rate_per_second)
         transport = RewriteTransport(rewrite) if rewrite else None
-        async with PoliteClient(settings, transport=transport, archive=archive) as client:
-            result = await scraper_class(source.scraper or source.id)(source.start_urls) \
-                .scrape(client)
+        async with PoliteClient(settings, transport=transport, archive=archive,
+                                budget=budget) as client:
+            try:
+                async with asyncio.timeout(budget.max_seconds) as limit:
+                    result = await scraper_class(source.scraper or source.id)(
+                        source.start_urls).scrape(client)
+            except TimeoutError as exc:
+                if not limit.expired():
+                    raise
+                raise budget.over_time(budget.seconds_left(started)[1], client.pages,
+                                       started) from exc
     except BaseException:
         archive.close()
         partial.unlink(missing_ok=True)
@@ -43,22 +61,77 @@ async def capture(source: Source, out: Path, *, rewrite: dict[str, str] | None =
     return target, result
 
 
+class UnsafePath(ValueError):
+    """A URL whose path cannot be laid out inside the fixture folder."""
+
+
+#: A Windows drive ("C:"): on a Windows checkout, a segment like it restarts the path.
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def _unsafe_segment(segment: str) -> str | None:
+    """Why one decoded path segment may not become a file or folder name, or None."""
+    if segment in (".", ".."):
+        return f"dot segment {segment!r}"
+    if "\\" in segment:
+        return "backslash"
+    if any(ord(c) < 0x20 or c == "\x7f" for c in segment):
+        return "control character (NUL, line break …)"
+    if _DRIVE.search(segment):
+        return "drive letter"
+    return None
+
+
 def fixture_path(folder: Path, url: str) -> Path:
-    path = unquote(urlsplit(url).path) or "/"
-    return folder / (path.lstrip("/") + ("index.html" if path.endswith("/") else ""))
+    """The file under `folder` for `url`, by its path (a trailing slash is `index.html`), as
+    the fixture sites are laid out. A page's URL is the site's to choose: a path that would
+    leave `folder` once decoded (`..`, `%2e%2e`, double encoding, an absolute or empty
+    segment, backslash, NUL, a drive) raises UnsafePath instead of naming a file."""
+    raw = urlsplit(url).path or "/"
+    path = unquote(raw)
+    if unquote(path) != path:
+        raise UnsafePath(f"encoded twice: {raw!r}")
+    if not path.startswith("/"):
+        raise UnsafePath(f"not an absolute URL path: {raw!r}")
+    segments = path[1:].split("/")
+    if segments[-1] == "":  # a directory: its index page
+        segments[-1] = "index.html"
+    for segment in segments:
+        if not segment:
+            raise UnsafePath(f"empty segment (an absolute path inside the URL): {raw!r}")
+        if (why := _unsafe_segment(segment)) is not None:
+            raise UnsafePath(f"{why}: {raw!r}")
+    target = folder.joinpath(*segments)
+    if not target.resolve().is_relative_to(folder.resolve()):  # e.g. through a symlink
+        raise UnsafePath(f"resolves outside {folder}: {raw!r}")
+    return target
 
 
-async def extract_warc(warc: Path, folder: Path) -> list[Path]:
-    """Write every archived page to `folder` by URL path, the layout fixture sites use."""
+@dataclass
+class Extracted:
+    """What `extract_warc` wrote, and the URLs it refused with the reason."""
+
+    written: list[Path] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+async def extract_warc(warc: Path, folder: Path) -> Extracted:
+    """Write every archived page to `folder` by URL path, the layout fixture sites use. A
+    captured site may be hostile: a page whose path would leave `folder` is refused and
+    listed, and the other pages are still written."""
     replay = WarcReplayTransport(warc)
-    written = []
+    done = Extracted()
     async with httpx.AsyncClient(transport=replay) as client:
         for url in replay.urls():
+            try:
+                target = fixture_path(folder, url)
+            except UnsafePath as exc:
+                done.refused.append((url, str(exc)))
+                continue
             response = await client.get(url)
             if response.status_code != 200:
                 continue
-            target = fixture_path(folder, url)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(response.content)
-            written.append(target)
-    return written
+            done.written.append(target)
+    return done

@@ -21,7 +21,8 @@ import sys
 from pathlib import Path
 
 from schema.registry import RegistryError, load_registry
-from scrapers.errors import SourceError
+from scrapers.crawl import RUN_MINUTES
+from scrapers.errors import CrawlBudgetExceeded, SourceError
 
 
 def _env_defaults() -> None:
@@ -51,7 +52,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     params = {"registry_path": str(args.registry), "source_ids": args.source or None,
               "replay": args.replay, "data_dir": args.data, "public_dir": args.public,
               "rewrite": _origin_map(args.map or []), "rate_override": args.rate,
-              "force": args.all, "republish": args.republish}
+              "force": args.all, "republish": args.republish,
+              "max_run_minutes": args.max_run_minutes or None}
     if args.dask:
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # as quiet as Prefect
         from flows.dask_runner import DaskSetupError, run_on_dask
@@ -169,8 +171,13 @@ def cmd_capture(args: argparse.Namespace) -> int:
     for failure in result.failures:
         print(f"    {failure.url}: {failure.reason}")
     if args.extract:
-        pages = asyncio.run(extract_warc(target, Path(args.extract)))
-        print(f"{len(pages)} pages written under {args.extract}")
+        extracted = asyncio.run(extract_warc(target, Path(args.extract)))
+        print(f"{len(extracted.written)} pages written under {args.extract}")
+        if extracted.refused:
+            print(f"{len(extracted.refused)} pages refused, their path would leave "
+                  f"{args.extract}:")
+        for url, why in extracted.refused:
+            print(f"    {url}: {why}")
     return 0 if result.records else 1
 
 
@@ -220,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
                      help="collect every source, also those not due by their cadence")
     run.add_argument("--republish", action="store_true",
                      help="build a new release even when nothing changed since the latest")
+    run.add_argument("--max-run-minutes", type=float, default=RUN_MINUTES, metavar="M",
+                     help="sources still collecting M minutes after the start fail as "
+                          f"crawl_budget (default {RUN_MINUTES:g}; 0: no limit)")
     run.add_argument("--dask", metavar="ADDRESS", default=os.environ.get("SHG_DASK_ADDRESS"),
                      help="run the per-source tasks on the Dask scheduler at ADDRESS "
                           "(tcp://HOST:8786), or on a temporary local cluster of N worker "
@@ -278,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     except RegistryError as exc:
         print(f"shg: bad registry:\n{exc}", file=sys.stderr)
         return 2
-    except SourceError as exc:
+    except (SourceError, CrawlBudgetExceeded) as exc:
         print(f"shg: {args.command} failed [{exc.failure_class}]: {exc}", file=sys.stderr)
         return 1
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
@@ -32,7 +33,8 @@ from schema.records import ScrapedRecord
 from schema.registry import Source
 from schema.source_run import SourceRun
 from scrapers.base import ScrapeResult
-from scrapers.errors import SourceError
+from scrapers.crawl import PAGE_FACTOR, PAGE_FLOOR, SOURCE_SECONDS, CrawlBudget, page_budget
+from scrapers.errors import ArchiveUnreadable, CrawlBudgetExceeded, SourceError
 from scrapers.http import (
     ClientSettings,
     ConditionalCache,
@@ -60,6 +62,11 @@ class RunContext:
     base_dir: Path = Path(".")
     #: Timeouts, retries and size limits of the client; None: the defaults of ClientSettings.
     client: ClientSettings | None = None
+    #: Pages each source read in its last accepted run, for its page budget (`crawl_budget`).
+    last_pages: dict[str, int] = field(default_factory=dict)
+    #: time.time() at which the run's collection must end, and that budget in minutes.
+    run_deadline: float | None = None
+    run_minutes: float | None = None
 
     @property
     def mode(self) -> str:
@@ -82,14 +89,31 @@ def _transport(ctx: RunContext) -> httpx.AsyncBaseTransport | None:
     return None
 
 
-def client_for(source: Source, ctx: RunContext, archive: WarcArchive | None) -> PoliteClient:
+def crawl_budget(source: Source, ctx: RunContext) -> CrawlBudget:
+    """The source's page and time budgets in this run (`scrapers.crawl`)."""
+    last = ctx.last_pages.get(source.id)
+    if source.max_pages is not None:
+        rule = "max_pages of its registry entry"
+    elif last:
+        rule = (f"{PAGE_FACTOR} x the {last} pages of its last accepted run, at least "
+                f"{PAGE_FLOOR}; set max_pages to change it")
+    else:
+        rule = "a first run's default; set max_pages to change it"
+    return CrawlBudget(source.id, max_pages=page_budget(source.max_pages, last),
+                       pages_rule=rule, max_seconds=source.max_seconds or SOURCE_SECONDS,
+                       run_deadline=ctx.run_deadline, run_minutes=ctx.run_minutes)
+
+
+def client_for(source: Source, ctx: RunContext, archive: WarcArchive | None,
+               budget: CrawlBudget | None = None) -> PoliteClient:
     rate = None if ctx.replay else (ctx.rate_override or source.rate_per_second)
     cache = (ConditionalCache(ctx.data_dir / "http-cache" / source.id)
              if ctx.use_cache and ctx.replay is None else None)
     settings = (ctx.client or ClientSettings()).with_rate(rate)
     if source.kind == "release":  # a whole release in one file: its own size cap
         settings = replace(settings, max_bytes=source.release.max_bytes)
-    return PoliteClient(settings, transport=_transport(ctx), archive=archive, cache=cache)
+    return PoliteClient(settings, transport=_transport(ctx), archive=archive, cache=cache,
+                        budget=budget)
 
 
 async def scrape_source(source: Source, ctx: RunContext, manifest: Manifest | None = None
@@ -98,22 +122,44 @@ async def scrape_source(source: Source, ctx: RunContext, manifest: Manifest | No
     already reads from an archive, which its pages name in `warc_file`. With the `manifest`
     of its last accepted run, an html source is first confirmed unchanged (`flows.unchanged`):
     then the pages' statuses come back instead of records."""
+    started = time.time()
+    replay = _replay_transport(ctx.replay.resolve()) if ctx.replay is not None else None
+    _require_archive(source, replay)
+    budget = crawl_budget(source, ctx)
+    seconds, which = budget.seconds_left(started)
+    if seconds is not None and seconds <= 0:  # the run's time ran out before this source
+        raise budget.before_start(which)
     archive = None if ctx.replay else WarcArchive(ctx.warc_path(source.id))
     try:
-        async with client_for(source, ctx, archive) as client:
-            if source.kind == "release":
-                settings = source.release
-                result = await import_release(source.id, source.start_urls[0], client,
-                                              fmt=settings.format, kind=settings.kind)
-            else:
-                if manifest is not None and (statuses := await confirm(client, manifest)):
-                    return statuses, client.stats
-                scraper = scraper_class(source.scraper or source.id)(source.start_urls)
-                result = await scraper.scrape(client)
+        async with client_for(source, ctx, archive, budget) as client:
+            try:
+                async with asyncio.timeout(seconds) as limit:
+                    if source.kind == "release":
+                        settings = source.release
+                        result = await import_release(source.id, source.start_urls[0], client,
+                                                      fmt=settings.format, kind=settings.kind)
+                    else:
+                        if manifest is not None and (statuses := await confirm(client,
+                                                                               manifest)):
+                            return statuses, client.stats
+                        scraper = scraper_class(source.scraper or source.id)(source.start_urls)
+                        result = await scraper.scrape(client)
+            except TimeoutError as exc:
+                if not limit.expired():
+                    raise
+                raise budget.over_time(which, client.pages, started) from exc
+            _require_archive(source, replay)  # a record may have failed to read meanwhile
             return result, client.stats
     finally:
         if archive is not None:
             archive.close()
+
+
+def _require_archive(source: Source, replay: WarcReplayTransport | None) -> None:
+    """In a replay, a source whose own archive is unreadable fails whole, naming the file:
+    replaying what is left of it would read as groups gone."""
+    if replay is not None and (problem := replay.problem(source.id)):
+        raise ArchiveUnreadable(problem)
 
 
 def acquire(source: Source, ctx: RunContext, manifest: Manifest | None = None
@@ -149,6 +195,9 @@ def collect_source(source: Source, ctx: RunContext) -> SourceRun:
     run.fingerprint, manifest = confirmable(source, ctx)
     try:
         result, stats = acquire(source, ctx, manifest)
+    except CrawlBudgetExceeded as exc:
+        run.fetched = exc.pages
+        return fail_run(run, exc.failure_class, _named(source.id, str(exc)))
     except SourceError as exc:
         return fail_run(run, exc.failure_class, _named(source.id, str(exc)))
     except Exception as exc:

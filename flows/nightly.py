@@ -27,6 +27,7 @@ from flows.pipeline import run_all
 from flows.report import markdown_report
 from schema.registry import Source, load_registry
 from schema.source_run import SourceRun
+from scrapers.crawl import RUN_MINUTES
 
 
 @task(name="collect-sources", cache_policy=NONE, task_run_name="collect-{label}")
@@ -69,14 +70,17 @@ def nightly(
     rate_override: float | None = None,
     force: bool = False,
     republish: bool = False,
+    max_run_minutes: float | None = RUN_MINUTES,
 ) -> dict:
     """Collect the sources due by their cadence (all of them with `force`, replay or
     `source_ids`), commit, publish (a night with nothing new keeps the latest release, unless
-    `republish`), and attach the run report as a markdown artifact."""
+    `republish`), and attach the run report as a markdown artifact. Sources still collecting
+    after `max_run_minutes` fail as `crawl_budget`."""
     report = run_all(load_registry(registry_path), source_ids=source_ids, replay=replay,
                      data_dir=data_dir, public_dir=public_dir, rewrite=rewrite,
                      rate_override=rate_override, force=force, republish=republish,
-                     collect_many=collect_concurrently, logger=get_run_logger())
+                     collect_many=collect_concurrently, logger=get_run_logger(),
+                     max_run_minutes=max_run_minutes)
     create_markdown_artifact(key="run-report", markdown=markdown_report(report),
                              description="per-source status, counts, delta, completeness")
     return report

@@ -8,6 +8,7 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from flows.unchanged import (
     write_manifest,
 )
 from schema.registry import Registry, Source
+from scrapers.crawl import RUN_MINUTES
 from scrapers.http import ClientSettings
 from warehouse.db import connect, few_checkpoints, reopen
 from warehouse.link import link_entities
@@ -34,6 +36,7 @@ from warehouse.runs import (
     finish_run,
     last_accepted_count,
     last_accepted_live,
+    last_accepted_pages,
     upsert_sources,
     valid_manifest_runs,
 )
@@ -163,21 +166,26 @@ def run_all(
     collect_many: Callable[[list[Source], RunContext], Iterable[SourceRun]] =
     collect_sequentially,
     logger: logging.Logger | logging.LoggerAdapter = _log,
+    max_run_minutes: float | None = RUN_MINUTES,
 ) -> dict:
     """One whole run: collect every source, commit each as it arrives (one writer), publish,
     write `run-report.json`. A failing source or publish never stops the run. A live run of
     the whole registry collects only the sources due by their cadence, unless `force`. A
-    run that changed nothing keeps the latest release, unless `republish`."""
+    run that changed nothing keeps the latest release, unless `republish`. Sources still
+    collecting `max_run_minutes` after the start fail as `crawl_budget` (None: no limit)."""
     sources = [registry.get(s) for s in source_ids] if source_ids else registry.sources
     started = datetime.now(UTC)
     ctx = RunContext(run_id=new_run_id(started), data_dir=Path(data_dir),
                      replay=Path(replay) if replay else None, rewrite=rewrite or {},
                      rate_override=rate_override, base_dir=registry.path.parent,
-                     client=client)
+                     client=client, run_minutes=max_run_minutes,
+                     run_deadline=(started.timestamp() + 60 * max_run_minutes
+                                   if max_run_minutes is not None else None))
     db_path = Path(data_dir) / "atlas.duckdb"
     con = connect(db_path)
     try:
         upsert_sources(con, registry.sources)
+        ctx = replace(ctx, last_pages=last_accepted_pages(con))
         waiting: dict[str, str] = {}
         if ctx.replay is None and not source_ids and not force:
             sources, waiting = due_sources(sources, last_accepted_live(con), started)

@@ -215,6 +215,11 @@ class Source(BaseModel):
     staff_contacts: Literal["withhold", "publish"] = Field(
         "withhold", description="contact centres and organisations: whether their staff's "
                                 "names and named mailboxes (vorname.nachname@) may be published")
+    max_pages: int | None = Field(
+        None, ge=1, description="pages one run may fetch; default 3 x the pages of the last "
+                                "accepted run, at least 200 (a first run: 5,000)")
+    max_seconds: float | None = Field(
+        None, gt=0, description="wall time of one run of the source; default 7200 s")
 
     @field_validator("file")
     @classmethod

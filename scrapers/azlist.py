@@ -10,9 +10,10 @@ import re
 from abc import abstractmethod
 from collections.abc import Callable
 from typing import ClassVar
-from urllib.parse import unquote, urldefrag, urljoin
+from urllib.parse import unquote, urljoin
 
 from schema.records import ScrapedRecord
+from scrapers import crawl
 from scrapers.base import Fetcher, ParseFailure, Scraper, ScrapeResult
 from scrapers.errors import FieldError, SiteChanged, SourceError
 from scrapers.html import link_url
@@ -22,8 +23,9 @@ _INDEX_FILE = re.compile(r"/index\.(?:html?|php)$")
 
 
 def canonical_url(url: str) -> str:
-    """`…/dir/index.html` and `…/dir/` are one page on every CMS we know; no fragment."""
-    return _INDEX_FILE.sub("/", urldefrag(url).url)
+    """`…/dir/index.html` and `…/dir/` are one page on every CMS we know; otherwise the URL
+    the client asks for (`scrapers.crawl.canonical_url`: no fragment, no session id)."""
+    return _INDEX_FILE.sub("/", crawl.canonical_url(url))
 
 
 class AZListScraper(Scraper):
@@ -97,6 +99,7 @@ class AZListScraper(Scraper):
             tree = page.html()
             for a in tree.css(self.detail_link_selector):
                 if url := link_url(page.url, a.attributes.get("href")):
+                    url = crawl.canonical_url(url)  # as the client asks for it
                     details.setdefault(self.detail_key(url) or url, url)
             if self.list_link_selector:
                 for a in tree.css(self.list_link_selector):

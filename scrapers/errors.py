@@ -4,7 +4,7 @@ from typing import Literal
 
 FailureClass = Literal[
     "dns", "refused", "timeout", "http_error", "robots", "parse_error", "site_changed",
-    "exception",
+    "exception", "crawl_budget",
 ]
 
 
@@ -40,6 +40,19 @@ class ResponseTooLarge(SourceError):
     failure_class = "http_error"
 
 
+class EncodingRefused(SourceError):
+    """A response in a Content-Encoding we do not decode: stacked codings, or one not asked
+    for."""
+
+    failure_class = "http_error"
+
+
+class ArchiveUnreadable(SourceError):
+    """A replay archive (WARC) that is cut off, damaged or no WARC at all."""
+
+    failure_class = "parse_error"
+
+
 class TruncatedPage(SourceError):
     """A page arrived whole by HTTP's account, but its HTML stops before the end."""
 
@@ -62,3 +75,23 @@ class FieldError(ValueError):
     def __init__(self, field: str, message: str):
         super().__init__(f"field {field!r}: {message}")
         self.field = field
+
+
+class CrawlBudgetExceeded(Exception):
+    """A source reached its page or time budget, or the run its time budget (`scrapers.crawl`):
+    the whole source fails (`crawl_budget`), its previous records stay current. Deliberately
+    not a SourceError, which scrapers absorb page by page: the crawl must stop here."""
+
+    failure_class: FailureClass = "crawl_budget"
+
+    def __init__(self, message: str, *, pages: int):
+        super().__init__(message)
+        #: Pages fetched when the budget ran out.
+        self.pages = pages
+
+
+class AlreadyFetched(SourceError):
+    """A page asked for a second time in one run, under the same canonical URL: a crawler
+    that does not notice it has been there (a scraper's bug) must not fetch it again."""
+
+    failure_class = "http_error"

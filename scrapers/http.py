@@ -29,7 +29,15 @@ import httpx
 from protego import Protego
 
 from scrapers.charset import decode
-from scrapers.errors import FetchError, ResponseTooLarge, RobotsDisallowed, TruncatedPage
+from scrapers.crawl import CrawlBudget, canonical_url
+from scrapers.decoding import MAX_BYTES, SUPPORTED, BoundedDecoder, content_codings
+from scrapers.errors import (
+    AlreadyFetched,
+    FetchError,
+    ResponseTooLarge,
+    RobotsDisallowed,
+    TruncatedPage,
+)
 from scrapers.page import Page
 from scrapers.probe import ProbeJob, ProbeKey, probe_pages, release, usable
 from scrapers.warc import WarcArchive
@@ -66,7 +74,8 @@ class ClientSettings:
     read_timeout: float = 30.0
     #: Whole-request budget, so a slow drip of bytes cannot hold a source forever.
     total_timeout: float = 60.0
-    max_bytes: int = 10 * 1024 * 1024
+    #: Decoded bytes per body, however many bytes came over the wire.
+    max_bytes: int = MAX_BYTES
     retries: int = 3
     backoff: float = 0.5
     #: A Retry-After longer than this is not waited for: the request fails instead.
@@ -269,7 +278,10 @@ class PoliteClient:
     """`async with PoliteClient(...) as c: page = await c.get(url)`.
 
     Raises `FetchError` (with a failure class), `RobotsDisallowed` or `ResponseTooLarge`; returns
-    a `Page` for 2xx answers and for 304s it can serve from the conditional cache.
+    a `Page` for 2xx answers and for 304s it can serve from the conditional cache. Every URL is
+    asked for in its canonical form (`scrapers.crawl`). With a `budget` (one source's run),
+    `get` fetches each page once (AlreadyFetched) and one page too many raises
+    `CrawlBudgetExceeded`.
     """
 
     def __init__(
@@ -279,15 +291,22 @@ class PoliteClient:
         transport: httpx.AsyncBaseTransport | None = None,
         archive: WarcArchive | None = None,
         cache: ConditionalCache | None = None,
+        budget: CrawlBudget | None = None,
     ):
         self.settings = settings or ClientSettings()
         self.archive = archive
         self.cache = cache
+        self.budget = budget
+        #: Canonical URLs asked for (by `get` or `revalidate`), counted against the budget.
+        self._pages: set[str] = set()
+        #: Canonical URLs `get` has fetched: with a budget, never again in this run.
+        self._got: set[str] = set()
         self.stats = FetchStats()
         s = self.settings
         self._http = httpx.AsyncClient(
             transport=transport,
-            headers={"User-Agent": s.user_agent, "Accept-Language": "de,en;q=0.5"},
+            headers={"User-Agent": s.user_agent, "Accept-Language": "de,en;q=0.5",
+                     "Accept-Encoding": ", ".join(SUPPORTED)},
             timeout=httpx.Timeout(s.read_timeout, connect=s.connect_timeout),
             follow_redirects=False, verify=shared_ssl_context(),
         )
@@ -324,7 +343,18 @@ class PoliteClient:
 
     # -- public ---------------------------------------------------------------------------
 
+    @property
+    def pages(self) -> int:
+        """Distinct pages asked for so far: what the page budget counts."""
+        return len(self._pages)
+
     async def get(self, url: str) -> Page:
+        url = canonical_url(url)
+        if self.budget is not None:  # one source's run: each page once
+            if url in self._got:
+                raise AlreadyFetched("already fetched in this run", url=url)
+            self._got.add(url)
+        self._count(url)
         answered = self._answered.pop(url, None)
         if isinstance(answered, Exception):  # failed a moment ago: not asked again
             raise answered
@@ -343,6 +373,8 @@ class PoliteClient:
         With validators in the cache and `cheap`, the request goes through the probe
         (`scrapers.probe`), which reads no more than the status: a page that did not answer
         304 is asked again by the scrape that follows."""
+        url = canonical_url(url)
+        self._count(url)
         if cheap and self._probe_key is not None and (validators :=
                                                       self._conditional_headers(url)):
             await self._check_robots(url)
@@ -381,6 +413,7 @@ class PoliteClient:
         if self._probe_key is None:
             return None
         jobs, gates = [], {}
+        urls = [canonical_url(url) for url in urls]
         for url in urls:
             if not (validators := self._conditional_headers(url)):
                 return None
@@ -388,6 +421,7 @@ class PoliteClient:
                 await self._check_robots(url)
             except (FetchError, RobotsDisallowed):
                 break
+            self._count(url)
             origin = _origin(url)
             if origin not in gates:
                 gates[origin] = self._slot(url)
@@ -436,6 +470,16 @@ class PoliteClient:
         return None if parser is None else parser.can_fetch(url, self.settings.user_agent)
 
     # -- internals ------------------------------------------------------------------------
+
+    def _count(self, url: str) -> None:
+        """Count the page `url` (canonical) against the budget, once."""
+        if url in self._pages:
+            return
+        budget = self.budget
+        if budget is not None and budget.max_pages is not None and \
+                len(self._pages) >= budget.max_pages:
+            raise budget.over_pages(len(self._pages), url)
+        self._pages.add(url)
 
     def _conditional_headers(self, url: str) -> dict[str, str]:
         return self.cache.validators(url) if self.cache is not None else {}
@@ -516,17 +560,26 @@ class PoliteClient:
         return f"{type(exc).__name__}: {cause}" if cause is not None else type(exc).__name__
 
     async def _read(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
+        """The answer and its decoded body. The body is read raw and decoded here
+        (`scrapers.decoding`), so the limit counts decoded bytes as they come out, whatever
+        the compression ratio; a stacked Content-Encoding is refused before any is read."""
         limit = self.settings.max_bytes
         async with self._http.stream("GET", url, headers=headers) as response:
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limit:
                 raise ResponseTooLarge(f"body of {declared} bytes exceeds {limit}", url=url)
-            chunks, size = [], 0
-            async for chunk in response.aiter_bytes():  # decompressed: gzip bombs count here
-                size += len(chunk)
-                if size > limit:
-                    raise ResponseTooLarge(f"body exceeds {limit} bytes", url=url)
-                chunks.append(chunk)
+            if response.is_stream_consumed:  # built whole by its transport (a replay)
+                decoder = BoundedDecoder([], limit, url=url)
+                chunks = list(decoder.decode(response.content))
+            else:
+                decoder = BoundedDecoder(
+                    content_codings(response.headers.get_list("content-encoding")), limit,
+                    url=url)
+                chunks = []
+                async for raw in response.aiter_raw():
+                    chunks.extend(decoder.decode(raw))
+                chunks.extend(decoder.finish())
+        size = decoder.size
         content = b"".join(chunks)
         self.stats.bytes += size
         if self.archive is not None:

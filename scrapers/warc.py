@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import logging
 import re
 import struct
 import threading
@@ -21,10 +22,15 @@ from pathlib import Path
 
 import httpx
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import ChunkedDataReader
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from scrapers.decoding import MAX_BYTES, STEP, content_codings, decode_all
+from scrapers.errors import ArchiveUnreadable, SourceError
+
 _HOP_HEADERS = {"content-encoding", "transfer-encoding", "content-length", "connection"}
+_log = logging.getLogger("selbsthilfe_atlas.replay")
 
 
 class WarcArchive:
@@ -144,10 +150,29 @@ class _Entry:
     length: int | None = None
 
 
-def _warc_files(source: Path) -> list[Path]:
+_WARC_SUFFIXES = (".warc", ".warc.gz")
+
+
+def _warc_files(source: Path) -> tuple[list[Path], dict[Path, str]]:
+    """The WARC files of a replay folder (any depth), and the other files beside them at its
+    top (a note, a stray download), each with why it is skipped. Files in subfolders that are
+    not WARC are inputs of their own (`snapshots/files/`): not mentioned."""
     if source.is_file():
-        return [source]
-    return sorted(p for p in source.rglob("*") if p.name.endswith((".warc", ".warc.gz")))
+        return [source], {}
+    warcs = sorted(p for p in source.rglob("*") if p.name.endswith(_WARC_SUFFIXES))
+    stray = {p: "not a WARC file (*.warc, *.warc.gz)" for p in sorted(source.iterdir())
+             if p.is_file() and not p.name.endswith(_WARC_SUFFIXES)}
+    return warcs, stray
+
+
+def archive_source(path: Path) -> str:
+    """The source a WARC file belongs to, by its name: `herne.warc.gz` is Herne's, as both the
+    snapshot builder and a live run (`data/warc/<run>/<source>.warc.gz`) name them."""
+    name = path.name
+    for suffix in _WARC_SUFFIXES:
+        if name.endswith(suffix):
+            return name[:-len(suffix)]
+    return name
 
 
 # A replay reads every archived page once, and a whole-corpus replay indexes every record of
@@ -166,6 +191,15 @@ class _NotSimple(Exception):
     """A record the fast path does not read; warcio does."""
 
 
+class _Truncated(Exception):
+    """A gzip member that stops before its end: the file was cut off. warcio would index the
+    records before the cut and quietly drop the rest, so this is not handed to warcio."""
+
+
+#: Inflated bytes a record may take beyond its body: the WARC and HTTP header blocks.
+_RECORD_HEADROOM = 1024 * 1024
+
+
 def _members(data: bytes) -> list[tuple[int, int, bytes]]:
     """(offset, compressed length, inflated bytes) of each gzip member of `data`."""
     view, pos, found = memoryview(data), 0, []
@@ -176,16 +210,20 @@ def _members(data: bytes) -> list[tuple[int, int, bytes]]:
     return found
 
 
-def _inflate_member(data: bytes, view: memoryview, pos: int) -> tuple[int, bytes]:
-    """(end, inflated bytes) of the gzip member at `pos`."""
+def _inflate_member(data: bytes, view: memoryview, pos: int,
+                    limit: int = MAX_BYTES + _RECORD_HEADROOM) -> tuple[int, bytes]:
+    """(end, inflated bytes) of the gzip member at `pos`; a member inflating past `limit`
+    is left to warcio, which inflates it a block at a time (the fast path would hold it)."""
     if data[pos:pos + 2] != b"\x1f\x8b":
         raise _NotSimple("not a gzip member")
-    inflater, parts, end, size = zlib.decompressobj(31), [], pos, _CHUNK
+    inflater, parts, end, size, total = zlib.decompressobj(31), [], pos, _CHUNK, 0
     while not inflater.eof:
         chunk = view[end:end + size]
         if not chunk:
-            raise _NotSimple("truncated gzip member")
-        parts.append(inflater.decompress(chunk))
+            raise _Truncated(f"gzip member at byte {pos} ends with the file")
+        parts.append(out := inflater.decompress(chunk, limit - total + 1))
+        if (total := total + len(out)) > limit:
+            raise _NotSimple(f"member inflates past {limit} bytes")
         end, size = end + len(chunk), size * 2
     return end - len(inflater.unused_data), b"".join(parts)
 
@@ -255,12 +293,14 @@ def _member_head(data: bytes, view: memoryview, pos: int) -> tuple[bytes, int | 
     while not inflater.eof:
         chunk = view[fed:fed + size]
         if not chunk:
-            raise _NotSimple("truncated gzip member")
+            raise _Truncated(f"gzip member at byte {pos} ends with the file")
         head += inflater.decompress(chunk)
         fed, size = fed + len(chunk), size * 2
         head_end = head.find(b"\r\n\r\n")
         if head_end >= 0 and head.find(b"\r\n", head_end + 4) >= 0:
             break
+        if len(head) > _RECORD_HEADROOM:  # no header block ends: not ours to hold
+            raise _NotSimple("no end of the header blocks")
     return head, (fed - len(inflater.unused_data) if inflater.eof else None), fed
 
 
@@ -339,23 +379,72 @@ def _index_warcio(path: Path) -> list[tuple[str, _Entry]]:
     return found
 
 
-class WarcReplayTransport(httpx.AsyncBaseTransport):
-    """An httpx transport that answers from WARC files instead of the network."""
+def _starts_like_warc(path: Path) -> bool:
+    """The file opens with a WARC record, gzipped or not, or is empty (an archive a run
+    opened and wrote nothing to). warcio reads a file without a line break as no records."""
+    with open(path, "rb") as fh:
+        start = fh.read(512)
+    if start[:2] == b"\x1f\x8b":
+        try:
+            start = zlib.decompressobj(31).decompress(start, 16)
+        except zlib.error:
+            return False
+    return not start or start.startswith(b"WARC/")
 
-    def __init__(self, source: Path):
-        self.files = _warc_files(source)
+
+def _index_file(path: Path) -> list[tuple[str, _Entry]]:
+    """The index entries of one WARC file, or ArchiveUnreadable naming it: a file cut off or
+    not a WARC at all is refused whole, never indexed up to the damage."""
+    if not _starts_like_warc(path):
+        raise ArchiveUnreadable(f"replay archive {path} is not a WARC file: it does not start "
+                                "with a WARC record")
+    try:
+        return _index_fast(path)
+    except _Truncated as exc:
+        raise ArchiveUnreadable(f"replay archive {path} is truncated: {exc}") from exc
+    except (_NotSimple, zlib.error, ValueError):
+        pass
+    try:
+        return _index_warcio(path)
+    except Exception as exc:  # ArchiveLoadFailed, zlib.error, EOFError, OSError, ...
+        raise ArchiveUnreadable(f"replay archive {path} is not a readable WARC file: "
+                                f"{type(exc).__name__}: {exc}") from exc
+
+
+class WarcReplayTransport(httpx.AsyncBaseTransport):
+    """An httpx transport that answers from WARC files instead of the network.
+
+    One bad file costs only its own pages: a file that cannot be indexed is set aside in
+    `broken` (with the reason) and the others still serve, so only the source whose archive
+    it is fails (`problem`). Files beside the archives that are not WARC are skipped with a
+    warning. Bodies are held to `max_bytes` decoded, as live (`scrapers.decoding`)."""
+
+    def __init__(self, source: Path, max_bytes: int = MAX_BYTES):
+        self.files, self.skipped = _warc_files(source)
         if not self.files:
             raise FileNotFoundError(f"no WARC files under {source}")
+        self.max_bytes = max_bytes
+        #: Files that could not be read, and why; grows when a record fails to read later.
+        self.broken: dict[Path, str] = {}
         self.index: dict[str, _Entry] = {}
+        for path, why in self.skipped.items():
+            _log.warning("replay: skipping %s: %s", path, why)
         for path in self.files:
             try:
-                entries = _index_fast(path)
-            except (_NotSimple, zlib.error, ValueError):
-                entries = _index_warcio(path)
+                entries = _index_file(path)
+            except ArchiveUnreadable as exc:
+                self.broken[path] = str(exc)
+                _log.warning("%s; only its source (%s) fails", exc, archive_source(path))
+                continue
             for url, entry in entries:
                 old = self.index.get(url)
                 if old is None or entry.date >= old.date:
                     self.index[url] = entry
+
+    def problem(self, source_id: str) -> str | None:
+        """Why the archive of `source_id` cannot be replayed (its file unreadable), or None."""
+        reasons = [why for path, why in self.broken.items() if archive_source(path) == source_id]
+        return "; ".join(reasons) if reasons else None
 
     def urls(self) -> list[str]:
         return sorted(self.index)
@@ -363,34 +452,60 @@ class WarcReplayTransport(httpx.AsyncBaseTransport):
     def body(self, url: str) -> bytes:
         """The archived body of `url` (KeyError if it is not archived): what a scraper was
         served, for tools that need a page again after the scrape kept only its PageInfo."""
-        return _read(self.index[url])[2]
+        return self._read(self.index[url])[2]
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         entry = self.index.get(str(request.url))
         if entry is None:
             return httpx.Response(404, content=b"not in the archive", request=request)
-        status, headers, body = _read(entry)
+        status, headers, body = self._read(entry)
         return httpx.Response(
             status, headers=[(k, v) for k, v in headers if k.lower() not in _HOP_HEADERS],
             content=body, request=request,
             extensions={"warc_date": entry.date, "warc_file": entry.path.name},
         )
 
+    def _read(self, entry: _Entry) -> tuple[int, list[tuple[str, str]], bytes]:
+        try:
+            return _read(entry, self.max_bytes)
+        except ArchiveUnreadable as exc:
+            self.broken.setdefault(entry.path, str(exc))
+            raise
 
-def _read(entry: _Entry) -> tuple[int, list[tuple[str, str]], bytes]:
+
+def _read(entry: _Entry, limit: int = MAX_BYTES) -> tuple[int, list[tuple[str, str]], bytes]:
+    """(status, headers, decoded body) of an indexed response; the body held to `limit`
+    bytes like a live one, whatever the record's compression or Content-Encoding."""
     if entry.length is not None:
         with open(entry.path, "rb") as fh:
             fh.seek(entry.offset)
             raw = fh.read(entry.length)
         try:
-            return _http_response(_split_record(zlib.decompress(raw, 31))[1])
+            inflater = zlib.decompressobj(31)
+            record = inflater.decompress(raw, limit + _RECORD_HEADROOM)
+            if inflater.eof:  # else larger than any body may be: warcio reads it in blocks
+                return _http_response(_split_record(record)[1])
         except (_NotSimple, zlib.error, ValueError):
             pass
-    with open(entry.path, "rb") as fh:
-        fh.seek(entry.offset)
-        record = next(iter(ArchiveIterator(fh)))
-        return (int(record.http_headers.get_statuscode()), list(record.http_headers.headers),
-                record.content_stream().read())
+    try:
+        with open(entry.path, "rb") as fh:
+            fh.seek(entry.offset)
+            record = next(iter(ArchiveIterator(fh)))
+            headers = record.http_headers
+            codings = content_codings(v for k, v in headers.headers
+                                      if k.lower() == "content-encoding")
+            stream = (ChunkedDataReader(record.raw_stream)
+                      if (headers.get_header("transfer-encoding") or "").lower() == "chunked"
+                      else record.raw_stream)
+            body = decode_all(codings, iter(lambda: stream.read(STEP), b""), limit,
+                              url=record.rec_headers.get_header("WARC-Target-URI"))
+            return int(headers.get_statuscode()), list(headers.headers), body
+    except SourceError:  # too large, or an encoding refused: as a live answer would be
+        raise
+    except Exception as exc:
+        raise ArchiveUnreadable(f"replay archive {entry.path}: the record at byte "
+                                f"{entry.offset} is unreadable: {type(exc).__name__}: {exc}"
+                                ) from exc
 
 
 def _parse_date(value: str | None) -> datetime:

@@ -153,3 +153,12 @@ def valid_manifest_runs(con: duckdb.DuckDBPyConnection, claims: dict[str, str]) 
               AND later.inserted + later.updated + later.vanished > 0)
     """, {"sources": list(claims), "runs": list(claims.values())}).fetchall()
     return {r[0] for r in rows}
+
+
+def last_accepted_pages(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Requests answered in each source's last accepted run (its pages, with robots.txt and
+    retries): what its page budget of the next run is relative to (`scrapers.crawl`)."""
+    return dict(con.execute("""
+        SELECT source_id, arg_max(fetched, finished_at) FROM source_runs
+        WHERE status = 'ok' GROUP BY source_id
+    """).fetchall())
