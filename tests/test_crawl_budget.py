@@ -19,6 +19,7 @@ from scrapers.crawl import CrawlBudget, canonical_url, page_budget
 from scrapers.errors import AlreadyFetched, CrawlBudgetExceeded
 from scrapers.http import ClientSettings, PoliteClient
 from tests.conftest import FIXTURES, ROOT
+from tests.factories import registry_copy
 
 REGISTRY = load_registry(ROOT / "sources.toml")
 LIST = "/Gesundheit/Selbsthilfe/Selbsthilfegruppen/"
@@ -223,7 +224,7 @@ def test_session_ids_in_links_do_not_multiply_pages(tmp_path):
 def test_budget_keys_in_the_registry(tmp_path):
     text = (ROOT / "sources.toml").read_text("utf-8").replace(
         'min_records = 5\n', 'min_records = 5\nmax_pages = 50\nmax_seconds = 90.5\n', 1)
-    (tmp_path / "sources.toml").write_text(text, "utf-8")
+    registry_copy(tmp_path, text)
     herne = load_registry(tmp_path / "sources.toml").get("herne")
     assert (herne.max_pages, herne.max_seconds) == (50, 90.5)
     assert REGISTRY.get("herne").max_pages is None  # the default rule

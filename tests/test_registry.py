@@ -1,4 +1,3 @@
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +7,7 @@ import pytest
 from flows.fixture_site import serve_directory
 from schema.registry import RegistryError, load_registry
 from tests.conftest import FIXTURES, ROOT
+from tests.factories import registry_copy as write
 
 GOOD = """
 [[source]]
@@ -22,14 +22,6 @@ min_records = 3
 """
 
 
-def write(tmp_path: Path, text: str) -> Path:
-    """`text` as tmp_path/sources.toml, with the sample files the bundled registry names laid
-    out beside it as in the checkout (a file source's path is relative to its registry)."""
-    shutil.copytree(ROOT / "snapshots" / "files", tmp_path / "snapshots" / "files",
-                    dirs_exist_ok=True)
-    path = tmp_path / "sources.toml"
-    path.write_text(text, "utf-8")
-    return path
 
 
 def test_bundled_registry_loads():
