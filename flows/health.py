@@ -2,9 +2,9 @@
 
 A source that failed `max_failures` runs in a row, or a `latest` release neither built nor
 confirmed current within `max_age`, is a problem; so are a missing warehouse or a missing
-`latest.json`, and a `latest` link, `latest.json`, `history.json` and `SHA256SUMS` that
-disagree. The checks are pure functions over what `check` reads, so each rule is tested
-on its own.
+`latest.json`, a `latest` link, `latest.json`, `history.json` and `SHA256SUMS` that
+disagree, and a last run that could not start (its report's run-level `failure_class`).
+The checks are pure functions over what `check` reads, so each rule is tested on its own.
 """
 
 from __future__ import annotations
@@ -127,6 +127,19 @@ def _file_problem(path: Path, entry: dict, digest: str) -> str | None:
     return None
 
 
+def run_problems(report: dict | None, path: Path) -> list[str]:
+    """The last run's report names a run-level failure: it could not start (another run,
+    the warehouse held, disk full, corrupt) or lost its warehouse."""
+    if report is None:
+        return []
+    if not isinstance(report, dict) or not report:
+        return [f"FAIL run: {path} is unreadable"]
+    if not report.get("failure_class"):
+        return []
+    return [f"FAIL run {report.get('run_id')}: [{report['failure_class']}] "
+            f"{report.get('reason')}"]
+
+
 def current_as_of(latest: dict) -> datetime:
     """When the latest release was last known current: built then, or confirmed by a later
     night that had nothing new to publish (`warehouse.release_state`)."""
@@ -151,8 +164,9 @@ def read_latest(public: Path, name: str = "latest.json") -> dict | list | None:
 def check(data: Path, public: Path, *, now: datetime | None = None, max_failures: int = 3,
           max_age: timedelta = timedelta(hours=36),
           source_ids: Iterable[str] | None = None) -> Health:
-    """Read the warehouse and `latest.json` and apply both checks. A warehouse locked by a
-    running pipeline is not a problem: its sources are checked on the next call."""
+    """Read the warehouse, the last run report and `latest.json` and apply the checks. A
+    warehouse locked by a running pipeline is not a problem: its sources are checked on the
+    next call."""
     now = now or datetime.now(UTC)
     health = Health()
     db = data / "atlas.duckdb"
@@ -179,6 +193,8 @@ def check(data: Path, public: Path, *, now: datetime | None = None, max_failures
             health.problems += source_problems(status, max_failures)
             health.notes.append(f"{len(status)} sources, none failed {max_failures} runs "
                                 f"in a row")
+    health.problems += run_problems(read_latest(data, "run-report.json"),
+                                    data / "run-report.json")
     latest = read_latest(public)
     problems = release_problems(latest, public, now, max_age)
     if latest and isinstance(latest, dict) and latest.get("release") and (
