@@ -129,15 +129,33 @@ def _file_problem(path: Path, entry: dict, digest: str) -> str | None:
 
 def run_problems(report: dict | None, path: Path) -> list[str]:
     """The last run's report names a run-level failure: it could not start (another run,
-    the warehouse held, disk full, corrupt) or lost its warehouse."""
+    the warehouse held, disk full, corrupt) or lost its warehouse; or it still says
+    `running` while its process is gone (killed, or no space left for the final report)."""
     if report is None:
         return []
     if not isinstance(report, dict) or not report:
         return [f"FAIL run: {path} is unreadable"]
+    if report.get("status") == "running" and not _alive(report.get("pid")):
+        return [f"FAIL run {report.get('run_id')}: started {report.get('started_at')} and "
+                f"never finished (process {report.get('pid')} gone: killed, or no space left "
+                "for its report)"]
     if not report.get("failure_class"):
         return []
     return [f"FAIL run {report.get('run_id')}: [{report['failure_class']}] "
             f"{report.get('reason')}"]
+
+
+def _alive(pid) -> bool:
+    """Whether process `pid` exists (the run and `shg health` share a machine)."""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def current_as_of(latest: dict) -> datetime:

@@ -196,6 +196,10 @@ def run_all(
                      client=client)
     try:
         with run_lock(ctx.data_dir):
+            # replaced at the end; if it stays, `shg health` knows the run never finished
+            # (killed, or its disk too full for the final report)
+            write_report(ctx.data_dir, build_report(ctx, started, [], "running", None, None)
+                         | {"finished_at": None, "pid": os.getpid()}, logger)
             report = _locked_run(
                 registry, sources, ctx, started, Path(public_dir),
                 due_only=ctx.replay is None and not source_ids and not force,

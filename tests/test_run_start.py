@@ -8,6 +8,7 @@ for. Nothing committed before is lost."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -195,6 +196,24 @@ def test_a_second_shg_run_refuses_at_once(work, capsys):
     assert (on_disk(work)["status"], on_disk(work)["failure_class"]) == ("ok", None)
     code, lines = health(capsys, work)
     assert code == 0, lines
+
+
+def test_a_run_that_never_finished_is_a_problem(work, capsys):
+    """A run leaves a `running` report when it starts: one killed, or whose disk filled up
+    before its final report could be written (a 1 MB tmpfs did that: DuckDB's checkpoint
+    and the report both failed with ENOSPC), stays so, with its process gone."""
+    report = on_disk(work)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    pid = int(gone.stdout)
+    path = work / "data" / "run-report.json"
+    path.write_text(json.dumps(report | {"status": "running", "pid": pid}), "utf-8")
+    code, lines = health(capsys, work)
+    assert (code, lines) == (1, [f"FAIL run {report['run_id']}: started {report['started_at']} "
+                                 f"and never finished (process {pid} gone: killed, or no "
+                                 "space left for its report)"])
+    path.write_text(json.dumps(report | {"status": "running", "pid": os.getpid()}), "utf-8")
+    assert health(capsys, work)[0] == 0  # still running
 
 
 def test_exit_codes():
