@@ -1,6 +1,8 @@
 """`shg`: the command line of selbsthilfe-atlas.
 
-    shg run [--source ID ...] [--replay DIR]   run the nightly flow (Prefect ephemeral mode)
+    shg run [--source ID ...] [--replay DIR]   run the nightly flow (Prefect ephemeral mode);
+                                                exit 0 ok, 1 a source failed, 3 publish
+                                                failed, 4 the run could not start
     shg run --dask tcp://HOST:8786 | local:N    ... with the per-source tasks on Dask
     shg serve [--replay DIR]                    serve the nightly deployment on its schedule
     shg health                                  exit 1, one line per problem, if unhealthy
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -43,17 +46,35 @@ def _origin_map(values: list[str]) -> dict[str, str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """Exit 0 every source ok, 1 a source failed, 3 publish failed (latest kept), 4 the run
+    could not start (another run, the warehouse held, disk full, corrupt); 2 is argparse's
+    and a bad registry's."""
     registry = load_registry(args.registry)  # fail fast, before Prefect starts
     for sid in args.source or []:
         registry.get(sid)
+    from flows.pipeline import report_refused
+    from warehouse.db import WarehouseUnavailable, run_lock
+
+    with contextlib.ExitStack() as held:
+        try:  # a second run on this data folder stops here, before Prefect starts
+            held.enter_context(run_lock(Path(args.data)))
+        except WarehouseUnavailable as exc:
+            report_refused(args.data, args.replay, exc)
+            print(f"shg: run did not start [{exc.failure_class}]: {exc.reason}",
+                  file=sys.stderr)
+            return 4
+        return _run_flow(args)
+
+
+def _run_flow(args: argparse.Namespace) -> int:
     _env_defaults()
-    from flows.report import format_report
+    from flows.report import exit_code, format_report
 
     params = {"registry_path": str(args.registry), "source_ids": args.source or None,
               "replay": args.replay, "data_dir": args.data, "public_dir": args.public,
               "rewrite": _origin_map(args.map or []), "rate_override": args.rate,
               "force": args.all, "republish": args.republish,
-              "max_run_minutes": args.max_run_minutes or None}
+              "max_run_minutes": args.max_run_minutes or None, "lock_wait": args.lock_wait}
     if args.dask:
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # as quiet as Prefect
         from flows.dask_runner import DaskSetupError, run_on_dask
@@ -69,7 +90,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         report = nightly(**params)
     print(f"run {report['run_id']} ({report['mode']}): {report['status']}")
     print(format_report(report))
-    return 0 if report["status"] == "ok" else 1
+    return exit_code(report)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -230,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--max-run-minutes", type=float, default=RUN_MINUTES, metavar="M",
                      help="sources still collecting M minutes after the start fail as "
                           f"crawl_budget (default {RUN_MINUTES:g}; 0: no limit)")
+    run.add_argument("--lock-wait", type=float, default=30.0, metavar="SECONDS",  # WAREHOUSE_WAIT
+                     help="wait this long for a warehouse another process holds, e.g. a "
+                          "read-only connection (default 30)")
     run.add_argument("--dask", metavar="ADDRESS", default=os.environ.get("SHG_DASK_ADDRESS"),
                      help="run the per-source tasks on the Dask scheduler at ADDRESS "
                           "(tcp://HOST:8786), or on a temporary local cluster of N worker "

@@ -2,13 +2,15 @@
 
 A source that failed `max_failures` runs in a row, or a `latest` release neither built nor
 confirmed current within `max_age`, is a problem; so are a missing warehouse or a missing
-`latest.json`. The checks are pure functions over what `check` reads, so each rule is tested
-on its own.
+`latest.json`, a `latest` link, `latest.json`, `history.json` and `SHA256SUMS` that
+disagree, and a last run that could not start (its report's run-level `failure_class`).
+The checks are pure functions over what `check` reads, so each rule is tested on its own.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.db import connect
+from warehouse.integrity import SUMS, read_sha256sums, sha256_file
 from warehouse.runs import last_status
 
 
@@ -66,6 +69,95 @@ def release_problems(latest: dict | None, public: Path, now: datetime, max_age: 
     return out
 
 
+#: Files up to this size are hashed by every check (the documents, pages and small tables);
+#: larger ones are compared by size: hashing a gigabyte every half hour costs too much.
+HASHED_UP_TO = 1 << 20
+
+
+def switch_problems(latest: dict, public: Path) -> list[str]:
+    """`latest`, `latest.json`, `history.json` and the release's `SHA256SUMS` disagree: one
+    line naming the first disagreement (`warehouse.switch` changes them together)."""
+    problem = _disagreement(latest, public)
+    if problem is None:
+        return []
+    return [f"FAIL release: latest, latest.json, history.json and SHA256SUMS disagree: {problem}"]
+
+
+def _disagreement(latest: dict, public: Path) -> str | None:
+    release = public / str(latest.get("release"))
+    link = public / "latest"
+    if not link.exists():
+        return "latest links to nothing"
+    if link.resolve() != release.resolve():
+        return (f"latest is {os.path.relpath(link.resolve(), public.resolve())}, "
+                f"latest.json names {latest.get('release')}")
+    if latest.get("run_id") != release.resolve().name:
+        return f"latest.json says run {latest.get('run_id')} but names {latest.get('release')}"
+    history = read_latest(public, "history.json")
+    newest = history[0].get("run_id") if isinstance(history, list) and history \
+        and isinstance(history[0], dict) else None
+    if newest != latest["run_id"]:
+        return f"history.json's newest release is {newest}, latest.json's {latest['run_id']}"
+    try:
+        sums = read_sha256sums(release) | {SUMS: sha256_file(release / SUMS)}
+    except (OSError, ValueError) as exc:
+        return f"{latest['release']}{SUMS} unreadable ({type(exc).__name__})"
+    files = latest.get("files") or {}
+    if set(files) != set(sums):
+        extra = sorted(set(files) ^ set(sums))
+        return f"latest.json and {SUMS} list different files ({', '.join(extra[:3])})"
+    for name, entry in sorted(files.items()):
+        problem = _file_problem(release / name, entry, sums[name])
+        if problem:
+            return f"{latest['release']}{name} {problem}"
+    return None
+
+
+def _file_problem(path: Path, entry: dict, digest: str) -> str | None:
+    if entry.get("sha256") != digest:
+        return f"has checksum {entry.get('sha256')} in latest.json, {digest} in {SUMS}"
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return "is missing"
+    if size != entry.get("bytes"):
+        return f"has {size} bytes, latest.json says {entry.get('bytes')}"
+    if size <= HASHED_UP_TO and sha256_file(path) != digest:
+        return "does not match its checksum"
+    return None
+
+
+def run_problems(report: dict | None, path: Path) -> list[str]:
+    """The last run's report names a run-level failure: it could not start (another run,
+    the warehouse held, disk full, corrupt) or lost its warehouse; or it still says
+    `running` while its process is gone (killed, or no space left for the final report)."""
+    if report is None:
+        return []
+    if not isinstance(report, dict) or not report:
+        return [f"FAIL run: {path} is unreadable"]
+    if report.get("status") == "running" and not _alive(report.get("pid")):
+        return [f"FAIL run {report.get('run_id')}: started {report.get('started_at')} and "
+                f"never finished (process {report.get('pid')} gone: killed, or no space left "
+                "for its report)"]
+    if not report.get("failure_class"):
+        return []
+    return [f"FAIL run {report.get('run_id')}: [{report['failure_class']}] "
+            f"{report.get('reason')}"]
+
+
+def _alive(pid) -> bool:
+    """Whether process `pid` exists (the run and `shg health` share a machine)."""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def current_as_of(latest: dict) -> datetime:
     """When the latest release was last known current: built then, or confirmed by a later
     night that had nothing new to publish (`warehouse.release_state`)."""
@@ -76,8 +168,9 @@ def current_as_of(latest: dict) -> datetime:
         return generated
 
 
-def read_latest(public: Path) -> dict | None:
-    path = public / "latest.json"
+def read_latest(public: Path, name: str = "latest.json") -> dict | list | None:
+    """A public JSON document: None when absent, {} when unreadable."""
+    path = public / name
     if not path.is_file():
         return None
     try:
@@ -89,8 +182,9 @@ def read_latest(public: Path) -> dict | None:
 def check(data: Path, public: Path, *, now: datetime | None = None, max_failures: int = 3,
           max_age: timedelta = timedelta(hours=36),
           source_ids: Iterable[str] | None = None) -> Health:
-    """Read the warehouse and `latest.json` and apply both checks. A warehouse locked by a
-    running pipeline is not a problem: its sources are checked on the next call."""
+    """Read the warehouse, the last run report and `latest.json` and apply the checks. A
+    warehouse locked by a running pipeline is not a problem: its sources are checked on the
+    next call."""
     now = now or datetime.now(UTC)
     health = Health()
     db = data / "atlas.duckdb"
@@ -117,8 +211,13 @@ def check(data: Path, public: Path, *, now: datetime | None = None, max_failures
             health.problems += source_problems(status, max_failures)
             health.notes.append(f"{len(status)} sources, none failed {max_failures} runs "
                                 f"in a row")
+    health.problems += run_problems(read_latest(data, "run-report.json"),
+                                    data / "run-report.json")
     latest = read_latest(public)
     problems = release_problems(latest, public, now, max_age)
+    if latest and isinstance(latest, dict) and latest.get("release") and (
+            public / latest["release"]).is_dir():
+        problems += switch_problems(latest, public)
     health.problems += problems
     if not problems:
         age = (now - current_as_of(latest)).total_seconds() // 3600

@@ -28,6 +28,7 @@ from flows.report import markdown_report
 from schema.registry import Source, load_registry
 from schema.source_run import SourceRun
 from scrapers.crawl import RUN_MINUTES
+from warehouse.db import WAREHOUSE_WAIT
 
 
 @task(name="collect-sources", cache_policy=NONE, task_run_name="collect-{label}")
@@ -71,16 +72,18 @@ def nightly(
     force: bool = False,
     republish: bool = False,
     max_run_minutes: float | None = RUN_MINUTES,
+    lock_wait: float = WAREHOUSE_WAIT,
 ) -> dict:
     """Collect the sources due by their cadence (all of them with `force`, replay or
     `source_ids`), commit, publish (a night with nothing new keeps the latest release, unless
     `republish`), and attach the run report as a markdown artifact. Sources still collecting
-    after `max_run_minutes` fail as `crawl_budget`."""
+    after `max_run_minutes` fail as `crawl_budget`; `lock_wait`: seconds to wait for a
+    warehouse another process holds (a researcher's connection)."""
     report = run_all(load_registry(registry_path), source_ids=source_ids, replay=replay,
                      data_dir=data_dir, public_dir=public_dir, rewrite=rewrite,
                      rate_override=rate_override, force=force, republish=republish,
                      collect_many=collect_concurrently, logger=get_run_logger(),
-                     max_run_minutes=max_run_minutes)
+                     max_run_minutes=max_run_minutes, lock_wait=lock_wait)
     create_markdown_artifact(key="run-report", markdown=markdown_report(report),
                              description="per-source status, counts, delta, completeness")
     return report

@@ -4,13 +4,18 @@ tasks."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import logging
+import os
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import duckdb
 
 from flows.collect import RunContext, collect_sequentially, fail_run
 from flows.report import build_report, format_report, log_source
@@ -24,7 +29,15 @@ from flows.unchanged import (
 from schema.registry import Registry, Source
 from scrapers.crawl import RUN_MINUTES
 from scrapers.http import ClientSettings
-from warehouse.db import connect, few_checkpoints, reopen
+from warehouse.db import (
+    WAREHOUSE_WAIT,
+    WarehouseUnavailable,
+    failure_of,
+    few_checkpoints,
+    open_writer,
+    reopen,
+    run_lock,
+)
 from warehouse.link import link_entities
 from warehouse.memory import trim_heap
 from warehouse.publish import Release, publish
@@ -165,6 +178,7 @@ def run_all(
     republish: bool = False,
     collect_many: Callable[[list[Source], RunContext], Iterable[SourceRun]] =
     collect_sequentially,
+    lock_wait: float = WAREHOUSE_WAIT,
     logger: logging.Logger | logging.LoggerAdapter = _log,
     max_run_minutes: float | None = RUN_MINUTES,
 ) -> dict:
@@ -172,7 +186,13 @@ def run_all(
     write `run-report.json`. A failing source or publish never stops the run. A live run of
     the whole registry collects only the sources due by their cadence, unless `force`. A
     run that changed nothing keeps the latest release, unless `republish`. Sources still
-    collecting `max_run_minutes` after the start fail as `crawl_budget` (None: no limit)."""
+    collecting `max_run_minutes` after the start fail as `crawl_budget` (None: no limit).
+
+    Every started run writes its report: a run refused because another holds the data folder
+    (`run_in_progress`), or whose warehouse cannot be had or fails under it
+    (`warehouse_locked` after waiting `lock_wait` seconds for another process to let go,
+    `disk_full`, `warehouse_corrupt`, `warehouse_unavailable`) reports the run-level
+    `failure_class` and a one-line `reason`."""
     sources = [registry.get(s) for s in source_ids] if source_ids else registry.sources
     started = datetime.now(UTC)
     ctx = RunContext(run_id=new_run_id(started), data_dir=Path(data_dir),
@@ -181,19 +201,70 @@ def run_all(
                      client=client, run_minutes=max_run_minutes,
                      run_deadline=(started.timestamp() + 60 * max_run_minutes
                                    if max_run_minutes is not None else None))
-    db_path = Path(data_dir) / "atlas.duckdb"
-    con = connect(db_path)
+    try:
+        with run_lock(ctx.data_dir):
+            # replaced at the end; if it stays, `shg health` knows the run never finished
+            # (killed, or its disk too full for the final report)
+            write_report(ctx.data_dir, build_report(ctx, started, [], "running", None, None)
+                         | {"finished_at": None, "pid": os.getpid()}, logger)
+            report = _locked_run(
+                registry, sources, ctx, started, Path(public_dir),
+                due_only=ctx.replay is None and not source_ids and not force,
+                republish=republish, collect_many=collect_many, lock_wait=lock_wait,
+                logger=logger)
+            write_report(ctx.data_dir, report, logger)
+    except WarehouseUnavailable as exc:  # the run lock: held by another run, or no disk
+        return _refused(ctx, started, exc, logger)
+    logger.info("run %s: %s\n%s", ctx.run_id, report["status"], format_report(report))
+    return report
+
+
+def _refused(ctx: RunContext, started: datetime, exc: WarehouseUnavailable,
+             logger: logging.Logger | logging.LoggerAdapter) -> dict:
+    report = build_report(ctx, started, [], "failed", None, None,
+                          failure=(exc.failure_class, exc.reason))
+    logger.error("run %s did not start [%s]: %s", ctx.run_id, exc.failure_class, exc.reason)
+    write_report(ctx.data_dir, report, logger)
+    return report
+
+
+def report_refused(data_dir: str | Path, replay: str | Path | None,
+                   exc: WarehouseUnavailable) -> dict:
+    """The report of a run refused before it began (`shg run`, before Prefect starts)."""
+    started = datetime.now(UTC)
+    ctx = RunContext(run_id=new_run_id(started), data_dir=Path(data_dir),
+                     replay=Path(replay) if replay else None)
+    return _refused(ctx, started, exc, _log)
+
+
+def _locked_run(registry: Registry, sources: list[Source], ctx: RunContext,
+                started: datetime, public: Path, *, due_only: bool, republish: bool,
+                collect_many: Callable[[list[Source], RunContext], Iterable[SourceRun]],
+                lock_wait: float, logger: logging.Logger | logging.LoggerAdapter) -> dict:
+    """The run, holding the data folder's run lock. A warehouse that cannot be opened, or
+    fails under the run (a full disk), ends it with a run-level failure and what was
+    collected so far; each source committed before stays committed."""
+    db_path = ctx.data_dir / "atlas.duckdb"
+    runs: list[SourceRun] = []
+    before: dict[str, int | None] = {}
+    release, publish_error, link_error = None, None, None
+    try:
+        con = open_writer(db_path, lock_wait)
+    except WarehouseUnavailable as exc:
+        logger.error("run %s could not start [%s]: %s", ctx.run_id, exc.failure_class,
+                     exc.reason)
+        return build_report(ctx, started, [], "failed", None, None,
+                            failure=(exc.failure_class, exc.reason))
     try:
         upsert_sources(con, registry.sources)
         ctx = replace(ctx, last_pages=last_accepted_pages(con))
         waiting: dict[str, str] = {}
-        if ctx.replay is None and not source_ids and not force:
+        if due_only:
             sources, waiting = due_sources(sources, last_accepted_live(con), started)
         before = {sid: last_accepted_count(con, sid)
                   for sid in [s.id for s in sources] + list(waiting)}
         begin_run(con, ctx.run_id, ctx.mode, started)
         drop_stale_manifests(con, ctx, sources)
-        runs: list[SourceRun] = []
         by_id = {s.id: s for s in sources}
         with few_checkpoints(con):
             for run in collect_many(sources, ctx):
@@ -213,17 +284,15 @@ def run_all(
         for sid, reason in waiting.items():
             runs.append(skipped(sid, reason, started))
             log_source(logger, runs[-1])
-        link_error = None
         try:
             link_entities(con, ctx.run_id, datetime.now(UTC))
         except Exception as exc:  # linkage is derived data: the release goes on without it
             link_error = f"linkage failed, entities unchanged: {type(exc).__name__}: {exc}"
             logger.error(link_error)
-        release, publish_error = None, None
-        con = reopen(con, db_path)  # publishing is the night's peak: without the cached blocks
+        # publishing is the night's peak: without the cached blocks
+        con = reopen(con, db_path, lock_wait)
         try:
-            release = publish_if_changed(con, Path(public_dir), ctx.run_id, logger,
-                                         always=republish)
+            release = publish_if_changed(con, public, ctx.run_id, logger, always=republish)
         except Exception as exc:
             publish_error = f"publish failed, latest release kept: {exc}"
             logger.error(publish_error)
@@ -232,11 +301,36 @@ def run_all(
         status = ("failed" if publish_error or (failed and len(failed) == len(attempted))
                   else "partial" if failed else "ok")
         finish_run(con, ctx.run_id, status, release and str(release.path), datetime.now(UTC))
+        report = build_report(ctx, started, runs, status, release, publish_error, before)
+    except (duckdb.Error, WarehouseUnavailable, OSError) as exc:
+        if isinstance(exc, OSError) and exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        failure = ((exc.failure_class, exc.reason) if isinstance(exc, WarehouseUnavailable)
+                   else failure_of(exc, db_path))
+        logger.error("run %s failed [%s]: %s", ctx.run_id, *failure)
+        report = build_report(ctx, started, runs, "failed", release, publish_error, before,
+                              failure=failure)
     finally:
-        con.close()
-    report = build_report(ctx, started, runs, status, release, publish_error, before)
+        with contextlib.suppress(duckdb.Error):
+            con.close()
     report["link_error"] = link_error
-    (Path(data_dir) / "run-report.json").write_text(json.dumps(report, indent=2, default=str),
-                                                    "utf-8")
-    logger.info("run %s: %s\n%s", ctx.run_id, status, format_report(report))
     return report
+
+
+def write_report(data_dir: Path, report: dict, logger: logging.Logger |
+                 logging.LoggerAdapter = _log) -> None:
+    """`data_dir/run-report.json`, replaced whole (a reader, `shg health`, never sees half of
+    one). A disk too full for it is logged: the report still goes to the caller."""
+    path = data_dir / "run-report.json"
+    tmp = data_dir / f".run-report.json.{os.getpid()}"
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(json.dumps(report, indent=2, default=str))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        logger.error("run %s: %s not written: %s", report["run_id"], path, exc)
+        with contextlib.suppress(OSError):
+            tmp.unlink()

@@ -40,13 +40,22 @@ def completeness(run: SourceRun) -> dict[str, float]:
             for s in run.stats if s["records"]}
 
 
+#: Run-level failure classes: the run could not start, or lost its warehouse (exit code 4).
+RUN_FAILURE_CLASSES = ("run_in_progress", "warehouse_locked", "disk_full", "warehouse_corrupt",
+                       "warehouse_unavailable")
+
+
 def build_report(ctx: RunContext, started: datetime, runs: list[SourceRun], status: str,
                  release, publish_error: str | None,
-                 before: dict[str, int | None] | None = None) -> dict:
+                 before: dict[str, int | None] | None = None, *,
+                 failure: tuple[str, str] | None = None) -> dict:
+    """The report; `failure` is a run-level failure class and its one-line reason."""
     before = before or {}
     ordered = sorted(runs, key=lambda r: r.source_id)
     return {
         "run_id": ctx.run_id, "mode": ctx.mode, "status": status,
+        "failure_class": failure[0] if failure else None,
+        "reason": failure[1] if failure else None,
         "started_at": started.isoformat(), "finished_at": datetime.now(UTC).isoformat(),
         "release": str(release.path) if release else None,
         #: False when nothing changed and the latest release stands (confirmed, not rebuilt)
@@ -84,10 +93,22 @@ def format_report(report: dict) -> str:
             f"{_change(s['delta']):>5} {s['duration_s']:>6.2f}")
         if s["reason"]:
             lines.append(f"    reason: {s['reason']}")
+    if report.get("failure_class"):
+        lines.append(f"run failed [{report['failure_class']}]: {report['reason']}")
     kept = " (unchanged, kept)" if report.get("release_new") is False else ""
     lines.append(f"release: {report['release'] or report['publish_error']}{kept}"
                  f" ({report['published_rows']} rows)")
     return "\n".join(lines)
+
+
+def exit_code(report: dict) -> int:
+    """`shg run`'s exit code: 4 the run could not start (or lost its warehouse), 3 publish
+    failed (the latest release kept), 1 a source failed, 0 every source ok."""
+    if report.get("failure_class"):
+        return 4
+    if report.get("publish_error"):
+        return 3
+    return 0 if report["status"] == "ok" else 1
 
 
 def _cell(text: object) -> str:
@@ -97,7 +118,9 @@ def _cell(text: object) -> str:
 def markdown_report(report: dict) -> str:
     """The same report as markdown for the Prefect artifact: one table of status, counts and
     delta, one of field completeness, then the reasons."""
-    out = [f"# Run {report['run_id']} ({report['mode']}): {report['status']}", "",
+    failure = ([f"Run failed [{report['failure_class']}]: {_cell(report['reason'])}", ""]
+               if report.get("failure_class") else [])
+    out = [f"# Run {report['run_id']} ({report['mode']}): {report['status']}", "", *failure,
            f"Release: {_cell(report['release'] or report['publish_error'])} "
            f"({report['published_rows']} rows)", "",
            "| source | status | class | fetched | parsed | rejected | inserted | updated "

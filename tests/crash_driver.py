@@ -10,7 +10,7 @@ then blocks until killed:
                         merged (rows deleted, inserted, history closed) and before COMMIT;
 - `publish:building`    after most release files were written into `.building-<run>`;
 - `publish:switch`      after the release was validated and renamed into `releases/`, before
-                        `public/latest` is switched to it.
+                        `latest`, `latest.json` and `history.json` are switched to it.
 
 Only real functions are wrapped; what they do is unchanged up to the stop.
 """
@@ -67,14 +67,14 @@ def install(stop: str, marker: Path) -> None:
 
         warehouse.publish.write_hsds = hsds_then_stop
     elif stop == "publish:switch":
-        switch = warehouse.publish.switch_latest
+        switch = warehouse.publish.switch
 
-        def stop_before_switch(public, release):
-            state["release"] = str(release)
+        def stop_before_switch(public, run_id, document, history):
+            state["release"] = str(public / "releases" / run_id)
             _freeze(marker, state)
-            switch(public, release)
+            switch(public, run_id, document, history)
 
-        warehouse.publish.switch_latest = stop_before_switch
+        warehouse.publish.switch = stop_before_switch
 
 
 def main(argv: list[str]) -> int:

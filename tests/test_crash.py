@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from flows.health import check
 from schema.registry import load_registry
 from tests.conftest import ROOT
 from tests.replay_pages import SNAPSHOTS, archived_pages, replay_folder
@@ -170,6 +171,12 @@ def test_kill_inside_a_source_transaction(first, tmp_path):
     assert run_rows(db)[killed] == "running"
     assert_latest_is(public, first_run)
     assert not list(public.glob(".building-*"))
+    # the report written when the run started says so until the next run
+    started = json.loads((work / "data" / "run-report.json").read_text("utf-8"))
+    assert (started["run_id"], started["status"]) == (killed, "running")
+    assert [p for p in check(work / "data", public).problems if p.startswith("FAIL run")] \
+        == [f"FAIL run {killed}: started {started['started_at']} and never finished (process "
+            f"{started['pid']} gone: killed, or no space left for its report)"]
 
     again = run_to_end(work, replay)
     report = json.loads((work / "data" / "run-report.json").read_text("utf-8"))
@@ -212,5 +219,8 @@ def test_kill_while_publishing(first, tmp_path, stop):
     assert killed not in (public / "latest.json").read_text("utf-8")
     changes = json.loads((public / "latest" / "changes.json").read_text("utf-8"))
     assert changes["from"] == first_run and killed not in json.dumps(changes)
-    # and the next publish cleared the half-built folder and any unrenamed symlink
+    # and the next publish cleared the half-built folder, any unrenamed symlink and the
+    # release that was never switched to
     assert not list(public.glob(".building-*")) and not list(public.glob(".latest-*"))
+    assert not list(public.glob(".link-*")) and not list(public.glob(".current-*"))
+    assert not (public / "releases" / killed).exists()

@@ -72,6 +72,8 @@ def test_a_stale_latest_is_a_problem(world, tmp_path, capsys):
     public = tmp_path / "public"
     public.mkdir()
     (public / "releases").symlink_to(world / "public" / "releases")
+    (public / "latest").symlink_to((world / "public" / "latest").resolve())
+    shutil.copy(world / "public" / "history.json", public / "history.json")
     latest = json.loads((world / "public" / "latest.json").read_text("utf-8"))
     latest.pop("confirmed", None)  # never confirmed since: 40 h old
     generated = (datetime.now(UTC) - timedelta(hours=40)).strftime("%Y-%m-%dT%H:%M:%SZ")

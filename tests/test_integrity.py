@@ -1,6 +1,5 @@
 """SHA256SUMS (checked by the real `sha256sum -c`), history.json order, pruning."""
 
-import json
 import shutil
 import subprocess
 
@@ -11,11 +10,11 @@ from schema.registry import load_registry
 from tests.conftest import ROOT
 from warehouse.integrity import (
     latest_run_id,
-    prune_releases,
-    read_history,
-    update_history,
+    releases_beyond,
+    remove_releases,
     write_sha256sums,
 )
+from warehouse.switch import history_with
 
 
 @pytest.fixture(scope="module")
@@ -57,33 +56,35 @@ def entry(run_id, rows=1):
             "path": f"releases/{run_id}/"}
 
 
-def test_history_is_newest_first_and_replaces_same_run(tmp_path):
+def test_history_is_newest_first_and_replaces_same_run():
+    history = []
     for run in ("20261122T030000Z-aaaa", "20261124T030000Z-cccc", "20261123T030000Z-bbbb"):
-        update_history(tmp_path, entry(run))
-    update_history(tmp_path, entry("20261123T030000Z-bbbb", rows=7))
-    history = json.loads((tmp_path / "history.json").read_text("utf-8"))
+        history = history_with(history, entry(run))
+    history = history_with(history, entry("20261123T030000Z-bbbb", rows=7))
     assert [e["run_id"] for e in history] == ["20261124T030000Z-cccc", "20261123T030000Z-bbbb",
                                               "20261122T030000Z-aaaa"]
     assert history[1]["counts"] == {"listings": 7}
-    assert not list(tmp_path.glob(".history.json.*"))  # temp file renamed away
+    with pytest.raises(ValueError, match="run_id"):
+        history_with(history, {"counts": {}})
 
 
 def make_releases(public, runs):
     for run in runs:
         (public / "releases" / run).mkdir(parents=True)
         (public / "releases" / run / "listings.csv").write_text("id\n", "utf-8")
-        update_history(public, entry(run))
 
 
 def test_prune_keeps_newest_n(tmp_path):
     runs = [f"2026112{d}T030000Z-000{d}" for d in range(1, 6)]
     make_releases(tmp_path, runs)
     (tmp_path / "latest").symlink_to(f"releases/{runs[-1]}")
-    removed = prune_releases(tmp_path, keep=2, protect={latest_run_id(tmp_path)})
+    removed = releases_beyond(tmp_path, keep=2, protect={latest_run_id(tmp_path)})
     assert removed == [runs[2], runs[1], runs[0]]
+    remove_releases(tmp_path, removed)
     assert sorted(p.name for p in (tmp_path / "releases").iterdir()) == runs[3:]
-    assert [e["run_id"] for e in read_history(tmp_path)] == [runs[4], runs[3]]
-    assert prune_releases(tmp_path, keep=2, protect=set()) == []
+    assert releases_beyond(tmp_path, keep=2, protect=set()) == []
+    with pytest.raises(ValueError, match="keep"):
+        releases_beyond(tmp_path, keep=0, protect=set())
 
 
 def test_prune_never_removes_latest(tmp_path):
@@ -92,8 +93,8 @@ def test_prune_never_removes_latest(tmp_path):
     # latest still on an old release (e.g. newer ones were published, then rolled back)
     (tmp_path / "latest").symlink_to(f"releases/{runs[0]}")
     assert latest_run_id(tmp_path) == runs[0]
-    removed = prune_releases(tmp_path, keep=1, protect={latest_run_id(tmp_path)})
+    removed = releases_beyond(tmp_path, keep=1, protect={latest_run_id(tmp_path)})
     assert removed == [runs[2], runs[1]]
+    remove_releases(tmp_path, removed)
     assert sorted(p.name for p in (tmp_path / "releases").iterdir()) == [runs[0], runs[3]]
     assert (tmp_path / "latest" / "listings.csv").is_file()
-    assert {e["run_id"] for e in read_history(tmp_path)} == {runs[0], runs[3]}

@@ -122,7 +122,7 @@ def test_failed_publish_leaves_latest_on_the_previous_release(con, tmp_path, now
         publish(con, public, "r2", now)
     assert (public / "latest").resolve() == first.path.resolve()
     assert sorted(p.name for p in public.iterdir()) == [
-        "history.json", "latest", "latest.json", "releases"]
+        "current", "history.json", "latest", "latest.json", "releases", "states"]
     assert json.loads((public / "latest.json").read_text("utf-8"))["run_id"] == "r1"
     assert sorted(p.name for p in (public / "releases").iterdir()) == ["r1"]
 

@@ -2,9 +2,10 @@
 
 - `write_sha256sums(folder)`: `SHA256SUMS` in the format `sha256sum -c` reads (`<hex>  <path>`,
   paths relative to the release folder, sorted, every file below it except itself).
-- `update_history(public, entry)`: `public/history.json`, the releases newest first.
-- `prune_releases(public, keep, protect)`: delete all but the newest `keep` release folders
-  (never one in `protect`, e.g. what `latest` points to) and drop them from the history.
+- `read_history(public)`: `public/history.json`, the releases newest first (written by
+  `warehouse.switch`, together with `latest.json` and the `latest` link).
+- `releases_beyond(public, keep, protect)`: the release folders pruning removes: all but the
+  newest `keep` (never one in `protect`, e.g. the one being published).
 
 Release folders are ordered by name: run ids start with their UTC start time
 (`YYYYmmddTHHMMSSZ-xxxx`), so the name order is the time order.
@@ -79,33 +80,14 @@ def read_sha256sums(folder: Path) -> dict[str, str]:
     return {name: digest for digest, name in (line.split("  ", 1) for line in lines)}
 
 
-def _write_atomically(path: Path, document) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_text(json.dumps(document, ensure_ascii=False, indent=2), "utf-8")
-    os.replace(tmp, path)
-
-
 def read_history(public: Path) -> list[dict]:
     path = Path(public) / HISTORY
     return json.loads(path.read_text("utf-8")) if path.is_file() else []
 
 
-def update_history(public: Path, entry: dict) -> Path:
-    """Add (or replace, same `run_id`) `entry` — `run_id`, `generated`, `counts`, `path` —
-    and keep the list newest first (by `run_id`, which starts with the start time)."""
-    if "run_id" not in entry:
-        raise ValueError("history entry needs a run_id")
-    history = [e for e in read_history(public) if e.get("run_id") != entry["run_id"]]
-    history.append(entry)
-    history.sort(key=lambda e: e["run_id"], reverse=True)
-    path = Path(public) / HISTORY
-    _write_atomically(path, history)
-    return path
-
-
-def prune_releases(public: Path, keep: int, protect: set[str]) -> list[str]:
-    """Delete release folders beyond the newest `keep`, never one named in `protect`;
-    returns the removed run ids (newest first) and drops them from `history.json`."""
+def releases_beyond(public: Path, keep: int, protect: set[str]) -> list[str]:
+    """The release folders beyond the newest `keep`, never one named in `protect` (newest
+    first): what pruning removes once the history no longer names them."""
     if keep < 1:
         raise ValueError("keep must be at least 1")
     releases = Path(public) / "releases"
@@ -114,14 +96,14 @@ def prune_releases(public: Path, keep: int, protect: set[str]) -> list[str]:
     names = sorted((p.name for p in releases.iterdir()
                     if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")),
                    reverse=True)
-    removed = [n for n in names[keep:] if n not in protect]
-    for name in removed:
-        shutil.rmtree(releases / name)
-    if removed and (Path(public) / HISTORY).is_file():
-        gone = set(removed)
-        _write_atomically(Path(public) / HISTORY,
-                          [e for e in read_history(public) if e.get("run_id") not in gone])
-    return removed
+    return [n for n in names[keep:] if n not in protect]
+
+
+def remove_releases(public: Path, run_ids: list[str]) -> None:
+    """Delete release folders, as far as the disk lets us: called after the switch, when a
+    folder left behind is only a leftover that the next run's pruning takes again."""
+    for run_id in run_ids:
+        shutil.rmtree(Path(public) / "releases" / run_id, ignore_errors=True)
 
 
 def latest_run_id(public: Path) -> str | None:

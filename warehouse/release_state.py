@@ -20,7 +20,9 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.integrity import read_history
 from warehouse.public import FORMAT_VERSION
+from warehouse.switch import remove_leftovers, switch
 
 
 @cache
@@ -71,9 +73,9 @@ def current_release(public: Path, state: str) -> dict | None:
 
 
 def confirm_latest(public: Path, latest: dict, now: datetime) -> dict:
-    """Record in `latest.json` that its release is still current as of `now`."""
-    from warehouse.publish import write_json_atomically
-
+    """Record in `latest.json` that its release is still current as of `now`: a new state
+    with the same release and history, switched to like a publish (`warehouse.switch`)."""
     latest = latest | {"confirmed": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
-    write_json_atomically(public / "latest.json", latest)
+    remove_leftovers(public)
+    switch(public, latest["run_id"], latest, read_history(public))
     return latest
