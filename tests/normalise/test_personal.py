@@ -13,7 +13,7 @@ from flows.collect import RunContext, collect_source
 from schema.listing import EmailAddress
 from schema.normalise import to_listings
 from schema.normalise.personal import findings, mark_private_contacts, redact, withheld
-from schema.registry import RegistryError, Source, load_registry
+from schema.registry import RegistryError, load_registry
 from tests.factories import record
 
 CASES = tomllib.loads((Path(__file__).parent / "cases" / "personal.toml")
@@ -180,7 +180,3 @@ def test_a_wrong_staff_contacts_value_names_source_and_key(tmp_path):
     with pytest.raises(RegistryError, match=r"source 'kiss-datei': key 'staff_contacts'"):
         load_registry(_registry(tmp_path, "maybe"))
 
-
-def test_staff_contacts_is_the_last_registry_key():
-    """DECISIONS.md: each new key at the end of its model, so the branches merge."""
-    assert list(Source.model_fields)[-1] == "staff_contacts"
