@@ -3,11 +3,12 @@
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from flows.cli import main
-from flows.scaffold import BASES
+from flows.scaffold import BASES, MAX_ID, MAX_NAME
 from schema.registry import load_registry
 from tests.conftest import ROOT
 
@@ -50,3 +51,35 @@ def test_refuses_to_overwrite_or_unknown_base(repo, capsys):
     assert main(["new-source", "neu", "--base", "wordpress", "--root", str(repo)]) == 2
     assert "unknown base 'wordpress'" in capsys.readouterr().err
     assert main(["new-source", "Neu_Stadt", "--root", str(repo)]) == 2
+
+
+RUFF = Path(sys.executable).with_name("ruff")
+
+
+@pytest.mark.parametrize(("source_id", "base", "url", "name"), [
+    # the README's example
+    ("beispielstadt", "azlist", "https://www.beispielstadt.de/selbsthilfe/gruppen/", None),
+    ("beispielstadt-themen", "topiclist", "https://www.beispielstadt.de/selbsthilfe/themen/",
+     None),
+    # the longest id and name the scaffold takes, and a long start URL
+    ("a" * MAX_ID, "azlist", "https://www.beispielstadt.de/" + "x/" * 60, "N" * MAX_NAME),
+    ("b" * MAX_ID, "topiclist", "https://www.beispielstadt.de/" + "x/" * 60, "N" * MAX_NAME),
+])
+def test_generated_files_pass_ruff(repo, source_id, base, url, name):
+    """`make test` runs `ruff check .` first: files the scaffold writes must pass it, or the
+    maintainer's next step stops there."""
+    args = ["new-source", source_id, "--base", base, "--root", str(repo), "--url", url]
+    assert main([*args, "--name", name] if name else args) == 0
+    module = source_id.replace("-", "_")
+    written = [f"scrapers/{module}.py", f"tests/test_{module}.py"]
+    done = subprocess.run([str(RUFF), "check", "--no-cache", *written], cwd=repo,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_refuses_ids_and_names_too_long_for_the_generated_lines(repo, capsys):
+    assert main(["new-source", "a" * (MAX_ID + 1), "--root", str(repo)]) == 2
+    assert f"at most {MAX_ID} characters" in capsys.readouterr().err
+    assert main(["new-source", "kurz", "--name", "N" * (MAX_NAME + 1),
+                 "--root", str(repo)]) == 2
+    assert not (repo / "scrapers" / "kurz.py").exists()
