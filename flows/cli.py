@@ -23,12 +23,18 @@ from pathlib import Path
 from schema.registry import RegistryError, load_registry
 from scrapers.errors import SourceError
 
+#: Seconds `shg run` waits for Prefect's temporary server to start (unless set otherwise).
+EPHEMERAL_STARTUP_SECONDS = 180
+
 
 def _env_defaults() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_HOME", str(Path(".prefect").resolve()))
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # Prefect gives its temporary server 20 s to answer; a busy 2-core machine took longer
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS",
+                          str(EPHEMERAL_STARTUP_SECONDS))
 
 
 def _origin_map(values: list[str]) -> dict[str, str]:
