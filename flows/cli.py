@@ -201,8 +201,9 @@ def cmd_build_snapshot(args: argparse.Namespace) -> int:
     registry = load_registry(args.registry)
     written = asyncio.run(build_snapshots(registry, Path(args.fixtures), Path(args.out),
                                           args.source))
-    for path, count in written.items():
-        print(f"{path}: {count} responses")
+    for path, built in written.items():
+        print(f"{path}: {built.responses} responses"
+              + ("" if built.changed else ", the same as before: kept unchanged"))
     return 0
 
 
