@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from flows.collect import RunContext, collect_sequentially, fail_run
+from flows.collect import RunContext, collect_sequentially, drop_spools, fail_run
 from flows.report import build_report, format_report, log_source
 from flows.unchanged import (
     Manifest,
@@ -53,15 +53,14 @@ def refuse_shrunken(run: SourceRun, source: Source, last_accepted: int | None) -
     if run.status != "ok" or run.unchanged_since or not last_accepted or len(run.listings) >= (
             source.min_share * last_accepted):
         return run
-    kept = run.listings
-    run = fail_run(run, "site_changed",
-                  f"{source.id}: {len(kept)} records, fewer than {source.min_share:.0%} of the "
-                  f"{last_accepted} of its last accepted run; previous records kept")
+    reason = (f"{source.id}: {len(run.listings)} records, fewer than {source.min_share:.0%} "
+              f"of the {last_accepted} of its last accepted run; previous records kept")
     now = datetime.now(UTC)
-    run.quarantine += [{"source_id": source.id, "source_key": item.source_key,
-                        "url": item.provenance.source_url, "field": "(run)",
-                        "reason": run.reason, "raw": item.model_dump_json(),
-                        "quarantined_at": now} for item in kept]
+    kept = [{"source_id": source.id, "source_key": item.source_key,
+             "url": item.provenance.source_url, "field": "(run)", "reason": reason,
+             "raw": item.model_dump_json(), "quarantined_at": now} for item in run.listings]
+    run = fail_run(run, "site_changed", reason)
+    run.quarantine += kept
     return run
 
 
@@ -185,6 +184,7 @@ def run_all(
                   for sid in [s.id for s in sources] + list(waiting)}
         begin_run(con, ctx.run_id, ctx.mode, started)
         drop_stale_manifests(con, ctx, sources)
+        drop_spools(ctx)
         runs: list[SourceRun] = []
         by_id = {s.id: s for s in sources}
         with few_checkpoints(con):

@@ -1,4 +1,5 @@
-"""Load one source run into the warehouse: one transaction, bulk through Arrow.
+"""Load one source run into the warehouse: one transaction, bulk through Arrow (a large run
+through a Parquet file written a batch at a time).
 
 Per listing the run is an insert (new id), an update (content hash changed, or the listing
 comes back after vanishing), unchanged (nothing is written), or vanished (active before, absent
@@ -6,63 +7,83 @@ now: marked inactive with an end date, never deleted). Every insert/update close
 `listing_history` row and opens a new one. An unchanged re-run writes only run bookkeeping.
 """
 
-import hashlib
-import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
-from uuid import UUID
 
 import duckdb
 import pyarrow as pa
-from pydantic import TypeAdapter
+import pyarrow.parquet as pq
 
 from schema.ids import listing_id
 from schema.listing import Listing
+from schema.listing_rows import ListingBatches, listing_row, record_hash
 from schema.source_run import LoadCounts
 from warehouse.db import CONTENT_COLUMNS, arrow_schema
+from warehouse.memory import trim_heap
 
-#: Provenance that changes on every fetch without the listing changing.
-_VOLATILE = {"fetched_at", "content_hash"}
-
-
-_DATETIME = TypeAdapter(datetime)
+__all__ = ["as_dict", "listings_table", "load_source_run", "record_hash", "rows_table"]
 
 
-def record_hash(listing: Listing) -> str:
-    return _hash(listing.model_dump())
-
-
-def _hash(data: dict) -> str:
-    """sha256 of the listing's JSON form (`model_dump(mode="json")`, keys sorted) without its
-    volatile provenance, computed from its Python form: `listings_table` has that already, and
-    a second dump per listing cost as much as the rest of the row."""
-    data = data | {"provenance": {k: v for k, v in data["provenance"].items()
-                                  if k not in _VOLATILE}}
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=_json_value).encode()
-                          ).hexdigest()
-
-
-def _json_value(value: object) -> object:
-    """What pydantic's JSON mode makes of the Python values a Listing holds besides JSON's own
-    (str subclasses such as Kind are strings to `json` already)."""
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return _DATETIME.dump_python(value, mode="json")
-    raise TypeError(f"no JSON form for {type(value).__name__} in a listing")
-
-
-def listings_table(con: duckdb.DuckDBPyConnection, listings: list[Listing]) -> pa.Table:
-    """Listings as an Arrow table shaped like the `listings` content columns + record_hash."""
+def rows_table(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> pa.Table:
+    """Rows (`schema.listing_rows.listing_row`) as an Arrow table shaped like the `listings`
+    content columns + record_hash."""
     schema = arrow_schema(con, "listings", [*CONTENT_COLUMNS, "record_hash"])
-    rows = []
-    for item in listings:
-        row = item.model_dump()
-        row["record_hash"] = _hash(row)
-        row["id"] = str(row["id"])
-        row["parent_id"] = row["parent_id"] and str(row["parent_id"])
-        rows.append(row)
     return pa.Table.from_pylist(rows, schema=schema)
+
+
+def listings_table(con: duckdb.DuckDBPyConnection, listings: Iterable[Listing]) -> pa.Table:
+    """Listings as an Arrow table shaped like the `listings` content columns + record_hash."""
+    return rows_table(con, [listing_row(item) for item in listings])
+
+
+def _refuse_others(source_ids: Iterable[str], source_id: str) -> None:
+    if any(other != source_id for other in source_ids):
+        raise ValueError(f"{source_id}: batch holds listings of another source")
+
+
+#: DuckDB's memory while it merges a run spilled in batches. Unlimited, it held the rows of a
+#: large insert until they were written: 1.6 GB more for a million listings. Limited, it
+#: writes them out as it goes (and spills joins to its temporary folder).
+LARGE_LOAD_MEMORY = "400MB"
+
+
+@contextmanager
+def _incoming(con: duckdb.DuckDBPyConnection, source_id: str,
+              listings: list[Listing] | ListingBatches) -> Iterator[None]:
+    """The run's listings as the relation `incoming`: an Arrow table, or for a run spilled in
+    batches a Parquet file the batches are written to one at a time, which DuckDB reads as
+    it merges, within LARGE_LOAD_MEMORY. Statements over it stay few and large: DuckDB
+    writes a large insert out as it goes, while the rows of many small ones stay in memory
+    until the commit (9 KB a listing)."""
+    if not isinstance(listings, ListingBatches) or not listings.spilled:
+        items = list(listings)
+        _refuse_others((item.source_id for item in items), source_id)
+        con.register("incoming", listings_table(con, items))
+        try:
+            yield
+        finally:
+            con.unregister("incoming")
+        return
+    staged = listings.path.with_suffix(".parquet")
+    try:
+        schema = arrow_schema(con, "listings", [*CONTENT_COLUMNS, "record_hash"])
+        with pq.ParquetWriter(staged, schema) as out:
+            for rows in listings.row_batches():
+                _refuse_others((row["source_id"] for row in rows), source_id)
+                out.write_table(rows_table(con, rows))
+        path = str(staged).replace("'", "''")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT * FROM read_parquet('{path}')")
+        trim_heap()  # the collector's batches (when it ran in this process) are freed
+        con.execute(f"SET memory_limit = '{LARGE_LOAD_MEMORY}'")
+        try:
+            yield
+        finally:
+            con.execute("RESET memory_limit")  # the project runs on DuckDB's default otherwise
+            con.execute("DROP VIEW incoming")
+    finally:
+        staged.unlink(missing_ok=True)
 
 
 def load_source_run(
@@ -70,7 +91,7 @@ def load_source_run(
     *,
     run_id: str,
     source_id: str,
-    listings: list[Listing],
+    listings: list[Listing] | ListingBatches,
     now: datetime,
     complete: bool = True,
     keep_keys: list[str] = (),
@@ -84,15 +105,9 @@ def load_source_run(
     that did not load takes its topic off every group on it) only adds: new listings are
     inserted, existing ones neither change nor vanish until a complete run.
     """
-    if any(item.source_id != source_id for item in listings):
-        raise ValueError(f"{source_id}: batch holds listings of another source")
-    incoming = listings_table(con, listings)
-    con.register("incoming", incoming)
-    try:
+    with _incoming(con, source_id, listings):
         return _merge(con, run_id, source_id, now, complete,
                       [str(listing_id(source_id, k)) for k in keep_keys])
-    finally:
-        con.unregister("incoming")
 
 
 def _merge(con, run_id: str, source_id: str, now: datetime, complete: bool,

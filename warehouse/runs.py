@@ -6,6 +6,7 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
+from schema.listing_rows import ListingBatches
 from schema.registry import Source
 from schema.source_run import LoadCounts, SourceRun
 from warehouse.db import arrow_schema
@@ -64,6 +65,9 @@ def commit_source_run(con: duckdb.DuckDBPyConnection, run_id: str, run: SourceRu
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    finally:
+        if isinstance(run.listings, ListingBatches):  # loaded or not, the spill is done with
+            run.listings.discard()
 
 
 def _append(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
