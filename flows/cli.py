@@ -52,6 +52,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     for sid in args.source or []:
         registry.get(sid)
     _env_defaults()
+    from flows import progress
+
+    progress.say("connecting to the Prefect server at " + os.environ["PREFECT_API_URL"]
+                 if os.environ.get("PREFECT_API_URL")
+                 else "starting Prefect's temporary server…")
     from flows.report import format_report
 
     params = {"registry_path": str(args.registry), "source_ids": args.source or None,

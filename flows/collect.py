@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 
+from flows import progress
 from flows.unchanged import (
     Manifest,
     confirm,
@@ -158,7 +159,15 @@ def confirmable(source: Source, ctx: RunContext) -> tuple[str | None, Manifest |
 def collect_source(source: Source, ctx: RunContext) -> SourceRun:
     """Fetch, parse, normalise and validate one source. Never raises: a failure is reported
     in the returned `SourceRun` with its failure class and reason. A file source is read,
-    normalised and validated a batch at a time, its listings spilled past the first batch."""
+    normalised and validated a batch at a time, its listings spilled past the first batch.
+    On a terminal, says how it goes (`flows.progress`)."""
+    progress.source(source.id, "started")
+    run = _collect(source, ctx)
+    progress.done(run)
+    return run
+
+
+def _collect(source: Source, ctx: RunContext) -> SourceRun:
     started = datetime.now(UTC)
     run = SourceRun(source_id=source.id, started_at=started, finished_at=started)
     run.fingerprint, manifest = confirmable(source, ctx)
@@ -168,6 +177,8 @@ def collect_source(source: Source, ctx: RunContext) -> SourceRun:
         result, stats = acquire(source, ctx, manifest)
         if isinstance(result, list):
             return _confirmed(run, manifest, result, stats)
+        if source.kind != "file":
+            progress.source(source.id, f"{len(result.pages):,} pages fetched")
         parsed, rejected, duplicates, run.stats = _normalised(source, result, run.listings)
     except SourceError as exc:
         return fail_run(run, exc.failure_class, _named(source.id, str(exc)))
@@ -235,6 +246,7 @@ def _normalised(source: Source, result: ScrapeResult,
         rejected += rejects
         quality = add_quality(quality, field_quality(valid))
         listings.extend(valid)
+        progress.source(source.id, f"{parsed:,} records read")
     if isinstance(listings, ListingBatches):
         listings.close()
     return parsed, rejected, duplicates, [asdict(q) for q in quality]

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from flows import progress
 from flows.collect import RunContext, collect_sequentially, drop_spools, fail_run
 from flows.report import build_report, format_report, log_source
 from flows.unchanged import (
@@ -185,6 +186,7 @@ def run_all(
         begin_run(con, ctx.run_id, ctx.mode, started)
         drop_stale_manifests(con, ctx, sources)
         drop_spools(ctx)
+        progress.say(f"run {ctx.run_id}: collecting {len(sources)} sources…")
         runs: list[SourceRun] = []
         by_id = {s.id: s for s in sources}
         with few_checkpoints(con):
@@ -206,6 +208,7 @@ def run_all(
             runs.append(skipped(sid, reason, started))
             log_source(logger, runs[-1])
         link_error = None
+        progress.say("linking entities across sources…")
         try:
             link_entities(con, ctx.run_id, datetime.now(UTC))
         except Exception as exc:  # linkage is derived data: the release goes on without it
@@ -213,6 +216,7 @@ def run_all(
             logger.error(link_error)
         release, publish_error = None, None
         con = reopen(con, db_path)  # publishing is the night's peak: without the cached blocks
+        progress.say("publishing the release…")
         try:
             release = publish_if_changed(con, Path(public_dir), ctx.run_id, logger,
                                          always=republish)
