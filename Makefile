@@ -18,9 +18,12 @@ $(CHROMIUM):
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium
 
 $(STAMP): requirements.lock pyproject.toml
+	@echo "== setting up $(VENV) from requirements.lock (the first time: a few minutes)"
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	@echo "== installing the pinned packages"
+	$(BIN)/pip install --disable-pip-version-check --progress-bar on -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	@echo "== $(VENV) is ready"
 	touch $(STAMP)
 
 ## the nightly pipeline on the bundled offline snapshot -> data/atlas.duckdb, public/latest

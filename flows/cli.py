@@ -27,12 +27,18 @@ from schema.registry import RegistryError, load_registry
 from scrapers.crawl import RUN_MINUTES
 from scrapers.errors import CrawlBudgetExceeded, SourceError
 
+#: Seconds `shg run` waits for Prefect's temporary server to start (unless set otherwise).
+EPHEMERAL_STARTUP_SECONDS = 180
+
 
 def _env_defaults() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_HOME", str(Path(".prefect").resolve()))
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # Prefect gives its temporary server 20 s to answer; a busy 2-core machine took longer
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS",
+                          str(EPHEMERAL_STARTUP_SECONDS))
 
 
 def _origin_map(values: list[str]) -> dict[str, str]:
@@ -68,6 +74,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run_flow(args: argparse.Namespace) -> int:
     _env_defaults()
+    from flows import progress
+
+    progress.say("connecting to the Prefect server at " + os.environ["PREFECT_API_URL"]
+                 if os.environ.get("PREFECT_API_URL")
+                 else "starting Prefect's temporary server…")
     from flows.report import exit_code, format_report
 
     params = {"registry_path": str(args.registry), "source_ids": args.source or None,
@@ -223,8 +234,9 @@ def cmd_build_snapshot(args: argparse.Namespace) -> int:
     registry = load_registry(args.registry)
     written = asyncio.run(build_snapshots(registry, Path(args.fixtures), Path(args.out),
                                           args.source))
-    for path, count in written.items():
-        print(f"{path}: {count} responses")
+    for path, built in written.items():
+        print(f"{path}: {built.responses} responses"
+              + ("" if built.changed else ", the same as before: kept unchanged"))
     return 0
 
 

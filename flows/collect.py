@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from flows import progress
 from flows.unchanged import (
     Manifest,
     confirm,
@@ -27,8 +28,10 @@ from flows.unchanged import (
     manifest_path,
     read_manifest,
 )
-from schema.normalise import to_listings
-from schema.normalise.quality import field_quality
+from schema.listing import Listing
+from schema.listing_rows import ListingBatches
+from schema.normalise import Rejected, to_listings
+from schema.normalise.quality import add_quality, field_quality
 from schema.records import ScrapedRecord
 from schema.registry import Source
 from schema.source_run import SourceRun
@@ -165,12 +168,26 @@ def _require_archive(source: Source, replay: WarcReplayTransport | None) -> None
 def acquire(source: Source, ctx: RunContext, manifest: Manifest | None = None
             ) -> tuple[ScrapeResult | list[int], FetchStats]:
     """The raw records of one source, by its kind (or, confirmed unchanged, its pages'
-    statuses)."""
+    statuses). A file's records are read batch by batch as `record_batches` is consumed."""
     if source.kind == "file":
-        from scrapers.files import import_file
+        from scrapers.files import stream_file
 
-        return import_file(source, ctx.base_dir), FetchStats()
+        return stream_file(source, ctx.base_dir), FetchStats()
     return asyncio.run(scrape_source(source, ctx, manifest))
+
+
+def spool_path(ctx: RunContext, source_id: str) -> Path:
+    """Where a file source's listings wait for the writer past their first batch (see
+    `ListingBatches`): in the data folder, shared like `warc/` when workers are other
+    machines. The writer removes the file once it has committed the run."""
+    return ctx.data_dir / "spool" / f"{ctx.run_id}-{source_id}.rows"
+
+
+def drop_spools(ctx: RunContext) -> None:
+    """Spill files of runs that ended before committing them (one writer at a time)."""
+    for path in (ctx.data_dir / "spool").glob("*.rows"):
+        if not path.name.startswith(f"{ctx.run_id}-"):
+            path.unlink(missing_ok=True)
 
 
 def confirmable(source: Source, ctx: RunContext) -> tuple[str | None, Manifest | None]:
@@ -189,12 +206,28 @@ def confirmable(source: Source, ctx: RunContext) -> tuple[str | None, Manifest |
 
 def collect_source(source: Source, ctx: RunContext) -> SourceRun:
     """Fetch, parse, normalise and validate one source. Never raises: a failure is reported
-    in the returned `SourceRun` with its failure class and reason."""
+    in the returned `SourceRun` with its failure class and reason. A file source is read,
+    normalised and validated a batch at a time, its listings spilled past the first batch.
+    On a terminal, says how it goes (`flows.progress`)."""
+    progress.source(source.id, "started")
+    run = _collect(source, ctx)
+    progress.done(run)
+    return run
+
+
+def _collect(source: Source, ctx: RunContext) -> SourceRun:
     started = datetime.now(UTC)
     run = SourceRun(source_id=source.id, started_at=started, finished_at=started)
     run.fingerprint, manifest = confirmable(source, ctx)
+    if source.kind == "file":
+        run.listings = ListingBatches(spool_path(ctx, source.id))
     try:
         result, stats = acquire(source, ctx, manifest)
+        if isinstance(result, list):
+            return _confirmed(run, manifest, result, stats)
+        if source.kind != "file":
+            progress.source(source.id, f"{len(result.pages):,} pages fetched")
+        parsed, rejected, duplicates, run.stats = _normalised(source, result, run.listings)
     except CrawlBudgetExceeded as exc:
         run.fetched = exc.pages
         return fail_run(run, exc.failure_class, _named(source.id, str(exc)))
@@ -203,16 +236,9 @@ def collect_source(source: Source, ctx: RunContext) -> SourceRun:
     except Exception as exc:
         detail = traceback.format_exception_only(exc)[-1].strip()
         return fail_run(run, "exception", f"{source.id}: {detail}")
-    if isinstance(result, list):
-        return _confirmed(run, manifest, result, stats)
-    if source.scraper and source.scraper != source.id:  # a base scraper under another id
-        result.records = [r.model_copy(update={"source_id": source.id})
-                          for r in result.records]
     run.fetched, run.not_modified = stats.requests, stats.not_modified
-    run.parsed = len(result.records)
+    run.parsed = parsed
     run.pages = [page_row(source.id, p) for p in result.pages]
-    records, duplicates = _unique_keys(result.records)
-    listings, rejected = to_listings(records, source.licence, source.staff_contacts)
     now = datetime.now(UTC)
     run.quarantine = [
         {"source_id": source.id, "source_key": f.key, "url": f.url, "field": f.field,
@@ -233,22 +259,48 @@ def collect_source(source: Source, ctx: RunContext) -> SourceRun:
          "raw": r.model_dump_json(), "quarantined_at": now}
         for r in duplicates
     ]
-    run.listings = listings
     # records this run could not read (a page that timed out, a record in quarantine) keep
     # their last good version; a failure that hides unnamed records stops all vanishing
     run.keep_keys = sorted({f.key for f in result.failures if f.key and not f.gone}
                            | {r.record.source_key for r in rejected})
     run.complete = not any(f.hides_records for f in result.failures)
     run.confirmable = run.fingerprint is not None and not result.failures
-    run.stats = [asdict(q) for q in field_quality(listings)]
     run.finished_at = datetime.now(UTC)
-    if not listings and source.may_be_empty:
+    valid = len(run.listings)
+    if not valid and source.may_be_empty:
         return run
-    if len(listings) < source.min_records:
+    if valid < source.min_records:
         return fail_run(run, _shortfall_class(result.failures),
-                       f"{source.id}: {len(listings)} valid records, fewer than the "
+                       f"{source.id}: {valid} valid records, fewer than the "
                        f"{source.min_records} a healthy run yields")
     return run
+
+
+def _normalised(source: Source, result: ScrapeResult,
+                listings: list[Listing] | ListingBatches
+                ) -> tuple[int, list[Rejected], list[ScrapedRecord], list[dict]]:
+    """Normalise and validate the result's records batch by batch into `listings`: (records
+    parsed, rejected, repeated keys, field quality rows)."""
+    parsed, rejected, duplicates = 0, [], []
+    # a file's source keys are distinct already (scrapers.files.Keys): a set of a million of
+    # them would only cost memory
+    seen: set[str] | None = None if source.kind == "file" else set()
+    quality = field_quality([])
+    for records in result.record_batches():
+        if source.scraper and source.scraper != source.id:  # a base scraper under another id
+            records = [r.model_copy(update={"source_id": source.id}) for r in records]
+        parsed += len(records)
+        if seen is not None:
+            records, repeats = _unique_keys(records, seen)
+            duplicates += repeats
+        valid, rejects = to_listings(records, source.licence, source.staff_contacts)
+        rejected += rejects
+        quality = add_quality(quality, field_quality(valid))
+        listings.extend(valid)
+        progress.source(source.id, f"{parsed:,} records read")
+    if isinstance(listings, ListingBatches):
+        listings.close()
+    return parsed, rejected, duplicates, [asdict(q) for q in quality]
 
 
 def _confirmed(run: SourceRun, manifest: Manifest, statuses: list[int], stats: FetchStats
@@ -278,9 +330,10 @@ def _named(source_id: str, reason: str) -> str:
     return reason if named else f"{source_id}: {reason}"
 
 
-def _unique_keys(records: list[ScrapedRecord]) -> tuple[list[ScrapedRecord], list[ScrapedRecord]]:
-    """The first record per source key, and the repeats (the same group under two URLs)."""
-    seen: set[str] = set()
+def _unique_keys(records: list[ScrapedRecord], seen: set[str]
+                 ) -> tuple[list[ScrapedRecord], list[ScrapedRecord]]:
+    """The first record per source key (not in `seen` from earlier batches, which grows),
+    and the repeats (the same group under two URLs)."""
     unique, repeats = [], []
     for rec in records:
         (repeats if rec.source_key in seen else unique).append(rec)
@@ -291,6 +344,8 @@ def _unique_keys(records: list[ScrapedRecord]) -> tuple[list[ScrapedRecord], lis
 def fail_run(run: SourceRun, failure_class: str, reason: str) -> SourceRun:
     """The run as failed: its listings go, so a failed source never changes the warehouse."""
     run.status, run.failure_class, run.reason = "failed", failure_class, reason
+    if isinstance(run.listings, ListingBatches):
+        run.listings.discard()
     run.listings = []
     run.finished_at = datetime.now(UTC)
     return run

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import duckdb
 
-from flows.collect import RunContext, collect_sequentially, fail_run
+from flows import progress
+from flows.collect import RunContext, collect_sequentially, drop_spools, fail_run
 from flows.report import build_report, format_report, log_source
 from flows.unchanged import (
     Manifest,
@@ -69,15 +70,14 @@ def refuse_shrunken(run: SourceRun, source: Source, last_accepted: int | None) -
     if run.status != "ok" or run.unchanged_since or not last_accepted or len(run.listings) >= (
             source.min_share * last_accepted):
         return run
-    kept = run.listings
-    run = fail_run(run, "site_changed",
-                  f"{source.id}: {len(kept)} records, fewer than {source.min_share:.0%} of the "
-                  f"{last_accepted} of its last accepted run; previous records kept")
+    reason = (f"{source.id}: {len(run.listings)} records, fewer than {source.min_share:.0%} "
+              f"of the {last_accepted} of its last accepted run; previous records kept")
     now = datetime.now(UTC)
-    run.quarantine += [{"source_id": source.id, "source_key": item.source_key,
-                        "url": item.provenance.source_url, "field": "(run)",
-                        "reason": run.reason, "raw": item.model_dump_json(),
-                        "quarantined_at": now} for item in kept]
+    kept = [{"source_id": source.id, "source_key": item.source_key,
+             "url": item.provenance.source_url, "field": "(run)", "reason": reason,
+             "raw": item.model_dump_json(), "quarantined_at": now} for item in run.listings]
+    run = fail_run(run, "site_changed", reason)
+    run.quarantine += kept
     return run
 
 
@@ -265,6 +265,8 @@ def _locked_run(registry: Registry, sources: list[Source], ctx: RunContext,
                   for sid in [s.id for s in sources] + list(waiting)}
         begin_run(con, ctx.run_id, ctx.mode, started)
         drop_stale_manifests(con, ctx, sources)
+        drop_spools(ctx)
+        progress.say(f"run {ctx.run_id}: collecting {len(sources)} sources…")
         by_id = {s.id: s for s in sources}
         with few_checkpoints(con):
             for run in collect_many(sources, ctx):
@@ -284,6 +286,7 @@ def _locked_run(registry: Registry, sources: list[Source], ctx: RunContext,
         for sid, reason in waiting.items():
             runs.append(skipped(sid, reason, started))
             log_source(logger, runs[-1])
+        progress.say("linking entities across sources…")
         try:
             link_entities(con, ctx.run_id, datetime.now(UTC))
         except Exception as exc:  # linkage is derived data: the release goes on without it
@@ -291,6 +294,7 @@ def _locked_run(registry: Registry, sources: list[Source], ctx: RunContext,
             logger.error(link_error)
         # publishing is the night's peak: without the cached blocks
         con = reopen(con, db_path, lock_wait)
+        progress.say("publishing the release…")
         try:
             release = publish_if_changed(con, public, ctx.run_id, logger, always=republish)
         except Exception as exc:

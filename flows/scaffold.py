@@ -14,6 +14,10 @@ from schema.registry import load_registry
 TEMPLATES = Path(__file__).with_name("templates")
 BASES = sorted(p.name for p in TEMPLATES.iterdir() if p.is_dir())
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+#: Longest id and name whose generated lines stay within ruff's 100 characters.
+MAX_ID, MAX_NAME = 30, 80
+
+
 class ScaffoldError(ValueError):
     pass
 
@@ -22,6 +26,9 @@ def new_source(root: Path, source_id: str, base: str, start_url: str | None = No
                name: str | None = None) -> list[Path]:
     if not _ID.match(source_id):
         raise ScaffoldError(f"source id {source_id!r}: lower-case letters, digits and dashes")
+    if len(source_id) > MAX_ID or (name is not None and len(name) > MAX_NAME):
+        raise ScaffoldError(f"source id {source_id!r}: at most {MAX_ID} characters, "
+                            f"its name at most {MAX_NAME}")
     if base not in BASES:
         raise ScaffoldError(f"unknown base {base!r}; known: {', '.join(BASES)}")
     registry_path = root / "sources.toml"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from schema.listing import Listing
+from schema.listing_rows import ListingBatches
 
 
 @dataclass
@@ -30,7 +31,8 @@ class SourceRun:
     fetched: int = 0
     not_modified: int = 0
     parsed: int = 0
-    listings: list[Listing] = field(default_factory=list)
+    #: A file source's listings come as batches, past the first spilled to a file.
+    listings: list[Listing] | ListingBatches = field(default_factory=list)
     pages: list[dict] = field(default_factory=list)  # rows of raw_pages, without run_id
     quarantine: list[dict] = field(default_factory=list)  # rows of quarantine, without run_id
     stats: list[dict] = field(default_factory=list)  # rows of source_run_stats, without run_id

@@ -6,6 +6,7 @@ A scraper gets a `Fetcher` (the polite client, live or replaying a WARC) and yie
 
 import dataclasses
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
@@ -50,6 +51,11 @@ class ScrapeResult:
     #: once. Only the few list pages of an A–Z crawl (and its centre page) stay whole: a
     #: subclass may read them again after the crawl (Hamm's keywords, NAKOS BLAU's rows).
     pages: list[PageInfo | Page] = dataclasses.field(default_factory=list)
+
+    def record_batches(self) -> Iterator[list[ScrapedRecord]]:
+        """The records as batches to normalise one at a time (a file importer reads them
+        lazily, see `scrapers.files.FileResult`): here all of them at once."""
+        yield self.records
 
     def __repr__(self) -> str:  # asyncio.run reprs its result: keep that cheap
         return (f"ScrapeResult({len(self.records)} records, {len(self.failures)} failures, "

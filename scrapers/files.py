@@ -9,15 +9,19 @@ moving a value would hide the mistake from the people who can fix the file.
 """
 
 import codecs
+import collections
 import csv
 import hashlib
-import io
+import itertools
 import json
+import os
 import re
-from collections.abc import Callable, Iterator
+import sqlite3
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import quote
 
 from openpyxl import load_workbook
@@ -28,7 +32,7 @@ from schema.records import ScrapedRecord
 from schema.registry import LIST_FIELDS, WEEKDAYS, FileSettings, Source
 from scrapers.base import ParseFailure, ScrapeResult
 from scrapers.errors import EmptyScrape, FieldError, SiteChanged, SourceError
-from scrapers.page import Page
+from scrapers.page import PageInfo
 
 _MISSING = object()  # a column or path the row does not have (unlike an empty cell)
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
@@ -52,29 +56,96 @@ class UnreadableFile(SiteChanged):
 
 # -- reading -------------------------------------------------------------------------------
 
+#: Bytes read at a time while hashing and checking a file: large files are never held whole.
+_CHUNK = 1 << 20
+
+
 @dataclass
 class Table:
     """A file as rows of cells: `columns` are the headers (None for JSON, whose records are
-    objects reached by dotted paths); each row is (row number, cells)."""
+    objects reached by dotted paths); each row is (row number, cells). CSV and XLSX rows are
+    streamed, so a large file is never held whole; JSON rows are a list (the document is
+    parsed whole). `close` releases what the rows are read from."""
 
-    rows: list[tuple[int, object]]  # dicts, but a JSON list may hold anything
+    rows: Iterable[tuple[int, object]]  # dicts, but a JSON list may hold anything
     columns: list[str] | None
-    text: str
     encoding: str
+    empty: bool
+    close: Callable[[], None] = lambda: None
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What one pass over the bytes tells: their hash and size, a leading BOM, and whether
+    they are UTF-8 throughout (the encoding is chosen from the whole file)."""
+
+    sha256: str
+    nbytes: int
+    head: bytes
+    utf8: bool
+
+
+def file_facts(handle: BinaryIO) -> FileFacts:
+    digest, check = hashlib.sha256(), codecs.getincrementaldecoder("utf-8")()
+    head, nbytes, utf8 = b"", 0, True
+    handle.seek(0)
+    while chunk := handle.read(_CHUNK):
+        digest.update(chunk)
+        head = head or chunk[:4]
+        nbytes += len(chunk)
+        if utf8:
+            try:
+                check.decode(chunk)
+            except UnicodeDecodeError:
+                utf8 = False
+    if utf8:
+        try:
+            check.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    handle.seek(0)
+    return FileFacts(digest.hexdigest(), nbytes, head, utf8)
+
+
+def choose_encoding(head: bytes, utf8: bool, declared: str | None = None) -> tuple[str, str]:
+    """(codec, errors) to read a file with: a BOM is the file's own word; else strict UTF-8,
+    and what fails it is Windows-1252, the encoding German Excel writes "CSV
+    (Trennzeichen-getrennt)" in. A declared encoding wins and never fails."""
+    if declared is not None:
+        return declared, "replace"
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name, "strict"
+    return ("utf-8", "strict") if utf8 else ("cp1252", "replace")
 
 
 def decode(content: bytes, declared: str | None = None) -> tuple[str, str]:
-    """(text, encoding). A BOM is the file's own word; else strict UTF-8, and what fails it is
-    Windows-1252, the encoding German Excel writes "CSV (Trennzeichen-getrennt)" in."""
-    if declared is not None:
-        return content.decode(declared, errors="replace").lstrip("\ufeff"), declared
-    for bom, name in _BOMS:
-        if content.startswith(bom):
-            return content.decode(name), name
+    """(text, encoding) of a whole file, by `choose_encoding`."""
     try:
-        return content.decode("utf-8"), "utf-8"
+        content.decode("utf-8")
+        utf8 = True
     except UnicodeDecodeError:
-        return content.decode("cp1252", errors="replace"), "cp1252"
+        utf8 = False
+    codec, errors = choose_encoding(content[:4], utf8, declared)
+    text = content.decode(codec, errors=errors)
+    return (text.lstrip("\ufeff") if declared is not None else text), codec
+
+
+def text_lines(handle: BinaryIO, codec: str, errors: str, declared: bool) -> Generator[str]:
+    """The file's text line by line, as `decode` would give it whole, read through a
+    duplicate of the handle's descriptor (the same file, even if replaced meanwhile).
+    newline="": rows end at \r\n, \n or a lone \r (Excel for Mac's "CSV (Macintosh)"), and
+    line breaks inside quoted cells stay as written."""
+    with open(os.dup(handle.fileno()), encoding=codec, errors=errors, newline="") as stream:
+        stream.seek(0)
+        first = True
+        for line in stream:
+            if first and declared:
+                line = line.lstrip("\ufeff")
+                if not line:
+                    continue
+            first = False
+            yield line
 
 
 def sniff_delimiter(text: str) -> str:
@@ -93,34 +164,69 @@ def sniff_delimiter(text: str) -> str:
     return max(counts, key=lambda d: counts[d])
 
 
-def _header_and_rows(lines: Iterator[list], first: int, header_row: int) -> tuple[list[str], list]:
-    """Skip title lines, take the header, number the remaining non-blank rows as a spreadsheet
-    (and RFC 7111) does: the header is row `header_row`, data starts one below."""
-    header: list[str] | None = None
-    rows = []
-    for number, cells in enumerate(lines, start=first):
-        if number < header_row:
-            continue
-        values = ["" if c is None else c for c in cells]
-        if header is None:
-            header = [str(c).strip() for c in values]
-            continue
-        if any(str(v).strip() for v in values):
-            rows.append((number, {h: v for h, v in zip(header, values, strict=False) if h}))
-    return header or [], rows
-
-
-def read_csv(content: bytes, settings: FileSettings, where: str) -> Table:
-    text, encoding = decode(content, settings.encoding)
-    delimiter = settings.delimiter or sniff_delimiter(text)
-    # newline="": rows end at \r\n, \n or a lone \r (Excel for Mac's "CSV (Macintosh)"),
-    # and line breaks inside quoted cells stay as written
-    lines = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+def _head_text(lines: Generator[str]) -> str:
+    """Enough of the text for `sniff_delimiter`: its first 20 lines (it reads no more)."""
     try:
-        header, rows = _header_and_rows(lines, 1, settings.header_row)
+        return "".join(itertools.islice(lines, 21))
+    finally:
+        lines.close()
+
+
+def _header_and_rows(lines: Iterator[list], first: int, header_row: int
+                     ) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+    """Skip title lines, take the header, number the remaining non-blank rows as a spreadsheet
+    (and RFC 7111) does: the header is row `header_row`, data starts one below. The rows are
+    read as they are asked for."""
+    numbered = enumerate(lines, start=first)
+    header: list[str] = []
+    for number, cells in numbered:
+        if number >= header_row:
+            header = [str("" if c is None else c).strip() for c in cells]
+            break
+
+    def rows() -> Iterator[tuple[int, dict]]:
+        for number, cells in numbered:
+            values = ["" if c is None else c for c in cells]
+            if any(str(v).strip() for v in values):
+                yield number, {h: v for h, v in zip(header, values, strict=False) if h}
+    return header, rows()
+
+
+def _peeked(rows: Iterator) -> tuple[Iterator, bool]:
+    """`rows` unchanged, and whether it has none."""
+    first = next(rows, _MISSING)
+    return (iter(()), True) if first is _MISSING else (itertools.chain([first], rows), False)
+
+
+def read_csv(handle: BinaryIO, facts: FileFacts, settings: FileSettings, where: str) -> Table:
+    """Rows of a CSV file, streamed. The whole file is parsed once before (nothing kept), so
+    a file that breaks the CSV reader anywhere fails here, before any record is made."""
+    codec, errors = choose_encoding(facts.head, facts.utf8, settings.encoding)
+    declared = settings.encoding is not None
+
+    def lines() -> Generator[str]:
+        return text_lines(handle, codec, errors, declared)
+
+    delimiter = settings.delimiter or sniff_delimiter(_head_text(lines()))
+    try:
+        header, rows = _header_and_rows(csv.reader(lines(), delimiter=delimiter), 1,
+                                        settings.header_row)
+        any_row = next(rows, None) is not None
+        collections.deque(rows, maxlen=0)  # the rest: only for the CSV reader's errors
+        header, rows = _header_and_rows(csv.reader(lines(), delimiter=delimiter), 1,
+                                        settings.header_row)
     except csv.Error as exc:
         raise UnreadableFile(f"{where} is not readable as CSV: {exc}") from exc
-    return Table(rows, header, text, encoding)
+    return Table(_csv_errors(rows, where), header, codec, empty=not any_row)
+
+
+def _csv_errors(rows: Iterator[tuple[int, dict]], where: str) -> Iterator[tuple[int, dict]]:
+    """The rows, a CSV reader's error named like the one of the first pass (the file may have
+    changed in between)."""
+    try:
+        yield from rows
+    except csv.Error as exc:
+        raise UnreadableFile(f"{where} is not readable as CSV: {exc}") from exc
 
 
 def _sheet_lines(sheet, where: str) -> Iterator[list[str]]:
@@ -139,11 +245,12 @@ def _sheet_lines(sheet, where: str) -> Iterator[list[str]]:
         yield [_cell_text(v) for v in row]
 
 
-def read_xlsx(content: bytes, settings: FileSettings, label: str, where: str) -> Table:
-    """openpyxl in read-only, values-only mode: formulas come as their cached values, and a
-    large sheet is streamed rather than loaded."""
+def read_xlsx(handle: BinaryIO, settings: FileSettings, label: str, where: str) -> Table:
+    """openpyxl in read-only, values-only mode: formulas come as their cached values, and the
+    sheet is streamed rather than loaded (the book stays open until the table is closed)."""
+    handle.seek(0)
     try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        book = load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # BadZipFile, InvalidFileException, zlib.error, XML errors, ...
         raise UnreadableFile(f"{where} is not a readable XLSX file: "
                              f"{type(exc).__name__}: {exc}") from exc
@@ -155,24 +262,31 @@ def read_xlsx(content: bytes, settings: FileSettings, label: str, where: str) ->
             raise UnreadableFile(f"{where} holds no worksheet")
         sheet = book[settings.sheet] if settings.sheet else book.worksheets[0]
         header, rows = _header_and_rows(_sheet_lines(sheet, where), 1, settings.header_row)
-    finally:
+        rows, empty = _peeked(rows)
+    except BaseException:
         book.close()
-    return Table(rows, header, "", "binary")
+        raise
+    return Table(rows, header, "binary", empty, close=book.close)
 
 
-def read_json(content: bytes, settings: FileSettings, label: str, where: str) -> Table:
-    text, encoding = decode(content, settings.encoding)
+def read_json(handle: BinaryIO, facts: FileFacts, settings: FileSettings, label: str,
+              where: str) -> Table:
+    """The records of a JSON document. The document is parsed whole (the standard library
+    has no streaming parser); its text is dropped as soon as it is parsed."""
+    handle.seek(0)
+    text, encoding = decode(handle.read(), settings.encoding)
     try:
         document = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
         reason = exc if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
         raise UnreadableFile(f"{where} is not valid JSON: {reason}") from exc
+    del text
     records = document if settings.records is None else _at(document, settings.records)
     if not isinstance(records, list):
         what = f"key 'file.records': {settings.records!r}" if settings.records else \
             "key 'file.records': the top level"
         raise FileMappingError(f"{label}: {what} is not a list of records")
-    return Table(list(enumerate(records, start=1)), None, text, encoding)
+    return Table(list(enumerate(records, start=1)), None, encoding, empty=not records)
 
 
 def _at(obj: object, path: str) -> object:
@@ -404,29 +518,65 @@ def hours(text: str | None, by_day: dict[str, str]) -> tuple[str | None, list[st
                   if diffs else [])
 
 
+# -- what an import remembers across rows -------------------------------------------------
+
+class FileState:
+    """Values by kind and key that an import remembers from row to row (source keys taken,
+    contact data seen), in a private temporary SQLite database: for a million rows, Python
+    dicts of them held over 500 MB; SQLite keeps 2 MB of its pages in memory, the rest on
+    disk, and is deleted when closed."""
+
+    BASE, USED, CONTACT = 0, 1, 2
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("")  # "": a temporary on-disk database of its own
+        self._db.execute("PRAGMA journal_mode = OFF")  # nothing to roll back or recover
+        self._db.execute("CREATE TABLE seen (kind INTEGER, key TEXT, a INTEGER, b INTEGER, "
+                         "c TEXT, PRIMARY KEY (kind, key)) WITHOUT ROWID")
+
+    def get(self, kind: int, key: str) -> tuple[int, int | None, str | None] | None:
+        return self._db.execute("SELECT a, b, c FROM seen WHERE kind = ? AND key = ?",
+                                (kind, key)).fetchone()
+
+    def put(self, kind: int, key: str, a: int, b: int | None = None, c: str | None = None
+            ) -> None:
+        self._db.execute("INSERT OR REPLACE INTO seen VALUES (?, ?, ?, ?, ?)",
+                         (kind, key, a, b, c))
+
+    def close(self) -> None:
+        self._db.close()
+
+
 # -- keys ----------------------------------------------------------------------------------
 
-@dataclass
 class Keys:
     """Source keys that stay distinct and stable: a centre's first place keeps the file's key,
     further places (declared branches, or rows repeating the key) get "-<branch id>" or
     "-<ordinal>" in file order."""
 
-    count: dict[str, int] = field(default_factory=dict)
-    first_row: dict[str, int] = field(default_factory=dict)
-    used: dict[str, int] = field(default_factory=dict)
+    def __init__(self, state: FileState) -> None:
+        self.state = state
 
     def assign(self, base: str, place: Place) -> tuple[str, str | None, list[str]]:
         """(key, parent key, notes)."""
-        n = self.count.get(base, 0) + 1
-        self.count[base] = n
+        known = self.state.get(FileState.BASE, base)  # (places so far, first row)
+        n, first_row = (1, place.row) if known is None else (known[0] + 1, known[1])
+        self.state.put(FileState.BASE, base, n, first_row)
         if n == 1:
-            self.first_row[base] = place.row
             return base, None, []
         key = f"{base}-{place.branch_id or n}"
         notes = [] if place.own is not None else [
-            f"source key {base!r} repeated from row {self.first_row[base]}; read as {key!r}"]
+            f"source key {base!r} repeated from row {first_row}; read as {key!r}"]
         return key, base, notes
+
+    def take(self, key: str, row: int) -> int | None:
+        """Give `key` to `row`; when another row has it already, that row (and nothing
+        changes)."""
+        known = self.state.get(FileState.USED, key)
+        if known is not None:
+            return known[0]
+        self.state.put(FileState.USED, key, row)
+        return None
 
 
 def base_key(place: Place, settings: FileSettings) -> str | None:
@@ -449,15 +599,23 @@ def _contacts(fields: dict[str, object]) -> set[str]:
     return found
 
 
-def copied_contact_notes(drafts: list["Draft"]) -> None:
+class CopiedContacts:
     """A phone number or e-mail address already given by another row (of another key) is
     noted on the later row: one centre's contact data pasted into another's row looks just
-    like real data otherwise. Branches of one centre may share them."""
-    seen: dict[str, tuple[int, str]] = {}
-    for draft in drafts:
+    like real data otherwise. Branches of one centre may share them. Fed the drafts in file
+    order, one at a time."""
+
+    def __init__(self, state: FileState) -> None:
+        self.state = state
+
+    def note(self, draft: "Draft") -> None:
         kinds: dict[int, set[str]] = {}
         for item in sorted(_contacts(draft.fields)):
-            row, base = seen.setdefault(item, (draft.row, draft.base))
+            known = self.state.get(FileState.CONTACT, item)
+            if known is None:
+                self.state.put(FileState.CONTACT, item, draft.row, c=draft.base)
+                continue
+            row, _, base = known
             if base != draft.base:
                 kinds.setdefault(row, set()).add(item.split(":", 1)[0])
         for row, what in sorted(kinds.items()):
@@ -498,77 +656,152 @@ def check_mapping(table: Table, settings: FileSettings, label: str, filename: st
                                    f"{filename}")
 
 
-def _read(source: Source, content: bytes, label: str, filename: str) -> Table:
+def _read(source: Source, handle: BinaryIO, facts: FileFacts, label: str, filename: str
+          ) -> Table:
     settings = source.file
     assert settings is not None
     where = f"{label}: {filename}"
     if settings.format == "xlsx":
-        return read_xlsx(content, settings, label, where)
+        return read_xlsx(handle, settings, label, where)
     if settings.format == "json":
-        return read_json(content, settings, label, where)
-    return read_csv(content, settings, where)
+        return read_json(handle, facts, settings, label, where)
+    return read_csv(handle, facts, settings, where)
+
+
+#: Records handed on at a time: a large file is normalised, validated and loaded a batch at
+#: a time, so what a run holds does not grow with the file.
+BATCH_RECORDS = 10_000
+
+
+@dataclass(repr=False)
+class FileResult(ScrapeResult):
+    """A file import under way: its page at once, its records in batches as they are read
+    (`record_batches`); `failures` is complete once the batches are."""
+
+    batches: Iterator[list[ScrapedRecord]] = field(default_factory=lambda: iter(()))
+
+    def record_batches(self) -> Iterator[list[ScrapedRecord]]:
+        return self.batches
 
 
 def import_file(source: Source, base_dir: Path) -> ScrapeResult:
-    """Read `source.path` (relative to `base_dir`, the registry's folder) into raw records.
-    A row without key or name is a ParseFailure naming the field; a file without rows is an
-    EmptyScrape unless the source may be empty; a mapping the file does not fit is a
-    FileMappingError naming the source, the registry key and the column."""
+    """All records of `source.path` at once (see `stream_file`)."""
+    streamed = stream_file(source, base_dir)
+    records = [record for batch in streamed.record_batches() for record in batch]
+    return ScrapeResult(records=records, failures=streamed.failures, pages=streamed.pages)
+
+
+def stream_file(source: Source, base_dir: Path, batch_size: int | None = None) -> FileResult:
+    """Read `source.path` (relative to `base_dir`, the registry's folder) into raw records,
+    `batch_size` at a time. A row without key or name is a ParseFailure naming the field; a
+    file without rows is an EmptyScrape unless the source may be empty; a mapping the file
+    does not fit is a FileMappingError naming the source, the registry key and the column.
+    Those and an unreadable file are raised here, before any record is made."""
     settings = source.file
     if settings is None or source.path is None:
         raise SourceError(f"source {source.id!r}: not a file source with [source.file]")
     label = f"source {source.id!r}"
     path = (Path(base_dir) / source.path).resolve()
     try:
-        content = path.read_bytes()
-        mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        handle = path.open("rb")
     except OSError as exc:
         raise SourceError(f"{label}: cannot read {path}: {exc.strerror}") from exc
-    # relative to the registry, so provenance does not change with the checkout's location
-    uri = "file:" + quote(Path(source.path).as_posix())
-    table = _read(source, content, label, path.name)
-    page = Page(url=uri, status=200, content=content, text=table.text, encoding=table.encoding,
-                fetched_at=mtime)
-    result = ScrapeResult(pages=[page.info()])
-    if not table.rows:
-        if source.may_be_empty:
-            return result
-        raise EmptyScrape(f"{label}: {path.name} holds no records", url=uri)
-    check_mapping(table, settings, label, path.name)
-    drafts = _drafts(table, settings, uri, result)
-    copied_contact_notes(drafts)
-    meta = {"source_id": source.id, "fetched_at": mtime, "kind": settings.kind,
-            "content_hash": hashlib.sha256(content).hexdigest()}
-    for d in drafts:
+    try:
         try:
-            # keyed, not numbered: a row inserted above must not change every later record
-            url = f"{uri}#key={quote(str(d.fields.get('source_key')))}"
-            result.records.append(ScrapedRecord(**meta, source_url=url, **d.fields,
-                                                notes=d.notes))
-        except ValidationError as exc:
-            result.failures.append(ParseFailure(url=f"{uri}#row={d.row}", reason=str(exc),
-                                                raw={"fields": d.fields}))
+            mtime = datetime.fromtimestamp(os.fstat(handle.fileno()).st_mtime, UTC)
+            facts = file_facts(handle)
+        except OSError as exc:
+            raise SourceError(f"{label}: cannot read {path}: {exc.strerror}") from exc
+        # relative to the registry, so provenance does not change with the checkout's location
+        uri = "file:" + quote(Path(source.path).as_posix())
+        table = _read(source, handle, facts, label, path.name)
+    except BaseException:
+        handle.close()
+        raise
+    page = PageInfo(url=uri, status=200, not_modified=False, sha256=facts.sha256,
+                    nbytes=facts.nbytes, encoding=table.encoding, fetched_at=mtime,
+                    warc_file=None)
+    result = FileResult(pages=[page])
+
+    def close() -> None:
+        table.close()
+        handle.close()
+    try:
+        if table.empty:
+            if source.may_be_empty:
+                close()
+                return result
+            raise EmptyScrape(f"{label}: {path.name} holds no records", url=uri)
+        check_mapping(table, settings, label, path.name)
+    except BaseException:
+        close()
+        raise
+    meta = {"source_id": source.id, "fetched_at": mtime, "kind": settings.kind,
+            "content_hash": facts.sha256}
+    batches = _record_batches(table, settings, uri, meta, result, batch_size or BATCH_RECORDS)
+    result.batches = _closing(batches, close)
     return result
 
 
-def _drafts(table: Table, settings: FileSettings, uri: str, result: ScrapeResult) -> list[Draft]:
+def _closing(batches: Iterator[list[ScrapedRecord]], close: Callable[[], None]
+             ) -> Iterator[list[ScrapedRecord]]:
+    try:
+        yield from batches
+    finally:
+        close()
+
+
+def _record_batches(table: Table, settings: FileSettings, uri: str, meta: dict,
+                    result: ScrapeResult, size: int) -> Iterator[list[ScrapedRecord]]:
+    """Records in file order, `size` at a time. Failures go to `result`: the rows that could
+    not be read in file order, then the records that failed validation (as when the whole
+    file was read first)."""
+    state = FileState()
+    try:
+        yield from _records(table, settings, uri, meta, result, size, state)
+    finally:
+        state.close()
+
+
+def _records(table: Table, settings: FileSettings, uri: str, meta: dict,
+             result: ScrapeResult, size: int, state: FileState
+             ) -> Iterator[list[ScrapedRecord]]:
+    copied, invalid, batch = CopiedContacts(state), [], []
+    for d in _drafts(table, settings, uri, result.failures, Keys(state)):
+        copied.note(d)
+        try:
+            # keyed, not numbered: a row inserted above must not change every later record
+            url = f"{uri}#key={quote(str(d.fields.get('source_key')))}"
+            batch.append(ScrapedRecord(**meta, source_url=url, **d.fields, notes=d.notes))
+        except ValidationError as exc:
+            invalid.append(ParseFailure(url=f"{uri}#row={d.row}", reason=str(exc),
+                                        raw={"fields": d.fields}))
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    result.failures.extend(invalid)
+    if batch:
+        yield batch
+
+
+def _drafts(table: Table, settings: FileSettings, uri: str, failures: list[ParseFailure],
+            keys: Keys) -> Iterator[Draft]:
     """Every place of every row as fields + notes; a row without key or name, or a place whose
     key is taken, goes to failures with the row as it was."""
-    keys, drafts = Keys(), []
     for number, cells in table.rows:
         url = f"{uri}#row={number}"
         if not isinstance(cells, dict):
-            result.failures.append(ParseFailure(url, "record is not an object",
-                                                raw={"value": cells}))
+            failures.append(ParseFailure(url, "record is not an object", raw={"value": cells}))
             continue
         row_places = places(number, cells, settings)
         base = base_key(row_places[0], settings)  # a branch shares its row's key
         for place in row_places:
             try:
-                drafts.append(_draft(place, base, settings, keys))
+                draft = _draft(place, base, settings, keys)
             except FieldError as exc:
-                result.failures.append(ParseFailure(url, str(exc), field=exc.field, raw=cells))
-    return drafts
+                failures.append(ParseFailure(url, str(exc), field=exc.field, raw=cells))
+                continue
+            yield draft
 
 
 def _text(value: object) -> str | None:
@@ -583,9 +816,8 @@ def _draft(place: Place, base: str | None, settings: FileSettings, keys: Keys) -
     if not fields.get("name"):
         raise FieldError("name", f"no value in column(s) {', '.join(settings.columns.name)}")
     key, parent, notes = keys.assign(base, place)
-    if key in keys.used:
-        raise FieldError("source_key", f"{key!r} already used in row {keys.used[key]}")
-    keys.used[key] = place.row
+    if (taken := keys.take(key, place.row)) is not None:
+        raise FieldError("source_key", f"{key!r} already used in row {taken}")
     fields["source_key"] = key
     if parent and not fields.get("parent_key"):
         fields["parent_key"] = parent

@@ -49,11 +49,11 @@ def install(stop: str, marker: Path) -> None:
         state["committed"].append(run.source_id)
 
     def load_then_stop(con, *, source_id, **kw):
-        counts = load(con, source_id=source_id, **kw)
+        loaded = load(con, source_id=source_id, **kw)
         if stop == f"load:{source_id}":
-            state["counts"] = vars(counts)
+            state["counts"] = vars(loaded.counts)
             _freeze(marker, state)
-        return counts
+        return loaded
 
     flows.pipeline.commit_source_run = commit_and_note
     warehouse.runs.load_source_run = load_then_stop

@@ -94,3 +94,36 @@ def test_serve_without_a_server_says_how_to_start_one(tmp_path, capsys, monkeypa
                  "--prefect-file", str(ROOT / "prefect.yaml")])
     assert code == 2
     assert "prefect server start" in capsys.readouterr().err
+
+
+STARTUP = """
+import os
+os.environ.pop("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", None)
+if os.environ.get("GIVEN"):
+    os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = os.environ["GIVEN"]
+from flows.cli import _env_defaults
+_env_defaults()
+from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS as timeout
+print(timeout.value())
+"""
+
+
+def test_prefect_temporary_server_gets_minutes_to_start(tmp_path):
+    """Prefect's default of 20 s failed `make run` on a busy 2-core machine: `shg run` gives
+    its temporary server EPHEMERAL_STARTUP_SECONDS, as Prefect itself reads it; a value set
+    in the environment stays."""
+    import os
+    import subprocess
+    import sys
+
+    from flows.cli import EPHEMERAL_STARTUP_SECONDS
+    from tests.conftest import ROOT
+
+    def timeout(given: str = "") -> int:
+        env = os.environ | {"GIVEN": given, "PREFECT_HOME": str(tmp_path)}
+        return int(subprocess.run([sys.executable, "-c", STARTUP], cwd=ROOT, env=env,
+                                  capture_output=True, text=True, check=True).stdout)
+
+    assert EPHEMERAL_STARTUP_SECONDS >= 120
+    assert timeout() == EPHEMERAL_STARTUP_SECONDS
+    assert timeout("45") == 45

@@ -1,5 +1,5 @@
-"""The HSDS 3.0 export conforms to the official schemas (read from ../shared/hsds-3.0, never
-copied) and carries only public values."""
+"""The HSDS 3.0 export conforms to the official schemas (tests/hsds-3.0, CC BY-SA 4.0, see its
+README) and carries only public values."""
 
 import json
 import os
@@ -17,9 +17,9 @@ from schema.registry import load_registry
 from tests.conftest import ROOT
 from warehouse.hsds import write_hsds
 
-#: The official schemas are test data under their own licence: read from ../shared, never
-#: copied into the project (SHG_HSDS_SCHEMAS overrides the place). Missing schemas fail.
-HSDS = Path(os.environ.get("SHG_HSDS_SCHEMAS", ROOT.parent / "shared" / "hsds-3.0"))
+#: The official schemas the tests use, with their licence beside them (SHG_HSDS_SCHEMAS
+#: overrides the place). Missing schemas fail.
+HSDS = Path(os.environ.get("SHG_HSDS_SCHEMAS", ROOT / "tests" / "hsds-3.0"))
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -52,7 +52,8 @@ def export(tmp_path_factory):
 def test_services_json_validates_against_official_schema(export):
     folder, paths, _, _ = export
     assert folder / "services.json" in paths
-    schema = json.loads((HSDS / "schema" / "compiled" / "service.json").read_text("utf-8"))
+    schema = json.loads((HSDS / "schema" / "compiled" / "service_with_definitions.json")
+                        .read_text("utf-8"))
     validator = jsonschema.Draft202012Validator(schema,
                                                 format_checker=jsonschema.FormatChecker())
     services = json.loads((folder / "services.json").read_text("utf-8"))

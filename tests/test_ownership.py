@@ -10,6 +10,7 @@ import duckdb
 from schema.ids import listing_id
 from tests.factories import listings, record, source
 from warehouse.db import connect
+from warehouse.load import listings_table
 from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 OWNERS = ("herne", "nakos-rot")
@@ -86,10 +87,10 @@ def test_a_row_held_by_another_source_is_never_touched(tmp_path, now):
     upsert_sources(con, [source("herne"), source("region")])
     squatter = listings(record("x", source_id="region", name="Alte Kopie"))[0].model_copy(
         update={"id": listing_id("herne", "1")})
-    con.execute("BEGIN")  # written as the old code wrote it, past the screen
-    from warehouse.load import load_source_run
-    load_source_run(con, run_id="r0", source_id="region", listings=[squatter], now=now)
-    con.execute("COMMIT")
+    # written as the old code wrote it, past the screen
+    con.register("squatter", listings_table(con, [squatter]))
+    con.execute("INSERT INTO listings SELECT *, true, $now, $now, NULL, 'r0' FROM squatter",
+                {"now": now})
     before = rows_of(con, [str(squatter.id)])
     begin_run(con, "r1", "live", now)
     commit_source_run(con, "r1", SourceRun("herne", now, now, listings=listings(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from flows.cli import main
-from flows.scaffold import BASES
+from flows.scaffold import BASES, MAX_ID, MAX_NAME
 from tests.conftest import ROOT
 
 
@@ -28,16 +28,20 @@ def repo(tmp_path):
     return tmp_path
 
 
+def shg_in(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    """`shg ARGS` in the copy, running its code, as a maintainer runs it in the checkout."""
+    return subprocess.run([str(Path(sys.executable).with_name("shg")), *args], cwd=repo,
+                          env=os.environ | {"PYTHONPATH": str(repo)}, capture_output=True,
+                          text=True, timeout=120)
+
+
 @pytest.mark.parametrize("base", BASES)
 def test_new_source_passes_its_own_test(repo, base):
     source_id = f"beispiel-{base}"
     url = f"https://www.beispielstadt.de/{base}/gruppen/"
     # in the copy, running its code, as a maintainer runs it in the checkout: the registry
     # check finds the new module the way a run does
-    env = os.environ | {"PYTHONPATH": str(repo)}
-    done = subprocess.run([str(Path(sys.executable).with_name("shg")), "new-source", source_id,
-                           "--base", base, "--url", url], cwd=repo, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = shg_in(repo, "new-source", source_id, "--base", base, "--url", url)
     assert done.returncode == 0, done.stdout + done.stderr
     module = source_id.replace("-", "_")
     assert (repo / "scrapers" / f"{module}.py").is_file()
@@ -61,3 +65,36 @@ def test_refuses_to_overwrite_or_unknown_base(repo, capsys):
     assert main(["new-source", "neu", "--root", str(repo)]) == 2  # not the code that runs
     assert f"{repo} is not the checkout this shg runs from" in capsys.readouterr().err
     assert not (repo / "scrapers" / "neu.py").exists()
+
+
+RUFF = Path(sys.executable).with_name("ruff")
+
+
+@pytest.mark.parametrize(("source_id", "base", "url", "name"), [
+    # the README's example
+    ("beispielstadt", "azlist", "https://www.beispielstadt.de/selbsthilfe/gruppen/", None),
+    ("beispielstadt-themen", "topiclist", "https://www.beispielstadt.de/selbsthilfe/themen/",
+     None),
+    # the longest id and name the scaffold takes, and a long start URL
+    ("a" * MAX_ID, "azlist", "https://www.beispielstadt.de/" + "x/" * 60, "N" * MAX_NAME),
+    ("b" * MAX_ID, "topiclist", "https://www.beispielstadt.de/" + "x/" * 60, "N" * MAX_NAME),
+])
+def test_generated_files_pass_ruff(repo, source_id, base, url, name):
+    """`make test` runs `ruff check .` first: files the scaffold writes must pass it, or the
+    maintainer's next step stops there."""
+    args = ["new-source", source_id, "--base", base, "--url", url]
+    done = shg_in(repo, *args, *(["--name", name] if name else []))
+    assert done.returncode == 0, done.stdout + done.stderr
+    module = source_id.replace("-", "_")
+    written = [f"scrapers/{module}.py", f"tests/test_{module}.py"]
+    done = subprocess.run([str(RUFF), "check", "--no-cache", *written], cwd=repo,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_refuses_ids_and_names_too_long_for_the_generated_lines(repo, capsys):
+    assert main(["new-source", "a" * (MAX_ID + 1), "--root", str(repo)]) == 2
+    assert f"at most {MAX_ID} characters" in capsys.readouterr().err
+    assert main(["new-source", "kurz", "--name", "N" * (MAX_NAME + 1),
+                 "--root", str(repo)]) == 2
+    assert not (repo / "scrapers" / "kurz.py").exists()

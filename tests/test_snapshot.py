@@ -40,3 +40,36 @@ def test_replay_collects_offline(source, tmp_path):
     # fetched_at is the archive's date, so replaying twice yields identical provenance
     again = collect_source(source, RunContext(run_id="u", data_dir=tmp_path, replay=SNAPSHOTS))
     assert [x.provenance for x in again.listings] == [x.provenance for x in run.listings]
+
+
+def test_rebuilding_leaves_unchanged_archives_byte_identical(tmp_path):
+    """`make snapshot` rewrote every WARC (new record ids and dates) although no fixture had
+    changed, so every rebuild was a diff of every archive. Built twice, the archives stay
+    byte for byte; a changed fixture page changes only its own source's archive."""
+    import shutil
+
+    from flows.snapshot import build_snapshots
+
+    registry = load_registry(ROOT / "sources.toml")
+    ids = ["herne", "nakos-rot"]
+    fixtures, out = tmp_path / "fixtures", tmp_path / "snapshots"
+    for sid in ids:
+        shutil.copytree(FIXTURES / sid, fixtures / sid)
+
+    def build() -> dict[str, bytes]:
+        built = asyncio.run(build_snapshots(registry, fixtures, out, ids))
+        assert sorted(p.name for p in built) == [f"{sid}.warc.gz" for sid in sorted(ids)]
+        return {sid: (out / f"{sid}.warc.gz").read_bytes() for sid in ids}
+
+    first = build()
+    second = build()
+    assert second == first
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{sid}.warc.gz" for sid in ids)
+    page = next(p for p in sorted((fixtures / "herne").rglob("*.html")))
+    page.write_bytes(page.read_bytes().replace(b"</body>", b"<p>neu</p></body>"))
+    third = build()
+    assert third["nakos-rot"] == first["nakos-rot"]
+    assert third["herne"] != first["herne"]
+    replay = WarcReplayTransport(out / "herne.warc.gz")
+    url = next(u for u in replay.urls() if fixture_path(fixtures / "herne", u) == page)
+    assert replay.body(url) == page.read_bytes()

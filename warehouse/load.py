@@ -1,105 +1,83 @@
-"""Load one source run into the warehouse: one transaction, bulk through Arrow.
+"""Load one source run into the warehouse: one transaction, bulk through Arrow (a large run
+through a Parquet file written a batch at a time).
 
 Per listing the run is an insert (new id), an update (content hash changed, or the listing
 comes back after vanishing), unchanged (nothing is written), or vanished (active before, absent
 now: marked inactive with an end date, never deleted). Every insert/update closes the previous
 `listing_history` row and opens a new one. An unchanged re-run writes only run bookkeeping.
-A source run writes only its own listings (`owned_listings`; the merge keys on the source too).
+A source run writes only its own listings (`owned_rows`; the merge keys on the source too).
 """
 
-import hashlib
 import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from uuid import UUID
 
 import duckdb
 import pyarrow as pa
-from pydantic import TypeAdapter
+import pyarrow.parquet as pq
 
 from schema.ids import listing_id
 from schema.listing import Listing
+from schema.listing_rows import ListingBatches, listing_row, record_hash
 from schema.source_run import LoadCounts
 from warehouse.db import CONTENT_COLUMNS, arrow_schema
+from warehouse.memory import trim_heap
 
-#: Provenance that changes on every fetch without the listing changing.
-_VOLATILE = {"fetched_at", "content_hash"}
-
-
-_DATETIME = TypeAdapter(datetime)
+__all__ = ["Loaded", "Refused", "as_dict", "listings_table", "load_source_run", "record_hash",
+           "rows_table"]
 
 
-def record_hash(listing: Listing) -> str:
-    return _hash(listing.model_dump())
-
-
-def _hash(data: dict) -> str:
-    """sha256 of the listing's JSON form (`model_dump(mode="json")`, keys sorted) without its
-    volatile provenance, computed from its Python form: `listings_table` has that already, and
-    a second dump per listing cost as much as the rest of the row."""
-    data = data | {"provenance": {k: v for k, v in data["provenance"].items()
-                                  if k not in _VOLATILE}}
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=_json_value).encode()
-                          ).hexdigest()
-
-
-def _json_value(value: object) -> object:
-    """What pydantic's JSON mode makes of the Python values a Listing holds besides JSON's own
-    (str subclasses such as Kind are strings to `json` already)."""
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return _DATETIME.dump_python(value, mode="json")
-    raise TypeError(f"no JSON form for {type(value).__name__} in a listing")
-
-
-def listings_table(con: duckdb.DuckDBPyConnection, listings: list[Listing]) -> pa.Table:
-    """Listings as an Arrow table shaped like the `listings` content columns + record_hash."""
+def rows_table(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> pa.Table:
+    """Rows (`schema.listing_rows.listing_row`) as an Arrow table shaped like the `listings`
+    content columns + record_hash."""
     schema = arrow_schema(con, "listings", [*CONTENT_COLUMNS, "record_hash"])
-    rows = []
-    for item in listings:
-        row = item.model_dump()
-        row["record_hash"] = _hash(row)
-        row["id"] = str(row["id"])
-        row["parent_id"] = row["parent_id"] and str(row["parent_id"])
-        rows.append(row)
     return pa.Table.from_pylist(rows, schema=schema)
 
 
 @dataclass(frozen=True)
-class Refused:
-    """A listing a source run may not write, and why (for quarantine)."""
+class Loaded:
+    counts: LoadCounts
+    refused: list["Refused"]
 
-    listing: Listing
+
+@dataclass(frozen=True)
+class Refused:
+    """A row a source run may not write, and why (for quarantine)."""
+
+    source_key: str
+    url: str
+    raw: str
     field: str
     reason: str
 
 
-def owned_listings(con: duckdb.DuckDBPyConnection, source_id: str, listings: list[Listing]
-                   ) -> tuple[list[Listing], list[Refused]]:
-    """The listings `source_id` may write, and the others. A listing belongs to its source,
-    whatever ids a release or a buggy scraper hands in: an id another source holds is never
-    written, and a new id must be the source's own, `listing_id(source, key)` (else it would
-    squat on an id its owner has not loaded yet). An id the source holds already is its own."""
-    ids = [str(item.id) for item in listings]
-    others = _not_held_by(con, source_id, ids)
-    own: list[Listing] = []
+def owned_rows(con: duckdb.DuckDBPyConnection, source_id: str, rows: list[dict]
+               ) -> tuple[list[dict], list[Refused]]:
+    """The rows (`listing_row`) `source_id` may write, and the others. A listing belongs to
+    its source, whatever ids a release or a buggy scraper hands in: an id another source holds
+    is never written, and a new id must be the source's own, `listing_id(source, key)` (else it
+    would squat on an id its owner has not loaded yet). An id the source holds is its own."""
+    others = _not_held_by(con, source_id, [row["id"] for row in rows])
+    own: list[dict] = []
     refused: list[Refused] = []
-    for item, lid in zip(listings, ids, strict=True):
-        if item.source_id != source_id:
-            refused.append(Refused(item, "source_id", f"belongs to source "
-                                   f"{item.source_id!r}, not to {source_id!r}"))
+    for row in rows:
+        lid, why = row["id"], None
+        if row["source_id"] != source_id:
+            why = "source_id", f"belongs to source {row['source_id']!r}, not to {source_id!r}"
         elif lid not in others:  # held by this source already
-            own.append(item)
+            pass
         elif (holder := others[lid]) is not None:
-            refused.append(Refused(item, "id", f"id {lid} is held by source {holder!r}: "
-                                   f"a listing belongs to its source"))
-        elif item.id != (expected := listing_id(source_id, item.source_key)):
-            refused.append(Refused(item, "id", f"id {item.id} is not this source's id for "
-                                   f"key {item.source_key!r} ({expected}): a listing belongs "
-                                   f"to its source"))
+            why = "id", f"id {lid} is held by source {holder!r}: a listing belongs to its source"
+        elif lid != (expected := str(listing_id(source_id, row["source_key"]))):
+            why = "id", (f"id {lid} is not this source's id for key {row['source_key']!r} "
+                         f"({expected}): a listing belongs to its source")
+        if why is None:
+            own.append(row)
         else:
-            own.append(item)
+            refused.append(Refused(row["source_key"], row["provenance"]["source_url"],
+                                   json.dumps(row, default=str), *why))
     return own, refused
 
 
@@ -119,17 +97,68 @@ def _not_held_by(con: duckdb.DuckDBPyConnection, source_id: str, ids: list[str]
         con.unregister("_claimed")
 
 
+def listings_table(con: duckdb.DuckDBPyConnection, listings: Iterable[Listing]) -> pa.Table:
+    """Listings as an Arrow table shaped like the `listings` content columns + record_hash."""
+    return rows_table(con, [listing_row(item) for item in listings])
+
+
+#: DuckDB's memory while it merges a run spilled in batches. Unlimited, it held the rows of a
+#: large insert until they were written: 1.6 GB more for a million listings. Limited, it
+#: writes them out as it goes (and spills joins to its temporary folder).
+LARGE_LOAD_MEMORY = "400MB"
+
+
+@contextmanager
+def _incoming(con: duckdb.DuckDBPyConnection, source_id: str,
+              listings: list[Listing] | ListingBatches, refused: list[Refused]
+              ) -> Iterator[None]:
+    """The run's own listings (`owned_rows`; the others are added to `refused`) as the
+    relation `incoming`: an Arrow table, or for a run spilled in batches a Parquet file the
+    batches are written to one at a time, which DuckDB reads as it merges, within
+    LARGE_LOAD_MEMORY. Statements over it stay few and large: DuckDB writes a large insert
+    out as it goes, while the rows of many small ones stay in memory until the commit."""
+    if not isinstance(listings, ListingBatches) or not listings.spilled:
+        own, out = owned_rows(con, source_id, [listing_row(item) for item in listings])
+        refused += out
+        con.register("incoming", rows_table(con, own))
+        try:
+            yield
+        finally:
+            con.unregister("incoming")
+        return
+    staged = listings.path.with_suffix(".parquet")
+    try:
+        schema = arrow_schema(con, "listings", [*CONTENT_COLUMNS, "record_hash"])
+        with pq.ParquetWriter(staged, schema) as writer:
+            for rows in listings.row_batches():
+                own, out = owned_rows(con, source_id, rows)
+                refused += out
+                writer.write_table(rows_table(con, own))
+        path = str(staged).replace("'", "''")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT * FROM read_parquet('{path}')")
+        trim_heap()  # the collector's batches (when it ran in this process) are freed
+        con.execute(f"SET memory_limit = '{LARGE_LOAD_MEMORY}'")
+        try:
+            yield
+        finally:
+            con.execute("RESET memory_limit")  # the project runs on DuckDB's default otherwise
+            con.execute("DROP VIEW incoming")
+    finally:
+        staged.unlink(missing_ok=True)
+
+
 def load_source_run(
     con: duckdb.DuckDBPyConnection,
     *,
     run_id: str,
     source_id: str,
-    listings: list[Listing],
+    listings: list[Listing] | ListingBatches,
     now: datetime,
     complete: bool = True,
     keep_keys: list[str] = (),
-) -> LoadCounts:
-    """Merge one healthy source run into `listings` and `listing_history`.
+) -> "Loaded":
+    """Merge one healthy source run into `listings` and `listing_history`; the rows it may
+    not write (another source's, see `owned_rows`) come back refused, their keys kept.
 
     Runs inside the caller's transaction (see `warehouse.runs.record_source_run`), so a crash
     leaves the warehouse at the last committed source run. Listings of `keep_keys` (records
@@ -138,16 +167,12 @@ def load_source_run(
     that did not load takes its topic off every group on it) only adds: new listings are
     inserted, existing ones neither change nor vanish until a complete run.
     """
-    if any(item.source_id != source_id for item in listings):
-        raise ValueError(f"{source_id}: batch holds listings of another source "
-                         f"(`owned_listings` screens them out)")
-    incoming = listings_table(con, listings)
-    con.register("incoming", incoming)
-    try:
-        return _merge(con, run_id, source_id, now, complete,
-                      [str(listing_id(source_id, k)) for k in keep_keys])
-    finally:
-        con.unregister("incoming")
+    refused: list[Refused] = []
+    with _incoming(con, source_id, listings, refused):
+        keep = {*keep_keys, *(r.source_key for r in refused)}
+        counts = _merge(con, run_id, source_id, now, complete,
+                        [str(listing_id(source_id, k)) for k in sorted(keep)])
+    return Loaded(counts, refused)
 
 
 def _merge(con, run_id: str, source_id: str, now: datetime, complete: bool,

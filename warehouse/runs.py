@@ -6,10 +6,11 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
+from schema.listing_rows import ListingBatches
 from schema.registry import Source
 from schema.source_run import LoadCounts, SourceRun
 from warehouse.db import arrow_schema
-from warehouse.load import Refused, load_source_run, owned_listings
+from warehouse.load import Refused, load_source_run
 
 
 def begin_run(con: duckdb.DuckDBPyConnection, run_id: str, mode: str, now: datetime) -> None:
@@ -46,12 +47,11 @@ def commit_source_run(con: duckdb.DuckDBPyConnection, run_id: str, run: SourceRu
         if run.status == "ok" and run.unchanged_since:
             run.counts = LoadCounts(unchanged=run.unchanged_records)
         elif run.status == "ok":
-            own, refused = owned_listings(con, run.source_id, run.listings)
-            run.quarantine = run.quarantine + [_refused_row(run, r) for r in refused]
-            run.keep_keys = sorted({*run.keep_keys, *(r.listing.source_key for r in refused)})
-            run.counts = load_source_run(con, run_id=run_id, source_id=run.source_id,
-                                         listings=own, now=run.finished_at,
-                                         complete=run.complete, keep_keys=run.keep_keys)
+            loaded = load_source_run(con, run_id=run_id, source_id=run.source_id,
+                                     listings=run.listings, now=run.finished_at,
+                                     complete=run.complete, keep_keys=run.keep_keys)
+            run.counts = loaded.counts
+            run.quarantine = run.quarantine + [_refused_row(run, r) for r in loaded.refused]
         _append(con, "raw_pages", [{"run_id": run_id, **p} for p in run.pages])
         _append(con, "quarantine", [{"run_id": run_id, **q} for q in run.quarantine])
         _append(con, "source_run_stats", [{"run_id": run_id, "source_id": run.source_id, **q}
@@ -67,16 +67,18 @@ def commit_source_run(con: duckdb.DuckDBPyConnection, run_id: str, run: SourceRu
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    finally:
+        if isinstance(run.listings, ListingBatches):  # loaded or not, the spill is done with
+            run.listings.discard()
 
 
 def _refused_row(run: SourceRun, refused: Refused) -> dict:
     """The quarantine row of a listing the run may not write, naming source, record, field."""
-    item = refused.listing
-    return {"source_id": run.source_id, "source_key": item.source_key,
-            "url": item.provenance.source_url, "field": refused.field,
-            "reason": f"{run.source_id}: record {item.source_key}: field {refused.field}: "
+    return {"source_id": run.source_id, "source_key": refused.source_key, "url": refused.url,
+            "field": refused.field,
+            "reason": f"{run.source_id}: record {refused.source_key}: field {refused.field}: "
                       f"{refused.reason}",
-            "raw": item.model_dump_json(), "quarantined_at": run.finished_at}
+            "raw": refused.raw, "quarantined_at": run.finished_at}
 
 
 def _append(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:

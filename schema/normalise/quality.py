@@ -66,3 +66,10 @@ def field_quality(listings: list[Listing]) -> list[FieldQuality]:
             repaired += fixed
         out.append(FieldQuality(name, len(listings), present, missing, invalid, repaired))
     return out
+
+
+def add_quality(a: list[FieldQuality], b: list[FieldQuality]) -> list[FieldQuality]:
+    """The counters of two parts of one run (batches of a large file) as one."""
+    return [FieldQuality(x.field, x.records + y.records, x.present + y.present,
+                         x.missing + y.missing, x.invalid + y.invalid, x.repaired + y.repaired)
+            for x, y in zip(a, b, strict=True)]

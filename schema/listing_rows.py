@@ -1,0 +1,125 @@
+"""Listings as the rows the warehouse loads, and `ListingBatches`, a source run's listings
+handed to the writer in batches.
+
+Free of DuckDB and Arrow, like `schema.source_run`: a collecting process turns a large file's
+listings into rows and spills them batch by batch, so neither it nor the writer ever holds
+them all at once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+import struct
+import zlib
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from uuid import UUID
+
+from pydantic import TypeAdapter
+
+from schema.listing import Listing
+
+#: Provenance that changes on every fetch without the listing changing.
+_VOLATILE = {"fetched_at", "content_hash"}
+_DATETIME = TypeAdapter(datetime)
+#: Each spilled batch: its length (8 bytes, big-endian), then the zlib'd pickle of its rows.
+_LENGTH = struct.Struct(">Q")
+
+
+def record_hash(listing: Listing) -> str:
+    return row_hash(listing.model_dump())
+
+
+def row_hash(data: dict) -> str:
+    """sha256 of the listing's JSON form (`model_dump(mode="json")`, keys sorted) without its
+    volatile provenance, computed from its Python form: the row has that already, and a
+    second dump per listing cost as much as the rest of the row."""
+    data = data | {"provenance": {k: v for k, v in data["provenance"].items()
+                                  if k not in _VOLATILE}}
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=_json_value).encode()
+                          ).hexdigest()
+
+
+def _json_value(value: object) -> object:
+    """What pydantic's JSON mode makes of the Python values a Listing holds besides JSON's own
+    (str subclasses such as Kind are strings to `json` already)."""
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return _DATETIME.dump_python(value, mode="json")
+    raise TypeError(f"no JSON form for {type(value).__name__} in a listing")
+
+
+def listing_row(item: Listing) -> dict:
+    """A listing shaped like the `listings` content columns + record_hash."""
+    row = item.model_dump()
+    row["record_hash"] = row_hash(row)
+    row["id"] = str(row["id"])
+    row["parent_id"] = row["parent_id"] and str(row["parent_id"])
+    return row
+
+
+def row_listing(row: dict) -> Listing:
+    """The listing a row was made from (for the rare reader that needs objects)."""
+    return Listing.model_validate({k: v for k, v in row.items() if k != "record_hash"})
+
+
+class ListingBatches:
+    """A source run's valid listings, added a batch at a time. The newest batch stays in
+    memory as listings; once another follows, it is spilled to `path` as rows (what the
+    writer loads). A run of one batch never touches the disk and pickles whole; a larger one
+    pickles as its path, so `path` must be readable by the process that commits the run."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.spilled = 0
+        self.pending: list[Listing] = []
+
+    def __len__(self) -> int:
+        return self.spilled + len(self.pending)
+
+    def extend(self, listings: list[Listing]) -> None:
+        """Add one batch."""
+        if self.pending:
+            self._spill(self.pending)
+        self.pending = list(listings)
+
+    def close(self) -> None:
+        """No more batches: once some are on disk, the last one goes there too, so the
+        writer is handed a path, not the collector's last batch."""
+        if self.spilled and self.pending:
+            self._spill(self.pending)
+            self.pending = []
+
+    def _spill(self, listings: list[Listing]) -> None:
+        data = zlib.compress(pickle.dumps([listing_row(i) for i in listings], protocol=5), 1)
+        if not self.spilled:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("ab" if self.spilled else "wb") as out:
+            out.write(_LENGTH.pack(len(data)) + data)
+        self.spilled += len(listings)
+
+    def _spilled_batches(self) -> Iterator[list[dict]]:
+        if not self.spilled:
+            return
+        with self.path.open("rb") as spill:
+            while header := spill.read(_LENGTH.size):
+                yield pickle.loads(zlib.decompress(spill.read(_LENGTH.unpack(header)[0])))
+
+    def row_batches(self) -> Iterator[list[dict]]:
+        """The rows, a batch at a time: the spilled ones, then the one in memory."""
+        yield from self._spilled_batches()
+        if self.pending:
+            yield [listing_row(i) for i in self.pending]
+
+    def __iter__(self) -> Iterator[Listing]:
+        for rows in self._spilled_batches():
+            yield from map(row_listing, rows)
+        yield from self.pending
+
+    def discard(self) -> None:
+        """Forget the listings and remove the spill file."""
+        self.path.unlink(missing_ok=True)
+        self.spilled, self.pending = 0, []
