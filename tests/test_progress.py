@@ -20,7 +20,7 @@ def _shg_run(tmp: Path, terminal: bool) -> tuple[int, str]:
     args = [str(Path(sys.executable).with_name("shg")), "--data", str(tmp / "data"), "run",
             "--replay", "snapshots", "--public", str(tmp / "public")]
     args += [a for sid in SOURCES for a in ("--source", sid)]
-    env = {k: v for k, v in os.environ.items() if k != "SHG_PROGRESS"}
+    env = {k: v for k, v in os.environ.items() if k not in ("SHG_PROGRESS", "PREFECT_API_URL")}
     if not terminal:
         done = subprocess.run(args, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
