@@ -18,7 +18,6 @@ import io
 import json
 import os
 import shutil
-import traceback
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -34,14 +33,6 @@ from warehouse.release_state import confirm_latest
 from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 REGISTRY = str(ROOT / "sources.toml")
-
-
-def _site() -> tuple[str, ...]:
-    """Where in our code (outside tests/) a call comes from: file and line of each frame."""
-    return tuple(f"{Path(f.filename).relative_to(ROOT)}:{f.lineno}"
-                 for f in traceback.extract_stack()
-                 if f.filename.startswith(str(ROOT)) and "/tests/" not in f.filename
-                 and "/.venv/" not in f.filename)
 
 
 def _writes(flags: int) -> bool:
@@ -60,15 +51,12 @@ class WriteFaults:
         self.root = str(root.resolve())
         self.fail_at, self.code, self.lasting = fail_at, code, lasting
         self.calls: list[tuple[str, str]] = []
-        #: per call: the operation and the lines of our code it was made from
-        self.sites: list[tuple[str, tuple[str, ...]]] = []
         self.failed: tuple[str, str] | None = None
 
     def hit(self, op: str, path: str) -> None:
         if not (path == self.root or path.startswith(self.root + os.sep)):
             return
         self.calls.append((op, path))
-        self.sites.append((op, _site()))
         n = len(self.calls)
         if self.fail_at is None or n < self.fail_at:
             return
@@ -234,16 +222,6 @@ def writes_of_a_publish(world) -> WriteFaults:
     return faults
 
 
-def first_at_each_site(faults: WriteFaults) -> list[int]:
-    """Call numbers (from 1) of the first call of each operation at each place in our code:
-    the 49 writes of a streamed file or the 45 fsyncs of a release's files take one path
-    each, and every publish failing at one of them costs a second of validation."""
-    first: dict[tuple, int] = {}
-    for n, site in enumerate(faults.sites, 1):
-        first.setdefault(site, n)
-    return sorted(first.values())
-
-
 # ------------------------------------------------------------------------------- tests
 
 def next_run(con, public: Path, now, kind: str) -> str:
@@ -263,14 +241,14 @@ def next_run(con, public: Path, now, kind: str) -> str:
                          ids=["ENOSPC-at-one-write", "EIO-from-one-write-on"])
 def test_any_failing_write_leaves_all_three_on_one_release(world, code, lasting, then):
     """ENOSPC at the n-th write only, and EIO from the n-th write on (deletions failing
-    too, so whatever the publish built stays behind), for the first write at each place a
-    publish writes from; after each, a next run on a repaired disk (a new release, or a night
-    with nothing new) cleans up."""
+    too, so whatever the publish built stays behind), for every write of a publish; after
+    each, a next run on a repaired disk (a new release, or a night with nothing new) cleans
+    up."""
     con, tmp, now = world
     counted = writes_of_a_publish(world)
     calls = counted.calls
     cleaned = 0
-    for n in first_at_each_site(counted):
+    for n in range(1, len(calls) + 1):
         public = copy_public(tmp, "faulty")
         with WriteFaults(public, fail_at=n, code=code, lasting=lasting).installed() as faults:
             try:
