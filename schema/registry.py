@@ -126,12 +126,18 @@ class FileSettings(BaseModel):
                                   description="default: sniffed among ; , tab |")
     header_row: int = Field(1, ge=1, description="csv/xlsx: the line holding the headers")
     sheet: str | None = Field(None, description="xlsx: default the first sheet")
-    records: str | None = Field(None, description="json: dotted path to the list of records")
+    records: Columns | None = Field(
+        None, description="json: dotted path(s) to lists of records; a part `*` stands for "
+                          "every key or item (\"regionen.*.stellen\"); a column \"^name\" is a "
+                          "field of the enclosing object, \"^*\" the key `*` matched")
     key: Columns = Field(min_length=1, description="column(s) forming the source's own key")
     kind: Literal["group", "contact_centre", "organisation"] = "group"
     columns: FileColumns
     split: dict[str, str] = Field(default_factory=dict,
                                   description="list field -> separator inside one cell")
+    join: dict[str, str] = Field(default_factory=dict,
+                                 description="text field -> separator between its columns' "
+                                             "values (default a space)")
     hours_by_day: object = Field(
         None, description="weekday (mo…so) -> column, or (json) the path to an object keyed by "
                           "weekday")
@@ -160,6 +166,16 @@ class FileSettings(BaseModel):
         if unknown := set(value) - set(WEEKDAYS):
             raise ValueError(f"unknown weekday(s) {', '.join(sorted(unknown))}; "
                              f"use {', '.join(WEEKDAYS)}")
+        return value
+
+    @field_validator("join")
+    @classmethod
+    def _text_fields_only(cls, value: dict[str, str]) -> dict[str, str]:
+        text = set(FileColumns.model_fields) - set(LIST_FIELDS) - {"street", "postcode", "city"}
+        for name in value:
+            if name not in text:
+                raise ValueError(f"{name}: only text fields ({', '.join(sorted(text))}) are "
+                                 f"joined")
         return value
 
     @field_validator("split")

@@ -43,7 +43,10 @@ _ADDRESS_PARTS = ("street", "postcode", "city")
 
 class FileMappingError(SiteChanged):
     """The mapping names a column, path or sheet the file does not have: either the registry
-    is wrong or the centre changed its file; both need a person, like a changed site."""
+    is wrong or the centre changed its file; both need a person, like a changed site, but the
+    person to look is whoever wrote the mapping, so the class says so."""
+
+    failure_class = "config_error"
 
 
 class UnreadableFile(SiteChanged):
@@ -281,17 +284,73 @@ def read_json(handle: BinaryIO, facts: FileFacts, settings: FileSettings, label:
         reason = exc if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
         raise UnreadableFile(f"{where} is not valid JSON: {reason}") from exc
     del text
-    records = document if settings.records is None else _at(document, settings.records)
-    if not isinstance(records, list):
-        what = f"key 'file.records': {settings.records!r}" if settings.records else \
-            "key 'file.records': the top level"
-        raise FileMappingError(f"{label}: {what} is not a list of records")
+    if settings.records is None:
+        if not isinstance(document, list):
+            raise FileMappingError(f"{label}: key 'file.records': the top level is not a list "
+                                   f"of records")
+        records: list = document
+    else:
+        records = []
+        for path in settings.records:
+            found = list(select_records(document, path))
+            if not found:
+                raise FileMappingError(f"{label}: key 'file.records': {path!r} matches no list "
+                                       f"of records in {where.rpartition(': ')[2]}")
+            records += found
     return Table(list(enumerate(records, start=1)), None, encoding, empty=not records)
+
+
+class Nested(dict):
+    """A JSON record found below other objects (`select_records`): `up` holds the objects that
+    enclose it, nearest first, and `keys` the keys its path's wildcards matched, nearest first,
+    so a column can name "^region" (a field of the enclosing object) or "^*" (the key)."""
+
+    __slots__ = ("keys", "up")
+
+    def __init__(self, record: dict, up: tuple[dict, ...], keys: tuple[str, ...]) -> None:
+        super().__init__(record)
+        self.up, self.keys = up, keys
+
+
+def select_records(document: object, path: str) -> Iterator[object]:
+    """The records a `records` path names: each list it reaches gives its items, in order. A
+    part `*` stands for every key of an object or item of a list ("regionen.*.stellen",
+    "*"); dict records come back as `Nested`, knowing what encloses them."""
+    def walk(node: object, parts: list[str], up: tuple[dict, ...], keys: tuple[str, ...]
+             ) -> Iterator[object]:
+        if not parts:
+            if isinstance(node, list):
+                yield from (Nested(item, up, keys) if isinstance(item, dict) else item
+                            for item in node)
+            return
+        head, rest = parts[0], parts[1:]
+        inner = (node, *up) if isinstance(node, dict) else up
+        if head == "*":
+            children = (node.items() if isinstance(node, dict) else
+                        enumerate(node) if isinstance(node, list) else ())
+            for key, child in children:
+                yield from walk(child, rest, inner, (str(key), *keys))
+        elif (child := _at(node, head)) is not _MISSING:
+            yield from walk(child, rest, inner, keys)
+
+    if "*" not in path.split(".") and isinstance(document, dict) and path in document:
+        return walk(document[path], [], (document,), ())  # a key holding dots, found whole
+    return walk(document, path.split("."), (), ())
 
 
 def _at(obj: object, path: str) -> object:
     """The value at a dotted path ("kontakt.telefon", "standorte.0.ort"), or _MISSING. A key
-    that itself contains dots is found whole first."""
+    that itself contains dots is found whole first. "^name" is the field `name` of the object
+    enclosing a `Nested` record ("^^name" two levels up), "^*" the key its nearest wildcard
+    matched."""
+    if path.startswith("^"):
+        depth = len(path) - len(path.lstrip("^"))
+        rest = path[depth:]
+        if not isinstance(obj, Nested):
+            return _MISSING
+        if rest == "*":
+            return obj.keys[depth - 1] if depth <= len(obj.keys) else _MISSING
+        return _at(obj.up[depth - 1], rest) if depth <= len(obj.up) else _MISSING
     if isinstance(obj, dict) and path in obj:
         return obj[path]
     for part in path.split("."):
@@ -439,17 +498,19 @@ def misplaced_notes(found: dict[str, list[tuple[str, str]]]) -> list[str]:
     return notes
 
 
-def record_fields(found: dict[str, list[tuple[str, str]]]) -> dict[str, object]:
-    """Raw strings per ScrapedRecord field. Text fields from several columns are joined with a
-    space; street, postcode and city become "street, postcode city" (the shape the address
-    normaliser reads), whatever each column actually holds."""
+def record_fields(found: dict[str, list[tuple[str, str]]], join: dict[str, str] | None = None
+                  ) -> dict[str, object]:
+    """Raw strings per ScrapedRecord field. Text fields from several columns are joined with
+    the field's separator of `join` (the registry's `file.join`), else a space; street,
+    postcode and city become "street, postcode city" (the shape the address normaliser
+    reads), whatever each column actually holds."""
     values = {name: [v for _, v in pairs] for name, pairs in found.items()}
     fields: dict[str, object] = {}
     for name, vals in values.items():
         if name in LIST_FIELDS:
             fields[name] = vals
         elif name not in _ADDRESS_PARTS:
-            fields[name] = " ".join(vals) or None
+            fields[name] = (join or {}).get(name, " ").join(vals) or None
     if any(values.get(p) for p in _ADDRESS_PARTS):
         town = " ".join(values.get("postcode", []) + values.get("city", []))
         fields["address_text"] = ", ".join(filter(None, [" ".join(values.get("street", [])),
@@ -812,7 +873,7 @@ def _draft(place: Place, base: str | None, settings: FileSettings, keys: Keys) -
     if base is None:
         raise FieldError("source_key", f"no value in column(s) {', '.join(settings.key)}")
     found = collect(place, settings)
-    fields = record_fields(found)
+    fields = record_fields(found, settings.join)
     if not fields.get("name"):
         raise FieldError("name", f"no value in column(s) {', '.join(settings.columns.name)}")
     key, parent, notes = keys.assign(base, place)

@@ -596,7 +596,7 @@ def test_mapping_a_column_the_file_lacks_names_source_key_and_column(tmp_path):
     assert "source 'datei-kreis-beispiel'" in message
     assert "key 'file.columns.emails_text'" in message
     assert "column 'E-Mail-Adresse' is not in shg-liste.csv" in message
-    assert err.value.failure_class == "site_changed"
+    assert err.value.failure_class == "config_error"  # the mapping needs its author
 
 
 def test_missing_key_column_json_path_and_sheet_are_named(tmp_path):
@@ -819,3 +819,96 @@ def test_the_bench_command_imports_its_file_twice(tmp_path, capsys):
     assert "inserted 999, unchanged 0, quarantined 1" in out
     assert "inserted 0, unchanged 999, quarantined 1" in out
     assert "FAILED" not in out and "peak RSS" in out
+
+
+# ------------------------------------------------------------ files as they are really sent
+
+#: A state's list as such files come: centres under one key per region, the region's name a
+#: field of the object holding them, or the key itself; invented data.
+REGIONS_JSON = {
+    "stand": "2026-11-01",
+    "regionen": {
+        "arnsberg": {"name": "Regierungsbezirk Arnsberg", "stellen": [
+            {"nr": "A1", "titel": "Selbsthilfe-Kontaktstelle Musterstadt",
+             "info": "Beratung", "zusatz": "Gruppengründung"},
+            {"nr": "A2", "titel": "Selbsthilfebüro Beispielhausen"}]},
+        "detmold": {"name": "Regierungsbezirk Detmold", "stellen": [
+            {"nr": "D1", "titel": "KISS Grünau", "info": "Räume für Gruppen"}]},
+    },
+    "sonstige": [{"nr": "S1", "titel": "Selbsthilfe-Netzwerk Überbach"}],
+}
+
+
+def toml_value(value: object) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in value.items()) + " }"
+    return json.dumps(value)
+
+
+def regions_source(tmp_path: Path, **file_settings) -> Source:
+    (tmp_path / "regionen.json").write_text(json.dumps(REGIONS_JSON), "utf-8")
+    text = f"""
+[[source]]
+id = "datei-land"
+name = "Kontaktstellen im Land (Beispiel)"
+publisher = "Landesnetzwerk (erfunden)"
+kind = "file"
+path = "regionen.json"
+licence = "CC-BY-4.0"
+policy = "open"
+
+[source.file]
+key = "nr"
+kind = "contact_centre"
+{chr(10).join(f"{k} = {toml_value(v)}" for k, v in file_settings.items())}
+
+[source.file.columns]
+name = "titel"
+district = "^name"
+description = ["info", "zusatz"]
+"""
+    (tmp_path / "sources.toml").write_text(text, "utf-8")
+    return load_registry(tmp_path / "sources.toml").get("datei-land")
+
+
+def test_a_wildcard_mapping_imports_a_multi_region_file_with_one_registry_entry(tmp_path):
+    source = regions_source(tmp_path, records=["regionen.*.stellen", "sonstige"])
+    result = import_file(source, tmp_path)
+    got = {r.source_key: r for r in result.records}
+    assert list(got) == ["A1", "A2", "D1", "S1"]
+    assert got["A2"].district == "Regierungsbezirk Arnsberg"
+    assert got["D1"].district == "Regierungsbezirk Detmold"
+    assert got["S1"].district is None  # "sonstige" has no enclosing object with a name
+    assert not result.failures
+
+
+def test_the_key_a_wildcard_matched_is_a_column(tmp_path):
+    source = regions_source(tmp_path, records="regionen.*.stellen")
+    source = source.model_copy(update={"file": source.file.model_copy(update={
+        "columns": source.file.columns.model_copy(update={"district": ["^*"]})})})
+    assert {r.source_key: r.district for r in import_file(source, tmp_path).records} == {
+        "A1": "arnsberg", "A2": "arnsberg", "D1": "detmold"}
+
+
+def test_a_records_path_that_matches_nothing_is_a_config_error(tmp_path):
+    source = regions_source(tmp_path, records=["regionen.*.stellen", "regionen.*.gruppen"])
+    with pytest.raises(FileMappingError, match=r"source 'datei-land': key 'file\.records': "
+                                               r"'regionen\.\*\.gruppen' matches no list") as err:
+        import_file(source, tmp_path)
+    assert err.value.failure_class == "config_error"
+
+
+def test_text_fields_join_with_the_separator_the_registry_names(tmp_path):
+    plain = {r.source_key: r for r in import_file(
+        regions_source(tmp_path, records="regionen.*.stellen"), tmp_path).records}
+    assert plain["A1"].description == "Beratung Gruppengründung"  # a space by default
+    joined = {r.source_key: r for r in import_file(regions_source(
+        tmp_path, records="regionen.*.stellen", join={"description": " | "}), tmp_path).records}
+    assert joined["A1"].description == "Beratung | Gruppengründung"
+    assert joined["D1"].description == "Räume für Gruppen"
+
+
+def test_join_applies_to_text_fields_only(tmp_path):
+    with pytest.raises(RegistryError, match=r"key 'file\.join': .*phones_text: only text "
+                                            r"fields"):
+        regions_source(tmp_path, records="regionen.*.stellen", join={"phones_text": ", "})
