@@ -10,6 +10,7 @@
     shg quality                                 per-field quality counters of the latest runs
     shg capture SOURCE [--extract DIR]          record a source's live pages into a WARC
     shg new-source ID --base BASE               scaffold module, registry entry, fixtures, test
+    shg check-source ID [--replay DIR]          collect one source and report, writing nothing
     shg build-snapshot                          rebuild snapshots/ from the fixture sites
 """
 
@@ -228,6 +229,18 @@ def cmd_new_source(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check_source(args: argparse.Namespace) -> int:
+    """Exit 0 when the source would be accepted, 1 when it would fail."""
+    from flows.check import check_source, format_check
+
+    registry = load_registry(args.registry)
+    source = registry.get(args.source_id)
+    run = check_source(source, registry.path.parent, replay=args.replay and Path(args.replay),
+                       rewrite=_origin_map(args.map or []))
+    print(format_check(run, show=args.show))
+    return 0 if run.status == "ok" else 1
+
+
 def cmd_build_snapshot(args: argparse.Namespace) -> int:
     from flows.snapshot import build_snapshots
 
@@ -311,6 +324,14 @@ def main(argv: list[str] | None = None) -> int:
     new.add_argument("--name", help="human name of the source")
     new.add_argument("--root", default=".", help="repository root")
     new.set_defaults(func=cmd_new_source)
+
+    chk = sub.add_parser("check-source", help="collect one source and report, writing nothing "
+                                              "(no warehouse, no release)")
+    chk.add_argument("source_id", metavar="ID")
+    chk.add_argument("--replay", metavar="DIR", help="serve requests from WARC files in DIR")
+    chk.add_argument("--map", action="append", metavar="ORIGIN=URL")
+    chk.add_argument("--show", type=int, default=3, metavar="N", help="listings to show")
+    chk.set_defaults(func=cmd_check_source)
 
     snap = sub.add_parser("build-snapshot", help="rebuild the offline snapshot")
     snap.add_argument("--fixtures", default="tests/fixtures")
