@@ -612,23 +612,26 @@ class FileState:
 
 class Keys:
     """Source keys that stay distinct and stable: a centre's first place keeps the file's key,
-    further places (declared branches, or rows repeating the key) get "-<branch id>" or
-    "-<ordinal>" in file order."""
+    further places get "-<branch id>" when the file names them, the ordinal of a branch
+    within its row (suffixed columns, a JSON list), or for a row repeating the key "-<digest>"
+    of the place's name and address, so that reordering the rows moves no listing to another
+    key."""
 
     def __init__(self, state: FileState) -> None:
         self.state = state
 
-    def assign(self, base: str, place: Place) -> tuple[str, str | None, list[str]]:
+    def assign(self, base: str, place: Place, fields: dict[str, object]
+               ) -> tuple[str, str | None, list[str]]:
         """(key, parent key, notes)."""
         known = self.state.get(FileState.BASE, base)  # (places so far, first row)
         n, first_row = (1, place.row) if known is None else (known[0] + 1, known[1])
         self.state.put(FileState.BASE, base, n, first_row)
         if n == 1:
             return base, None, []
-        key = f"{base}-{place.branch_id or n}"
-        notes = [] if place.own is not None else [
-            f"source key {base!r} repeated from row {first_row}; read as {key!r}"]
-        return key, base, notes
+        if place.branch_id or place.own is not None:
+            return f"{base}-{place.branch_id or n}", base, []
+        key = f"{base}-{place_digest(fields)}"
+        return key, base, [f"source key {base!r} repeated from row {first_row}; read as {key!r}"]
 
     def take(self, key: str, row: int) -> int | None:
         """Give `key` to `row`; when another row has it already, that row (and nothing
@@ -638,6 +641,14 @@ class Keys:
             return known[0]
         self.state.put(FileState.USED, key, row)
         return None
+
+
+def place_digest(fields: dict[str, object]) -> str:
+    """Eight hex digits naming a place by what it says of itself (name and address, case and
+    spacing ignored): the same in any row order."""
+    parts = [fields.get(name) for name in ("name", "address_text", "district")]
+    text = "|".join(" ".join(str(p).casefold().split()) for p in parts if p)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def base_key(place: Place, settings: FileSettings) -> str | None:
@@ -876,7 +887,7 @@ def _draft(place: Place, base: str | None, settings: FileSettings, keys: Keys) -
     fields = record_fields(found, settings.join)
     if not fields.get("name"):
         raise FieldError("name", f"no value in column(s) {', '.join(settings.columns.name)}")
-    key, parent, notes = keys.assign(base, place)
+    key, parent, notes = keys.assign(base, place, fields)
     if (taken := keys.take(key, place.row)) is not None:
         raise FieldError("source_key", f"{key!r} already used in row {taken}")
     fields["source_key"] = key

@@ -20,7 +20,14 @@ from schema.records import ScrapedRecord
 from schema.registry import RegistryError, Source, load_registry
 from scrapers.base import ScrapeResult
 from scrapers.errors import EmptyScrape, SiteChanged
-from scrapers.files import FileMappingError, decode, import_file, sniff_delimiter, weekly
+from scrapers.files import (
+    FileMappingError,
+    decode,
+    import_file,
+    place_digest,
+    sniff_delimiter,
+    weekly,
+)
 from tests.conftest import ROOT
 
 SAMPLES = ROOT / "snapshots" / "files"
@@ -183,8 +190,14 @@ def test_csv_sample_is_semicolon_windows_1252_as_excel_writes_it():
     assert raw.decode("cp1252").splitlines()[0].startswith("Nr;Einrichtung;Träger;Straße;")
 
 
+#: The CSV sample's row repeating KS-101: a branch keyed by its name and address.
+NORD = "KS-101-" + place_digest({
+    "name": "Selbsthilfe-Kontaktstelle Musterstadt – Außenstelle Nord",
+    "address_text": "Birkenweg 3, 12347 Musterstadt", "district": "Nordviertel"})
+
+
 def test_csv_records_and_failures(csv_records, results):
-    assert sorted(csv_records) == ["KS-101", "KS-101-2", "KS-102", "KS-103", "KS-104", "KS-105",
+    assert sorted(csv_records) == ["KS-101", NORD, "KS-102", "KS-103", "KS-104", "KS-105",
                                    "KS-107"]
     assert results["datei-kontaktstellen-csv"].pages[0].encoding == "cp1252"
 
@@ -205,14 +218,14 @@ def test_csv_main_office_field_by_field(csv_records):
 
 
 def test_csv_repeated_id_becomes_a_branch_of_the_first_row(csv_records):
-    r = csv_records["KS-101-2"]
+    r = csv_records[NORD]
     assert r.name == "Selbsthilfe-Kontaktstelle Musterstadt – Außenstelle Nord"
     assert r.address_text == "Birkenweg 3, 12347 Musterstadt"
     assert r.district == "Nordviertel"
     assert r.phones_text == ["030 23125-120"]
     assert r.hours_text == "Mi 10-13 Uhr"
     assert r.parent_key == "KS-101"
-    assert r.notes == ["source key 'KS-101' repeated from row 2; read as 'KS-101-2'"]
+    assert r.notes == [f"source key 'KS-101' repeated from row 2; read as {NORD!r}"]
     assert r.source_url == f"file:snapshots/files/kontaktstellen-beispiel.csv#key={r.source_key}"
 
 
@@ -366,7 +379,7 @@ def test_notes_never_repeat_a_contact_value(results):
 
 
 def test_branches_of_one_centre_may_share_contact_data(csv_records, xlsx_records):
-    assert not any("identical" in n for n in csv_records["KS-101-2"].notes)
+    assert not any("identical" in n for n in csv_records[NORD].notes)
     assert not any("identical" in n for n in xlsx_records["101-2"].notes)
 
 
@@ -912,3 +925,17 @@ def test_join_applies_to_text_fields_only(tmp_path):
     with pytest.raises(RegistryError, match=r"key 'file\.join': .*phones_text: only text "
                                             r"fields"):
         regions_source(tmp_path, records="regionen.*.stellen", join={"phones_text": ", "})
+
+
+def test_branch_keys_stay_with_their_place_when_rows_are_reordered(tmp_path):
+    rows = [ROWS[0], ["7", "Kontaktstelle Grünau", "Grünau"],
+            ["7", "Kontaktstelle Grünau – Außenstelle West", "Grünau-West"],
+            ["8", "Gruppe Mut", "Altdorf"],
+            ["7", "Kontaktstelle Grünau – Außenstelle Ost", "Grünau-Ost"]]
+    keys = []
+    for order in (rows, [rows[0], rows[1], *reversed(rows[2:])]):
+        write_csv(tmp_path / "liste.csv", ";", "utf-8", order)
+        got = import_file(file_source(tmp_path / "liste.csv"), tmp_path).records
+        keys.append({r.name: r.source_key for r in got})
+    assert keys[0] == keys[1]
+    assert len(set(keys[0].values())) == 4 and keys[0]["Kontaktstelle Grünau"] == "7"
