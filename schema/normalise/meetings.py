@@ -6,10 +6,15 @@ map one to one onto an HSDS 3.0 `schedule` row (freq, interval, byday comma-join
 closes_at); HSDS wants a `dtstart` for an interval > 1, which no source states, so an
 exporter has to leave "which fortnight" open - the original text stays beside the value.
 
-The text is read as a sequence of known tokens (weekdays with ordinals, rhythm words, times,
-fillers, a place phrase with a place noun such as "im BüZ"); one unknown word, a doubt word
-("außer", "Ferien", "oder", "unregelmäßig", "nach Absprache"), a date, or several rhythms at
-different times, and the text is declined (None). A wrong schedule is worse than none.
+Publishers write rhythms inside sentences ("Die Gruppe trifft sich jeden ersten Donnerstag im
+Monat im Gemeindehaus und sucht neue Mitglieder."), so the text is read for its rhythm tokens
+(weekdays with ordinals, rhythm words, times) and the words around them are passed over. What
+is removed first: one-off dates with their weekday and time ("am Dienstag, 16. April, 15 Uhr"),
+addresses (house numbers and postcodes are no times), history ("seit 2008"). Declined (None):
+a doubt word ("außer", "Ferien", "in der Regel", "voraussichtlich", a month named as a
+season), alternatives between rhythm tokens ("dienstags oder mittwochs"), time or dates given
+only on request in the rhythm's own clause, day mentions in several sentences or lines
+(several meetings), or parts that disagree. A wrong schedule is worse than none.
 
 Decisions on ambiguous German:
 - "jeden zweiten Montag" (ordinal as a word, no month named) is every other week - the
@@ -18,12 +23,14 @@ Decisions on ambiguous German:
   month and are declined. With "im Monat", "am", several ordinals, "1." or "letzten", the
   reading is the n-th weekday of the month.
 - A day without an ordinal in a monthly context ("monatlich, dienstags", "einmal im Monat")
-  is declined: which of the four Tuesdays is unknown.
-- A singular day name needs "jeden"/"immer" or a rhythm word: "Montag, 19 Uhr" may be one
-  date's weekday. Adverbs ("montags") and abbreviations ("Mo") read as weekly.
+  is declined: which of the four Tuesdays is unknown; so is "an einem Freitag" without a week
+  rhythm.
+- A weekday with a time in a group's meeting field ("Montag, 10:00 Uhr bis 11:00 Uhr") names
+  its weekly day; a weekday beside a calendar date is that date's and is removed with it.
 - YEARLY is never produced: no text seen names a month and a weekday reliably.
 """
 
+import bisect
 import functools
 import re
 from dataclasses import dataclass, field
@@ -52,45 +59,52 @@ ORDINAL_WORDS = {"erste": 1, "zweite": 2, "dritte": 3, "vierte": 4, "fünfte": 5
 NUMBER_WORDS = {"ein": 1, "eine": 1, "zwei": 2, "drei": 3, "vier": 4, "sechs": 6,
                 "zweite": 2, "dritte": 3, "vierte": 4}
 
-#: Words that carry no rhythm information and may stand anywhere.
-FILLERS = frozenset({
-    "uhr", "uhrzeit", "treffen", "treffzeit", "treffzeiten", "termin", "termine", "zeit",
-    "zeiten", "wann", "trifft", "sich", "wir", "uns", "die", "der", "den", "dem", "des", "gruppe",
-    "selbsthilfegruppe", "gruppentreffen", "gruppenabend", "gesprächskreis", "findet", "finden",
-    "statt", "ist", "sind", "um", "ab", "von", "und", "sowie", "rhythmus", "jeweils", "online",
-    "digital", "virtuell", "per", "zoom", "video", "videokonferenz", "videotreffen", "präsenz",
-    "beginn",
-})
-
-#: Word stems that make a prepositional phrase a place ("im BüZ", "in der Kontaktstelle").
-PLACE_STEMS = ("büz", "buez", "kontaktstelle", "selbsthilfe", "haus", "zentrum", "raum", "räum",
-               "büro", "saal", "treff", "kirche", "gemeinde", "klinik", "krankenhaus", "café",
-               "cafe", "stätte", "heim", "praxis", "schule", "bibliothek", "center", "laden",
-               "stube", "rathaus", "präsenz", "hospiz", "awo", "caritas", "diakonie", "drk")
+#: Month names, for dates ("16. April") and seasons ("im Dezember").
+MONTHS = ("januar", "februar", "märz", "maerz", "april", "mai", "juni", "juli", "august",
+          "september", "oktober", "november", "dezember")
 
 #: Earliest plausible start: "Di 2-4" means afternoon, which is not guessed.
 EARLIEST = 6 * 60
 MAX_LENGTH = 400
 
-#: Doubt: the rhythm has exceptions, alternatives, approximations or is not fixed at all.
-DOUBT = (r"unregelm(?:ä|ae|a)(?:ß|ss)ig|bedarf|\boder\b|\bbzw\b|beziehungsweise|\bau(?:ß|ss)er\b|"
-         r"ausgenommen|\bnicht\b|\bkein|ferien|pause|feiertag|\bsommer|\bwinter|frühjahr|herbst|"
-         r"\b(?:januar|februar|märz|april|mai|juni|juli|august|september|oktober|november|"
-         r"dezember)\b|wechsel|variier|verschieden|unterschiedlich|derzeit|zurzeit|\bz\.\s?zt|"
-         r"aktuell|momentan|vorübergehend|\bruht|pausiert|ausgesetzt|eingestellt|\bregel\b|"
-         r"\bmeist|manchmal|teilweise|\bevtl|eventuell|\bggf|gelegentlich|weiteres|anschluss|"
-         r"ausnahme|\bjahr|\bjährlich|halbjährlich|verschoben|geändert|änderung|vorbehalt|"
-         r"\bneu|\bbitte\b|\?|\bseit\b|\bbis\s+(?:zum|ende)\b|\b(?:19|20)[0-9]{2}\b")
+_MONTH = rf"(?:{'|'.join(MONTHS)})"
 
-#: "Ort auf Anfrage": the time, place or both are given only on request.
+#: Doubt: the rhythm has exceptions, seasons, alternatives or hedges, or is not fixed at all.
+DOUBT = (
+    # not fixed
+    r"unregelm(?:ä|ae|a)(?:ß|ss)ig", r"bedarf", r"variier", r"ständig", r"gelegentlich",
+    r"manchmal", r"teilweise", r"\bwechsel\b", r"abwechselnd",
+    r"(?:verschiedenen|unterschiedlichen)\s+(?:zeiten|tagen|terminen|wochentagen)",
+    # exceptions, seasons, cancellations
+    r"\bau(?:ß|ss)er(?:halb)?\b", r"ausgenommen", r"ausnahme", r"\bkein",
+    r"\bnicht\s+(?:an|am|in|im|während|mehr|jeden|jede|immer)\b", r"\bnicht\s*(?:[.,;)]|$)",
+    r"ferien", r"pause", r"feiertag", r"\bsommer", r"\bwinter", r"frühjahr", r"herbst",
+    rf"\b(?:im|von|bis)\s+{_MONTH}\b",
+    r"entf(?:ä|a)ll", r"\bfällt\s+(?:\S+\s+){0,3}aus\b", r"ausfall", r"abgesagt", r"geschlossen",
+    r"vorübergehend", r"\bruht", r"pausiert", r"ausgesetzt", r"eingestellt",
+    # hedges and changes
+    r"\bregel\b", r"\bmeist", r"normalerweise", r"voraussichtlich", r"sofern", r"soweit",
+    r"nichts\s+anderes", r"\bevtl", r"eventuell", r"\bggf", r"\bbitte\b", r"vorbehaltlich",
+    r"unter\s+vorbehalt", r"verschoben", r"geändert", r"änderung", r"anstelle", r"anstatt",
+    r"stattdessen", r"\bbisher", r"früher", r"\bweiteres\b", r"im\s+anschluss",
+    # yearly counts, end dates, a year (after dates and history are removed)
+    r"\b(?:im|pro|je)\s+jahr\b", r"\bjährlich", r"halbjährlich", r"\bbis\s+(?:zum|ende)\b",
+    r"\b(?:19|20)[0-9]{2}\b",
+)
+
+#: Time or place given only on request; in the rhythm's own clause it voids the rhythm.
 ON_REQUEST = (r"erfrag|nach\s+(?:(?:vorheriger|telefonischer|persönlicher|individueller)\s+)?"
               r"(?:vereinbarung|absprache|rücksprache|terminvereinbarung)|in\s+absprache|"
-              r"auf\s+(?:anfrage|nachfrage)|\b(?:an|nach)fragen\b|mitgeteilt|"
-              r"(?:individuell|telefonisch)\s+vereinbar|werden\s+vereinbart|wird\s+vereinbart|"
-              r"\bauskunft\s+(?:erteilt|gibt|über|bei|im)|\bauskünfte\b|"
-              r"\b(?:informationen|infos?)\s+(?:zu\s+\w+\s+)?(?:über|bei|unter)\b|"
-              r"\b(?:termine?|treffzeiten?|zeiten?|ort|treffpunkt)\s+(?:bitte\s+)?(?:über|bei)\s+"
-              r"(?:die|das|der|dem|den)\b")
+              r"auf\s+(?:anfrage|nachfrage)|\b(?:an|nach)fragen\b|termin-?anfrage|mitgeteilt|"
+              r"bekannt\s*gegeben|\b(?:sind|ist)\s[^.,;]*\bzu\s+erfahren\b|"
+              r"(?:individuell|telefonisch)\s+vereinbar|werden\s+vereinbart|wird\s+vereinbart")
+
+#: Pointers to where to ask ("Infos unter Tel."): on request only when no rhythm is stated.
+ASK_THERE = (r"\bauskunft\s+(?:erteilt|gibt|über|bei|im)|\bauskünfte\b|\berhältlich\b|"
+             r"\b(?:informationen|infos?)\s+(?:zu\s+\w+\s+)?(?:über|bei|unter)\b|"
+             r"\bkontakt\s+(?:\S+\s+){0,3}aufgenommen|"
+             r"\b(?:termine?|treffzeiten?|zeiten?|ort|treffpunkt)\s+(?:bitte\s+)?(?:über|bei)\s+"
+             r"(?:die|das|der|dem|den)\b")
 
 # --- patterns ----------------------------------------------------------------------------
 
@@ -104,7 +118,7 @@ _ABBR = (r"(?<![\w])(?-i:" + "|".join([*DAY_ABBREVIATIONS, *map(str.upper, DAY_A
          + rf")(?![\w]){_SO_WORD}\.?")
 _DAY = rf"(?:{_FULL}|{_ABBR})"
 _DAYS = rf"{_DAY}(?:\s*(?:-|bis)\s*{_DAY})?"
-_ORD = (r"(?:(?<![0-9.])[1-5]\s*\.(?![0-9])|"
+_ORD = (r"(?:(?<![0-9.])[1-5]\s*(?:\.|-?te[nrs]?)(?![0-9])|"
         r"(?:vorletzte|letzte|erste|zweite|dritte|vierte|fünfte)[nmrs]?(?![\wäöüß]))")
 _ORDS = rf"{_ORD}(?:\s*(?:,|/|\+|&|und\b|u\.)\s*{_ORD})*"
 _N = r"(?:[2-4]|zwei|drei|vier)"
@@ -114,53 +128,78 @@ _T = r"(?<![0-9.:])[0-9]{1,2}(?:[.:][0-9]{2})?(?![0-9])"
 _TM = r"(?<![0-9.:])[0-9]{1,2}[.:][0-9]{2}(?![0-9])"
 _UHR = r"\s*(?:uhr|h)(?![\w])"
 _ANY = rf"{_APPROX}?{_T}(?:{_UHR})?"
-_AT = rf"{_APPROX}?(?:{_T}{_UHR}|{_TM}(?:{_UHR})?)"
+_AT = rf"{_APPROX}?(?:{_T}{_UHR}|{_TM}(?:{_UHR})?|(?<![0-9])[0-2][0-9][0-5][0-9]{_UHR})"
+_TIME = (rf"(?:(?:von|zwischen|ab|um)\s+)?{_ANY}\s*(?:-|bis|und)\s*{_ANY}"
+         rf"|(?:um|ab)\s+{_ANY}|bis\s+{_AT}|{_AT}")
 
 _TOKENS = [
     ("week", rf"(?:14|vierzehn)\s*-?\s*täg(?:ig|lich)(?:e[mnrs]?)?|alle\s+(?:14|vierzehn)\s+tage"
              rf"|alle\s+{_N}\s+wochen|{_N}\s*-?\s*wöch(?:entlich|ig)(?:e[mnrs]?)?"
              rf"|jede\s+{_NTH}\s+woche|in\s+(?:den\s+)?(?:un)?geraden\s+(?:kalender)?wochen"
-             r"|wöchentlich(?:e[mnrs]?)?|jede\s+woche|pro\s+woche"),
+             r"|(?:all)?wöchentlich(?:e[mnrs]?)?|jede\s+woche|pro\s+woche"),
     ("count", r"(?:ein|zwei|drei|vier|[1-4])\s*-?\s*(?:mal|x)\s+(?:(?:im|pro|je|in\s+der|die|den)"
               r"\s+)?(?:woche|monat|wöchentlich|monatlich)"),
     ("month", rf"alle\s+(?:[236]|zwei|drei|sechs)\s+monate|jeden\s+{_NTH}n?\s+monat"
               r"|(?:2|zwei|3|drei)\s*-?\s*monatlich|vierteljährlich|quartalsweise"
+              r"|(?:im|in\s+den|eines|jedes)\s+(?:un)?geraden\s+monat(?:s|en)?"
               r"|(?:im|pro|je|des|eines|jeden|jedes)\s+(?:kalender)?monats?|monatlich"),
     ("day", rf"(?:{_ORDS}\s*)?{_DAYS}"),
-    ("time", rf"(?:von|zwischen)\s+{_ANY}\s*(?:-|bis|und)\s*{_ANY}"
-             rf"|{_ANY}\s*(?:-|bis)\s*{_ANY}|(?:um|ab)\s+{_ANY}|{_AT}"),
+    ("time", _TIME),
     ("every", r"an\s+jedem|jede[nrs]?|immer|regelmäßig"),
+    ("one", r"an\s+einem"),
     ("am", r"am|an"),
-    ("prep", r"im|in\s+(?:der|den|dem|einem|einer)|in|bei\s+(?:der|dem|den)|beim|bei"
-             r"|auf\s+(?:dem|der)"),
+    ("alt", r"oder|bzw\.?|beziehungsweise"),
     ("part", r"abends|nachmittags|vormittags|morgens|mittags"),
-    ("sep", r"[,;\n()\[\]]"),
+    ("num", r"[0-9]+\.?"),
+    ("sep", r"[,;()\[\]]"),
     ("ws", r"\s+"),
     ("word", r"[\wäöüß'.-]+|\S"),
 ]
-_BOUNDED = {"week", "count", "month", "time", "every", "am", "prep", "part"}
+_BOUNDED = {"week", "count", "month", "time", "every", "one", "am", "alt", "part", "num"}
 _END = r"(?![\w])"
 _SCANNER = re.compile("|".join(f"(?P<{kind}>(?:{pattern}){_END if kind in _BOUNDED else ''})"
                                for kind, pattern in _TOKENS), _I)
 _DAY_ONE = re.compile(rf"(?P<full>{'|'.join(DAY_NAMES)})(?:-?(?P<part>{_PARTS}))?(?P<s>s)?"
                       rf"|(?P<abbr>{_ABBR})", _I)
-_ORD_ONE = re.compile(r"([1-5])\s*\.|(vorletzte|letzte|erste|zweite|dritte|vierte|fünfte)", _I)
-_TIME_ONE = re.compile(r"(ca\.?|circa|etwa|gegen)?\s*([0-9]{1,2})(?:[.:]([0-9]{2}))?", _I)
+_ORD_ONE = re.compile(r"([1-5])\s*(?:\.|-?te)|(vorletzte|letzte|erste|zweite|dritte|vierte|"
+                      r"fünfte)", _I)
+_TIME_ONE = re.compile(r"(ca\.?|circa|etwa|gegen)?\s*([0-9]{1,2})(?:[.:]?([0-9]{2}))?", _I)
 _NUMBER = re.compile(r"14|vierzehn|[1-6]|zweite|dritte|vierte|zwei|drei|vier|sechs|eine?", _I)
+#: A time without "Uhr" or minutes before a noun counts things ("8 bis 15 Teilnehmer").
+_CLOCK = re.compile(r"[.:][0-9]{2}|uhr|[0-9]h\b", _I)
+_NOUN_NEXT = re.compile(r"\s*[A-ZÄÖÜ]")
 
-_DOUBT = re.compile(DOUBT, _I)
+#: Rhythm tokens on both sides of "oder": alternatives ("dienstags oder mittwochs").
+_ALTERNATIVE = re.compile(r"[DTWMC],?A,?[DTWMCN]|[DTWMCN],?A,?[DTWMC]")
+_KIND_LETTER = {"day": "D", "time": "T", "week": "W", "month": "M", "count": "C", "num": "N",
+                "alt": "A", "sep": ","}
+_ORDER = re.compile(r"D+T?|TD+|(?:D+T)+|(?:TD+)+")
+
+_DOUBT = re.compile("|".join(DOUBT), _I)
 _ON_REQUEST = re.compile(ON_REQUEST, _I)
-_DATE = re.compile(r"(?<![0-9.])(?:0?[1-9]|[12][0-9]|3[01])\.(?:0?[1-9]|1[0-2])\.")
-#: A segment that is only about the place: "Ort auf Anfrage", "Treffpunkt: …", an address.
-_PLACE_SEGMENT = re.compile(
-    r"^\s*(?:(?:der|die)\s+)?(?:ort|treffpunkt|treffort|veranstaltungsort|raum|räume|adresse|"
-    r"wechselnde\s+(?:orte|treffpunkte))\b|\b[0-9]{5}\b|"
-    r"(?:stra(?:ß|ss)e|str\.|weg|platz|allee|gasse|ring|damm|ufer)\s*[0-9]+\s*[a-z]?\s*$", _I)
-#: Registration notes that leave the rhythm untouched.
-_REGISTRATION = re.compile(
-    r"(?:nur\s+)?(?:nach|mit)\s+(?:vorheriger\s+)?(?:telefonischer\s+)?anmeldung|"
-    r"ohne\s+anmeldung|(?:eine\s+)?(?:vorherige\s+)?anmeldung\s+(?:ist\s+)?(?:nicht\s+)?"
-    r"(?:erforderlich|notwendig|nötig|erwünscht|erbeten)", _I)
+_ASK_THERE = re.compile(ASK_THERE, _I)
+#: Sentences and lines: a meeting list puts one meeting per line.
+_BLOCKS = re.compile(r"\n|(?:(?<=[^\W\d_]{3})|(?<=[)\"“”]))[.!?]\s+(?=[A-ZÄÖÜ\"„])")
+#: The ends of the clause around an on-request phrase.
+_BOUNDARY = re.compile(r"[,;()\n!?]|\.(?=\s|$)")
+_TIME_ANY = re.compile(_TIME, _I)
+_DATED = re.compile(r"termin|zeit|datum|daten|\btag", _I)
+
+_DATE = (r"(?<![0-9.])(?:0?[1-9]|[12][0-9]|3[01])\.\s*"
+         rf"(?:{_MONTH}\.?(?:\s*(?:19|20)[0-9]{{2}})?"
+         r"|(?:0?[1-9]|1[0-2])\.(?:(?:19|20)?[0-9]{2})?)(?![0-9])")
+#: Removed before reading: what only looks like part of a rhythm.
+_REMOVE = re.compile("|".join([
+    # one date with its weekday and time: "am Dienstag, den 16. April, von 15 bis 17 Uhr"
+    rf"(?:{_DAY}\s*,?\s*(?:den\s+)?)?{_DATE}(?:\s*,?\s*(?:{_TIME})(?:{_END}))?",
+    # an address: house numbers and postcodes are no times
+    r"[\w.-]*(?:stra(?:ß|ss)e|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee)\s*"
+    r"[0-9]+\s*(?:[-/]\s*[0-9]+)?(?:\s*[a-z](?![\w]))?",
+    r"\b[0-9]{5}\b",
+    # history and confirmations: "seit dem Jahr 2008", "auch an Feiertagen"
+    rf"\bseit\s+(?:dem\s+jahre?\s+|{_MONTH}\s+)?(?:19|20)[0-9]{{2}}\b",
+    r"\bauch\s+(?:an|in\s+den|während\s+der)\s+(?:feiertagen|(?:schul)?ferien)\b",
+]), _I)
 
 # --- reading -----------------------------------------------------------------------------
 
@@ -171,9 +210,9 @@ class _Mention:
 
     days: list[str]
     ords: list[tuple[int, bool]]  # (ordinal, written as a word)
-    singular: bool
     parts: list[str]
     intro: str | None
+    block: int = 0
 
 
 @dataclass
@@ -184,15 +223,20 @@ class _Reading:
     weeks: set[int] = field(default_factory=set)
     months: set[int] = field(default_factory=set)
     counts: list[tuple[int, str]] = field(default_factory=list)
-    every: bool = False
     parts: list[str] = field(default_factory=list)
+    repeated: bool = False  # the last day phrase repeated the one before
 
 
 @functools.lru_cache(maxsize=MEMO)
 def on_request(text: str | None) -> bool:
     """True when the text says time or place are given on request ("Termine im BüZ erfragen",
-    "Ort wird bei Anmeldung mitgeteilt", "nach Vereinbarung")."""
-    return bool(text) and bool(_ON_REQUEST.search(text))
+    "Ort wird bei Anmeldung mitgeteilt", "nach Vereinbarung"); a pointer to where to ask
+    ("Infos unter Tel. …") only when no rhythm is stated beside it."""
+    if not text:
+        return False
+    if _ON_REQUEST.search(text):
+        return True
+    return bool(_ASK_THERE.search(text)) and meetings(text) is None
 
 
 @functools.lru_cache(maxsize=MEMO)
@@ -202,56 +246,50 @@ def meetings(text: str | None) -> Schedule | None:
     text = clean(text)
     if not text or len(text) > MAX_LENGTH:
         return None
-    text = _REGISTRATION.sub(" ", _drop_place_segments(text.translate(_DASHES)))
-    if _DOUBT.search(text) or _DATE.search(text) or on_request(text):
+    text = _REMOVE.sub(" ", text.translate(_DASHES))
+    if _DOUBT.search(text) or _request_in_rhythm(text):
         return None
     reading = _read(text)
     return reading and _schedule(reading)
 
 
-def _drop_place_segments(text: str) -> str:
-    """Remove comma/line segments that only say where ("Ort auf Anfrage", an address)."""
-    pieces = re.split(r"([,;\n])", text)
-    kept: list[str] = []
-    for i in range(0, len(pieces), 2):
-        if _PLACE_SEGMENT.search(pieces[i]):
-            continue
-        kept += [pieces[i - 1] if i else "", pieces[i]]
-    return "".join(kept)
+def _request_in_rhythm(text: str) -> bool:
+    """"dienstags 14-17 Uhr nach Vereinbarung", "Termine bitte erfragen": the time itself is
+    by arrangement. "(Ort nach Absprache)", "+ nach Absprache" in a clause of their own leave
+    the stated rhythm standing."""
+    for m in _ON_REQUEST.finditer(text):
+        left = max((b.end() for b in _BOUNDARY.finditer(text, 0, m.start())), default=0)
+        right = next((b.start() for b in _BOUNDARY.finditer(text, m.end())), len(text))
+        clause = text[left:right]
+        if _DATED.search(clause) or _DAY_ONE.search(clause) or _TIME_ANY.search(clause):
+            return True
+    return False
 
 
 def _read(text: str) -> _Reading | None:
-    """Tokens -> a reading; None at the first word that is not understood."""
+    """Tokens -> a reading; None at a token that contradicts itself (an impossible time, a
+    stray "Uhr" whose number is missing, alternatives between rhythm tokens)."""
     reading = _Reading()
+    breaks = [b.start() for b in _BLOCKS.finditer(text)]
     previous: str | None = None
-    place: list[str] | None = None  # words of an open "im …" phrase
+    letters = ""
     for m in _SCANNER.finditer(text):
         kind, value = m.lastgroup or "word", m.group()
+        if kind == "time" and not _CLOCK.search(value) and _NOUN_NEXT.match(text, m.end()):
+            kind = "num"  # "von 8 bis 15 Teilnehmern"
         if kind == "ws":
             continue
-        if place is not None and kind in ("word", "am", "prep"):
-            place.append(value.lower())
-            continue
-        if place is not None:  # the phrase ends: it must have named a place
-            if place and not any(stem in w for w in place for stem in PLACE_STEMS):
-                return None
-            place = None
-        if kind == "prep":
-            place = []
-        elif kind == "word":
-            core = re.sub(r"\W", "", value).lower()
-            if core and core not in FILLERS:
-                return None
-        elif not _take(reading, kind, value, previous):
+        if kind == "word" and value.lower() == "uhr":
+            return None  # "sowie Uhr": a time is missing
+        letters += _KIND_LETTER.get(kind, "w")
+        if not _take(reading, kind, value, previous, bisect.bisect(breaks, m.start())):
             return None
-        if kind not in ("word", "sep"):
+        if kind != "sep":
             previous = kind
-    if place and not any(stem in w for w in place for stem in PLACE_STEMS):
-        return None
-    return reading
+    return None if _ALTERNATIVE.search(letters) else reading
 
 
-def _take(reading: _Reading, kind: str, value: str, previous: str | None) -> bool:
+def _take(reading: _Reading, kind: str, value: str, previous: str | None, block: int) -> bool:
     """Record one token; False when it cannot be understood."""
     if kind == "week":
         reading.weeks.add(_number(value))
@@ -260,23 +298,40 @@ def _take(reading: _Reading, kind: str, value: str, previous: str | None) -> boo
     elif kind == "count":
         unit = "month" if "mon" in value.lower() else "week"
         reading.counts.append((_number(value), unit))
-    elif kind == "every":
-        reading.every = True
     elif kind == "part":
         reading.parts.append(value.lower())
     elif kind == "day":
-        mention = _mention(value, previous)
-        if mention is None:
-            return False
+        return _take_day(reading, _mention(value, previous, block))
+    elif kind == "time":
+        return _take_time(reading, _time(value))
+    return True
+
+
+def _take_day(reading: _Reading, mention: _Mention | None) -> bool:
+    """A day phrase that repeats the one before ("Dienstag: 20 Uhr (Di. 2)") adds nothing."""
+    if mention is None:
+        return False
+    last = reading.mentions[-1] if reading.mentions else None
+    reading.repeated = bool(last and (last.days, last.ords) == (mention.days, mention.ords))
+    if not reading.repeated:
         reading.mentions.append(mention)
         reading.parts += mention.parts
         reading.order += "D"
-    elif kind == "time":
-        span = _time(value)
-        if span is None:
-            return False
-        reading.times.append(span)
-        reading.order += "T"
+    return True
+
+
+def _take_time(reading: _Reading, span: tuple[str | None, str | None] | None) -> bool:
+    """Back-to-back sessions ("19:00-20:30 & 20:30-21:15") are one meeting."""
+    if span is None:
+        return False
+    last = reading.times[-1] if reading.times else None
+    if last and reading.repeated and span == last:
+        return True
+    if last and reading.order.endswith("T") and last[1] and last[1] == span[0]:
+        reading.times[-1] = (last[0], span[1])
+        return True
+    reading.times.append(span)
+    reading.order += "T"
     return True
 
 
@@ -296,20 +351,18 @@ def _number(value: str) -> int:
     return int(word) if word.isdigit() else NUMBER_WORDS[word]
 
 
-def _mention(value: str, intro: str | None) -> _Mention | None:
+def _mention(value: str, intro: str | None, block: int) -> _Mention | None:
     """"1. und 3. Dienstag" -> days ["TU"], ords [(1, False), (3, False)]; "Mo-Fr" expanded."""
     first = _DAY_ONE.search(value)
     if first is None:
         return None
     days: list[str] = []
     parts: list[str] = []
-    singular = False
     for m in _DAY_ONE.finditer(value, first.start()):
         if m.group("abbr"):
             days.append(DAY_ABBREVIATIONS[m.group("abbr").rstrip(".").title()])
             continue
         days.append(DAY_NAMES[m.group("full").lower()])
-        singular = singular or not m.group("s")
         if m.group("part"):
             parts.append(m.group("part").lower())
     if len(days) == 2:  # a range: "Mo-Fr", "montags bis donnerstags"
@@ -321,12 +374,12 @@ def _mention(value: str, intro: str | None) -> _Mention | None:
             for m in _ORD_ONE.finditer(value[: first.start()])]
     if ords and len(days) > 1:
         return None  # "1. Mo-Fr" has no sensible reading
-    return _Mention(days, ords, singular, parts, intro)
+    return _Mention(days, ords, parts, intro, block)
 
 
 def _time(value: str) -> tuple[str | None, str | None] | None:
-    """"19.30 - 21 Uhr" -> ("19:30", "21:00"); an approximate end ("bis ca. 21") is None;
-    None when a time is impossible or implausible."""
+    """"19.30 - 21 Uhr" -> ("19:30", "21:00"); "bis 21 Uhr" -> (None, "21:00"); an
+    approximate time ("bis ca. 21") is None; None when a time is impossible or implausible."""
     ends: list[str | None] = []
     minutes: list[int] = []
     for m in _TIME_ONE.finditer(value):
@@ -335,6 +388,8 @@ def _time(value: str) -> tuple[str | None, str | None] | None:
             return None
         minutes.append(hour * 60 + minute)
         ends.append(None if m.group(1) else f"{hour:02d}:{minute:02d}")
+    if value.lower().startswith("bis"):
+        return (None, ends[0]) if minutes[0] >= EARLIEST else None
     if not minutes or minutes[0] < EARLIEST or (len(minutes) == 2 and minutes[1] <= minutes[0]):
         return None
     if "zwischen" not in value.lower() and re.search(r"\bund\b", value, _I):
@@ -342,44 +397,62 @@ def _time(value: str) -> tuple[str | None, str | None] | None:
     return (ends[0], ends[1] if len(ends) == 2 else None)
 
 
+# --- putting a reading together ----------------------------------------------------------
+
+
 def _schedule(r: _Reading) -> Schedule | None:
     """Put a reading together; None when its parts disagree."""
-    if not r.mentions or not re.fullmatch(r"D+T?|TD+|(?:D+T)+|(?:TD+)+", r.order):
+    if not _coherent(r):
         return None
-    if len(set(r.times)) > 1 or len(r.weeks) > 1 or len(r.months) > 1 or not _parts_fit(r):
+    rhythm = _monthly(r) if any(m.ords for m in r.mentions) else _weekly(r)
+    if rhythm is None:
         return None
-    opens, closes = r.times[0] if r.times else (None, None)
-    monthly = bool(r.months) or any(unit == "month" for _, unit in r.counts)
-    ordinals = [o for mention in r.mentions for o in mention.ords]
-    if ordinals and not all(mention.ords for mention in r.mentions):
-        return None  # "jeden 1. Montag und Donnerstag": does the ordinal carry over?
-    if ordinals:
-        if r.weeks:
-            return None
-        nth_of_month = (monthly or len(ordinals) > 1 or r.mentions[0].intro == "am"
-                        or ordinals[0][0] in (1, 5, -1, -2))
-        if not nth_of_month:
-            if ordinals == [(2, True)] and r.mentions[0].intro == "every":
-                return _checked(r, "WEEKLY", 2, r.mentions[0].days, opens, closes)
-            return None  # "jeden 2. Montag", "jeden dritten Montag": week or month?
-        byday = sorted({f"{n}{d}" for m in r.mentions for n, _ in m.ords for d in m.days},
-                       key=_day_order)
-        return _checked(r, "MONTHLY", max(r.months, default=1), byday, opens, closes)
-    if monthly:
-        return None  # "monatlich, dienstags": which Tuesday?
-    if any(m.singular for m in r.mentions) and not (r.every or r.weeks):
-        return None  # "Montag, 19 Uhr" may be one date's weekday
-    days = sorted({d for m in r.mentions for d in m.days}, key=_day_order)
-    return _checked(r, "WEEKLY", max(r.weeks, default=1), days, opens, closes)
-
-
-def _checked(r: _Reading, freq: str, interval: int, byday: list[str],
-             opens: str | None, closes: str | None) -> Schedule | None:
-    """A count ("zweimal im Monat") must agree with the days found."""
-    for n, unit in r.counts:
+    freq, interval, byday = rhythm
+    for n, unit in r.counts:  # "zweimal im Monat" must agree with the days found
         if n != len(byday) or (unit == "month") != (freq == "MONTHLY") or interval != 1:
             return None
+    opens, closes = r.times[0] if r.times else (None, None)
     return Schedule(freq=freq, interval=interval, byday=byday, opens_at=opens, closes_at=closes)
+
+
+def _coherent(r: _Reading) -> bool:
+    """One rhythm: days in one sentence or line, one time, one week and one month rhythm,
+    times in a fitting order, day parts that agree with the clock."""
+    return (bool(r.mentions) and bool(_ORDER.fullmatch(r.order))
+            and len({m.block for m in r.mentions}) == 1 and len(set(r.times)) <= 1
+            and len(r.weeks) <= 1 and len(r.months) <= 1 and _parts_fit(r))
+
+
+def _monthly(r: _Reading) -> tuple[str, int, list[str]] | None:
+    """Ordinal days: the n-th weekday of the month, or "jeden zweiten Montag" (every other)."""
+    if not all(m.ords for m in r.mentions):
+        return None  # "jeden 1. Montag und Donnerstag": does the ordinal carry over?
+    ordinals = [n for m in r.mentions for n, _ in m.ords]
+    if r.weeks and not (r.weeks == {2} and _fortnightly(ordinals)):
+        return None  # "jeden 2. Montag 14-tägig"
+    monthly = bool(r.months) or any(unit == "month" for _, unit in r.counts)
+    first = r.mentions[0]
+    if not (monthly or len(ordinals) > 1 or first.intro == "am" or ordinals[0] in (1, 5, -1, -2)):
+        if first.ords == [(2, True)] and first.intro == "every":
+            return "WEEKLY", 2, first.days
+        return None  # "jeden 2. Montag", "jeden dritten Montag": week or month?
+    byday = {f"{n}{d}" for m in r.mentions for n, _ in m.ords for d in m.days}
+    return "MONTHLY", max(r.months, default=1), sorted(byday, key=_day_order)
+
+
+def _weekly(r: _Reading) -> tuple[str, int, list[str]] | None:
+    """Days without ordinals: weekly, or every n weeks; not in a monthly frame."""
+    if r.months or any(unit == "month" for _, unit in r.counts):
+        return None  # "monatlich, dienstags": which Tuesday?
+    if any(m.intro == "one" for m in r.mentions) and not r.weeks:
+        return None  # "immer an einem Freitag": which one?
+    days = sorted({d for m in r.mentions for d in m.days}, key=_day_order)
+    return "WEEKLY", max(r.weeks, default=1), days
+
+
+def _fortnightly(ordinals: list[int]) -> bool:
+    """"vierzehntäglich: am 2. und 4. Donnerstag" - two ordinals two weeks apart."""
+    return len(ordinals) == 2 and ordinals[1] - ordinals[0] == 2 and ordinals[0] > 0
 
 
 def _parts_fit(r: _Reading) -> bool:
