@@ -26,7 +26,9 @@ Decisions on ambiguous German:
   is declined: which of the four Tuesdays is unknown; so is "an einem Freitag" without a week
   rhythm.
 - A weekday with a time in a group's meeting field ("Montag, 10:00 Uhr bis 11:00 Uhr") names
-  its weekly day; a weekday beside a calendar date is that date's and is removed with it.
+  its weekly day; a weekday beside a calendar date is that date's and is removed with it, and
+  a bare weekday beside a word of one occasion ("Gründungstreffen am Montag", "das nächste
+  Treffen") is declined unless a word of recurrence ("jeden", "immer", "montags") is there.
 - YEARLY is never produced: no text seen names a month and a weekday reliably.
 """
 
@@ -176,6 +178,9 @@ _KIND_LETTER = {"day": "D", "time": "T", "week": "W", "month": "M", "count": "C"
 _ORDER = re.compile(r"D+T?|TD+|(?:D+T)+|(?:TD+)+")
 
 _DOUBT = re.compile("|".join(DOUBT), _I)
+#: Words of a single occasion: with a bare weekday, it is that occasion's day.
+_ONE_OFF = re.compile(r"gründung|auftakt|\berste[sn]?\s+treffen|\bnächste[sn]?\b|erstmal|"
+                      r"diesmal|\bheute\b|\bmorgen\b|\bam\s+kommenden\b", _I)
 _ON_REQUEST = re.compile(ON_REQUEST, _I)
 _ASK_THERE = re.compile(ASK_THERE, _I)
 #: Sentences and lines: a meeting list puts one meeting per line.
@@ -213,6 +218,7 @@ class _Mention:
     parts: list[str]
     intro: str | None
     block: int = 0
+    adverb: bool = False  # "montags": every Monday
 
 
 @dataclass
@@ -224,6 +230,8 @@ class _Reading:
     months: set[int] = field(default_factory=set)
     counts: list[tuple[int, str]] = field(default_factory=list)
     parts: list[str] = field(default_factory=list)
+    one_off: bool = False  # "Gründungstreffen", "das nächste Treffen"
+    every: bool = False  # "jeden", "immer", "regelmäßig", or a day as an adverb ("montags")
     repeated: bool = False  # the last day phrase repeated the one before
 
 
@@ -250,6 +258,8 @@ def meetings(text: str | None) -> Schedule | None:
     if _DOUBT.search(text) or _request_in_rhythm(text):
         return None
     reading = _read(text)
+    if reading:
+        reading.one_off = bool(_ONE_OFF.search(text))
     return reading and _schedule(reading)
 
 
@@ -298,6 +308,8 @@ def _take(reading: _Reading, kind: str, value: str, previous: str | None, block:
     elif kind == "count":
         unit = "month" if "mon" in value.lower() else "week"
         reading.counts.append((_number(value), unit))
+    elif kind == "every":
+        reading.every = True
     elif kind == "part":
         reading.parts.append(value.lower())
     elif kind == "day":
@@ -313,6 +325,7 @@ def _take_day(reading: _Reading, mention: _Mention | None) -> bool:
         return False
     last = reading.mentions[-1] if reading.mentions else None
     reading.repeated = bool(last and (last.days, last.ords) == (mention.days, mention.ords))
+    reading.every = reading.every or mention.adverb
     if not reading.repeated:
         reading.mentions.append(mention)
         reading.parts += mention.parts
@@ -358,11 +371,13 @@ def _mention(value: str, intro: str | None, block: int) -> _Mention | None:
         return None
     days: list[str] = []
     parts: list[str] = []
+    adverb = False
     for m in _DAY_ONE.finditer(value, first.start()):
         if m.group("abbr"):
             days.append(DAY_ABBREVIATIONS[m.group("abbr").rstrip(".").title()])
             continue
         days.append(DAY_NAMES[m.group("full").lower()])
+        adverb = adverb or bool(m.group("s"))
         if m.group("part"):
             parts.append(m.group("part").lower())
     if len(days) == 2:  # a range: "Mo-Fr", "montags bis donnerstags"
@@ -374,7 +389,7 @@ def _mention(value: str, intro: str | None, block: int) -> _Mention | None:
             for m in _ORD_ONE.finditer(value[: first.start()])]
     if ords and len(days) > 1:
         return None  # "1. Mo-Fr" has no sensible reading
-    return _Mention(days, ords, parts, intro, block)
+    return _Mention(days, ords, parts, intro, block, adverb)
 
 
 def _time(value: str) -> tuple[str | None, str | None] | None:
@@ -417,8 +432,10 @@ def _schedule(r: _Reading) -> Schedule | None:
 
 def _coherent(r: _Reading) -> bool:
     """One rhythm: days in one sentence or line, one time, one week and one month rhythm,
-    times in a fitting order, day parts that agree with the clock."""
-    return (bool(r.mentions) and bool(_ORDER.fullmatch(r.order))
+    times in a fitting order, day parts that agree with the clock; "Gründungstreffen am
+    Montag" needs a word of recurrence to be more than one date."""
+    regular = r.every or bool(r.weeks or r.months or r.counts)
+    return (bool(r.mentions) and bool(_ORDER.fullmatch(r.order)) and (regular or not r.one_off)
             and len({m.block for m in r.mentions}) == 1 and len(set(r.times)) <= 1
             and len(r.weeks) <= 1 and len(r.months) <= 1 and _parts_fit(r))
 
