@@ -300,7 +300,8 @@ def _read_phrase(tax: Taxonomy, words: list[str], acronyms: frozenset[str] = fro
     if not content:
         return [], False
     no_filler = [w for w in words if w not in FILLER]
-    for candidate in (words, no_filler, content, *_inversions(no_filler)):
+    unnumbered = [w for w in words if not w.isdigit()]  # "Frauen 50+": an age qualifies
+    for candidate in (words, no_filler, content, unnumbered, *_inversions(no_filler)):
         if code := tax.find(_key(candidate)):
             return [code], False
     return _runs(tax, no_filler, acronyms) if runs else ([], True)
