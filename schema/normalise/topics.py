@@ -17,15 +17,24 @@ How a label is read:
    "Psychosoziale Themen/Sucht" are not torn apart); a key also matches with a plain plural or
    adjective ending ("Allergien", "Alleinerziehender"), a leading "Morbus" or a trailing
    "-erkrankung", "-syndrom", "-störung", "-kranke", "-betroffene", "-gruppe".
+   A register's inverted form is read the right way round: "Behinderung, geistige" and
+   "Herzfehler angeborener" are "geistige Behinderung" and "angeborene Herzfehler".
 3. Otherwise the label is split at "/", ",", ";", "+", "&", "und", "oder", "sowie", spaced
    dashes; bracketed text is read apart. Each part is looked up as it is, then without filler
-   ("Selbsthilfegruppe", "für", "Menschen mit") and audience words ("Angehörige von"), then
-   phrase by phrase between its prepositions ("Pflegende Angehörige | von Menschen | mit
-   Demenz" names two concepts).
+   ("Selbsthilfegruppe", "für", "Menschen mit", "v.", "e. V.") and audience words
+   ("Angehörige von"), then phrase by phrase between its prepositions ("Pflegende Angehörige |
+   von Menschen | mit Demenz" names two concepts). A phrase that is no concept as a whole
+   gives the longest runs of its words that are ("Sarkoidose Dresden", "Brustkrebs Pink
+   Ladies"); a run of ten or more letters may be one typing slip from its concept
+   ("Netzhauterkrankunegn"). Elided compounds take the tail of the next word ("Pflege- und
+   Adoptivkinder": "Pflegekinder"); a lone adjective takes the next part's noun ("geistig
+   und körperlich behinderte Kinder").
 4. Recognised parts give their topics; a part not recognised adds one `Topic(code=None)`
    for the label. Parts that only qualify are not counted as unknown: bracketed remarks,
    parts starting in lower case ("…, vaskulärer Typ"), elided compounds ("Herz- und …"),
-   parts that only name an audience ("Demenz / Angehörige") or hold only filler.
+   parts that only name an audience ("Demenz / Angehörige") or hold only filler. A remark
+   beside a recognised topic is read only whole, so "Rollstuhl (junges Alter)" is no age
+   topic.
 
 The audience comes from the whole label: Betroffene -> "affected"; Angehörige, Partner ->
 "relatives"; Eltern, Mütter, Väter -> "parents" ("relatives" when the label is about children
@@ -41,6 +50,9 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib.resources import files
 from typing import get_args
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from schema.listing import Area, Audience, Topic
 from schema.normalise.text import MEMO, one_line
@@ -101,7 +113,7 @@ HEADS = tuple(sorted(_wordset("""
     erkrankungen erkrankung erkrankten erkrankter erkrankte krankheiten krankheit kranken
     kranker kranke syndrome syndrom störungen störung leiden betroffenen betroffener
     betroffene patientinnen patienten selbsthilfegruppen selbsthilfegruppe selbsthilfe
-    gruppen gruppe gesprächskreis
+    gruppen gruppe gesprächskreis kontaktgruppe stammtisch treff verein
 """), key=len, reverse=True))
 
 #: Words that say who or what kind of group, not which topic ("Menschen mit", "Gruppe für").
@@ -109,14 +121,14 @@ FILLER = _wordset("""
     selbsthilfe selbsthilfegruppe selbsthilfegruppen shg gruppe gruppen gesprächskreis
     gesprächskreise gesprächsgruppe treff treffpunkt stammtisch austausch initiative
     für von mit bei nach und oder sowie der die das des den dem ein eine einer einem eines
-    im in am an zu zum zur aus um über u bzw insbesondere speziell vor allem auch
+    im in am an zu zum zur aus um über u v e ev bzw insbesondere speziell vor allem auch
     menschen personen leben allgemein thema themen
     kind kinder kindern jugendliche jugendlichen jugendlicher erwachsene erwachsenen
     junge jungen junger frauen männer männern senioren
 """)
 
 #: Where a part falls into phrases when it is not one concept as a whole.
-PREPOSITIONS = _wordset("von mit bei nach für im in am an aus um über gegen ohne durch")
+PREPOSITIONS = _wordset("von v mit bei nach für im in am an aus um über gegen ohne durch")
 
 #: Relatives named as partners ("Partner von Suchtkranken"); "Partnerschaft" is a topic.
 PARTNERS = _wordset("""
@@ -131,7 +143,7 @@ AUDIENCE_WORDS = PARTNERS | _wordset("""
     betroffene betroffenen betroffener selbstbetroffene angehörige angehörigen angehöriger
     eltern elternteil elternteile mütter müttern mutter väter vätern vater
     elternkreis elterngruppe elterninitiative elternselbsthilfe angehörigengruppe
-    angehörigenkreis angehörigenselbsthilfe
+    angehörigenkreis angehörigenselbsthilfe familien
 """)
 
 
@@ -259,37 +271,117 @@ def _role(word: str) -> Audience | None:
     return None
 
 
-def _read_part(tax: Taxonomy, words: list[str]) -> tuple[list[str], bool]:
+def _read_part(tax: Taxonomy, words: list[str], acronyms: frozenset[str] = frozenset(),
+               runs: bool = True) -> tuple[list[str], bool]:
     """(codes, something unknown) for one part of a label. The part is read whole first
     ("Trauer nach Suizid" is one concept); else as the phrases between its prepositions
-    ("Pflegende Angehörige | von Menschen | mit Demenz")."""
-    code, unknown = _read_phrase(tax, words)
-    if code or not unknown:
-        return [code] if code else [], False
+    ("Pflegende Angehörige | von Menschen | mit Demenz"), with the known runs of words in
+    them unless `runs` is off (a remark beside a known topic only qualifies it)."""
+    codes, unknown = _read_phrase(tax, words, acronyms, runs=False)
+    if codes or not unknown:
+        return codes, False
     phrases: list[list[str]] = [[]]
     for w in words:
         if w in PREPOSITIONS:
             phrases.append([])
         else:
             phrases[-1].append(w)
-    if len([p for p in phrases if p]) < 2:
-        return [], True
-    read = [_read_phrase(tax, phrase) for phrase in phrases]
-    return [c for c, _ in read if c], any(u for _, u in read)
+    read = [_read_phrase(tax, phrase, acronyms, runs) for phrase in phrases]
+    return [c for cs, _ in read for c in cs], any(u for _, u in read)
 
 
-def _read_phrase(tax: Taxonomy, words: list[str]) -> tuple[str | None, bool]:
-    """(code, unknown): read as it is, then without filler ("für pflegende Angehörige"), then
-    without audience words too ("Angehörige psychisch Erkrankter"). Only filler or audience
-    words: no code, and nothing unknown."""
+def _read_phrase(tax: Taxonomy, words: list[str], acronyms: frozenset[str] = frozenset(),
+                 runs: bool = True) -> tuple[list[str], bool]:
+    """(codes, unknown): read as it is, then without filler ("für pflegende Angehörige"), then
+    without audience words too ("Angehörige psychisch Erkrankter"), then with a trailing
+    adjective put first ("Herzfehler angeborener"); else the known runs of words in it
+    ("Sarkoidose Dresden"). Only filler or audience words: no code, and nothing unknown."""
     content = [w for w in words if w not in FILLER and w not in AUDIENCE_WORDS]
     if not content:
-        return None, False
+        return [], False
     no_filler = [w for w in words if w not in FILLER]
-    for candidate in (words, no_filler, content):
+    unnumbered = [w for w in words if not w.isdigit()]  # "Frauen 50+": an age qualifies
+    for candidate in (words, no_filler, content, unnumbered, *_inversions(no_filler)):
         if code := tax.find(_key(candidate)):
-            return code, False
-    return None, True
+            return [code], False
+    return _runs(tax, no_filler, acronyms) if runs else ([], True)
+
+
+#: The forms an adjective takes before its noun: "angeborener" -> "angeborene", "angeboren".
+_ADJECTIVE_END = re.compile(r"(?:er|es|em|en|e)$")
+_ADJECTIVE_FORMS = ("", "e", "en", "er")
+
+
+def _inversions(words: list[str]) -> list[list[str]]:
+    """The words with the last one put first as an adjective: lists write "Herzfehler
+    angeborener" or "Medienkonsum exzessiver" for "angeborene Herzfehler"."""
+    if len(words) < 2 or words[-1] in AUDIENCE_WORDS:
+        return []
+    stem = _ADJECTIVE_END.sub("", words[-1])
+    return [[stem + end, *words[:-1]] for end in _ADJECTIVE_FORMS]
+
+
+def _runs(tax: Taxonomy, words: list[str], acronyms: frozenset[str]) -> tuple[list[str], bool]:
+    """(codes, unknown) of the longest runs of words that name a concept, in label order:
+    "Brustkrebs Pink Ladies Dresden" -> Brustkrebs; "seltene rheumatische Erkrankungen" ->
+    seltene (Erkrankungen), rheumatische Erkrankungen. A run of audience words names nothing;
+    a run shorter than MIN_STEM letters counts only as an acronym written in capitals."""
+    found: dict[int, str] = {}
+    used = [False] * len(words)
+    for size in range(len(words), 0, -1):
+        for start in range(len(words) - size + 1):
+            run = words[start:start + size]
+            k = _key(run)
+            if any(used[start:start + size]) or all(w in AUDIENCE_WORDS for w in run) \
+                    or (len(k) < MIN_STEM and not (size == 1 and k in acronyms)):
+                continue
+            if code := tax.find(k) or _misspelt(tax, k):
+                found[start] = code
+                used[start:start + size] = [True] * size
+    unknown = any(not u and w not in AUDIENCE_WORDS for w, u in zip(words, used, strict=True))
+    return [found[i] for i in sorted(found)], unknown
+
+
+#: Keys this long may carry one typing slip ("Netzhauterkrankunegn", "Defibrilator") and
+#: still name the one concept within one edit of them.
+MIN_MISSPELT = 10
+
+
+def _misspelt(tax: Taxonomy, k: str) -> str | None:
+    """The code of the one concept whose name is one edit (a letter added, dropped, changed
+    or two swapped) from a long key; None when none or several are."""
+    if len(k) < MIN_MISSPELT:
+        return None
+    codes = {tax.index[name] for form in _forms(k)
+             for name, _, _ in process.extract(form, tax.index.keys(), scorer=OSA.distance,
+                                               score_cutoff=1, limit=None)}
+    return codes.pop() if len(codes) == 1 else None
+
+
+def _elided(tax: Taxonomy, prefix: list[str], following: list[str]) -> str | None:
+    """The concept of an elided compound completed with the tail of the next word: "Pflege-
+    und Adoptivkinder" -> "Pflegekinder". The longest tail that makes a known name wins."""
+    if not prefix or not following:
+        return None
+    head, word = _key(prefix), following[0]
+    for cut in range(1, len(word) - 2):
+        if head + word[cut:] not in AUDIENCE_WORDS and (code := tax.find(head + word[cut:])):
+            return code
+    return None
+
+
+def _shared_head(tax: Taxonomy, words: list[str], following: list[str]) -> str | None:
+    """The concept of a lone adjective that shares the next part's noun: "geistig und
+    körperlich behinderte Kinder" -> "geistig behinderte Kinder"."""
+    content = [w for w in words if w not in FILLER and w not in AUDIENCE_WORDS]
+    if len(content) != 1 or len(following) < 2:
+        return None
+    codes, unknown = _read_phrase(tax, [*words, *following[1:]], runs=False)
+    return codes[0] if codes and not unknown else None
+
+
+#: "Behinderung, geistige": a noun, a comma and its adjective, read as "geistige Behinderung".
+_COMMA_INVERTED = re.compile(r"^([^,()]+),\s*([a-zäöüß][^,()-]*)$")
 
 
 def _parts(text: str) -> list[tuple[str, bool]]:
@@ -314,15 +406,27 @@ def _topic(label: str | None) -> tuple[Topic, ...]:
     tax = taxonomy()
     words = _words(text)
     whole = _key(words)
+    acronyms = frozenset(_key(_words(t)) for t in _TOKEN.findall(text)
+                         if len(t) > 1 and t.isupper())
     unknown = False
+    inverted = _COMMA_INVERTED.match(text)
     if whole in tax.compounds:
         codes = list(tax.compounds[whole])
-    elif code := tax.find(whole):
+    elif code := tax.find(whole) or (inverted and tax.find(key(f"{inverted[2]} {inverted[1]}"))):
         codes = [code]
     else:
         codes = []
-        for part, qualifier in _parts(text):
-            part_codes, unread = _read_part(tax, _words(part))
+        parts = _parts(text)
+        for i, (part, qualifier) in enumerate(parts):
+            part_words = _words(part)
+            following = _words(parts[i + 1][0]) if i + 1 < len(parts) else []
+            if part.rstrip().endswith("-") and (code := _elided(tax, part_words, following)):
+                codes.append(code)
+                continue
+            part_codes, unread = _read_part(tax, part_words, acronyms,
+                                            runs=not (qualifier and codes))
+            if unread and not part_codes and (code := _shared_head(tax, part_words, following)):
+                part_codes, unread = [code], False
             codes += part_codes
             unknown = unknown or (unread and not qualifier)
     audience = _audience(words)
