@@ -240,7 +240,7 @@ def _labelled(piece: _Piece, found: dict[str, list]) -> None:
     kind, value = piece.kind, piece.text
     placed: list = []
     if kind in ("phone", "fax", "phone_fax"):
-        placed = _add_phones(f"{piece.label} {value}", kind, found)
+        placed = _add_phones(value, kind, found)  # a raw number is kept without its label
     elif kind == "email":
         placed = _add_emails(value, found)
     elif kind == "web":
