@@ -449,6 +449,19 @@ def is_extra(text: str) -> bool:
     return bool(_EXTRA.search(text)) and not is_street(text) and not has_postcode(text)
 
 
+def has_number_street(text: str) -> bool:
+    """True for "words number" that can only be a street with its house number ("Rostocker
+    Chausee 70", "Kleiner Pulverteich 15a"), even without a street word."""
+    found = _street(text)
+    return found is not None and found.number is not None and not has_postcode(text)
+
+
+def is_town_part(text: str) -> bool:
+    """True for what publishers write after the town: a state name ("NRW") or a district
+    marked as such ("OT Ilten")."""
+    return bool(_DISTRICT_PART.match(text) or state_names(text))
+
+
 def is_city(text: str) -> bool:
     """True for a bare town name ("Herne", "Monheim am Rhein")."""
     return _city_like(text)

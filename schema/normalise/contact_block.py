@@ -18,7 +18,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from schema.listing import Address, EmailAddress, OpeningHours, Phone, Website
-from schema.normalise.address import address, has_postcode, is_city, is_extra, is_street
+from schema.normalise.address import (
+    address,
+    has_number_street,
+    has_postcode,
+    is_city,
+    is_extra,
+    is_street,
+    is_town_part,
+)
 from schema.normalise.emails import emails
 from schema.normalise.phones import phones
 from schema.normalise.urls import urls
@@ -103,6 +111,13 @@ _JOINERS = re.compile(r"(?<![^\W\d_])(?:oder|und|u\.|bzw\.?|sowie|app\.?|apparat
 #: A number at the end of a text piece ("Kontakt über das BüZ: 02323 / 16-3636").
 _TRAILING_NUMBER = re.compile(r"(?<=\s)(?:\+|\(?0)[\d\s/().\-–]{5,}\d$")
 _ACRONYM = re.compile(ACRONYM)
+#: A piece that points to someone else, not a name: "Kontakt über …", "über das BüZ".
+_POINTER = re.compile(r"(?:kontakt|über|via)(?![\w-])", re.IGNORECASE)
+_CARE_OF = re.compile(r"(?<=\S)\s+c/o\s", re.IGNORECASE)
+#: A name ending in a list it opens ("für Kinder"), and the list's rest ("Jugendliche und
+#: Eltern"): one name though a comma stands in it.
+_LIST_OPENER = re.compile(r"\b(?:für|von|mit)\s+[^\W\d_][\w-]*$")
+_ENUMERATION = re.compile(r"^[^\W\d_][\w-]*(?:,\s*[^\W\d_][\w-]*)*\s+(?:und|u\.|oder|sowie|&)\s")
 _HEADING = re.compile(r"^(?:kontakt(?:daten|adresse)?|anschrift|adresse|so erreichen sie uns)$",
                       re.IGNORECASE)
 _TIME_WORD = re.compile(r"\d|\b(?:mo|di|mi|do|fr|sa|so|uhr|montags?|dienstags?|mittwochs?|"
@@ -134,7 +149,7 @@ def contact_block(text: str | None) -> ContactBlock:
         if piece.kind != "text":
             _labelled(piece, found)
     boundary = min((p.at for p in pieces if p.kind != "text"), default=len(text))
-    organisation, place = _organisation_and_address(stream, found, boundary)
+    organisation, place = _organisation_and_address(stream, found, boundary, text)
     hours = "\n".join(found["hours"])
     return ContactBlock(
         organisation=organisation, address=place, phones=_unique(found["phones"]),
@@ -216,20 +231,45 @@ def _separators(text: str) -> list[re.Match]:
 
 
 def _split_text(text: str, offset: int, out: list[_Piece]) -> None:
+    for start, end in _segments(text):
+        piece = text[start:end].strip(" ,;:")
+        if not (piece and re.search(r"\w", piece)):
+            continue
+        at = offset + start
+        number = _TRAILING_NUMBER.search(piece)
+        head = piece[: number.start()].strip(" :") if number else ""
+        care_of = _CARE_OF.search(piece)
+        if number and re.search(r"[^\W\d_]", head) and not has_postcode(piece):
+            out.append(_Piece(at, "text", head))
+            out.append(_Piece(at + number.start(), "text", number.group(0)))
+        elif care_of:  # "Krisendienst c/o Bürgerhilfe": the name, then the address's extra
+            out.append(_Piece(at, "text", piece[: care_of.start()].strip()))
+            out.append(_Piece(at + care_of.start() + 1, "text", piece[care_of.start():].strip()))
+        else:
+            out.append(_Piece(at, "text", piece))
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the pieces between separators; a comma inside a name's enumeration
+    ("Ehe-, Familien- und Lebensberatung") does not cut."""
+    spans: list[tuple[int, int]] = []
     start = 0
     for m in [*_separators(text), None]:
         end = m.start() if m else len(text)
-        piece = text[start:end].strip(" ,;:")
-        if piece and re.search(r"\w", piece):
-            at = offset + start
-            number = _TRAILING_NUMBER.search(piece)
-            head = piece[: number.start()].strip(" :") if number else ""
-            if number and re.search(r"[^\W\d_]", head) and not has_postcode(piece):
-                out.append(_Piece(at, "text", head))
-                out.append(_Piece(at + number.start(), "text", number.group(0)))
-            else:
-                out.append(_Piece(at, "text", piece))
+        if spans and text[spans[-1][1]:start].strip() == "," and _continues(
+                text[spans[-1][0]:spans[-1][1]].strip(), text[start:end].strip()):
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
         start = m.end() if m else end
+    return spans
+
+
+def _continues(before: str, after: str) -> bool:
+    """True when a comma between `before` and `after` lies inside one name: a word cut with a
+    hyphen ("Ehe-, Familien-"), or a list after "für" ("für Kinder, Jugendliche und Eltern")."""
+    return before.endswith("-") or after.startswith("-") or (
+        bool(_LIST_OPENER.search(before)) and bool(_ENUMERATION.match(after)))
 
 
 # --- values --------------------------------------------------------------------------------
@@ -293,11 +333,13 @@ def _remainder(value: str, originals: list[str]) -> str | None:
 
 
 def _organisation_and_address(
-    stream: list[_Piece], found: dict[str, list], boundary: int
+    stream: list[_Piece], found: dict[str, list], boundary: int, text: str
 ) -> tuple[list[str], Address | None]:
     """Sort the unlabelled pieces: contact values by shape, the address run around the
     postcode, names before it (or, without an address, before the first contact value) into
-    the organisation, the rest into leftover."""
+    the organisation, the rest into leftover. Lines above the address and the contact values
+    are the block's heading: a name there needs no organisation word ("Telefon des
+    Vertrauens", "Universität Freiburg")."""
     texts: list[_Piece] = []
     for piece in stream:
         value = piece.text
@@ -313,26 +355,32 @@ def _organisation_and_address(
             boundary = min(boundary, piece.at)
             continue
         texts.append(piece)
-    first, last = _address_run(texts)
+    first, last = _address_run(texts, text)
     place = None
     if first is not None:
         place = _safe(address, ", ".join(p.text for p in texts[first:last]))
     if place is None:
         first = last = next((i for i, p in enumerate(texts) if p.at > boundary), len(texts))
+    body = min(boundary, texts[first].at if place and first < len(texts) else boundary)
+    heading = text.count("\n", 0, body)  # lines before this one are the heading
     organisation: list[str] = []
     for i, piece in enumerate(texts):
         if first <= i < last:
             continue
-        if i < first and _organisation_like(piece.text):
+        named = _name_like(piece.text) if text.count("\n", 0, piece.at) < heading \
+            else _organisation_like(piece.text)
+        if i < first and named:
             organisation.append(piece.text)
         else:
             found["leftover"].append(piece)
     return organisation, place
 
 
-def _address_run(texts: list[_Piece]) -> tuple[int | None, int]:
+def _address_run(texts: list[_Piece], text: str) -> tuple[int | None, int]:
     """[first, last) of the pieces that make the address: street, extras and the postcode
-    piece, a lone postcode's town after it; without a postcode, a named street and its town."""
+    piece, a lone postcode's town after it, a state or district after the town; without a
+    postcode, a named street and its town. On the postcode's line, a "words number" piece
+    before it is the street even without a street word ("Kleiner Pulverteich 15a")."""
     at = next((i for i, p in enumerate(texts) if has_postcode(p.text)), None)
     if at is None:
         at = next((i for i, p in enumerate(texts) if is_street(p.text)
@@ -347,6 +395,13 @@ def _address_run(texts: list[_Piece]) -> tuple[int | None, int]:
                                              or is_extra(texts[first - 1].text)):
         first -= 1
         street_seen = is_street(texts[first].text)
+    line = text.count("\n", 0, texts[at].at)
+    for j in range(first - 1, -1, -1):
+        if street_seen or text.count("\n", 0, texts[j].at) != line:
+            break
+        if has_number_street(texts[j].text):
+            first, street_seen = j, True
+            break
     while street_seen and first > 0 and is_extra(texts[first - 1].text):
         first -= 1
     last = at + 1
@@ -355,7 +410,7 @@ def _address_run(texts: list[_Piece]) -> tuple[int | None, int]:
         last += 1
     if not street_seen and last < len(texts) and is_street(texts[last].text):
         last += 1
-    while last < len(texts) and (is_extra(texts[last].text)
+    while last < len(texts) and (is_extra(texts[last].text) or is_town_part(texts[last].text)
                                  or texts[last].text.casefold() in ("deutschland", "germany")):
         last += 1
     return first, last
@@ -363,12 +418,17 @@ def _address_run(texts: list[_Piece]) -> tuple[int | None, int]:
 
 def _organisation_like(text: str) -> bool:
     """A name line: an organisation word or acronym, no person, no sentence."""
+    named = _ORGANISATION.search(text) or _ACRONYM.search(text)
+    return bool(named) and _name_like(text, prose_words=1)
+
+
+def _name_like(text: str, prose_words: int = 2) -> bool:
+    """A name rather than a sentence, a person or a pointer elsewhere ("über Bezirksamt …")."""
     words = text.split()
     sentence = text.endswith(".") and len(words[-1]) > 4 and not text.endswith("e.V.")
-    named = _ORGANISATION.search(text) or _ACRONYM.search(text)
     prose = sum(1 for w in words if w[:1].islower() and w.casefold() not in CONNECTORS)
-    return bool(named) and not _PERSON.match(text) and not sentence and prose <= 1 \
-        and len(words) <= 12 and not re.match(r"(?i)kontakt\b|über\b|via\b", text)
+    return not _PERSON.match(text) and not sentence and prose <= prose_words \
+        and len(words) <= 12 and not _POINTER.match(text) and not _HEADING.match(text)
 
 
 # --- helpers -------------------------------------------------------------------------------
