@@ -63,7 +63,8 @@ LABELS: tuple[tuple[Kind, str, str], ...] = (
     ("phone_fax", r"tel(?:efon)?\.?\s*(?:/|\+|&|und|u\.)\s*(?:tele)?fax", r"[+(\d]"),
     ("fax", r"(?:tele)?fax(?:-?nr\.?|nummer)?", r"[+(\d]"),
     ("phone", r"tel(?:efon)?(?:\.?-?nr\.?|nummer)?\.?|fon|phone|rufnummer|mobil(?:telefon)?|"
-              r"handy|festnetz|hotline|(?:kontakt|service|info|beratungs)telefon", r"[+(\d]"),
+              r"handy|festnetz|hotline|(?:kontakt|service|info|beratungs)telefon",
+     r"[+(\d]|[^\W\d_][\w-]*\s?:\s?[+(\d]"),  # "Tel. Ost-Havelland: 03321 …"
     ("email", r"e-?mail(?:-?adresse)?|mail", r"\S+(?:@|\s?[(\[]\s?(?:at|ät)\s?[)\]])"),
     ("web", r"internet(?:seite|adresse)?|web(?:seite|site)?|homepage|home-page|url",
             r"(?:https?://|www\.)"),
@@ -120,6 +121,9 @@ _LIST_OPENER = re.compile(r"\b(?:für|von|mit)\s+[^\W\d_][\w-]*$")
 _ENUMERATION = re.compile(r"^[^\W\d_][\w-]*(?:,\s*[^\W\d_][\w-]*)*\s+(?:und|u\.|oder|sowie|&)\s")
 _HEADING = re.compile(r"^(?:kontakt(?:daten|adresse)?|anschrift|adresse|so erreichen sie uns)$",
                       re.IGNORECASE)
+_HOURS_LINE = re.compile(r"^(?:mo|di|mi|do|fr|sa|so|montags?|dienstags?|mittwochs?|donnerstags?|"
+                         r"freitags?|samstags?|sonntags?)\b\.?.*?\b\d{1,2}(?:[:.]\d{2}\b|\s*uhr\b)",
+                         re.IGNORECASE)
 _TIME_WORD = re.compile(r"\d|\b(?:mo|di|mi|do|fr|sa|so|uhr|montags?|dienstags?|mittwochs?|"
                         r"donnerstags?|freitags?|samstags?|sonntags?|täglich|vereinbarung|"
                         r"absprache|geschlossen|ferien)\b", re.IGNORECASE)
@@ -164,7 +168,7 @@ def _pieces(text: str) -> list[_Piece]:
     """Labelled values (each with what follows its label) and unlabelled pieces, in order. A
     value that runs on into text of another shape gives that text back as unlabelled."""
     out: list[_Piece] = []
-    marks = list(_LABEL.finditer(text))
+    marks = _marks(text)
     ends = [m.start() for m in marks[1:]] + [len(text)]
     _split_text(text[: marks[0].start()] if marks else text, 0, out)
     for m, end in zip(marks, ends[: len(marks)], strict=True):
@@ -180,6 +184,19 @@ def _pieces(text: str) -> list[_Piece]:
             out.append(_Piece(m.start(), "empty", m.group(0).strip()))
         _split_text(value[keep:], m.end() + keep, out)
     return out
+
+
+def _marks(text: str) -> list[re.Match]:
+    """The labels of `text`; an office-hours label on the line of an hours value stays in that
+    value ("Mo-Do 17-23 Uhr, offene Sprechstunde Mo 14-15 Uhr"), phone times excepted."""
+    marks: list[re.Match] = []
+    for m in _LABEL.finditer(text):
+        between = text[marks[-1].end():m.start()] if marks else ""
+        inside = marks and marks[-1].lastgroup == "hours" == m.lastgroup and "\n" not in between \
+            and re.search(r"\d", between) and "telefon" not in m.group(0).lower()
+        if not inside:
+            marks.append(m)
+    return marks
 
 
 def _value_length(kind: str, value: str) -> int:
@@ -202,14 +219,15 @@ def _value_length(kind: str, value: str) -> int:
 
 def _fits(kind: str, piece: str, first: bool, newline: bool) -> bool:
     if kind in ("phone", "fax", "phone_fax"):
-        return bool(re.search(r"\d", piece)) and not _other_shape(piece)
+        return bool(re.search(r"\d", piece)) and not _other_shape(piece) \
+            and not _HOURS_LINE.match(piece)
     if kind == "email":
         return bool(_EMAILISH.search(piece)) or (first and not _other_shape(piece))
     if kind == "web":
         return bool(_URLISH.match(piece)) or (first and not _other_shape(piece))
-    if kind == "hours":
+    if kind == "hours":  # "Termine über Nikolsburger Platz": a place without number is words
         return (first or not newline or bool(_TIME_WORD.search(piece))) \
-            and not _other_shape(piece)
+            and not (_other_shape(piece) and re.search(r"\d|@|www", piece))
     return first
 
 
@@ -231,6 +249,18 @@ def _separators(text: str) -> list[re.Match]:
 
 
 def _split_text(text: str, offset: int, out: list[_Piece]) -> None:
+    """Unlabelled text into pieces; a line of weekdays and times is hours ("Di. 09:00 – 12:00
+    Uhr")."""
+    at = 0
+    for line in text.split("\n"):
+        if _HOURS_LINE.match(line.strip()):
+            out.append(_Piece(offset + at, "hours", line.strip()))
+        else:
+            _split_line(line, offset + at, out)
+        at += len(line) + 1
+
+
+def _split_line(text: str, offset: int, out: list[_Piece]) -> None:
     for start, end in _segments(text):
         piece = text[start:end].strip(" ,;:")
         if not (piece and re.search(r"\w", piece)):
@@ -291,7 +321,7 @@ def _labelled(piece: _Piece, found: dict[str, list]) -> None:
     if not placed:
         text = f"{piece.label} {value}".strip() if kind != "empty" else value
         found["leftover"].append(_Piece(piece.at, "leftover", text))
-    elif rest := _remainder(value, [x.original for x in placed]):
+    elif rest := _loose_values(_remainder(value, [x.original for x in placed]), found):
         found["leftover"].append(_Piece(piece.at, "leftover", rest))
 
 
@@ -321,6 +351,18 @@ def _add_websites(value: str, found: dict[str, list]) -> list[Website]:
         found["websites"].extend(result)
         return result
     return []
+
+
+def _loose_values(rest: str | None, found: dict[str, list]) -> str | None:
+    """`rest` without the web and e-mail addresses standing in it, which are taken ("Fax: 040
+    3250 3880 www.hauptkirchen.de"); None when nothing else is left."""
+    if rest is None:
+        return None
+    words = [w for w in rest.split() if not (
+        (_URLISH.match(w.strip(",;")) and _add_websites(w.strip(",;"), found))
+        or (_EMAILISH.search(w) and _add_emails(w.strip(",;"), found)))]
+    left = " ".join(words).strip(" ,;:")
+    return left if re.search(r"[^\W\d_]", left) else None
 
 
 def _remainder(value: str, originals: list[str]) -> str | None:
