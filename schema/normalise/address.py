@@ -161,6 +161,7 @@ def address(text: str | None, district: str | None = None) -> Address | None:
                        notes=["too long for an address; kept raw"])
     parts = _parts(original)
     notes: list[str] = []
+    _postcode_once(parts, notes)
     postcode, city, at = _postcode_and_city(parts, notes)
     street = _pick_street(parts, at, notes)
     if postcode is None and city is None and (street is None or street.number is None):
@@ -278,6 +279,24 @@ def _postcode_and_city(parts: list[str], notes: list[str]) -> tuple[str | None, 
             notes.append("four-digit postcode from before 1993 ignored")
             return None, m.group(1), i
     return None, None, len(parts)
+
+
+def _postcode_once(parts: list[str], notes: list[str]) -> None:
+    """A postcode written twice ("44649 Herne 44649", "44649, 44649 Herne": a postcode field
+    joined to a town field that repeats it) is kept once, in the part that names the town."""
+    codes = [(i, m) for i, part in enumerate(parts) if not part.casefold().startswith("postfach")
+             for m in _POSTCODE.finditer(part)]
+    if len(codes) < 2 or codes[0][1].group(1) != codes[1][1].group(1):
+        return
+    (i, first), (j, second) = codes[:2]
+    if i == j:  # "44649 Herne 44649", "44649 44649 Herne"
+        part = parts[i]
+        parts[i] = " ".join((part[: second.start()] + part[second.end():]).split())
+    elif parts[i].strip() == first.group(0) or parts[i] == parts[j]:
+        del parts[i if parts[i].strip() == first.group(0) else j]
+    else:
+        return
+    notes.append("postcode repeated in the town; kept once")
 
 
 def _city_and_street(after: str) -> tuple[str, str | None]:
