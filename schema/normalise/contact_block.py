@@ -421,31 +421,15 @@ def _organisation_and_address(
 def _address_run(texts: list[_Piece], text: str) -> tuple[int | None, int]:
     """[first, last) of the pieces that make the address: street, extras and the postcode
     piece, a lone postcode's town after it, a state or district after the town; without a
-    postcode, a named street and its town. On the postcode's line, a "words number" piece
-    before it is the street even without a street word ("Kleiner Pulverteich 15a")."""
+    postcode, a named street and its town."""
     at = next((i for i, p in enumerate(texts) if has_postcode(p.text)), None)
     if at is None:
         at = next((i for i, p in enumerate(texts) if is_street(p.text)
                    and re.search(r"\d", p.text)), None)
         if at is None:
             return None, 0
-        last = at + 1 + (at + 1 < len(texts) and is_city(texts[at + 1].text))
-        return at, last
-    first = at
-    street_seen = False
-    while first > 0 and not street_seen and (is_street(texts[first - 1].text)
-                                             or is_extra(texts[first - 1].text)):
-        first -= 1
-        street_seen = is_street(texts[first].text)
-    line = text.count("\n", 0, texts[at].at)
-    for j in range(first - 1, -1, -1):
-        if street_seen or text.count("\n", 0, texts[j].at) != line:
-            break
-        if has_number_street(texts[j].text):
-            first, street_seen = j, True
-            break
-    while street_seen and first > 0 and is_extra(texts[first - 1].text):
-        first -= 1
+        return at, at + 1 + (at + 1 < len(texts) and is_city(texts[at + 1].text))
+    first, street_seen = _run_start(texts, at, text)
     last = at + 1
     lone = re.fullmatch(r"(?:DE?-)?\d{5}", texts[at].text.strip())
     if lone and last < len(texts) and is_city(texts[last].text):
@@ -456,6 +440,26 @@ def _address_run(texts: list[_Piece], text: str) -> tuple[int | None, int]:
                                  or texts[last].text.casefold() in ("deutschland", "germany")):
         last += 1
     return first, last
+
+
+def _run_start(texts: list[_Piece], at: int, text: str) -> tuple[int, bool]:
+    """(first piece of the address before the postcode piece `at`, whether a street is among
+    them): a street with the extras before it; on the postcode's line, a "words number" piece
+    is the street even without a street word ("Kleiner Pulverteich 15a")."""
+    first = at
+    street_seen = False
+    while first > 0 and not street_seen and (is_street(texts[first - 1].text)
+                                             or is_extra(texts[first - 1].text)):
+        first -= 1
+        street_seen = is_street(texts[first].text)
+    line = text.count("\n", 0, texts[at].at)
+    same_line = [j for j in range(first) if text.count("\n", 0, texts[j].at) == line]
+    numbered = [j for j in same_line if has_number_street(texts[j].text)]
+    if not street_seen and numbered:
+        first, street_seen = numbered[-1], True
+    while street_seen and first > 0 and is_extra(texts[first - 1].text):
+        first -= 1
+    return first, street_seen
 
 
 def _organisation_like(text: str) -> bool:

@@ -222,20 +222,32 @@ def _assemble(scan: str) -> list[_Draft]:
                 drafts.extend(_finish(scan, current))
                 current = []
             prev = drafts[-1] if drafts else None
-            gap = scan[prev.end:a] if prev else ""
-            listed = i > 0 or (prev is not None and _LIST_GAP.fullmatch(gap))
-            if prev and listed and not fresh and not (i == 0 and not dashed and _short(digits)):
-                tail = _tail(prev, digits, dashed, same_length=(i == 0 and not dashed),
-                             worded=bool(_WORDED.search(gap)))
-                if tail is not None or dashed or i > 0:
-                    drafts.append(_Draft(a, b, tail, prev.root, prev.dash_base,
-                                         bool(_SWITCHBOARD_SUFFIX.search(raw))))
-                    continue
+            if prev and not fresh and (tail := _as_tail(scan, prev, i == 0, (a, b), digits)):
+                drafts.append(tail)
+                continue
             current = [(a, b)]
         if current:
             drafts.extend(_finish(scan, current))
     return [d for d in drafts if d.root != d.start or d.short or len(d.digits or "") >= 5
             or d.digits is None]
+
+
+def _as_tail(scan: str, prev: _Draft, first: bool, span: tuple[int, int],
+             digits: str) -> _Draft | None:
+    """The piece at `span` read as a tail of `prev` ("-2321", "/45", "od. 83 43 38"); None
+    when it is no tail: the first piece of a run must follow a list gap, and without "-" it
+    must give a valid number and not be a short service number."""
+    a, b = span
+    raw = scan[a:b]
+    dashed = raw.startswith("-")
+    gap = scan[prev.end:a]
+    if first and (not _LIST_GAP.fullmatch(gap) or (not dashed and _short(digits))):
+        return None
+    tail = _tail(prev, digits, dashed, same_length=first and not dashed,
+                 worded=bool(_WORDED.search(gap)))
+    if tail is None and first and not dashed:
+        return None
+    return _Draft(a, b, tail, prev.root, prev.dash_base, bool(_SWITCHBOARD_SUFFIX.search(raw)))
 
 
 def _joined(scan: str, spans: list[tuple[int, int]]) -> str:
