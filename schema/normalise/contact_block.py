@@ -382,21 +382,10 @@ def _organisation_and_address(
     the organisation, the rest into leftover. Lines above the address and the contact values
     are the block's heading: a name there needs no organisation word ("Telefon des
     Vertrauens", "Universität Freiburg")."""
-    texts: list[_Piece] = []
-    for piece in stream:
-        value = piece.text
-        if _HEADING.match(value):  # "Kontakt" standing as a heading: a label with no value
-            continue
-        if (_EMAILISH.search(value) and _add_emails(value, found)) or \
-                (_URLISH.match(value) and _add_websites(value, found)):
-            boundary = min(boundary, piece.at)
-            continue
-        if _NUMBERISH.match(value) and (numbers := _safe(phones, value)):
-            for number in numbers:
-                found["faxes" if number.type == "fax" else "phones"].append(number)
-            boundary = min(boundary, piece.at)
-            continue
-        texts.append(piece)
+    texts = [p for p in stream if not _HEADING.match(p.text)]  # "Kontakt" as a heading
+    taken = [p for p in texts if _contact_value(p.text, found)]
+    boundary = min([boundary, *(p.at for p in taken)])
+    texts = [p for p in texts if p not in taken]
     first, last = _address_run(texts, text)
     place = None
     if first is not None:
@@ -416,6 +405,18 @@ def _organisation_and_address(
         else:
             found["leftover"].append(piece)
     return organisation, place
+
+
+def _contact_value(value: str, found: dict[str, list]) -> bool:
+    """Take an unlabelled e-mail, web address or phone number into `found`; False for other
+    text."""
+    if (_EMAILISH.search(value) and _add_emails(value, found)) or \
+            (_URLISH.match(value) and _add_websites(value, found)):
+        return True
+    numbers = _safe(phones, value) if _NUMBERISH.match(value) else None
+    for number in numbers or []:
+        found["faxes" if number.type == "fax" else "phones"].append(number)
+    return bool(numbers)
 
 
 def _address_run(texts: list[_Piece], text: str) -> tuple[int | None, int]:
