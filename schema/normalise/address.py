@@ -120,9 +120,9 @@ _SLASHED_STATE = re.compile(r"^(?P<city>.+?)\s+/\s+(?P<state>[^/]+)$")
 #: A dot after a street word written in full ("Hemauerstraße. 8"); "Str. 8" keeps its dot.
 _DOTTED = re.compile(r"(?<=[^\W\d_])(straße|strasse|weg|platz|allee|gasse|ring|damm)\.(?=\s+\d)",
                      re.IGNORECASE)
-#: A street opened by a lower-case preposition ("am Lustgarten", "an der Alster").
-_LOWER_OPENER = re.compile(r"^(?:am|an|auf|zum|zur|unter|hinter|vor|beim|über)\s+"
-                           r"(?:(?:der|die|das|den|dem|des)\s+)?[A-ZÄÖÜ][^\W\d_]+$")
+#: A street opened by a lower-case preposition ("am Lustgarten", "an der Alster"); not "auf
+#: Anfrage", "vor Ort", "über …".
+_LOWER_OPENER = re.compile(r"^(?:am|zum|zur|beim|an\s+(?:der|den|dem))\s+[A-ZÄÖÜ][^\W\d_]+$")
 _OLD_POSTCODE = re.compile(r"^(?:[WO]\s?-\s?)?\d{4}\s+([^\W\d_].*)$")
 _NUM = r"[0-9]{1,4}(?:\s?[a-zA-Z](?![^\W\d_]))?"
 _HOUSE = rf"{_NUM}(?:\s?[-–—/]\s?(?:{_NUM}|[a-zA-Z](?![^\W\d_])))?"
@@ -226,8 +226,9 @@ def _split_town(city: str) -> tuple[str, str | None]:
     if m := _MARKED_DISTRICT.match(city):
         return m.group("city"), m.group("district")
     m = _CITY_DISTRICT.match(city)
-    if m and m.group("district").strip().casefold() not in NAME_QUALIFIERS:
-        return m.group("city"), m.group("district").strip()
+    district = m.group("district").strip() if m else ""
+    if district and district.casefold() not in NAME_QUALIFIERS and not district.endswith("."):
+        return m.group("city"), district  # "Frankfurt/M.": an abbreviation is no district
     return city, None
 
 
@@ -411,7 +412,8 @@ def _street(part: str) -> _Street | None:
 def _bare_street(part: str) -> bool:
     """A street named without a number ("Obersteinaer Weg", "am Lustgarten"), not a room."""
     return not re.search(r"\d", part) and not _EXTRA.search(part) and bool(
-        _ENDING.search(part) or _named(part) or _LOWER_OPENER.match(part))
+        _ENDING.search(part) or (_named(part) and not _VENUE.search(part))
+        or _LOWER_OPENER.match(part))
 
 
 def _venue_split(name: str) -> tuple[str | None, str]:

@@ -82,7 +82,8 @@ LABELS: tuple[tuple[Kind, str, str], ...] = (
 ORGANISATION = (r"selbsthilfe|gruppe|stelle|büro|verein|e\.\s?v\.|verband|zentrum|netzwerk|haus|"
                 r"kiss|initiative|treff|bund|stiftung|forum|hilfe|beratung|klinik|praxis|amt|"
                 r"stadt|kreis|gemeinde|caritas|diakonie|awo|drk|paritätische|gmbh|ggmbh|dienst|"
-                r"arbeitskreis|kontakt|agentur|kirche")
+                r"arbeitskreis|kontakt|agentur|kirche|telefon|universität|hochschule|ambulanz|"
+                r"sanatorium|seelsorge|betreuung|abteilung")
 #: An acronym ("BüZ", "KoSKon", "NAKOS"): also a name, not a person.
 ACRONYM = r"\b[A-ZÄÖÜ]\w*[A-ZÄÖÜ]"
 #: Small words inside an organisation's name ("Kontaktstelle für Selbsthilfe"); more than one
@@ -112,6 +113,9 @@ _JOINERS = re.compile(r"(?<![^\W\d_])(?:oder|und|u\.|bzw\.?|sowie|app\.?|apparat
 #: A number at the end of a text piece ("Kontakt über das BüZ: 02323 / 16-3636").
 _TRAILING_NUMBER = re.compile(r"(?<=\s)(?:\+|\(?0)[\d\s/().\-–]{5,}\d$")
 _ACRONYM = re.compile(ACRONYM)
+#: One to three capitalised words of up to ten letters: the shape of a person's name.
+_PERSON_SHAPE = re.compile(r"[A-ZÄÖÜ][a-zäöüß]{1,9}(?:-[A-ZÄÖÜ][a-zäöüß]{1,9})?"
+                           r"(?: [A-ZÄÖÜ][a-zäöüß]{1,9}(?:-[A-ZÄÖÜ][a-zäöüß]{1,9})?){0,2}")
 #: A piece that points to someone else, not a name: "Kontakt über …", "über das BüZ".
 _POINTER = re.compile(r"(?:kontakt|über|via)(?![\w-])", re.IGNORECASE)
 _CARE_OF = re.compile(r"(?<=\S)\s+c/o\s", re.IGNORECASE)
@@ -398,8 +402,9 @@ def _organisation_and_address(
     for i, piece in enumerate(texts):
         if first <= i < last:
             continue
-        named = _name_like(piece.text) if text.count("\n", 0, piece.at) < heading \
-            else _organisation_like(piece.text)
+        named = _organisation_like(piece.text) or (
+            text.count("\n", 0, piece.at) < heading and _name_like(piece.text)
+            and not _maybe_person(piece.text, _line_at(text, piece.at)))
         if i < first and named:
             organisation.append(piece.text)
         else:
@@ -467,6 +472,18 @@ def _organisation_like(text: str) -> bool:
     """A name line: an organisation word or acronym, no person, no sentence."""
     named = _ORGANISATION.search(text) or _ACRONYM.search(text)
     return bool(named) and _name_like(text, prose_words=1)
+
+
+def _maybe_person(piece: str, line: str) -> bool:
+    """A line of one to three short capitalised words and nothing else ("Petra Beispiel",
+    "Renate") may be a private person: no heading name without an organisation word."""
+    return piece == line and bool(_PERSON_SHAPE.fullmatch(piece))
+
+
+def _line_at(text: str, at: int) -> str:
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    return text[start:end if end >= 0 else len(text)].strip()
 
 
 def _name_like(text: str, prose_words: int = 2) -> bool:
