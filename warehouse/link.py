@@ -235,9 +235,18 @@ def listing_features(item: Listing) -> Features:
     return features(
         id=str(item.id), source_id=item.source_id, kind=str(item.kind), name=item.name,
         street=a and a.street, number=a and a.house_number, postcode=a and a.postcode,
-        city=a and a.city, phones=[(p.e164, p.extension) for p in item.phones],
+        city=a and _with_district(a.city, a.district),
+        phones=[(p.e164, p.extension) for p in item.phones],
         emails=[e.address for e in item.emails], urls=[w.url for w in item.websites],
     )
+
+
+def _with_district(city: str | None, district: str | None) -> str | None:
+    """"Bochum" and "Wattenscheid" -> "Bochum-Wattenscheid": a district is a town word of the
+    place (a name may carry it), while the main city stays the town."""
+    if not city or not district or fold(district) in fold(city):
+        return city
+    return f"{city}-{district}"
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -377,7 +386,10 @@ def _active_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return con.sql("""
         SELECT id::VARCHAR AS id, source_id, kind, name,
                address.street AS street, address.house_number AS number,
-               address.postcode AS postcode, address.city AS city,
+               address.postcode AS postcode,
+               CASE WHEN address.district IS NULL OR address.city IS NULL
+                         OR strpos(lower(address.city), lower(address.district)) > 0
+                    THEN address.city ELSE address.city || '-' || address.district END AS city,
                list_transform(phones, p -> p.e164) AS e164,
                list_transform(phones, p -> p.extension) AS extension,
                list_transform(emails, e -> e.address) AS emails,

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from schema.listing import Address
-from schema.normalise.states import state_for_postcode
+from schema.normalise.states import state_for_postcode, state_names
 from schema.normalise.text import MEMO
 
 # --- tables ------------------------------------------------------------------------------
@@ -33,7 +33,29 @@ NOT_A_PLACE: tuple[tuple[str, str], ...] = (
 EXTRA_WORDS = (r"geb\.|gebäude|haus|raum|räume|zimmer|zi\.|saal|etage|stock|stockwerk|og|eg|"
                r"ug|dg|ebene|flur|trakt|aufgang|eingang|treppe|tür|station|hinterhaus|"
                r"vorderhaus|seitenflügel|hinterhof|innenhof|c/o|z\.\s?hd\.?|postfach|"
-               r"obergeschoss|erdgeschoss|untergeschoss|dachgeschoss|bau|block|app\.")
+               r"obergeschoss|erdgeschoss|untergeschoss|dachgeschoss|bau|block|app\.|"
+               r"hochparterre|parterre|souterrain|hochhaus|anbau|neubau|altbau|nebengebäude|"
+               r"pavillon|villa|kate|baracke")
+#: Words that open a second address beside the street ("Briefadresse: …", "Eingang …"):
+#: the part they open is an extra, never the street.
+ALTERNATIVE = (r"(?:besucher|brief|post|liefer|rechnungs|haus)?adresse|postanschrift|"
+               r"besucheranschrift|eingang|zugang|zufahrt")
+#: Cities whose districts are commonly written after the name ("Berlin-Wilmersdorf",
+#: "Hannover (Linden)", "Berlin / Pankow"): the German cities of more than 200,000 people.
+#: Elsewhere a hyphenated name is one town ("Castrop-Rauxel", "Pausa-Mühltroff").
+DISTRICT_CITIES = (
+    "Berlin", "Hamburg", "München", "Köln", "Frankfurt", "Stuttgart", "Düsseldorf", "Leipzig",
+    "Dortmund", "Essen", "Bremen", "Dresden", "Hannover", "Nürnberg", "Duisburg", "Bochum",
+    "Wuppertal", "Bielefeld", "Bonn", "Münster", "Mannheim", "Karlsruhe", "Augsburg",
+    "Wiesbaden", "Mönchengladbach", "Gelsenkirchen", "Aachen", "Braunschweig", "Kiel",
+    "Chemnitz", "Halle", "Magdeburg", "Freiburg", "Krefeld", "Mainz", "Lübeck", "Erfurt",
+    "Oberhausen", "Rostock", "Kassel")
+#: What follows such a city's name as part of the town's own name ("Frankfurt (Oder)",
+#: "Halle (Saale)"), not a district.
+NAME_QUALIFIERS = frozenset({"oder", "main", "saale", "westf.", "westfalen", "breisgau", "elbe",
+                             "i. br.", "i.br.", "a. m.", "a.m.", "am main", "an der oder"})
+#: Words that name a part of a town ("OT Ilten", "Ortsteil Wanne").
+DISTRICT_WORDS = r"ot|ortsteil|stadtteil|stadtbezirk|bezirk"
 #: Endings of a street name written as one word ("Rathausstraße", "Kirchweg").
 STREET_ENDINGS = (r"straße|strasse|str\.?|weg|platz|allee|gasse|damm|ufer|chaussee|ring|pfad|"
                   r"steig|stieg|wall|markt|graben|kamp|twiete|promenade|winkel|bogen|anger|"
@@ -85,6 +107,22 @@ _PHONE = re.compile(r"\b(?:tel|telefon|fon|fax|mobil)\b|\b0\d{2,5}\s?[/-]?\s?\d{
                     re.IGNORECASE)
 _VAGUE = "|".join(pattern for pattern, _ in NOT_A_PLACE)
 _SLASHED_REMARK = re.compile(rf"^(?P<city>.+?)\s+/\s+(?P<remark>.*(?:{_VAGUE}).*)$", re.IGNORECASE)
+_ALTERNATIVE = re.compile(rf"^(?:{ALTERNATIVE})\b", re.IGNORECASE)
+_BRACKETED_STREET = re.compile(r"^(?P<name>[^()]*[^\W\d_][^()]*?)\s*"
+                               r"\((?P<street>[^()]+\d[^()]*)\)$")
+_DISTRICT_PART = re.compile(rf"^(?:{DISTRICT_WORDS})\.?\s+(?P<district>[^\W\d_].*)$",
+                            re.IGNORECASE)
+_MARKED_DISTRICT = re.compile(rf"^(?P<city>.+?)\s*[/,]?\s+(?:{DISTRICT_WORDS})\.?\s+"
+                              r"(?P<district>[^\W\d_].*)$", re.IGNORECASE)
+_CITY_DISTRICT = re.compile(rf"^(?P<city>{'|'.join(DISTRICT_CITIES)})\s*(?:-\s*|/\s*|\()"
+                            r"(?P<district>[^\W\d_][^()/]*?)\)?$")
+_SLASHED_STATE = re.compile(r"^(?P<city>.+?)\s+/\s+(?P<state>[^/]+)$")
+#: A dot after a street word written in full ("Hemauerstraße. 8"); "Str. 8" keeps its dot.
+_DOTTED = re.compile(r"(?<=[^\W\d_])(straße|strasse|weg|platz|allee|gasse|ring|damm)\.(?=\s+\d)",
+                     re.IGNORECASE)
+#: A street opened by a lower-case preposition ("am Lustgarten", "an der Alster"); not "auf
+#: Anfrage", "vor Ort", "über …".
+_LOWER_OPENER = re.compile(r"^(?:am|zum|zur|beim|an\s+(?:der|den|dem))\s+[A-ZÄÖÜ][^\W\d_]+$")
 _OLD_POSTCODE = re.compile(r"^(?:[WO]\s?-\s?)?\d{4}\s+([^\W\d_].*)$")
 _NUM = r"[0-9]{1,4}(?:\s?[a-zA-Z](?![^\W\d_]))?"
 _HOUSE = rf"{_NUM}(?:\s?[-–—/]\s?(?:{_NUM}|[a-zA-Z](?![^\W\d_])))?"
@@ -121,9 +159,9 @@ def address(text: str | None, district: str | None = None) -> Address | None:
     if len(original) > MAX_LENGTH:
         return Address(original=original, district=district,
                        notes=["too long for an address; kept raw"])
-    parts = [p.strip(" :") for p in _SEPARATOR.split(_LABEL.sub("", original))]
-    parts = [p for p in parts if p and p.casefold() not in COUNTRIES and re.search(r"\w", p)]
+    parts = _parts(original)
     notes: list[str] = []
+    _postcode_once(parts, notes)
     postcode, city, at = _postcode_and_city(parts, notes)
     street = _pick_street(parts, at, notes)
     if postcode is None and city is None and (street is None or street.number is None):
@@ -131,11 +169,8 @@ def address(text: str | None, district: str | None = None) -> Address | None:
     if postcode is None:
         city = city or _trailing_city(parts, street)
         notes.append("no postcode")
-    notes.extend(note.replace("not an address", "doubt") for note in _vague(original))
-    if any(_PHONE.search(part) for part in parts):
-        notes.append("phone number in address text")
-    if any(has_postcode(part) for part in parts):
-        notes.append("more than one address; the first is used")
+    city, named = _town(city, parts, postcode, notes)
+    notes += _doubts(original, parts)
     state = state_for_postcode(postcode)
     if postcode and state is None:
         notes.append(f"state unknown for postcode {postcode}")
@@ -143,8 +178,68 @@ def address(text: str | None, district: str | None = None) -> Address | None:
     notes += street.notes if street else []
     return Address(street=street and street.street, house_number=street and street.number,
                    extra=", ".join(_ordered(extras, original)) or None, postcode=postcode,
-                   city=city or None, district=district, state=state, original=original,
-                   notes=list(dict.fromkeys(notes)))
+                   city=city or None, district=district or named, state=state,
+                   original=original, notes=list(dict.fromkeys(notes)))
+
+
+def _parts(original: str) -> list[str]:
+    """The text cut at its separators, a bracket kept whole ("(Hochhaus, EG)") and a street
+    in brackets after a venue made a part of its own; country names and labels dropped."""
+    pieces: list[str] = []
+    for piece in _SEPARATOR.split(_LABEL.sub("", original)):
+        if pieces and pieces[-1].count("(") > pieces[-1].count(")"):
+            pieces[-1] += ", " + piece
+        elif m := _BRACKETED_STREET.match(piece.strip(" :")):
+            pieces += [m.group("name"), m.group("street")] if is_street(m.group("street")) \
+                else [piece]
+        else:
+            pieces.append(piece)
+    parts = [p.strip(" :") for p in pieces]
+    return [p for p in parts if p and p.casefold() not in COUNTRIES and re.search(r"\w", p)]
+
+
+def _town(city: str | None, parts: list[str], postcode: str | None,
+          notes: list[str]) -> tuple[str | None, str | None]:
+    """(town, district): a district written after the town ("Berlin-Wilmersdorf", "Sehnde /
+    OT Ilten", ", OT Ilbeshausen") is split off; a state name after the town is dropped, as
+    the postcode gives the state."""
+    if city is None:
+        return None, None
+    district = None
+    for part in list(parts):
+        if m := _DISTRICT_PART.match(part):
+            district = m.group("district")
+            parts.remove(part)
+        elif names := state_names(part):
+            parts.remove(part)
+            if (state := state_for_postcode(postcode)) and state not in names:
+                notes.append(f"state name {part!r} disagrees with the postcode; postcode used")
+    city, found = _split_town(city)
+    return city, district or found
+
+
+def _split_town(city: str) -> tuple[str, str | None]:
+    """"Berlin- Neukölln" -> ("Berlin", "Neukölln"); "Pulsnitz / Sachsen" -> ("Pulsnitz",
+    None); "Frankfurt (Oder)" and "Castrop-Rauxel" stay whole."""
+    if (m := _SLASHED_STATE.match(city)) and state_names(m.group("state")):
+        return m.group("city"), None
+    if m := _MARKED_DISTRICT.match(city):
+        return m.group("city"), m.group("district")
+    m = _CITY_DISTRICT.match(city)
+    district = m.group("district").strip() if m else ""
+    if district and district.casefold() not in NAME_QUALIFIERS and not district.endswith("."):
+        return m.group("city"), district  # "Frankfurt/M.": an abbreviation is no district
+    return city, None
+
+
+def _doubts(original: str, parts: list[str]) -> list[str]:
+    """Notes on what the text holds besides one address: vague places, phones, postcodes."""
+    notes = [note.replace("not an address", "doubt") for note in _vague(original)]
+    if any(_PHONE.search(part) for part in parts):
+        notes.append("phone number in address text")
+    if any(has_postcode(part) for part in parts):
+        notes.append("more than one address; the first is used")
+    return notes
 
 
 # --- postcode and city ---------------------------------------------------------------------
@@ -185,6 +280,24 @@ def _postcode_and_city(parts: list[str], notes: list[str]) -> tuple[str | None, 
             notes.append("four-digit postcode from before 1993 ignored")
             return None, m.group(1), i
     return None, None, len(parts)
+
+
+def _postcode_once(parts: list[str], notes: list[str]) -> None:
+    """A postcode written twice ("44649 Herne 44649", "44649, 44649 Herne": a postcode field
+    joined to a town field that repeats it) is kept once, in the part that names the town."""
+    codes = [(i, m) for i, part in enumerate(parts) if not part.casefold().startswith("postfach")
+             for m in _POSTCODE.finditer(part)]
+    if len(codes) < 2 or codes[0][1].group(1) != codes[1][1].group(1):
+        return
+    (i, first), (j, second) = codes[:2]
+    if i == j:  # "44649 Herne 44649", "44649 44649 Herne"
+        part = parts[i]
+        parts[i] = " ".join((part[: second.start()] + part[second.end():]).split())
+    elif parts[i].strip() == first.group(0) or parts[i] == parts[j]:
+        del parts[i if parts[i].strip() == first.group(0) else j]
+    else:
+        return
+    notes.append("postcode repeated in the town; kept once")
 
 
 def _city_and_street(after: str) -> tuple[str, str | None]:
@@ -264,15 +377,18 @@ def _pick_street(parts: list[str], at: int, notes: list[str]) -> _Street | None:
 def _street(part: str) -> _Street | None:
     """"Rathausstr.6", "Haus der Begegnung, Hauptstraße 129 (Hinterhaus)" -> a street with
     number and extras; None when the part is a room, a building or no street at all."""
-    if len(part) > MAX_PART:
+    if len(part) > MAX_PART or _ALTERNATIVE.match(part):
         return None
     notes = []
     if (fixed := _GLUED.sub(r"\1 \2", part)) != part:
         part = fixed
         notes.append("space inserted between street and house number")
+    if (fixed := _DOTTED.sub(r"\1", part)) != part:
+        part = fixed
+        notes.append("stray dot after the street name removed")
     m = _STREET_NO.match(part)
     if m is None:
-        if _ENDING.search(part) and not _EXTRA.search(part) and not re.search(r"\d", part):
+        if _bare_street(part):
             head, name = _venue_split(part)
             return _Street(name, None, [head] if head else [], notes)
         return None
@@ -293,25 +409,39 @@ def _street(part: str) -> _Street | None:
     return _Street(name, number, extras, notes)
 
 
+def _bare_street(part: str) -> bool:
+    """A street named without a number ("Obersteinaer Weg", "am Lustgarten"), not a room."""
+    return not re.search(r"\d", part) and not _EXTRA.search(part) and bool(
+        _ENDING.search(part) or (_named(part) and not _VENUE.search(part))
+        or _LOWER_OPENER.match(part))
+
+
 def _venue_split(name: str) -> tuple[str | None, str]:
     """"Evangelisches Gemeindehaus Kirchgasse" -> ("Evangelisches Gemeindehaus", "Kirchgasse"):
     the street begins at its last street word, with the words that belong to it."""
     words = name.split()
-    start = None
+    start, apart = None, False
     for k, word in enumerate(words):
         if word.lower() in STREET_WORDS and k > 0:
-            start = k - 1 if words[k - 1][:1].isupper() else k
+            start, apart = (k - 1 if words[k - 1][:1].isupper() else k), True
         elif word.lower() in STREET_WORDS or _ENDING.search(word) or word in STREET_OPENERS:
-            start = k
+            start, apart = k, False
     if not start:
         return None, name
-    while start > 0 and words[start - 1][:1].isupper() and (
-            words[start - 1].lower() in STREET_PREFIX_WORDS
-            or re.fullmatch(r"[^\W\d_]{3,}er", words[start - 1])):  # "Lauenburger Landstraße"
+    while start > 0 and _joins(words[start - 1]):
         start -= 1
-    if start == 0:
-        return None, name
-    return " ".join(words[:start]), " ".join(words[start:])
+    head = " ".join(words[:start])
+    if start == 0 or (apart and not (_VENUE.search(head) or _EXTRA.search(head))):
+        return None, name  # "Düstere Eichen Weg": no venue before a street word standing apart
+    return head, " ".join(words[start:])
+
+
+def _joins(word: str) -> bool:
+    """True for a word that belongs to the street name after it: "Alte", "Lauenburger",
+    "dem" in "Auf dem Graben", "Nikolaus-" in "Nikolaus- Dürkopp- Str."."""
+    return word.endswith("-") or word in {"der", "die", "das", "den", "dem", "des"} or (
+        word[:1].isupper() and (word.lower() in STREET_PREFIX_WORDS
+                                or bool(re.fullmatch(r"[^\W\d_]{3,}er", word))))
 
 
 def _named(street: str) -> bool:
@@ -338,6 +468,19 @@ def is_street(text: str) -> bool:
 def is_extra(text: str) -> bool:
     """True for a building, floor or room ("Geb. E", "2. OG", "Raum 104", "c/o …")."""
     return bool(_EXTRA.search(text)) and not is_street(text) and not has_postcode(text)
+
+
+def has_number_street(text: str) -> bool:
+    """True for "words number" that can only be a street with its house number ("Rostocker
+    Chausee 70", "Kleiner Pulverteich 15a"), even without a street word."""
+    found = _street(text)
+    return found is not None and found.number is not None and not has_postcode(text)
+
+
+def is_town_part(text: str) -> bool:
+    """True for what publishers write after the town: a state name ("NRW") or a district
+    marked as such ("OT Ilten")."""
+    return bool(_DISTRICT_PART.match(text) or state_names(text))
 
 
 def is_city(text: str) -> bool:

@@ -18,7 +18,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from schema.listing import Address, EmailAddress, OpeningHours, Phone, Website
-from schema.normalise.address import address, has_postcode, is_city, is_extra, is_street
+from schema.normalise.address import (
+    address,
+    has_number_street,
+    has_postcode,
+    is_city,
+    is_extra,
+    is_street,
+    is_town_part,
+)
 from schema.normalise.emails import emails
 from schema.normalise.phones import phones
 from schema.normalise.urls import urls
@@ -55,7 +63,8 @@ LABELS: tuple[tuple[Kind, str, str], ...] = (
     ("phone_fax", r"tel(?:efon)?\.?\s*(?:/|\+|&|und|u\.)\s*(?:tele)?fax", r"[+(\d]"),
     ("fax", r"(?:tele)?fax(?:-?nr\.?|nummer)?", r"[+(\d]"),
     ("phone", r"tel(?:efon)?(?:\.?-?nr\.?|nummer)?\.?|fon|phone|rufnummer|mobil(?:telefon)?|"
-              r"handy|festnetz|hotline|(?:kontakt|service|info|beratungs)telefon", r"[+(\d]"),
+              r"handy|festnetz|hotline|(?:kontakt|service|info|beratungs)telefon",
+     r"[+(\d]|[^\W\d_][\w-]*\s?:\s?[+(\d]"),  # "Tel. Ost-Havelland: 03321 …"
     ("email", r"e-?mail(?:-?adresse)?|mail", r"\S+(?:@|\s?[(\[]\s?(?:at|ät)\s?[)\]])"),
     ("web", r"internet(?:seite|adresse)?|web(?:seite|site)?|homepage|home-page|url",
             r"(?:https?://|www\.)"),
@@ -73,7 +82,8 @@ LABELS: tuple[tuple[Kind, str, str], ...] = (
 ORGANISATION = (r"selbsthilfe|gruppe|stelle|büro|verein|e\.\s?v\.|verband|zentrum|netzwerk|haus|"
                 r"kiss|initiative|treff|bund|stiftung|forum|hilfe|beratung|klinik|praxis|amt|"
                 r"stadt|kreis|gemeinde|caritas|diakonie|awo|drk|paritätische|gmbh|ggmbh|dienst|"
-                r"arbeitskreis|kontakt|agentur|kirche")
+                r"arbeitskreis|kontakt|agentur|kirche|telefon|universität|hochschule|ambulanz|"
+                r"sanatorium|seelsorge|betreuung|abteilung")
 #: An acronym ("BüZ", "KoSKon", "NAKOS"): also a name, not a person.
 ACRONYM = r"\b[A-ZÄÖÜ]\w*[A-ZÄÖÜ]"
 #: Small words inside an organisation's name ("Kontaktstelle für Selbsthilfe"); more than one
@@ -103,8 +113,21 @@ _JOINERS = re.compile(r"(?<![^\W\d_])(?:oder|und|u\.|bzw\.?|sowie|app\.?|apparat
 #: A number at the end of a text piece ("Kontakt über das BüZ: 02323 / 16-3636").
 _TRAILING_NUMBER = re.compile(r"(?<=\s)(?:\+|\(?0)[\d\s/().\-–]{5,}\d$")
 _ACRONYM = re.compile(ACRONYM)
+#: One to three capitalised words of up to ten letters: the shape of a person's name.
+_PERSON_SHAPE = re.compile(r"[A-ZÄÖÜ][a-zäöüß]{1,9}(?:-[A-ZÄÖÜ][a-zäöüß]{1,9})?"
+                           r"(?: [A-ZÄÖÜ][a-zäöüß]{1,9}(?:-[A-ZÄÖÜ][a-zäöüß]{1,9})?){0,2}")
+#: A piece that points to someone else, not a name: "Kontakt über …", "über das BüZ".
+_POINTER = re.compile(r"(?:kontakt|über|via)(?![\w-])", re.IGNORECASE)
+_CARE_OF = re.compile(r"(?<=\S)\s+c/o\s", re.IGNORECASE)
+#: A name ending in a list it opens ("für Kinder"), and the list's rest ("Jugendliche und
+#: Eltern"): one name though a comma stands in it.
+_LIST_OPENER = re.compile(r"\b(?:für|von|mit)\s+[^\W\d_][\w-]*$")
+_ENUMERATION = re.compile(r"^[^\W\d_][\w-]*(?:,\s*[^\W\d_][\w-]*)*\s+(?:und|u\.|oder|sowie|&)\s")
 _HEADING = re.compile(r"^(?:kontakt(?:daten|adresse)?|anschrift|adresse|so erreichen sie uns)$",
                       re.IGNORECASE)
+_HOURS_LINE = re.compile(r"^(?:mo|di|mi|do|fr|sa|so|montags?|dienstags?|mittwochs?|donnerstags?|"
+                         r"freitags?|samstags?|sonntags?)\b\.?.*?\b\d{1,2}(?:[:.]\d{2}\b|\s*uhr\b)",
+                         re.IGNORECASE)
 _TIME_WORD = re.compile(r"\d|\b(?:mo|di|mi|do|fr|sa|so|uhr|montags?|dienstags?|mittwochs?|"
                         r"donnerstags?|freitags?|samstags?|sonntags?|täglich|vereinbarung|"
                         r"absprache|geschlossen|ferien)\b", re.IGNORECASE)
@@ -134,7 +157,7 @@ def contact_block(text: str | None) -> ContactBlock:
         if piece.kind != "text":
             _labelled(piece, found)
     boundary = min((p.at for p in pieces if p.kind != "text"), default=len(text))
-    organisation, place = _organisation_and_address(stream, found, boundary)
+    organisation, place = _organisation_and_address(stream, found, boundary, text)
     hours = "\n".join(found["hours"])
     return ContactBlock(
         organisation=organisation, address=place, phones=_unique(found["phones"]),
@@ -149,7 +172,7 @@ def _pieces(text: str) -> list[_Piece]:
     """Labelled values (each with what follows its label) and unlabelled pieces, in order. A
     value that runs on into text of another shape gives that text back as unlabelled."""
     out: list[_Piece] = []
-    marks = list(_LABEL.finditer(text))
+    marks = _marks(text)
     ends = [m.start() for m in marks[1:]] + [len(text)]
     _split_text(text[: marks[0].start()] if marks else text, 0, out)
     for m, end in zip(marks, ends[: len(marks)], strict=True):
@@ -165,6 +188,19 @@ def _pieces(text: str) -> list[_Piece]:
             out.append(_Piece(m.start(), "empty", m.group(0).strip()))
         _split_text(value[keep:], m.end() + keep, out)
     return out
+
+
+def _marks(text: str) -> list[re.Match]:
+    """The labels of `text`; an office-hours label on the line of an hours value stays in that
+    value ("Mo-Do 17-23 Uhr, offene Sprechstunde Mo 14-15 Uhr"), phone times excepted."""
+    marks: list[re.Match] = []
+    for m in _LABEL.finditer(text):
+        between = text[marks[-1].end():m.start()] if marks else ""
+        inside = marks and marks[-1].lastgroup == "hours" == m.lastgroup and "\n" not in between \
+            and re.search(r"\d", between) and "telefon" not in m.group(0).lower()
+        if not inside:
+            marks.append(m)
+    return marks
 
 
 def _value_length(kind: str, value: str) -> int:
@@ -187,14 +223,15 @@ def _value_length(kind: str, value: str) -> int:
 
 def _fits(kind: str, piece: str, first: bool, newline: bool) -> bool:
     if kind in ("phone", "fax", "phone_fax"):
-        return bool(re.search(r"\d", piece)) and not _other_shape(piece)
+        return bool(re.search(r"\d", piece)) and not _other_shape(piece) \
+            and not _HOURS_LINE.match(piece)
     if kind == "email":
         return bool(_EMAILISH.search(piece)) or (first and not _other_shape(piece))
     if kind == "web":
         return bool(_URLISH.match(piece)) or (first and not _other_shape(piece))
-    if kind == "hours":
+    if kind == "hours":  # "Termine über Nikolsburger Platz": a place without number is words
         return (first or not newline or bool(_TIME_WORD.search(piece))) \
-            and not _other_shape(piece)
+            and not (_other_shape(piece) and re.search(r"\d|@|www", piece))
     return first
 
 
@@ -216,20 +253,57 @@ def _separators(text: str) -> list[re.Match]:
 
 
 def _split_text(text: str, offset: int, out: list[_Piece]) -> None:
+    """Unlabelled text into pieces; a line of weekdays and times is hours ("Di. 09:00 – 12:00
+    Uhr")."""
+    at = 0
+    for line in text.split("\n"):
+        if _HOURS_LINE.match(line.strip()):
+            out.append(_Piece(offset + at, "hours", line.strip()))
+        else:
+            _split_line(line, offset + at, out)
+        at += len(line) + 1
+
+
+def _split_line(text: str, offset: int, out: list[_Piece]) -> None:
+    for start, end in _segments(text):
+        piece = text[start:end].strip(" ,;:")
+        if not (piece and re.search(r"\w", piece)):
+            continue
+        at = offset + start
+        number = _TRAILING_NUMBER.search(piece)
+        head = piece[: number.start()].strip(" :") if number else ""
+        care_of = _CARE_OF.search(piece)
+        if number and re.search(r"[^\W\d_]", head) and not has_postcode(piece):
+            out.append(_Piece(at, "text", head))
+            out.append(_Piece(at + number.start(), "text", number.group(0)))
+        elif care_of:  # "Krisendienst c/o Bürgerhilfe": the name, then the address's extra
+            out.append(_Piece(at, "text", piece[: care_of.start()].strip()))
+            out.append(_Piece(at + care_of.start() + 1, "text", piece[care_of.start():].strip()))
+        else:
+            out.append(_Piece(at, "text", piece))
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the pieces between separators; a comma inside a name's enumeration
+    ("Ehe-, Familien- und Lebensberatung") does not cut."""
+    spans: list[tuple[int, int]] = []
     start = 0
     for m in [*_separators(text), None]:
         end = m.start() if m else len(text)
-        piece = text[start:end].strip(" ,;:")
-        if piece and re.search(r"\w", piece):
-            at = offset + start
-            number = _TRAILING_NUMBER.search(piece)
-            head = piece[: number.start()].strip(" :") if number else ""
-            if number and re.search(r"[^\W\d_]", head) and not has_postcode(piece):
-                out.append(_Piece(at, "text", head))
-                out.append(_Piece(at + number.start(), "text", number.group(0)))
-            else:
-                out.append(_Piece(at, "text", piece))
+        if spans and text[spans[-1][1]:start].strip() == "," and _continues(
+                text[spans[-1][0]:spans[-1][1]].strip(), text[start:end].strip()):
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
         start = m.end() if m else end
+    return spans
+
+
+def _continues(before: str, after: str) -> bool:
+    """True when a comma between `before` and `after` lies inside one name: a word cut with a
+    hyphen ("Ehe-, Familien-"), or a list after "für" ("für Kinder, Jugendliche und Eltern")."""
+    return before.endswith("-") or after.startswith("-") or (
+        bool(_LIST_OPENER.search(before)) and bool(_ENUMERATION.match(after)))
 
 
 # --- values --------------------------------------------------------------------------------
@@ -240,7 +314,7 @@ def _labelled(piece: _Piece, found: dict[str, list]) -> None:
     kind, value = piece.kind, piece.text
     placed: list = []
     if kind in ("phone", "fax", "phone_fax"):
-        placed = _add_phones(f"{piece.label} {value}", kind, found)
+        placed = _add_phones(value, kind, found)  # a raw number is kept without its label
     elif kind == "email":
         placed = _add_emails(value, found)
     elif kind == "web":
@@ -251,7 +325,7 @@ def _labelled(piece: _Piece, found: dict[str, list]) -> None:
     if not placed:
         text = f"{piece.label} {value}".strip() if kind != "empty" else value
         found["leftover"].append(_Piece(piece.at, "leftover", text))
-    elif rest := _remainder(value, [x.original for x in placed]):
+    elif rest := _loose_values(_remainder(value, [x.original for x in placed]), found):
         found["leftover"].append(_Piece(piece.at, "leftover", rest))
 
 
@@ -283,6 +357,18 @@ def _add_websites(value: str, found: dict[str, list]) -> list[Website]:
     return []
 
 
+def _loose_values(rest: str | None, found: dict[str, list]) -> str | None:
+    """`rest` without the web and e-mail addresses standing in it, which are taken ("Fax: 040
+    3250 3880 www.hauptkirchen.de"); None when nothing else is left."""
+    if rest is None:
+        return None
+    words = [w for w in rest.split() if not (
+        (_URLISH.match(w.strip(",;")) and _add_websites(w.strip(",;"), found))
+        or (_EMAILISH.search(w) and _add_emails(w.strip(",;"), found)))]
+    left = " ".join(words).strip(" ,;:")
+    return left if re.search(r"[^\W\d_]", left) else None
+
+
 def _remainder(value: str, originals: list[str]) -> str | None:
     """The words of `value` that no parsed value took, when there are any beyond joiners."""
     for original in sorted(set(originals), key=len, reverse=True):
@@ -293,82 +379,120 @@ def _remainder(value: str, originals: list[str]) -> str | None:
 
 
 def _organisation_and_address(
-    stream: list[_Piece], found: dict[str, list], boundary: int
+    stream: list[_Piece], found: dict[str, list], boundary: int, text: str
 ) -> tuple[list[str], Address | None]:
     """Sort the unlabelled pieces: contact values by shape, the address run around the
     postcode, names before it (or, without an address, before the first contact value) into
-    the organisation, the rest into leftover."""
-    texts: list[_Piece] = []
-    for piece in stream:
-        value = piece.text
-        if _HEADING.match(value):  # "Kontakt" standing as a heading: a label with no value
-            continue
-        if (_EMAILISH.search(value) and _add_emails(value, found)) or \
-                (_URLISH.match(value) and _add_websites(value, found)):
-            boundary = min(boundary, piece.at)
-            continue
-        if _NUMBERISH.match(value) and (numbers := _safe(phones, value)):
-            for number in numbers:
-                found["faxes" if number.type == "fax" else "phones"].append(number)
-            boundary = min(boundary, piece.at)
-            continue
-        texts.append(piece)
-    first, last = _address_run(texts)
+    the organisation, the rest into leftover. Lines above the address and the contact values
+    are the block's heading: a name there needs no organisation word ("Telefon des
+    Vertrauens", "Universität Freiburg")."""
+    texts = [p for p in stream if not _HEADING.match(p.text)]  # "Kontakt" as a heading
+    taken = [p for p in texts if _contact_value(p.text, found)]
+    boundary = min([boundary, *(p.at for p in taken)])
+    texts = [p for p in texts if p not in taken]
+    first, last = _address_run(texts, text)
     place = None
     if first is not None:
         place = _safe(address, ", ".join(p.text for p in texts[first:last]))
     if place is None:
         first = last = next((i for i, p in enumerate(texts) if p.at > boundary), len(texts))
+    body = min(boundary, texts[first].at if place and first < len(texts) else boundary)
+    heading = text.count("\n", 0, body)  # lines before this one are the heading
     organisation: list[str] = []
     for i, piece in enumerate(texts):
         if first <= i < last:
             continue
-        if i < first and _organisation_like(piece.text):
+        named = _organisation_like(piece.text) or (
+            text.count("\n", 0, piece.at) < heading and _name_like(piece.text)
+            and not _maybe_person(piece.text, _line_at(text, piece.at)))
+        if i < first and named:
             organisation.append(piece.text)
         else:
             found["leftover"].append(piece)
     return organisation, place
 
 
-def _address_run(texts: list[_Piece]) -> tuple[int | None, int]:
+def _contact_value(value: str, found: dict[str, list]) -> bool:
+    """Take an unlabelled e-mail, web address or phone number into `found`; False for other
+    text."""
+    if (_EMAILISH.search(value) and _add_emails(value, found)) or \
+            (_URLISH.match(value) and _add_websites(value, found)):
+        return True
+    numbers = _safe(phones, value) if _NUMBERISH.match(value) else None
+    for number in numbers or []:
+        found["faxes" if number.type == "fax" else "phones"].append(number)
+    return bool(numbers)
+
+
+def _address_run(texts: list[_Piece], text: str) -> tuple[int | None, int]:
     """[first, last) of the pieces that make the address: street, extras and the postcode
-    piece, a lone postcode's town after it; without a postcode, a named street and its town."""
+    piece, a lone postcode's town after it, a state or district after the town; without a
+    postcode, a named street and its town."""
     at = next((i for i, p in enumerate(texts) if has_postcode(p.text)), None)
     if at is None:
         at = next((i for i, p in enumerate(texts) if is_street(p.text)
                    and re.search(r"\d", p.text)), None)
         if at is None:
             return None, 0
-        last = at + 1 + (at + 1 < len(texts) and is_city(texts[at + 1].text))
-        return at, last
-    first = at
-    street_seen = False
-    while first > 0 and not street_seen and (is_street(texts[first - 1].text)
-                                             or is_extra(texts[first - 1].text)):
-        first -= 1
-        street_seen = is_street(texts[first].text)
-    while street_seen and first > 0 and is_extra(texts[first - 1].text):
-        first -= 1
+        return at, at + 1 + (at + 1 < len(texts) and is_city(texts[at + 1].text))
+    first, street_seen = _run_start(texts, at, text)
     last = at + 1
     lone = re.fullmatch(r"(?:DE?-)?\d{5}", texts[at].text.strip())
     if lone and last < len(texts) and is_city(texts[last].text):
         last += 1
     if not street_seen and last < len(texts) and is_street(texts[last].text):
         last += 1
-    while last < len(texts) and (is_extra(texts[last].text)
+    while last < len(texts) and (is_extra(texts[last].text) or is_town_part(texts[last].text)
                                  or texts[last].text.casefold() in ("deutschland", "germany")):
         last += 1
     return first, last
 
 
+def _run_start(texts: list[_Piece], at: int, text: str) -> tuple[int, bool]:
+    """(first piece of the address before the postcode piece `at`, whether a street is among
+    them): a street with the extras before it; on the postcode's line, a "words number" piece
+    is the street even without a street word ("Kleiner Pulverteich 15a")."""
+    first = at
+    street_seen = False
+    while first > 0 and not street_seen and (is_street(texts[first - 1].text)
+                                             or is_extra(texts[first - 1].text)):
+        first -= 1
+        street_seen = is_street(texts[first].text)
+    line = text.count("\n", 0, texts[at].at)
+    same_line = [j for j in range(first) if text.count("\n", 0, texts[j].at) == line]
+    numbered = [j for j in same_line if has_number_street(texts[j].text)]
+    if not street_seen and numbered:
+        first, street_seen = numbered[-1], True
+    while street_seen and first > 0 and is_extra(texts[first - 1].text):
+        first -= 1
+    return first, street_seen
+
+
 def _organisation_like(text: str) -> bool:
     """A name line: an organisation word or acronym, no person, no sentence."""
+    named = _ORGANISATION.search(text) or _ACRONYM.search(text)
+    return bool(named) and _name_like(text, prose_words=1)
+
+
+def _maybe_person(piece: str, line: str) -> bool:
+    """A line of one to three short capitalised words and nothing else ("Petra Beispiel",
+    "Renate") may be a private person: no heading name without an organisation word."""
+    return piece == line and bool(_PERSON_SHAPE.fullmatch(piece))
+
+
+def _line_at(text: str, at: int) -> str:
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    return text[start:end if end >= 0 else len(text)].strip()
+
+
+def _name_like(text: str, prose_words: int = 2) -> bool:
+    """A name rather than a sentence, a person or a pointer elsewhere ("über Bezirksamt …")."""
     words = text.split()
     sentence = text.endswith(".") and len(words[-1]) > 4 and not text.endswith("e.V.")
-    named = _ORGANISATION.search(text) or _ACRONYM.search(text)
     prose = sum(1 for w in words if w[:1].islower() and w.casefold() not in CONNECTORS)
-    return bool(named) and not _PERSON.match(text) and not sentence and prose <= 1 \
-        and len(words) <= 12 and not re.match(r"(?i)kontakt\b|über\b|via\b", text)
+    return not _PERSON.match(text) and not sentence and prose <= prose_words \
+        and len(words) <= 12 and not _POINTER.match(text) and not _HEADING.match(text)
 
 
 # --- helpers -------------------------------------------------------------------------------

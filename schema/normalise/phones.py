@@ -50,8 +50,14 @@ _LABEL = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _LABE
 _LABEL_JOIN = re.compile(r"[\s\x1f/+&,:.\-]*(?:(?:und|u\.|oder|bzw\.?)[\s\x1f/+&,:.\-]*)?",
                          re.IGNORECASE)
 #: Between two numbers of one list ("… oder -2321", "…, …"): a label read before keeps applying.
-_LIST_GAP = re.compile(r"[\s\x1f,;/|&+:\-]*(?:(?:oder|und|u\.|bzw\.?|sowie)[\s\x1f,;/|&+:\-]*)?",
-                       re.IGNORECASE)
+_LIST_GAP = re.compile(r"[\s\x1f,;/|&+:\-]*(?:(?:oder|od\.|o\.|und|u\.|bzw\.?|sowie)"
+                       r"[\s\x1f,;/|&+:\-]*)?", re.IGNORECASE)
+#: A word between two numbers ("oder", "od."): the second may be a new subscriber number in
+#: the first one's area ("04651/ 294 55 od. 83 43 38").
+_WORDED = re.compile(r"[^\W\d_]")
+#: A new number inside a run of digits: a space, then an area code and its slash
+#: ("0921/ 283-301 0921/ 283-395").
+_NEW_NUMBER = re.compile(r"(?<=[0-9]) (?=0[1-9][0-9]{1,4} ?/)")
 
 #: Words in brackets: a qualifier for the number before ("(Zentrale)", "(Fax)") or a note
 #: ("(AB)", "(ab 18 Uhr)") whose digits are no phone number.
@@ -69,6 +75,7 @@ _NOT_NUMBERS = re.compile(
 
 #: A run of digits with the separators German numbers are written with; "-" first: a tail.
 _RUN = re.compile(r"(?:-[ ]?)?(?:\+[ ]?)?(?:\([ ]?)?[0-9][0-9 /().\-]*")
+_NUMBER_INSIDE = re.compile(r"(?<![0-9])(?:\+|0)[1-9][0-9 /\-]{5,}[0-9]")
 _SWITCHBOARD_SUFFIX = re.compile(r"-\s*0\s*$")
 #: Short service numbers valid without an area code (Behördennummer, EU 116 xxx).
 _SHORT = re.compile(r"115|116[0-9]{3}")
@@ -141,6 +148,8 @@ def _prepare(text: str) -> tuple[str, list[_Mark], list[tuple[int, str]]]:
     def bracket(m: re.Match) -> str:
         if not re.search(r"[^\W\d_]", m.group(0)):
             return m.group(0)  # "(0211)", "(0)": part of the number
+        if _NUMBER_INSIDE.search(m.group(0)):  # "(Büro: 07021-75002)": a number of its own
+            return " " + m.group(0)[1:-1] + " "
         kinds = {label.lastgroup or "voice" for label in _LABEL.finditer(m.group(0))}
         if kinds & {"fax", "switchboard"}:
             marks.append(_Mark(m.start(), m.end(), kinds, after=True))
@@ -184,7 +193,7 @@ def _pieces(scan: str, run: re.Match) -> list[tuple[int, int]]:
             scan[end - 1] == ")" and scan.count("(", start, end) < scan.count(")", start, end))):
         end -= 1
     spans = []
-    for m in re.finditer(r"[^/]+", scan[start:end]):
+    for m in re.finditer(r"[^/]+", _NEW_NUMBER.sub("/", scan[start:end])):
         a, b = start + m.start(), start + m.end()
         while a < b and scan[a] == " ":
             a += 1
@@ -213,18 +222,32 @@ def _assemble(scan: str) -> list[_Draft]:
                 drafts.extend(_finish(scan, current))
                 current = []
             prev = drafts[-1] if drafts else None
-            listed = i > 0 or (prev is not None and _LIST_GAP.fullmatch(scan[prev.end:a]))
-            if prev and listed and not fresh and not (i == 0 and not dashed and _short(digits)):
-                tail = _tail(prev, digits, dashed, same_length=(i == 0 and not dashed))
-                if tail is not None or dashed or i > 0:
-                    drafts.append(_Draft(a, b, tail, prev.root, prev.dash_base,
-                                         bool(_SWITCHBOARD_SUFFIX.search(raw))))
-                    continue
+            if prev and not fresh and (tail := _as_tail(scan, prev, i == 0, (a, b), digits)):
+                drafts.append(tail)
+                continue
             current = [(a, b)]
         if current:
             drafts.extend(_finish(scan, current))
     return [d for d in drafts if d.root != d.start or d.short or len(d.digits or "") >= 5
             or d.digits is None]
+
+
+def _as_tail(scan: str, prev: _Draft, first: bool, span: tuple[int, int],
+             digits: str) -> _Draft | None:
+    """The piece at `span` read as a tail of `prev` ("-2321", "/45", "od. 83 43 38"); None
+    when it is no tail: the first piece of a run must follow a list gap, and without "-" it
+    must give a valid number and not be a short service number."""
+    a, b = span
+    raw = scan[a:b]
+    dashed = raw.startswith("-")
+    gap = scan[prev.end:a]
+    if first and (not _LIST_GAP.fullmatch(gap) or (not dashed and _short(digits))):
+        return None
+    tail = _tail(prev, digits, dashed, same_length=first and not dashed,
+                 worded=bool(_WORDED.search(gap)))
+    if tail is None and first and not dashed:
+        return None
+    return _Draft(a, b, tail, prev.root, prev.dash_base, bool(_SWITCHBOARD_SUFFIX.search(raw)))
 
 
 def _joined(scan: str, spans: list[tuple[int, int]]) -> str:
@@ -255,12 +278,14 @@ def _finish(scan: str, spans: list[tuple[int, int]]) -> list[_Draft]:
                    bool(_SWITCHBOARD_SUFFIX.search(raw)))]
 
 
-def _tail(prev: _Draft, suffix: str, dashed: bool, same_length: bool) -> str | None:
+def _tail(prev: _Draft, suffix: str, dashed: bool, same_length: bool,
+          worded: bool = False) -> str | None:
     """The number a tail ("-2321", "/45", "oder 16-3637") stands for, sharing prev's prefix.
 
     A "-" tail replaces prev's group after its last "-" (the Durchwahl) when that group follows
     more than the area code; otherwise the tail replaces as many trailing digits as it has. A
-    tail after a comma or "oder" without "-" or "/" must be as long as the subscriber number."""
+    tail after a comma without "-" or "/" must be as long as the subscriber number; after a
+    word ("oder", "od.") it is a subscriber number of its own in prev's area."""
     number = _parse(prev.digits) if prev.digits and prev.digits.startswith("0") else None
     if number is None or not suffix.isdigit():
         return None
@@ -268,6 +293,8 @@ def _tail(prev: _Draft, suffix: str, dashed: bool, same_length: bool) -> str | N
     subscriber = len(phonenumbers.national_significant_number(number)) - ndc
     if dashed and prev.dash_base and len(prev.dash_base) - 1 > ndc:
         return prev.dash_base + suffix
+    if same_length and worded and len(suffix) >= 3:
+        return prev.digits[: ndc + 1] + suffix
     if same_length and len(suffix) != subscriber:
         return None
     if not 0 < len(suffix) <= subscriber:
@@ -277,8 +304,8 @@ def _tail(prev: _Draft, suffix: str, dashed: bool, same_length: bool) -> str | N
 
 def _parse(digits: str | None, extension: str | None = None) -> phonenumbers.PhoneNumber | None:
     """A valid number or None; `phonenumbers` reads the extension from its own "ext." marker."""
-    if not digits or len(digits) > 20:
-        return None
+    if not digits or len(digits) > 20 or not digits.startswith(("0", "+")):
+        return None  # without its 0 a German number has no known area code: no guess
     try:
         number = phonenumbers.parse(digits + (f" ext. {extension}" if extension else ""), "DE")
     except phonenumbers.NumberParseException:

@@ -10,6 +10,7 @@ a gap between ranges is deliberate where the places were not known well enough.
 """
 
 from bisect import bisect_right
+from difflib import SequenceMatcher
 
 BW = "Baden-Württemberg"
 BY = "Bayern"
@@ -237,3 +238,49 @@ def state_for_postcode(plz: str | None) -> str | None:
     _, last, state = RANGES[i]
     return state if code <= int(last) else None
 
+
+
+# --- state names as publishers write them after the town ----------------------------------
+
+NAMES = (BW, BY, BE, BB, HB, HH, HE, MV, NI, NW, RP, SL, SN, ST, SH, TH)
+#: Acronyms in common use; the dotted short forms ("Schlesw.-H.", "Rheinl.Pf.") are matched by
+#: shape in `_abbreviates`, a slip of one letter ("Baden-Würtemberg") by similarity.
+ACRONYMS = {"nrw": NW, "bw": BW, "bawü": BW, "rlp": RP, "mv": MV, "m-v": MV, "lsa": ST,
+            "sh": SH, "by": BY, "nds": NI}
+#: How close a full name must be to count as a misspelling of a state name.
+SIMILAR = 0.93
+
+
+def state_names(text: str) -> set[str]:
+    """The Bundesländer that `text` names ("NRW", "Schlesw.-H.", "Berlin/Brand.brg"), each
+    piece of a slashed text counted; empty when a piece names no state."""
+    found: set[str] = set()
+    for piece in text.split("/"):
+        named = _state_name(piece.strip())
+        if not named:
+            return set()
+        found |= named
+    return found
+
+
+def _state_name(piece: str) -> set[str]:
+    key = piece.casefold()
+    if key in ACRONYMS:
+        return {ACRONYMS[key]}
+    exact = {name for name in NAMES if name.casefold() == key}
+    if exact or len(key) < 4:
+        return exact
+    if "." in key:
+        return {name for name in NAMES if _abbreviates(key, name.casefold())}
+    return {name for name in NAMES
+            if SequenceMatcher(None, key, name.casefold()).ratio() >= SIMILAR}
+
+
+def _abbreviates(short: str, name: str) -> bool:
+    """"schlesw.-h." abbreviates "schleswig-holstein": it begins like the name and its letters
+    follow in the name's order."""
+    letters = [c for c in short if c.isalpha()]
+    if letters[:3] != list(name[:3]):
+        return False
+    rest = iter(name)
+    return all(c in rest for c in letters)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from schema.listing import Address
 from schema.normalise.address import address
-from schema.normalise.states import RANGES, state_for_postcode
+from schema.normalise.states import RANGES, state_for_postcode, state_names
 from tests.normalise.corpus import mutations
 
 CASES = tomllib.loads((Path(__file__).parent / "cases" / "address.toml")
@@ -132,3 +132,13 @@ def test_fuzz_any_text(text):
 @given(MUTATED)
 def test_fuzz_mutated_corpus(text):
     _check(text)
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("NRW", {"Nordrhein-Westfalen"}), ("Schlesw.-H.", {"Schleswig-Holstein"}),
+    ("Rheinl.Pf.", {"Rheinland-Pfalz"}), ("Baden-Würtemberg", {"Baden-Württemberg"}),
+    ("Berlin/Brand.brg", {"Berlin", "Brandenburg"}), ("Sachsen", {"Sachsen"}),
+    ("Herne", set()), ("Bayreuth", set()), ("Berlin/Pankow", set()), ("Hochparterre", set()),
+])
+def test_state_names_as_publishers_write_them(text, names):
+    assert state_names(text) == names
