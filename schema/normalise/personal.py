@@ -419,7 +419,22 @@ def _tidy(text: str) -> str:
 def redact(text: str | None, kind: str, staff_contacts: StaffContacts = "withhold",
            context: Context = NO_CONTEXT) -> tuple[str | None, list[FindingKind]]:
     """(`text` without what it names of a private person, the kinds of findings removed);
-    None when nothing readable is left."""
+    None when nothing readable is left. Repeated until nothing is found, because removing one
+    name can join two words into a new one ("Herr Herr Aa ODER Aa" -> "Herr Aa")."""
+    kinds: list[FindingKind] = []
+    for _ in range(_MAX_PASSES):
+        text, found = _redact_once(text, kind, staff_contacts, context)
+        if not found:
+            break
+        kinds += found
+    return text, kinds
+
+
+_MAX_PASSES = 8
+
+
+def _redact_once(text: str | None, kind: str, staff_contacts: StaffContacts,
+                 context: Context) -> tuple[str | None, list[FindingKind]]:
     if not text or not (_person_findings(text) or _addresses(text)):  # most texts
         return text, []
     cut = _merged([f for f in findings(text, context)
