@@ -26,7 +26,12 @@ How a label is read:
    von Menschen | mit Demenz" names two concepts). A phrase that is no concept as a whole
    gives the longest runs of its words that are ("Sarkoidose Dresden", "Brustkrebs Pink
    Ladies"); a run of ten or more letters may be one typing slip from its concept
-   ("Netzhauterkrankunegn"). Elided compounds take the tail of the next word ("Pflege- und
+   ("Netzhauterkrankunegn"), of twenty or more two ("Guilliam-Barré-Syndrom"). A phrase
+   with no concept in it that is shaped like the name of a rare condition ("Lowe-Syndrom",
+   "Morbus Osler", "Fox P1-Gendefekt", "Ektodermale Dysplasie", "Trisomie 18") is the
+   rare-condition area's general code, unless its name is a common condition
+   ("Karpaltunnelsyndrom", "Morbus Scheuermann": NOT_RARE) or a misspelt concept ("Morbus
+   Chron"). Elided compounds take the tail of the next word ("Pflege- und
    Adoptivkinder": "Pflegekinder"); a lone adjective takes the next part's noun ("geistig
    und körperlich behinderte Kinder").
 4. Recognised parts give their topics; a part not recognised adds one `Topic(code=None)`
@@ -36,10 +41,10 @@ How a label is read:
    beside a recognised topic is read only whole, so "Rollstuhl (junges Alter)" is no age
    topic.
 
-The audience comes from the whole label: Betroffene -> "affected"; Angehörige, Partner ->
-"relatives"; Eltern, Mütter, Väter -> "parents" ("relatives" when the label is about children
-of parents: "Kinder psychisch kranker Eltern"). Parents and relatives together are
-"relatives"; the affected together with anybody else is no single audience (None).
+The audience comes from the whole label: Betroffene -> "affected"; Angehörige, Zugehörige,
+Partner -> "relatives"; Eltern, Mütter, Väter -> "parents" ("relatives" when the label is
+about children of parents: "Kinder psychisch kranker Eltern"). Parents and relatives together
+are "relatives"; the affected together with anybody else is no single audience (None).
 """
 
 import re
@@ -141,7 +146,7 @@ PARTNERS = _wordset("""
 #: "Schlaganfallbetroffene") still set the audience but are read as topics.
 AUDIENCE_WORDS = PARTNERS | _wordset("""
     betroffene betroffenen betroffener selbstbetroffene angehörige angehörigen angehöriger
-    eltern elternteil elternteile mütter müttern mutter väter vätern vater
+    zugehörige zugehörigen eltern elternteil elternteile mütter müttern mutter väter vätern vater
     elternkreis elterngruppe elterninitiative elternselbsthilfe angehörigengruppe
     angehörigenkreis angehörigenselbsthilfe familien
 """)
@@ -264,7 +269,7 @@ def _audience(words: list[str]) -> Audience | None:
 def _role(word: str) -> Audience | None:
     if "betroffen" in word:
         return "affected"
-    if "angehorig" in word or word in PARTNERS:
+    if "angehorig" in word or "zugehorig" in word or word in PARTNERS:
         return "relatives"
     if word.startswith(("eltern", "mutter", "vater")) or word.endswith("eltern"):
         return "parents"
@@ -304,7 +309,12 @@ def _read_phrase(tax: Taxonomy, words: list[str], acronyms: frozenset[str] = fro
     for candidate in (words, no_filler, content, unnumbered, *_inversions(no_filler)):
         if code := tax.find(_key(candidate)):
             return [code], False
-    return _runs(tax, no_filler, acronyms) if runs else ([], True)
+    if not runs:
+        return [], True
+    codes, unknown = _runs(tax, no_filler, acronyms)
+    if not codes and (code := _rare(tax, content)):
+        return [code], False
+    return codes, unknown
 
 
 #: The forms an adjective takes before its noun: "angeborener" -> "angeborene", "angeboren".
@@ -343,19 +353,93 @@ def _runs(tax: Taxonomy, words: list[str], acronyms: frozenset[str]) -> tuple[li
 
 
 #: Keys this long may carry one typing slip ("Netzhauterkrankunegn", "Defibrilator") and
-#: still name the one concept within one edit of them.
+#: still name the one concept within one edit of them; keys twice as long, two slips
+#: ("Guilliam-Barré-Syndrom").
 MIN_MISSPELT = 10
 
 
 def _misspelt(tax: Taxonomy, k: str) -> str | None:
     """The code of the one concept whose name is one edit (a letter added, dropped, changed
-    or two swapped) from a long key; None when none or several are."""
+    or two swapped) from a long key, two from a very long one; None when none or several
+    are."""
     if len(k) < MIN_MISSPELT:
         return None
     codes = {tax.index[name] for form in _forms(k)
              for name, _, _ in process.extract(form, tax.index.keys(), scorer=OSA.distance,
-                                               score_cutoff=1, limit=None)}
+                                               score_cutoff=len(k) // MIN_MISSPELT, limit=None)}
     return codes.pop() if len(codes) == 1 else None
+
+
+# --- named rare conditions ---------------------------------------------------------------
+
+#: The code a rare condition takes when the taxonomy has no concept of its own for it.
+RARE = "selten.allgemein"
+
+#: Endings that make a name a syndrome or an inherited condition ("Niemann-Pick-Syndrom",
+#: "Fox P1-Gendefekt", "Ektodermale Dysplasie", "Mikrodeletion 22q11" once its band is
+#: dropped), and the words that lead one ("Morbus Osler", "Trisomie 18").
+RARE_ENDINGS = tuple(sorted(_wordset("""
+    syndrom syndrome syndroms gendefekt gendefekte gendefekts dysplasie dysplasien
+    deletion deletionen mikrodeletion
+"""), key=len, reverse=True))
+RARE_LEADS = _wordset("morbus trisomie")
+
+#: Names that take one of those shapes but are common, not rare (the name before "-Syndrom",
+#: after "Morbus", before "Dysplasie" starts with one of these). Those with a concept of their
+#: own reach it first; they are listed too, so a variant of them is never filed as rare.
+#: Sjögren stays rare (the taxonomy's selten.sjoegren); Tourette and Down are common.
+NOT_RARE = _wordset("""
+    burnout burn fibromyalgie restless tourette asperger borderline down reizdarm reizmagen
+    prämenstruell metabolisch karpaltunnel hws bws lws halswirbelsäulen wirbelsäulen
+    schulterarm impingement lumbal zervikal cervikal schmerz chronisch fatigue müdigkeit
+    erschöpfung helfer emptynest postthrombotisch psychoorganisch hyperventilation
+    hyperkinetisch messie apallisch pco polyzystisch schlafapnoe postcovid longcovid postvac
+    chronic
+    postpolio fetal alkohol aufmerksamkeitsdefizit
+    crohn bechterew basedow parkinson alzheimer menière sudeck hodgkin boeck scheuermann
+    dupuytren paget osgood ledderhose hashimoto
+    hüft zervix cervix portio bronchopulmonal
+""")
+
+#: A name this long that comes within two edits of a concept's name is a misspelt common
+#: name ("Morbus Chron"), never a new rare condition.
+MIN_NEAR = 5
+
+
+def _rare(tax: Taxonomy, words: list[str]) -> str | None:
+    """RARE when the words name a condition shaped like a rare one ("Lowe-Syndrom",
+    "Morbus Niemann-Pick Typ C", "Deletionssyndrom 22q11") whose name is neither a common
+    condition nor a misspelt concept; else None. A trailing type or band ("Typ C", "22q11")
+    names the condition only when nothing else does ("Mikrodeletion 1p36")."""
+    words, band = _without_band(words)
+    k = _key(words)
+    if words and words[0] in RARE_LEADS:
+        name = _key(words[1:]) if len(words) <= 4 else ""
+    else:
+        name = next((k[: -len(e)] for e in RARE_ENDINGS if k.endswith(e)), "")
+    name = name or (band if k in RARE_ENDINGS or k in RARE_LEADS else "")
+    if len(name) < 2 or name.startswith(tuple(NOT_RARE)) or _near_a_name(tax, name):
+        return None
+    return RARE
+
+
+def _without_band(words: list[str]) -> tuple[list[str], str]:
+    """The words without a trailing type ("Typ C") or bands and numbers ("22q11"), and the
+    key of what was cut."""
+    cut = len(words)
+    if cut >= 2 and words[-2] == "typ":
+        cut -= 2
+    while cut and any(c.isdigit() for c in words[cut - 1]):
+        cut -= 1
+    return words[:cut], _key(words[cut:])
+
+
+def _near_a_name(tax: Taxonomy, name: str) -> bool:
+    """Whether a name of MIN_NEAR letters or more is within two edits of a concept's name as
+    long ("Chron" of "Crohn"); short names and acronyms ("FOP" for "FoxP1") never are."""
+    return len(name) >= MIN_NEAR and any(
+        len(known) >= MIN_NEAR for known, _, _ in
+        process.extract(name, tax.index.keys(), scorer=OSA.distance, score_cutoff=2, limit=None))
 
 
 def _elided(tax: Taxonomy, prefix: list[str], following: list[str]) -> str | None:

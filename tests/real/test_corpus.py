@@ -14,11 +14,11 @@ HERE = Path(__file__).parent
 TAXONOMY = {c["code"] for c in tomllib.loads(
     (HERE.parents[1] / "schema" / "normalise" / "taxonomy.toml").read_text("utf-8"))["concept"]}
 PROVENANCE = re.compile(r"^(?:github:[\w.-]+/[\w.-]+@[0-9a-f]{40}:\S.*|https?://\S+)$")
-#: (file, table, at least): the issue's sizes, except topics, where 673 distinct labels are
+#: (file, table, at least): the issue's sizes, except topics, where 680 distinct labels are
 #: all that the public material found so far holds (the issue asks for 1,500).
 FILES = [("meetings.toml", "case", 300), ("hours.toml", "case", 300),
          ("contact_block.toml", "case", 150), ("address.toml", "case", 150),
-         ("topics.toml", "label", 673), ("pairs.toml", "pair", 150)]
+         ("topics.toml", "label", 680), ("pairs.toml", "pair", 150)]
 MEETING_KEYS = {"freq", "interval", "byday", "opens_at", "closes_at", "on_request"}
 _BYDAY = re.compile(r"^(?:-?[1-5])?(?:MO|TU|WE|TH|FR|SA|SU)$")
 
