@@ -56,6 +56,8 @@ from rapidfuzz import fuzz
 
 from schema.listing import Listing
 from warehouse.db import arrow_schema
+from warehouse.link_decisions import NONE, Decisions
+from warehouse.link_review import review_row, uncertain, write_queue
 
 _DDL_PATH = Path(__file__).with_name("link.sql")
 
@@ -642,26 +644,41 @@ def _towns_meet(a: Features, b: Features) -> bool:
 
 
 def cluster(items: list[Features], counts: LinkCounts | None = None,
+            decided: dict[tuple[int, int], bool] | None = None,
+            review: list[dict] | None = None,
             ) -> tuple[list[list[int]], dict[int, list[dict]]]:
     """Components of matched pairs (best score first; never two listings of one source) and
-    the evidence of the links used, per listing index."""
+    the evidence of the links used, per listing index. `decided` (index pair -> same), a
+    person's word, comes before any score: its "same" pairs are joined first, its "not the
+    same" pairs never end up in one component. Undecided pairs whose score lies in the
+    uncertain band are appended to `review`."""
+    decided = decided or {}
     blocks, names = _blocks(items), _names(items)
     pairs = candidate_pairs(items, names, blocks)
     matches, compared = [], 0
     for i, j in pairs:
         a, b = items[i], items[j]
-        if not _worth_comparing(a, b, names[i], names[j]):
+        if (i, j) in decided or not _worth_comparing(a, b, names[i], names[j]):
             continue
         compared += 1
         score, ev = compare(a, b)
         if ev["rule"]:
             matches.append((-score, a.id, b.id, i, j, ev))
+        if review is not None and uncertain(score, ev):
+            review.append(review_row(a.id, b.id, score, ev))
     if counts is not None:
         counts.blocks, counts.pairs_scored, counts.pairs_compared = (len(blocks), len(pairs),
                                                                      compared)
     matches.sort(key=lambda m: m[:3])
+    joined = [(-1.0, "", "", i, j, {"rule": "decision"})
+              for (i, j), same in sorted(decided.items()) if same]
     parent = list(range(len(items)))
     sources = [{f.source_id} for f in items]
+    apart: dict[int, set[int]] = defaultdict(set)  # root -> listings it must never meet
+    for (i, j), same in decided.items():
+        if not same:
+            apart[i].add(j)
+            apart[j].add(i)
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -670,25 +687,36 @@ def cluster(items: list[Features], counts: LinkCounts | None = None,
         return x
 
     links: dict[int, list[dict]] = defaultdict(list)
-    for neg, _, _, i, j, ev in matches:
+    for neg, _, _, i, j, ev in joined + matches:
         ri, rj = find(i), find(j)
-        if ri == rj or sources[ri] & sources[rj]:
+        if ri == rj or (ev["rule"] != "decision" and sources[ri] & sources[rj]) or any(
+                find(x) == rj for x in apart.get(ri, ())):
             continue
         keep, gone = (ri, rj) if ri < rj else (rj, ri)
         parent[gone] = keep
         sources[keep] |= sources[gone]
+        if gone in apart:
+            apart[keep] |= apart.pop(gone)
         for me, other in ((i, j), (j, i)):
-            links[me].append({
-                "other_listing": items[other].id, "score": -neg, "rule": ev["rule"],
-                "name_similarity": ev["name_similarity"], "same_address": ev["same_address"],
-                "shared_phones": ev["shared_phones"], "shared_emails": ev["shared_emails"],
-                "same_web_domain": ev["same_web_domain"]})
+            links[me].append(_link_evidence(items[other].id, -neg, ev))
     if counts is not None:
         counts.links = sum(map(len, links.values())) // 2
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(items)):
         groups[find(i)].append(i)
     return sorted(groups.values(), key=lambda g: min(items[i].id for i in g)), links
+
+
+def _link_evidence(other: str, score: float, ev: dict) -> dict:
+    """One member's record of a link it holds (a decision's: score 1, rule "decision")."""
+    if ev["rule"] == "decision":
+        return {"other_listing": other, "score": 1.0, "rule": "decision",
+                "name_similarity": None, "same_address": None, "shared_phones": [],
+                "shared_emails": [], "same_web_domain": None}
+    return {"other_listing": other, "score": score, "rule": ev["rule"],
+            "name_similarity": ev["name_similarity"], "same_address": ev["same_address"],
+            "shared_phones": ev["shared_phones"], "shared_emails": ev["shared_emails"],
+            "same_web_domain": ev["same_web_domain"]}
 
 
 @dataclass
@@ -704,15 +732,19 @@ class LinkCounts:
     pairs_compared: int = 0  # of which a rule could link: compared with full evidence
     links: int = 0       # matched pairs the clustering used
     reused: bool = False  # input unchanged since the last linkage: nothing computed
+    decided: int = 0     # pairs a person's decision settled (both listings active)
+    #: decisions naming a listing that is not active (gone, or never existed), reported
+    stale_decisions: list[str] = field(default_factory=list)
+    review: int = 0      # uncertain pairs left for a person (`shg review`)
 
 
 #: What the decisions depend on besides the data: this module and the scorer's version.
 _CODE = hashlib.sha256(Path(__file__).read_bytes() + rapidfuzz.__version__.encode()).hexdigest()
 
 
-def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    """The linkage's whole input: the code, every active listing's content hash, and the
-    entity tables as the last linkage left them."""
+def _fingerprint(con: duckdb.DuckDBPyConnection, decisions: Decisions = NONE) -> str:
+    """The linkage's whole input: the code, every active listing's content hash, the entity
+    tables as the last linkage left them, and a person's decisions."""
     row = con.execute("""
         SELECT (SELECT md5(coalesce(string_agg(id::VARCHAR || ':' || coalesce(record_hash, ''),
                                                ',' ORDER BY id), ''))
@@ -724,21 +756,23 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
                                                ',' ORDER BY entity_id), ''))
                 FROM entities)
     """).fetchone()
-    return hashlib.sha256("|".join((_CODE, *row)).encode()).hexdigest()
+    return hashlib.sha256("|".join((_CODE, *row, decisions.digest())).encode()).hexdigest()
 
 
-def link_entities(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime) -> LinkCounts:
-    """Group the active listings into entities; one transaction. Unchanged data writes nothing
+def link_entities(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime,
+                  decisions: Decisions = NONE) -> LinkCounts:
+    """Group the active listings into entities; one transaction. `decisions` (a person's,
+    from linkage-decisions.toml) come before any score. Unchanged data writes nothing
     (no new entity rows, no member rows with a new run); when neither the listings nor the
-    entity tables nor this code changed since the last linkage (`link_state`), the result
-    would be the same, so nothing is computed either."""
+    entity tables nor the decisions nor this code changed since the last linkage
+    (`link_state`), the result would be the same, so nothing is computed either."""
     ensure_link_schema(con)
-    fingerprint = _fingerprint(con)
+    fingerprint = _fingerprint(con, decisions)
     state = con.execute("SELECT fingerprint, listings, entities, linked FROM link_state"
                         ).fetchone()
     if state and state[0] == fingerprint:
         return LinkCounts(listings=state[1], entities=state[2], linked=state[3], reused=True)
-    return _link(con, run_id, now)
+    return _link(con, run_id, now, decisions=decisions)
 
 
 @contextmanager
@@ -764,25 +798,29 @@ CHILD_FROM = 20_000
 
 
 def _link(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime,
-          child_from: int = CHILD_FROM) -> LinkCounts:
+          child_from: int = CHILD_FROM, decisions: Decisions = NONE) -> LinkCounts:
     active = _active_table(con)
     current = con.execute("SELECT listing_id::VARCHAR, entity_id::VARCHAR FROM entity_members"
                           ).to_arrow_table()
     known = con.execute("SELECT entity_id::VARCHAR, created_at, retired_into::VARCHAR "
                         "FROM entities").to_arrow_table()
     task = (active, current, known, (arrow_schema(con, "entity_members"),
-                                     arrow_schema(con, "entities")), run_id, now)
+                                     arrow_schema(con, "entities")), run_id, now,
+            {pair: d.same for pair, d in decisions.by_pair().items()})
     if active.num_rows >= child_from:
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            members, entities, retire, counts = pool.submit(_decide, *task).result()
+            members, entities, retire, counts, review = pool.submit(_decide, *task).result()
     else:
-        members, entities, retire, counts = _decide(*task)
+        members, entities, retire, counts, review = _decide(*task)
+    counts.stale_decisions = [f"{d.a} / {d.b}" for pair, d in decisions.by_pair().items()
+                              if pair in counts.stale_decisions]
     con.execute("BEGIN")
     try:
         _write(con, run_id, now, members, entities, retire, counts)
+        write_queue(con, run_id, review)
         con.execute("DELETE FROM link_state")
         con.execute("INSERT INTO link_state VALUES (?, ?, ?, ?, ?, ?)",
-                    [_fingerprint(con), run_id, now, counts.listings, counts.entities,
+                    [_fingerprint(con, decisions), run_id, now, counts.listings, counts.entities,
                      counts.linked])
         con.execute("COMMIT")
     except BaseException:
@@ -792,14 +830,18 @@ def _link(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime,
 
 
 def _decide(active: pa.Table, current: pa.Table, known: pa.Table,
-            schemas: tuple[pa.Schema, pa.Schema], run_id: str, now: datetime
-            ) -> tuple[pa.Table, pa.Table, dict[str, str], LinkCounts]:
+            schemas: tuple[pa.Schema, pa.Schema], run_id: str, now: datetime,
+            decided: dict[tuple[str, str], bool] | None = None,
+            ) -> tuple[pa.Table, pa.Table, dict[str, str], LinkCounts, list[dict]]:
     """Everything linkage decides, from the warehouse's tables as Arrow (in this process or
-    a child's): the member and entity rows to write, the ids to retire, the counts."""
+    a child's): the member and entity rows to write, the ids to retire, the counts, the
+    review queue. `decided`: listing-id pair -> a person's "same"."""
     with _paused_gc():
         items = _features(active)
-        stats = LinkCounts()
-        components, links = cluster(items, stats)
+        stats, review = LinkCounts(), []
+        index = {f.id: i for i, f in enumerate(items)}
+        by_index, stale = _decided_indices(decided or {}, index)
+        components, links = cluster(items, stats, by_index, review)
         member_rows, entity_rows, retire, counts = _assign(
             dict(zip(*(col.to_pylist() for col in current.columns), strict=True)),
             {e: (c, r) for e, c, r in zip(*(col.to_pylist() for col in known.columns),
@@ -807,8 +849,23 @@ def _decide(active: pa.Table, current: pa.Table, known: pa.Table,
             run_id, now, items, components, links)
         counts.blocks, counts.pairs_scored, counts.pairs_compared, counts.links = (
             stats.blocks, stats.pairs_scored, stats.pairs_compared, stats.links)
+        counts.decided, counts.stale_decisions, counts.review = len(by_index), stale, len(review)
         return (pa.Table.from_pylist(member_rows, schema=schemas[0]),
-                pa.Table.from_pylist(entity_rows, schema=schemas[1]), retire, counts)
+                pa.Table.from_pylist(entity_rows, schema=schemas[1]), retire, counts, review)
+
+
+def _decided_indices(decided: dict[tuple[str, str], bool], index: dict[str, int]
+                     ) -> tuple[dict[tuple[int, int], bool], list[tuple[str, str]]]:
+    """The decisions on listing indices (smaller first), and the pairs naming a listing that
+    is not active: reported, not fatal (a listing may be gone for good)."""
+    by_index, stale = {}, []
+    for (x, y), same in decided.items():
+        if x in index and y in index:
+            i, j = sorted((index[x], index[y]))
+            by_index[(i, j)] = same
+        else:
+            stale.append((x, y))
+    return by_index, stale
 
 
 def _assign(current: dict[str, str], entities: dict[str, tuple[datetime, str | None]],
