@@ -56,6 +56,7 @@ from rapidfuzz import fuzz
 
 from schema.listing import Listing
 from warehouse.db import arrow_schema
+from warehouse.link_address import same_house, same_street
 from warehouse.link_decisions import NONE, Decisions
 from warehouse.link_review import review_row, uncertain, write_queue
 
@@ -90,7 +91,7 @@ _QUALIFIERS = {
     "nebenstelle": "branch", "bundesgeschaeftsstelle": "federal",
 }
 _NUMBER = re.compile(r"^(?:\d+|i{1,3}|iv|vi{0,3}|ix|x)$")
-_STREET = re.compile(r"(?:strasse|str\.?|strase)$")
+_STREET = re.compile(r"(?:strasse|strase|stasse|str\.?)$")
 
 
 #: The one empty set of every `Features` without qualifiers, numbers or e-mail: linkage
@@ -192,7 +193,9 @@ def _norm_street(street: str | None) -> str | None:
 
 
 def _norm_number(number: str | None) -> str | None:
-    return _NON_ALNUM.sub("", fold(number)) or None if number else None
+    """Folded, separators as "-" ("13 a/b" -> "13-a-b"): `link_address.house` reads the
+    first number and the letters."""
+    return _NON_ALNUM.sub("-", fold(number)).strip("-") or None if number else None
 
 
 def _host(url: str) -> tuple[str, str] | None:
@@ -257,6 +260,8 @@ def name_similarity(a: Features, b: Features) -> tuple[float, bool, bool]:
     core_a, qual_a, num_a = a.core(b)
     core_b, qual_b, num_b = b.core(a)
     conflict = qual_a != qual_b or bool(num_a and num_b and num_a != num_b)
+    if not core_a and not core_b and a.kind != "group" and _town_named(a, b):
+        return TOWN_NAMED, conflict, False
     if not core_a or not core_b:
         return 0.0, conflict, True
     heads_differ = bool(_unmatched(core_a, core_b) and _unmatched(core_b, core_a))
@@ -268,11 +273,34 @@ def name_similarity(a: Features, b: Features) -> tuple[float, bool, bool]:
         other = b.tokens if full is a.tokens else a.tokens
         if len(short) == 1 and 2 < len(short[0]) <= 6 and short[0] == _initials(other):
             return 95.0, conflict, False
+    if a.kind != "group" and _acronym_within(core_a, core_b):
+        return float(max(sim, ACRONYM_WITHIN)), conflict, False
     if heads_differ:
         # both names hold a word the other lacks ("Angst-" vs "Zwangsstörungen"): a character
         # ratio over German compounds would call them near-equal
         sim = min(sim, 75.0)
     return float(sim), conflict, False
+
+
+#: A centre's short name inside the other's long one ("KISS" / "Kontakt- und
+#: Informationsstelle für Selbsthilfe (KISS)"): as similar as names that differ by a word.
+ACRONYM_WITHIN = 85.0
+#: Two centres named only by their kind and one town ("Selbsthilfe-Kontaktstelle Köln").
+TOWN_NAMED = 90.0
+
+
+def _acronym_within(core_a: list[str], core_b: list[str]) -> bool:
+    """Is one core a single short word (3–6 letters) that the other, longer core holds?"""
+    for short, long in ((core_a, core_b), (core_b, core_a)):
+        if len(short) == 1 and len(long) > 1 and 2 < len(short[0]) <= 6 and short[0] in long:
+            return True
+    return False
+
+
+def _town_named(a: Features, b: Features) -> bool:
+    """Both names say only what the listing is and where, and the place is the same: a word
+    of one name is the other's town (the cores are empty once the towns are taken out)."""
+    return bool(set(a.tokens) & b.city_tokens or set(b.tokens) & a.city_tokens)
 
 
 def _close(t: str, u: str) -> bool:
@@ -295,19 +323,21 @@ def compare(a: Features, b: Features) -> tuple[float, dict]:
                                                  or x == b.phones[e]))
     shared_emails = sorted(a.emails & b.emails)
     same_host = bool(a.hosts.keys() & b.hosts.keys())
-    same_site = any(a.hosts[h] == b.hosts[h] or not a.hosts[h] or not b.hosts[h]
-                    for h in a.hosts.keys() & b.hosts.keys())
+    # one site: the same host and first path segment (a carrier's home page is not the
+    # centre's page under it)
+    same_site = any(a.hosts[h] == b.hosts[h] for h in a.hosts.keys() & b.hosts.keys())
     both_street = bool(a.street and b.street)
     same_place = bool((a.postcode and a.postcode == b.postcode)
                       or (a.main_city and a.main_city == b.main_city))
-    same_address = bool(both_street and a.street == b.street and a.number == b.number
-                        and same_place)
+    unplaced = not (a.postcode or a.main_city) or not (b.postcode or b.main_city)
+    same_address = bool(both_street and _same_house(a, b) and (same_place or unplaced))
     other_city = bool(a.city and b.city and a.main_city != b.main_city
                       and a.postcode != b.postcode)
     evidence = {
         "name_similarity": sim, "name_conflict": conflict, "generic_name": generic,
+        "level_conflict": conflict and _levels_only(a, b),
         "same_address": same_address, "address_conflict": both_street and not same_address,
-        "same_place": same_place, "other_city": other_city,
+        "same_place": same_place, "unplaced": unplaced, "other_city": other_city,
         "shared_phones": shared_phones, "shared_emails": shared_emails,
         "same_web_domain": same_host, "same_web_site": same_site,
         "kinds": sorted({a.kind, b.kind}), "compatible_kinds": _compatible(a.kind, b.kind),
@@ -318,6 +348,21 @@ def compare(a: Features, b: Features) -> tuple[float, dict]:
     evidence["contacts"] = contacts
     evidence["rule"] = _rule(evidence)
     return round(score, 4), evidence
+
+
+def _same_house(a: Features, b: Features) -> bool:
+    return same_street(a.street, b.street) and same_house(a.number, b.number)
+
+
+#: Qualifiers that name a level of an organisation, not the people a group is for.
+_LEVELS = frozenset({"federal", "state", "district", "local", "region", "branch"})
+
+
+def _levels_only(a: Features, b: Features) -> bool:
+    """Is the names' conflict only about the level ("Außenstelle", "Landesverband")?"""
+    (_, qual_a, num_a), (_, qual_b, num_b) = a.core(b), b.core(a)
+    return bool(qual_a ^ qual_b) and (qual_a ^ qual_b) <= _LEVELS and not (
+        num_a and num_b and num_a != num_b)
 
 
 def _rule(ev: dict) -> str | None:
@@ -345,11 +390,15 @@ def _rule(ev: dict) -> str | None:
         return "name+place"
     if sim >= 80 and (addr or contacts >= 2):
         return "name+address"
-    if ev["name_conflict"]:
-        return None
+    if sim >= 80 and ev["shared_phones"] and not ev["other_city"]:
+        return "name+phone"  # a centre keeps its number when it moves
+    if sim >= 90 and ev["unplaced"] and not ev["address_conflict"]:
+        return "name only"  # one side says no more than the name, and nothing disagrees
+    if ev["name_conflict"] and not (ev["level_conflict"] and addr and ev["shared_phones"]):
+        return None  # ... but a branch at its own address with its own phone is that branch
     if addr and contacts >= 1:
         return "address+contact"
-    if ev["same_place"] and ev["shared_phones"] and contacts >= 2:
+    if (ev["same_place"] or ev["unplaced"]) and ev["shared_phones"] and contacts >= 2:
         return "contacts"
     return None
 
@@ -503,6 +552,9 @@ def _worth_comparing(a: Features, b: Features, m: _Name, n: _Name) -> bool:
     if (single_a and single_a == n.initials) or (single_b and single_b == m.initials):
         return True
     group = a.kind == "group"
+    if not group and (_acronym_within(core_a, core_b) or (
+            not core_a and not core_b and _town_named(a, b))):
+        return True
     if not (a.phones.keys().isdisjoint(b.phones) and a.emails.isdisjoint(b.emails)
             and a.hosts.keys().isdisjoint(b.hosts)):
         if not group:
@@ -547,6 +599,7 @@ def candidate_pairs(items: list[Features], names: list[_Name] | None = None,
             if len(members) <= MAX_CONTACT_BLOCK:
                 _all_pairs(items, members, pairs)
         elif kind == "name":
+            _placeless_pairs(items, members, pairs)
             shared: dict[str, list[int]] = defaultdict(list)
             for i in members:
                 for contact in _contact_keys(items[i]):
@@ -557,6 +610,20 @@ def candidate_pairs(items: list[Features], names: list[_Name] | None = None,
         else:
             _place_pairs(items, names, members, bound, pairs)
     return pairs
+
+
+def _placeless_pairs(items: list[Features], members: list[int],
+                     pairs: set[tuple[int, int]]) -> None:
+    """A centre or organisation known only by its name (no postcode, no town) meets the
+    others of its name block: the name is all there is to compare (rule "name only")."""
+    for i in members:
+        a = items[i]
+        if a.kind == "group" or a.postcode or a.main_city:
+            continue
+        for j in members:
+            b = items[j]
+            if j != i and a.source_id != b.source_id and _compatible(a.kind, b.kind):
+                pairs.add((i, j) if i < j else (j, i))
 
 
 def _all_pairs(items: list[Features], members: list[int], pairs: set[tuple[int, int]]) -> None:
@@ -604,6 +671,9 @@ def _place_pairs(items: list[Features], names: list[_Name], members: list[int], 
             short.append(i)
     for group in shared.values():
         _all_pairs(items, group, pairs)
+    # centres named by kind and town only ("Selbsthilfe-Kontaktstelle Köln"): see _town_named
+    _all_pairs(items, [i for i in members if items[i].kind != "group"
+                       and all(w in towns for w in items[i].own[0])], pairs)
 
     def holding(prefixes: frozenset[str], dropped: frozenset[str] = frozenset()) -> set[int]:
         """Members whose core holds every prefix and whose town holds every dropped word."""
@@ -630,6 +700,8 @@ def _place_pairs(items: list[Features], names: list[_Name], members: list[int], 
             found += holding(rest, dropped)
         if n.short is not None:
             found += short
+        if n.single and a.kind != "group":  # "KISS" inside the other's long name
+            found += held
         for word in n.abbrevs:
             found += by_initials.get(word, ())
         for j in found:
