@@ -78,6 +78,13 @@ _GENERIC = frozenset(" ".join((
     "das den dem des in im am an von zu zur zum mit bei e v ev betroffene betroffenen fuers",
     "ag treff treffen meeting",
 )).split())
+#: What every contact centre is called besides the generic words ("Kontakt-, Informations-
+#: und Beratungsstelle im Selbsthilfebereich"): a name of only these says "the centre".
+_CENTRE_WORDS = frozenset(("informationsstelle", "informationsstellen", "informations",
+                           "beratungsstelle", "selbsthilfebereich"))
+#: Short names many centres share: not one centre's own name.
+_CENTRE_ACRONYMS = frozenset(("kiss", "kis", "kibis", "kisa", "skis", "sks", "shk", "shz",
+                              "sekis", "seko", "ikos"))
 _GENERIC_SUFFIXES = ("selbsthilfegruppen", "selbsthilfegruppe", "selbsthilfe", "gruppe")
 #: Who a group is for, and which level of an association: a difference here is a different group.
 _QUALIFIERS = {
@@ -318,9 +325,7 @@ def _compatible(a: str, b: str) -> bool:
 def compare(a: Features, b: Features) -> tuple[float, dict]:
     """Score (0–1) and evidence of one pair."""
     sim, conflict, generic = name_similarity(a, b)
-    shared_phones = sorted(e for e, x in a.phones.items()
-                           if e in b.phones and (x is None or b.phones[e] is None
-                                                 or x == b.phones[e]))
+    shared_phones = shared_numbers(a.phones, b.phones)
     shared_emails = sorted(a.emails & b.emails)
     same_host = bool(a.hosts.keys() & b.hosts.keys())
     # one site: the same host and first path segment (a carrier's home page is not the
@@ -335,8 +340,16 @@ def compare(a: Features, b: Features) -> tuple[float, dict]:
                       and a.postcode != b.postcode)
     evidence = {
         "name_similarity": sim, "name_conflict": conflict, "generic_name": generic,
-        "level_conflict": conflict and _levels_only(a, b),
+        "branch_conflict": conflict and _branch_only(a, b),
         "same_address": same_address, "address_conflict": both_street and not same_address,
+        "both_generic": not a.core(b)[0] and not b.core(a)[0],
+        "names_town": _names_town(a, b) or _names_town(b, a),
+        "kind_only": _kind_only(a, b) or _kind_only(b, a),
+        "name_in_contacts": _name_in_contacts(a, b) or _name_in_contacts(b, a),
+        # both give a phone (or both a mailbox, or both a web site) and none is the other's
+        "contacts_disagree": bool((a.phones and b.phones and not shared_phones)
+                                  or (a.emails and b.emails and not shared_emails)
+                                  or (a.hosts and b.hosts and not same_host)),
         "same_place": same_place, "unplaced": unplaced, "other_city": other_city,
         "shared_phones": shared_phones, "shared_emails": shared_emails,
         "same_web_domain": same_host, "same_web_site": same_site,
@@ -350,18 +363,56 @@ def compare(a: Features, b: Features) -> tuple[float, dict]:
     return round(score, 4), evidence
 
 
+def _kind_only(a: Features, b: Features) -> bool:
+    """Does a's name say only that it is a contact centre (in b's town)?"""
+    return set(a.core(b)[0]) <= _CENTRE_WORDS
+
+
+def _name_in_contacts(a: Features, b: Features) -> bool:
+    """Is a word of a's name (an acronym of its own) b's mailbox name or web host
+    ("REKOSI" / rekosi@…)?"""
+    words = {t for t in a.own[0] if 4 <= len(t) <= 8 and t not in _CENTRE_ACRONYMS}
+    if not words:
+        return False
+    labels = {e.split("@", 1)[0] for e in b.emails} | {h.split(".", 1)[0] for h in b.hosts}
+    return not words.isdisjoint(labels)
+
+
+def _names_town(a: Features, b: Features) -> bool:
+    """Does a listing without a town name the other's town ("Kiss Mainz" / one in Mainz)?"""
+    return not (a.postcode or a.main_city) and bool(b.city_tokens) and not b.city_tokens.isdisjoint(
+        a.tokens)
+
+
+def shared_numbers(a: dict[str, str | None], b: dict[str, str | None]) -> list[str]:
+    """Phones both list (same extension or none), and a number printed without its area
+    code ("52 90 97") that ends the other's ("0231 52 90 97")."""
+    shared = {e for e, x in a.items()
+              if e in b and (x is None or b[e] is None or x == b[e])}
+    for short, full in ((a, b), (b, a)):
+        for e in short:
+            if e.startswith("+49") and len(e) - 3 <= LOCAL_DIGITS:
+                shared |= {f for f in full if f.startswith("+49") and len(f) > len(e)
+                           and f.endswith(e[3:])}
+    return sorted(shared)
+
+
+#: A German number of at most this many digits after +49 lacks its area code.
+LOCAL_DIGITS = 7
+
+
 def _same_house(a: Features, b: Features) -> bool:
     return same_street(a.street, b.street) and same_house(a.number, b.number)
 
 
-#: Qualifiers that name a level of an organisation, not the people a group is for.
-_LEVELS = frozenset({"federal", "state", "district", "local", "region", "branch"})
+#: The qualifier of an office of a centre (an "Außenstelle"), not of another body.
+_BRANCH = frozenset({"branch"})
 
 
-def _levels_only(a: Features, b: Features) -> bool:
-    """Is the names' conflict only about the level ("Außenstelle", "Landesverband")?"""
+def _branch_only(a: Features, b: Features) -> bool:
+    """Is the names' conflict only that one is a branch office ("Außenstelle")?"""
     (_, qual_a, num_a), (_, qual_b, num_b) = a.core(b), b.core(a)
-    return bool(qual_a ^ qual_b) and (qual_a ^ qual_b) <= _LEVELS and not (
+    return bool(qual_a ^ qual_b) and (qual_a ^ qual_b) <= _BRANCH and not (
         num_a and num_b and num_a != num_b)
 
 
@@ -392,14 +443,24 @@ def _rule(ev: dict) -> str | None:
         return "name+address"
     if sim >= 80 and ev["shared_phones"] and not ev["other_city"]:
         return "name+phone"  # a centre keeps its number when it moves
-    if sim >= 90 and ev["unplaced"] and not ev["address_conflict"]:
+    if ev["same_place"] and sim >= 95 and not ev["generic_name"]:
+        return "name+town"  # the same centre's name in the same town: moved within it
+    if ev["unplaced"] and not ev["address_conflict"] and not ev["contacts_disagree"] and (
+            sim >= 90 or (sim >= 80 and ev["names_town"]) or ev["name_in_contacts"]):
         return "name only"  # one side says no more than the name, and nothing disagrees
-    if ev["name_conflict"] and not (ev["level_conflict"] and addr and ev["shared_phones"]):
+    if ev["name_conflict"] and not (ev["branch_conflict"] and addr and ev["shared_phones"]):
         return None  # ... but a branch at its own address with its own phone is that branch
     if addr and contacts >= 1:
         return "address+contact"
-    if (ev["same_place"] or ev["unplaced"]) and ev["shared_phones"] and contacts >= 2:
+    if (ev["same_place"] or ev["unplaced"]) and contacts >= 2 and (
+            ev["shared_phones"] or ev["shared_emails"]):
         return "contacts"
+    if ev["kinds"] == ["contact_centre"] and addr and ev["kind_only"] and (
+            not ev["contacts_disagree"]):
+        return "address+kind"  # "the contact centre" at the other centre's house
+    if ev["kinds"] == ["contact_centre"] and ev["unplaced"] and ev["names_town"] and (
+            ev["generic_name"] and not ev["address_conflict"] and not ev["contacts_disagree"]):
+        return "kind+town"  # "Selbsthilfe-Kontaktstelle Walsrode" and the one in Walsrode
     return None
 
 
@@ -555,6 +616,9 @@ def _worth_comparing(a: Features, b: Features, m: _Name, n: _Name) -> bool:
     if not group and (_acronym_within(core_a, core_b) or (
             not core_a and not core_b and _town_named(a, b))):
         return True
+    if {a.kind, b.kind} == {"contact_centre"} and (set(core_a) <= _CENTRE_WORDS
+                                                   or set(core_b) <= _CENTRE_WORDS):
+        return True  # "the contact centre": rule address+kind
     if not (a.phones.keys().isdisjoint(b.phones) and a.emails.isdisjoint(b.emails)
             and a.hosts.keys().isdisjoint(b.hosts)):
         if not group:
@@ -674,6 +738,11 @@ def _place_pairs(items: list[Features], names: list[_Name], members: list[int], 
     # centres named by kind and town only ("Selbsthilfe-Kontaktstelle Köln"): see _town_named
     _all_pairs(items, [i for i in members if items[i].kind != "group"
                        and all(w in towns for w in items[i].own[0])], pairs)
+    # a centre that says only "the contact centre" meets the block's other centres
+    centres = [i for i in members if items[i].kind == "contact_centre"]
+    for i in centres:
+        if all(w in towns or w in _CENTRE_WORDS for w in items[i].own[0]):
+            _all_pairs(items, [i, *centres], pairs)
 
     def holding(prefixes: frozenset[str], dropped: frozenset[str] = frozenset()) -> set[int]:
         """Members whose core holds every prefix and whose town holds every dropped word."""
