@@ -14,9 +14,11 @@ import json
 import duckdb
 import pyarrow as pa
 
-#: The uncertain band of `warehouse.link.compare`'s score (0–1).
-REVIEW_LOW = 0.35
-REVIEW_HIGH = 0.80
+#: The uncertain band of `warehouse.link.compare`'s score (0–1). On the real pairs of
+#: tests/real/pairs.toml it holds 55 of 152 pairs and 8 of the rules' 14 misses; on the
+#: 20,000-listing synthetic world of bench.link, 154 of 2,648 compared pairs.
+REVIEW_LOW = 0.40
+REVIEW_HIGH = 0.60
 
 #: The evidence a reviewer reads: what agreed and what disagreed.
 AGREED = ("same_address", "same_place", "same_web_site", "same_web_domain")
