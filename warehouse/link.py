@@ -18,11 +18,12 @@ contact data) to find exactly the pairs that can pass, through an index of name 
 tests/link/test_blocking.py checks the result against scoring every pair of every block.
 `link_state` remembers what the last linkage read, so an unchanged night computes nothing.
 
-Why rapidfuzz and hand-set rules rather than Splink: Splink needs an extra dependency and
-download, and estimates its weights (EM) from the data, so a re-run on slightly different data
-can move a borderline pair; here a nightly run must be deterministic and explainable (every
-link stores its rule and evidence), and the labelled pairs in tests/link/pairs.toml pin
-precision and recall of the rules.
+Why hand-set rules rather than Splink: on the real pairs of tests/real/pairs.toml a Splink
+model (estimated once, saved; tests/real/linkage_compare.py) links fewer of them at the same
+precision, and a rule names why a pair is linked. The labelled pairs in tests/link/pairs.toml
+and tests/real/pairs.toml pin precision and recall of the rules. A person's decisions
+(`warehouse.link_decisions`, linkage-decisions.toml) come before any rule, and the pairs whose
+score lies in an uncertain band go to a review queue (`warehouse.link_review`).
 
 Shared contact data is weak for groups: every group a contact centre lists may carry the
 centre's address, phone and mailbox ("im BüZ, Rathausstraße 6"), so groups must agree on their
