@@ -98,6 +98,8 @@ _QUALIFIERS = {
     "ortsgruppe": "local", "aussenstelle": "branch", "zweigstelle": "branch",
     "nebenstelle": "branch", "bundesgeschaeftsstelle": "federal",
 }
+_HOST_WORDS = re.compile(r"[.-]")
+_CARE_OF = re.compile(r"\bc\s*/\s*o\b.*$")
 _NUMBER = re.compile(r"^(?:\d+|i{1,3}|iv|vi{0,3}|ix|x)$")
 _STREET = re.compile(r"(?:strasse|strase|stasse|str\.?)$")
 
@@ -126,7 +128,9 @@ def _combining() -> dict[int, None]:
 
 
 def _tokens(text: str | None) -> list[str]:
-    return [sys.intern(t) for t in _NON_ALNUM.split(_LEGAL.sub(" ", fold(text))) if t]
+    """The name's words, without what follows "c/o" (the host, not the listing)."""
+    text = _CARE_OF.sub(" ", _LEGAL.sub(" ", fold(text)))
+    return [sys.intern(t) for t in _NON_ALNUM.split(text) if t]
 
 
 @functools.cache
@@ -346,6 +350,7 @@ def compare(a: Features, b: Features) -> tuple[float, dict]:
         "both_generic": not a.core(b)[0] and not b.core(a)[0],
         "names_town": _names_town(a, b) or _names_town(b, a),
         "kind_only": _kind_only(a, b) or _kind_only(b, a),
+        "both_kind_only": _kind_only(a, b) and _kind_only(b, a),
         "name_in_contacts": _name_in_contacts(a, b) or _name_in_contacts(b, a),
         # both give a phone (or both a mailbox, or both a web site) and none is the other's
         "contacts_disagree": bool((a.phones and b.phones and not shared_phones)
@@ -366,7 +371,12 @@ def compare(a: Features, b: Features) -> tuple[float, dict]:
 
 def _kind_only(a: Features, b: Features) -> bool:
     """Does a's name say only that it is a contact centre (in b's town)?"""
-    return set(a.core(b)[0]) <= _CENTRE_WORDS
+    return _says_centre(a.core(b)[0])
+
+
+def _says_centre(core: list[str]) -> bool:
+    """A core of words every centre is called ("Informationsstelle", "KISS"), or none."""
+    return all(w in _CENTRE_WORDS or w in _CENTRE_ACRONYMS for w in core)
 
 
 def _name_in_contacts(a: Features, b: Features) -> bool:
@@ -380,9 +390,13 @@ def _name_in_contacts(a: Features, b: Features) -> bool:
 
 
 def _names_town(a: Features, b: Features) -> bool:
-    """Does a listing without a town name the other's town ("Kiss Mainz" / one in Mainz)?"""
-    return not (a.postcode or a.main_city) and bool(b.city_tokens) and not b.city_tokens.isdisjoint(
-        a.tokens)
+    """Does a listing without a town name the other's town ("Kiss Mainz" / one in Mainz), or
+    its adjective ("Heidelberger"), in its name or web host?"""
+    if a.postcode or a.main_city or not b.city_tokens:
+        return False
+    words = [*a.tokens, *(w for h in a.hosts for w in _HOST_WORDS.split(h))]  # …mannheim.de
+    return any(t in b.city_tokens or (t.endswith("er") and t[:-2] in b.city_tokens)
+               for t in words)  # "Heidelberger Selbsthilfebüro"
 
 
 def shared_numbers(a: dict[str, str | None], b: dict[str, str | None]) -> list[str]:
@@ -444,7 +458,7 @@ def _rule(ev: dict) -> str | None:
         return "name+address"
     if sim >= 80 and ev["shared_phones"] and not ev["other_city"]:
         return "name+phone"  # a centre keeps its number when it moves
-    if ev["same_place"] and sim >= 95 and not ev["generic_name"]:
+    if (ev["same_place"] or ev["names_town"]) and sim >= 95 and not ev["generic_name"]:
         return "name+town"  # the same centre's name in the same town: moved within it
     if ev["unplaced"] and not ev["address_conflict"] and not ev["contacts_disagree"] and (
             sim >= 90 or (sim >= 80 and ev["names_town"]) or ev["name_in_contacts"]):
@@ -459,6 +473,9 @@ def _rule(ev: dict) -> str | None:
     if ev["kinds"] == ["contact_centre"] and addr and ev["kind_only"] and (
             not ev["contacts_disagree"]):
         return "address+kind"  # "the contact centre" at the other centre's house
+    if ev["kinds"] == ["contact_centre"] and ev["both_kind_only"] and ev["same_web_domain"] and (
+            ev["same_place"] or ev["names_town"]):
+        return "kind+town"  # "the KISS" of one town on one web domain, before and after a move
     if ev["kinds"] == ["contact_centre"] and ev["unplaced"] and ev["names_town"] and (
             ev["generic_name"] and not ev["address_conflict"] and not ev["contacts_disagree"]):
         return "kind+town"  # "Selbsthilfe-Kontaktstelle Walsrode" and the one in Walsrode
@@ -617,15 +634,15 @@ def _worth_comparing(a: Features, b: Features, m: _Name, n: _Name) -> bool:
     if not group and (_acronym_within(core_a, core_b) or (
             not core_a and not core_b and _town_named(a, b))):
         return True
-    if {a.kind, b.kind} == {"contact_centre"} and (set(core_a) <= _CENTRE_WORDS
-                                                   or set(core_b) <= _CENTRE_WORDS):
+    if {a.kind, b.kind} == {"contact_centre"} and (_says_centre(core_a)
+                                                   or _says_centre(core_b)):
         return True  # "the contact centre": rule address+kind
     if not (a.phones.keys().isdisjoint(b.phones) and a.emails.isdisjoint(b.emails)
             and a.hosts.keys().isdisjoint(b.hosts)):
         if not group:
             return True
-    elif a.street and b.street and (a.street != b.street or a.number != b.number):
-        return False
+    elif group and a.street and b.street and not _same_house(a, b):
+        return False  # (a centre keeps its name when it moves: rule name+town)
     if not core_a or not core_b or quals_a != quals_b or (
             nums_a and nums_b and nums_a != nums_b):
         return False
@@ -742,7 +759,7 @@ def _place_pairs(items: list[Features], names: list[_Name], members: list[int], 
     # a centre that says only "the contact centre" meets the block's other centres
     centres = [i for i in members if items[i].kind == "contact_centre"]
     for i in centres:
-        if all(w in towns or w in _CENTRE_WORDS for w in items[i].own[0]):
+        if _says_centre([w for w in items[i].own[0] if w not in towns]):
             _all_pairs(items, [i, *centres], pairs)
 
     def holding(prefixes: frozenset[str], dropped: frozenset[str] = frozenset()) -> set[int]:

@@ -15,6 +15,7 @@ from rapidfuzz import fuzz
 STREET_SIMILARITY = 90
 
 _HOUSE = re.compile(r"^(\d+)(.*)$")
+_RANGE = re.compile(r"-\d")
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -25,22 +26,28 @@ def same_street(a: str | None, b: str | None) -> bool:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def house(number: str | None) -> tuple[str, frozenset[str]] | None:
-    """(first number, its letters): "21-21a" -> ("21", {"a"}), "13a-b" -> ("13", {"a", "b"})."""
+def house(number: str | None) -> tuple[str, frozenset[str], bool] | None:
+    """(first number, its letters, a range?): "21-21a" -> ("21", {"a"}, True),
+    "13-a-b" (13 a/b) -> ("13", {"a", "b"}, False)."""
     if not number:
         return None
     m = _HOUSE.match(number)
     if not m:
-        return number, frozenset()
-    return m.group(1), frozenset(c for c in m.group(2) if c.isalpha())
+        return number, frozenset(), False
+    rest = m.group(2)
+    return m.group(1), frozenset(c for c in rest if c.isalpha()), bool(_RANGE.match(rest))
 
 
 def same_house(a: str | None, b: str | None) -> bool:
-    """One house: the same first number, and one side's letters among the other's (a
-    building "13 a/b" holds "13b"; "13a/c" and "13a/b" are two buildings)."""
+    """One house: the same first number and letters; or one side's letters among the
+    other's ("13 a/b" holds "13b"); or a range holding the other ("21-21a" holds "21").
+    "118" and "118b" are two houses, as are "13 a/c" and "13 a/b"."""
     if a == b:
         return True
     ha, hb = house(a), house(b)
     if ha is None or hb is None or ha[0] != hb[0]:
         return False
-    return ha[1] <= hb[1] or hb[1] <= ha[1]
+    (_, la, ra), (_, lb, rb) = ha, hb
+    if la == lb or (la and lb and (la <= lb or lb <= la)):
+        return True
+    return (ra and lb <= la) or (rb and la <= lb)
