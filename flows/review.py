@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
+
 from warehouse.db import connect
 from warehouse.link_decisions import Decisions, append_decision, ref_id
 from warehouse.link_review import read_queue, summary
@@ -20,11 +22,18 @@ class ReviewError(Exception):
     """A review command that cannot be done (no warehouse, an unknown listing)."""
 
 
+def _open(db: Path) -> duckdb.DuckDBPyConnection:
+    try:
+        return connect(db, read_only=True)
+    except duckdb.IOException as exc:  # a run holds the file
+        raise ReviewError(f"cannot read {db} now (a run holds it?): {exc}") from exc
+
+
 def queue(db: Path, decisions: Decisions) -> tuple[list[dict], list[str]]:
     """(the open queue, decisions naming a listing that is not active)."""
     if not db.exists():
         raise ReviewError(f"no warehouse at {db}: run `shg run` first")
-    con = connect(db, read_only=True)
+    con = _open(db)
     try:
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         pending = read_queue(con, set(decisions.by_pair())) if "link_review" in tables else []
@@ -60,7 +69,7 @@ def record(db: Path, path: Path, a: str, b: str, *, same: bool, reason: str,
     """Append a decision after checking that the warehouse knows both listings (a typo
     would otherwise wait silently for a listing that never comes)."""
     if db.exists():
-        con = connect(db, read_only=True)
+        con = _open(db)
         try:
             known = {r[0] for r in con.execute(
                 "SELECT id::VARCHAR FROM listings WHERE id IN (?::UUID, ?::UUID)",

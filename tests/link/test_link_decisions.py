@@ -182,3 +182,23 @@ def test_shg_review_lists_evidence_and_a_decision_changes_the_next_linkage(
         queued = again.execute("SELECT count(*) FROM link_review").fetchone()[0]
     assert ids["herne:buez"] != ids["nakos-rot:r1"]
     assert queued == 0  # a decided pair is not queued again
+
+
+def test_a_run_not_started_by_shg_run_keeps_the_entities_on_a_malformed_file(tmp_path):
+    """A served flow run does not pass `shg run`'s check: the file is read at linkage, which
+    fails with the named entry while the release is still published."""
+    registry = registry_copy(tmp_path, (ROOT / "sources.toml").read_text("utf-8"))
+    kw = {"source_ids": ["herne", "nakos-rot"], "replay": ROOT / "snapshots",
+          "data_dir": tmp_path / "data", "public_dir": tmp_path / "public"}
+    run_all(load_registry(registry), **kw)
+    with connect(tmp_path / "data" / "atlas.duckdb", read_only=True) as db:
+        before = db.execute("SELECT * FROM entity_members ORDER BY listing_id").fetchall()
+    path = write(tmp_path / "linkage-decisions.toml",
+                 '[[decision]]\na = "herne:x"\nb = "nakos-rot:y"\nsame = true\n')
+    report = run_all(load_registry(registry), **kw, republish=True)
+    assert "[config_error]" in report["link_error"] and str(path) in report["link_error"]
+    assert "decision 1" in report["link_error"] and "field 'reason'" in report["link_error"]
+    assert report["status"] == "ok" and report["release_new"]
+    with connect(tmp_path / "data" / "atlas.duckdb", read_only=True) as db:
+        after = db.execute("SELECT * FROM entity_members ORDER BY listing_id").fetchall()
+    assert after == before and before
