@@ -12,6 +12,8 @@
     shg new-source ID --base BASE               scaffold module, registry entry, fixtures, test
     shg check-source ID [--replay DIR]          collect one source and report, writing nothing
     shg build-snapshot                          rebuild snapshots/ from the fixture sites
+    shg review [--same|--different A B --reason TEXT]
+                                                linkage's uncertain pairs; record a decision
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pathlib import Path
 from schema.registry import RegistryError, load_registry
 from scrapers.crawl import RUN_MINUTES
 from scrapers.errors import CrawlBudgetExceeded, SourceError
+from warehouse.link_decisions import DecisionsError
 
 #: Seconds `shg run` waits for Prefect's temporary server to start (unless set otherwise).
 EPHEMERAL_STARTUP_SECONDS = 180
@@ -59,6 +62,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     registry = load_registry(args.registry)  # fail fast, before Prefect starts
     for sid in args.source or []:
         registry.get(sid)
+    from warehouse.link_decisions import default_path, load_decisions
+
+    load_decisions(default_path(registry.path))  # a malformed file stops the run here (2)
     from flows.pipeline import report_refused
     from warehouse.db import WarehouseUnavailable, run_lock
 
@@ -253,6 +259,29 @@ def cmd_build_snapshot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    """List the review queue (exit 0), or record one decision (exit 0; 2 when it cannot)."""
+    from flows.review import ReviewError, format_queue, queue, record
+    from warehouse.link_decisions import default_path, load_decisions
+
+    path = Path(args.decisions) if args.decisions else default_path(args.registry)
+    db = Path(args.data) / "atlas.duckdb"
+    pair = args.same or args.different
+    try:
+        if pair:
+            if not args.reason:
+                print("shg: review: a decision needs --reason", file=sys.stderr)
+                return 2
+            print(record(db, path, *pair, same=bool(args.same), reason=args.reason,
+                         by=args.by))
+            return 0
+        print(format_queue(*queue(db, load_decisions(path))))
+        return 0
+    except ReviewError as exc:
+        print(f"shg: review: {exc}", file=sys.stderr)
+        return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     if argv is None:  # the `shg` command itself, not a caller in a long-lived process
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `shg quality | head` ends quietly
@@ -339,11 +368,27 @@ def main(argv: list[str] | None = None) -> int:
     snap.add_argument("--source", action="append", metavar="ID", help="only this source")
     snap.set_defaults(func=cmd_build_snapshot)
 
+    rev = sub.add_parser("review", help="linkage's uncertain pairs with their evidence; "
+                                        "--same/--different records a decision")
+    decide = rev.add_mutually_exclusive_group()
+    decide.add_argument("--same", nargs=2, metavar=("A", "B"),
+                        help="declare listings A and B (source_id:source_key) the same")
+    decide.add_argument("--different", nargs=2, metavar=("A", "B"),
+                        help="declare listings A and B not the same")
+    rev.add_argument("--reason", help="why (required with --same/--different)")
+    rev.add_argument("--by", help="who decides (stored with the decision)")
+    rev.add_argument("--decisions", metavar="FILE",
+                     help="decisions file (default: linkage-decisions.toml beside --registry)")
+    rev.set_defaults(func=cmd_review)
+
     args = parser.parse_args(argv)
     try:
         return args.func(args)
     except RegistryError as exc:
         print(f"shg: bad registry:\n{exc}", file=sys.stderr)
+        return 2
+    except DecisionsError as exc:
+        print(f"shg: {args.command}: bad configuration [config_error]: {exc}", file=sys.stderr)
         return 2
     except (SourceError, CrawlBudgetExceeded) as exc:
         print(f"shg: {args.command} failed [{exc.failure_class}]: {exc}", file=sys.stderr)

@@ -40,6 +40,7 @@ from warehouse.db import (
     run_lock,
 )
 from warehouse.link import link_entities
+from warehouse.link_decisions import default_path, load_decisions
 from warehouse.memory import trim_heap
 from warehouse.publish import Release, publish
 from warehouse.release_state import confirm_latest, current_release, release_state
@@ -288,9 +289,14 @@ def _locked_run(registry: Registry, sources: list[Source], ctx: RunContext,
             log_source(logger, runs[-1])
         progress.say("linking entities across sources…")
         try:
-            link_entities(con, ctx.run_id, datetime.now(UTC))
+            counts = link_entities(con, ctx.run_id, datetime.now(UTC),
+                                   load_decisions(default_path(registry.path)))
+            for stale in counts.stale_decisions:
+                logger.warning("linkage decision names a listing that is not active: %s",
+                               stale)
         except Exception as exc:  # linkage is derived data: the release goes on without it
-            link_error = f"linkage failed, entities unchanged: {type(exc).__name__}: {exc}"
+            kind = getattr(exc, "failure_class", type(exc).__name__)
+            link_error = f"linkage failed, entities unchanged [{kind}]: {exc}"
             logger.error(link_error)
         # publishing is the night's peak: without the cached blocks
         con = reopen(con, db_path, lock_wait)

@@ -18,11 +18,12 @@ contact data) to find exactly the pairs that can pass, through an index of name 
 tests/link/test_blocking.py checks the result against scoring every pair of every block.
 `link_state` remembers what the last linkage read, so an unchanged night computes nothing.
 
-Why rapidfuzz and hand-set rules rather than Splink: Splink needs an extra dependency and
-download, and estimates its weights (EM) from the data, so a re-run on slightly different data
-can move a borderline pair; here a nightly run must be deterministic and explainable (every
-link stores its rule and evidence), and the labelled pairs in tests/link/pairs.toml pin
-precision and recall of the rules.
+Why hand-set rules rather than Splink: on the real pairs of tests/real/pairs.toml a Splink
+model (estimated once, saved; tests/real/linkage_compare.py) links fewer of them at the same
+precision, and a rule names why a pair is linked. The labelled pairs in tests/link/pairs.toml
+and tests/real/pairs.toml pin precision and recall of the rules. A person's decisions
+(`warehouse.link_decisions`, linkage-decisions.toml) come before any rule, and the pairs whose
+score lies in an uncertain band go to a review queue (`warehouse.link_review`).
 
 Shared contact data is weak for groups: every group a contact centre lists may carry the
 centre's address, phone and mailbox ("im BüZ, Rathausstraße 6"), so groups must agree on their
@@ -56,6 +57,9 @@ from rapidfuzz import fuzz
 
 from schema.listing import Listing
 from warehouse.db import arrow_schema
+from warehouse.link_address import same_house, same_street
+from warehouse.link_decisions import NONE, Decisions
+from warehouse.link_review import review_row, uncertain, write_queue
 
 _DDL_PATH = Path(__file__).with_name("link.sql")
 
@@ -75,6 +79,13 @@ _GENERIC = frozenset(" ".join((
     "das den dem des in im am an von zu zur zum mit bei e v ev betroffene betroffenen fuers",
     "ag treff treffen meeting",
 )).split())
+#: What every contact centre is called besides the generic words ("Kontakt-, Informations-
+#: und Beratungsstelle im Selbsthilfebereich"): a name of only these says "the centre".
+_CENTRE_WORDS = frozenset(("informationsstelle", "informationsstellen", "informations",
+                           "beratungsstelle", "selbsthilfebereich"))
+#: Short names many centres share: not one centre's own name.
+_CENTRE_ACRONYMS = frozenset(("kiss", "kis", "kibis", "kisa", "skis", "sks", "shk", "shz",
+                              "sekis", "seko", "ikos"))
 _GENERIC_SUFFIXES = ("selbsthilfegruppen", "selbsthilfegruppe", "selbsthilfe", "gruppe")
 #: Who a group is for, and which level of an association: a difference here is a different group.
 _QUALIFIERS = {
@@ -87,8 +98,10 @@ _QUALIFIERS = {
     "ortsgruppe": "local", "aussenstelle": "branch", "zweigstelle": "branch",
     "nebenstelle": "branch", "bundesgeschaeftsstelle": "federal",
 }
+_HOST_WORDS = re.compile(r"[.-]")
+_CARE_OF = re.compile(r"\bc\s*/\s*o\b.*$")
 _NUMBER = re.compile(r"^(?:\d+|i{1,3}|iv|vi{0,3}|ix|x)$")
-_STREET = re.compile(r"(?:strasse|str\.?|strase)$")
+_STREET = re.compile(r"(?:strasse|strase|stasse|str\.?)$")
 
 
 #: The one empty set of every `Features` without qualifiers, numbers or e-mail: linkage
@@ -115,7 +128,9 @@ def _combining() -> dict[int, None]:
 
 
 def _tokens(text: str | None) -> list[str]:
-    return [sys.intern(t) for t in _NON_ALNUM.split(_LEGAL.sub(" ", fold(text))) if t]
+    """The name's words, without what follows "c/o" (the host, not the listing)."""
+    text = _CARE_OF.sub(" ", _LEGAL.sub(" ", fold(text)))
+    return [sys.intern(t) for t in _NON_ALNUM.split(text) if t]
 
 
 @functools.cache
@@ -190,7 +205,9 @@ def _norm_street(street: str | None) -> str | None:
 
 
 def _norm_number(number: str | None) -> str | None:
-    return _NON_ALNUM.sub("", fold(number)) or None if number else None
+    """Folded, separators as "-" ("13 a/b" -> "13-a-b"): `link_address.house` reads the
+    first number and the letters."""
+    return _NON_ALNUM.sub("-", fold(number)).strip("-") or None if number else None
 
 
 def _host(url: str) -> tuple[str, str] | None:
@@ -264,6 +281,8 @@ def name_similarity(a: Features, b: Features) -> tuple[float, bool, bool]:
     core_a, qual_a, num_a = a.core(b)
     core_b, qual_b, num_b = b.core(a)
     conflict = qual_a != qual_b or bool(num_a and num_b and num_a != num_b)
+    if not core_a and not core_b and a.kind != "group" and _town_named(a, b):
+        return TOWN_NAMED, conflict, False
     if not core_a or not core_b:
         return 0.0, conflict, True
     heads_differ = bool(_unmatched(core_a, core_b) and _unmatched(core_b, core_a))
@@ -275,11 +294,34 @@ def name_similarity(a: Features, b: Features) -> tuple[float, bool, bool]:
         other = b.tokens if full is a.tokens else a.tokens
         if len(short) == 1 and 2 < len(short[0]) <= 6 and short[0] == _initials(other):
             return 95.0, conflict, False
+    if a.kind != "group" and _acronym_within(core_a, core_b):
+        return float(max(sim, ACRONYM_WITHIN)), conflict, False
     if heads_differ:
         # both names hold a word the other lacks ("Angst-" vs "Zwangsstörungen"): a character
         # ratio over German compounds would call them near-equal
         sim = min(sim, 75.0)
     return float(sim), conflict, False
+
+
+#: A centre's short name inside the other's long one ("KISS" / "Kontakt- und
+#: Informationsstelle für Selbsthilfe (KISS)"): as similar as names that differ by a word.
+ACRONYM_WITHIN = 85.0
+#: Two centres named only by their kind and one town ("Selbsthilfe-Kontaktstelle Köln").
+TOWN_NAMED = 90.0
+
+
+def _acronym_within(core_a: list[str], core_b: list[str]) -> bool:
+    """Is one core a single short word (3–6 letters) that the other, longer core holds?"""
+    for short, long in ((core_a, core_b), (core_b, core_a)):
+        if len(short) == 1 and len(long) > 1 and 2 < len(short[0]) <= 6 and short[0] in long:
+            return True
+    return False
+
+
+def _town_named(a: Features, b: Features) -> bool:
+    """Both names say only what the listing is and where, and the place is the same: a word
+    of one name is the other's town (the cores are empty once the towns are taken out)."""
+    return bool(set(a.tokens) & b.city_tokens or set(b.tokens) & a.city_tokens)
 
 
 def _close(t: str, u: str) -> bool:
@@ -297,24 +339,33 @@ def _compatible(a: str, b: str) -> bool:
 def compare(a: Features, b: Features) -> tuple[float, dict]:
     """Score (0–1) and evidence of one pair."""
     sim, conflict, generic = name_similarity(a, b)
-    shared_phones = sorted(e for e, x in a.phones.items()
-                           if e in b.phones and (x is None or b.phones[e] is None
-                                                 or x == b.phones[e]))
+    shared_phones = shared_numbers(a.phones, b.phones)
     shared_emails = sorted(a.emails & b.emails)
     same_host = bool(a.hosts.keys() & b.hosts.keys())
-    same_site = any(a.hosts[h] == b.hosts[h] or not a.hosts[h] or not b.hosts[h]
-                    for h in a.hosts.keys() & b.hosts.keys())
+    # one site: the same host and first path segment (a carrier's home page is not the
+    # centre's page under it)
+    same_site = any(a.hosts[h] == b.hosts[h] for h in a.hosts.keys() & b.hosts.keys())
     both_street = bool(a.street and b.street)
     same_place = bool((a.postcode and a.postcode == b.postcode)
                       or (a.main_city and a.main_city == b.main_city))
-    same_address = bool(both_street and a.street == b.street and a.number == b.number
-                        and same_place)
+    unplaced = not (a.postcode or a.main_city) or not (b.postcode or b.main_city)
+    same_address = bool(both_street and _same_house(a, b) and (same_place or unplaced))
     other_city = bool(a.city and b.city and a.main_city != b.main_city
                       and a.postcode != b.postcode)
     evidence = {
         "name_similarity": sim, "name_conflict": conflict, "generic_name": generic,
+        "branch_conflict": conflict and _branch_only(a, b),
         "same_address": same_address, "address_conflict": both_street and not same_address,
-        "same_place": same_place, "other_city": other_city,
+        "both_generic": not a.core(b)[0] and not b.core(a)[0],
+        "names_town": _names_town(a, b) or _names_town(b, a),
+        "kind_only": _kind_only(a, b) or _kind_only(b, a),
+        "both_kind_only": _kind_only(a, b) and _kind_only(b, a),
+        "name_in_contacts": _name_in_contacts(a, b) or _name_in_contacts(b, a),
+        # both give a phone (or both a mailbox, or both a web site) and none is the other's
+        "contacts_disagree": bool((a.phones and b.phones and not shared_phones)
+                                  or (a.emails and b.emails and not shared_emails)
+                                  or (a.hosts and b.hosts and not same_host)),
+        "same_place": same_place, "unplaced": unplaced, "other_city": other_city,
         "shared_phones": shared_phones, "shared_emails": shared_emails,
         "same_web_domain": same_host, "same_web_site": same_site,
         "kinds": sorted({a.kind, b.kind}), "compatible_kinds": _compatible(a.kind, b.kind),
@@ -325,6 +376,68 @@ def compare(a: Features, b: Features) -> tuple[float, dict]:
     evidence["contacts"] = contacts
     evidence["rule"] = _rule(evidence)
     return round(score, 4), evidence
+
+
+def _kind_only(a: Features, b: Features) -> bool:
+    """Does a's name say only that it is a contact centre (in b's town)?"""
+    return _says_centre(a.core(b)[0])
+
+
+def _says_centre(core: list[str]) -> bool:
+    """A core of words every centre is called ("Informationsstelle", "KISS"), or none."""
+    return all(w in _CENTRE_WORDS or w in _CENTRE_ACRONYMS for w in core)
+
+
+def _name_in_contacts(a: Features, b: Features) -> bool:
+    """Is a word of a's name (an acronym of its own) b's mailbox name or web host
+    ("REKOSI" / rekosi@…)?"""
+    words = {t for t in a.own[0] if 4 <= len(t) <= 8 and t not in _CENTRE_ACRONYMS}
+    if not words:
+        return False
+    labels = {e.split("@", 1)[0] for e in b.emails} | {h.split(".", 1)[0] for h in b.hosts}
+    return not words.isdisjoint(labels)
+
+
+def _names_town(a: Features, b: Features) -> bool:
+    """Does a listing without a town name the other's town ("Kiss Mainz" / one in Mainz), or
+    its adjective ("Heidelberger"), in its name or web host?"""
+    if a.postcode or a.main_city or not b.city_tokens:
+        return False
+    words = [*a.tokens, *(w for h in a.hosts for w in _HOST_WORDS.split(h))]  # …mannheim.de
+    return any(t in b.city_tokens or (t.endswith("er") and t[:-2] in b.city_tokens)
+               for t in words)  # "Heidelberger Selbsthilfebüro"
+
+
+def shared_numbers(a: dict[str, str | None], b: dict[str, str | None]) -> list[str]:
+    """Phones both list (same extension or none), and a number printed without its area
+    code ("52 90 97") that ends the other's ("0231 52 90 97")."""
+    shared = {e for e, x in a.items()
+              if e in b and (x is None or b[e] is None or x == b[e])}
+    for short, full in ((a, b), (b, a)):
+        for e in short:
+            if e.startswith("+49") and len(e) - 3 <= LOCAL_DIGITS:
+                shared |= {f for f in full if f.startswith("+49") and len(f) > len(e)
+                           and f.endswith(e[3:])}
+    return sorted(shared)
+
+
+#: A German number of at most this many digits after +49 lacks its area code.
+LOCAL_DIGITS = 7
+
+
+def _same_house(a: Features, b: Features) -> bool:
+    return same_street(a.street, b.street) and same_house(a.number, b.number)
+
+
+#: The qualifier of an office of a centre (an "Außenstelle"), not of another body.
+_BRANCH = frozenset({"branch"})
+
+
+def _branch_only(a: Features, b: Features) -> bool:
+    """Is the names' conflict only that one is a branch office ("Außenstelle")?"""
+    (_, qual_a, num_a), (_, qual_b, num_b) = a.core(b), b.core(a)
+    return bool(qual_a ^ qual_b) and (qual_a ^ qual_b) <= _BRANCH and not (
+        num_a and num_b and num_a != num_b)
 
 
 def _rule(ev: dict) -> str | None:
@@ -352,12 +465,29 @@ def _rule(ev: dict) -> str | None:
         return "name+place"
     if sim >= 80 and (addr or contacts >= 2):
         return "name+address"
-    if ev["name_conflict"]:
-        return None
+    if sim >= 80 and ev["shared_phones"] and not ev["other_city"]:
+        return "name+phone"  # a centre keeps its number when it moves
+    if (ev["same_place"] or ev["names_town"]) and sim >= 95 and not ev["generic_name"]:
+        return "name+town"  # the same centre's name in the same town: moved within it
+    if ev["unplaced"] and not ev["address_conflict"] and not ev["contacts_disagree"] and (
+            sim >= 90 or (sim >= 80 and ev["names_town"]) or ev["name_in_contacts"]):
+        return "name only"  # one side says no more than the name, and nothing disagrees
+    if ev["name_conflict"] and not (ev["branch_conflict"] and addr and ev["shared_phones"]):
+        return None  # ... but a branch at its own address with its own phone is that branch
     if addr and contacts >= 1:
         return "address+contact"
-    if ev["same_place"] and ev["shared_phones"] and contacts >= 2:
+    if (ev["same_place"] or ev["unplaced"]) and contacts >= 2 and (
+            ev["shared_phones"] or ev["shared_emails"]):
         return "contacts"
+    if ev["kinds"] == ["contact_centre"] and addr and ev["kind_only"] and (
+            not ev["contacts_disagree"]):
+        return "address+kind"  # "the contact centre" at the other centre's house
+    if ev["kinds"] == ["contact_centre"] and ev["both_kind_only"] and ev["same_web_domain"] and (
+            ev["same_place"] or ev["names_town"]):
+        return "kind+town"  # "the KISS" of one town on one web domain, before and after a move
+    if ev["kinds"] == ["contact_centre"] and ev["unplaced"] and ev["names_town"] and (
+            ev["generic_name"] and not ev["address_conflict"] and not ev["contacts_disagree"]):
+        return "kind+town"  # "Selbsthilfe-Kontaktstelle Walsrode" and the one in Walsrode
     return None
 
 
@@ -513,12 +643,18 @@ def _worth_comparing(a: Features, b: Features, m: _Name, n: _Name) -> bool:
     if (single_a and single_a == n.initials) or (single_b and single_b == m.initials):
         return True
     group = a.kind == "group"
+    if not group and (_acronym_within(core_a, core_b) or (
+            not core_a and not core_b and _town_named(a, b))):
+        return True
+    if {a.kind, b.kind} == {"contact_centre"} and (_says_centre(core_a)
+                                                   or _says_centre(core_b)):
+        return True  # "the contact centre": rule address+kind
     if not (a.phones.keys().isdisjoint(b.phones) and a.emails.isdisjoint(b.emails)
             and a.hosts.keys().isdisjoint(b.hosts)):
         if not group:
             return True
-    elif a.street and b.street and (a.street != b.street or a.number != b.number):
-        return False
+    elif group and a.street and b.street and not _same_house(a, b):
+        return False  # (a centre keeps its name when it moves: rule name+town)
     if not core_a or not core_b or quals_a != quals_b or (
             nums_a and nums_b and nums_a != nums_b):
         return False
@@ -557,6 +693,7 @@ def candidate_pairs(items: list[Features], names: list[_Name] | None = None,
             if len(members) <= MAX_CONTACT_BLOCK:
                 _all_pairs(items, members, pairs)
         elif kind == "name":
+            _placeless_pairs(items, members, pairs)
             shared: dict[str, list[int]] = defaultdict(list)
             for i in members:
                 for contact in _contact_keys(items[i]):
@@ -567,6 +704,20 @@ def candidate_pairs(items: list[Features], names: list[_Name] | None = None,
         else:
             _place_pairs(items, names, members, bound, pairs)
     return pairs
+
+
+def _placeless_pairs(items: list[Features], members: list[int],
+                     pairs: set[tuple[int, int]]) -> None:
+    """A centre or organisation known only by its name (no postcode, no town) meets the
+    others of its name block: the name is all there is to compare (rule "name only")."""
+    for i in members:
+        a = items[i]
+        if a.kind == "group" or a.postcode or a.main_city:
+            continue
+        for j in members:
+            b = items[j]
+            if j != i and a.source_id != b.source_id and _compatible(a.kind, b.kind):
+                pairs.add((i, j) if i < j else (j, i))
 
 
 def _all_pairs(items: list[Features], members: list[int], pairs: set[tuple[int, int]]) -> None:
@@ -614,6 +765,14 @@ def _place_pairs(items: list[Features], names: list[_Name], members: list[int], 
             short.append(i)
     for group in shared.values():
         _all_pairs(items, group, pairs)
+    # centres named by kind and town only ("Selbsthilfe-Kontaktstelle Köln"): see _town_named
+    _all_pairs(items, [i for i in members if items[i].kind != "group"
+                       and all(w in towns for w in items[i].own[0])], pairs)
+    # a centre that says only "the contact centre" meets the block's other centres
+    centres = [i for i in members if items[i].kind == "contact_centre"]
+    for i in centres:
+        if _says_centre([w for w in items[i].own[0] if w not in towns]):
+            _all_pairs(items, [i, *centres], pairs)
 
     def holding(prefixes: frozenset[str], dropped: frozenset[str] = frozenset()) -> set[int]:
         """Members whose core holds every prefix and whose town holds every dropped word."""
@@ -640,6 +799,8 @@ def _place_pairs(items: list[Features], names: list[_Name], members: list[int], 
             found += holding(rest, dropped)
         if n.short is not None:
             found += short
+        if n.single and a.kind != "group":  # "KISS" inside the other's long name
+            found += held
         for word in n.abbrevs:
             found += by_initials.get(word, ())
         for j in found:
@@ -654,26 +815,41 @@ def _towns_meet(a: Features, b: Features) -> bool:
 
 
 def cluster(items: list[Features], counts: LinkCounts | None = None,
+            decided: dict[tuple[int, int], bool] | None = None,
+            review: list[dict] | None = None,
             ) -> tuple[list[list[int]], dict[int, list[dict]]]:
     """Components of matched pairs (best score first; never two listings of one source) and
-    the evidence of the links used, per listing index."""
+    the evidence of the links used, per listing index. `decided` (index pair -> same), a
+    person's word, comes before any score: its "same" pairs are joined first, its "not the
+    same" pairs never end up in one component. Undecided pairs whose score lies in the
+    uncertain band are appended to `review`."""
+    decided = decided or {}
     blocks, names = _blocks(items), _names(items)
     pairs = candidate_pairs(items, names, blocks)
     matches, compared = [], 0
     for i, j in pairs:
         a, b = items[i], items[j]
-        if not _worth_comparing(a, b, names[i], names[j]):
+        if (i, j) in decided or not _worth_comparing(a, b, names[i], names[j]):
             continue
         compared += 1
         score, ev = compare(a, b)
         if ev["rule"]:
             matches.append((-score, a.id, b.id, i, j, ev))
+        if review is not None and uncertain(score, ev):
+            review.append(review_row(a.id, b.id, score, ev))
     if counts is not None:
         counts.blocks, counts.pairs_scored, counts.pairs_compared = (len(blocks), len(pairs),
                                                                      compared)
     matches.sort(key=lambda m: m[:3])
+    joined = [(-1.0, "", "", i, j, {"rule": "decision"})
+              for (i, j), same in sorted(decided.items()) if same]
     parent = list(range(len(items)))
     sources = [{f.source_id} for f in items]
+    apart: dict[int, set[int]] = defaultdict(set)  # root -> listings it must never meet
+    for (i, j), same in decided.items():
+        if not same:
+            apart[i].add(j)
+            apart[j].add(i)
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -682,25 +858,36 @@ def cluster(items: list[Features], counts: LinkCounts | None = None,
         return x
 
     links: dict[int, list[dict]] = defaultdict(list)
-    for neg, _, _, i, j, ev in matches:
+    for neg, _, _, i, j, ev in joined + matches:
         ri, rj = find(i), find(j)
-        if ri == rj or sources[ri] & sources[rj]:
+        if ri == rj or (ev["rule"] != "decision" and sources[ri] & sources[rj]) or any(
+                find(x) == rj for x in apart.get(ri, ())):
             continue
         keep, gone = (ri, rj) if ri < rj else (rj, ri)
         parent[gone] = keep
         sources[keep] |= sources[gone]
+        if gone in apart:
+            apart[keep] |= apart.pop(gone)
         for me, other in ((i, j), (j, i)):
-            links[me].append({
-                "other_listing": items[other].id, "score": -neg, "rule": ev["rule"],
-                "name_similarity": ev["name_similarity"], "same_address": ev["same_address"],
-                "shared_phones": ev["shared_phones"], "shared_emails": ev["shared_emails"],
-                "same_web_domain": ev["same_web_domain"]})
+            links[me].append(_link_evidence(items[other].id, -neg, ev))
     if counts is not None:
         counts.links = sum(map(len, links.values())) // 2
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(items)):
         groups[find(i)].append(i)
     return sorted(groups.values(), key=lambda g: min(items[i].id for i in g)), links
+
+
+def _link_evidence(other: str, score: float, ev: dict) -> dict:
+    """One member's record of a link it holds (a decision's: score 1, rule "decision")."""
+    if ev["rule"] == "decision":
+        return {"other_listing": other, "score": 1.0, "rule": "decision",
+                "name_similarity": None, "same_address": None, "shared_phones": [],
+                "shared_emails": [], "same_web_domain": None}
+    return {"other_listing": other, "score": score, "rule": ev["rule"],
+            "name_similarity": ev["name_similarity"], "same_address": ev["same_address"],
+            "shared_phones": ev["shared_phones"], "shared_emails": ev["shared_emails"],
+            "same_web_domain": ev["same_web_domain"]}
 
 
 @dataclass
@@ -716,15 +903,19 @@ class LinkCounts:
     pairs_compared: int = 0  # of which a rule could link: compared with full evidence
     links: int = 0       # matched pairs the clustering used
     reused: bool = False  # input unchanged since the last linkage: nothing computed
+    decided: int = 0     # pairs a person's decision settled (both listings active)
+    #: decisions naming a listing that is not active (gone, or never existed), reported
+    stale_decisions: list[str] = field(default_factory=list)
+    review: int = 0      # uncertain pairs left for a person (`shg review`)
 
 
 #: What the decisions depend on besides the data: this module and the scorer's version.
 _CODE = hashlib.sha256(Path(__file__).read_bytes() + rapidfuzz.__version__.encode()).hexdigest()
 
 
-def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    """The linkage's whole input: the code, every active listing's content hash, and the
-    entity tables as the last linkage left them."""
+def _fingerprint(con: duckdb.DuckDBPyConnection, decisions: Decisions = NONE) -> str:
+    """The linkage's whole input: the code, every active listing's content hash, the entity
+    tables as the last linkage left them, and a person's decisions."""
     row = con.execute("""
         SELECT (SELECT md5(coalesce(string_agg(id::VARCHAR || ':' || coalesce(record_hash, ''),
                                                ',' ORDER BY id), ''))
@@ -736,21 +927,23 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
                                                ',' ORDER BY entity_id), ''))
                 FROM entities)
     """).fetchone()
-    return hashlib.sha256("|".join((_CODE, *row)).encode()).hexdigest()
+    return hashlib.sha256("|".join((_CODE, *row, decisions.digest())).encode()).hexdigest()
 
 
-def link_entities(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime) -> LinkCounts:
-    """Group the active listings into entities; one transaction. Unchanged data writes nothing
+def link_entities(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime,
+                  decisions: Decisions = NONE) -> LinkCounts:
+    """Group the active listings into entities; one transaction. `decisions` (a person's,
+    from linkage-decisions.toml) come before any score. Unchanged data writes nothing
     (no new entity rows, no member rows with a new run); when neither the listings nor the
-    entity tables nor this code changed since the last linkage (`link_state`), the result
-    would be the same, so nothing is computed either."""
+    entity tables nor the decisions nor this code changed since the last linkage
+    (`link_state`), the result would be the same, so nothing is computed either."""
     ensure_link_schema(con)
-    fingerprint = _fingerprint(con)
+    fingerprint = _fingerprint(con, decisions)
     state = con.execute("SELECT fingerprint, listings, entities, linked FROM link_state"
                         ).fetchone()
     if state and state[0] == fingerprint:
         return LinkCounts(listings=state[1], entities=state[2], linked=state[3], reused=True)
-    return _link(con, run_id, now)
+    return _link(con, run_id, now, decisions=decisions)
 
 
 @contextmanager
@@ -776,25 +969,29 @@ CHILD_FROM = 20_000
 
 
 def _link(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime,
-          child_from: int = CHILD_FROM) -> LinkCounts:
+          child_from: int = CHILD_FROM, decisions: Decisions = NONE) -> LinkCounts:
     active = _active_table(con)
     current = con.execute("SELECT listing_id::VARCHAR, entity_id::VARCHAR FROM entity_members"
                           ).to_arrow_table()
     known = con.execute("SELECT entity_id::VARCHAR, created_at, retired_into::VARCHAR "
                         "FROM entities").to_arrow_table()
     task = (active, current, known, (arrow_schema(con, "entity_members"),
-                                     arrow_schema(con, "entities")), run_id, now)
+                                     arrow_schema(con, "entities")), run_id, now,
+            {pair: d.same for pair, d in decisions.by_pair().items()})
     if active.num_rows >= child_from:
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            members, entities, retire, counts = pool.submit(_decide, *task).result()
+            members, entities, retire, counts, review = pool.submit(_decide, *task).result()
     else:
-        members, entities, retire, counts = _decide(*task)
+        members, entities, retire, counts, review = _decide(*task)
+    counts.stale_decisions = [f"{d.a} / {d.b}" for pair, d in decisions.by_pair().items()
+                              if pair in counts.stale_decisions]
     con.execute("BEGIN")
     try:
         _write(con, run_id, now, members, entities, retire, counts)
+        write_queue(con, run_id, review)
         con.execute("DELETE FROM link_state")
         con.execute("INSERT INTO link_state VALUES (?, ?, ?, ?, ?, ?)",
-                    [_fingerprint(con), run_id, now, counts.listings, counts.entities,
+                    [_fingerprint(con, decisions), run_id, now, counts.listings, counts.entities,
                      counts.linked])
         con.execute("COMMIT")
     except BaseException:
@@ -804,14 +1001,18 @@ def _link(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime,
 
 
 def _decide(active: pa.Table, current: pa.Table, known: pa.Table,
-            schemas: tuple[pa.Schema, pa.Schema], run_id: str, now: datetime
-            ) -> tuple[pa.Table, pa.Table, dict[str, str], LinkCounts]:
+            schemas: tuple[pa.Schema, pa.Schema], run_id: str, now: datetime,
+            decided: dict[tuple[str, str], bool] | None = None,
+            ) -> tuple[pa.Table, pa.Table, dict[str, str], LinkCounts, list[dict]]:
     """Everything linkage decides, from the warehouse's tables as Arrow (in this process or
-    a child's): the member and entity rows to write, the ids to retire, the counts."""
+    a child's): the member and entity rows to write, the ids to retire, the counts, the
+    review queue. `decided`: listing-id pair -> a person's "same"."""
     with _paused_gc():
         items = _features(active)
-        stats = LinkCounts()
-        components, links = cluster(items, stats)
+        stats, review = LinkCounts(), []
+        index = {f.id: i for i, f in enumerate(items)}
+        by_index, stale = _decided_indices(decided or {}, index)
+        components, links = cluster(items, stats, by_index, review)
         member_rows, entity_rows, retire, counts = _assign(
             dict(zip(*(col.to_pylist() for col in current.columns), strict=True)),
             {e: (c, r) for e, c, r in zip(*(col.to_pylist() for col in known.columns),
@@ -819,8 +1020,23 @@ def _decide(active: pa.Table, current: pa.Table, known: pa.Table,
             run_id, now, items, components, links)
         counts.blocks, counts.pairs_scored, counts.pairs_compared, counts.links = (
             stats.blocks, stats.pairs_scored, stats.pairs_compared, stats.links)
+        counts.decided, counts.stale_decisions, counts.review = len(by_index), stale, len(review)
         return (pa.Table.from_pylist(member_rows, schema=schemas[0]),
-                pa.Table.from_pylist(entity_rows, schema=schemas[1]), retire, counts)
+                pa.Table.from_pylist(entity_rows, schema=schemas[1]), retire, counts, review)
+
+
+def _decided_indices(decided: dict[tuple[str, str], bool], index: dict[str, int]
+                     ) -> tuple[dict[tuple[int, int], bool], list[tuple[str, str]]]:
+    """The decisions on listing indices (smaller first), and the pairs naming a listing that
+    is not active: reported, not fatal (a listing may be gone for good)."""
+    by_index, stale = {}, []
+    for (x, y), same in decided.items():
+        if x in index and y in index:
+            i, j = sorted((index[x], index[y]))
+            by_index[(i, j)] = same
+        else:
+            stale.append((x, y))
+    return by_index, stale
 
 
 def _assign(current: dict[str, str], entities: dict[str, tuple[datetime, str | None]],

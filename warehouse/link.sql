@@ -43,3 +43,14 @@ COMMENT ON COLUMN link_state.linked_at IS 'when it computed it';
 COMMENT ON COLUMN link_state.listings IS 'active listings it read';
 COMMENT ON COLUMN link_state.entities IS 'entities it formed';
 COMMENT ON COLUMN link_state.linked IS 'of which with members from more than one source';
+
+-- The review queue: compared pairs whose score lies in the uncertain band (see
+-- warehouse/link_review.py), replaced by each linkage; `shg review` lists them.
+CREATE TABLE IF NOT EXISTS link_review (
+    listing_a UUID NOT NULL,           -- the pair, smaller listing id first
+    listing_b UUID NOT NULL,
+    score     DOUBLE NOT NULL,         -- warehouse.link.compare's score, 0–1
+    rule      VARCHAR,                 -- the rule that links it, NULL when none does
+    evidence  JSON NOT NULL,           -- every feature compared: what agreed, what disagreed
+    run_id    VARCHAR NOT NULL         -- the linkage that found it
+);

@@ -166,6 +166,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.real.accuracy", description=__doc__)
     parser.add_argument("--misses", action="store_true", help="list every miss")
     parser.add_argument("--step", help="only steps whose name starts with this")
+    parser.add_argument("--compare", action="store_true",
+                        help="and the linkage rules beside Splink (tests/real/linkage_compare)")
     args = parser.parse_args(argv)
     steps = [s for s in report() if not args.step or s.name.startswith(args.step)]
     print(table(steps))
@@ -173,6 +175,11 @@ def main(argv: list[str] | None = None) -> None:
         for s in steps:
             for text, want, got in s.misses:
                 print(f"\n[{s.name}] {text!r}\n  expected: {want}\n  got:      {got}")
+    if args.compare:
+        from tests.real import linkage_compare
+
+        print()
+        linkage_compare.main([])
 
 
 if __name__ == "__main__":
