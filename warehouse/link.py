@@ -166,6 +166,8 @@ class Features:
     phones: dict[str, str | None] = field(default_factory=dict)  # e164 -> extension
     emails: frozenset[str] = frozenset()
     hosts: dict[str, str] = field(default_factory=dict)  # host -> first path segment
+    #: a second house the address names ("Postplatz 3 / Besucheradresse: Postplatz 2")
+    other_house: tuple[str | None, str | None] | None = None
     #: derived once (see __post_init__): the listing's own core and its words, its main city
     own: tuple[list[str], frozenset[str], frozenset[str]] = field(init=False, repr=False)
     words: frozenset[str] = field(init=False, repr=False)
@@ -226,9 +228,10 @@ def features(
     *, id: str, source_id: str, kind: str, name: str, street: str | None = None,
     number: str | None = None, postcode: str | None = None, city: str | None = None,
     phones: list[tuple[str | None, str | None]] = (), emails: list[str | None] = (),
-    urls: list[str | None] = (),
+    urls: list[str | None] = (), extra: str | None = None,
 ) -> Features:
     city_folded, city_tokens = _town(city)
+    other = _OTHER_HOUSE.search(extra) if extra else None
     hosts = dict(h for u in urls if u and (h := _host(u)))
     return Features(
         id=id, source_id=sys.intern(source_id), kind=sys.intern(kind), name=name,
@@ -237,7 +240,14 @@ def features(
         phones={e: x for e, x in phones if e},
         emails=frozenset(fold(e).strip() for e in emails if e) or _NONE,
         hosts=hosts,
+        other_house=other and (_norm_street(other["street"]), _norm_number(other["number"])),
     )
+
+
+#: A visitors' or postal address the normaliser keeps in `extra` beside the first one.
+_OTHER_HOUSE = re.compile(
+    r"(?:besucher|brief|post|liefer)(?:adresse|anschrift)\s*:\s*"
+    r"(?P<street>[^\W\d][^\d,;]*?)\s*(?P<number>\d+\s?[a-z]?)\b", re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -253,9 +263,23 @@ def listing_features(item: Listing) -> Features:
         id=str(item.id), source_id=item.source_id, kind=str(item.kind), name=item.name,
         street=a and a.street, number=a and a.house_number, postcode=a and a.postcode,
         city=a and _with_district(a.city, a.district),
-        phones=[(p.e164, p.extension) for p in item.phones],
+        phones=[(p.e164 or local_number(p.original), p.extension) for p in item.phones],
         emails=[e.address for e in item.emails], urls=[w.url for w in item.websites],
+        extra=a and a.extra,
     )
+
+
+#: A number printed without its area code ("52 90 97"): kept raw by the normaliser, since
+#: its area is unknown, but linkage may still find it at the end of another's number.
+_LOCAL = re.compile(r"[1-9]\d{4,7}")
+_LOCAL_SQL = r"[1-9][0-9]{4,7}"
+_SPACING = r"[\s/.\-]"
+
+
+def local_number(original: str) -> str | None:
+    """`+49<digits>` for a local number without its area code, as `shared_numbers` reads it."""
+    digits = re.sub(_SPACING, "", original)
+    return f"+49{digits}" if _LOCAL.fullmatch(digits) else None
 
 
 def _with_district(city: str | None, district: str | None) -> str | None:
@@ -426,7 +450,12 @@ LOCAL_DIGITS = 7
 
 
 def _same_house(a: Features, b: Features) -> bool:
-    return same_street(a.street, b.street) and same_house(a.number, b.number)
+    return any(same_street(sa, sb) and same_house(na, nb)
+               for sa, na in _houses(a) for sb, nb in _houses(b))
+
+
+def _houses(f: Features) -> list[tuple[str | None, str | None]]:
+    return [(f.street, f.number)] + ([f.other_house] if f.other_house else [])
 
 
 #: The qualifier of an office of a centre (an "Außenstelle"), not of another body.
@@ -513,14 +542,16 @@ def ensure_link_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def _active_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """The columns linkage needs of every active listing."""
-    return con.sql("""
+    return con.sql(f"""
         SELECT id::VARCHAR AS id, source_id, kind, name,
                address.street AS street, address.house_number AS number,
-               address.postcode AS postcode,
+               address.postcode AS postcode, address.extra AS extra,
                CASE WHEN address.district IS NULL OR address.city IS NULL
                          OR strpos(lower(address.city), lower(address.district)) > 0
                     THEN address.city ELSE address.city || '-' || address.district END AS city,
-               list_transform(phones, p -> p.e164) AS e164,
+               list_transform(phones, p -> coalesce(p.e164, CASE WHEN regexp_full_match(
+                   regexp_replace(p.original, '{_SPACING}', '', 'g'), '{_LOCAL_SQL}')
+                   THEN '+49' || regexp_replace(p.original, '{_SPACING}', '', 'g') END)) AS e164,
                list_transform(phones, p -> p.extension) AS extension,
                list_transform(emails, e -> e.address) AS emails,
                list_transform(websites, w -> w.url) AS urls
@@ -534,9 +565,9 @@ def _features(table: pa.Table) -> list[Features]:
     return [features(id=id, source_id=source, kind=kind, name=name, street=street,
                      number=number, postcode=postcode, city=city,
                      phones=list(zip(e164 or (), extension or (), strict=True)),
-                     emails=emails or (), urls=urls or ())
-            for id, source, kind, name, street, number, postcode, city, e164, extension, emails,
-            urls in zip(*cols.values(), strict=True)]
+                     emails=emails or (), urls=urls or (), extra=extra)
+            for id, source, kind, name, street, number, postcode, extra, city, e164, extension,
+            emails, urls in zip(*cols.values(), strict=True)]
 
 
 _CONTACT_BLOCKS = ("tel", "mail", "web")

@@ -159,3 +159,28 @@ def test_link_entities_keeps_ids_through_renames_and_redirects_merges(con, now):
     counts = link_entities(con, "r5", later3)
     assert (counts.created, counts.retired, counts.members_changed) == (0, 0, 0)
     assert entity_of(con) == merged
+
+
+def test_a_local_number_and_a_visitors_address_link_in_the_warehouse_as_in_pairs(con, now):
+    """A number printed without its area code stays raw in the listing, and a second
+    (visitors') address sits in `extra`; linkage still reads both, whether it reads listings
+    or the warehouse's rows."""
+    old = {"kind": "contact_centre", "name": "Selbsthilfe-Kontaktstelle",
+           "address_text": "Friedensplatz 8", "phones_text": ["52 90 97"]}
+    new = {"kind": "contact_centre", "name": "Selbsthilfe-Kontaktstelle Dortmund",
+           "address_text": "Ostenhellweg 42, 44135 Dortmund",
+           "phones_text": ["02 31 / 52 90 97"]}
+    post = {"kind": "contact_centre", "name": "Kontaktstelle Selbsthilfe Erzgebirge",
+            "address_text": "Postplatz 3 / Besucheradresse: Postplatz 2, Aue-Bad Schlema"}
+    visit = {"kind": "contact_centre", "name": "Kontaktstelle Selbsthilfe im Erzgebirge",
+             "address_text": "Postplatz 2, 08280 Aue-Bad-Schlema"}
+    a, b = listings(record("old", "herne", **old), record("post", "herne", **post)), \
+        listings(record("new", "nakos-rot", **new), record("visit", "nakos-rot", **visit))
+    assert a[0].phones[0].e164 is None and "Postplatz 2" in a[1].address.extra
+    assert same_entity(a[0], b[0]) and same_entity(a[1], b[1])
+    commit(con, "r1", now, {"herne": a, "nakos-rot": b})
+    link_entities(con, "r1", now)
+    ids = entity_of(con)
+    assert ids["herne:old"] == ids["nakos-rot:new"]
+    assert ids["herne:post"] == ids["nakos-rot:visit"]
+    assert ids["herne:old"] != ids["herne:post"]
