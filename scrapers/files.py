@@ -28,8 +28,8 @@ from openpyxl import load_workbook
 from pydantic import ValidationError
 
 from schema.normalise.hours import weekly_spans
-from schema.records import ScrapedRecord
-from schema.registry import LIST_FIELDS, WEEKDAYS, FileSettings, Source
+from schema.records import HoursDay, ScrapedRecord
+from schema.registry import LIST_FIELDS, WEEKDAYS, FileHours, FileSettings, Source
 from scrapers.base import ParseFailure, ScrapeResult
 from scrapers.errors import EmptyScrape, FieldError, SiteChanged, SourceError
 from scrapers.page import PageInfo
@@ -579,6 +579,57 @@ def hours(text: str | None, by_day: dict[str, str]) -> tuple[str | None, list[st
                   if diffs else [])
 
 
+# -- structured hours ----------------------------------------------------------------------
+
+def day_entries(value: object, spec: FileHours, key: str) -> tuple[list[HoursDay], list[str]]:
+    """The per-day entries of a `file.hours` value (see `FileHours`), raw, and notes: a cell
+    that is not JSON, or entries of no known shape, are noted and left out (the hours text
+    is the fallback), never a reason to lose the record."""
+    if value is _MISSING or value is None or (isinstance(value, str) and not value.strip()):
+        return [], []
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError):
+            return [], [f"file.hours.{key}: no list or object of days (nor JSON text of one); "
+                        f"not read"]
+    found: list[HoursDay] = []
+
+    def add(day: str, item: object) -> None:
+        if isinstance(item, dict):
+            opens, closes, note = (_first(_at(item, spec.name(f)))
+                                   for f in ("from", "to", "note"))
+            if opens or closes or note:
+                found.append(HoursDay(day=day, opens=opens, closes=closes, note=note))
+        elif not isinstance(item, list) and (text := _cell_text(item)):
+            found.append(HoursDay(day=day, note=text))
+
+    if isinstance(value, dict):
+        for day, items in value.items():
+            for item in items if isinstance(items, list) else [items]:
+                add(str(day), item)
+    elif isinstance(value, list):
+        for item in value:
+            day = _first(_at(item, spec.name("day"))) if isinstance(item, dict) else None
+            if day:
+                add(day, item)
+    unread = not found and bool(_strings(value))
+    return found, ([f"file.hours.{key}: no entry with a day found; not read"] if unread else [])
+
+
+def structured(place: Place, settings: FileSettings) -> tuple[dict[str, object], list[str]]:
+    """Record fields `hours_days` and `phone_hours_days` of a place, and notes."""
+    spec, fields, notes = settings.hours, {}, []
+    if spec is None:
+        return fields, notes
+    for key, name in (("days", "hours_days"), ("phone_days", "phone_hours_days")):
+        path = getattr(spec, key)
+        if path:
+            fields[name], more = day_entries(place.cell(path), spec, key)
+            notes += more
+    return fields, notes
+
+
 # -- what an import remembers across rows -------------------------------------------------
 
 class FileState:
@@ -714,6 +765,9 @@ def check_mapping(table: Table, settings: FileSettings, label: str, filename: st
         wanted += [(f"file.hours_by_day.{d}", c) for d, c in settings.hours_by_day.items()]
     elif isinstance(settings.hours_by_day, str):
         wanted.append(("file.hours_by_day", settings.hours_by_day))
+    if settings.hours is not None:
+        wanted += [(f"file.hours.{k}", c) for k in ("days", "phone_days")
+                   if (c := getattr(settings.hours, k))]
     if settings.branches and settings.branches.path:
         wanted.append(("file.branches.path", settings.branches.path))
     elif settings.branches and settings.branches.key:
@@ -896,4 +950,7 @@ def _draft(place: Place, base: str | None, settings: FileSettings, keys: Keys) -
     hours_text, hours_notes = hours(_text(fields.get("hours_text")),
                                     hours_by_day(place, settings))
     fields["hours_text"] = hours_text
-    return Draft(place.row, base, fields, notes + misplaced_notes(found) + hours_notes)
+    days, days_notes = structured(place, settings)
+    fields.update(days)
+    return Draft(place.row, base, fields,
+                 notes + misplaced_notes(found) + hours_notes + days_notes)

@@ -90,7 +90,7 @@ PHONE = (
     r"[0-9(+]"
     r"|\w*nummer\b[^;\n]{0,160}?(?:erreichbar|zu\s+erreichen)(?![a-zäöüß])"
     r"|hotline|rufnummer|servicenummer|mobilfunknummer|[a-zäöüß]-?telefon(?![a-zäöüß])"
-    r"|\bdas\s+telefon(?![a-zäöüß])|\banrufen(?![a-zäöüß])")
+    r"|\bdas\s+telefon(?![a-zäöüß])|\banrufen(?![a-zäöüß])|nur\s+telefonisch")
 
 #: Words that make the times uncertain: holidays and seasons, exceptions, other rhythms,
 #: vague day sets, negations. Any of them in the office text declines it.
@@ -215,25 +215,32 @@ def _lower(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=MEMO)
-def _parts(text: str | None) -> tuple[str, str]:
-    """(office text, phone text), lower case, lines joined by "\\n", paragraphs by "¶". A line
-    with a phone cue is phone; a phone heading without times (a line ending in ":" or a
-    sentence before the times) makes the following lines phone up to a blank line or the next
+def _parts(text: str | None, limit: int = MAX_LENGTH) -> tuple[str, str]:
+    """(office text, phone text), lower case, lines joined by "\\n", paragraphs by "¶"."""
+    office, phone = _split(text, limit)
+    return _join([_lower(x) for x in office]), _join([_lower(x) for x in phone])
+
+
+def _split(text: str | None, limit: int = MAX_LENGTH) -> tuple[list[str], list[str]]:
+    """The lines of office and of phone times, as written ("¶" for a blank line). A line with
+    a phone cue is phone; a phone heading without times (a line ending in ":" or a sentence
+    before the times) makes the following lines phone up to a blank line or the next
     heading."""
-    if not text or len(text) > MAX_LENGTH:
-        return "", ""
+    if not text or len(text) > limit:
+        return [], []
     office: list[str] = []
     phone: list[str] = []
     in_phone = False
-    for line in re.split(r"\r\n|\r|\n", _lower(text).replace("¶", " ")):
+    for line in re.split(r"\r\n|\r|\n", text.replace("¶", " ")):
         line = line.strip()
         if not line:
             in_phone = False
             office.append("¶")
             phone.append("¶")
             continue
-        schedule = bool(_SCHEDULE.search(line))
-        if _PHONE.search(line):
+        lower = _lower(line)
+        schedule = bool(_SCHEDULE.search(lower))
+        if _PHONE.search(lower):
             in_phone = not schedule
             phone.append(line)
         elif in_phone and schedule:
@@ -241,7 +248,13 @@ def _parts(text: str | None) -> tuple[str, str]:
         else:
             in_phone = False
             office.append(line)
-    return _join(office), _join(phone)
+    return office, phone
+
+
+def phone_text(text: str | None) -> str | None:
+    """The lines of `text` that give phone times, as written; None when there are none."""
+    lines = _split(text)[1]
+    return "\n".join(x for x in lines if x != "¶") or None
 
 
 def _join(lines: list[str]) -> str:
@@ -255,6 +268,76 @@ def _osm(text: str) -> str | None:
         return _validated("24/7")
     week = _read(text)
     return _validated(_format(week)) if week else None
+
+
+# --- structured hours (a file's per-day entries) ------------------------------------------
+
+#: Day names of structured files besides the German ones the reader knows: OSM and English.
+STRUCTURED_DAYS = {"mo": 0, "tu": 1, "we": 2, "th": 3, "fr": 4, "sa": 5, "su": 6,
+                   "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
+                   "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
+                   "saturday": 5, "sunday": 6, "ph": 7}
+#: Words of structured files that stand for a note the reader knows.
+STRUCTURED_WORDS = {"appointment": "nach Vereinbarung", "by appointment": "nach Vereinbarung",
+                    "on request": "nach Vereinbarung", "closed": "geschlossen",
+                    "phone": "telefonisch:", "telephone": "telefonisch:",
+                    "telefonisch": "telefonisch:", "nur telefonisch": "telefonisch:"}
+DAY_NAMES = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag",
+             "Feiertage")
+#: Entries a file may give for one listing; more is not a week's hours.
+MAX_ENTRIES = 60
+
+
+@dataclass(frozen=True)
+class DayHours:
+    """Structured hours read: office and phone OSM, whether appointments are offered, and the
+    entries written out as text ("Dienstag 09:00-12:00")."""
+
+    osm: str | None
+    phone_osm: str | None
+    by_appointment: bool
+    text: str | None
+
+
+def days_text(entries: list[tuple[str, str | None, str | None, str | None]]) -> str | None:
+    """Entries (day, from, to, note) as the text the reader understands, one line each: the
+    day in German, "from-to", the note; "appointment" is "nach Vereinbarung"."""
+    lines = []
+    for day, opens, closes, note in entries[:MAX_ENTRIES]:
+        key = _lower(day or "").strip().rstrip(".")
+        name = DAY_NAMES[STRUCTURED_DAYS[key]] if key in STRUCTURED_DAYS else (day or "").strip()
+        span = "-".join(_clock(t) for t in (opens, closes) if t and t.strip())
+        words = STRUCTURED_WORDS.get(_lower(note or "").strip(), (note or "").strip())
+        words = STRUCTURED_WORDS.get(_lower(span), words if not span else f"{span} {words}")
+        if name and words.strip():
+            lines.append(f"{name} {words.strip()}")
+    return "\n".join(lines) or None
+
+
+def _clock(value: str) -> str:
+    """"09:00:00" -> "09:00"; other values as given (dashes unified)."""
+    value = value.strip().translate(_DASHES)
+    return re.sub(r"\b(\d{1,2}:\d{2}):\d{2}\b", r"\1", value)
+
+
+@functools.lru_cache(maxsize=MEMO)
+def structured_hours(text: str | None) -> DayHours:
+    """Structured hours (`days_text`) read like office-hour text, without its length cap: a
+    day "nach Vereinbarung" is not open, an entry whose note says "telefonisch" is phone."""
+    if not text:
+        return DayHours(None, None, False, None)
+    limit = MAX_LENGTH * 8
+    office, phone = _parts(text, limit)
+    return DayHours(_osm(office), _osm(phone), by_appointment(text), text)
+
+
+def disagreement(a: str | None, b: str | None, limit: int = MAX_LENGTH * 8) -> str:
+    """The OSM days whose hours differ between two readable texts ("Tu,Th"); "rules" when
+    only monthly or holiday rules differ."""
+    weeks = [_read(_parts(t, limit)[0]) or {} for t in (a, b)]
+    days = sorted({d for w in weeks for d in w if weeks[0].get(d) != weeks[1].get(d)},
+                  key=lambda d: (d[0], d[1]))
+    return ",".join(dict.fromkeys(OSM_DAYS[d] for d, _ in days)) or "rules"
 
 
 # --- reading -------------------------------------------------------------------------------
