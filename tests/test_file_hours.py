@@ -51,6 +51,8 @@ DOCUMENT = {
         centre("S-3", "Telefonzeiten: Mo-Fr 9-10 Uhr\nDienstag 10-12 Uhr", week()),
         # a structured value that is no JSON list or object: noted, the text is used
         centre("S-4", "Donnerstag 10-12 Uhr", "siehe Aushang"),
+        # structured hours that cannot be read (no such time): the text is used, nothing flagged
+        centre("S-5", "Montag 9-12 Uhr", week(mon=["25:00–26:00"])),
     ]},
 }
 
@@ -103,6 +105,7 @@ def test_disagreement_keeps_the_structured_hours_and_is_flagged(imported):
     ("S-2", "Tu,Th 13:00-17:00", None),  # structured used where the text fails
     ("S-3", "Tu 10:00-12:00", "Mo-Fr 09:00-10:00"),  # phone lines of the text
     ("S-4", "Th 10:00-12:00", None),
+    ("S-5", "Mo 09:00-12:00", None),
 ])
 def test_text_and_structured_hours_stand_in_for_each_other(imported, key, osm, phone):
     _, _, listings = imported
