@@ -27,7 +27,7 @@ before it is returned.
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -147,16 +147,16 @@ _TOKEN = re.compile(
     rf"|(?P<date>{_DAY_WORD}\s*,?\s*{_DATE})"
     rf"|(?P<span>(?P<first>{_DAY_WORD})\s*(?:-|bis)\s*(?P<last>{_DAY_WORD}))"
     rf"|(?P<day>{_DAY_WORD})"
-    rf"|(?<![0-9:])(?<![0-9]\.)(?P<start>{_TIME})\s*(?:-|bis)\s*(?P<end>{_TIME}){_END}"
-    rf"|zwischen\s+(?P<zstart>{_TIME})\s+und\s+(?P<zend>{_TIME}){_END}"
-    rf"|(?P<closed>geschlossen)(?![a-zäöüß])"
-    rf"|(?P<brk>{BREAKS})(?![a-zäöüß])"
-    rf"|(?P<qualifier>{'|'.join(QUALIFIERS)})(?![a-zäöüß])"
-    rf"|(?P<appt>{APPOINTMENT})(?P<colon>(?:\s+[a-zäöüß]+){{0,2}}\s*:)?"
+    rf"|(?P<range>(?<![0-9:])(?<![0-9]\.)(?P<start>{_TIME})\s*(?:-|bis)\s*(?P<end>{_TIME}){_END})"
+    rf"|(?P<between>zwischen\s+(?P<zstart>{_TIME})\s+und\s+(?P<zend>{_TIME}){_END})"
+    rf"|(?P<closed>geschlossen(?![a-zäöüß]))"
+    rf"|(?P<brk>(?:{BREAKS})(?![a-zäöüß]))"
+    rf"|(?P<qualifier>(?:{'|'.join(QUALIFIERS)})(?![a-zäöüß]))"
+    rf"|(?P<appt>(?:{APPOINTMENT})(?P<colon>(?:\s+[a-zäöüß]+){{0,2}}\s*:)?)"
     rf"|(?P<place>{STREET})"
     rf"|(?P<para>¶)|(?P<line>\n)|(?P<stop>[;.!?])"
     rf"|(?P<sep>[,|/+&:()\"„“”-]|(?:und|sowie|oder)(?![a-zäöüß])|u\.)"
-    rf"|(?:{FILLERS})(?![a-zäöüß])"
+    rf"|(?P<filler>(?:{FILLERS})(?![a-zäöüß]))"
     rf"|(?P<number>[0-9]+(?:[./:,-][0-9]+)*\.?[a-z]?(?![a-zäöüß]))"
     rf"|(?P<word>[^\s;.!?,|/+&:()\"„“”¶-]+)"
     rf"|(?P<space>[ ]+)"
@@ -409,57 +409,9 @@ def _read(text: str) -> Week | None:
 
 
 def _step(s: _State, kind: str, value: object) -> bool:
-    """One token read into the state; False when the text cannot be understood."""
-    group = s.groups[-1]
-    if kind == "days":
-        if s.qualifier or s.place_after_times:
-            return False
-        if group.settled or (group.days and s.prose):
-            s.groups.append(group := _Group())
-        group.days += value
-        s.prose = False
-        if s.appointment_next or s.appointment_label:
-            group.appointment, s.appointment_next = True, False
-    elif kind == "time":
-        if s.break_next:
-            s.breaks.append(value)
-            s.break_next = False
-        elif not group.days or group.closed or not _fits(value, s.qualifier):
-            return False
-        else:
-            group.times.append(value)
-        s.qualifier, s.timed = None, True
-    elif kind == "closed":
-        if not group.days or group.times:
-            return False
-        group.closed = True
-    elif kind == "appointment":
-        s.qualifier = None
-        if group.days and (not group.complete or s.last == "time"):
-            group.appointment = group.ended = True
-        elif value:
-            s.appointment_label = True
-        else:
-            s.appointment_next = True
-    elif kind == "qualifier":
-        s.qualifier = value
-    elif kind == "break":
-        s.break_next = True
-    elif kind == "place":
-        s.place_after_times = s.timed
-    elif kind == "number":
-        if s.previous == "days" or s.break_next:
-            return False
-    elif kind == "word":
-        s.prose = True
-    elif kind in ("stop", "para"):
-        if group.days and not (group.settled or group.appointment):
-            return False  # a sentence ends on days without times
-        s.appointment_next = False
-        s.appointment_label = s.appointment_label and kind == "stop"
-    elif kind == "sep" and value == ",":
-        s.appointment_next = False
-    elif kind == "error":
+    """One token read into the state (see `_STEPS`); False when the text cannot be
+    understood."""
+    if not _STEPS[kind](s, s.groups[-1], value):
         return False
     s.last = kind
     if kind not in ("sep", "line"):
@@ -467,11 +419,140 @@ def _step(s: _State, kind: str, value: object) -> bool:
     return True
 
 
+def _on_days(s: _State, group: _Group, days: object) -> bool:
+    if s.qualifier or s.place_after_times:
+        return False  # "nachmittags Mo" / a second address before more days
+    if group.settled or (group.days and s.prose):
+        s.groups.append(group := _Group())
+    group.days += days
+    s.prose = False
+    if s.appointment_next or s.appointment_label:
+        group.appointment, s.appointment_next = True, False
+    return True
+
+
+def _on_time(s: _State, group: _Group, span: object) -> bool:
+    if s.break_next:
+        s.breaks.append(span)
+        s.break_next = False
+    elif not group.days or group.closed or not _fits(span, s.qualifier):
+        return False
+    else:
+        group.times.append(span)
+    s.qualifier, s.timed = None, True
+    return True
+
+
+def _on_closed(s: _State, group: _Group, _: object) -> bool:
+    group.closed = True
+    return bool(group.days) and not group.times
+
+
+def _on_appointment(s: _State, group: _Group, label: object) -> bool:
+    """Right after days (or their times): those days are by appointment. Before days: the
+    next day group is (with a colon, "mit Terminvereinbarung:", every following one)."""
+    s.qualifier = None
+    if group.days and (not group.complete or s.last == "time"):
+        group.appointment = group.ended = True
+    elif label:
+        s.appointment_label = True
+    else:
+        s.appointment_next = True
+    return True
+
+
+def _on_qualifier(s: _State, group: _Group, word: object) -> bool:
+    s.qualifier = str(word)
+    return True
+
+
+def _on_break(s: _State, group: _Group, _: object) -> bool:
+    s.break_next = True
+    return True
+
+
+def _on_place(s: _State, group: _Group, _: object) -> bool:
+    s.place_after_times = s.timed
+    return True
+
+
+def _on_number(s: _State, group: _Group, _: object) -> bool:
+    """A number that is no time: fine in prose ("Raum 119"), not after days ("Di 2")."""
+    return s.previous != "days" and not s.break_next
+
+
+def _on_word(s: _State, group: _Group, _: object) -> bool:
+    s.prose = True
+    return True
+
+
+def _on_end(s: _State, group: _Group, kind: object) -> bool:
+    """A sentence or paragraph ends: days left without times are not understood."""
+    s.appointment_next = False
+    s.appointment_label = s.appointment_label and kind == "stop"
+    return not group.days or group.settled or group.appointment
+
+
+def _on_sep(s: _State, group: _Group, sep: object) -> bool:
+    if sep == ",":
+        s.appointment_next = False
+    return True
+
+
+#: token kind -> how it changes the reader's state.
+_STEPS: dict[str, Callable[[_State, _Group, object], bool]] = {
+    "days": _on_days, "time": _on_time, "closed": _on_closed,
+    "appointment": _on_appointment, "qualifier": _on_qualifier, "break": _on_break,
+    "place": _on_place, "number": _on_number, "word": _on_word, "stop": _on_end,
+    "para": _on_end, "sep": _on_sep, "line": lambda s, g, v: True,
+    "error": lambda s, g, v: False,
+}
+
+
+def _monthly(m: re.Match) -> tuple[str, object]:
+    nth = tuple(sorted({ORDINALS[o if o[0].isdigit() else o.rstrip("nmrs")]
+                        for o in re.findall(_ORD, m["ords"])}, key=lambda n: (n < 0, n)))
+    return "days", [(_weekday(m["mday"]), nth)]
+
+
+def _span(m: re.Match) -> tuple[str, object]:
+    first, last = _weekday(m["first"]), _weekday(m["last"])
+    if not first < last < HOLIDAY:
+        return "error", None  # "Fr-Mo" across the weekend
+    return "days", [(d, ()) for d in range(first, last + 1)]
+
+
+def _time(start: str, end: str) -> tuple[str, object]:
+    a, b = _minutes(start), _minutes(end)
+    ok = a is not None and b is not None and EARLIEST <= a < b
+    return ("time", (a, b)) if ok else ("error", None)
+
+
+#: regex group -> the token it makes; spaces and fillers make none.
+_TOKENS: dict[str, Callable[[re.Match], tuple[str, object] | None]] = {
+    "monthly": _monthly,
+    "date": lambda m: ("word", None),  # "Montag, 3. März" names a date, not a weekday
+    "span": _span,
+    "day": lambda m: ("days", [(_weekday(m["day"]), ())]),
+    "range": lambda m: _time(m["start"], m["end"]),
+    "between": lambda m: _time(m["zstart"], m["zend"]),
+    "closed": lambda m: ("closed", None),
+    "brk": lambda m: ("break", None),
+    "qualifier": lambda m: ("qualifier", m["qualifier"]),
+    "appt": lambda m: ("appointment", bool(m["colon"])),
+    "sep": lambda m: ("sep", m["sep"]),
+    **{k: (lambda m, k=k: (k, None))
+       for k in ("place", "line", "number", "word")},
+    "para": lambda m: ("para", "para"),
+    "stop": lambda m: ("stop", "stop"),
+    "filler": lambda m: None,
+    "space": lambda m: None,
+}
+
+
 def _tokens(text: str) -> Iterator[tuple[str, object]]:
-    """("days", [(weekday, nth), …]) / ("time", (start, end)) / ("closed", None) /
-    ("appointment", label?) / ("qualifier", word) / ("break", None) / ("place", None) /
-    ("number", None) / ("word", None) / separators ("sep", text), ("line"|"stop"|"para",
-    None) / ("error", None); spaces and fillers are dropped."""
+    """(kind, value) of each token of `text` (see `_TOKENS`); ("error", None) where no
+    token fits."""
     pos = 0
     while pos < len(text):
         m = _TOKEN.match(text, pos)
@@ -479,36 +560,9 @@ def _tokens(text: str) -> Iterator[tuple[str, object]]:
             yield "error", None
             return
         pos = m.end()
-        kind = m.lastgroup
-        if m["monthly"]:
-            nth = tuple(sorted({ORDINALS[o if o[0].isdigit() else o.rstrip("nmrs")]
-                                for o in re.findall(_ORD, m["ords"])}, key=lambda n: (n < 0, n)))
-            yield "days", [(_weekday(m["mday"]), nth)]
-        elif m["date"]:
-            yield "word", None
-        elif m["span"]:
-            first, last = _weekday(m["first"]), _weekday(m["last"])
-            yield ("days", [(d, ()) for d in range(first, last + 1)]) \
-                if first < last < HOLIDAY else ("error", None)
-        elif m["day"]:
-            yield "days", [(_weekday(m["day"]), ())]
-        elif m["start"] or m["zstart"]:
-            start = _minutes(m["start"] or m["zstart"])
-            end = _minutes(m["end"] or m["zend"])
-            ok = start is not None and end is not None and EARLIEST <= start < end
-            yield ("time", (start, end)) if ok else ("error", None)
-        elif m["closed"]:
-            yield "closed", None
-        elif m["brk"]:
-            yield "break", None
-        elif m["qualifier"]:
-            yield "qualifier", m["qualifier"]
-        elif m["appt"]:
-            yield "appointment", bool(m["colon"])
-        elif m["sep"]:
-            yield "sep", m["sep"]
-        elif kind in ("place", "para", "line", "stop", "number", "word"):
-            yield kind, None
+        token = _TOKENS[m.lastgroup](m)
+        if token is not None:
+            yield token
 
 
 def _weekday(word: str) -> int:
@@ -543,7 +597,7 @@ def _combine(groups: list[_Group], breaks: list[tuple[int, int]]) -> Week | None
             week.setdefault(day, []).extend(g.times)
     week = {d: _cut(_merge(sorted(set(t))), breaks) for d, t in week.items()
             if d not in closed and t}
-    if week is None or any(v is None for v in week.values()):
+    if any(v is None for v in week.values()):
         return None
     for weekday in range(HOLIDAY + 1):
         nths = [_weeks(nth) for d, nth in week if d == weekday]
