@@ -36,7 +36,10 @@ DOCUMENT = {
                week(mon=["appointment"], tue=["09:00–12:00", "14:00–18:00"],
                     thu=["09:00–12:00", "14:00–16:00"], fri=["appointment"]),
                phone=[{"tag": "Mittwoch", "von": "10:00", "bis": "12:00"},
-                      {"tag": "Freitag", "von": "09:00:00", "bis": "11:00:00"}]),
+                      {"tag": "Freitag", "von": "09:00:00", "bis": "11:00:00"}])
+        # a branch with its own hours text: the centre's per-day hours are not its own
+        | {"aussenstellen": [{"nr": "A", "name": "Außenstelle Hafen",
+                              "openingHours": {"text": "Mittwoch 10-12 Uhr"}}]},
         # text and structured hours disagree on Tuesday afternoon
         centre("N-2", "Dienstag 08:00–12:00 und 13:00–15:00 Uhr",
                week(tue=["08:00–12:00", "13:00–18:00"])),
@@ -65,7 +68,8 @@ REGISTRY = {
                          "postcode": "address.postalCode", "city": "address.city",
                          "district": "^fullName", "hours_text": "openingHours.text"},
              "hours": {"days": "openingHours.structured", "phone_days": "phoneHours",
-                       "fields": {"day": "tag", "from": "von", "to": "bis"}}},
+                       "fields": {"day": "tag", "from": "von", "to": "bis"}},
+             "branches": {"path": "aussenstellen", "key": "nr"}},
 }
 
 
@@ -106,6 +110,7 @@ def test_disagreement_keeps_the_structured_hours_and_is_flagged(imported):
     ("S-3", "Tu 10:00-12:00", "Mo-Fr 09:00-10:00"),  # phone lines of the text
     ("S-4", "Th 10:00-12:00", None),
     ("S-5", "Mo 09:00-12:00", None),
+    ("N-1-A", "We 10:00-12:00", None),
 ])
 def test_text_and_structured_hours_stand_in_for_each_other(imported, key, osm, phone):
     _, _, listings = imported

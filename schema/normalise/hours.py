@@ -272,8 +272,10 @@ def _osm(text: str) -> str | None:
 
 # --- structured hours (a file's per-day entries) ------------------------------------------
 
-#: Day names of structured files besides the German ones the reader knows: OSM and English.
+#: Day names of structured files (German, OSM and English codes) -> weekday; others are read
+#: as text.
 STRUCTURED_DAYS = {"mo": 0, "tu": 1, "we": 2, "th": 3, "fr": 4, "sa": 5, "su": 6,
+                   "di": 1, "mi": 2, "do": 3, "so": 6,
                    "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
                    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
                    "saturday": 5, "sunday": 6, "ph": 7}
