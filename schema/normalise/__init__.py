@@ -84,7 +84,7 @@ def normalise(record: ScrapedRecord, licence: str,
               for label in dict.fromkeys(t.label for t in topic_list if t.code is None)]
     meeting_text = text("meeting", clean(record.meeting_text))
     hours_text = text("opening_hours", clean(record.hours_text))
-    office_hours, phone_times, hours_flags = hours(record, hours_text, text)
+    office_hours, phone_times, hours_flags = record_hours(record, hours_text, text)
     flags += hours_flags
     upstream = record.upstream
     place = None
@@ -136,7 +136,7 @@ def _days(entries: list[HoursDay]) -> str | None:
     return days_text([(d.day, d.opens, d.closes, d.note) for d in entries])
 
 
-def hours(record: ScrapedRecord, hours_text: str | None, text) -> tuple[
+def record_hours(record: ScrapedRecord, hours_text: str | None, text) -> tuple[
         OpeningHours | None, OpeningHours | None, list[str]]:
     """(office hours, phone hours, flags). A file's structured hours win over the text: they
     were entered field by field, the text is the fallback when they are missing or not
