@@ -56,6 +56,8 @@ DOCUMENT = {
         centre("S-4", "Donnerstag 10-12 Uhr", "siehe Aushang"),
         # structured hours that cannot be read (no such time): the text is used, nothing flagged
         centre("S-5", "Montag 9-12 Uhr", week(mon=["25:00–26:00"])),
+        # phone times only: no office hours at all
+        centre("S-6", "Telefonische Sprechzeiten: Mo–Fr 9–11 Uhr", week()),
     ]},
 }
 
@@ -112,12 +114,23 @@ def test_disagreement_keeps_the_structured_hours_and_is_flagged(imported):
     ("S-5", "Mo 09:00-12:00", None),
     ("N-1-A", "We 10:00-12:00", None),
 ])
+
 def test_text_and_structured_hours_stand_in_for_each_other(imported, key, osm, phone):
     _, _, listings = imported
     item = listings[key]
     assert item.opening_hours.osm == osm
     assert (item.phone_hours and item.phone_hours.osm) == phone
     assert not any(f.startswith("hours_disagree") for f in item.flags)
+
+
+def test_phone_lines_are_not_in_the_office_hours_text(imported):
+    _, _, listings = imported
+    mixed, only = listings["S-3"], listings["S-6"]
+    assert mixed.opening_hours.original == "Dienstag 10-12 Uhr"
+    assert mixed.phone_hours.original == "Telefonzeiten: Mo-Fr 9-10 Uhr"
+    assert only.opening_hours is None
+    assert (only.phone_hours.osm, only.phone_hours.original) == (
+        "Mo-Fr 09:00-11:00", "Telefonische Sprechzeiten: Mo–Fr 9–11 Uhr")
 
 
 def test_records_keep_the_entries_raw_and_note_what_was_not_read(imported):

@@ -19,6 +19,7 @@ from schema.normalise.hours import (
     by_appointment,
     days_text,
     disagreement,
+    office_text,
     opening_hours,
     phone_hours,
     phone_text,
@@ -148,7 +149,7 @@ def record_hours(record: ScrapedRecord, hours_text: str | None, text) -> tuple[
     flags = []
     if days.osm and from_text and days.osm != from_text:
         flags.append(f"hours_disagree:{disagreement(days.text, hours_text)}")
-    original = hours_text or days.text
+    original = office_text(hours_text) or days.text
     office = original and OpeningHours(
         osm=days.osm or from_text, original=original,
         by_appointment=days.by_appointment or by_appointment(hours_text))

@@ -251,6 +251,17 @@ def _split(text: str | None, limit: int = MAX_LENGTH) -> tuple[list[str], list[s
     return office, phone
 
 
+def office_text(text: str | None) -> str | None:
+    """`text` without its lines of phone times, as written; None when it has no other lines.
+    A text too long to read stays whole."""
+    if not text or len(text) > MAX_LENGTH:
+        return text or None
+    office, phone = _split(text)
+    if not phone:
+        return text
+    return "\n".join(x for x in office if x != "¶") or None
+
+
 def phone_text(text: str | None) -> str | None:
     """The lines of `text` that give phone times, as written; None when there are none."""
     lines = _split(text)[1]
