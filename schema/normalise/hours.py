@@ -72,11 +72,13 @@ APPOINTMENT = (
     r"|termine?\s+(?:nach|auf)\s+(?:vereinbarung|absprache|anfrage)"
     r"|termingebunden\w*|vereinbarung\s+eines\s+termins|für\s+einen\s+termin"
     r"|\w*termin[en]?\b[^.;:\n]{0,90}?\bvereinbar(?:t|en)\b"
-    r"|termine\s+vergeben|melden\s+sie\s+sich\b[^.;\n]{0,60}?\ban\b")
+    r"|termine\s+vergeben|melden\s+sie\s+sich\b[^.;\n]{0,60}?\ban\b"
+    r"|ohne\s+(?:vorherige\s+)?(?:termin\w*|voranmeldung|anmeldung)\s+geschlossen")
 
-#: "ohne Termin", "ohne vorherige Anmeldung": the opposite of an appointment.
+#: "ohne Termin", "ohne vorherige Anmeldung": the opposite of an appointment (but "ohne
+#: Termin geschlossen" means: only with one).
 NOT_APPOINTMENT = (r"ohne\s+(?:vorherige\s+)?(?:termin\w*|voranmeldung|anmeldung)"
-                   r"(?![a-zäöüß])")
+                   r"(?![a-zäöüß])(?!\s+geschlossen)")
 
 #: Cues that a line gives times for calling, not for visiting.
 PHONE = (
