@@ -12,7 +12,7 @@ import pytest
 
 from schema.normalise import to_listings
 from schema.registry import Source
-from scrapers.files import import_file
+from scrapers.files import FileMappingError, import_file
 from warehouse.db import connect
 from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
@@ -178,3 +178,13 @@ def test_a_warehouse_made_before_phone_hours_gets_the_column(tmp_path):
             assert "phone_hours" in cols, table
     finally:
         con.close()
+
+
+def test_a_mapped_hours_path_no_record_has_is_a_config_error(tmp_path):
+    (tmp_path / "land.json").write_text(json.dumps(DOCUMENT), "utf-8")
+    registry = json.loads(json.dumps(REGISTRY))
+    registry["file"]["hours"]["days"] = "oeffnungszeiten.tage"
+    wanted = r"'file\.hours\.days'.*oeffnungszeiten\.tage"
+    with pytest.raises(FileMappingError, match=wanted) as exc:
+        import_file(Source.model_validate(registry), tmp_path)
+    assert exc.value.failure_class == "config_error"
