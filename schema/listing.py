@@ -144,6 +144,9 @@ class Listing(_Model):
     emails: list[EmailAddress] = Field(default_factory=list)
     websites: list[Website] = Field(default_factory=list)
     opening_hours: OpeningHours | None = None
+    phone_hours: OpeningHours | None = Field(
+        None, description="phone hours (times to call), never office hours: OpenStreetMap "
+                          "syntax when understood, original text")
     meeting: Meeting | None = None
     accessibility: str | None = None
     online: bool | None = None

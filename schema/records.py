@@ -27,6 +27,19 @@ class Upstream(BaseModel):
     licence: str | None = None
 
 
+class HoursDay(BaseModel):
+    """One entry of a file's structured hours, raw: a day as the file names it ("Montag",
+    "tue"), from and to as given, and a note ("nach Vereinbarung", "appointment") or, without
+    from/to, the day's value as text ("09:00–12:00")."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    day: str
+    opens: str | None = None
+    closes: str | None = None
+    note: str | None = None
+
+
 class ScrapedRecord(BaseModel):
     """One entry of a source as scraped. All text fields are raw, possibly messy strings."""
 
@@ -48,6 +61,11 @@ class ScrapedRecord(BaseModel):
     emails_text: list[str] = Field(default_factory=list)
     web_text: list[str] = Field(default_factory=list)
     hours_text: str | None = None
+    hours_days: list[HoursDay] = Field(
+        default_factory=list, description="structured office hours of a file, per day")
+    phone_hours_text: str | None = Field(None, description="phone hours as text")
+    phone_hours_days: list[HoursDay] = Field(
+        default_factory=list, description="structured phone hours of a file, per day")
     meeting_text: str | None = None
     topics: list[str] = Field(default_factory=list)
     contact_person: str | None = None

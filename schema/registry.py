@@ -70,6 +70,7 @@ class FileColumns(BaseModel):
     emails_text: Columns | None = None
     web_text: Columns | None = None
     hours_text: Columns | None = None
+    phone_hours_text: Columns | None = None
     meeting_text: Columns | None = None
     topics: Columns | None = None
     contact_person: Columns | None = None
@@ -115,6 +116,38 @@ class FileBranches(BaseModel):
         return self
 
 
+HOURS_FIELDS = ("day", "from", "to", "note")
+
+
+class FileHours(BaseModel):
+    """`[source.file.hours]`: office and phone hours a file gives per day. `days` (and
+    `phone_days`) name a column or (json) path holding a list of entries ({"day": "Montag",
+    "from": "09:00", "to": "12:00", "note": "nach Vereinbarung"}) or an object keyed by weekday
+    whose values are entries, lists of entries or text ("09:00–12:00", "appointment"); a
+    CSV/XLSX cell holds the same as JSON text. `fields` renames the entry fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    days: str | None = Field(None, min_length=1, description="office hours per day")
+    phone_days: str | None = Field(None, min_length=1, description="phone hours per day")
+    fields: dict[str, str] = Field(default_factory=dict,
+                                   description="entry field (day, from, to, note) -> its name")
+
+    @model_validator(mode="after")
+    def _something(self) -> "FileHours":
+        if not (self.days or self.phone_days):
+            raise ValueError("give days and/or phone_days")
+        if unknown := set(self.fields) - set(HOURS_FIELDS):
+            raise ValueError(f"unknown entry field(s) {', '.join(sorted(unknown))}; use "
+                             f"{', '.join(HOURS_FIELDS)}")
+        if any(not name for name in self.fields.values()):
+            raise ValueError("an entry field name must not be empty")
+        return self
+
+    def name(self, field: str) -> str:
+        return self.fields.get(field, field)
+
+
 class FileSettings(BaseModel):
     """`[source.file]`: how to read a file a contact centre sends, with no code."""
 
@@ -141,6 +174,7 @@ class FileSettings(BaseModel):
     hours_by_day: object = Field(
         None, description="weekday (mo…so) -> column, or (json) the path to an object keyed by "
                           "weekday")
+    hours: FileHours | None = None
     branches: FileBranches | None = None
 
     @field_validator("encoding")

@@ -3,7 +3,8 @@
 
 Files from spreadsheets are messy in known ways, and this module reads them as they are:
 semicolons, a BOM or Windows-1252, a title row above the headers, the same id on a centre's
-branches, values in the wrong column, contact data copied between rows, opening hours given twice.
+branches, values in the wrong column, contact data copied between rows, opening hours given twice
+(as text and per day: both are kept raw; the normaliser decides and flags a disagreement).
 Values stay raw and where the file put them; what looks wrong is written to `notes`, because
 moving a value would hide the mistake from the people who can fix the file.
 """
@@ -27,9 +28,8 @@ from urllib.parse import quote
 from openpyxl import load_workbook
 from pydantic import ValidationError
 
-from schema.normalise.hours import weekly_spans
-from schema.records import ScrapedRecord
-from schema.registry import LIST_FIELDS, WEEKDAYS, FileSettings, Source
+from schema.records import HoursDay, ScrapedRecord
+from schema.registry import LIST_FIELDS, WEEKDAYS, FileHours, FileSettings, Source
 from scrapers.base import ParseFailure, ScrapeResult
 from scrapers.errors import EmptyScrape, FieldError, SiteChanged, SourceError
 from scrapers.page import PageInfo
@@ -518,27 +518,25 @@ def record_fields(found: dict[str, list[tuple[str, str]]], join: dict[str, str] 
     return fields
 
 
-# -- opening hours given twice -------------------------------------------------------------
+# -- opening hours per weekday -------------------------------------------------------------
 
 _KEY_DAY = {"mo": "mo", "di": "di", "tu": "di", "mi": "mi", "we": "mi", "do": "do", "th": "do",
             "fr": "fr", "sa": "sa", "so": "so", "su": "so"}
-Week = dict[str, frozenset[tuple[int, int]]]
 
 
-def weekly(text: str) -> Week:
-    """"Mo, Di 9-12, donnerstags 9-12" -> {mo: {(540, 720)}, …}: the normaliser's reading of
-    the weekly hours, keyed like the registry's `hours_by_day`, for comparing two spellings."""
-    return {WEEKDAYS[day]: spans for day, spans in weekly_spans(text).items()}
+def _own_hours(place: Place, settings: FileSettings) -> Callable[[str], object]:
+    """Where a place's per-day hours are read: a branch with its own hours text only from
+    itself (its centre's hours are not its own), else with the row as fallback."""
+    if place.own is not None and any(_strings(place.own(c))
+                                     for c in settings.columns.hours_text or []):
+        return place.own
+    return place.cell
 
 
 def hours_by_day(place: Place, settings: FileSettings) -> dict[str, str]:
-    """weekday -> the raw text given for it (empty days left out). A branch with its own hours
-    text is not compared with its centre's per-weekday hours."""
+    """weekday -> the raw text given for it (empty days left out)."""
     spec = settings.hours_by_day
-    cell = place.cell
-    if place.own is not None and any(_strings(place.own(c))
-                                     for c in settings.columns.hours_text or []):
-        cell = place.own
+    cell = _own_hours(place, settings)
     if isinstance(spec, str):
         obj = cell(spec)
         pairs = obj.items() if isinstance(obj, dict) else []
@@ -549,34 +547,60 @@ def hours_by_day(place: Place, settings: FileSettings) -> dict[str, str]:
     return {d: by_day[d] for d in WEEKDAYS if by_day.get(d)}
 
 
-def _show(day: str, only: frozenset[tuple[int, int]]) -> str:
-    spans = ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}"
-                      for a, b in sorted(only))
-    return f"{day.title()} {spans}"
+# -- structured hours ----------------------------------------------------------------------
+
+def day_entries(value: object, spec: FileHours, key: str) -> tuple[list[HoursDay], list[str]]:
+    """The per-day entries of a `file.hours` value (see `FileHours`), raw, and notes: a cell
+    that is not JSON, or entries of no known shape, are noted and left out (the hours text
+    is the fallback), never a reason to lose the record."""
+    if value is _MISSING or value is None or (isinstance(value, str) and not value.strip()):
+        return [], []
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError):
+            return [], [f"file.hours.{key}: no list or object of days (nor JSON text of one); "
+                        f"not read"]
+    found: list[HoursDay] = []
+
+    def add(day: str, item: object) -> None:
+        if isinstance(item, dict):
+            opens, closes, note = (_first(_at(item, spec.name(f)))
+                                   for f in ("from", "to", "note"))
+            if opens or closes or note:
+                found.append(HoursDay(day=day, opens=opens, closes=closes, note=note))
+        elif not isinstance(item, list) and (text := _cell_text(item)):
+            found.append(HoursDay(day=day, note=text))
+
+    if isinstance(value, dict):
+        for day, items in value.items():
+            for item in items if isinstance(items, list) else [items]:
+                add(str(day), item)
+    elif isinstance(value, list):
+        for item in value:
+            day = _first(_at(item, spec.name("day"))) if isinstance(item, dict) else None
+            if day:
+                add(day, item)
+    unread = not found and bool(_strings(value))
+    return found, ([f"file.hours.{key}: no entry with a day found; not read"] if unread else [])
 
 
-def hours(text: str | None, by_day: dict[str, str]) -> tuple[str | None, list[str]]:
-    """The hours text to keep, and notes. The text wins (it is what people read); when it is
-    missing, the per-weekday cells are written out as text; when both exist and disagree,
-    the difference is noted."""
-    if not by_day:
-        return text, []
-    if not text:
-        composed = "; ".join(f"{d.title()} {v}" for d, v in by_day.items())
-        return composed, ["hours_text composed from the per-weekday hours"]
-    from_text = weekly(text)
-    from_days = {d: t for d, v in by_day.items() if (t := weekly(f"{d} {v}").get(d))}
-    if not from_text:
-        return text, ["hours_text could not be compared with the per-weekday hours"]
-    diffs = []
-    for d in WEEKDAYS:
-        a, b = from_text.get(d, frozenset()), from_days.get(d, frozenset())
-        if a - b:
-            diffs.append(f"{_show(d, a - b)} only in hours_text")
-        if b - a:
-            diffs.append(f"{_show(d, b - a)} only in the per-weekday hours")
-    return text, ([f"hours_text disagrees with the per-weekday hours: {'; '.join(diffs)}"]
-                  if diffs else [])
+def structured(place: Place, settings: FileSettings) -> tuple[dict[str, list], list[str]]:
+    """Record fields `hours_days` (from `file.hours.days` and `hours_by_day`) and
+    `phone_hours_days` of a place, and notes. The normaliser decides between them and the
+    hours text."""
+    spec, notes = settings.hours, []
+    fields: dict[str, list] = {"hours_days": [HoursDay(day=d, note=v) for d, v in
+                                              hours_by_day(place, settings).items()]}
+    if spec is None:
+        return fields, notes
+    cell = _own_hours(place, settings)
+    for key, name in (("days", "hours_days"), ("phone_days", "phone_hours_days")):
+        if path := getattr(spec, key):
+            found, more = day_entries(cell(path), spec, key)
+            fields[name] = fields.get(name, []) + found
+            notes += more
+    return fields, notes
 
 
 # -- what an import remembers across rows -------------------------------------------------
@@ -714,6 +738,9 @@ def check_mapping(table: Table, settings: FileSettings, label: str, filename: st
         wanted += [(f"file.hours_by_day.{d}", c) for d, c in settings.hours_by_day.items()]
     elif isinstance(settings.hours_by_day, str):
         wanted.append(("file.hours_by_day", settings.hours_by_day))
+    if settings.hours is not None:
+        wanted += [(f"file.hours.{k}", c) for k in ("days", "phone_days")
+                   if (c := getattr(settings.hours, k))]
     if settings.branches and settings.branches.path:
         wanted.append(("file.branches.path", settings.branches.path))
     elif settings.branches and settings.branches.key:
@@ -876,10 +903,6 @@ def _drafts(table: Table, settings: FileSettings, uri: str, failures: list[Parse
             yield draft
 
 
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
 def _draft(place: Place, base: str | None, settings: FileSettings, keys: Keys) -> Draft:
     if base is None:
         raise FieldError("source_key", f"no value in column(s) {', '.join(settings.key)}")
@@ -893,7 +916,6 @@ def _draft(place: Place, base: str | None, settings: FileSettings, keys: Keys) -
     fields["source_key"] = key
     if parent and not fields.get("parent_key"):
         fields["parent_key"] = parent
-    hours_text, hours_notes = hours(_text(fields.get("hours_text")),
-                                    hours_by_day(place, settings))
-    fields["hours_text"] = hours_text
-    return Draft(place.row, base, fields, notes + misplaced_notes(found) + hours_notes)
+    days, days_notes = structured(place, settings)
+    fields.update(days)
+    return Draft(place.row, base, fields, notes + misplaced_notes(found) + days_notes)

@@ -47,6 +47,7 @@ class AtlasRow(BaseModel):
     emails: str | None = None
     websites: str | None = None
     opening_hours_text: str | None = None
+    phone_hours_text: str | None = None
     meeting_text: str | None = None
     topics: str | None = None
     accessibility: str | None = None
@@ -151,6 +152,7 @@ def _atlas_record(source_id: str, raw: object, page: PageInfo, release_url: str
         address_text=address or None, district=row.district,
         phones_text=_split(row.phones), emails_text=_split(row.emails),
         web_text=_split(row.websites), hours_text=row.opening_hours_text,
+        phone_hours_text=row.phone_hours_text,
         meeting_text=row.meeting_text, topics=_split(row.topics),
         accessibility_text=row.accessibility, org_type=row.org_type,
         contact_count_text=None if row.contact_count is None else str(row.contact_count),

@@ -4,13 +4,21 @@ import re
 
 import pytest
 
-from schema.registry import FileBranches, FileColumns, FileSettings, ReleaseSettings, Source
+from schema.registry import (
+    FileBranches,
+    FileColumns,
+    FileHours,
+    FileSettings,
+    ReleaseSettings,
+    Source,
+)
 from tests.conftest import ROOT
 
 DOC = (ROOT / "docs" / "sources.md").read_text("utf-8")
 SECTIONS = {"## `[[source]]`": Source, "## `[source.file]`": FileSettings,
             "### `[source.file.columns]`": FileColumns,
-            "### `[source.file.branches]`": FileBranches, "## `[source.release]`": ReleaseSettings}
+            "### `[source.file.branches]`": FileBranches,
+            "### `[source.file.hours]`": FileHours, "## `[source.release]`": ReleaseSettings}
 #: Keys that are tables of their own, documented as sections above.
 TABLES = {"file", "release", "columns"}
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from flows.collect import RunContext, collect_source
+from schema.normalise import to_listings
 from schema.records import ScrapedRecord
 from schema.registry import RegistryError, Source, load_registry
 from scrapers.base import ScrapeResult
@@ -26,7 +27,6 @@ from scrapers.files import (
     import_file,
     place_digest,
     sniff_delimiter,
-    weekly,
 )
 from tests.conftest import ROOT
 
@@ -214,7 +214,9 @@ def test_csv_main_office_field_by_field(csv_records):
     assert r.web_text == ["www.selbsthilfe-musterstadt.example.org"]
     assert r.hours_text == "Mo, Di 9-12 Uhr; Do 14-17 Uhr"  # a quoted ";" stays in the cell
     assert r.parent_key is None
-    assert r.notes == []  # text and per-weekday hours agree: nothing to say
+    assert r.notes == []
+    assert [(d.day, d.note) for d in r.hours_days] == [("mo", "9-12"), ("di", "9-12"),
+                                                       ("do", "14-17")]
 
 
 def test_csv_repeated_id_becomes_a_branch_of_the_first_row(csv_records):
@@ -229,23 +231,35 @@ def test_csv_repeated_id_becomes_a_branch_of_the_first_row(csv_records):
     assert r.source_url == f"file:snapshots/files/kontaktstellen-beispiel.csv#key={r.source_key}"
 
 
-def test_csv_disagreeing_hours_keep_the_text_and_say_what_differs(csv_records):
+def hours_of(record: ScrapedRecord):
+    """The listing's office hours and flags, by the real normaliser."""
+    (item,), _ = to_listings([record], "CC-BY-4.0")
+    return item.opening_hours, item.flags
+
+
+def test_csv_disagreeing_hours_keep_both_and_the_per_weekday_hours_win(csv_records):
     r = csv_records["KS-103"]
     assert r.name == "Kontaktstelle für Selbsthilfe Grünau"
     assert r.carrier == "Stadt Grünau, Gesundheitsamt"
     assert r.address_text == "Am Anger 7, 34567 Grünau"
     assert r.web_text == ["https://www.gruenau.example.org/selbsthilfe"]
     assert r.hours_text == "Mo-Fr 9-12 Uhr, Mi 14-18 Uhr"
-    assert r.notes == ["hours_text disagrees with the per-weekday hours: Mi 14:00-18:00 only in "
-                       "hours_text; Mi 14:00-16:00 only in the per-weekday hours"]
+    assert r.notes == []
+    hours, flags = hours_of(r)
+    assert hours.original == "Mo-Fr 9-12 Uhr, Mi 14-18 Uhr"
+    assert hours.osm == "Mo,Tu,Th,Fr 09:00-12:00; We 09:00-12:00,14:00-16:00"
+    assert "hours_disagree:We" in flags
 
 
 def test_csv_hours_only_per_weekday_are_written_out(csv_records):
     r = csv_records["KS-107"]
     assert r.name == "Selbsthilfe-Kontaktstelle Weißenfeld"
     assert r.address_text == "Schloßstraße 4, 56789 Weißenfeld"
-    assert r.hours_text == "Mo 9-12; Do 15-18"
-    assert r.notes == ["hours_text composed from the per-weekday hours"]
+    assert r.hours_text is None and r.notes == []
+    hours, flags = hours_of(r)
+    assert (hours.original, hours.osm) == ("Montag 9-12\nDonnerstag 15-18",
+                                           "Mo 09:00-12:00; Th 15:00-18:00")
+    assert not [f for f in flags if f.startswith("hours_disagree")]
 
 
 # ---------------------------------------------------------------------- the XLSX sample
@@ -354,9 +368,6 @@ def test_json_numeric_id_and_postcode_become_text(json_records):
     ("datei-einrichtungen-json", "LV-04",
      "city holds a postcode (column 'anschrift.ort'); kept where it was"),
     ("datei-einrichtungen-json", "5", "contact data identical to row 1 (e-mail, phone)"),
-    ("datei-einrichtungen-json", "LV-03",
-     "hours_text disagrees with the per-weekday hours: Fr 10:00-14:00 only in hours_text; "
-     "Fr 10:00-12:00 only in the per-weekday hours"),
 ])
 def test_hazard_is_noted(records, source_id, key, note):
     assert note in records[source_id][key].notes
@@ -457,7 +468,7 @@ def test_samples_load_through_the_pipeline(registry, tmp_path):
     assert len(run.listings) == 7 and len(run.quarantine) == 2
     centre = next(li for li in run.listings if li.source_key == "KS-103")
     assert centre.address.postcode == "34567" and centre.phones[0].valid
-    assert any("disagrees" in flag for flag in centre.flags)
+    assert "hours_disagree:We" in centre.flags
 
 
 # --------------------------------------------------------------- encodings, delimiters
@@ -515,18 +526,10 @@ def test_sniffer_is_not_misled_by_commas_inside_cells():
     assert sniff_delimiter("a|b|c\n1|2|3\n") == "|"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Mo, Di 9-12, 13.30 bis 15.30 Uhr, donnerstags 9-12 und 14 bis 16 Uhr",
-     {"mo": {(540, 720), (810, 930)}, "di": {(540, 720), (810, 930)},
-      "do": {(540, 720), (840, 960)}}),
-    ("montags und mittwochs von 9.00 bis 12.00 Uhr und donnerstags von 14.00 bis 17.00 Uhr",
-     {"mo": {(540, 720)}, "mi": {(540, 720)}, "do": {(840, 1020)}}),
-    ("Montag bis Mittwoch 9:00–12:00, Sonnabend 10-12",
-     {"mo": {(540, 720)}, "di": {(540, 720)}, "mi": {(540, 720)}, "sa": {(600, 720)}}),
-    ("nach Vereinbarung", {}),
-])
-def test_hours_text_read_per_weekday_for_comparison(text, expected):
-    assert {d: set(t) for d, t in weekly(text).items()} == expected
+def test_json_disagreeing_hours_are_flagged_on_the_listing(json_records):
+    hours, flags = hours_of(json_records["LV-03"])
+    assert "hours_disagree:Fr" in flags
+    assert hours.osm is not None and "Fr 10:00-12:00" in hours.osm
 
 
 # ------------------------------------------------------- a new file, by registry alone

@@ -75,6 +75,8 @@ PLANTED = [
      "petra.jasminska@web.de", "Ginsterkamp"),
     ("org_type", "Kornelkirsch", "0171 – 2345611", "+491712345611",
      "petra.kornelkirsch@gmail.com", "Tamariskenplatz"),
+    ("phone_hours_text", "Lindenblatt", "0171 2345612", "+491712345612",
+     "petra.lindenblatt@web.de", "Weidenkamp"),
 ]
 
 
@@ -97,6 +99,7 @@ def planted_record(field: str, surname: str, mobile: str, _e164: str, mail: str,
         "contact_person": f"über das BüZ, {person}",
         "accessibility_text": f"barrierefrei, {person}",
         "org_type": f"Selbsthilfegruppe, {person}",
+        "phone_hours_text": f"Di 9-11 Uhr, {person}",
     }
     return record(f"planted-{field}", **{field: texts[field]})
 
@@ -161,7 +164,7 @@ def test_the_warehouse_holds_what_the_release_must_not_show(public):
     assert not [p for p in BLAU_PERSON if p in warehouse]
     field_of = {"address_text": "address", "district": "address", "hours_text": "opening_hours",
                 "meeting_text": "meeting", "contact_person": "contact_route",
-                "accessibility_text": "accessibility"}
+                "accessibility_text": "accessibility", "phone_hours_text": "phone_hours"}
     for field, *_ in PLANTED:
         name = field_of.get(field, field)
         kinds = {f.split(":")[1] for f in found[f"planted-{field}"] if f.startswith(f"{name}:")}
@@ -210,6 +213,9 @@ def test_the_rest_of_a_planted_text_stays_readable(public):
     assert rows["planted-accessibility_text"]["accessibility"] == "barrierefrei"
     assert rows["planted-org_type"]["org_type"] == "Selbsthilfegruppe"
     assert rows["planted-hours_text"]["opening_hours_text"] == "Mo 10-12 Uhr"
+    phone = rows["planted-phone_hours_text"]  # phone hours: their own columns
+    assert (phone["phone_hours_text"], phone["phone_hours"]) == ("Di 9-11 Uhr", "Tu 09:00-11:00")
+    assert phone["opening_hours"] is None and phone["opening_hours_text"] is None
     changes = json.loads(texts["changes.json"])  # r2 changed a text: something to compare
     assert changes["changed"] == [{"id": rows["planted-description"]["id"],
                                    "fields": ["description"]}]

@@ -8,7 +8,7 @@ release writer (CSV, JSON, Parquet, snapshot, HSDS, metadata) builds on the same
 import duckdb
 import pyarrow as pa
 
-FORMAT_VERSION = "0.1"
+FORMAT_VERSION = "0.2"  # 0.2: phone_hours, phone_hours_text
 
 
 def _joined(column: str, keep: str, value: str) -> str:
@@ -47,6 +47,9 @@ PUBLIC_COLUMNS: list[tuple[str, str, str, str]] = [
     ("opening_hours", "string", "OpenStreetMap opening_hours syntax", "l.opening_hours.osm"),
     ("opening_hours_text", "string", "office hours as published",
      "l.opening_hours.original"),
+    ("phone_hours", "string", "phone hours (times to call) in OpenStreetMap opening_hours "
+     "syntax; never office hours", "l.phone_hours.osm"),
+    ("phone_hours_text", "string", "phone hours as published", "l.phone_hours.original"),
     ("meeting_text", "string", "meeting rhythm and place as published", "l.meeting.original"),
     ("meeting_on_request", "boolean", "meeting time/place only on request",
      "l.meeting.on_request"),

@@ -87,6 +87,7 @@ CREATE TABLE IF NOT EXISTS listings (
     emails         STRUCT(address VARCHAR, original VARCHAR, valid BOOLEAN, personal BOOLEAN)[],
     websites       STRUCT(url VARCHAR, original VARCHAR, valid BOOLEAN)[],
     opening_hours  STRUCT(osm VARCHAR, original VARCHAR, by_appointment BOOLEAN),
+    phone_hours    STRUCT(osm VARCHAR, original VARCHAR, by_appointment BOOLEAN),
     meeting        STRUCT(original VARCHAR, on_request BOOLEAN,
                           schedule STRUCT(freq VARCHAR, "interval" INTEGER, byday VARCHAR[],
                                           opens_at VARCHAR, closes_at VARCHAR,

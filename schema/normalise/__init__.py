@@ -15,7 +15,16 @@ from schema.normalise.address import address
 from schema.normalise.contact_block import ContactBlock, contact_block
 from schema.normalise.contacts import split_contacts
 from schema.normalise.emails import emails
-from schema.normalise.hours import by_appointment, opening_hours
+from schema.normalise.hours import (
+    by_appointment,
+    days_text,
+    disagreement,
+    office_text,
+    opening_hours,
+    phone_hours,
+    phone_text,
+    structured_hours,
+)
 from schema.normalise.meetings import meetings, on_request
 from schema.normalise.organisation import contact_count, online, org_flags
 from schema.normalise.personal import (
@@ -30,7 +39,7 @@ from schema.normalise.phones import phones
 from schema.normalise.text import clean, one_line
 from schema.normalise.topics import topics
 from schema.normalise.urls import urls
-from schema.records import ScrapedRecord
+from schema.records import HoursDay, ScrapedRecord
 
 __all__ = [
     "ContactBlock", "Rejected", "address", "contact_block", "emails", "meetings", "normalise",
@@ -76,6 +85,8 @@ def normalise(record: ScrapedRecord, licence: str,
               for label in dict.fromkeys(t.label for t in topic_list if t.code is None)]
     meeting_text = text("meeting", clean(record.meeting_text))
     hours_text = text("opening_hours", clean(record.hours_text))
+    office_hours, phone_times, hours_flags = record_hours(record, hours_text, text)
+    flags += hours_flags
     upstream = record.upstream
     place = None
     if record.kind != "rare_condition":  # a rare condition's address is a person's
@@ -98,9 +109,8 @@ def normalise(record: ScrapedRecord, licence: str,
         "phones": phone_list,
         "emails": email_list,
         "websites": web_list,
-        "opening_hours": hours_text and OpeningHours(osm=opening_hours(hours_text),
-                                                     original=hours_text,
-                                                     by_appointment=by_appointment(hours_text)),
+        "opening_hours": office_hours,
+        "phone_hours": phone_times,
         "meeting": meeting_text and Meeting(original=meeting_text,
                                             on_request=on_request(meeting_text),
                                             schedule=meetings(meeting_text)),
@@ -121,6 +131,39 @@ def normalise(record: ScrapedRecord, licence: str,
     }
     fields["personal_fields"] = private + redactor.found
     return fields
+
+
+def _days(entries: list[HoursDay]) -> str | None:
+    return days_text([(d.day, d.opens, d.closes, d.note) for d in entries])
+
+
+def record_hours(record: ScrapedRecord, hours_text: str | None, text) -> tuple[
+        OpeningHours | None, OpeningHours | None, list[str]]:
+    """(office hours, phone hours, flags). A file's structured hours win over the text: they
+    were entered field by field, the text is the fallback when they are missing or not
+    understood; both understood and different is flagged `hours_disagree:<days>`. Phone
+    times (their own column or list, or lines of the hours text saying so) never become
+    office hours. `text` is the record's redactor."""
+    days = structured_hours(text("opening_hours", clean(_days(record.hours_days))))
+    from_text = opening_hours(hours_text)
+    flags = []
+    if days.osm and from_text and days.osm != from_text:
+        flags.append(f"hours_disagree:{disagreement(days.text, hours_text)}")
+    original = office_text(hours_text) or days.text
+    office = original and OpeningHours(
+        osm=days.osm or from_text, original=original,
+        by_appointment=days.by_appointment or by_appointment(hours_text))
+    phone_days = structured_hours(text("phone_hours", clean(_days(record.phone_hours_days))))
+    phone_column = text("phone_hours", clean(record.phone_hours_text))
+    for original, osm in (
+            (phone_days.text, phone_days.osm or phone_days.phone_osm),
+            (phone_column, phone_column and (phone_hours(phone_column)
+                                             or opening_hours(phone_column))),
+            (days.text if days.phone_osm else None, days.phone_osm),
+            (phone_text(hours_text), phone_hours(hours_text))):
+        if original:
+            return office or None, OpeningHours(osm=osm, original=original), flags
+    return office or None, None, flags
 
 
 def to_listings(

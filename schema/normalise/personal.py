@@ -563,6 +563,7 @@ def redact_listing(listing: Listing, redactor: Redactor) -> dict:
         "address": redactor.address(listing.address),
         "meeting": _original(listing.meeting, "meeting", redactor),
         "opening_hours": _original(listing.opening_hours, "opening_hours", redactor),
+        "phone_hours": _original(listing.phone_hours, "phone_hours", redactor),
     }
 
 

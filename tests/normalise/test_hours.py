@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schema.normalise.hours import by_appointment, opening_hours
+from schema.normalise.hours import by_appointment, opening_hours, phone_hours
 from tests.normalise.corpus import mutations
 
 CASES = tomllib.loads((Path(__file__).parent / "cases" / "hours.toml").read_text("utf-8"))["case"]
@@ -53,9 +53,23 @@ def test_expected_values_are_valid_osm(value):
     oh.OpeningHours(value)
 
 
+@pytest.mark.parametrize(("text", "office", "phone"), [
+    ("Telefonzeiten: Mo-Fr 9-12 Uhr", None, "Mo-Fr 09:00-12:00"),
+    ("Di 10-12 Uhr\nTelefonische Kontaktzeiten: Mo-Do 8-10 Uhr", "Tu 10:00-12:00",
+     "Mo-Th 08:00-10:00"),
+    ("Unser Büro ist zu diesen Telefonzeiten erreichbar:\nMo 9-11 Uhr\nMi 9-11 Uhr\n\n"
+     "Offene Sprechstunde: Do 15-17 Uhr", "Th 15:00-17:00", "Mo,We 09:00-11:00"),
+    ("Mo-Fr 9-12 Uhr, Telefon 01234 56789", "Mo-Fr 09:00-12:00", None),
+])
+def test_phone_hours_kept_apart(text, office, phone):
+    """Phone times go to `phone_hours`, never to the office hours (issue 18)."""
+    assert (opening_hours(text), phone_hours(text)) == (office, phone)
+
+
 def test_none_is_declined():
     assert opening_hours(None) is None
     assert by_appointment(None) is False
+    assert phone_hours(None) is None
 
 
 MUTATED = mutations([c["input"] for c in CASES], "0123456789.:-–, ;/+MoDiFrSaUhr", 6)
