@@ -107,6 +107,13 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "evidence": "links: other listing, score, rule, name similarity, shared contacts",
         "linked_run": "run that last changed this row",
     }),
+    "link_review": ("pairs whose link score is uncertain, for a person to decide (shg review)", {
+        "listing_a": "listings.id, the smaller of the pair", "listing_b": "listings.id",
+        "score": "link score, 0-1, inside the review band",
+        "rule": "the rule that links the pair, NULL when none does",
+        "evidence": "every feature compared: what agreed, what disagreed",
+        "run_id": "the linkage run that found the pair",
+    }),
     "source_health": ("per source: last run, failures in a row, age of current records", {
         "source_id": "sources.source_id", "policy": "open | withhold",
         "cadence": "daily | weekly | monthly", "last_status": "status of the last run",
