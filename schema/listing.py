@@ -157,6 +157,8 @@ class Listing(_Model):
     personal_fields: list[str] = Field(
         default_factory=list, description="fields that hold data about a private person"
     )
-    flags: list[str] = Field(default_factory=list, description="normalisation notes")
+    flags: list[str] = Field(default_factory=list, description=(
+        'quality flags, "code" or "code:detail": codes of schema.normalise.flags (repaired, '
+        "doubtful, withheld); releases publish the codes only, the detail may be personal"))
     provenance: Provenance
     licence: str

@@ -457,7 +457,7 @@ def test_samples_load_through_the_pipeline(registry, tmp_path):
     assert len(run.listings) == 7 and len(run.quarantine) == 2
     centre = next(li for li in run.listings if li.source_key == "KS-103")
     assert centre.address.postcode == "34567" and centre.phones[0].valid
-    assert any("disagrees" in flag for flag in centre.flags)
+    assert any(flag.startswith("hours_disagree:") for flag in centre.flags)
 
 
 # --------------------------------------------------------------- encodings, delimiters

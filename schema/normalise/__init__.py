@@ -15,6 +15,7 @@ from schema.normalise.address import address
 from schema.normalise.contact_block import ContactBlock, contact_block
 from schema.normalise.contacts import split_contacts
 from schema.normalise.emails import emails
+from schema.normalise.flags import flag, flag_of_note, settle
 from schema.normalise.hours import by_appointment, opening_hours
 from schema.normalise.meetings import meetings, on_request
 from schema.normalise.organisation import contact_count, online, org_flags
@@ -64,15 +65,15 @@ def normalise(record: ScrapedRecord, licence: str,
         record.kind, record.contact_person, phone_list, email_list, staff_contacts, context)
     redactor = Redactor(record.kind, staff_contacts, context)
     text = redactor.text
-    flags += [f"phone_invalid:{p.original}" for p in phone_list if not p.valid]
-    flags += [f"email_invalid:{e.original}" for e in email_list if not e.valid]
-    flags += [f"url_invalid:{w.original}" for w in web_list if not w.valid]
+    flags += [flag("phone_invalid", p.original) for p in phone_list if not p.valid]
+    flags += [flag("email_invalid", e.original) for e in email_list if not e.valid]
+    flags += [flag("url_invalid", w.original) for w in web_list if not w.valid]
     flags_found, flags_unknown = org_flags(record.flags_text)
-    flags += [f"org_flag_unknown:{label}" for label in flags_unknown]
-    flags += record.notes
+    flags += [flag("org_flag_unknown", label) for label in flags_unknown]
+    flags += [flag_of_note(note) for note in record.notes]
     topic_list = topics([redacted for label in labels  # read once: unknown labels too
                          if (redacted := text("topics", label))])
-    flags += [f"topic_unknown:{label}"
+    flags += [flag("topic_unknown", label)
               for label in dict.fromkeys(t.label for t in topic_list if t.code is None)]
     meeting_text = text("meeting", clean(record.meeting_text))
     hours_text = text("opening_hours", clean(record.hours_text))
@@ -83,6 +84,12 @@ def normalise(record: ScrapedRecord, licence: str,
         place = address(text("address", address_text), text("address", district))
         if place is not None and len(redactor.found) > before:  # a person's home: no street
             place = place.model_copy(update={"street": None, "house_number": None})
+    hours = hours_text and OpeningHours(osm=opening_hours(hours_text), original=hours_text,
+                                        by_appointment=by_appointment(hours_text))
+    meeting = meeting_text and Meeting(original=meeting_text, on_request=on_request(meeting_text),
+                                       schedule=meetings(meeting_text))
+    flags += [flag_of_note(note) for note in (place.notes if place else [])]
+    flags += understood_flags(hours, meeting)
     fields = {
         # a federated record too: its id is in the importing source's namespace, the upstream
         # id stays provenance, so no release can reuse (and replace) another source's listing
@@ -98,12 +105,8 @@ def normalise(record: ScrapedRecord, licence: str,
         "phones": phone_list,
         "emails": email_list,
         "websites": web_list,
-        "opening_hours": hours_text and OpeningHours(osm=opening_hours(hours_text),
-                                                     original=hours_text,
-                                                     by_appointment=by_appointment(hours_text)),
-        "meeting": meeting_text and Meeting(original=meeting_text,
-                                            on_request=on_request(meeting_text),
-                                            schedule=meetings(meeting_text)),
+        "opening_hours": hours,
+        "meeting": meeting,
         "accessibility": text("accessibility", clean(record.accessibility_text)),
         "online": online(record.online_text),
         "org_type": text("org_type", one_line(record.org_type)),
@@ -113,7 +116,7 @@ def normalise(record: ScrapedRecord, licence: str,
         "contact_route": route,
         "contact_person": person,
         "personal_fields": private,  # and the findings in the texts, below
-        "flags": flags,
+        "flags": settle(flags),
         "provenance": {"source_url": record.source_url, "fetched_at": record.fetched_at,
                        "content_hash": record.content_hash,
                        "upstream": upstream and upstream.model_dump(exclude={"licence"})},
@@ -121,6 +124,16 @@ def normalise(record: ScrapedRecord, licence: str,
     }
     fields["personal_fields"] = private + redactor.found
     return fields
+
+
+def understood_flags(hours: OpeningHours | None, meeting: Meeting | None) -> list[str]:
+    """Hours and meetings published as text only: what `shg quality` counts as invalid."""
+    out = []
+    if hours and hours.osm is None and not hours.by_appointment:
+        out.append(flag("hours_not_understood"))
+    if meeting and not meeting.on_request and meeting.schedule is None:
+        out.append(flag("meeting_not_understood"))
+    return out
 
 
 def to_listings(

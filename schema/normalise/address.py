@@ -125,6 +125,7 @@ def address(text: str | None, district: str | None = None) -> Address | None:
     parts = [p for p in parts if p and p.casefold() not in COUNTRIES and re.search(r"\w", p)]
     notes: list[str] = []
     postcode, city, at = _postcode_and_city(parts, notes)
+    city = _without_repeated_postcode(city, postcode, notes)
     street = _pick_street(parts, at, notes)
     if postcode is None and city is None and (street is None or street.number is None):
         return _declined(original, district)
@@ -185,6 +186,26 @@ def _postcode_and_city(parts: list[str], notes: list[str]) -> tuple[str | None, 
             notes.append("four-digit postcode from before 1993 ignored")
             return None, m.group(1), i
     return None, None, len(parts)
+
+
+def _without_repeated_postcode(city: str | None, postcode: str | None, notes: list[str]
+                               ) -> str | None:
+    """"44649 Herne" or "Herne 44649" as the city of postcode 44649 -> "Herne": files keep
+    postcode and city in two columns and some repeat the postcode in the city's. Another
+    postcode in the city is left alone (which one is right is a guess)."""
+    if not city or not postcode:
+        return city
+    words = city.split()
+    if len(words) > 1 and words[0] == postcode:
+        rest = words[1:]
+    elif len(words) > 1 and words[-1] == postcode:
+        rest = words[:-1]
+    else:
+        return city
+    if not _city_like(" ".join(rest)):
+        return city
+    notes.append("postcode repeated in city")
+    return " ".join(rest)
 
 
 def _city_and_street(after: str) -> tuple[str, str | None]:
