@@ -108,6 +108,17 @@ PUBLIC_COLUMNS: list[tuple[str, str, str, str]] = [
     ("changed_at", "datetime", "last change seen (UTC)",
      "strftime(l.changed_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ')"),
     ("flags", "string", flags_description(), FLAGS_SQL),
+    ("latitude", "number", "WGS84 latitude of the place, only where its street is published "
+     "(a group's point may be a private home)",
+     "CASE WHEN l.address.street IS NOT NULL THEN l.coordinates.lat END"),
+    ("longitude", "number", "WGS84 longitude of the place, only where its street is published",
+     "CASE WHEN l.address.street IS NOT NULL THEN l.coordinates.lon END"),
+    ("social_links", "string", "social-media links as 'platform: URL', separated by ' | ' "
+     "(platform: facebook, instagram, x, mastodon, bluesky, threads, youtube, tiktok, "
+     "linkedin, xing, telegram, whatsapp, pinterest, other)",
+     _joined("l.social_links", "t.valid AND NOT t.personal", "t.platform || ': ' || t.url")),
+    ("as_of", "date", "the date the source gives for its data (Stand), when it gives one",
+     "strftime(l.provenance.as_of, '%Y-%m-%d')"),
 ]
 
 

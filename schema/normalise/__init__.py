@@ -6,11 +6,12 @@ that fail validation come back as `Rejected` with the field and reason, for quar
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from pydantic import TypeAdapter, ValidationError
 
 from schema.ids import listing_id
-from schema.listing import Listing, Meeting, OpeningHours
+from schema.listing import Address, Coordinates, Listing, Meeting, OpeningHours, SocialLink
 from schema.normalise.address import address
 from schema.normalise.contact_block import ContactBlock, contact_block
 from schema.normalise.contacts import split_contacts
@@ -21,13 +22,16 @@ from schema.normalise.meetings import meetings, on_request
 from schema.normalise.organisation import contact_count, online, org_flags
 from schema.normalise.personal import (
     ANONYMOUS,
+    PRIVATE_KINDS,
     Context,
     Redactor,
     StaffContacts,
+    mailbox_holder,
     mark_personal,
     personal,
 )
 from schema.normalise.phones import phones
+from schema.normalise.places import as_of, place_coordinates, profile_name, social_links
 from schema.normalise.text import clean, one_line
 from schema.normalise.topics import topics
 from schema.normalise.urls import urls
@@ -78,12 +82,20 @@ def normalise(record: ScrapedRecord, licence: str,
     meeting_text = text("meeting", clean(record.meeting_text))
     hours_text = text("opening_hours", clean(record.hours_text))
     upstream = record.upstream
-    place = None
+    place, home = None, False
     if record.kind != "rare_condition":  # a rare condition's address is a person's
         before = len(redactor.found)
         place = address(text("address", address_text), text("address", district))
-        if place is not None and len(redactor.found) > before:  # a person's home: no street
+        home = len(redactor.found) > before
+        if place is not None and home:  # a person's home: no street
             place = place.model_copy(update={"street": None, "house_number": None})
+    coords, coords_flags = place_coordinates(record.coordinates_text, record.map_url)
+    coords, withheld = publishable_coordinates(coords, place, home, record.kind)
+    flags += coords_flags + withheld
+    social, social_flags = private_social_links(record, context, staff_contacts)
+    flags += social_flags
+    as_of_date, as_of_flags = as_of(record.as_of_text)
+    flags += as_of_flags
     hours = hours_text and OpeningHours(osm=opening_hours(hours_text), original=hours_text,
                                         by_appointment=by_appointment(hours_text))
     meeting = meeting_text and Meeting(original=meeting_text, on_request=on_request(meeting_text),
@@ -105,6 +117,8 @@ def normalise(record: ScrapedRecord, licence: str,
         "phones": phone_list,
         "emails": email_list,
         "websites": web_list,
+        "social_links": social,
+        "coordinates": coords,
         "opening_hours": hours,
         "meeting": meeting,
         "accessibility": text("accessibility", clean(record.accessibility_text)),
@@ -118,12 +132,46 @@ def normalise(record: ScrapedRecord, licence: str,
         "personal_fields": private,  # and the findings in the texts, below
         "flags": settle(flags),
         "provenance": {"source_url": record.source_url, "fetched_at": record.fetched_at,
-                       "content_hash": record.content_hash,
+                       "content_hash": record.content_hash, "as_of": as_of_date,
                        "upstream": upstream and upstream.model_dump(exclude={"licence"})},
         "licence": (upstream and upstream.licence) or licence,
     }
-    fields["personal_fields"] = private + redactor.found
+    fields["personal_fields"] = private + redactor.found + [
+        f"social_links[{i}]" for i, link in enumerate(social) if link.personal]
     return fields
+
+
+def publishable_coordinates(coords: Coordinates | None, place: Address | None, home: bool,
+                            kind: str) -> tuple[Coordinates | None, list[str]]:
+    """Coordinates travel with the street: a group's point may be a private home, so where the
+    street is not published (a person's home, a rare condition, no street given) neither are
+    they. A home's and a rare condition's are not kept at all, like the street."""
+    if coords is None:
+        return None, []
+    if kind == "rare_condition" or home:
+        return None, [flag("coordinates_withheld")]
+    if place is None or place.street is None:
+        return coords, [flag("coordinates_withheld")]  # kept; warehouse.public leaves it out
+    return coords, []
+
+
+def private_social_links(record: ScrapedRecord, context: Context,
+                         staff_contacts: StaffContacts) -> tuple[list[SocialLink], list[str]]:
+    """(links, flags): a profile named like a person ("facebook.com/petra.beispiel") is marked
+    personal, as a named mailbox is (`personal.mailbox_holder`); a rare condition keeps none."""
+    if record.kind == "rare_condition":
+        return [], []
+    links, flags = social_links(record.social_text)
+    if record.kind not in PRIVATE_KINDS and staff_contacts == "publish":
+        return links, flags
+    marked = []
+    for link in links:
+        name = profile_name(link)
+        host = urlsplit(link.url or "").hostname or "x.invalid"
+        if name and mailbox_holder(f"{name}@{host}", context) == "named":
+            link = link.model_copy(update={"personal": True})
+        marked.append(link)
+    return marked, flags
 
 
 def understood_flags(hours: OpeningHours | None, meeting: Meeting | None) -> list[str]:

@@ -109,6 +109,25 @@ FLAG_CODES: tuple[FlagCode, ...] = (
              "office-hour text written from the source's structured hours"),
     FlagCode("meeting_not_understood", "doubtful", "meeting",
              "meeting rhythm published as text only: not understood with confidence"),
+    # place, presence and date (the file importer's fields)
+    FlagCode("coordinates_invalid", "withheld", "coordinates",
+             "coordinates that are not a latitude/longitude pair; not published"),
+    FlagCode("coordinates_swapped_repaired", "repaired", "coordinates",
+             "coordinates given as longitude, latitude; turned round"),
+    FlagCode("coordinates_outside_germany", "doubtful", "coordinates",
+             "coordinates outside Germany"),
+    FlagCode("coordinates_disagree", "doubtful", "coordinates",
+             "the record's coordinates and its map link's are more than about 200 m apart"),
+    FlagCode("map_link_unread", "withheld", "coordinates",
+             "a map link without coordinates in it (a short link is not followed); the link "
+             "is not published"),
+    FlagCode("coordinates_withheld", "withheld", "coordinates",
+             "coordinates of a place whose street is not published (a private home, or no "
+             "street given): not published, like the address"),
+    FlagCode("social_link_invalid", "withheld", "social_links",
+             "a social-media link that is not an absolute http(s) URL; not published"),
+    FlagCode("as_of_invalid", "doubtful", "record",
+             "the source's as-of date (Stand) names no day"),
     # topics and organisation
     FlagCode("topic_unknown", "doubtful", "topics",
              "a topic label that maps to no taxonomy code (the label is published)"),
