@@ -9,12 +9,9 @@ from collections import Counter
 from pathlib import Path
 
 from flows.collect import RunContext, collect_source
+from schema.normalise.flags import FLAGS, codes
 from schema.registry import Source
 from schema.source_run import SourceRun
-
-#: Flags are "kind:detail" ("phone_invalid:0171 …"); the kind is what the report counts, the
-#: detail may be a private person's value.
-_FLAG_KIND = ":"
 
 
 def check_source(source: Source, base_dir: Path, replay: Path | None = None,
@@ -37,8 +34,10 @@ def format_check(run: SourceRun, show: int = 3) -> str:
              f"to quarantine {len(run.quarantine)}"]
     reasons = Counter(q["reason"] for q in run.quarantine)
     lines += [f"  quarantine ({n}x): {reason}" for reason, n in reasons.most_common(20)]
-    flags = Counter(flag.split(_FLAG_KIND, 1)[0] for item in run.listings for flag in item.flags)
-    lines += [f"  flag {kind}: {n}" for kind, n in sorted(flags.items())]
+    # codes only, per listing, as a release publishes them: a flag's detail may be a
+    # private person's value
+    flags = Counter(code for item in run.listings for code in codes(item.flags))
+    lines += [f"  flag {code} ({FLAGS[code].kind}): {n}" for code, n in sorted(flags.items())]
     if run.stats:
         lines.append(f"  {'field':<16} {'present':>8} {'missing':>8} {'invalid':>8} "
                      f"{'repaired':>8}")

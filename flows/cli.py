@@ -8,6 +8,7 @@
     shg health                                  exit 1, one line per problem, if unhealthy
     shg sources                                 the registry with each source's last run
     shg quality                                 per-field quality counters of the latest runs
+                                                and the flag codes of current listings
     shg capture SOURCE [--extract DIR]          record a source's live pages into a WARC
     shg new-source ID --base BASE               scaffold module, registry entry, fixtures, test
     shg check-source ID [--replay DIR]          collect one source and report, writing nothing
@@ -177,8 +178,9 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def cmd_quality(args: argparse.Namespace) -> int:
+    from schema.normalise.flags import FLAGS
     from warehouse.db import connect
-    from warehouse.runs import latest_quality
+    from warehouse.runs import current_flag_counts, latest_quality
 
     db = Path(args.data) / "atlas.duckdb"
     if not db.exists():
@@ -187,6 +189,7 @@ def cmd_quality(args: argparse.Namespace) -> int:
     con = connect(db, read_only=True)
     try:
         rows = latest_quality(con)
+        flags = current_flag_counts(con)
     finally:
         con.close()
     print(f"{'source':<26} {'field':<14} {'records':>7} {'present':>8} {'missing':>8} "
@@ -195,6 +198,10 @@ def cmd_quality(args: argparse.Namespace) -> int:
         share = f"{present / records:>7.0%}" if records else "      -"
         print(f"{source:<26} {field:<14} {records:>7} {present:>8} {missing:>8} {invalid:>8} "
               f"{repaired:>8}  {share} present")
+    print(f"\n{'source':<26} {'flag':<34} {'kind':<9} {'listings':>8}")
+    for source, code, count in flags:
+        kind = FLAGS[code].kind if code in FLAGS else "unknown"
+        print(f"{source:<26} {code:<34} {kind:<9} {count:>8}")
     return 0
 
 

@@ -5,7 +5,7 @@ see what the source said. The shape maps onto Open Referral HSDS 3.0 (organizati
 location, address, phone, schedule, taxonomy) without a rewrite.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 from uuid import UUID
@@ -50,6 +50,21 @@ class Website(_Model):
     url: str | None = Field(None, description="absolute http(s) URL; None when invalid")
     original: str
     valid: bool = False
+
+
+SocialPlatform = Literal["facebook", "instagram", "x", "mastodon", "bluesky", "threads",
+                         "youtube", "tiktok", "linkedin", "xing", "telegram", "whatsapp",
+                         "pinterest", "other"]
+
+
+class SocialLink(_Model):
+    """A social-media presence, kept apart from web sites and typed by platform."""
+
+    platform: SocialPlatform
+    url: str | None = Field(None, description="absolute https URL; None when invalid")
+    original: str
+    valid: bool = False
+    personal: bool = Field(False, description="a private person's profile: never published")
 
 
 class Address(_Model):
@@ -126,6 +141,8 @@ class Provenance(_Model):
     source_url: str
     fetched_at: datetime
     content_hash: str | None = None
+    as_of: date | None = Field(None, description="the date the source gives for its data "
+                                                  "(a file's or record's \"Stand\")")
     upstream: UpstreamProvenance | None = None
 
 
@@ -143,6 +160,9 @@ class Listing(_Model):
     phones: list[Phone] = Field(default_factory=list)
     emails: list[EmailAddress] = Field(default_factory=list)
     websites: list[Website] = Field(default_factory=list)
+    social_links: list[SocialLink] = Field(
+        default_factory=list, description="social-media links: platform, URL, original, valid, "
+                                          "personal")
     opening_hours: OpeningHours | None = None
     phone_hours: OpeningHours | None = Field(
         None, description="phone hours (times to call), never office hours: OpenStreetMap "
@@ -160,6 +180,8 @@ class Listing(_Model):
     personal_fields: list[str] = Field(
         default_factory=list, description="fields that hold data about a private person"
     )
-    flags: list[str] = Field(default_factory=list, description="normalisation notes")
+    flags: list[str] = Field(default_factory=list, description=(
+        'quality flags, "code" or "code:detail": codes of schema.normalise.flags (repaired, '
+        "doubtful, withheld); releases publish the codes only, the detail may be personal"))
     provenance: Provenance
     licence: str

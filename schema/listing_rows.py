@@ -13,7 +13,7 @@ import pickle
 import struct
 import zlib
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -49,6 +49,8 @@ def _json_value(value: object) -> object:
         return str(value)
     if isinstance(value, datetime):
         return _DATETIME.dump_python(value, mode="json")
+    if isinstance(value, date):
+        return value.isoformat()
     raise TypeError(f"no JSON form for {type(value).__name__} in a listing")
 
 

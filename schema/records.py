@@ -79,6 +79,12 @@ class ScrapedRecord(BaseModel):
                                   description='e.g. "Selbsthilfeorganisation", "Dachverband"')
     # Rare conditions (NAKOS BLAU): counts only, never a person.
     contact_count_text: str | None = Field(None, description="number of contacts as printed")
+    # Place and presence (the file importer): "lat,lon", a map link, social-media links, and
+    # the date the source gives for its data ("Stand").
+    coordinates_text: str | None = Field(None, description='"51.54,7.22" as given')
+    map_url: str | None = Field(None, description="an OpenStreetMap / Google Maps … link")
+    social_text: list[str] = Field(default_factory=list)
+    as_of_text: str | None = Field(None, description='"Stand: 01.03.2026" as given')
     # What the scraper or importer noticed while reading (a value found in the wrong column…).
     notes: list[str] = Field(default_factory=list)
     # Federation: the record as another publisher released it (ids and provenance kept).

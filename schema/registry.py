@@ -48,7 +48,11 @@ def _as_list(value: object) -> object:
 Columns = Annotated[list[Annotated[str, Field(min_length=1)]], BeforeValidator(_as_list)]
 _EXTENSIONS: dict[str, FileFormat] = {".csv": "csv", ".tsv": "csv", ".txt": "csv",
                                       ".xlsx": "xlsx", ".xlsm": "xlsx", ".json": "json"}
-LIST_FIELDS = ("phones_text", "emails_text", "web_text", "topics", "flags_text")
+LIST_FIELDS = ("phones_text", "emails_text", "web_text", "topics", "flags_text",
+               "social_links")
+#: Import-only keys of a place and its presence (`scrapers.files.presence_fields`): read into
+#: coordinates, a map link, social links and the as-of date, never joined as text.
+PRESENCE_KEYS = ("lat", "lon", "coordinates", "map_url", "social_links", "as_of")
 
 
 class FileColumns(BaseModel):
@@ -80,6 +84,15 @@ class FileColumns(BaseModel):
     parent_key: Columns | None = None
     flags_text: Columns | None = None
     contact_count_text: Columns | None = None
+    # place and presence (see PRESENCE_KEYS)
+    lat: Columns | None = Field(None, description="latitude (WGS84, decimal point or comma)")
+    lon: Columns | None = Field(None, description="longitude")
+    coordinates: Columns | None = Field(None, description='"lat,lon" in one cell, or a JSON '
+                                                          "[lat, lon] list")
+    map_url: Columns | None = Field(None, description="a map link (OpenStreetMap, Google "
+                                                      "Maps, …): its coordinates are used")
+    social_links: Columns | None = Field(None, description="social-media links (a list field)")
+    as_of: Columns | None = Field(None, description="the record's as-of date (Stand)")
 
     @model_validator(mode="after")
     def _address_once(self) -> "FileColumns":
@@ -176,6 +189,9 @@ class FileSettings(BaseModel):
                           "weekday")
     hours: FileHours | None = None
     branches: FileBranches | None = None
+    as_of: str | None = Field(None, min_length=1, description=(
+        "json: dotted path from the document's top to the file's as-of date (Stand); a "
+        "record's own `columns.as_of` wins"))
 
     @field_validator("encoding")
     @classmethod
@@ -205,7 +221,8 @@ class FileSettings(BaseModel):
     @field_validator("join")
     @classmethod
     def _text_fields_only(cls, value: dict[str, str]) -> dict[str, str]:
-        text = set(FileColumns.model_fields) - set(LIST_FIELDS) - {"street", "postcode", "city"}
+        text = (set(FileColumns.model_fields) - set(LIST_FIELDS) - set(PRESENCE_KEYS)
+                - {"street", "postcode", "city"})
         for name in value:
             if name not in text:
                 raise ValueError(f"{name}: only text fields ({', '.join(sorted(text))}) are "

@@ -29,7 +29,14 @@ from openpyxl import load_workbook
 from pydantic import ValidationError
 
 from schema.records import HoursDay, ScrapedRecord
-from schema.registry import LIST_FIELDS, WEEKDAYS, FileHours, FileSettings, Source
+from schema.registry import (
+    LIST_FIELDS,
+    PRESENCE_KEYS,
+    WEEKDAYS,
+    FileHours,
+    FileSettings,
+    Source,
+)
 from scrapers.base import ParseFailure, ScrapeResult
 from scrapers.errors import EmptyScrape, FieldError, SiteChanged, SourceError
 from scrapers.page import PageInfo
@@ -75,6 +82,7 @@ class Table:
     encoding: str
     empty: bool
     close: Callable[[], None] = lambda: None
+    as_of: str | None = None  # the file's as-of date as given (`file.as_of`, JSON only)
 
 
 @dataclass(frozen=True)
@@ -297,7 +305,8 @@ def read_json(handle: BinaryIO, facts: FileFacts, settings: FileSettings, label:
                 raise FileMappingError(f"{label}: key 'file.records': {path!r} matches no list "
                                        f"of records in {where.rpartition(': ')[2]}")
             records += found
-    return Table(list(enumerate(records, start=1)), None, encoding, empty=not records)
+    return Table(list(enumerate(records, start=1)), None, encoding, empty=not records,
+                 as_of=file_as_of(document, settings, label))
 
 
 class Nested(dict):
@@ -518,6 +527,48 @@ def record_fields(found: dict[str, list[tuple[str, str]]], join: dict[str, str] 
     return fields
 
 
+# -- coordinates, map links, social links, as-of date --------------------------------------
+
+#: Keys whose values belong to one place: a branch has its own or none, never its centre's.
+_OWN_PLACE = ("lat", "lon", "coordinates", "map_url")
+
+
+def presence_fields(found: dict[str, list[tuple[str, str]]], place: Place,
+                    settings: FileSettings) -> dict[str, object]:
+    """The ScrapedRecord fields of the place and presence keys (`PRESENCE_KEYS`), taken out
+    of `found`: "lat;lon" from two cells, one "lat,lon" cell or a [lat, lon] list; the first
+    map link; the social links; the record's as-of date. Values stay raw: the normaliser
+    reads them (`schema.normalise.places`)."""
+    values = {name: [v for _, v in found.pop(name, [])] for name in PRESENCE_KEYS}
+    if place.own is not None:  # a branch: its own point, not its centre's
+        for name in _OWN_PLACE:
+            values[name] = [v for col in getattr(settings.columns, name) or []
+                            for v in _strings(place.own(col))]
+    lat, lon, pair = values["lat"], values["lon"], values["coordinates"]
+    fields: dict[str, object] = {}
+    if pair or (lat and lon):
+        fields["coordinates_text"] = ";".join(pair) if pair else f"{lat[0]};{lon[0]}"
+    if values["map_url"]:
+        fields["map_url"] = values["map_url"][0]
+    if values["social_links"]:
+        fields["social_text"] = values["social_links"]
+    if values["as_of"]:
+        fields["as_of_text"] = values["as_of"][0]
+    return fields
+
+
+def file_as_of(document: object, settings: FileSettings, label: str) -> str | None:
+    """The file's own as-of date (`file.as_of`, a path from the document's top) as given; a
+    path the document lacks is a mapping error, like a missing column."""
+    if settings.as_of is None:
+        return None
+    value = _at(document, settings.as_of)
+    if value is _MISSING:
+        raise FileMappingError(f"{label}: key 'file.as_of': no {settings.as_of!r} at the top "
+                               "of the file")
+    return _first(value)
+
+
 # -- opening hours per weekday -------------------------------------------------------------
 
 _KEY_DAY = {"mo": "mo", "di": "di", "tu": "di", "mi": "mi", "we": "mi", "do": "do", "th": "do",
@@ -731,6 +782,9 @@ class Draft:
 def check_mapping(table: Table, settings: FileSettings, label: str, filename: str) -> None:
     """Every column the mapping names must exist: a header for tables; for JSON, a path that
     at least one record has (optional keys are common). Branch-relative paths may be absent."""
+    if settings.as_of and table.columns is not None:
+        raise FileMappingError(f"{label}: key 'file.as_of': only a JSON file has a top level "
+                               "to read it from; map the column as columns.as_of")
     wanted = [("file.key", c) for c in settings.key]
     wanted += [(f"file.columns.{f}", c) for f, cols in settings.columns.mapped().items()
                for c in cols]
@@ -871,7 +925,9 @@ def _records(table: Table, settings: FileSettings, uri: str, meta: dict,
         try:
             # keyed, not numbered: a row inserted above must not change every later record
             url = f"{uri}#key={quote(str(d.fields.get('source_key')))}"
-            batch.append(ScrapedRecord(**meta, source_url=url, **d.fields, notes=d.notes))
+            fields = d.fields | ({"as_of_text": table.as_of}
+                                 if table.as_of and not d.fields.get("as_of_text") else {})
+            batch.append(ScrapedRecord(**meta, source_url=url, **fields, notes=d.notes))
         except ValidationError as exc:
             invalid.append(ParseFailure(url=f"{uri}#row={d.row}", reason=str(exc),
                                         raw={"fields": d.fields}))
@@ -907,7 +963,8 @@ def _draft(place: Place, base: str | None, settings: FileSettings, keys: Keys) -
     if base is None:
         raise FieldError("source_key", f"no value in column(s) {', '.join(settings.key)}")
     found = collect(place, settings)
-    fields = record_fields(found, settings.join)
+    presence = presence_fields(found, place, settings)
+    fields = record_fields(found, settings.join) | presence
     if not fields.get("name"):
         raise FieldError("name", f"no value in column(s) {', '.join(settings.columns.name)}")
     key, parent, notes = keys.assign(base, place, fields)

@@ -25,7 +25,7 @@ def test_check_source_reports_a_file_and_a_replayed_site_and_writes_nothing(tmp_
     assert "datei-einrichtungen-json: ok" in out
     assert "records parsed 7, valid 7, to quarantine 1" in out
     assert "no value in column(s) kennung" in out  # the quarantine reason
-    assert "flag moved e-mail from web field: 1" in out
+    assert "flag email_moved_from_web_field (repaired): 1" in out
     assert main([*base, "check-source", "herne", "--replay", str(tmp_path / "snapshots"),
                  "--show", "1"]) == 0
     out = capsys.readouterr().out

@@ -130,7 +130,7 @@ def synthetic_groups(n: int, seed: int = 7) -> list[dict]:
 
 
 _TYPES = {"string": pa.string(), "datetime": pa.string(), "boolean": pa.bool_(),
-          "integer": pa.int64()}
+          "integer": pa.int64(), "number": pa.float64(), "date": pa.string()}
 
 
 def _table(columns: list[tuple[str, str, str, str]], n: int, filled: dict) -> pa.Table:

@@ -32,6 +32,9 @@ def test_stored_and_printed(tmp_path, capsys):
                                    WHERE source_id = 'herne'""").fetchall())
     assert rows["name"] == 13 and rows["phones"] == 13
     assert main(["--data", str(tmp_path), "quality"]) == 0
-    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("herne")]
+    fields, flags = capsys.readouterr().out.split("\n\n")  # per field, then per flag code
+    lines = [line for line in fields.splitlines() if line.startswith("herne")]
     assert len(lines) == len(rows)
+    assert all(line.split()[2] in ("repaired", "doubtful", "withheld")
+               for line in flags.splitlines()[1:])
     assert any(line.split()[1] == "phones" and line.split()[3] == "13" for line in lines)

@@ -227,3 +227,26 @@ def test_reopening_empties_duckdbs_cache_and_keeps_the_data(tmp_path):
         assert fresh.execute("SELECT count(*), max(n) FROM wide").fetchone() == (800000, 799999)
     finally:
         fresh.close()
+
+
+def test_a_warehouse_from_before_the_new_columns_is_brought_up_to_date(tmp_path, now):
+    """A file written before `social_links` and `provenance.as_of` existed gets them when it
+    is opened, keeps its rows, and takes listings that use them."""
+    path = tmp_path / "atlas.duckdb"
+    con = connect(path)
+    upsert_sources(con, [source()])
+    commit(con, "r1", listings(record("1")), now)
+    for table in ("listings", "listing_history"):  # the file as an older version left it
+        con.execute(f"ALTER TABLE {table} DROP COLUMN social_links")
+        con.execute(f"ALTER TABLE {table} DROP COLUMN provenance.as_of")
+    con.close()
+    con = connect(path)
+    try:
+        newer = listings(record("1"), record("2", social_text=["https://www.facebook.com/shg2"],
+                                              as_of_text="01.03.2026"))
+        commit(con, "r2", newer, now + timedelta(days=1))
+        rows = dict(con.execute("SELECT source_key, [social_links[1].url, "
+                                "provenance.as_of::VARCHAR] FROM listings").fetchall())
+    finally:
+        con.close()
+    assert rows == {"1": [None, None], "2": ["https://www.facebook.com/shg2", "2026-03-01"]}

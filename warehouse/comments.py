@@ -17,7 +17,8 @@ _LISTING = {
     "topics": "topics: taxonomy code, the source's label, preferred label, area, audience",
     "carrier": "Träger (carrier organisation) as published",
     "address": "address parts, Bundesland from the postcode, the original text and notes",
-    "coordinates": "WGS84 coordinates when a source gives them",
+    "coordinates": "WGS84 coordinates when a source gives them (published only where the "
+                   "street is)",
     "phones": "phone numbers: E.164, extension, type, original, valid, personal",
     "emails": "e-mail addresses: normalised, original, valid, personal",
     "websites": "web sites: absolute http(s) URL, original, valid",
@@ -27,7 +28,8 @@ _LISTING = {
     "online": "an online offer (forum, video meeting)",
     "org_flags": "self_help_organisation | umbrella | anonymous | forum | institution",
     "contact_count": "rare conditions: number of contacts the source knows (never persons)",
-    "provenance": "page URL, fetch time and content hash (and upstream release if federated)",
+    "provenance": "page URL, fetch time, content hash, the source's as-of date (and upstream "
+                  "release if federated)",
     "licence": "licence of the source (or of the upstream record)",
 }
 

@@ -181,21 +181,27 @@ def few_checkpoints(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("CHECKPOINT")
 
 
-#: Content columns added after warehouses were first made: (column, type). CREATE TABLE IF
-#: NOT EXISTS leaves an older table as it is, so these are added to it.
-ADDED_COLUMNS = (("phone_hours", "STRUCT(osm VARCHAR, original VARCHAR, by_appointment BOOLEAN)"),)
+#: Columns added to `listings` after warehouses were first written, added to an older file
+#: when it is opened (`CREATE TABLE IF NOT EXISTS` leaves an existing table as it is). A struct
+#: field is added at the struct's end: rows are read and written by name.
+_ADDED_COLUMNS = (
+    "phone_hours STRUCT(osm VARCHAR, original VARCHAR, by_appointment BOOLEAN)",
+    "social_links STRUCT(platform VARCHAR, url VARCHAR, original VARCHAR, valid BOOLEAN, "
+    "personal BOOLEAN)[]",
+    "provenance.as_of DATE",
+)
 
 
-def _add_columns(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    for column, kind in ADDED_COLUMNS:
-        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
+def _add_new_columns(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    for column in _ADDED_COLUMNS:
+        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column}")
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_DDL_PATH.read_text("utf-8"))
-    _add_columns(con, "listings")  # before the history DDL, which reads every column
+    _add_new_columns(con, "listings")  # before listing_history's DDL, which reads them
     con.execute(_HISTORY_DDL)
-    _add_columns(con, "listing_history")
+    _add_new_columns(con, "listing_history")
     con.execute(_DDL_PATH.with_name("link.sql").read_text("utf-8"))
     con.execute(_DDL_PATH.with_name("views.sql").read_text("utf-8"))
     apply_comments(con)

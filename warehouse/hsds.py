@@ -150,13 +150,15 @@ def _first(joined: str | None) -> str | None:
 
 
 def _structured(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, dict]:
-    """Phones (public only), topics, schedule and coordinates of the public listings."""
+    """Phones (public only), topics, schedule and coordinates of the public listings (only
+    where the street is published, as in `warehouse.public`: a point may be a private home)."""
     con.register("_hsds_ids", pa.table({"id": pa.array(ids, pa.string())}))
     try:
         rows = con.execute("""
             SELECT l.id::VARCHAR,
                    list_filter(l.phones, lambda p: p.valid AND NOT p.personal),
-                   l.topics, l.meeting.schedule, l.coordinates
+                   l.topics, l.meeting.schedule,
+                   CASE WHEN l.address.street IS NOT NULL THEN l.coordinates END
             FROM listings l JOIN _hsds_ids i ON l.id::VARCHAR = i.id""").fetchall()
     finally:
         con.unregister("_hsds_ids")

@@ -76,7 +76,8 @@ _NAMED = {
     "organisations.json": "Selbsthilfeorganisationen, eine je Organisation (JSON)",
     "organisations.parquet": "Selbsthilfeorganisationen, eine Zeile je Organisation (Parquet)",
     "datapackage.json": "Frictionless Data Package: Schema und Beschreibung der CSV-Datei",
-    "withheld.json": "Was aus Lizenz- oder Datenschutzgründen nicht veröffentlicht wurde",
+    "withheld.json": "Was aus Lizenz- oder Datenschutzgründen oder als ungültig nicht "
+                     "veröffentlicht wurde",
     "latest.json": "Zeiger auf die neueste Veröffentlichung",
 }
 
@@ -353,6 +354,11 @@ def _withheld_lines(folder: Path) -> list[str]:
              "keine Weiterveröffentlichung erlauben."]
     lines += [f"- `{field}`: {count} Angaben zu Privatpersonen ausgelassen"
               for field, count in sorted(fields.items())]
+    invalid = sum(int((entry.get("values_withheld") or {}).get("count") or 0)
+                  for entry in report.values())
+    lines.append(f"- {invalid} ungültige Angaben (Telefon, E-Mail, Web, keine Adresse) "
+                 "ausgelassen; je Eintrag in `withheld.json` unter `values_withheld` (id, "
+                 "Feld, Grund), ohne den Wert; die Spalte `flags` nennt den Grund.")
     lines.append("- Einzelheiten: `withheld.json`.")
     return lines
 

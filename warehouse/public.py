@@ -8,13 +8,33 @@ release writer (CSV, JSON, Parquet, snapshot, HSDS, metadata) builds on the same
 import duckdb
 import pyarrow as pa
 
-FORMAT_VERSION = "0.2"  # 0.2: phone_hours, phone_hours_text
+from schema.normalise.flags import FLAG_CODES
+
+FORMAT_VERSION = "0.2"  # 0.2: phone_hours, phone_hours_text; flags, place and as-of columns
 
 
 def _joined(column: str, keep: str, value: str) -> str:
     """SQL: the `value`s of the entries of list `column` that satisfy `keep`, ' | '-joined."""
     return (f"nullif(array_to_string(list_transform(list_filter({column}, lambda t: {keep}),"
             f" lambda t: {value}), ' | '), '')")
+
+
+def flags_description() -> str:
+    """The `flags` column's description: every code, by kind (the table is in
+    `schema.normalise.flags`)."""
+    kinds = {k: [f.code for f in FLAG_CODES if f.kind == k]
+             for k in ("repaired", "doubtful", "withheld")}
+    return ("quality flags of the listing, codes separated by ' | ' (repaired: a value was "
+            "changed or moved to read right; doubtful: published as given or partly "
+            "understood; withheld: a value the source gave is not published, traced in "
+            "withheld.json). " + "; ".join(f"{k}: {', '.join(c)}" for k, c in kinds.items()))
+
+
+#: SQL: a listing's flag codes (the part before the first colon; the detail after it may
+#: name a private person and is never published), known codes only, each once, sorted.
+FLAGS_SQL = ("nullif(array_to_string(list_sort(list_distinct(list_filter(list_transform("
+             "l.flags, lambda f: split_part(f, ':', 1)), lambda c: list_contains(["
+             + ", ".join(f"'{f.code}'" for f in FLAG_CODES) + "], c)))), ' | '), '')")
 
 
 #: The public table: (column, frictionless type, description, SQL over `listings` l).
@@ -90,6 +110,18 @@ PUBLIC_COLUMNS: list[tuple[str, str, str, str]] = [
      "strftime(l.first_seen AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ')"),
     ("changed_at", "datetime", "last change seen (UTC)",
      "strftime(l.changed_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ')"),
+    ("flags", "string", flags_description(), FLAGS_SQL),
+    ("latitude", "number", "WGS84 latitude of the place, only where its street is published "
+     "(a group's point may be a private home)",
+     "CASE WHEN l.address.street IS NOT NULL THEN l.coordinates.lat END"),
+    ("longitude", "number", "WGS84 longitude of the place, only where its street is published",
+     "CASE WHEN l.address.street IS NOT NULL THEN l.coordinates.lon END"),
+    ("social_links", "string", "social-media links as 'platform: URL', separated by ' | ' "
+     "(platform: facebook, instagram, x, mastodon, bluesky, threads, youtube, tiktok, "
+     "linkedin, xing, telegram, whatsapp, pinterest, other)",
+     _joined("l.social_links", "t.valid AND NOT t.personal", "t.platform || ': ' || t.url")),
+    ("as_of", "date", "the date the source gives for its data (Stand), when it gives one",
+     "strftime(l.provenance.as_of, '%Y-%m-%d')"),
 ]
 
 

@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from schema.normalise.flags import FLAG_CODES
 from warehouse.changes import write_changes
 from warehouse.excel import write_excel_csv
 from warehouse.hsds import write_hsds
@@ -124,6 +125,7 @@ def withheld_report(con: duckdb.DuckDBPyConnection) -> dict:
         WHERE contains(f, ':') GROUP BY ALL ORDER BY ALL
     """).fetchall():
         in_text.setdefault(sid, {}).setdefault(name, {})[kind] = count
+    traces = value_traces(con)
     report = {}
     for sid, policy, licence, active, person, phones, emails in rows:
         if policy != "open":
@@ -140,8 +142,42 @@ def withheld_report(con: duckdb.DuckDBPyConnection) -> dict:
                         "reason": "removed from the text: "
                                   + "; ".join(FINDING_REASONS.get(k, k) for k in kinds),
                         "findings": kinds}
-                 for name, kinds in in_text.get(sid, {}).items()}}
+                 for name, kinds in in_text.get(sid, {}).items()},
+                "values_withheld": {
+                    "count": sum(t["values"] for t in traces.get(sid, [])),
+                    "reason": VALUES_WITHHELD_REASON,
+                    "traces": traces.get(sid, [])}}
     return report
+
+
+VALUES_WITHHELD_REASON = (
+    "values the source gave that are not published because they are invalid or no address "
+    "(quality flags of kind withheld): one trace per listing and reason, naming the listing "
+    "id, the field and the flag code, never the value itself (it may be a private person's; "
+    "it stays in the warehouse and the archived page)")
+
+
+def value_traces(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
+    """Per open source: every published listing that lost a value to a withheld flag, as
+    {id, field, reason (the flag code), values (how many)}, in id order."""
+    withheld = {f.code: f.field for f in FLAG_CODES if f.kind == "withheld"}
+    con.register("_withheld_codes", pa.table({"code": list(withheld)}))
+    try:
+        rows = con.execute("""
+            SELECT l.source_id, l.id::VARCHAR, split_part(f.flag, ':', 1) AS code, count(*)
+            FROM listings l JOIN sources s USING (source_id),
+                 unnest(l.flags) AS f(flag)
+            WHERE l.active AND s.policy = 'open'
+              AND split_part(f.flag, ':', 1) IN (SELECT code FROM _withheld_codes)
+            GROUP BY ALL ORDER BY ALL
+        """).fetchall()
+    finally:
+        con.unregister("_withheld_codes")
+    out: dict[str, list[dict]] = {}
+    for sid, listing, code, n in rows:
+        out.setdefault(sid, []).append({"id": listing, "field": withheld[code], "reason": code,
+                                        "values": n})
+    return out
 
 
 def _datapackage(con: duckdb.DuckDBPyConnection, run_id: str, generated: datetime) -> dict:

@@ -118,6 +118,16 @@ def latest_quality(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     """).fetchall()
 
 
+def current_flag_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
+    """(source, flag code, active listings carrying it) from the same flags a release
+    publishes (`warehouse.public`): codes only, each counted once per listing."""
+    return con.execute("""
+        SELECT source_id, split_part(f.flag, ':', 1) AS code, count(DISTINCT id)
+        FROM listings, unnest(flags) AS f(flag)
+        WHERE active GROUP BY ALL ORDER BY ALL
+    """).fetchall()
+
+
 def last_accepted_count(con: duckdb.DuckDBPyConnection, source_id: str) -> int | None:
     """Records (valid listings) of the source's last accepted run, or None if it never had one."""
     row = con.execute("""

@@ -6,15 +6,17 @@ that fail validation come back as `Rejected` with the field and reason, for quar
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from pydantic import TypeAdapter, ValidationError
 
 from schema.ids import listing_id
-from schema.listing import Listing, Meeting, OpeningHours
+from schema.listing import Address, Coordinates, Listing, Meeting, OpeningHours, SocialLink
 from schema.normalise.address import address
 from schema.normalise.contact_block import ContactBlock, contact_block
 from schema.normalise.contacts import split_contacts
 from schema.normalise.emails import emails
+from schema.normalise.flags import flag, flag_of_note, settle
 from schema.normalise.hours import (
     by_appointment,
     days_text,
@@ -29,13 +31,16 @@ from schema.normalise.meetings import meetings, on_request
 from schema.normalise.organisation import contact_count, online, org_flags
 from schema.normalise.personal import (
     ANONYMOUS,
+    PRIVATE_KINDS,
     Context,
     Redactor,
     StaffContacts,
+    mailbox_holder,
     mark_personal,
     personal,
 )
 from schema.normalise.phones import phones
+from schema.normalise.places import as_of, place_coordinates, profile_name, social_links
 from schema.normalise.text import clean, one_line
 from schema.normalise.topics import topics
 from schema.normalise.urls import urls
@@ -73,27 +78,40 @@ def normalise(record: ScrapedRecord, licence: str,
         record.kind, record.contact_person, phone_list, email_list, staff_contacts, context)
     redactor = Redactor(record.kind, staff_contacts, context)
     text = redactor.text
-    flags += [f"phone_invalid:{p.original}" for p in phone_list if not p.valid]
-    flags += [f"email_invalid:{e.original}" for e in email_list if not e.valid]
-    flags += [f"url_invalid:{w.original}" for w in web_list if not w.valid]
+    flags += [flag("phone_invalid", p.original) for p in phone_list if not p.valid]
+    flags += [flag("email_invalid", e.original) for e in email_list if not e.valid]
+    flags += [flag("url_invalid", w.original) for w in web_list if not w.valid]
     flags_found, flags_unknown = org_flags(record.flags_text)
-    flags += [f"org_flag_unknown:{label}" for label in flags_unknown]
-    flags += record.notes
+    flags += [flag("org_flag_unknown", label) for label in flags_unknown]
+    flags += [flag_of_note(note) for note in record.notes]
     topic_list = topics([redacted for label in labels  # read once: unknown labels too
                          if (redacted := text("topics", label))])
-    flags += [f"topic_unknown:{label}"
+    flags += [flag("topic_unknown", label)
               for label in dict.fromkeys(t.label for t in topic_list if t.code is None)]
     meeting_text = text("meeting", clean(record.meeting_text))
     hours_text = text("opening_hours", clean(record.hours_text))
     office_hours, phone_times, hours_flags = record_hours(record, hours_text, text)
     flags += hours_flags
     upstream = record.upstream
-    place = None
+    place, home = None, False
     if record.kind != "rare_condition":  # a rare condition's address is a person's
         before = len(redactor.found)
         place = address(text("address", address_text), text("address", district))
-        if place is not None and len(redactor.found) > before:  # a person's home: no street
+        home = len(redactor.found) > before
+        if place is not None and home:  # a person's home: no street
             place = place.model_copy(update={"street": None, "house_number": None})
+    coords, coords_flags = place_coordinates(record.coordinates_text, record.map_url)
+    coords, withheld = publishable_coordinates(coords, place, home, record.kind)
+    flags += coords_flags + withheld
+    social, social_flags = private_social_links(record, context, staff_contacts)
+    flags += social_flags
+    as_of_date, as_of_flags = as_of(record.as_of_text)
+    flags += as_of_flags
+    hours = office_hours
+    meeting = meeting_text and Meeting(original=meeting_text, on_request=on_request(meeting_text),
+                                       schedule=meetings(meeting_text))
+    flags += [flag_of_note(note) for note in (place.notes if place else [])]
+    flags += understood_flags(hours, meeting)
     fields = {
         # a federated record too: its id is in the importing source's namespace, the upstream
         # id stays provenance, so no release can reuse (and replace) another source's listing
@@ -109,11 +127,11 @@ def normalise(record: ScrapedRecord, licence: str,
         "phones": phone_list,
         "emails": email_list,
         "websites": web_list,
-        "opening_hours": office_hours,
+        "social_links": social,
+        "coordinates": coords,
+        "opening_hours": hours,
         "phone_hours": phone_times,
-        "meeting": meeting_text and Meeting(original=meeting_text,
-                                            on_request=on_request(meeting_text),
-                                            schedule=meetings(meeting_text)),
+        "meeting": meeting,
         "accessibility": text("accessibility", clean(record.accessibility_text)),
         "online": online(record.online_text),
         "org_type": text("org_type", one_line(record.org_type)),
@@ -123,13 +141,14 @@ def normalise(record: ScrapedRecord, licence: str,
         "contact_route": route,
         "contact_person": person,
         "personal_fields": private,  # and the findings in the texts, below
-        "flags": flags,
+        "flags": settle(flags),
         "provenance": {"source_url": record.source_url, "fetched_at": record.fetched_at,
-                       "content_hash": record.content_hash,
+                       "content_hash": record.content_hash, "as_of": as_of_date,
                        "upstream": upstream and upstream.model_dump(exclude={"licence"})},
         "licence": (upstream and upstream.licence) or licence,
     }
-    fields["personal_fields"] = private + redactor.found
+    fields["personal_fields"] = private + redactor.found + [
+        f"social_links[{i}]" for i, link in enumerate(social) if link.personal]
     return fields
 
 
@@ -164,6 +183,49 @@ def record_hours(record: ScrapedRecord, hours_text: str | None, text) -> tuple[
         if original:
             return office or None, OpeningHours(osm=osm, original=original), flags
     return office or None, None, flags
+
+
+def publishable_coordinates(coords: Coordinates | None, place: Address | None, home: bool,
+                            kind: str) -> tuple[Coordinates | None, list[str]]:
+    """Coordinates travel with the street: a group's point may be a private home, so where the
+    street is not published (a person's home, a rare condition, no street given) neither are
+    they. A home's and a rare condition's are not kept at all, like the street."""
+    if coords is None:
+        return None, []
+    if kind == "rare_condition" or home:
+        return None, [flag("coordinates_withheld")]
+    if place is None or place.street is None:
+        return coords, [flag("coordinates_withheld")]  # kept; warehouse.public leaves it out
+    return coords, []
+
+
+def private_social_links(record: ScrapedRecord, context: Context,
+                         staff_contacts: StaffContacts) -> tuple[list[SocialLink], list[str]]:
+    """(links, flags): a profile named like a person ("facebook.com/petra.beispiel") is marked
+    personal, as a named mailbox is (`personal.mailbox_holder`); a rare condition keeps none."""
+    if record.kind == "rare_condition":
+        return [], []
+    links, flags = social_links(record.social_text)
+    if record.kind not in PRIVATE_KINDS and staff_contacts == "publish":
+        return links, flags
+    marked = []
+    for link in links:
+        name = profile_name(link)
+        host = urlsplit(link.url or "").hostname or "x.invalid"
+        if name and mailbox_holder(f"{name}@{host}", context) == "named":
+            link = link.model_copy(update={"personal": True})
+        marked.append(link)
+    return marked, flags
+
+
+def understood_flags(hours: OpeningHours | None, meeting: Meeting | None) -> list[str]:
+    """Hours and meetings published as text only: what `shg quality` counts as invalid."""
+    out = []
+    if hours and hours.osm is None and not hours.by_appointment:
+        out.append(flag("hours_not_understood"))
+    if meeting and not meeting.on_request and meeting.schedule is None:
+        out.append(flag("meeting_not_understood"))
+    return out
 
 
 def to_listings(

@@ -1,11 +1,13 @@
 """E-mail and web fields read together: sources put a web address in the e-mail field and an
 e-mail address (often a "mailto:" link) in the web field. Each such value moves to the field it
-belongs to, and every move is reported as a flag so a researcher can see it was made."""
+belongs to, and every move is reported as a flag (`email_moved_from_web_field`,
+`web_moved_from_email_field`) so a researcher can see it was made."""
 
 import re
 
 from schema.listing import EmailAddress, Website
 from schema.normalise.emails import emails
+from schema.normalise.flags import flag
 from schema.normalise.urls import find_urls, urls
 
 #: Web addresses inside a web field whose query may hold an e-mail ("?mail=a@x.de"): masked
@@ -50,11 +52,11 @@ def split_contacts(
         if e.address not in known_mail:
             known_mail.add(e.address)
             mail_list.append(e)
-            flags.append(f"moved e-mail from web field: {e.address}")
+            flags.append(flag("email_moved_from_web_field", e.address))
     known_web = {w.url for w in web_list if w.url}
     for w in moved_web:
         if w.url not in known_web:
             known_web.add(w.url)
             web_list.append(w)
-            flags.append(f"moved web site from e-mail field: {w.url}")
+            flags.append(flag("web_moved_from_email_field", w.url))
     return mail_list, web_list, flags

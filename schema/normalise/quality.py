@@ -1,11 +1,13 @@
-"""Per-field quality counters of one source run: how many values were present, missing,
-invalid (kept raw, not normalised) or repaired. Stored in `source_run_stats`, printed by
-`shg quality`, so a source whose phones suddenly stop parsing shows up the next morning."""
+"""Per-field quality counters of one source run: how many listings had a value, had none, had
+one kept raw or withheld (a doubtful or withheld flag) or repaired (a repaired flag). Stored
+in `source_run_stats`, printed by `shg quality`, so a source whose phones suddenly stop
+parsing shows up the next morning."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from schema.listing import Listing
+from schema.normalise.flags import FLAGS, code_of
 
 
 @dataclass(frozen=True)
@@ -18,52 +20,44 @@ class FieldQuality:
     repaired: int = 0
 
 
-def _count(items: list, bad: Callable[[object], bool]) -> int:
-    return sum(1 for item in items if bad(item))
+def _flagged(item: Listing, field: str, kinds: tuple[str, ...]) -> int:
+    """1 when the listing carries a flag of one of `kinds` about `field`: the counters are
+    read off the published flags, so `shg quality` and a release always agree."""
+    return int(any(f.field == field and f.kind in kinds
+                   for f in (FLAGS.get(code_of(text)) for text in item.flags) if f))
 
 
-def _address_invalid(item: Listing) -> bool:
-    return item.address is not None and item.address.postcode is None
-
-
-def _per_value(item: Listing, name: str) -> tuple[int, int]:
-    values = getattr(item, name)
-    return len(values), sum(1 for v in values if not v.valid)
-
-
-#: field -> (present?, invalid count, repaired count) for one listing
-_RULES: dict[str, Callable[[Listing], tuple[bool, int, int]]] = {
-    "name": lambda i: (True, 0, 0),
-    "description": lambda i: (i.description is not None, 0, 0),
-    "address": lambda i: (i.address is not None, int(_address_invalid(i)),
-                          int(bool(i.address and i.address.notes))),
-    "state": lambda i: (bool(i.address and i.address.state), 0, 0),
-    "phones": lambda i: (bool(i.phones), _per_value(i, "phones")[1], 0),
-    "emails": lambda i: (bool(i.emails), _per_value(i, "emails")[1],
-                         sum(1 for f in i.flags if f.startswith("moved e-mail"))),
-    "websites": lambda i: (bool(i.websites), _per_value(i, "websites")[1],
-                           sum(1 for f in i.flags if f.startswith("moved web"))),
-    "opening_hours": lambda i: (i.opening_hours is not None, int(bool(
-        i.opening_hours and i.opening_hours.osm is None
-        and not i.opening_hours.by_appointment)), 0),
-    "meeting": lambda i: (i.meeting is not None, int(bool(
-        i.meeting and not i.meeting.on_request and i.meeting.schedule is None)), 0),
-    "topics": lambda i: (bool(i.topics), sum(1 for t in i.topics if t.code is None), 0),
+#: field -> is a value present? (a listing without one counts as missing)
+_PRESENT: dict[str, Callable[[Listing], bool]] = {
+    "name": lambda i: True,
+    "description": lambda i: i.description is not None,
+    "address": lambda i: i.address is not None,
+    "state": lambda i: bool(i.address and i.address.state),
+    "phones": lambda i: bool(i.phones),
+    "emails": lambda i: bool(i.emails),
+    "websites": lambda i: bool(i.websites),
+    "opening_hours": lambda i: i.opening_hours is not None,
+    "meeting": lambda i: i.meeting is not None,
+    "topics": lambda i: bool(i.topics),
+    "org_flags": lambda i: bool(i.org_flags),
+    "record": lambda i: True,
 }
+_INVALID = ("doubtful", "withheld")
 
 
 def field_quality(listings: list[Listing]) -> list[FieldQuality]:
-    """Counters per field over a source run's valid listings. `invalid` counts values kept raw
-    (an unparsed phone, office hours not expressible in OSM syntax, an unmapped topic label)."""
+    """Counters per field over a source run's valid listings. `invalid` counts listings with a
+    doubtful or withheld flag about the field (an unparsed phone, office hours not expressible
+    in OSM syntax, an unmapped topic label), `repaired` those with a repaired one."""
     out = []
-    for name, rule in _RULES.items():
+    for name, has_value in _PRESENT.items():
         present = missing = invalid = repaired = 0
         for item in listings:
-            has, bad, fixed = rule(item)
+            has = has_value(item)
             present += has
             missing += not has
-            invalid += bad
-            repaired += fixed
+            invalid += _flagged(item, name, _INVALID)
+            repaired += _flagged(item, name, ("repaired",))
         out.append(FieldQuality(name, len(listings), present, missing, invalid, repaired))
     return out
 

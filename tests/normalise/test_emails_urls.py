@@ -80,8 +80,8 @@ def test_each_value_moves_to_its_field_and_the_move_is_flagged():
                                           "info@selbsthilfe-hamm.de"]
     assert [w.url for w in sites] == ["https://www.selbsthilfe-hamm.de/",
                                       "https://www.shg-hamm.de"]
-    assert flags == ["moved e-mail from web field: info@selbsthilfe-hamm.de",
-                     "moved web site from e-mail field: https://www.shg-hamm.de"]
+    assert flags == ["email_moved_from_web_field:info@selbsthilfe-hamm.de",
+                     "web_moved_from_email_field:https://www.shg-hamm.de"]
     assert all(e.valid for e in mails) and all(w.valid for w in sites)
 
 
