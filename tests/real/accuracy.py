@@ -121,7 +121,10 @@ def topics_steps(labels: list[dict]) -> list[Step]:
     return [mapped, right]
 
 
-def pairs_steps(pairs: list[dict]) -> list[Step]:
+def pairs_steps(pairs: list[dict], name: str = "linkage") -> list[Step]:
+    """Precision and recall of the linkage rules on `pairs`, as the steps `{name} precision`
+    and `{name} recall`; the holdout has its own name so its out-of-sample figure is never
+    pooled with the pairs the rules were tuned on."""
     tp = fp = fn = 0
     misses = []
     for n, pair in enumerate(pairs):
@@ -131,8 +134,8 @@ def pairs_steps(pairs: list[dict]) -> list[Step]:
         fn += not got and pair["same"]
         if got != pair["same"]:
             misses.append((pair.get("note", f"pair {n}"), pair["same"], got))
-    precision = Step("linkage precision", tp, tp + fp, 0.97, measure="linked pairs right")
-    recall = Step("linkage recall", tp, tp + fn, 0.90, measure="same pairs linked")
+    precision = Step(f"{name} precision", tp, tp + fp, 0.97, measure="linked pairs right")
+    recall = Step(f"{name} recall", tp, tp + fn, 0.90, measure="same pairs linked")
     precision.misses = [m for m in misses if not m[1]]
     recall.misses = [m for m in misses if m[1]]
     return [precision, recall]
@@ -148,16 +151,17 @@ def report() -> list[Step]:
         exact("addresses", load("address.toml"), address_expected, address_actual, 0.98),
         *topics_steps(load("topics.toml", "label")),
         *pairs_steps(load("pairs.toml", "pair")),
+        *pairs_steps(load("pairs_holdout.toml", "pair"), "linkage holdout"),
     ]
 
 
 def table(steps: list[Step]) -> str:
-    lines = [f"{'step':<18} {'measure':<20} {'right':>6} {'of':>6} {'rate':>7} {'target':>7}  "
+    lines = [f"{'step':<25} {'measure':<20} {'right':>6} {'of':>6} {'rate':>7} {'target':>7}  "
              f"verdict"]
     for s in steps:
         rate = "-" if s.rate is None else f"{s.rate:.1%}"
         verdict = "no cases" if s.rate is None else "holds" if s.holds else "missed"
-        lines.append(f"{s.name:<18} {s.measure:<20} {s.right:>6} {s.total:>6} {rate:>7} "
+        lines.append(f"{s.name:<25} {s.measure:<20} {s.right:>6} {s.total:>6} {rate:>7} "
                      f"{s.target:>7.0%}  {verdict}")
     return "\n".join(lines)
 
