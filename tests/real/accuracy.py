@@ -141,6 +141,21 @@ def pairs_steps(pairs: list[dict], name: str = "linkage") -> list[Step]:
     return [precision, recall]
 
 
+def holdout_steps() -> list[Step]:
+    """The same normaliser steps on holdout/: strings gathered after the rules were tuned on the
+    files above, so their rates are the out-of-sample figures (never tune on them)."""
+    return [
+        exact("meetings holdout", load("holdout/meetings.toml"), test_meetings.expected,
+              lambda c: test_meetings.actual(c["input"]), 0.95),
+        exact("hours holdout", load("holdout/hours.toml"), test_hours.expected,
+              lambda c: test_hours.actual(c["input"]), 0.95),
+        exact("contact holdout", load("holdout/contact_block.toml"), block_expected, block_actual,
+              0.95),
+        exact("addresses holdout", load("holdout/address.toml"), address_expected, address_actual,
+              0.98),
+    ]
+
+
 def report() -> list[Step]:
     return [
         exact("meetings", load("meetings.toml"), test_meetings.expected,
@@ -152,6 +167,7 @@ def report() -> list[Step]:
         *topics_steps(load("topics.toml", "label")),
         *pairs_steps(load("pairs.toml", "pair")),
         *pairs_steps(load("pairs_holdout.toml", "pair"), "linkage holdout"),
+        *holdout_steps(),
     ]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from opening_hours import OpeningHours
 
-from tests.real.accuracy import load, report
+from tests.real.accuracy import ADDRESS, load, report
 
 HERE = Path(__file__).parent
 TAXONOMY = {c["code"] for c in tomllib.loads(
@@ -20,6 +20,9 @@ FILES = [("meetings.toml", "case", 300), ("hours.toml", "case", 300),
          ("contact_block.toml", "case", 150), ("address.toml", "case", 150),
          ("topics.toml", "label", 680), ("pairs.toml", "pair", 150),
          ("pairs_holdout.toml", "pair", 40)]
+#: The holdout (holdout/*.toml, README.md): the same shapes, strings new to the tuning files.
+HOLDOUT = [("holdout/meetings.toml", 60), ("holdout/hours.toml", 55),
+           ("holdout/contact_block.toml", 30), ("holdout/address.toml", 25)]
 MEETING_KEYS = {"freq", "interval", "byday", "opens_at", "closes_at", "on_request"}
 _BYDAY = re.compile(r"^(?:-?[1-5])?(?:MO|TU|WE|TH|FR|SA|SU)$")
 
@@ -42,8 +45,26 @@ def test_every_case_says_where_it_was_found_and_by_whom(name, table, least):
         assert len(set(inputs)) == len(inputs), f"{name}: a string counted twice"
 
 
+@pytest.mark.parametrize(("name", "least"), HOLDOUT)
+def test_every_holdout_case_says_where_it_was_found_and_is_new_to_the_tuning_file(name, least):
+    test_every_case_says_where_it_was_found_and_by_whom(name, "case", least)
+    tuning = {" ".join(c["input"].split()) for c in load(name.removeprefix("holdout/"))}
+    assert [c["input"] for c in load(name) if " ".join(c["input"].split()) in tuning] == []
+
+
+def test_address_and_contact_labels_use_the_fields_of_the_format():
+    fields = set(ADDRESS) | {"notes"}
+    for case in load("address.toml") + load("holdout/address.toml"):
+        assert set(case.get("expected", {})) <= fields, case["input"]
+    block_keys = {"organisation", "phones", "faxes", "emails", "websites", "hours", "leftover",
+                  "address"}
+    for case in load("contact_block.toml") + load("holdout/contact_block.toml"):
+        assert set(case.get("expected", {})) <= block_keys, case["input"]
+        assert set(case.get("expected", {}).get("address", {})) <= fields, case["input"]
+
+
 def test_meeting_labels_have_the_schedule_shape():
-    for case in load("meetings.toml"):
+    for case in load("meetings.toml") + load("holdout/meetings.toml"):
         want = case["expected"]
         assert set(want) <= MEETING_KEYS, case["input"]
         assert all(_BYDAY.match(d) for d in want.get("byday", [])), case["input"]
@@ -52,7 +73,7 @@ def test_meeting_labels_have_the_schedule_shape():
 
 
 def test_hours_labels_are_valid_opening_hours_and_phone_hours_are_not_opening_hours():
-    for case in load("hours.toml"):
+    for case in load("hours.toml") + load("holdout/hours.toml"):
         want = case["expected"]
         if "osm" in want:
             OpeningHours(want["osm"])  # raises on a syntax error
@@ -102,3 +123,4 @@ def test_the_runner_counts_every_case_once_and_lists_every_miss():
         assert recall.total == sum(p["same"] for p in pairs)
         assert len(precision.misses) + len(recall.misses) == (
             (precision.total - precision.right) + (recall.total - recall.right))
+    assert steps["meetings holdout"].total == len(load("holdout/meetings.toml"))
