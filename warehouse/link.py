@@ -82,7 +82,17 @@ _GENERIC = frozenset(" ".join((
 #: What every contact centre is called besides the generic words ("Kontakt-, Informations-
 #: und Beratungsstelle im Selbsthilfebereich"): a name of only these says "the centre".
 _CENTRE_WORDS = frozenset(("informationsstelle", "informationsstellen", "informations",
-                           "beratungsstelle", "selbsthilfebereich"))
+                           "beratungsstelle", "selbsthilfebereich", "selbsthilfebuero",
+                           "selbsthilfezentrum"))
+#: After a word of the name, these open the carrier or seat of a contact centre ("… des
+#: Paritätischen", "… der Stadt Halle", "… im Gesundheitsamt"), up to a bracket or a
+#: separator; so does a bracket naming a legal body ("(Paritätische Sozialdienste gGmbH)").
+_CARRIER_PHRASE = re.compile(r"(?<=\w)\s+(?:des|der|vom|beim|am|im)\s[^()|,;]*")
+#: Words that say what kind of place follows ("Landkreis Traunstein", "Landeshauptstadt
+#: Wiesbaden"): part of a centre's seat, not of its name.
+_AREA_WORDS = frozenset(("stadt", "landeshauptstadt", "hansestadt", "kreis", "landkreis",
+                         "region", "stadtverwaltung", "kreisverwaltung", "landratsamt"))
+_CARRIER_BRACKET = re.compile(r"\([^()]*\b(?:ggmbh|gmbh|gbr|e\.\s*v\b\.?|ev)(?=\W|$)[^()]*\)")
 #: Short names many centres share: not one centre's own name.
 _CENTRE_ACRONYMS = frozenset(("kiss", "kis", "kibis", "kisa", "skis", "sks", "shk", "shz",
                               "sekis", "seko", "ikos"))
@@ -125,6 +135,12 @@ def fold(text: str | None) -> str:
 def _combining() -> dict[int, None]:
     """Deletes the combining marks of the BMP (what `unicodedata.combining` finds), at C speed."""
     return dict.fromkeys(c for c in range(0x10000) if unicodedata.combining(chr(c)))
+
+
+def _carrier_free(name: str) -> str:
+    """A contact centre's name without its carrier or seat ("Selbsthilfebüro der AWO" ->
+    "selbsthilfebüro"); folded."""
+    return _CARRIER_PHRASE.sub(" ", _CARRIER_BRACKET.sub(" ", fold(name)))
 
 
 def _tokens(text: str | None) -> list[str]:
@@ -170,12 +186,20 @@ class Features:
     other_house: tuple[str | None, str | None] | None = None
     #: derived once (see __post_init__): the listing's own core and its words, its main city
     own: tuple[list[str], frozenset[str], frozenset[str]] = field(init=False, repr=False)
+    #: a contact centre's core without its carrier or seat (else `own`)
+    bare: tuple[list[str], frozenset[str], frozenset[str]] = field(init=False, repr=False)
     words: frozenset[str] = field(init=False, repr=False)
     main_city: str | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.own = _core([t for t in map(_strip_suffix, self.tokens)
                           if t not in _GENERIC and t not in self.city_tokens])
+        self.bare = self.own
+        if self.kind == "contact_centre":
+            bare = [t for t in map(_strip_suffix, _tokens(_carrier_free(self.name)))
+                    if t not in _GENERIC and t not in _AREA_WORDS and t not in self.city_tokens]
+            if bare != self.own[0]:
+                self.bare = _core(bare)
         self.words = frozenset(self.own[0]) or _NONE
         self.main_city = _main_city(self.city)
 
@@ -185,6 +209,12 @@ class Features:
         if other is self or self.words.isdisjoint(other.city_tokens):
             return self.own  # the other's town is not in this name: the cached core holds
         return _core([t for t in self.own[0] if t not in other.city_tokens])
+
+    def bare_core(self, other: Features) -> tuple[list[str], frozenset[str], frozenset[str]]:
+        """`core` without the carrier or seat of a contact centre."""
+        if self.bare is self.own:
+            return self.core(other)
+        return _core([t for t in self.bare[0] if t not in other.city_tokens])
 
 
 def _core(tokens: list[str]) -> tuple[list[str], frozenset[str], frozenset[str]]:
@@ -301,9 +331,20 @@ def _initials(tokens: list[str]) -> str:
 
 def name_similarity(a: Features, b: Features) -> tuple[float, bool, bool]:
     """(similarity 0–100, conflict, generic): `conflict` when qualifiers or numbers differ
-    ("Angehörige", "Landesverband", "Gruppe II"), `generic` when a name says nothing itself."""
-    core_a, qual_a, num_a = a.core(b)
-    core_b, qual_b, num_b = b.core(a)
+    ("Angehörige", "Landesverband", "Gruppe II"), `generic` when a name says nothing itself.
+    Two contact centres' names are also compared without their carriers and seats: one
+    publisher names the carrier, the other does not."""
+    found = _similarity(a, b, a.core(b), b.core(a))
+    if a.bare is not a.own or b.bare is not b.own:
+        bare = _similarity(a, b, a.bare_core(b), b.bare_core(a))
+        if bare[0] > found[0]:
+            return bare
+    return found
+
+
+def _similarity(a: Features, b: Features, core_a: tuple, core_b: tuple
+                ) -> tuple[float, bool, bool]:
+    (core_a, qual_a, num_a), (core_b, qual_b, num_b) = core_a, core_b
     conflict = qual_a != qual_b or bool(num_a and num_b and num_a != num_b)
     if not core_a and not core_b and a.kind != "group" and _town_named(a, b):
         return TOWN_NAMED, conflict, False
@@ -382,7 +423,12 @@ def compare(a: Features, b: Features) -> tuple[float, dict]:
         "same_address": same_address, "address_conflict": both_street and not same_address,
         "both_generic": not a.core(b)[0] and not b.core(a)[0],
         "names_town": _names_town(a, b) or _names_town(b, a),
+        "town_unnamed": _town_unnamed(a, b) or _town_unnamed(b, a),
         "kind_only": _kind_only(a, b) or _kind_only(b, a),
+        # ... also when the carrier or seat is left out ("Selbsthilfebüro der AWO")
+        "bare_kind_only": _says_centre(a.bare_core(b)[0]) or _says_centre(b.bare_core(a)[0]),
+        "both_bare_kind_only": (_says_centre(a.bare_core(b)[0])
+                                and _says_centre(b.bare_core(a)[0])),
         "both_kind_only": _kind_only(a, b) and _kind_only(b, a),
         "name_in_contacts": _name_in_contacts(a, b) or _name_in_contacts(b, a),
         # both give a phone (or both a mailbox, or both a web site) and none is the other's
@@ -420,6 +466,15 @@ def _name_in_contacts(a: Features, b: Features) -> bool:
         return False
     labels = {e.split("@", 1)[0] for e in b.emails} | {h.split(".", 1)[0] for h in b.hosts}
     return not words.isdisjoint(labels)
+
+
+def _town_unnamed(a: Features, b: Features) -> bool:
+    """Is a without a place, while b's name holds b's own town and a's does not
+    ("Selbsthilfebüro der AWO" / "Selbsthilfebüro Forchheim" in Forchheim): b's name says
+    which town's it is, a's says another or none."""
+    if a.postcode or a.main_city or not b.city_tokens.intersection(b.tokens):
+        return False
+    return not _names_town(a, b)
 
 
 def _names_town(a: Features, b: Features) -> bool:
@@ -499,6 +554,7 @@ def _rule(ev: dict) -> str | None:
     if (ev["same_place"] or ev["names_town"]) and sim >= 95 and not ev["generic_name"]:
         return "name+town"  # the same centre's name in the same town: moved within it
     if ev["unplaced"] and not ev["address_conflict"] and not ev["contacts_disagree"] and (
+            not ev["town_unnamed"]) and (
             sim >= 90 or (sim >= 80 and ev["names_town"]) or ev["name_in_contacts"]):
         return "name only"  # one side says no more than the name, and nothing disagrees
     if ev["name_conflict"] and not (ev["branch_conflict"] and addr and ev["shared_phones"]):
@@ -508,6 +564,9 @@ def _rule(ev: dict) -> str | None:
     if (ev["same_place"] or ev["unplaced"]) and contacts >= 2 and (
             ev["shared_phones"] or ev["shared_emails"]):
         return "contacts"
+    if ev["kinds"] == ["contact_centre"] and ev["both_bare_kind_only"] and (
+            ev["shared_phones"] or ev["shared_emails"]) and not ev["address_conflict"]:
+        return "kind+contact"  # both say "the contact centre" and share a number or mailbox
     if ev["kinds"] == ["contact_centre"] and addr and ev["kind_only"] and (
             not ev["contacts_disagree"]):
         return "address+kind"  # "the contact centre" at the other centre's house
