@@ -92,6 +92,9 @@ _CARRIER_PHRASE = re.compile(r"(?<=\w)\s+(?:des|der|vom|beim|am|im)\s[^()|,;]*")
 #: Wiesbaden"): part of a centre's seat, not of its name.
 _AREA_WORDS = frozenset(("stadt", "landeshauptstadt", "hansestadt", "kreis", "landkreis",
                          "region", "stadtverwaltung", "kreisverwaltung", "landratsamt"))
+#: A word that says the listing is a contact centre.
+_KIND = re.compile(r"kontaktstelle|informationsstelle|beratungsstelle|selbsthilfebuero|"
+                   r"selbsthilfezentrum")
 _CARRIER_BRACKET = re.compile(r"\([^()]*\b(?:ggmbh|gmbh|gbr|e\.\s*v\b\.?|ev)(?=\W|$)[^()]*\)")
 #: Short names many centres share: not one centre's own name.
 _CENTRE_ACRONYMS = frozenset(("kiss", "kis", "kibis", "kisa", "skis", "sks", "shk", "shz",
@@ -188,20 +191,32 @@ class Features:
     own: tuple[list[str], frozenset[str], frozenset[str]] = field(init=False, repr=False)
     #: a contact centre's core without its carrier or seat (else `own`)
     bare: tuple[list[str], frozenset[str], frozenset[str]] = field(init=False, repr=False)
+    carrier: frozenset[str] = field(init=False, repr=False)  # the words `bare` left out
     words: frozenset[str] = field(init=False, repr=False)
     main_city: str | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.own = _core([t for t in map(_strip_suffix, self.tokens)
                           if t not in _GENERIC and t not in self.city_tokens])
-        self.bare = self.own
+        self.bare, self.carrier = self.own, _NONE
         if self.kind == "contact_centre":
-            bare = [t for t in map(_strip_suffix, _tokens(_carrier_free(self.name)))
-                    if t not in _GENERIC and t not in _AREA_WORDS and t not in self.city_tokens]
+            bare = self._bare()
             if bare != self.own[0]:
                 self.bare = _core(bare)
+                self.carrier = frozenset(self.own[0]).difference(
+                    bare, _AREA_WORDS, _CENTRE_WORDS, _CENTRE_ACRONYMS) or _NONE
         self.words = frozenset(self.own[0]) or _NONE
         self.main_city = _main_city(self.city)
+
+    def _bare(self) -> list[str]:
+        """The core without carrier, seat and area words; of a name of two ("Ehrenamtszentrale/
+        Kontaktstelle für Selbsthilfegruppen"), the one that names a contact centre."""
+        names = [self.name, *(self.name.split("/") if "/" in self.name else ())]
+        cores = [[t for t in map(_strip_suffix, _tokens(_carrier_free(name)))
+                  if t not in _GENERIC and t not in _AREA_WORDS and t not in self.city_tokens]
+                 for name in names]
+        return next((core for name, core in zip(names[1:], cores[1:], strict=True)
+                     if _KIND.search(fold(name)) and _says_centre(core)), cores[0])
 
     def core(self, other: Features) -> tuple[list[str], frozenset[str], frozenset[str]]:
         """Distinctive name tokens (without generic words and both cities), qualifiers,
@@ -359,8 +374,9 @@ def _similarity(a: Features, b: Features, core_a: tuple, core_b: tuple
         other = b.tokens if full is a.tokens else a.tokens
         if len(short) == 1 and 2 < len(short[0]) <= 6 and short[0] == _initials(other):
             return 95.0, conflict, False
-    if a.kind != "group" and _acronym_within(core_a, core_b):
-        return float(max(sim, ACRONYM_WITHIN)), conflict, False
+    if a.kind != "group" and (acronym := _acronym_within(core_a, core_b)):
+        within = ACRONYM_WITHIN if acronym in _CENTRE_ACRONYMS else OWN_ACRONYM_WITHIN
+        return float(max(sim, within)), conflict, False
     if heads_differ:
         # both names hold a word the other lacks ("Angst-" vs "Zwangsstörungen"): a character
         # ratio over German compounds would call them near-equal
@@ -371,16 +387,20 @@ def _similarity(a: Features, b: Features, core_a: tuple, core_b: tuple
 #: A centre's short name inside the other's long one ("KISS" / "Kontakt- und
 #: Informationsstelle für Selbsthilfe (KISS)"): as similar as names that differ by a word.
 ACRONYM_WITHIN = 85.0
+#: ... unless the short name is one of its own, not one many centres share ("KOBES" /
+#: "Kontakt- und Beratungsstelle für Selbsthilfegruppen (Kobes)"): as good as the full name.
+OWN_ACRONYM_WITHIN = 90.0
 #: Two centres named only by their kind and one town ("Selbsthilfe-Kontaktstelle Köln").
 TOWN_NAMED = 90.0
 
 
-def _acronym_within(core_a: list[str], core_b: list[str]) -> bool:
-    """Is one core a single short word (3–6 letters) that the other, longer core holds?"""
+def _acronym_within(core_a: list[str], core_b: list[str]) -> str | None:
+    """The word, when one core is a single short word (3–6 letters) that the other, longer
+    core holds."""
     for short, long in ((core_a, core_b), (core_b, core_a)):
         if len(short) == 1 and len(long) > 1 and 2 < len(short[0]) <= 6 and short[0] in long:
-            return True
-    return False
+            return short[0]
+    return None
 
 
 def _town_named(a: Features, b: Features) -> bool:
@@ -421,6 +441,8 @@ def compare(a: Features, b: Features) -> tuple[float, dict]:
         "name_similarity": sim, "name_conflict": conflict, "generic_name": generic,
         "branch_conflict": conflict and _branch_only(a, b),
         "same_address": same_address, "address_conflict": both_street and not same_address,
+        "same_street": both_street and any(same_street(sa, sb) for sa, _ in _houses(a)
+                                           for sb, _ in _houses(b)),
         "both_generic": not a.core(b)[0] and not b.core(a)[0],
         "names_town": _names_town(a, b) or _names_town(b, a),
         "town_unnamed": _town_unnamed(a, b) or _town_unnamed(b, a),
@@ -435,7 +457,14 @@ def compare(a: Features, b: Features) -> tuple[float, dict]:
         "contacts_disagree": bool((a.phones and b.phones and not shared_phones)
                                   or (a.emails and b.emails and not shared_emails)
                                   or (a.hosts and b.hosts and not same_host)),
-        "same_place": same_place, "unplaced": unplaced, "other_city": other_city,
+        "same_place": same_place, "unplaced": unplaced,
+        "same_town": bool(a.city and a.city == b.city),
+        # both name a carrier (left out of `bare`), and not one word of it is the same
+        "carrier_conflict": bool(a.carrier - b.city_tokens and b.carrier - a.city_tokens
+                                 and (a.carrier - b.city_tokens).isdisjoint(b.carrier)),
+        # one side gives no phone, mailbox or web site: nothing of it can disagree
+        "silent": not (a.phones or a.emails or a.hosts) or not (b.phones or b.emails or b.hosts),
+        "other_city": other_city,
         "shared_phones": shared_phones, "shared_emails": shared_emails,
         "same_web_domain": same_host, "same_web_site": same_site,
         "kinds": sorted({a.kind, b.kind}), "compatible_kinds": _compatible(a.kind, b.kind),
@@ -565,11 +594,18 @@ def _rule(ev: dict) -> str | None:
             ev["shared_phones"] or ev["shared_emails"]):
         return "contacts"
     if ev["kinds"] == ["contact_centre"] and ev["both_bare_kind_only"] and (
-            ev["shared_phones"] or ev["shared_emails"]) and not ev["address_conflict"]:
+            ev["shared_phones"] or ev["shared_emails"]) and not ev["address_conflict"] and (
+            not ev["carrier_conflict"]):
         return "kind+contact"  # both say "the contact centre" and share a number or mailbox
     if ev["kinds"] == ["contact_centre"] and addr and ev["kind_only"] and (
             not ev["contacts_disagree"]):
         return "address+kind"  # "the contact centre" at the other centre's house
+    if ev["kinds"] == ["contact_centre"] and ev["both_bare_kind_only"] and (
+            not ev["carrier_conflict"]):
+        if addr:
+            return "kind+address"  # both say "the contact centre", in one house
+        if ev["same_town"] and ev["silent"]:
+            return "kind+town"  # ... in one town, and one side has no contact to disagree
     if ev["kinds"] == ["contact_centre"] and ev["both_kind_only"] and ev["same_web_domain"] and (
             ev["same_place"] or ev["names_town"]):
         return "kind+town"  # "the KISS" of one town on one web domain, before and after a move
