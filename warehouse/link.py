@@ -350,7 +350,7 @@ def name_similarity(a: Features, b: Features) -> tuple[float, bool, bool]:
     Two contact centres' names are also compared without their carriers and seats: one
     publisher names the carrier, the other does not."""
     found = _similarity(a, b, a.core(b), b.core(a))
-    if a.bare is not a.own or b.bare is not b.own:
+    if a.kind == b.kind == "contact_centre" and (a.bare is not a.own or b.bare is not b.own):
         bare = _similarity(a, b, a.bare_core(b), b.bare_core(a))
         if bare[0] > found[0]:
             return bare
@@ -583,7 +583,7 @@ def _rule(ev: dict) -> str | None:
     if (ev["same_place"] or ev["names_town"]) and sim >= 95 and not ev["generic_name"]:
         return "name+town"  # the same centre's name in the same town: moved within it
     if ev["unplaced"] and not ev["address_conflict"] and not ev["contacts_disagree"] and (
-            not ev["town_unnamed"]) and (
+            not ev["town_unnamed"]) and (not ev["bare_kind_only"] or ev["names_town"]) and (
             sim >= 90 or (sim >= 80 and ev["names_town"]) or ev["name_in_contacts"]):
         return "name only"  # one side says no more than the name, and nothing disagrees
     if ev["name_conflict"] and not (ev["branch_conflict"] and addr and ev["shared_phones"]):
@@ -695,6 +695,8 @@ def _blocks(items: list[Features]) -> dict[str, list[int]]:
             keys.add(f"city:{f.main_city}")
         if f.words:
             keys.add(f"name:{' '.join(sorted(f.words - towns or f.words))}")
+        if f.bare is not f.own and (bare := frozenset(f.bare[0])):
+            keys.add(f"name:{' '.join(sorted(bare - towns or bare))}")  # carrier left out
         if f.kind != "group":
             keys |= _contact_keys(f)
         for key in keys:
@@ -772,9 +774,8 @@ def _worth_comparing(a: Features, b: Features, m: _Name, n: _Name) -> bool:
     if not group and (_acronym_within(core_a, core_b) or (
             not core_a and not core_b and _town_named(a, b))):
         return True
-    if {a.kind, b.kind} == {"contact_centre"} and (_says_centre(core_a)
-                                                   or _says_centre(core_b)):
-        return True  # "the contact centre": rule address+kind
+    if a.kind == b.kind == "contact_centre":
+        return True  # few per town; named with or without their carrier (`Features.bare`)
     if not (a.phones.keys().isdisjoint(b.phones) and a.emails.isdisjoint(b.emails)
             and a.hosts.keys().isdisjoint(b.hosts)):
         if not group:
@@ -894,11 +895,9 @@ def _place_pairs(items: list[Features], names: list[_Name], members: list[int], 
     # centres named by kind and town only ("Selbsthilfe-Kontaktstelle Köln"): see _town_named
     _all_pairs(items, [i for i in members if items[i].kind != "group"
                        and all(w in towns for w in items[i].own[0])], pairs)
-    # a centre that says only "the contact centre" meets the block's other centres
-    centres = [i for i in members if items[i].kind == "contact_centre"]
-    for i in centres:
-        if _says_centre([w for w in items[i].own[0] if w not in towns]):
-            _all_pairs(items, [i, *centres], pairs)
+    # the block's contact centres meet each other: a town has a few, and their names may
+    # differ by a carrier or seat one publisher leaves out (`Features.bare`)
+    _all_pairs(items, [i for i in members if items[i].kind == "contact_centre"], pairs)
 
     def holding(prefixes: frozenset[str], dropped: frozenset[str] = frozenset()) -> set[int]:
         """Members whose core holds every prefix and whose town holds every dropped word."""
