@@ -127,6 +127,9 @@ _LOWER_OPENER = re.compile(r"^(?:am|zum|zur|beim|an\s+(?:der|den|dem))\s+[A-ZÄ�
 _IN_TOWN = re.compile(r"^in\s+(\S.*)$")
 #: A full stop between the house number and the town ("Spieltordamm 9. Schwerin").
 _DOTTED_TOWN = re.compile(r"^(?P<street>.*\d[a-zA-Z]?)\.\s+(?P<town>[^\d.]+)$")
+#: A town of two capitalised names joined by a hyphen ("Dessau-Roßlau", "Aue-Bad"); an
+#: acronym ("KISS", "SHG-Treff") has capitals inside a word.
+_TWIN = re.compile(r"[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)+")
 _OLD_POSTCODE = re.compile(r"^(?:[WO]\s?-\s?)?\d{4}\s+([^\W\d_].*)$")
 _NUM = r"[0-9]{1,4}(?:\s?[a-zA-Z](?![^\W\d_]))?"
 _HOUSE = rf"{_NUM}(?:\s?[-–—/]\s?(?:{_NUM}|[a-zA-Z](?![^\W\d_])))?"
@@ -364,8 +367,8 @@ def _city_like(text: str) -> bool:
         return False
     for word in words:
         core = word.strip("()")
-        if sum(c.isupper() for c in core) > 1 and not re.fullmatch(r"[A-ZÄÖÜ]\.?-?[A-ZÄÖÜ]\w*",
-                                                                   core):
+        if sum(c.isupper() for c in core) > 1 and not _TWIN.fullmatch(core) and not re.fullmatch(
+                r"[A-ZÄÖÜ]\.?-?[A-ZÄÖÜ]\w*", core):
             return False
         if core and core[0].islower() and not _SMALL_WORD.match(core):
             return False
