@@ -441,8 +441,6 @@ def compare(a: Features, b: Features) -> tuple[float, dict]:
         "name_similarity": sim, "name_conflict": conflict, "generic_name": generic,
         "branch_conflict": conflict and _branch_only(a, b),
         "same_address": same_address, "address_conflict": both_street and not same_address,
-        "same_street": both_street and any(same_street(sa, sb) for sa, _ in _houses(a)
-                                           for sb, _ in _houses(b)),
         "both_generic": not a.core(b)[0] and not b.core(a)[0],
         "names_town": _names_town(a, b) or _names_town(b, a),
         "town_unnamed": _town_unnamed(a, b) or _town_unnamed(b, a),
