@@ -457,6 +457,9 @@ def compare(a: Features, b: Features) -> tuple[float, dict]:
                                   or (a.hosts and b.hosts and not same_host)),
         "same_place": same_place, "unplaced": unplaced,
         "same_town": bool(a.city and a.city == b.city),
+        "same_street": both_street and any(same_street(sa, sb) for sa, _ in _houses(a)
+                                           for sb, _ in _houses(b)),
+        "both_centre_named": bool(_KIND.search(fold(a.name)) and _KIND.search(fold(b.name))),
         # both name a carrier (left out of `bare`), and not one word of it is the same
         "carrier_conflict": bool(a.carrier - b.city_tokens and b.carrier - a.city_tokens
                                  and (a.carrier - b.city_tokens).isdisjoint(b.carrier)),
@@ -598,6 +601,10 @@ def _rule(ev: dict) -> str | None:
     if ev["kinds"] == ["contact_centre"] and addr and ev["kind_only"] and (
             not ev["contacts_disagree"]):
         return "address+kind"  # "the contact centre" at the other centre's house
+    if ev["kinds"] == ["contact_centre"] and ev["bare_kind_only"] and ev["same_street"] and (
+            ev["both_centre_named"] and (ev["same_place"] or ev["names_town"])
+            and not (ev["other_city"] or ev["contacts_disagree"] or ev["carrier_conflict"])):
+        return "kind+street"
     if ev["kinds"] == ["contact_centre"] and ev["both_bare_kind_only"] and (
             not ev["carrier_conflict"]):
         if addr:
@@ -682,8 +689,10 @@ def _towns(items: list[Features]) -> set[str]:
 def _blocks(items: list[Features]) -> dict[str, list[int]]:
     """Postcode, main city, core name and (centres, organisations) contact data. The name key
     leaves out town words, as the comparison does: "SHG Parkinson Leipzig" without an address
-    keeps "leipzig" in its core, the same group at a Leipzig address drops it."""
+    keeps "leipzig" in its core, the same group at a Leipzig address drops it. A contact
+    centre without a place joins the block of a town its name holds ("… der Stadt Halle")."""
     towns = _towns(items)
+    mains = {f.main_city for f in items if f.main_city}
     blocks: dict[str, list[int]] = defaultdict(list)
     for i, f in enumerate(items):
         keys = set()
@@ -691,6 +700,8 @@ def _blocks(items: list[Features]) -> dict[str, list[int]]:
             keys.add(f"pc:{f.postcode}")
         if f.main_city:
             keys.add(f"city:{f.main_city}")
+        elif f.kind == "contact_centre" and not f.postcode:
+            keys |= {f"city:{t}" for t in f.tokens if t in mains}
         if f.words:
             keys.add(f"name:{' '.join(sorted(f.words - towns or f.words))}")
         if f.bare is not f.own and (bare := frozenset(f.bare[0])):
