@@ -28,6 +28,10 @@ score lies in an uncertain band go to a review queue (`warehouse.link_review`).
 Shared contact data is weak for groups: every group a contact centre lists may carry the
 centre's address, phone and mailbox ("im BüZ, Rathausstraße 6"), so groups must agree on their
 names; for centres and organisations the address plus a shared phone or mailbox is strong.
+A contact centre's name often says no more than its kind, a carrier and a seat ("Selbsthilfe-
+Kontaktstelle des Paritätischen", "Selbsthilfebüro im Hardtwaldzentrum"): such a name is no
+evidence by itself; two of them are one centre only with a shared house, phone or mailbox,
+one town where one side gives nothing to disagree, or a name that holds the other's town.
 """
 
 from __future__ import annotations
@@ -765,9 +769,10 @@ def _single(core: list[str]) -> str | None:
 
 
 def _worth_comparing(a: Features, b: Features, m: _Name, n: _Name) -> bool:
-    """False only for pairs `_rule` cannot link. Centres and organisations that share a
-    phone, mailbox or web host are compared, and so is an acronym that spells the other's
-    initials. Otherwise every rule needs names of at least 80 (groups: 85) by the same three
+    """False only for pairs `_rule` cannot link. Two contact centres are always compared
+    (their rules weigh carrier, seat and kind, not only the name); centres and organisations
+    that share a phone, mailbox or web host are compared, and so is an acronym that spells the
+    other's initials. Otherwise every rule needs names of at least 80 (groups: 85) by the same three
     ratios `name_similarity` takes the best of, no qualifier or number conflict, and, without
     shared contact data, no two different streets."""
     if _towns_meet(a, b):  # the cores shrink by the other's town: take the pair's cores
@@ -809,8 +814,9 @@ def candidate_pairs(items: list[Features], names: list[_Name] | None = None,
     mailbox or web host (see `_rule`), and, unless contact data decides (centres and
     organisations), only if their names reach a similarity of 80. So instead of every pair
     of a postcode or city block (quadratic: a city holds thousands of groups):
-    - inside a place block, the pairs whose names can reach 80 (`_place_pairs`), and the
-      centres and organisations that share contact data;
+    - inside a place block, the pairs whose names can reach 80 (`_place_pairs`), the
+      centres and organisations that share contact data, and every two contact centres (a
+      centre without a place is in the block of a town its name holds);
     - inside a name block, the pairs that also share contact data (a name alone, in another
       town, is never enough), unless more than MAX_CONTACT_BLOCK listings of that name share
       it (a federation's hotline: in one town they still meet in the place block);
