@@ -89,9 +89,11 @@ _CENTRE_WORDS = frozenset(("informationsstelle", "informationsstellen", "informa
                            "beratungsstelle", "selbsthilfebereich", "selbsthilfebuero",
                            "selbsthilfezentrum"))
 #: After a word of the name, these open the carrier or seat of a contact centre ("… des
-#: Paritätischen", "… der Stadt Halle", "… im Gesundheitsamt"), up to a bracket or a
-#: separator; so does a bracket naming a legal body ("(Paritätische Sozialdienste gGmbH)").
-_CARRIER_PHRASE = re.compile(r"(?<=\w)\s+(?:des|der|vom|beim|am|im)\s[^()|,;]*")
+#: Paritätischen", "… der Stadt Halle", "… im Gesundheitsamt"), up to a bracket, a spaced
+#: dash or another separator; so does a bracket naming a legal body ("(Paritätische
+#: Sozialdienste gGmbH)").
+_CARRIER_PHRASE = re.compile(
+    r"(?<=[\w)])\s+(?:des|der|vom|beim|am|im)\s(?:(?!\s[-–—]\s)[^()|,;/])*")
 #: Words that say what kind of place follows ("Landkreis Traunstein", "Landeshauptstadt
 #: Wiesbaden"): part of a centre's seat, not of its name.
 _AREA_WORDS = frozenset(("stadt", "landeshauptstadt", "hansestadt", "kreis", "landkreis",
