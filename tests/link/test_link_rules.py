@@ -52,7 +52,12 @@ CASES = [
     (centre("chronik", "Kontaktstelle für Selbsthilfegruppen", "Seestraße 25a in Neustadt"),
      centre("widget", "Kontakt-, Informations- und Beratungsstelle für Selbsthilfegruppen e.V.",
             "Spieltordamm 9, Neustadt", ["0385 3924333"]), True),
-    # ... unless they name two different carriers
+    # ... but a district after a spaced dash is the centre's own name, not part of its seat
+    (centre("bezirk", "Selbsthilfe-Kontaktstelle im Nachbarschaftshaus e.V. - Musterbezirk",
+            "Königstraße 43, Berlin"),
+     centre("widget", "Kontakt- und Informationsstelle für Selbsthilfe",
+            "Bismarckstraße 101, Berlin", ["030 89028531"]), False),
+    # ... and they are two when they name two different carriers
     (centre("chronik", "Kontaktstelle für Selbsthilfegruppen der Caritas",
             "Seestraße 2, Neustadt"),
      centre("widget", "Kontaktstelle für Selbsthilfegruppen der Diakonie",
