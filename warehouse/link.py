@@ -28,6 +28,10 @@ score lies in an uncertain band go to a review queue (`warehouse.link_review`).
 Shared contact data is weak for groups: every group a contact centre lists may carry the
 centre's address, phone and mailbox ("im BüZ, Rathausstraße 6"), so groups must agree on their
 names; for centres and organisations the address plus a shared phone or mailbox is strong.
+A contact centre's name often says no more than its kind, a carrier and a seat ("Selbsthilfe-
+Kontaktstelle des Paritätischen", "Selbsthilfebüro im Hardtwaldzentrum"): such a name is no
+evidence by itself; two of them are one centre only with a shared house, phone or mailbox,
+one town where one side gives nothing to disagree, or a name that holds the other's town.
 """
 
 from __future__ import annotations
@@ -82,7 +86,22 @@ _GENERIC = frozenset(" ".join((
 #: What every contact centre is called besides the generic words ("Kontakt-, Informations-
 #: und Beratungsstelle im Selbsthilfebereich"): a name of only these says "the centre".
 _CENTRE_WORDS = frozenset(("informationsstelle", "informationsstellen", "informations",
-                           "beratungsstelle", "selbsthilfebereich"))
+                           "beratungsstelle", "selbsthilfebereich", "selbsthilfebuero",
+                           "selbsthilfezentrum"))
+#: After a word of the name, these open the carrier or seat of a contact centre ("… des
+#: Paritätischen", "… der Stadt Halle", "… im Gesundheitsamt"), up to a bracket, a spaced
+#: dash or another separator; so does a bracket naming a legal body ("(Paritätische
+#: Sozialdienste gGmbH)").
+_CARRIER_PHRASE = re.compile(
+    r"(?<=[\w)])\s+(?:des|der|vom|beim|am|im)\s(?:(?!\s[-–—]\s)[^()|,;/])*")
+#: Words that say what kind of place follows ("Landkreis Traunstein", "Landeshauptstadt
+#: Wiesbaden"): part of a centre's seat, not of its name.
+_AREA_WORDS = frozenset(("stadt", "landeshauptstadt", "hansestadt", "kreis", "landkreis",
+                         "region", "stadtverwaltung", "kreisverwaltung", "landratsamt"))
+#: A word that says the listing is a contact centre.
+_KIND = re.compile(r"kontaktstelle|informationsstelle|beratungsstelle|selbsthilfebuero|"
+                   r"selbsthilfezentrum")
+_CARRIER_BRACKET = re.compile(r"\([^()]*\b(?:ggmbh|gmbh|gbr|e\.\s*v\b\.?|ev)(?=\W|$)[^()]*\)")
 #: Short names many centres share: not one centre's own name.
 _CENTRE_ACRONYMS = frozenset(("kiss", "kis", "kibis", "kisa", "skis", "sks", "shk", "shz",
                               "sekis", "seko", "ikos"))
@@ -125,6 +144,12 @@ def fold(text: str | None) -> str:
 def _combining() -> dict[int, None]:
     """Deletes the combining marks of the BMP (what `unicodedata.combining` finds), at C speed."""
     return dict.fromkeys(c for c in range(0x10000) if unicodedata.combining(chr(c)))
+
+
+def _carrier_free(name: str) -> str:
+    """A contact centre's name without its carrier or seat ("Selbsthilfebüro der AWO" ->
+    "selbsthilfebüro"); folded."""
+    return _CARRIER_PHRASE.sub(" ", _CARRIER_BRACKET.sub(" ", fold(name)))
 
 
 def _tokens(text: str | None) -> list[str]:
@@ -170,14 +195,34 @@ class Features:
     other_house: tuple[str | None, str | None] | None = None
     #: derived once (see __post_init__): the listing's own core and its words, its main city
     own: tuple[list[str], frozenset[str], frozenset[str]] = field(init=False, repr=False)
+    #: a contact centre's core without its carrier or seat (else `own`)
+    bare: tuple[list[str], frozenset[str], frozenset[str]] = field(init=False, repr=False)
+    carrier: frozenset[str] = field(init=False, repr=False)  # the words `bare` left out
     words: frozenset[str] = field(init=False, repr=False)
     main_city: str | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.own = _core([t for t in map(_strip_suffix, self.tokens)
                           if t not in _GENERIC and t not in self.city_tokens])
+        self.bare, self.carrier = self.own, _NONE
+        if self.kind == "contact_centre":
+            bare = self._bare()
+            if bare != self.own[0]:
+                self.bare = _core(bare)
+                self.carrier = frozenset(self.own[0]).difference(
+                    bare, _AREA_WORDS, _CENTRE_WORDS, _CENTRE_ACRONYMS) or _NONE
         self.words = frozenset(self.own[0]) or _NONE
         self.main_city = _main_city(self.city)
+
+    def _bare(self) -> list[str]:
+        """The core without carrier, seat and area words; of a name of two ("Ehrenamtszentrale/
+        Kontaktstelle für Selbsthilfegruppen"), the one that names a contact centre."""
+        names = [self.name, *(self.name.split("/") if "/" in self.name else ())]
+        cores = [[t for t in map(_strip_suffix, _tokens(_carrier_free(name)))
+                  if t not in _GENERIC and t not in _AREA_WORDS and t not in self.city_tokens]
+                 for name in names]
+        return next((core for name, core in zip(names[1:], cores[1:], strict=True)
+                     if _KIND.search(fold(name)) and _says_centre(core)), cores[0])
 
     def core(self, other: Features) -> tuple[list[str], frozenset[str], frozenset[str]]:
         """Distinctive name tokens (without generic words and both cities), qualifiers,
@@ -185,6 +230,12 @@ class Features:
         if other is self or self.words.isdisjoint(other.city_tokens):
             return self.own  # the other's town is not in this name: the cached core holds
         return _core([t for t in self.own[0] if t not in other.city_tokens])
+
+    def bare_core(self, other: Features) -> tuple[list[str], frozenset[str], frozenset[str]]:
+        """`core` without the carrier or seat of a contact centre."""
+        if self.bare is self.own:
+            return self.core(other)
+        return _core([t for t in self.bare[0] if t not in other.city_tokens])
 
 
 def _core(tokens: list[str]) -> tuple[list[str], frozenset[str], frozenset[str]]:
@@ -301,9 +352,20 @@ def _initials(tokens: list[str]) -> str:
 
 def name_similarity(a: Features, b: Features) -> tuple[float, bool, bool]:
     """(similarity 0–100, conflict, generic): `conflict` when qualifiers or numbers differ
-    ("Angehörige", "Landesverband", "Gruppe II"), `generic` when a name says nothing itself."""
-    core_a, qual_a, num_a = a.core(b)
-    core_b, qual_b, num_b = b.core(a)
+    ("Angehörige", "Landesverband", "Gruppe II"), `generic` when a name says nothing itself.
+    Two contact centres' names are also compared without their carriers and seats: one
+    publisher names the carrier, the other does not."""
+    found = _similarity(a, b, a.core(b), b.core(a))
+    if a.kind == b.kind == "contact_centre" and (a.bare is not a.own or b.bare is not b.own):
+        bare = _similarity(a, b, a.bare_core(b), b.bare_core(a))
+        if bare[0] > found[0]:
+            return bare
+    return found
+
+
+def _similarity(a: Features, b: Features, core_a: tuple, core_b: tuple
+                ) -> tuple[float, bool, bool]:
+    (core_a, qual_a, num_a), (core_b, qual_b, num_b) = core_a, core_b
     conflict = qual_a != qual_b or bool(num_a and num_b and num_a != num_b)
     if not core_a and not core_b and a.kind != "group" and _town_named(a, b):
         return TOWN_NAMED, conflict, False
@@ -318,8 +380,9 @@ def name_similarity(a: Features, b: Features) -> tuple[float, bool, bool]:
         other = b.tokens if full is a.tokens else a.tokens
         if len(short) == 1 and 2 < len(short[0]) <= 6 and short[0] == _initials(other):
             return 95.0, conflict, False
-    if a.kind != "group" and _acronym_within(core_a, core_b):
-        return float(max(sim, ACRONYM_WITHIN)), conflict, False
+    if a.kind != "group" and (acronym := _acronym_within(core_a, core_b)):
+        within = ACRONYM_WITHIN if acronym in _CENTRE_ACRONYMS else OWN_ACRONYM_WITHIN
+        return float(max(sim, within)), conflict, False
     if heads_differ:
         # both names hold a word the other lacks ("Angst-" vs "Zwangsstörungen"): a character
         # ratio over German compounds would call them near-equal
@@ -330,16 +393,20 @@ def name_similarity(a: Features, b: Features) -> tuple[float, bool, bool]:
 #: A centre's short name inside the other's long one ("KISS" / "Kontakt- und
 #: Informationsstelle für Selbsthilfe (KISS)"): as similar as names that differ by a word.
 ACRONYM_WITHIN = 85.0
+#: ... unless the short name is one of its own, not one many centres share ("KOBES" /
+#: "Kontakt- und Beratungsstelle für Selbsthilfegruppen (Kobes)"): as good as the full name.
+OWN_ACRONYM_WITHIN = 90.0
 #: Two centres named only by their kind and one town ("Selbsthilfe-Kontaktstelle Köln").
 TOWN_NAMED = 90.0
 
 
-def _acronym_within(core_a: list[str], core_b: list[str]) -> bool:
-    """Is one core a single short word (3–6 letters) that the other, longer core holds?"""
+def _acronym_within(core_a: list[str], core_b: list[str]) -> str | None:
+    """The word, when one core is a single short word (3–6 letters) that the other, longer
+    core holds."""
     for short, long in ((core_a, core_b), (core_b, core_a)):
         if len(short) == 1 and len(long) > 1 and 2 < len(short[0]) <= 6 and short[0] in long:
-            return True
-    return False
+            return short[0]
+    return None
 
 
 def _town_named(a: Features, b: Features) -> bool:
@@ -382,14 +449,29 @@ def compare(a: Features, b: Features) -> tuple[float, dict]:
         "same_address": same_address, "address_conflict": both_street and not same_address,
         "both_generic": not a.core(b)[0] and not b.core(a)[0],
         "names_town": _names_town(a, b) or _names_town(b, a),
+        "town_unnamed": _town_unnamed(a, b) or _town_unnamed(b, a),
         "kind_only": _kind_only(a, b) or _kind_only(b, a),
+        # ... also when the carrier or seat is left out ("Selbsthilfebüro der AWO")
+        "bare_kind_only": _says_centre(a.bare_core(b)[0]) or _says_centre(b.bare_core(a)[0]),
+        "both_bare_kind_only": (_says_centre(a.bare_core(b)[0])
+                                and _says_centre(b.bare_core(a)[0])),
         "both_kind_only": _kind_only(a, b) and _kind_only(b, a),
         "name_in_contacts": _name_in_contacts(a, b) or _name_in_contacts(b, a),
         # both give a phone (or both a mailbox, or both a web site) and none is the other's
         "contacts_disagree": bool((a.phones and b.phones and not shared_phones)
                                   or (a.emails and b.emails and not shared_emails)
                                   or (a.hosts and b.hosts and not same_host)),
-        "same_place": same_place, "unplaced": unplaced, "other_city": other_city,
+        "same_place": same_place, "unplaced": unplaced,
+        "same_town": bool(a.city and a.city == b.city),
+        "same_street": both_street and any(same_street(sa, sb) for sa, _ in _houses(a)
+                                           for sb, _ in _houses(b)),
+        "both_centre_named": bool(_KIND.search(fold(a.name)) and _KIND.search(fold(b.name))),
+        # both name a carrier (left out of `bare`), and not one word of it is the same
+        "carrier_conflict": bool(a.carrier - b.city_tokens and b.carrier - a.city_tokens
+                                 and (a.carrier - b.city_tokens).isdisjoint(b.carrier)),
+        # one side gives no phone, mailbox or web site: nothing of it can disagree
+        "silent": not (a.phones or a.emails or a.hosts) or not (b.phones or b.emails or b.hosts),
+        "other_city": other_city,
         "shared_phones": shared_phones, "shared_emails": shared_emails,
         "same_web_domain": same_host, "same_web_site": same_site,
         "kinds": sorted({a.kind, b.kind}), "compatible_kinds": _compatible(a.kind, b.kind),
@@ -420,6 +502,15 @@ def _name_in_contacts(a: Features, b: Features) -> bool:
         return False
     labels = {e.split("@", 1)[0] for e in b.emails} | {h.split(".", 1)[0] for h in b.hosts}
     return not words.isdisjoint(labels)
+
+
+def _town_unnamed(a: Features, b: Features) -> bool:
+    """Is a without a place, while b's name holds b's own town and a's does not
+    ("Selbsthilfebüro der AWO" / "Selbsthilfebüro Forchheim" in Forchheim): b's name says
+    which town's it is, a's says another or none."""
+    if a.postcode or a.main_city or not b.city_tokens.intersection(b.tokens):
+        return False
+    return not _names_town(a, b)
 
 
 def _names_town(a: Features, b: Features) -> bool:
@@ -499,6 +590,7 @@ def _rule(ev: dict) -> str | None:
     if (ev["same_place"] or ev["names_town"]) and sim >= 95 and not ev["generic_name"]:
         return "name+town"  # the same centre's name in the same town: moved within it
     if ev["unplaced"] and not ev["address_conflict"] and not ev["contacts_disagree"] and (
+            not ev["town_unnamed"]) and (not ev["bare_kind_only"] or ev["names_town"]) and (
             sim >= 90 or (sim >= 80 and ev["names_town"]) or ev["name_in_contacts"]):
         return "name only"  # one side says no more than the name, and nothing disagrees
     if ev["name_conflict"] and not (ev["branch_conflict"] and addr and ev["shared_phones"]):
@@ -508,9 +600,23 @@ def _rule(ev: dict) -> str | None:
     if (ev["same_place"] or ev["unplaced"]) and contacts >= 2 and (
             ev["shared_phones"] or ev["shared_emails"]):
         return "contacts"
+    if ev["kinds"] == ["contact_centre"] and ev["both_bare_kind_only"] and (
+            ev["shared_phones"] or ev["shared_emails"]) and not ev["address_conflict"] and (
+            not ev["carrier_conflict"]):
+        return "kind+contact"  # both say "the contact centre" and share a number or mailbox
     if ev["kinds"] == ["contact_centre"] and addr and ev["kind_only"] and (
             not ev["contacts_disagree"]):
         return "address+kind"  # "the contact centre" at the other centre's house
+    if ev["kinds"] == ["contact_centre"] and ev["bare_kind_only"] and ev["same_street"] and (
+            ev["both_centre_named"] and (ev["same_place"] or ev["names_town"])
+            and not (ev["other_city"] or ev["contacts_disagree"] or ev["carrier_conflict"])):
+        return "kind+street"
+    if ev["kinds"] == ["contact_centre"] and ev["both_bare_kind_only"] and (
+            not ev["carrier_conflict"]):
+        if addr:
+            return "kind+address"  # both say "the contact centre", in one house
+        if ev["same_town"] and ev["silent"]:
+            return "kind+town"  # ... in one town, and one side has no contact to disagree
     if ev["kinds"] == ["contact_centre"] and ev["both_kind_only"] and ev["same_web_domain"] and (
             ev["same_place"] or ev["names_town"]):
         return "kind+town"  # "the KISS" of one town on one web domain, before and after a move
@@ -589,8 +695,10 @@ def _towns(items: list[Features]) -> set[str]:
 def _blocks(items: list[Features]) -> dict[str, list[int]]:
     """Postcode, main city, core name and (centres, organisations) contact data. The name key
     leaves out town words, as the comparison does: "SHG Parkinson Leipzig" without an address
-    keeps "leipzig" in its core, the same group at a Leipzig address drops it."""
+    keeps "leipzig" in its core, the same group at a Leipzig address drops it. A contact
+    centre without a place joins the block of a town its name holds ("… der Stadt Halle")."""
     towns = _towns(items)
+    mains = {f.main_city for f in items if f.main_city}
     blocks: dict[str, list[int]] = defaultdict(list)
     for i, f in enumerate(items):
         keys = set()
@@ -598,8 +706,12 @@ def _blocks(items: list[Features]) -> dict[str, list[int]]:
             keys.add(f"pc:{f.postcode}")
         if f.main_city:
             keys.add(f"city:{f.main_city}")
+        elif f.kind == "contact_centre" and not f.postcode:
+            keys |= {f"city:{t}" for t in f.tokens if t in mains}
         if f.words:
             keys.add(f"name:{' '.join(sorted(f.words - towns or f.words))}")
+        if f.bare is not f.own and (bare := frozenset(f.bare[0])):
+            keys.add(f"name:{' '.join(sorted(bare - towns or bare))}")  # carrier left out
         if f.kind != "group":
             keys |= _contact_keys(f)
         for key in keys:
@@ -659,9 +771,10 @@ def _single(core: list[str]) -> str | None:
 
 
 def _worth_comparing(a: Features, b: Features, m: _Name, n: _Name) -> bool:
-    """False only for pairs `_rule` cannot link. Centres and organisations that share a
-    phone, mailbox or web host are compared, and so is an acronym that spells the other's
-    initials. Otherwise every rule needs names of at least 80 (groups: 85) by the same three
+    """False only for pairs `_rule` cannot link. Two contact centres are always compared
+    (their rules weigh carrier, seat and kind, not only the name); centres and organisations
+    that share a phone, mailbox or web host are compared, and so is an acronym that spells the
+    other's initials. Otherwise every rule needs names of at least 80 (groups: 85) by the same three
     ratios `name_similarity` takes the best of, no qualifier or number conflict, and, without
     shared contact data, no two different streets."""
     if _towns_meet(a, b):  # the cores shrink by the other's town: take the pair's cores
@@ -677,9 +790,8 @@ def _worth_comparing(a: Features, b: Features, m: _Name, n: _Name) -> bool:
     if not group and (_acronym_within(core_a, core_b) or (
             not core_a and not core_b and _town_named(a, b))):
         return True
-    if {a.kind, b.kind} == {"contact_centre"} and (_says_centre(core_a)
-                                                   or _says_centre(core_b)):
-        return True  # "the contact centre": rule address+kind
+    if a.kind == b.kind == "contact_centre":
+        return True  # few per town; named with or without their carrier (`Features.bare`)
     if not (a.phones.keys().isdisjoint(b.phones) and a.emails.isdisjoint(b.emails)
             and a.hosts.keys().isdisjoint(b.hosts)):
         if not group:
@@ -704,8 +816,9 @@ def candidate_pairs(items: list[Features], names: list[_Name] | None = None,
     mailbox or web host (see `_rule`), and, unless contact data decides (centres and
     organisations), only if their names reach a similarity of 80. So instead of every pair
     of a postcode or city block (quadratic: a city holds thousands of groups):
-    - inside a place block, the pairs whose names can reach 80 (`_place_pairs`), and the
-      centres and organisations that share contact data;
+    - inside a place block, the pairs whose names can reach 80 (`_place_pairs`), the
+      centres and organisations that share contact data, and every two contact centres (a
+      centre without a place is in the block of a town its name holds);
     - inside a name block, the pairs that also share contact data (a name alone, in another
       town, is never enough), unless more than MAX_CONTACT_BLOCK listings of that name share
       it (a federation's hotline: in one town they still meet in the place block);
@@ -799,11 +912,9 @@ def _place_pairs(items: list[Features], names: list[_Name], members: list[int], 
     # centres named by kind and town only ("Selbsthilfe-Kontaktstelle Köln"): see _town_named
     _all_pairs(items, [i for i in members if items[i].kind != "group"
                        and all(w in towns for w in items[i].own[0])], pairs)
-    # a centre that says only "the contact centre" meets the block's other centres
-    centres = [i for i in members if items[i].kind == "contact_centre"]
-    for i in centres:
-        if _says_centre([w for w in items[i].own[0] if w not in towns]):
-            _all_pairs(items, [i, *centres], pairs)
+    # the block's contact centres meet each other: a town has a few, and their names may
+    # differ by a carrier or seat one publisher leaves out (`Features.bare`)
+    _all_pairs(items, [i for i in members if items[i].kind == "contact_centre"], pairs)
 
     def holding(prefixes: frozenset[str], dropped: frozenset[str] = frozenset()) -> set[int]:
         """Members whose core holds every prefix and whose town holds every dropped word."""

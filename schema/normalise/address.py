@@ -123,6 +123,13 @@ _DOTTED = re.compile(r"(?<=[^\W\d_])(straße|strasse|weg|platz|allee|gasse|ring|
 #: A street opened by a lower-case preposition ("am Lustgarten", "an der Alster"); not "auf
 #: Anfrage", "vor Ort", "über …".
 _LOWER_OPENER = re.compile(r"^(?:am|zum|zur|beim|an\s+(?:der|den|dem))\s+[A-ZÄÖÜ][^\W\d_]+$")
+#: The town after the house number, opened by "in" ("Crailsheimstraße 6 in Traunstein").
+_IN_TOWN = re.compile(r"^in\s+(\S.*)$")
+#: A full stop between the house number and the town ("Spieltordamm 9. Schwerin").
+_DOTTED_TOWN = re.compile(r"^(?P<street>.*\d[a-zA-Z]?)\.\s+(?P<town>[^\d.]+)$")
+#: A town of two capitalised names joined by a hyphen ("Dessau-Roßlau", "Aue-Bad"); an
+#: acronym ("KISS", "SHG-Treff") has capitals inside a word.
+_TWIN = re.compile(r"[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)+")
 _OLD_POSTCODE = re.compile(r"^(?:[WO]\s?-\s?)?\d{4}\s+([^\W\d_].*)$")
 _NUM = r"[0-9]{1,4}(?:\s?[a-zA-Z](?![^\W\d_]))?"
 _HOUSE = rf"{_NUM}(?:\s?[-–—/]\s?(?:{_NUM}|[a-zA-Z](?![^\W\d_])))?"
@@ -195,7 +202,13 @@ def _parts(original: str) -> list[str]:
                 else [piece]
         else:
             pieces.append(piece)
-    parts = [p.strip(" :") for p in pieces]
+    parts = []
+    for piece in (p.strip(" :") for p in pieces):
+        m = _DOTTED_TOWN.match(piece)
+        if m and _city_like(m.group("town")) and has_number_street(m.group("street")):
+            parts += [m.group("street"), m.group("town")]
+        else:
+            parts.append(piece)
     return [p for p in parts if p and p.casefold() not in COUNTRIES and re.search(r"\w", p)]
 
 
@@ -354,8 +367,8 @@ def _city_like(text: str) -> bool:
         return False
     for word in words:
         core = word.strip("()")
-        if sum(c.isupper() for c in core) > 1 and not re.fullmatch(r"[A-ZÄÖÜ]\.?-?[A-ZÄÖÜ]\w*",
-                                                                   core):
+        if sum(c.isupper() for c in core) > 1 and not _TWIN.fullmatch(core) and not re.fullmatch(
+                r"[A-ZÄÖÜ]\.?-?[A-ZÄÖÜ]\w*", core):
             return False
         if core and core[0].islower() and not _SMALL_WORD.match(core):
             return False
@@ -363,11 +376,25 @@ def _city_like(text: str) -> bool:
 
 
 def _trailing_city(parts: list[str], street: _Street | None) -> str | None:
-    """Without a postcode, the last part may still be the town ("Rathausstraße 6, Herne"); a
-    name before the street is a venue ("Altes Helmholtz, Gerresheimer Straße 20")."""
-    if street is not None and len(parts) > street.index and _city_like(parts[-1]):
+    """Without a postcode, the last part may still be the town ("Rathausstraße 6, Herne",
+    "…, Halle / Saale" with its river or region after a slash), or "in" and the town may
+    follow the house number ("Seestraße 25a in Schwerin"); a name before the street is a
+    venue ("Altes Helmholtz, Gerresheimer Straße 20")."""
+    if street is None:
+        return None
+    if len(parts) > street.index and (_city_like(parts[-1]) or _slashed_town(parts[-1])):
         return parts.pop()
+    if street.number and street.extras and (m := _IN_TOWN.match(street.extras[-1])) \
+            and _city_like(m.group(1)):
+        street.extras.pop()
+        return m.group(1)
     return None
+
+
+def _slashed_town(text: str) -> bool:
+    """"Frankfurt / Main", "Lüchow / Wendland": a town, a slash, its river or region."""
+    halves = text.split(" / ")
+    return len(halves) == 2 and all(_city_like(h) for h in halves)
 
 
 # --- street and house number ---------------------------------------------------------------
