@@ -19,7 +19,7 @@ PROVENANCE = re.compile(r"^(?:github:[\w.-]+/[\w.-]+@[0-9a-f]{40}:\S.*|https?://
 FILES = [("meetings.toml", "case", 300), ("hours.toml", "case", 300),
          ("contact_block.toml", "case", 150), ("address.toml", "case", 150),
          ("topics.toml", "label", 680), ("pairs.toml", "pair", 150),
-         ("pairs_holdout.toml", "pair", 40)]
+         ("pairs_holdout.toml", "pair", 55)]
 MEETING_KEYS = {"freq", "interval", "byday", "opens_at", "closes_at", "on_request"}
 _BYDAY = re.compile(r"^(?:-?[1-5])?(?:MO|TU|WE|TH|FR|SA|SU)$")
 
