@@ -105,6 +105,12 @@ _EMAILISH = re.compile(r"@|[(\[{]\s?(?:at|ät)\s?[)\]}]", re.IGNORECASE)
 _URLISH = re.compile(r"^(?:https?://|www\.)\S+$|^[\w.-]+\.(?:de|com|org|net|info|eu)(?:/\S*)?$",
                      re.IGNORECASE)
 _NUMBERISH = re.compile(r"^(?:\+|\(?0)[\d\s/().\-–]{4,}\d(?:\s*\([^()]*\))?$")
+#: A phone number standing in a sentence ("unter Telefon 09561/891576 oder …").
+_NUMBER_INSIDE = re.compile(r"(?<![\w.,])(?:\+\s?|\(?0\s?)[1-9][\d\s/().\-–]{4,}\d")
+#: Words a name never ends in: a line ending in one runs on as a sentence ("… gibt es unter").
+RUN_ON = frozenset({"unter", "an", "bei", "über", "per", "ist", "sind", "und", "oder", "sowie",
+                    "zu", "von", "mit", "der", "die", "das", "den", "dem", "des", "ein", "eine",
+                    "einen", "einem", "einer", "es", "sie", "er", "wir", "ihr", "uns"})
 _PERSON = re.compile(PERSON, re.IGNORECASE)
 _ORGANISATION = re.compile(ORGANISATION, re.IGNORECASE)
 _JOINERS = re.compile(r"(?<![^\W\d_])(?:oder|und|u\.|bzw\.?|sowie|app\.?|apparat|durchwahl|dw|"
@@ -116,6 +122,10 @@ _ACRONYM = re.compile(ACRONYM)
 #: One to three capitalised words of up to ten letters: the shape of a person's name.
 _PERSON_SHAPE = re.compile(r"[A-ZÄÖÜ][a-zäöüß]{1,9}(?:-[A-ZÄÖÜ][a-zäöüß]{1,9})?"
                            r"(?: [A-ZÄÖÜ][a-zäöüß]{1,9}(?:-[A-ZÄÖÜ][a-zäöüß]{1,9})?){0,2}")
+#: A person's name as an addressee writes it: a title or initial, then one or two surnames.
+_ADDRESSEE = re.compile(r"(?:(?i:frau|herr|hr\.|fr\.|dr\.|prof\.)\s+)*(?:[A-ZÄÖÜ]\.\s?)*"
+                        r"[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?"
+                        r"(?:\s[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?)?")
 #: A piece that points to someone else, not a name: "Kontakt über …", "über das BüZ".
 _POINTER = re.compile(r"(?:kontakt|über|via)(?![\w-])", re.IGNORECASE)
 _CARE_OF = re.compile(r"(?<=\S)\s+c/o\s", re.IGNORECASE)
@@ -402,9 +412,10 @@ def _organisation_and_address(
     for i, piece in enumerate(texts):
         if first <= i < last:
             continue
-        named = _organisation_like(piece.text) or (
+        line = _line_at(text, piece.at)
+        named = not _sentence_line(line) and (_organisation_like(piece.text) or (
             text.count("\n", 0, piece.at) < heading and _name_like(piece.text)
-            and not _maybe_person(piece.text, _line_at(text, piece.at)))
+            and not _maybe_person(piece.text, line)))
         if i < first and named:
             organisation.append(piece.text)
         else:
@@ -415,13 +426,14 @@ def _organisation_and_address(
 def _contact_value(value: str, found: dict[str, list]) -> bool:
     """Take an unlabelled e-mail, web address or phone number into `found`; False for other
     text."""
-    if (_EMAILISH.search(value) and _add_emails(value, found)) or \
-            (_URLISH.match(value) and _add_websites(value, found)):
+    if _URLISH.match(value) and _add_websites(value, found):
         return True
-    numbers = _safe(phones, value) if _NUMBERISH.match(value) else None
+    mailed = bool(_EMAILISH.search(value) and _add_emails(value, found))
+    numbers = _safe(phones, value) if _NUMBERISH.match(value) or (
+        _NUMBER_INSIDE.search(value) and not _other_shape(_EMAILISH.sub(" ", value))) else None
     for number in numbers or []:
         found["faxes" if number.type == "fax" else "phones"].append(number)
-    return bool(numbers)
+    return mailed or bool(numbers)
 
 
 def _address_run(texts: list[_Piece], text: str) -> tuple[int | None, int]:
@@ -465,6 +477,10 @@ def _run_start(texts: list[_Piece], at: int, text: str) -> tuple[int, bool]:
         first, street_seen = numbered[-1], True
     while street_seen and first > 0 and is_extra(texts[first - 1].text):
         first -= 1
+    if street_seen and first > 0 and first - 1 in same_line \
+            and _ADDRESSEE.fullmatch(texts[first - 1].text) \
+            and not _organisation_like(texts[first - 1].text):
+        first -= 1  # "S. Beispiel, Hasenmark 3, 13585 Berlin": the addressee, an extra
     return first, street_seen
 
 
@@ -478,6 +494,19 @@ def _maybe_person(piece: str, line: str) -> bool:
     """A line of one to three short capitalised words and nothing else ("Petra Beispiel",
     "Renate") may be a private person: no heading name without an organisation word."""
     return piece == line and bool(_PERSON_SHAPE.fullmatch(piece))
+
+
+def _sentence_line(line: str) -> bool:
+    """A line written as a sentence: it ends with a full stop after a word or number, or runs
+    on into the next line ("Kontakt zu ihr gibt es unter"); names stand outside sentences."""
+    words = line.split()
+    if not words:
+        return False
+    last = words[-1]
+    if last.casefold() in RUN_ON:
+        return True
+    return last.endswith(".") and len(words) > 3 and not re.fullmatch(
+        r"(?:[^\W\d_]{1,4}\.)+|e\.\s?V\.|(?:[^\W\d_]\.)+", last, re.IGNORECASE)
 
 
 def _line_at(text: str, at: int) -> str:

@@ -131,3 +131,41 @@ def test_every_word_of_the_corpus_is_placed_somewhere(text):
     for word in text.replace(",", " ").replace(";", " ").replace("·", " ").split():
         if any(c.isalpha() for c in word) and word.casefold() not in labels:
             assert word.strip(",;:").casefold() in placed, word
+
+
+# --- prose: how publishers write contacts inside sentences --------------------------------
+
+@pytest.mark.parametrize(("text", "numbers"), [
+    ("Anmeldung bei der Beratungsstelle unter Telefon 0761/123456 oder per E-Mail an "
+     "info@beispiel-verein.de, dann einfach vorbeikommen.", ["+49761123456"]),
+    ("Sie erreichen uns unter 0221-4711 und 0221-4712 sowie per Mail.",
+     ["+492214711", "+492214712"]),
+    ("Termine werden unter 0 89 / 12 34 56 vereinbart.", ["+4989123456"]),
+])
+def test_numbers_inside_a_sentence_are_found(text, numbers):
+    assert actual(text)["phones"] == numbers
+
+
+@pytest.mark.parametrize("text", [
+    "Ansprechpartner ist Max Muster, er hat Sprechzeit und ist erreichbar unter\n0171 2345678.",
+    "Auskunft gibt Herr Muster vom Sozialverband, Telefon 0711 123456.",
+])
+def test_a_sentence_is_no_organisation(text):
+    assert actual(text)["organisation"] == []
+
+
+def test_a_name_line_above_a_sentence_stays_the_organisation():
+    text = "Gemeindezentrum Nord\nDie Pfarrerin ist erreichbar unter 0711 123456."
+    assert actual(text)["organisation"] == ["Gemeindezentrum Nord"]
+
+
+def test_an_addressee_before_the_street_is_the_address_extra():
+    got = actual("Suchtberatung Ost:\nK. Muster, Lindenweg 4, 01234 Musterstadt")
+    assert got["organisation"] == ["Suchtberatung Ost"]
+    assert got["address"]["extra"] == "K. Muster"
+    assert got["address"]["street"] == "Lindenweg"
+
+
+def test_an_unreadable_mailbox_is_kept_without_the_next_word():
+    got = actual("Die Gruppe ist unter der Adresse kontakt@gruppe-ohne-endung erreichbar.")
+    assert got["emails"] == ["raw:kontakt@gruppe-ohne-endung"]
