@@ -73,7 +73,9 @@ APPOINTMENT = (
     r"|termingebunden\w*|vereinbarung\s+eines\s+termins|für\s+einen\s+termin"
     r"|\w*termin[en]?\b[^.;:\n]{0,90}?\bvereinbar(?:t|en)\b"
     r"|termine\s+vergeben|melden\s+sie\s+sich\b[^.;\n]{0,60}?\ban\b"
-    r"|ohne\s+(?:vorherige\s+)?(?:termin\w*|voranmeldung|anmeldung)\s+geschlossen")
+    r"|ohne\s+(?:vorherige\s+)?(?:termin\w*|voranmeldung|anmeldung)\s+geschlossen"
+    r"|(?:bitte\s+)?vorher(?:ig)?\s+(?:kontaktieren|anrufen|anmelden|melden|absprechen)"
+    r"|(?:individuell|persönlich|gesondert|separat|einzeln)\s+(?:zu\s+)?vereinbar(?:t|en)\b")
 
 #: "ohne Termin", "ohne vorherige Anmeldung": the opposite of an appointment (but "ohne
 #: Termin geschlossen" means: only with one).
@@ -85,6 +87,7 @@ PHONE = (
     r"telefon(?:zeit|sprech|service|seelsorge|dienst|beratung)\w*"
     r"|telefon\s*-?\s*sprechzeit\w*"
     r"|telefonische\s+(?:sprech|kontakt|beratungs|service)zeit\w*"
+    r"|telefonische\s+termin\w*"
     r"|telefonisch\s*:|\(\s*telefonisch\s*\)|^\s*telefonisch(?![a-zäöüß])"
     r"|telefonisch\w*\s+unter(?![a-zäöüß])"
     r"|telefonisch\w*\s+(?:[^\s;]+\s+){0,5}?(?:zu\s+erreichen|erreichbar)(?![a-zäöüß])"
@@ -94,13 +97,20 @@ PHONE = (
     r"|hotline|rufnummer|servicenummer|mobilfunknummer|[a-zäöüß]-?telefon(?![a-zäöüß])"
     r"|\bdas\s+telefon(?![a-zäöüß])|\banrufen(?![a-zäöüß])|nur\s+telefonisch")
 
-#: Words that make the times uncertain: holidays and seasons, exceptions, other rhythms,
-#: vague day sets, negations. Any of them in the office text declines it.
+#: Month names: two joined by a dash or "bis" give a season ("April - Oktober").
+MONTHS = (r"januar|februar|märz|april|mai|juni|juli|august|september|oktober|november"
+          r"|dezember|jan\.|feb\.|mär\.|apr\.|aug\.|sept?\.|okt\.|nov\.|dez\.")
+
+#: Words that make the times uncertain: holidays and seasons (a month range), exceptions,
+#: other rhythms, vague day sets, negations, alternative end times ("9-17/19 Uhr"). Any of
+#: them in the office text declines it.
 DOUBT = (r"\w*ferien|\w*tägig|täglich|außer|ausgenommen|(?:un)?gerade[nr]?\s+woche"
          r"|werktags|werkstags|wochentags|wochenende\w*|brückentag\w*|winter\w*|sommer\w*"
          r"|saison\w*|eingeschränkt|nicht|kein|keine[nmrs]?|fehlanzeige|entf[aä]ll\w*|bzw"
          r"|\w*fällen|dringend\w*"
-         r"|während(?!\s+der\s+(?:öffnungs|sprech|büro)zeiten)")
+         r"|während(?!\s+der\s+(?:öffnungs|sprech|büro)zeiten)"
+         rf"|(?:{MONTHS})\s*(?:-|bis)\s*(?:{MONTHS})"
+         r"|-\s*[0-9]{1,2}(?:[.:][0-9]{2})?/[0-9]{1,2}(?:[.:][0-9]{2})?(?![0-9]|\s*-)")
 
 #: Rewritten before reading: a start date ("nach den Osterferien") says when, not how; an
 #: explicit "außer an Feiertagen" is a closed holiday; a bracket of former hours is dropped.
@@ -126,6 +136,10 @@ BREAKS = r"mittagspause|pause"
 #: A street address; a second place named after the first hours means several offices.
 STREET = (r"[a-zäöüß-]*(?:str\.|straße|strasse|weg|allee|damm|platz|gasse|markt)\s*[0-9]+"
           r"[a-z]?(?![0-9])")
+
+#: A group named before the times of its line ("Eltern-Kind-Gruppe: Mo 10-12 Uhr"): the
+#: times are the group's meetings, not the office's hours.
+GROUP_SLOT = r"gruppe[n]?(?![a-zäöüß])[^\n¶]*?[0-9]{1,2}(?:[.:][0-9]{2})?\s*(?:-|bis)"
 
 #: Earliest plausible start: "Di 2-4" means afternoon, which we do not guess.
 EARLIEST = 6 * 60
@@ -169,6 +183,8 @@ _PHONE = re.compile(PHONE)
 _DOUBT = re.compile(rf"(?<![a-zäöüß])(?:{DOUBT})(?![a-zäöüß])")
 _SCHEDULE = re.compile(rf"(?<![a-zäöüß]){_DAY_WORD}"
                        rf"|(?<![0-9:])(?<![0-9]\.){_TIME}\s*(?:-|bis)\s*{_TIME}")
+_GROUP_SLOT = re.compile(GROUP_SLOT)
+_RANGE = re.compile(rf"(?<![0-9:])(?<![0-9]\.){_TIME}\s*(?:-|bis)\s*{_TIME}")
 _ALWAYS = re.compile(r"^(?:täglich\s+)?(?:rund um die uhr|24 stunden(?: täglich)?)"
                      r"(?:\s+erreichbar)?\.?$")
 _UHR = re.compile(r"(?<=[0-9])\s*uhr(?![a-zäöüß])|(?<![a-zäöüß])uhr(?![a-zäöüß])"
@@ -411,7 +427,7 @@ class _State:
 def _read(text: str) -> Week | None:
     """(weekday, nth-of-month) -> sorted time ranges; None on anything not understood."""
     prepared = _prepare(text)
-    if prepared is None:
+    if prepared is None or _GROUP_SLOT.search(prepared) or _several_sections(prepared):
         return None
     s = _State()
     for kind, value in _tokens(prepared):
@@ -421,6 +437,18 @@ def _read(text: str) -> Week | None:
                                               for g in s.groups):
         return None
     return _combine([g for g in s.groups if not g.appointment], s.breaks)
+
+
+def _several_sections(text: str) -> bool:
+    """Two paragraphs each under its own heading line (a line without times, times below):
+    hours of several sites or services ("Standort 1 …", "Öffnungszeiten Kleiderkammer:")."""
+    headed = 0
+    for paragraph in text.split("¶"):
+        lines = [x for x in paragraph.split("\n") if x.strip()]
+        if len(lines) > 1 and not _SCHEDULE.search(lines[0]) \
+                and any(_RANGE.search(x) for x in lines[1:]):
+            headed += 1
+    return headed > 1
 
 
 def _step(s: _State, kind: str, value: object) -> bool:
@@ -497,7 +525,10 @@ def _on_number(s: _State, group: _Group, _: object) -> bool:
 
 
 def _on_word(s: _State, group: _Group, _: object) -> bool:
+    """A word ends the reach of an appointment phrase before days: "neben Terminen auch
+    offene Sprechstunden mittwochs …" opens a new clause."""
     s.prose = True
+    s.appointment_next = False
     return True
 
 
