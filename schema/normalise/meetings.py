@@ -85,7 +85,7 @@ DOUBT = (
     r"entf(?:ä|a)ll", r"\bfällt\s+(?:\S+\s+){0,3}aus\b", r"ausfall", r"abgesagt", r"geschlossen",
     r"vorübergehend", r"\bruht", r"pausiert", r"ausgesetzt", r"eingestellt",
     # hedges and changes
-    r"\bregel\b", r"\bmeist", r"normalerweise", r"voraussichtlich", r"sofern", r"soweit",
+    r"(?<![\w-])regel\b", r"\bmeist", r"normalerweise", r"voraussichtlich", r"sofern", r"soweit",
     r"nichts\s+anderes", r"\bevtl", r"eventuell", r"\bggf", r"\bbitte\b", r"vorbehaltlich",
     r"unter\s+vorbehalt", r"verschoben", r"geändert", r"änderung", r"anstelle", r"anstatt",
     r"stattdessen", r"\bbisher", r"früher", r"\bweiteres\b", r"im\s+anschluss",
@@ -113,7 +113,9 @@ ASK_THERE = (r"\bauskunft\s+(?:erteilt|gibt|über|bei|im)|\bauskünfte\b|\berhä
 _I = re.IGNORECASE
 _DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−", "-"))
 _PARTS = r"abend|nachmittag|vormittag|morgen|mittag"
-_FULL = rf"(?:{'|'.join(DAY_NAMES)})(?:-?(?:{_PARTS}))?s?(?![\wäöüß])"
+#: A weekday joined by a hyphen to a word that is no day ("Sonntags-Café") is part of a name.
+_COMPOUND = rf"(?!-(?!(?:{'|'.join(DAY_NAMES)}|{'|'.join(DAY_ABBREVIATIONS)})\b)[^\W\d_])"
+_FULL = rf"(?:{'|'.join(DAY_NAMES)})(?:-?(?:{_PARTS}))?s?(?![\wäöüß]){_COMPOUND}"
 #: "So" is also the sentence word "so" ("So treffen wir uns …"): not before a lower-case word.
 _SO_WORD = r"(?-i:(?!(?<=So)\s+(?!und\b|bis\b|sowie\b|ab\b|um\b|von\b)[a-zäöüß]))"
 _ABBR = (r"(?<![\w])(?-i:" + "|".join([*DAY_ABBREVIATIONS, *map(str.upper, DAY_ABBREVIATIONS)])
@@ -144,7 +146,8 @@ _TOKENS = [
     ("month", rf"alle\s+(?:[236]|zwei|drei|sechs)\s+monate|jeden\s+{_NTH}n?\s+monat"
               r"|(?:2|zwei|3|drei)\s*-?\s*monatlich|vierteljährlich|quartalsweise"
               r"|(?:im|in\s+den|eines|jedes)\s+(?:un)?geraden\s+monat(?:s|en)?"
-              r"|(?:im|pro|je|des|eines|jeden|jedes)\s+(?:kalender)?monats?|monatlich"),
+              r"|(?:im|pro|je|des|eines|jeden|jedes)\s+(?:kalender)?monats?|monatlich"
+              r"|/\s*monat"),  # a weekly plan's "3. Fr./Monat"
     ("day", rf"(?:{_ORDS}\s*)?{_DAYS}"),
     ("time", _TIME),
     ("every", r"an\s+jedem|jede[nrs]?|immer|regelmäßig"),
@@ -182,6 +185,10 @@ _DOUBT = re.compile("|".join(DOUBT), _I)
 _ONE_OFF = re.compile(r"gründung|auftakt|\berste[sn]?\s+treffen|\bnächste[sn]?\b|erstmal|"
                       r"diesmal|\bheute\b|\bmorgen\b|\bam\s+kommenden\b", _I)
 _ON_REQUEST = re.compile(ON_REQUEST, _I)
+#: Several groups named ("zwei Selbsthilfegruppen", "beide Gruppen"): with more than one day
+#: each day may be another group's, so no single rhythm is read.
+_SEVERAL_GROUPS = re.compile(r"\b(?:zwei|drei|vier|beiden?|mehrere|[2-9])\s+(?:[\wäöüß-]+\s+)?"
+                             r"[\wäöüß-]*gruppen\b", _I)
 _ASK_THERE = re.compile(ASK_THERE, _I)
 #: Sentences and lines: a meeting list puts one meeting per line.
 _BLOCKS = re.compile(r"\n|(?:(?<=[^\W\d_]{3})|(?<=[)\"“”]))[.!?]\s+(?=[A-ZÄÖÜ\"„])")
@@ -260,7 +267,10 @@ def meetings(text: str | None) -> Schedule | None:
     reading = _read(text)
     if reading:
         reading.one_off = bool(_ONE_OFF.search(text))
-    return reading and _schedule(reading)
+    schedule = reading and _schedule(reading)
+    if schedule and len(schedule.byday or []) > 1 and _SEVERAL_GROUPS.search(text):
+        return None
+    return schedule
 
 
 def _request_in_rhythm(text: str) -> bool:
