@@ -159,6 +159,7 @@ def contact_block(text: str | None) -> ContactBlock:
     text = "\n".join(line for line in lines if line)
     if not text:
         return ContactBlock()
+    paragraphs = _paragraph_starts(lines)
     pieces = _pieces(text)
     found: dict[str, list] = {"phones": [], "faxes": [], "emails": [], "websites": [],
                               "hours": [], "leftover": []}
@@ -166,8 +167,8 @@ def contact_block(text: str | None) -> ContactBlock:
     for piece in pieces:
         if piece.kind != "text":
             _labelled(piece, found)
-    boundary = min((p.at for p in pieces if p.kind != "text"), default=len(text))
-    organisation, place = _organisation_and_address(stream, found, boundary, text)
+    values = [p.at for p in pieces if p.kind != "text"]
+    organisation, place = _organisation_and_address(stream, found, values, text, paragraphs)
     hours = "\n".join(found["hours"])
     return ContactBlock(
         organisation=organisation, address=place, phones=_unique(found["phones"]),
@@ -388,8 +389,25 @@ def _remainder(value: str, originals: list[str]) -> str | None:
     return rest if re.search(r"[^\W\d_]", words) else None
 
 
+def _paragraph_starts(lines: list[str]) -> list[int]:
+    """Where each paragraph after the first begins in the block's text (its non-empty lines
+    joined by newlines): a blank line opens another contact of the block."""
+    starts: list[int] = []
+    at, blank = 0, False
+    for line in lines:
+        if not line:
+            blank = at > 0
+            continue
+        if blank:
+            starts.append(at)
+        at += len(line) + 1
+        blank = False
+    return starts
+
+
 def _organisation_and_address(
-    stream: list[_Piece], found: dict[str, list], boundary: int, text: str
+    stream: list[_Piece], found: dict[str, list], values: list[int], text: str,
+    paragraphs: list[int],
 ) -> tuple[list[str], Address | None]:
     """Sort the unlabelled pieces: contact values by shape, the address run around the
     postcode, names before it (or, without an address, before the first contact value) into
@@ -398,8 +416,9 @@ def _organisation_and_address(
     Vertrauens", "Universität Freiburg")."""
     texts = [p for p in stream if not _HEADING.match(p.text)]  # "Kontakt" as a heading
     taken = [p for p in texts if _contact_value(p.text, found)]
-    boundary = min([boundary, *(p.at for p in taken)])
     texts = [p for p in texts if p not in taken]
+    values = sorted([*values, *(p.at for p in taken)])
+    boundary = values[0] if values else len(text)
     first, last = _address_run(texts, text)
     place = None
     if first is not None:
@@ -413,14 +432,26 @@ def _organisation_and_address(
         if first <= i < last:
             continue
         line = _line_at(text, piece.at)
+        later = _paragraph_heading(piece.at, text, paragraphs, values)
         named = not _sentence_line(line) and (_organisation_like(piece.text) or (
-            text.count("\n", 0, piece.at) < heading and _name_like(piece.text)
+            (text.count("\n", 0, piece.at) < heading or later) and _name_like(piece.text)
             and not _maybe_person(piece.text, line)))
-        if i < first and named:
+        if named and (i < first or later):
             organisation.append(piece.text)
         else:
             found["leftover"].append(piece)
     return organisation, place
+
+
+def _paragraph_heading(at: int, text: str, paragraphs: list[int], values: list[int]) -> bool:
+    """True for a piece on a line of a later paragraph above that paragraph's first contact
+    value ("Begleitete Elternschaft" over its own e-mail and number)."""
+    start = max((s for s in paragraphs if s <= at), default=0)
+    if not start:
+        return False
+    end = min((s for s in paragraphs if s > at), default=len(text))
+    value = min((v for v in values if start <= v < end), default=None)
+    return value is not None and text.count("\n", at, value) > 0
 
 
 def _contact_value(value: str, found: dict[str, list]) -> bool:

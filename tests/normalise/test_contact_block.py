@@ -169,3 +169,16 @@ def test_an_addressee_before_the_street_is_the_address_extra():
 def test_an_unreadable_mailbox_is_kept_without_the_next_word():
     got = actual("Die Gruppe ist unter der Adresse kontakt@gruppe-ohne-endung erreichbar.")
     assert got["emails"] == ["raw:kontakt@gruppe-ohne-endung"]
+
+
+def test_each_paragraph_of_a_block_has_its_own_heading():
+    text = ("Beratungsstelle\nberatung@beispiel.de\n0711 123456\n\n"
+            "Offener Treff & Kleiderkammer\ntreff@beispiel.de\n0711 654321")
+    got = actual(text)
+    assert got["organisation"] == ["Beratungsstelle", "Offener Treff & Kleiderkammer"]
+    assert got["phones"] == ["+49711123456", "+49711654321"]
+
+
+def test_a_later_paragraph_without_values_has_no_heading():
+    got = actual("Beratungsstelle\n0711 123456\n\nWir freuen uns auf Sie")
+    assert got["organisation"] == ["Beratungsstelle"]
