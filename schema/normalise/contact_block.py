@@ -76,7 +76,9 @@ LABELS: tuple[tuple[Kind, str, str], ...] = (
     ("address", r"anschrift|adresse|postanschrift|besucheranschrift|hausanschrift", r"(?!)"),
     ("person", r"ansprechpartner(?:in|/in|\*in|:in|innen)?|ansprechperson|kontaktperson|"
                r"gruppenleitung|leitung", r"(?!)"),
-    ("contact", r"kontakt(?:adresse|daten|stelle)?|erreichbar unter", r"(?!)"),
+    ("contact", r"kontakt(?:adresse|daten|stelle)?|erreichbar unter|auskunft|auskünfte|"
+                r"(?:weitere\s+)?info(?:s|rmation(?:en)?)?(?:\s+(?:und|&)\s+anmeldung)?|"
+                r"anmeldung(?:en)?", r"(?!)"),
 )
 #: Words that mark a name as an organisation's (or an acronym such as "BüZ", "KISS").
 ORGANISATION = (r"selbsthilfe|gruppe|stelle|büro|verein|e\.\s?v\.|verband|zentrum|netzwerk|haus|"
@@ -106,6 +108,8 @@ _URLISH = re.compile(r"^(?:https?://|www\.)\S+$|^[\w.-]+\.(?:de|com|org|net|info
                      re.IGNORECASE)
 _NUMBERISH = re.compile(r"^(?:\+|\(?0)[\d\s/().\-–]{4,}\d(?:\s*\([^()]*\))?$")
 #: A phone number standing in a sentence ("unter Telefon 09561/891576 oder …").
+#: A web address standing in a sentence ("Infos unter www.beispiel.de oder …").
+_URL_INSIDE = re.compile(r"(?<![@\w.])(?:https?://|www\.)[^\s,;()<>\"]+[^\s,;()<>\".:!?]")
 _NUMBER_INSIDE = re.compile(r"(?<![\w.,])(?:\+\s?|\(?0\s?)[1-9][\d\s/().\-–]{4,}\d")
 #: Words a name never ends in: a line ending in one runs on as a sentence ("… gibt es unter").
 RUN_ON = frozenset({"unter", "an", "bei", "über", "per", "ist", "sind", "und", "oder", "sowie",
@@ -276,7 +280,13 @@ def _split_text(text: str, offset: int, out: list[_Piece]) -> None:
 
 
 def _split_line(text: str, offset: int, out: list[_Piece]) -> None:
+    """Pieces of one line; from a piece that opens with weekdays and times on, the rest of the
+    line is hours ("Frau Muster, Tel. …, Mo–Fr 9–12 Uhr")."""
     for start, end in _segments(text):
+        if _HOURS_LINE.match(text[start:].strip(" ,;:")):
+            rest = text[start:].strip(" ,;:")
+            out.append(_Piece(offset + start, "hours", rest.rstrip(".")))
+            return
         piece = text[start:end].strip(" ,;:")
         if not (piece and re.search(r"\w", piece)):
             continue
@@ -460,6 +470,8 @@ def _contact_value(value: str, found: dict[str, list]) -> bool:
     if _URLISH.match(value) and _add_websites(value, found):
         return True
     mailed = bool(_EMAILISH.search(value) and _add_emails(value, found))
+    for url in _URL_INSIDE.finditer(value):
+        mailed = bool(_add_websites(url.group(0), found)) or mailed
     numbers = _safe(phones, value) if _NUMBERISH.match(value) or (
         _NUMBER_INSIDE.search(value) and not _other_shape(_EMAILISH.sub(" ", value))) else None
     for number in numbers or []:

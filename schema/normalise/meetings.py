@@ -140,14 +140,14 @@ _TOKENS = [
     ("week", rf"(?:14|vierzehn)\s*-?\s*täg(?:ig|lich)(?:e[mnrs]?)?|alle\s+(?:14|vierzehn)\s+tage"
              rf"|alle\s+{_N}\s+wochen|{_N}\s*-?\s*wöch(?:entlich|ig)(?:e[mnrs]?)?"
              rf"|jede\s+{_NTH}\s+woche|in\s+(?:den\s+)?(?:un)?geraden\s+(?:kalender)?wochen"
-             r"|(?:all)?wöchentlich(?:e[mnrs]?)?|jede\s+woche|pro\s+woche"),
+             r"|(?:all)?wöchentlich(?:e[mnrs]?)?|wöchentl\.|jede\s+woche|pro\s+woche"),
     ("count", r"(?:ein|zwei|drei|vier|[1-4])\s*-?\s*(?:mal|x)\s+(?:(?:im|pro|je|in\s+der|die|den)"
               r"\s+)?(?:woche|monat|wöchentlich|monatlich)"),
     ("month", rf"alle\s+(?:[236]|zwei|drei|sechs)\s+monate|jeden\s+{_NTH}n?\s+monat"
               r"|(?:2|zwei|3|drei)\s*-?\s*monatlich|vierteljährlich|quartalsweise"
               r"|(?:im|in\s+den|eines|jedes)\s+(?:un)?geraden\s+monat(?:s|en)?"
               r"|(?:im|pro|je|des|eines|jeden|jedes)\s+(?:kalender)?monats?|monatlich"
-              r"|/\s*monat"),  # a weekly plan's "3. Fr./Monat"
+              r"|/\s*monat|mtl\.|monatl\."),  # a weekly plan's "3. Fr./Monat", "mtl."
     ("day", rf"(?:{_ORDS}\s*)?{_DAYS}"),
     ("time", _TIME),
     ("every", r"an\s+jedem|jede[nrs]?|immer|regelmäßig"),

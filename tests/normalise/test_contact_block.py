@@ -182,3 +182,20 @@ def test_each_paragraph_of_a_block_has_its_own_heading():
 def test_a_later_paragraph_without_values_has_no_heading():
     got = actual("Beratungsstelle\n0711 123456\n\nWir freuen uns auf Sie")
     assert got["organisation"] == ["Beratungsstelle"]
+
+
+def test_hours_after_a_comma_are_hours_not_a_street():
+    got = actual("Anmeldung: Herr Muster, Tel. 0711 123456, Di–Do 10–14 Uhr.")
+    assert got["hours"] == "Di–Do 10–14 Uhr"
+    assert got["address"] is None
+
+
+def test_a_heading_word_before_a_colon_is_no_part_of_the_name():
+    assert actual("Auskunft: Sozialamt, Zimmer 4, Tel. 0711 123456")["organisation"] == [
+        "Sozialamt"]
+
+
+def test_a_web_address_inside_a_sentence_is_found():
+    got = actual("Mehr dazu unter www.gruppe-beispiel.de oder telefonisch unter 0711 123456.")
+    assert got["websites"] == ["https://www.gruppe-beispiel.de"]
+    assert got["phones"] == ["+49711123456"]

@@ -69,6 +69,7 @@ def _rhythm(text: str) -> tuple | None:
 @pytest.mark.parametrize(("text", "rhythm"), [
     # a weekly plan's shorthand: "/Monat" is "im Monat"
     ("18:30 2. Di./Monat Angehörigentreff", ("MONTHLY", 1, ["2TU"], "18:30")),
+    ("2. Mi. mtl., 15 Uhr", ("MONTHLY", 1, ["2WE"], "15:00")),
     # a weekday hyphened into a name is no day
     ("Montags-Runde jeden 3. Montag im Monat 17 Uhr", ("MONTHLY", 1, ["3MO"], "17:00")),
     ("Montag-Freitag 9-12 Uhr", ("WEEKLY", 1, ["MO", "TU", "WE", "TH", "FR"], "09:00")),
