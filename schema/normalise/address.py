@@ -170,7 +170,7 @@ def address(text: str | None, district: str | None = None) -> Address | None:
     if postcode is None and city is None and (street is None or street.number is None):
         return _declined(original, district)
     if postcode is None:
-        city = city or _trailing_city(parts, street)
+        city = city or _town_in_prose(parts, street) or _trailing_city(parts, street)
         notes.append("no postcode")
     city, named = _town(city, parts, postcode, notes)
     notes += _doubts(original, parts)
@@ -362,6 +362,18 @@ def _city_like(text: str) -> bool:
         if core and core[0].islower() and not _SMALL_WORD.match(core):
             return False
     return True
+
+
+def _town_in_prose(parts: list[str], street: _Street | None) -> str | None:
+    """"Hauptstraße 5 in Musterstadt": prose names the town after "in"; taken out of the
+    street's extras or the parts."""
+    for pieces in ([] if street is None else street.extras, parts):
+        for k, piece in enumerate(pieces):
+            m = re.fullmatch(r"in\s+([A-ZÄÖÜ].*)", piece)
+            if m and _city_like(m.group(1)):
+                del pieces[k]
+                return m.group(1)
+    return None
 
 
 def _venue_town(parts: list[str]) -> str | None:

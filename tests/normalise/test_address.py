@@ -169,6 +169,9 @@ def _fields(text: str) -> tuple:
     ("Bürgerhaus Süd in der Gartenstraße 12", ("Gartenstraße", "12", "Bürgerhaus Süd", None,
                                                None, None, None)),
     ("Gemeindesaal im Lindenweg 3", ("Lindenweg", "3", "Gemeindesaal", None, None, None, None)),
+    # prose names the town after the street with "in"
+    ("Im Saal der Gemeinde, Kirchweg 4 in Kleinstadt", ("Kirchweg", "4", "Im Saal der Gemeinde",
+                                                        None, "Kleinstadt", None, None)),
 ])
 def test_conventions_of_real_publishers(text, fields):
     assert _fields(text) == fields
