@@ -64,8 +64,9 @@ ORDINALS = {"1.": 1, "2.": 2, "3.": 3, "4.": 4, "5.": 5, "erste": 1, "zweite": 2
 #: Phrases saying appointments are offered (searched after `NOT_APPOINTMENT` is removed).
 APPOINTMENT = (
     r"(?:nach|auf|mit|nur\s+mit)\s+(?:(?:vorheriger|telefonischer|tel\.|persönlicher|"
-    r"individueller|erfolgter)\s*){0,2}(?:vereinbarung|absprache|terminvereinbarung|"
-    r"terminabsprache|anmeldung|voranmeldung|anfrage|terminvergabe|termin)(?![a-zäöüß])"
+    r"individueller|erfolgter)\s*){0,2}(?:vereinbarung|absprache|rücksprache|"
+    r"terminvereinbarung|terminabsprache|anmeldung|voranmeldung|anfrage|nachfrage|wunsch|"
+    r"terminvergabe|termin)(?![a-zäöüß])"
     r"|n\.\s*vereinb\.?"
     r"|(?:vorab-?|telefonische\s+)?termin(?:vereinbarung|absprache|anmeldung|vergabe)(?:en)?"
     r"(?![a-zäöüß])"
@@ -75,7 +76,9 @@ APPOINTMENT = (
     r"|termine\s+vergeben|melden\s+sie\s+sich\b[^.;\n]{0,60}?\ban\b"
     r"|ohne\s+(?:vorherige\s+)?(?:termin\w*|voranmeldung|anmeldung)\s+geschlossen"
     r"|(?:bitte\s+)?vorher(?:ig)?\s+(?:kontaktieren|anrufen|anmelden|melden|absprechen)"
-    r"|(?:individuell|persönlich|gesondert|separat|einzeln)\s+(?:zu\s+)?vereinbar(?:t|en)\b")
+    r"|(?:individuell|persönlich|gesondert|separat|einzeln)\s+(?:zu\s+)?vereinbar(?:t|en)\b"
+    r"|vereinbaren\s+sie\s+(?:bitte\s+)?(?:einen|ihren)\s+termin"
+    r"|(?:vor)?anmeldung\s+(?:ist\s+)?(?:erforderlich|erbeten|notwendig|nötig|erwünscht)")
 
 #: "ohne Termin", "ohne vorherige Anmeldung": the opposite of an appointment (but "ohne
 #: Termin geschlossen" means: only with one).

@@ -75,6 +75,10 @@ def test_phone_hours_kept_apart(text, office, phone):
     # appointment phrases
     ("Fr 14-16 Uhr (bitte vorher anmelden)", "Fr 14:00-16:00", True),
     ("Beratungen werden gesondert vereinbart", None, True),
+    ("Mi 14-16 Uhr und auf Wunsch", "We 14:00-16:00", True),
+    ("Beratung nach telefonischer Rücksprache", None, True),
+    ("Bitte vereinbaren Sie einen Termin.", None, True),
+    ("Sa 10-12 Uhr, Voranmeldung erbeten", "Sa 10:00-12:00", True),
     # booking by phone is a phone time, not an office hour
     ("Telefonische Terminanfragen Mo 8-10 Uhr", None, False),
     # an appointment phrase before a new clause does not govern its days
