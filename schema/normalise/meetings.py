@@ -35,6 +35,7 @@ Decisions on ambiguous German:
 import bisect
 import functools
 import re
+from itertools import pairwise
 from dataclasses import dataclass, field
 
 from schema.listing import Schedule
@@ -71,12 +72,20 @@ MAX_LENGTH = 400
 
 _MONTH = rf"(?:{'|'.join(MONTHS)})"
 
-#: Doubt: the rhythm has exceptions, seasons, alternatives or hedges, or is not fixed at all.
-DOUBT = (
+#: Doubt within one sentence: a rhythm that is not fixed or is hedged; in another sentence
+#: ("Bitte melden Sie sich an.", "Es kommen meist zehn Leute.") it says nothing of the rhythm.
+LOCAL_DOUBT = (
     # not fixed
     r"unregelm(?:ä|ae|a)(?:ß|ss)ig", r"bedarf", r"variier", r"ständig", r"gelegentlich",
     r"manchmal", r"teilweise", r"\bwechsel\b", r"abwechselnd",
     r"(?:verschiedenen|unterschiedlichen)\s+(?:zeiten|tagen|terminen|wochentagen)",
+    # hedges
+    r"(?<![\w-])regel\b", r"\bmeist", r"normalerweise", r"voraussichtlich", r"sofern", r"soweit",
+    r"\bevtl", r"eventuell", r"\bggf", r"\bbitte\b", r"im\s+anschluss",
+)
+
+#: Doubt anywhere in the text: the rhythm has exceptions, seasons, changes or an end.
+DOUBT = (
     # exceptions, seasons, cancellations
     r"\bau(?:ß|ss)er(?:halb)?\b", r"ausgenommen", r"ausnahme", r"\bkein",
     r"\bnicht\s+(?:an|am|in|im|während|mehr|jeden|jede|immer)\b", r"\bnicht\s*(?:[.,;)]|$)",
@@ -84,11 +93,10 @@ DOUBT = (
     rf"\b(?:im|von|bis)\s+{_MONTH}\b",
     r"entf(?:ä|a)ll", r"\bfällt\s+(?:\S+\s+){0,3}aus\b", r"ausfall", r"abgesagt", r"geschlossen",
     r"vorübergehend", r"\bruht", r"pausiert", r"ausgesetzt", r"eingestellt",
-    # hedges and changes
-    r"(?<![\w-])regel\b", r"\bmeist", r"normalerweise", r"voraussichtlich", r"sofern", r"soweit",
-    r"nichts\s+anderes", r"\bevtl", r"eventuell", r"\bggf", r"\bbitte\b", r"vorbehaltlich",
+    # changes and reservations
+    r"nichts\s+anderes", r"vorbehaltlich",
     r"unter\s+vorbehalt", r"verschoben", r"geändert", r"änderung", r"anstelle", r"anstatt",
-    r"stattdessen", r"\bbisher", r"früher", r"\bweiteres\b", r"im\s+anschluss",
+    r"stattdessen", r"\bbisher", r"früher", r"\bweiteres\b",
     # yearly counts, end dates, a year (after dates and history are removed)
     r"\b(?:im|pro|je)\s+jahr\b", r"\bjährlich", r"halbjährlich", r"\bbis\s+(?:zum|ende)\b",
     r"\b(?:19|20)[0-9]{2}\b",
@@ -181,6 +189,10 @@ _KIND_LETTER = {"day": "D", "time": "T", "week": "W", "month": "M", "count": "C"
 _ORDER = re.compile(r"D+T?|TD+|(?:D+T)+|(?:TD+)+")
 
 _DOUBT = re.compile("|".join(DOUBT), _I)
+_LOCAL_DOUBT = re.compile("|".join(LOCAL_DOUBT), _I)
+#: What makes a sentence one about the rhythm: a weekday or a rhythm word.
+_RHYTHM = re.compile(rf"{_DAY}|(?:{dict(_TOKENS)['week']})|(?:{dict(_TOKENS)['month']})|"
+                     rf"(?:{dict(_TOKENS)['count']})", _I)
 #: Words of a single occasion: with a bare weekday, it is that occasion's day.
 _ONE_OFF = re.compile(r"gründung|auftakt|\berste[sn]?\s+treffen|\bnächste[sn]?\b|erstmal|"
                       r"diesmal|\bheute\b|\bmorgen\b|\bam\s+kommenden\b", _I)
@@ -262,7 +274,7 @@ def meetings(text: str | None) -> Schedule | None:
     if not text or len(text) > MAX_LENGTH:
         return None
     text = _REMOVE.sub(" ", text.translate(_DASHES))
-    if _DOUBT.search(text) or _request_in_rhythm(text):
+    if _doubtful(text) or _request_in_rhythm(text):
         return None
     reading = _read(text)
     if reading:
@@ -271,6 +283,18 @@ def meetings(text: str | None) -> Schedule | None:
     if schedule and len(schedule.byday or []) > 1 and _SEVERAL_GROUPS.search(text):
         return None
     return schedule
+
+
+def _doubtful(text: str) -> bool:
+    """An exception, season or change anywhere; a hedge only in a sentence or line that names
+    a day or a rhythm ("Bitte melden Sie sich vorher an." leaves the rhythm standing)."""
+    if _DOUBT.search(text):
+        return True
+    if not _LOCAL_DOUBT.search(text):
+        return False
+    cuts = [0, *(b.end() for b in _BLOCKS.finditer(text)), len(text)]
+    return any(_LOCAL_DOUBT.search(block) and _RHYTHM.search(block)
+               for block in (text[a:b] for a, b in pairwise(cuts)))
 
 
 def _request_in_rhythm(text: str) -> bool:

@@ -77,6 +77,10 @@ def _rhythm(text: str) -> tuple | None:
     ("Wir treffen uns donnerstags um 18 Uhr, es gilt die Hausregel und die 2G-Regel.",
      ("WEEKLY", 1, ["TH"], "18:00")),
     ("In der Regel treffen wir uns donnerstags um 18 Uhr.", None),
+    # a hedge in another sentence says nothing of the rhythm; an exception anywhere does
+    ("Wir treffen uns jeden Freitag um 17 Uhr. Bitte vorher kurz anrufen.",
+     ("WEEKLY", 1, ["FR"], "17:00")),
+    ("Wir treffen uns jeden Freitag um 17 Uhr. In den Ferien ruht die Gruppe.", None),
     # several groups and several days: whose day is whose?
     ("Die beiden Gruppen treffen sich dienstags und donnerstags um 19 Uhr.", None),
     ("Zwei Gruppen, jeweils mittwochs 18 Uhr.", ("WEEKLY", 1, ["WE"], "18:00")),
