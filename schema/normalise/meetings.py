@@ -35,8 +35,8 @@ Decisions on ambiguous German:
 import bisect
 import functools
 import re
-from itertools import pairwise
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from schema.listing import Schedule
 from schema.normalise.text import MEMO, clean
