@@ -93,6 +93,8 @@ ACRONYM = r"\b[A-ZÄÖÜ]\w*[A-ZÄÖÜ]"
 CONNECTORS = frozenset({"für", "im", "in", "der", "die", "das", "des", "dem", "den", "und",
                         "von", "vom", "zur", "zum", "am", "an", "auf", "bei", "mit", "nach",
                         "e.v.", "ev.", "e.", "v.", "ggmbh", "gmbh", "st.", "u.", "&"})
+#: Pronouns of a sentence ("Informationen erhalten Sie bei …"); no name holds them.
+PRONOUNS = frozenset({"Sie", "Ihnen", "Ihr", "man", "uns", "wir", "euch", "es"})
 #: A private person named in a block: never an organisation line.
 PERSON = r"^(?:frau|herr|hr\.|fr\.|dr\.\s|prof\.|familie|fam\.)\b"
 
@@ -107,6 +109,8 @@ _EMAILISH = re.compile(r"@|[(\[{]\s?(?:at|ät)\s?[)\]}]", re.IGNORECASE)
 _URLISH = re.compile(r"^(?:https?://|www\.)\S+$|^[\w.-]+\.(?:de|com|org|net|info|eu)(?:/\S*)?$",
                      re.IGNORECASE)
 _NUMBERISH = re.compile(r"^(?:\+|\(?0)[\d\s/().\-–]{4,}\d(?:\s*\([^()]*\))?$")
+#: A date ("01.02.2024", "Stand: 1.2.24"): digits that are no phone number.
+_DATE = re.compile(r"(?:0?[1-9]|[12]\d|3[01])\.\s?(?:0?[1-9]|1[0-2])\.\s?(?:\d{4}|\d{2})")
 #: A phone number standing in a sentence ("unter Telefon 09561/891576 oder …").
 #: A web address standing in a sentence ("Infos unter www.beispiel.de oder …").
 _URL_INSIDE = re.compile(r"(?<![@\w.])(?:https?://|www\.)[^\s,;()<>\"]+[^\s,;()<>\".:!?]")
@@ -340,8 +344,10 @@ def _labelled(piece: _Piece, found: dict[str, list]) -> None:
         placed = _add_emails(value, found)
     elif kind == "web":
         placed = _add_websites(value, found)
-    elif kind == "hours":
+    elif kind == "hours":  # "Mo und Mi 10–12 Uhr unter 0341 123456": the number is a phone
         found["hours"].append(value)
+        if _NUMBER_INSIDE.search(value):
+            found["phones"] += [n for n in _safe(phones, value) or [] if n.e164]
         return
     if not placed:
         text = f"{piece.label} {value}".strip() if kind != "empty" else value
@@ -466,14 +472,18 @@ def _paragraph_heading(at: int, text: str, paragraphs: list[int], values: list[i
 
 def _contact_value(value: str, found: dict[str, list]) -> bool:
     """Take an unlabelled e-mail, web address or phone number into `found`; False for other
-    text."""
+    text. A number inside a sentence counts only when it is a valid one (times and dates
+    there are no numbers)."""
     if _URLISH.match(value) and _add_websites(value, found):
         return True
     mailed = bool(_EMAILISH.search(value) and _add_emails(value, found))
     for url in _URL_INSIDE.finditer(value):
         mailed = bool(_add_websites(url.group(0), found)) or mailed
-    numbers = _safe(phones, value) if _NUMBERISH.match(value) or (
-        _NUMBER_INSIDE.search(value) and not _other_shape(_EMAILISH.sub(" ", value))) else None
+    numbers = _safe(phones, value) if _NUMBERISH.match(value) \
+        and not _DATE.fullmatch(value) else None
+    if numbers is None and _NUMBER_INSIDE.search(value) \
+            and not _other_shape(_EMAILISH.sub(" ", value)):
+        numbers = [n for n in _safe(phones, value) or [] if n.e164]
     for number in numbers or []:
         found["faxes" if number.type == "fax" else "phones"].append(number)
     return mailed or bool(numbers)
@@ -563,6 +573,7 @@ def _name_like(text: str, prose_words: int = 2) -> bool:
     words = text.split()
     sentence = text.endswith(".") and len(words[-1]) > 4 and not text.endswith("e.V.")
     prose = sum(1 for w in words if w[:1].islower() and w.casefold() not in CONNECTORS)
+    prose += 3 * any(w.strip(",.;:") in PRONOUNS for w in words[1:])
     return not _PERSON.match(text) and not sentence and prose <= prose_words \
         and len(words) <= 12 and not _POINTER.match(text) and not _HEADING.match(text)
 

@@ -199,3 +199,18 @@ def test_a_web_address_inside_a_sentence_is_found():
     got = actual("Mehr dazu unter www.gruppe-beispiel.de oder telefonisch unter 0711 123456.")
     assert got["websites"] == ["https://www.gruppe-beispiel.de"]
     assert got["phones"] == ["+49711123456"]
+
+
+def test_a_sentence_addressing_the_reader_is_no_organisation():
+    got = actual("Rat erhalten Sie bei der Suchtberatung im Landratsamt, Tel. 0711 123456")
+    assert got["organisation"] == []
+
+
+def test_a_number_inside_an_hours_value_is_a_phone():
+    got = actual("Telefonische Sprechzeiten: Di und Do 9–11 Uhr unter 0711 123456")
+    assert got["phones"] == ["+49711123456"]
+
+
+def test_times_and_dates_in_a_sentence_are_no_phones():
+    got = actual("Beratung von 09.00 - 12.00 Uhr, Stand: 01.02.2024, Tel. 0711 123456")
+    assert got["phones"] == ["+49711123456"]
