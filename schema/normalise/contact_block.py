@@ -5,7 +5,9 @@ Selbsthilfe-Netzwerk, Rathausstraße 6, 44649 Herne, Telefon: 0 23 23 / 16 - 36 
 0 23 23 / 16 - 36 37, E-Mail: buez@herne.de, Sprechzeiten: Mo, Di 9-12 Uhr". The block is cut
 at its labels ("Tel.", "Fax", "E-Mail", "Internet", "Sprechzeiten", …); unlabelled text is cut
 at commas and lines and each piece is known by its shape (an address run around a postcode, a
-number, an e-mail, a web address); the names before the address are the organisation. The
+number, an e-mail, a web address); numbers, e-mail and web addresses written inside a sentence
+are found there too, while a sentence itself is never a name. The names before the address
+(and those heading each paragraph over its own values) are the organisation. The
 value parsers are the shared ones (`phones`, `emails`, `urls`, `address`); text that fits
 nowhere is returned in `leftover`, never dropped.
 """

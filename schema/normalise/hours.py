@@ -4,10 +4,11 @@
 The text is read as a sequence of tokens (days, day ranges, "jeden 1. Montag im Monat", time
 ranges, separators, "nach Vereinbarung", "geschlossen", a lunch break); ordinary words around
 them ("Die Sprechzeiten sind … geöffnet.") are skipped, so prose is read like a table. Words
-that change what the times mean ("Ferien", "außer", "14-tägig", "täglich", "nicht", …, the
-`DOUBT` table) decline the text (None), as do a day left without times, times without a day,
-and hours of several addresses: a guessed schedule is worse than the original text, which is
-always kept beside it.
+that change what the times mean ("Ferien", "außer", "14-tägig", "täglich", "nicht", a month
+range, "9-17/19 Uhr", …, the `DOUBT` table) decline the text (None), as do a day left without
+times, times without a day, a group's slots ("Eltern-Kind-Gruppe: Mo 10-12 Uhr") and hours of
+several addresses or of several headed sites: a guessed schedule is worse than the original
+text, which is always kept beside it.
 
 Phone times are kept apart: a line saying the times are for calling ("telefonisch
 erreichbar", "Telefonzeiten", "Hotline", the `PHONE` table), and the lines under such a

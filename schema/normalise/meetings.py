@@ -14,7 +14,9 @@ addresses (house numbers and postcodes are no times), history ("seit 2008"). Dec
 a doubt word ("außer", "Ferien", "in der Regel", "voraussichtlich", a month named as a
 season), alternatives between rhythm tokens ("dienstags oder mittwochs"), time or dates given
 only on request in the rhythm's own clause, day mentions in several sentences or lines
-(several meetings), or parts that disagree. A wrong schedule is worse than none.
+(several meetings), several groups named beside several days, or parts that disagree. A hedge
+("bitte", "in der Regel") counts only in a sentence that names the rhythm; an exception or a
+season counts anywhere. A wrong schedule is worse than none.
 
 Decisions on ambiguous German:
 - "jeden zweiten Montag" (ordinal as a word, no month named) is every other week - the
