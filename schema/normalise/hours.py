@@ -142,8 +142,10 @@ STREET = (r"[a-zäöüß-]*(?:str\.|straße|strasse|weg|allee|damm|platz|gasse|m
           r"[a-z]?(?![0-9])")
 
 #: A group named before the times of its line ("Eltern-Kind-Gruppe: Mo 10-12 Uhr"): the
-#: times are the group's meetings, not the office's hours.
-GROUP_SLOT = r"gruppe[n]?(?![a-zäöüß])[^\n¶]*?[0-9]{1,2}(?:[.:][0-9]{2})?\s*(?:-|bis)"
+#: times are the group's meetings, not the office's hours ("für Selbsthilfegruppen" and
+#: "Selbsthilfegruppen-Büro" name the office).
+GROUP_SLOT = (r"(?<![a-zäöüß-])(?<!für )[a-zäöüß-]*gruppe(?![a-zäöüß-])[^\n¶]*?"
+              r"[0-9]{1,2}(?:[.:][0-9]{2})?\s*(?:-|bis)")
 
 #: Earliest plausible start: "Di 2-4" means afternoon, which we do not guess.
 EARLIEST = 6 * 60

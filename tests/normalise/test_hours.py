@@ -86,6 +86,8 @@ def test_phone_hours_kept_apart(text, office, phone):
      "donnerstags 14-16 Uhr.", "Tu 09:00-11:00; Th 14:00-16:00", True),
     # times of a named group, or of several headed sites, are no office hours
     ("Krabbelgruppe im Familienzentrum: Mi 9-11 Uhr", None, False),
+    ("Kontaktstelle für Selbsthilfegruppen: Mo-Fr 9-12 Uhr", "Mo-Fr 09:00-12:00", False),
+    ("Selbsthilfegruppen-Büro: Di 10-12 Uhr", "Tu 10:00-12:00", False),
     ("Büro Nord\nMo 9-12 Uhr\n\nBüro Süd\nDi 9-12 Uhr", None, False),
 ])
 def test_conventions_of_real_publishers(text, osm, appointment):
