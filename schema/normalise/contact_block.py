@@ -552,15 +552,17 @@ def _maybe_person(piece: str, line: str) -> bool:
 
 
 def _sentence_line(line: str) -> bool:
-    """A line written as a sentence: it ends with a full stop after a word or number, or runs
-    on into the next line ("Kontakt zu ihr gibt es unter"); names stand outside sentences."""
+    """A line written as a sentence: it ends with a full stop and holds a lower-case word other
+    than a name's small words ("erreichbar unter"), or runs on into the next line ("Kontakt zu
+    ihr gibt es unter"); names stand outside sentences."""
     words = line.split()
     if not words:
         return False
     last = words[-1]
     if last.casefold() in RUN_ON:
         return True
-    return last.endswith(".") and len(words) > 3 and not re.fullmatch(
+    prose = sum(1 for w in words if w[:1].islower() and w.casefold() not in CONNECTORS)
+    return last.endswith(".") and prose > 0 and not re.fullmatch(
         r"(?:[^\W\d_]{1,4}\.)+|e\.\s?V\.|(?:[^\W\d_]\.)+", last, re.IGNORECASE)
 
 

@@ -214,3 +214,8 @@ def test_a_number_inside_an_hours_value_is_a_phone():
 def test_times_and_dates_in_a_sentence_are_no_phones():
     got = actual("Beratung von 09.00 - 12.00 Uhr, Stand: 01.02.2024, Tel. 0711 123456")
     assert got["phones"] == ["+49711123456"]
+
+
+def test_a_one_line_block_ending_in_a_full_stop_keeps_its_name():
+    got = actual("Kontaktstelle des Kreises Musterland, Hauptstr. 5, 12345 Musterstadt.")
+    assert got["organisation"] == ["Kontaktstelle des Kreises Musterland"]
