@@ -147,6 +147,9 @@ STREET = (r"[a-zäöüß-]*(?:str\.|straße|strasse|weg|allee|damm|platz|gasse|m
 GROUP_SLOT = (r"(?<![a-zäöüß-])(?<!für )[a-zäöüß-]*gruppe(?![a-zäöüß-])[^\n¶]*?"
               r"[0-9]{1,2}(?:[.:][0-9]{2})?\s*(?:-|bis)")
 
+#: Words naming the office itself in a heading ("Öffnungszeiten Büro:").
+OFFICE = r"büro|geschäftsstelle|kontaktstelle|sekretariat|verwaltung|beratungsstelle"
+
 #: Earliest plausible start: "Di 2-4" means afternoon, which we do not guess.
 EARLIEST = 6 * 60
 MAX_LENGTH = 400
@@ -190,6 +193,7 @@ _DOUBT = re.compile(rf"(?<![a-zäöüß])(?:{DOUBT})(?![a-zäöüß])")
 _SCHEDULE = re.compile(rf"(?<![a-zäöüß]){_DAY_WORD}"
                        rf"|(?<![0-9:])(?<![0-9]\.){_TIME}\s*(?:-|bis)\s*{_TIME}")
 _GROUP_SLOT = re.compile(GROUP_SLOT)
+_OFFICE = re.compile(OFFICE)
 _RANGE = re.compile(rf"(?<![0-9:])(?<![0-9]\.){_TIME}\s*(?:-|bis)\s*{_TIME}")
 _ALWAYS = re.compile(r"^(?:täglich\s+)?(?:rund um die uhr|24 stunden(?: täglich)?)"
                      r"(?:\s+erreichbar)?\.?$")
@@ -433,7 +437,10 @@ class _State:
 def _read(text: str) -> Week | None:
     """(weekday, nth-of-month) -> sorted time ranges; None on anything not understood."""
     prepared = _prepare(text)
-    if prepared is None or _GROUP_SLOT.search(prepared) or _several_sections(prepared):
+    if prepared is not None and len(sections := _headed_sections(prepared)) > 1:
+        office = [x for x in sections if _OFFICE.search(x.split("\n")[0])]
+        prepared = office[0] if len(office) == 1 else None
+    if prepared is None or _GROUP_SLOT.search(prepared):
         return None
     s = _State()
     for kind, value in _tokens(prepared):
@@ -445,16 +452,17 @@ def _read(text: str) -> Week | None:
     return _combine([g for g in s.groups if not g.appointment], s.breaks)
 
 
-def _several_sections(text: str) -> bool:
-    """Two paragraphs each under its own heading line (a line without times, times below):
-    hours of several sites or services ("Standort 1 …", "Öffnungszeiten Kleiderkammer:")."""
-    headed = 0
+def _headed_sections(text: str) -> list[str]:
+    """The paragraphs under a heading line of their own (a line without times, times below).
+    Several of them are hours of several sites or services ("Standort 1 …", "Öffnungszeiten
+    Kleiderkammer:"); only one headed by the office ("Öffnungszeiten Büro:") is the office's."""
+    sections = []
     for paragraph in text.split("¶"):
         lines = [x for x in paragraph.split("\n") if x.strip()]
         if len(lines) > 1 and not _SCHEDULE.search(lines[0]) \
                 and any(_RANGE.search(x) for x in lines[1:]):
-            headed += 1
-    return headed > 1
+            sections.append(paragraph)
+    return sections
 
 
 def _step(s: _State, kind: str, value: object) -> bool:

@@ -89,6 +89,9 @@ def test_phone_hours_kept_apart(text, office, phone):
     ("Kontaktstelle für Selbsthilfegruppen: Mo-Fr 9-12 Uhr", "Mo-Fr 09:00-12:00", False),
     ("Selbsthilfegruppen-Büro: Di 10-12 Uhr", "Tu 10:00-12:00", False),
     ("Büro Nord\nMo 9-12 Uhr\n\nBüro Süd\nDi 9-12 Uhr", None, False),
+    # of several headed sections, the one headed by the office is the office's
+    ("Öffnungszeiten Geschäftsstelle:\nMo-Do 9-12 Uhr\n\nÖffnungszeiten Café:\nDi-Fr 14-18 Uhr",
+     "Mo-Th 09:00-12:00", False),
 ])
 def test_conventions_of_real_publishers(text, osm, appointment):
     """Rules that hold for how publishers write (issue 18, holdout 1)."""
