@@ -127,9 +127,6 @@ _LOWER_OPENER = re.compile(r"^(?:am|zum|zur|beim|an\s+(?:der|den|dem))\s+[A-ZÄ�
 _IN_TOWN = re.compile(r"^in\s+(\S.*)$")
 #: A full stop between the house number and the town ("Spieltordamm 9. Schwerin").
 _DOTTED_TOWN = re.compile(r"^(?P<street>.*\d[a-zA-Z]?)\.\s+(?P<town>[^\d.]+)$")
-#: A town of two capitalised names joined by a hyphen ("Dessau-Roßlau", "Aue-Bad"); an
-#: acronym ("KISS", "SHG-Treff") has capitals inside a word.
-_TWIN = re.compile(r"[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)+")
 _OLD_POSTCODE = re.compile(r"^(?:[WO]\s?-\s?)?\d{4}\s+([^\W\d_].*)$")
 _NUM = r"[0-9]{1,4}(?:\s?[a-zA-Z](?![^\W\d_]))?"
 _HOUSE = rf"{_NUM}(?:\s?[-–—/]\s?(?:{_NUM}|[a-zA-Z](?![^\W\d_])))?"
@@ -172,14 +169,16 @@ def address(text: str | None, district: str | None = None) -> Address | None:
     postcode, city, at = _postcode_and_city(parts, notes)
     city = _without_repeated_postcode(city, postcode, notes)
     street = _pick_street(parts, at, notes)
+    if postcode is None and city is None and street is None and not _vague(original):
+        city = _venue_town(parts)
     if postcode is None and city is None and (street is None or street.number is None):
         return _declined(original, district)
     if postcode is None:
-        city = city or _trailing_city(parts, street)
+        city = city or _town_in_prose(parts, street) or _trailing_city(parts, street)
         notes.append("no postcode")
     city, named = _town(city, parts, postcode, notes)
     notes += _doubts(original, parts)
-    state = state_for_postcode(postcode)
+    state = state_for_postcode(postcode) or _city_state(postcode, city)
     if postcode and state is None:
         notes.append(f"state unknown for postcode {postcode}")
     extras = [*(street.extras if street else []), *parts]
@@ -367,12 +366,46 @@ def _city_like(text: str) -> bool:
         return False
     for word in words:
         core = word.strip("()")
-        if sum(c.isupper() for c in core) > 1 and not _TWIN.fullmatch(core) and not re.fullmatch(
-                r"[A-ZÄÖÜ]\.?-?[A-ZÄÖÜ]\w*", core):
-            return False
+        if any(sum(c.isupper() for c in piece) > 1 for piece in core.split("-")) \
+                and not re.fullmatch(r"[A-ZÄÖÜ]\.?-?[A-ZÄÖÜ]\w*", core):
+            return False  # an acronym; "Berlin-Hohenschönhausen" is a town and its district
         if core and core[0].islower() and not _SMALL_WORD.match(core):
             return False
     return True
+
+
+def _town_in_prose(parts: list[str], street: _Street | None) -> str | None:
+    """"Hauptstraße 5 in Musterstadt": prose names the town after "in"; taken out of the
+    street's extras or the parts."""
+    for pieces in ([] if street is None else street.extras, parts):
+        for k, piece in enumerate(pieces):
+            m = re.fullmatch(r"in\s+([A-ZÄÖÜ].*)", piece)
+            if m and _city_like(m.group(1)):
+                del pieces[k]
+                return m.group(1)
+    return None
+
+
+def _venue_town(parts: list[str]) -> str | None:
+    """Without street and postcode, a place named before its town ("Holzwurmhaus Falkenberg,
+    Berlin"): the last part is the town when it is a large city or the names before it are a
+    venue or building; a town alone, or two towns, stay unread."""
+    if len(parts) < 2 or not _city_like(parts[-1]):
+        return None
+    if any(_VENUE.search(p) or _EXTRA.search(p) for p in parts[:-1]):
+        return parts.pop()
+    town = _split_town(parts[-1])[0]
+    if town in DISTRICT_CITIES and all(len(p.split()) > 1 for p in parts[:-1]):
+        return parts.pop()  # a one-word name before it may be another town ("Herne, Bochum")
+    return None
+
+
+def _city_state(postcode: str | None, city: str | None) -> str | None:
+    """Without a postcode, a city that is itself a Bundesland (Berlin, Hamburg, Bremen)."""
+    if postcode or not city:
+        return None
+    names = {name for name in state_names(city) if name.casefold() == city.casefold()}
+    return names.pop() if len(names) == 1 else None
 
 
 def _trailing_city(parts: list[str], street: _Street | None) -> str | None:
@@ -478,7 +511,12 @@ def _venue_split(name: str) -> tuple[str | None, str]:
         return None, name
     while start > 0 and _joins(words[start - 1]):
         start -= 1
-    head = " ".join(words[:start])
+    cut = start
+    if start > 1 and words[start - 1] == "in" and words[start] in ("der", "dem", "den"):
+        start += 1  # "Haus der Kirche in der Schulstraße 25": prose joins venue and street
+    if cut > 0 and words[cut - 1] in ("in", "im"):
+        cut -= 1
+    head = " ".join(words[:cut])
     if start == 0 or (apart and not (_VENUE.search(head) or _EXTRA.search(head))):
         return None, name  # "Düstere Eichen Weg": no venue before a street word standing apart
     return head, " ".join(words[start:])

@@ -5,7 +5,9 @@ Selbsthilfe-Netzwerk, Rathausstraße 6, 44649 Herne, Telefon: 0 23 23 / 16 - 36 
 0 23 23 / 16 - 36 37, E-Mail: buez@herne.de, Sprechzeiten: Mo, Di 9-12 Uhr". The block is cut
 at its labels ("Tel.", "Fax", "E-Mail", "Internet", "Sprechzeiten", …); unlabelled text is cut
 at commas and lines and each piece is known by its shape (an address run around a postcode, a
-number, an e-mail, a web address); the names before the address are the organisation. The
+number, an e-mail, a web address); numbers, e-mail and web addresses written inside a sentence
+are found there too, while a sentence itself is never a name. The names before the address
+(and those heading each paragraph over its own values) are the organisation. The
 value parsers are the shared ones (`phones`, `emails`, `urls`, `address`); text that fits
 nowhere is returned in `leftover`, never dropped.
 """
@@ -76,7 +78,9 @@ LABELS: tuple[tuple[Kind, str, str], ...] = (
     ("address", r"anschrift|adresse|postanschrift|besucheranschrift|hausanschrift", r"(?!)"),
     ("person", r"ansprechpartner(?:in|/in|\*in|:in|innen)?|ansprechperson|kontaktperson|"
                r"gruppenleitung|leitung", r"(?!)"),
-    ("contact", r"kontakt(?:adresse|daten|stelle)?|erreichbar unter", r"(?!)"),
+    ("contact", r"kontakt(?:adresse|daten|stelle)?|erreichbar unter|auskunft|auskünfte|"
+                r"(?:weitere\s+)?info(?:s|rmation(?:en)?)?(?:\s+(?:und|&)\s+anmeldung)?|"
+                r"anmeldung(?:en)?", r"(?!)"),
 )
 #: Words that mark a name as an organisation's (or an acronym such as "BüZ", "KISS").
 ORGANISATION = (r"selbsthilfe|gruppe|stelle|büro|verein|e\.\s?v\.|verband|zentrum|netzwerk|haus|"
@@ -91,6 +95,8 @@ ACRONYM = r"\b[A-ZÄÖÜ]\w*[A-ZÄÖÜ]"
 CONNECTORS = frozenset({"für", "im", "in", "der", "die", "das", "des", "dem", "den", "und",
                         "von", "vom", "zur", "zum", "am", "an", "auf", "bei", "mit", "nach",
                         "e.v.", "ev.", "e.", "v.", "ggmbh", "gmbh", "st.", "u.", "&"})
+#: Pronouns of a sentence ("Informationen erhalten Sie bei …"); no name holds them.
+PRONOUNS = frozenset({"Sie", "Ihnen", "Ihr", "man", "uns", "wir", "euch", "es"})
 #: A private person named in a block: never an organisation line.
 PERSON = r"^(?:frau|herr|hr\.|fr\.|dr\.\s|prof\.|familie|fam\.)\b"
 
@@ -105,6 +111,16 @@ _EMAILISH = re.compile(r"@|[(\[{]\s?(?:at|ät)\s?[)\]}]", re.IGNORECASE)
 _URLISH = re.compile(r"^(?:https?://|www\.)\S+$|^[\w.-]+\.(?:de|com|org|net|info|eu)(?:/\S*)?$",
                      re.IGNORECASE)
 _NUMBERISH = re.compile(r"^(?:\+|\(?0)[\d\s/().\-–]{4,}\d(?:\s*\([^()]*\))?$")
+#: A date ("01.02.2024", "Stand: 1.2.24"): digits that are no phone number.
+_DATE = re.compile(r"(?:0?[1-9]|[12]\d|3[01])\.\s?(?:0?[1-9]|1[0-2])\.\s?(?:\d{4}|\d{2})")
+#: A phone number standing in a sentence ("unter Telefon 09561/891576 oder …").
+#: A web address standing in a sentence ("Infos unter www.beispiel.de oder …").
+_URL_INSIDE = re.compile(r"(?<![@\w.])(?:https?://|www\.)[^\s,;()<>\"]+[^\s,;()<>\".:!?]")
+_NUMBER_INSIDE = re.compile(r"(?<![\w.,])(?:\+\s?|\(?0\s?)[1-9][\d\s/().\-–]{4,}\d")
+#: Words a name never ends in: a line ending in one runs on as a sentence ("… gibt es unter").
+RUN_ON = frozenset({"unter", "an", "bei", "über", "per", "ist", "sind", "und", "oder", "sowie",
+                    "zu", "von", "mit", "der", "die", "das", "den", "dem", "des", "ein", "eine",
+                    "einen", "einem", "einer", "es", "sie", "er", "wir", "ihr", "uns"})
 _PERSON = re.compile(PERSON, re.IGNORECASE)
 _ORGANISATION = re.compile(ORGANISATION, re.IGNORECASE)
 _JOINERS = re.compile(r"(?<![^\W\d_])(?:oder|und|u\.|bzw\.?|sowie|app\.?|apparat|durchwahl|dw|"
@@ -116,6 +132,10 @@ _ACRONYM = re.compile(ACRONYM)
 #: One to three capitalised words of up to ten letters: the shape of a person's name.
 _PERSON_SHAPE = re.compile(r"[A-ZÄÖÜ][a-zäöüß]{1,9}(?:-[A-ZÄÖÜ][a-zäöüß]{1,9})?"
                            r"(?: [A-ZÄÖÜ][a-zäöüß]{1,9}(?:-[A-ZÄÖÜ][a-zäöüß]{1,9})?){0,2}")
+#: A person's name as an addressee writes it: a title or initial, then one or two surnames.
+_ADDRESSEE = re.compile(r"(?:(?i:frau|herr|hr\.|fr\.|dr\.|prof\.)\s+)*(?:[A-ZÄÖÜ]\.\s?)*"
+                        r"[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?"
+                        r"(?:\s[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?)?")
 #: A piece that points to someone else, not a name: "Kontakt über …", "über das BüZ".
 _POINTER = re.compile(r"(?:kontakt|über|via)(?![\w-])", re.IGNORECASE)
 _CARE_OF = re.compile(r"(?<=\S)\s+c/o\s", re.IGNORECASE)
@@ -149,6 +169,7 @@ def contact_block(text: str | None) -> ContactBlock:
     text = "\n".join(line for line in lines if line)
     if not text:
         return ContactBlock()
+    paragraphs = _paragraph_starts(lines)
     pieces = _pieces(text)
     found: dict[str, list] = {"phones": [], "faxes": [], "emails": [], "websites": [],
                               "hours": [], "leftover": []}
@@ -156,8 +177,8 @@ def contact_block(text: str | None) -> ContactBlock:
     for piece in pieces:
         if piece.kind != "text":
             _labelled(piece, found)
-    boundary = min((p.at for p in pieces if p.kind != "text"), default=len(text))
-    organisation, place = _organisation_and_address(stream, found, boundary, text)
+    values = [p.at for p in pieces if p.kind != "text"]
+    organisation, place = _organisation_and_address(stream, found, values, text, paragraphs)
     hours = "\n".join(found["hours"])
     return ContactBlock(
         organisation=organisation, address=place, phones=_unique(found["phones"]),
@@ -265,7 +286,13 @@ def _split_text(text: str, offset: int, out: list[_Piece]) -> None:
 
 
 def _split_line(text: str, offset: int, out: list[_Piece]) -> None:
+    """Pieces of one line; from a piece that opens with weekdays and times on, the rest of the
+    line is hours ("Frau Muster, Tel. …, Mo–Fr 9–12 Uhr")."""
     for start, end in _segments(text):
+        if _HOURS_LINE.match(text[start:].strip(" ,;:")):
+            rest = text[start:].strip(" ,;:")
+            out.append(_Piece(offset + start, "hours", rest.rstrip(".")))
+            return
         piece = text[start:end].strip(" ,;:")
         if not (piece and re.search(r"\w", piece)):
             continue
@@ -319,8 +346,10 @@ def _labelled(piece: _Piece, found: dict[str, list]) -> None:
         placed = _add_emails(value, found)
     elif kind == "web":
         placed = _add_websites(value, found)
-    elif kind == "hours":
+    elif kind == "hours":  # "Mo und Mi 10–12 Uhr unter 0341 123456": the number is a phone
         found["hours"].append(value)
+        if _NUMBER_INSIDE.search(value):
+            found["phones"] += [n for n in _safe(phones, value) or [] if n.e164]
         return
     if not placed:
         text = f"{piece.label} {value}".strip() if kind != "empty" else value
@@ -378,8 +407,25 @@ def _remainder(value: str, originals: list[str]) -> str | None:
     return rest if re.search(r"[^\W\d_]", words) else None
 
 
+def _paragraph_starts(lines: list[str]) -> list[int]:
+    """Where each paragraph after the first begins in the block's text (its non-empty lines
+    joined by newlines): a blank line opens another contact of the block."""
+    starts: list[int] = []
+    at, blank = 0, False
+    for line in lines:
+        if not line:
+            blank = at > 0
+            continue
+        if blank:
+            starts.append(at)
+        at += len(line) + 1
+        blank = False
+    return starts
+
+
 def _organisation_and_address(
-    stream: list[_Piece], found: dict[str, list], boundary: int, text: str
+    stream: list[_Piece], found: dict[str, list], values: list[int], text: str,
+    paragraphs: list[int],
 ) -> tuple[list[str], Address | None]:
     """Sort the unlabelled pieces: contact values by shape, the address run around the
     postcode, names before it (or, without an address, before the first contact value) into
@@ -388,8 +434,9 @@ def _organisation_and_address(
     Vertrauens", "Universität Freiburg")."""
     texts = [p for p in stream if not _HEADING.match(p.text)]  # "Kontakt" as a heading
     taken = [p for p in texts if _contact_value(p.text, found)]
-    boundary = min([boundary, *(p.at for p in taken)])
     texts = [p for p in texts if p not in taken]
+    values = sorted([*values, *(p.at for p in taken)])
+    boundary = values[0] if values else len(text)
     first, last = _address_run(texts, text)
     place = None
     if first is not None:
@@ -402,26 +449,46 @@ def _organisation_and_address(
     for i, piece in enumerate(texts):
         if first <= i < last:
             continue
-        named = _organisation_like(piece.text) or (
-            text.count("\n", 0, piece.at) < heading and _name_like(piece.text)
-            and not _maybe_person(piece.text, _line_at(text, piece.at)))
-        if i < first and named:
+        line = _line_at(text, piece.at)
+        later = _paragraph_heading(piece.at, text, paragraphs, values)
+        named = not _sentence_line(line) and (_organisation_like(piece.text) or (
+            (text.count("\n", 0, piece.at) < heading or later) and _name_like(piece.text)
+            and not _maybe_person(piece.text, line)))
+        if named and (i < first or later):
             organisation.append(piece.text)
         else:
             found["leftover"].append(piece)
     return organisation, place
 
 
+def _paragraph_heading(at: int, text: str, paragraphs: list[int], values: list[int]) -> bool:
+    """True for a piece on a line of a later paragraph above that paragraph's first contact
+    value ("Begleitete Elternschaft" over its own e-mail and number)."""
+    start = max((s for s in paragraphs if s <= at), default=0)
+    if not start:
+        return False
+    end = min((s for s in paragraphs if s > at), default=len(text))
+    value = min((v for v in values if start <= v < end), default=None)
+    return value is not None and text.count("\n", at, value) > 0
+
+
 def _contact_value(value: str, found: dict[str, list]) -> bool:
     """Take an unlabelled e-mail, web address or phone number into `found`; False for other
-    text."""
-    if (_EMAILISH.search(value) and _add_emails(value, found)) or \
-            (_URLISH.match(value) and _add_websites(value, found)):
+    text. A number inside a sentence counts only when it is a valid one (times and dates
+    there are no numbers)."""
+    if _URLISH.match(value) and _add_websites(value, found):
         return True
-    numbers = _safe(phones, value) if _NUMBERISH.match(value) else None
+    mailed = bool(_EMAILISH.search(value) and _add_emails(value, found))
+    for url in _URL_INSIDE.finditer(value):
+        mailed = bool(_add_websites(url.group(0), found)) or mailed
+    numbers = _safe(phones, value) if _NUMBERISH.match(value) \
+        and not _DATE.fullmatch(value) else None
+    if numbers is None and _NUMBER_INSIDE.search(value) \
+            and not _other_shape(_EMAILISH.sub(" ", value)):
+        numbers = [n for n in _safe(phones, value) or [] if n.e164]
     for number in numbers or []:
         found["faxes" if number.type == "fax" else "phones"].append(number)
-    return bool(numbers)
+    return mailed or bool(numbers)
 
 
 def _address_run(texts: list[_Piece], text: str) -> tuple[int | None, int]:
@@ -465,6 +532,10 @@ def _run_start(texts: list[_Piece], at: int, text: str) -> tuple[int, bool]:
         first, street_seen = numbered[-1], True
     while street_seen and first > 0 and is_extra(texts[first - 1].text):
         first -= 1
+    if street_seen and first > 0 and first - 1 in same_line \
+            and _ADDRESSEE.fullmatch(texts[first - 1].text) \
+            and not _organisation_like(texts[first - 1].text):
+        first -= 1  # "S. Beispiel, Hasenmark 3, 13585 Berlin": the addressee, an extra
     return first, street_seen
 
 
@@ -480,6 +551,21 @@ def _maybe_person(piece: str, line: str) -> bool:
     return piece == line and bool(_PERSON_SHAPE.fullmatch(piece))
 
 
+def _sentence_line(line: str) -> bool:
+    """A line written as a sentence: it ends with a full stop and holds a lower-case word other
+    than a name's small words ("erreichbar unter"), or runs on into the next line ("Kontakt zu
+    ihr gibt es unter"); names stand outside sentences."""
+    words = line.split()
+    if not words:
+        return False
+    last = words[-1]
+    if last.casefold() in RUN_ON:
+        return True
+    prose = sum(1 for w in words if w[:1].islower() and w.casefold() not in CONNECTORS)
+    return last.endswith(".") and prose > 0 and not re.fullmatch(
+        r"(?:[^\W\d_]{1,4}\.)+|e\.\s?V\.|(?:[^\W\d_]\.)+", last, re.IGNORECASE)
+
+
 def _line_at(text: str, at: int) -> str:
     start = text.rfind("\n", 0, at) + 1
     end = text.find("\n", at)
@@ -491,6 +577,7 @@ def _name_like(text: str, prose_words: int = 2) -> bool:
     words = text.split()
     sentence = text.endswith(".") and len(words[-1]) > 4 and not text.endswith("e.V.")
     prose = sum(1 for w in words if w[:1].islower() and w.casefold() not in CONNECTORS)
+    prose += 3 * any(w.strip(",.;:") in PRONOUNS for w in words[1:])
     return not _PERSON.match(text) and not sentence and prose <= prose_words \
         and len(words) <= 12 and not _POINTER.match(text) and not _HEADING.match(text)
 

@@ -146,4 +146,18 @@ def emails(text: str | None) -> list[EmailAddress]:
         if address.lower() not in seen:
             seen.add(address.lower())
             found.append(EmailAddress(address=address, original=original, valid=True))
-    return found or [EmailAddress(original=text.strip())]
+    if found:
+        return found
+    return [EmailAddress(original=_at_word(text) or text.strip())]
+
+
+def _at_word(text: str) -> str | None:
+    """The word holding the first "@", without the punctuation around it: a mailbox has no
+    spaces, so the sentence around an unreadable one is not part of it."""
+    at = text.find("@")
+    if at < 0:
+        return None
+    start = max(text.rfind(c, 0, at) for c in " \t\n") + 1
+    ends = [i for i in (text.find(c, at) for c in " \t\n") if i >= 0]
+    word = text[start:min(ends, default=len(text))].strip("()[]<>\"'„“”.,;:!?")
+    return word if "@" in word else None

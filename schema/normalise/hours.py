@@ -4,10 +4,11 @@
 The text is read as a sequence of tokens (days, day ranges, "jeden 1. Montag im Monat", time
 ranges, separators, "nach Vereinbarung", "geschlossen", a lunch break); ordinary words around
 them ("Die Sprechzeiten sind … geöffnet.") are skipped, so prose is read like a table. Words
-that change what the times mean ("Ferien", "außer", "14-tägig", "täglich", "nicht", …, the
-`DOUBT` table) decline the text (None), as do a day left without times, times without a day,
-and hours of several addresses: a guessed schedule is worse than the original text, which is
-always kept beside it.
+that change what the times mean ("Ferien", "außer", "14-tägig", "täglich", "nicht", a month
+range, "9-17/19 Uhr", …, the `DOUBT` table) decline the text (None), as do a day left without
+times, times without a day, a group's slots ("Eltern-Kind-Gruppe: Mo 10-12 Uhr") and hours of
+several addresses or of several headed sites: a guessed schedule is worse than the original
+text, which is always kept beside it.
 
 Phone times are kept apart: a line saying the times are for calling ("telefonisch
 erreichbar", "Telefonzeiten", "Hotline", the `PHONE` table), and the lines under such a
@@ -64,8 +65,9 @@ ORDINALS = {"1.": 1, "2.": 2, "3.": 3, "4.": 4, "5.": 5, "erste": 1, "zweite": 2
 #: Phrases saying appointments are offered (searched after `NOT_APPOINTMENT` is removed).
 APPOINTMENT = (
     r"(?:nach|auf|mit|nur\s+mit)\s+(?:(?:vorheriger|telefonischer|tel\.|persönlicher|"
-    r"individueller|erfolgter)\s*){0,2}(?:vereinbarung|absprache|terminvereinbarung|"
-    r"terminabsprache|anmeldung|voranmeldung|anfrage|terminvergabe|termin)(?![a-zäöüß])"
+    r"individueller|erfolgter)\s*){0,2}(?:vereinbarung|absprache|rücksprache|"
+    r"terminvereinbarung|terminabsprache|anmeldung|voranmeldung|anfrage|nachfrage|wunsch|"
+    r"terminvergabe|termin)(?![a-zäöüß])"
     r"|n\.\s*vereinb\.?"
     r"|(?:vorab-?|telefonische\s+)?termin(?:vereinbarung|absprache|anmeldung|vergabe)(?:en)?"
     r"(?![a-zäöüß])"
@@ -73,7 +75,11 @@ APPOINTMENT = (
     r"|termingebunden\w*|vereinbarung\s+eines\s+termins|für\s+einen\s+termin"
     r"|\w*termin[en]?\b[^.;:\n]{0,90}?\bvereinbar(?:t|en)\b"
     r"|termine\s+vergeben|melden\s+sie\s+sich\b[^.;\n]{0,60}?\ban\b"
-    r"|ohne\s+(?:vorherige\s+)?(?:termin\w*|voranmeldung|anmeldung)\s+geschlossen")
+    r"|ohne\s+(?:vorherige\s+)?(?:termin\w*|voranmeldung|anmeldung)\s+geschlossen"
+    r"|(?:bitte\s+)?vorher(?:ig)?\s+(?:kontaktieren|anrufen|anmelden|melden|absprechen)"
+    r"|(?:individuell|persönlich|gesondert|separat|einzeln)\s+(?:zu\s+)?vereinbar(?:t|en)\b"
+    r"|vereinbaren\s+sie\s+(?:bitte\s+)?(?:einen|ihren)\s+termin"
+    r"|(?:vor)?anmeldung\s+(?:ist\s+)?(?:erforderlich|erbeten|notwendig|nötig|erwünscht)")
 
 #: "ohne Termin", "ohne vorherige Anmeldung": the opposite of an appointment (but "ohne
 #: Termin geschlossen" means: only with one).
@@ -85,6 +91,7 @@ PHONE = (
     r"telefon(?:zeit|sprech|service|seelsorge|dienst|beratung)\w*"
     r"|telefon\s*-?\s*sprechzeit\w*"
     r"|telefonische\s+(?:sprech|kontakt|beratungs|service)zeit\w*"
+    r"|telefonische\s+termin\w*"
     r"|telefonisch\s*:|\(\s*telefonisch\s*\)|^\s*telefonisch(?![a-zäöüß])"
     r"|telefonisch\w*\s+unter(?![a-zäöüß])"
     r"|telefonisch\w*\s+(?:[^\s;]+\s+){0,5}?(?:zu\s+erreichen|erreichbar)(?![a-zäöüß])"
@@ -94,13 +101,20 @@ PHONE = (
     r"|hotline|rufnummer|servicenummer|mobilfunknummer|[a-zäöüß]-?telefon(?![a-zäöüß])"
     r"|\bdas\s+telefon(?![a-zäöüß])|\banrufen(?![a-zäöüß])|nur\s+telefonisch")
 
-#: Words that make the times uncertain: holidays and seasons, exceptions, other rhythms,
-#: vague day sets, negations. Any of them in the office text declines it.
+#: Month names: two joined by a dash or "bis" give a season ("April - Oktober").
+MONTHS = (r"januar|februar|märz|april|mai|juni|juli|august|september|oktober|november"
+          r"|dezember|jan\.|feb\.|mär\.|apr\.|aug\.|sept?\.|okt\.|nov\.|dez\.")
+
+#: Words that make the times uncertain: holidays and seasons (a month range), exceptions,
+#: other rhythms, vague day sets, negations, alternative end times ("9-17/19 Uhr"). Any of
+#: them in the office text declines it.
 DOUBT = (r"\w*ferien|\w*tägig|täglich|außer|ausgenommen|(?:un)?gerade[nr]?\s+woche"
          r"|werktags|werkstags|wochentags|wochenende\w*|brückentag\w*|winter\w*|sommer\w*"
          r"|saison\w*|eingeschränkt|nicht|kein|keine[nmrs]?|fehlanzeige|entf[aä]ll\w*|bzw"
          r"|\w*fällen|dringend\w*"
-         r"|während(?!\s+der\s+(?:öffnungs|sprech|büro)zeiten)")
+         r"|während(?!\s+der\s+(?:öffnungs|sprech|büro)zeiten)"
+         rf"|(?:{MONTHS})\s*(?:-|bis)\s*(?:{MONTHS})"
+         r"|-\s*[0-9]{1,2}(?:[.:][0-9]{2})?/[0-9]{1,2}(?:[.:][0-9]{2})?(?![0-9]|\s*-)")
 
 #: Rewritten before reading: a start date ("nach den Osterferien") says when, not how; an
 #: explicit "außer an Feiertagen" is a closed holiday; a bracket of former hours is dropped.
@@ -126,6 +140,15 @@ BREAKS = r"mittagspause|pause"
 #: A street address; a second place named after the first hours means several offices.
 STREET = (r"[a-zäöüß-]*(?:str\.|straße|strasse|weg|allee|damm|platz|gasse|markt)\s*[0-9]+"
           r"[a-z]?(?![0-9])")
+
+#: A group named before the times of its line ("Eltern-Kind-Gruppe: Mo 10-12 Uhr"): the
+#: times are the group's meetings, not the office's hours ("für Selbsthilfegruppen" and
+#: "Selbsthilfegruppen-Büro" name the office).
+GROUP_SLOT = (r"(?<![a-zäöüß-])(?<!für )[a-zäöüß-]*gruppe(?![a-zäöüß-])[^\n¶]*?"
+              r"[0-9]{1,2}(?:[.:][0-9]{2})?\s*(?:-|bis)")
+
+#: Words naming the office itself in a heading ("Öffnungszeiten Büro:").
+OFFICE = r"büro|geschäftsstelle|kontaktstelle|sekretariat|verwaltung|beratungsstelle"
 
 #: Earliest plausible start: "Di 2-4" means afternoon, which we do not guess.
 EARLIEST = 6 * 60
@@ -169,6 +192,9 @@ _PHONE = re.compile(PHONE)
 _DOUBT = re.compile(rf"(?<![a-zäöüß])(?:{DOUBT})(?![a-zäöüß])")
 _SCHEDULE = re.compile(rf"(?<![a-zäöüß]){_DAY_WORD}"
                        rf"|(?<![0-9:])(?<![0-9]\.){_TIME}\s*(?:-|bis)\s*{_TIME}")
+_GROUP_SLOT = re.compile(GROUP_SLOT)
+_OFFICE = re.compile(OFFICE)
+_RANGE = re.compile(rf"(?<![0-9:])(?<![0-9]\.){_TIME}\s*(?:-|bis)\s*{_TIME}")
 _ALWAYS = re.compile(r"^(?:täglich\s+)?(?:rund um die uhr|24 stunden(?: täglich)?)"
                      r"(?:\s+erreichbar)?\.?$")
 _UHR = re.compile(r"(?<=[0-9])\s*uhr(?![a-zäöüß])|(?<![a-zäöüß])uhr(?![a-zäöüß])"
@@ -411,7 +437,10 @@ class _State:
 def _read(text: str) -> Week | None:
     """(weekday, nth-of-month) -> sorted time ranges; None on anything not understood."""
     prepared = _prepare(text)
-    if prepared is None:
+    if prepared is not None and len(sections := _headed_sections(prepared)) > 1:
+        office = [x for x in sections if _OFFICE.search(x.split("\n")[0])]
+        prepared = office[0] if len(office) == 1 else None
+    if prepared is None or _GROUP_SLOT.search(prepared):
         return None
     s = _State()
     for kind, value in _tokens(prepared):
@@ -421,6 +450,19 @@ def _read(text: str) -> Week | None:
                                               for g in s.groups):
         return None
     return _combine([g for g in s.groups if not g.appointment], s.breaks)
+
+
+def _headed_sections(text: str) -> list[str]:
+    """The paragraphs under a heading line of their own (a line without times, times below).
+    Several of them are hours of several sites or services ("Standort 1 …", "Öffnungszeiten
+    Kleiderkammer:"); only one headed by the office ("Öffnungszeiten Büro:") is the office's."""
+    sections = []
+    for paragraph in text.split("¶"):
+        lines = [x for x in paragraph.split("\n") if x.strip()]
+        if len(lines) > 1 and not _SCHEDULE.search(lines[0]) \
+                and any(_RANGE.search(x) for x in lines[1:]):
+            sections.append(paragraph)
+    return sections
 
 
 def _step(s: _State, kind: str, value: object) -> bool:
@@ -497,7 +539,10 @@ def _on_number(s: _State, group: _Group, _: object) -> bool:
 
 
 def _on_word(s: _State, group: _Group, _: object) -> bool:
+    """A word ends the reach of an appointment phrase before days: "neben Terminen auch
+    offene Sprechstunden mittwochs …" opens a new clause."""
     s.prose = True
+    s.appointment_next = False
     return True
 
 

@@ -14,7 +14,9 @@ addresses (house numbers and postcodes are no times), history ("seit 2008"). Dec
 a doubt word ("außer", "Ferien", "in der Regel", "voraussichtlich", a month named as a
 season), alternatives between rhythm tokens ("dienstags oder mittwochs"), time or dates given
 only on request in the rhythm's own clause, day mentions in several sentences or lines
-(several meetings), or parts that disagree. A wrong schedule is worse than none.
+(several meetings), several groups named beside several days, or parts that disagree. A hedge
+("bitte", "in der Regel") counts only in a sentence that names the rhythm; an exception or a
+season counts anywhere. A wrong schedule is worse than none.
 
 Decisions on ambiguous German:
 - "jeden zweiten Montag" (ordinal as a word, no month named) is every other week - the
@@ -36,6 +38,7 @@ import bisect
 import functools
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from schema.listing import Schedule
 from schema.normalise.text import MEMO, clean
@@ -71,12 +74,20 @@ MAX_LENGTH = 400
 
 _MONTH = rf"(?:{'|'.join(MONTHS)})"
 
-#: Doubt: the rhythm has exceptions, seasons, alternatives or hedges, or is not fixed at all.
-DOUBT = (
+#: Doubt within one sentence: a rhythm that is not fixed or is hedged; in another sentence
+#: ("Bitte melden Sie sich an.", "Es kommen meist zehn Leute.") it says nothing of the rhythm.
+LOCAL_DOUBT = (
     # not fixed
     r"unregelm(?:ä|ae|a)(?:ß|ss)ig", r"bedarf", r"variier", r"ständig", r"gelegentlich",
     r"manchmal", r"teilweise", r"\bwechsel\b", r"abwechselnd",
     r"(?:verschiedenen|unterschiedlichen)\s+(?:zeiten|tagen|terminen|wochentagen)",
+    # hedges
+    r"(?<![\w-])regel\b", r"\bmeist", r"normalerweise", r"voraussichtlich", r"sofern", r"soweit",
+    r"\bevtl", r"eventuell", r"\bggf", r"\bbitte\b", r"im\s+anschluss",
+)
+
+#: Doubt anywhere in the text: the rhythm has exceptions, seasons, changes or an end.
+DOUBT = (
     # exceptions, seasons, cancellations
     r"\bau(?:ß|ss)er(?:halb)?\b", r"ausgenommen", r"ausnahme", r"\bkein",
     r"\bnicht\s+(?:an|am|in|im|während|mehr|jeden|jede|immer)\b", r"\bnicht\s*(?:[.,;)]|$)",
@@ -84,11 +95,10 @@ DOUBT = (
     rf"\b(?:im|von|bis)\s+{_MONTH}\b",
     r"entf(?:ä|a)ll", r"\bfällt\s+(?:\S+\s+){0,3}aus\b", r"ausfall", r"abgesagt", r"geschlossen",
     r"vorübergehend", r"\bruht", r"pausiert", r"ausgesetzt", r"eingestellt",
-    # hedges and changes
-    r"\bregel\b", r"\bmeist", r"normalerweise", r"voraussichtlich", r"sofern", r"soweit",
-    r"nichts\s+anderes", r"\bevtl", r"eventuell", r"\bggf", r"\bbitte\b", r"vorbehaltlich",
+    # changes and reservations
+    r"nichts\s+anderes", r"vorbehaltlich",
     r"unter\s+vorbehalt", r"verschoben", r"geändert", r"änderung", r"anstelle", r"anstatt",
-    r"stattdessen", r"\bbisher", r"früher", r"\bweiteres\b", r"im\s+anschluss",
+    r"stattdessen", r"\bbisher", r"früher", r"\bweiteres\b",
     # yearly counts, end dates, a year (after dates and history are removed)
     r"\b(?:im|pro|je)\s+jahr\b", r"\bjährlich", r"halbjährlich", r"\bbis\s+(?:zum|ende)\b",
     r"\b(?:19|20)[0-9]{2}\b",
@@ -113,7 +123,9 @@ ASK_THERE = (r"\bauskunft\s+(?:erteilt|gibt|über|bei|im)|\bauskünfte\b|\berhä
 _I = re.IGNORECASE
 _DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−", "-"))
 _PARTS = r"abend|nachmittag|vormittag|morgen|mittag"
-_FULL = rf"(?:{'|'.join(DAY_NAMES)})(?:-?(?:{_PARTS}))?s?(?![\wäöüß])"
+#: A weekday joined by a hyphen to a word that is no day ("Sonntags-Café") is part of a name.
+_COMPOUND = rf"(?!-(?!(?:{'|'.join(DAY_NAMES)}|{'|'.join(DAY_ABBREVIATIONS)})\b)[^\W\d_])"
+_FULL = rf"(?:{'|'.join(DAY_NAMES)})(?:-?(?:{_PARTS}))?s?(?![\wäöüß]){_COMPOUND}"
 #: "So" is also the sentence word "so" ("So treffen wir uns …"): not before a lower-case word.
 _SO_WORD = r"(?-i:(?!(?<=So)\s+(?!und\b|bis\b|sowie\b|ab\b|um\b|von\b)[a-zäöüß]))"
 _ABBR = (r"(?<![\w])(?-i:" + "|".join([*DAY_ABBREVIATIONS, *map(str.upper, DAY_ABBREVIATIONS)])
@@ -138,13 +150,14 @@ _TOKENS = [
     ("week", rf"(?:14|vierzehn)\s*-?\s*täg(?:ig|lich)(?:e[mnrs]?)?|alle\s+(?:14|vierzehn)\s+tage"
              rf"|alle\s+{_N}\s+wochen|{_N}\s*-?\s*wöch(?:entlich|ig)(?:e[mnrs]?)?"
              rf"|jede\s+{_NTH}\s+woche|in\s+(?:den\s+)?(?:un)?geraden\s+(?:kalender)?wochen"
-             r"|(?:all)?wöchentlich(?:e[mnrs]?)?|jede\s+woche|pro\s+woche"),
+             r"|(?:all)?wöchentlich(?:e[mnrs]?)?|wöchentl\.|jede\s+woche|pro\s+woche"),
     ("count", r"(?:ein|zwei|drei|vier|[1-4])\s*-?\s*(?:mal|x)\s+(?:(?:im|pro|je|in\s+der|die|den)"
               r"\s+)?(?:woche|monat|wöchentlich|monatlich)"),
     ("month", rf"alle\s+(?:[236]|zwei|drei|sechs)\s+monate|jeden\s+{_NTH}n?\s+monat"
               r"|(?:2|zwei|3|drei)\s*-?\s*monatlich|vierteljährlich|quartalsweise"
               r"|(?:im|in\s+den|eines|jedes)\s+(?:un)?geraden\s+monat(?:s|en)?"
-              r"|(?:im|pro|je|des|eines|jeden|jedes)\s+(?:kalender)?monats?|monatlich"),
+              r"|(?:im|pro|je|des|eines|jeden|jedes)\s+(?:kalender)?monats?|monatlich"
+              r"|/\s*monat|mtl\.|monatl\."),  # a weekly plan's "3. Fr./Monat", "mtl."
     ("day", rf"(?:{_ORDS}\s*)?{_DAYS}"),
     ("time", _TIME),
     ("every", r"an\s+jedem|jede[nrs]?|immer|regelmäßig"),
@@ -178,10 +191,18 @@ _KIND_LETTER = {"day": "D", "time": "T", "week": "W", "month": "M", "count": "C"
 _ORDER = re.compile(r"D+T?|TD+|(?:D+T)+|(?:TD+)+")
 
 _DOUBT = re.compile("|".join(DOUBT), _I)
+_LOCAL_DOUBT = re.compile("|".join(LOCAL_DOUBT), _I)
+#: What makes a sentence one about the rhythm: a weekday or a rhythm word.
+_RHYTHM = re.compile(rf"{_DAY}|(?:{dict(_TOKENS)['week']})|(?:{dict(_TOKENS)['month']})|"
+                     rf"(?:{dict(_TOKENS)['count']})", _I)
 #: Words of a single occasion: with a bare weekday, it is that occasion's day.
 _ONE_OFF = re.compile(r"gründung|auftakt|\berste[sn]?\s+treffen|\bnächste[sn]?\b|erstmal|"
                       r"diesmal|\bheute\b|\bmorgen\b|\bam\s+kommenden\b", _I)
 _ON_REQUEST = re.compile(ON_REQUEST, _I)
+#: Several groups named ("zwei Selbsthilfegruppen", "beide Gruppen"): with more than one day
+#: each day may be another group's, so no single rhythm is read.
+_SEVERAL_GROUPS = re.compile(r"\b(?:zwei|drei|vier|beiden?|mehrere|[2-9])\s+(?:[\wäöüß-]+\s+)?"
+                             r"[\wäöüß-]*gruppen\b", _I)
 _ASK_THERE = re.compile(ASK_THERE, _I)
 #: Sentences and lines: a meeting list puts one meeting per line.
 _BLOCKS = re.compile(r"\n|(?:(?<=[^\W\d_]{3})|(?<=[)\"“”]))[.!?]\s+(?=[A-ZÄÖÜ\"„])")
@@ -255,12 +276,27 @@ def meetings(text: str | None) -> Schedule | None:
     if not text or len(text) > MAX_LENGTH:
         return None
     text = _REMOVE.sub(" ", text.translate(_DASHES))
-    if _DOUBT.search(text) or _request_in_rhythm(text):
+    if _doubtful(text) or _request_in_rhythm(text):
         return None
     reading = _read(text)
     if reading:
         reading.one_off = bool(_ONE_OFF.search(text))
-    return reading and _schedule(reading)
+    schedule = reading and _schedule(reading)
+    if schedule and len(schedule.byday or []) > 1 and _SEVERAL_GROUPS.search(text):
+        return None
+    return schedule
+
+
+def _doubtful(text: str) -> bool:
+    """An exception, season or change anywhere; a hedge only in a sentence or line that names
+    a day or a rhythm ("Bitte melden Sie sich vorher an." leaves the rhythm standing)."""
+    if _DOUBT.search(text):
+        return True
+    if not _LOCAL_DOUBT.search(text):
+        return False
+    cuts = [0, *(b.end() for b in _BLOCKS.finditer(text)), len(text)]
+    return any(_LOCAL_DOUBT.search(block) and _RHYTHM.search(block)
+               for block in (text[a:b] for a, b in pairwise(cuts)))
 
 
 def _request_in_rhythm(text: str) -> bool:

@@ -142,3 +142,36 @@ def test_fuzz_mutated_corpus(text):
 ])
 def test_state_names_as_publishers_write_them(text, names):
     assert state_names(text) == names
+
+
+# --- conventions learnt from the first text holdout (issue 18); the strings are invented ---
+
+def _fields(text: str) -> tuple:
+    a = address(text)
+    return (a.street, a.house_number, a.extra, a.postcode, a.city, a.district, a.state)
+
+
+@pytest.mark.parametrize(("text", "fields"), [
+    # a lone postcode between commas, the town hyphened with its district
+    ("Lindenweg 4, 12627, Berlin-Hellersdorf",
+     ("Lindenweg", "4", None, "12627", "Berlin", "Hellersdorf", "Berlin")),
+    ("Marktplatz 2, 44575, Castrop-Rauxel",
+     ("Marktplatz", "2", None, "44575", "Castrop-Rauxel", None, "Nordrhein-Westfalen")),
+    # a place named before its town, no street: the town is kept, the name is the extra
+    ("Nachbarschaftshaus Nord, Hamburg", (None, None, "Nachbarschaftshaus Nord", None,
+                                          "Hamburg", None, "Hamburg")),
+    ("Gemeindezentrum, Kleinstadt", (None, None, "Gemeindezentrum", None, "Kleinstadt", None,
+                                     None)),
+    # two towns, or a town alone: not read
+    ("Herne, Bochum", (None,) * 7),
+    ("Herne", (None,) * 7),
+    # prose joins a venue and its street: "in (der)" is in neither
+    ("Bürgerhaus Süd in der Gartenstraße 12", ("Gartenstraße", "12", "Bürgerhaus Süd", None,
+                                               None, None, None)),
+    ("Gemeindesaal im Lindenweg 3", ("Lindenweg", "3", "Gemeindesaal", None, None, None, None)),
+    # prose names the town after the street with "in"
+    ("Im Saal der Gemeinde, Kirchweg 4 in Kleinstadt", ("Kirchweg", "4", "Im Saal der Gemeinde",
+                                                        None, "Kleinstadt", None, None)),
+])
+def test_conventions_of_real_publishers(text, fields):
+    assert _fields(text) == fields

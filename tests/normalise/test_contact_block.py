@@ -131,3 +131,91 @@ def test_every_word_of_the_corpus_is_placed_somewhere(text):
     for word in text.replace(",", " ").replace(";", " ").replace("·", " ").split():
         if any(c.isalpha() for c in word) and word.casefold() not in labels:
             assert word.strip(",;:").casefold() in placed, word
+
+
+# --- prose: how publishers write contacts inside sentences --------------------------------
+
+@pytest.mark.parametrize(("text", "numbers"), [
+    ("Anmeldung bei der Beratungsstelle unter Telefon 0761/123456 oder per E-Mail an "
+     "info@beispiel-verein.de, dann einfach vorbeikommen.", ["+49761123456"]),
+    ("Sie erreichen uns unter 0221-4711 und 0221-4712 sowie per Mail.",
+     ["+492214711", "+492214712"]),
+    ("Termine werden unter 0 89 / 12 34 56 vereinbart.", ["+4989123456"]),
+])
+def test_numbers_inside_a_sentence_are_found(text, numbers):
+    assert actual(text)["phones"] == numbers
+
+
+@pytest.mark.parametrize("text", [
+    "Ansprechpartner ist Max Muster, er hat Sprechzeit und ist erreichbar unter\n0171 2345678.",
+    "Auskunft gibt Herr Muster vom Sozialverband, Telefon 0711 123456.",
+])
+def test_a_sentence_is_no_organisation(text):
+    assert actual(text)["organisation"] == []
+
+
+def test_a_name_line_above_a_sentence_stays_the_organisation():
+    text = "Gemeindezentrum Nord\nDie Pfarrerin ist erreichbar unter 0711 123456."
+    assert actual(text)["organisation"] == ["Gemeindezentrum Nord"]
+
+
+def test_an_addressee_before_the_street_is_the_address_extra():
+    got = actual("Suchtberatung Ost:\nK. Muster, Lindenweg 4, 01234 Musterstadt")
+    assert got["organisation"] == ["Suchtberatung Ost"]
+    assert got["address"]["extra"] == "K. Muster"
+    assert got["address"]["street"] == "Lindenweg"
+
+
+def test_an_unreadable_mailbox_is_kept_without_the_next_word():
+    got = actual("Die Gruppe ist unter der Adresse kontakt@gruppe-ohne-endung erreichbar.")
+    assert got["emails"] == ["raw:kontakt@gruppe-ohne-endung"]
+
+
+def test_each_paragraph_of_a_block_has_its_own_heading():
+    text = ("Beratungsstelle\nberatung@beispiel.de\n0711 123456\n\n"
+            "Offener Treff & Kleiderkammer\ntreff@beispiel.de\n0711 654321")
+    got = actual(text)
+    assert got["organisation"] == ["Beratungsstelle", "Offener Treff & Kleiderkammer"]
+    assert got["phones"] == ["+49711123456", "+49711654321"]
+
+
+def test_a_later_paragraph_without_values_has_no_heading():
+    got = actual("Beratungsstelle\n0711 123456\n\nWir freuen uns auf Sie")
+    assert got["organisation"] == ["Beratungsstelle"]
+
+
+def test_hours_after_a_comma_are_hours_not_a_street():
+    got = actual("Anmeldung: Herr Muster, Tel. 0711 123456, Di–Do 10–14 Uhr.")
+    assert got["hours"] == "Di–Do 10–14 Uhr"
+    assert got["address"] is None
+
+
+def test_a_heading_word_before_a_colon_is_no_part_of_the_name():
+    assert actual("Auskunft: Sozialamt, Zimmer 4, Tel. 0711 123456")["organisation"] == [
+        "Sozialamt"]
+
+
+def test_a_web_address_inside_a_sentence_is_found():
+    got = actual("Mehr dazu unter www.gruppe-beispiel.de oder telefonisch unter 0711 123456.")
+    assert got["websites"] == ["https://www.gruppe-beispiel.de"]
+    assert got["phones"] == ["+49711123456"]
+
+
+def test_a_sentence_addressing_the_reader_is_no_organisation():
+    got = actual("Rat erhalten Sie bei der Suchtberatung im Landratsamt, Tel. 0711 123456")
+    assert got["organisation"] == []
+
+
+def test_a_number_inside_an_hours_value_is_a_phone():
+    got = actual("Telefonische Sprechzeiten: Di und Do 9–11 Uhr unter 0711 123456")
+    assert got["phones"] == ["+49711123456"]
+
+
+def test_times_and_dates_in_a_sentence_are_no_phones():
+    got = actual("Beratung von 09.00 - 12.00 Uhr, Stand: 01.02.2024, Tel. 0711 123456")
+    assert got["phones"] == ["+49711123456"]
+
+
+def test_a_one_line_block_ending_in_a_full_stop_keeps_its_name():
+    got = actual("Kontaktstelle des Kreises Musterland, Hauptstr. 5, 12345 Musterstadt.")
+    assert got["organisation"] == ["Kontaktstelle des Kreises Musterland"]

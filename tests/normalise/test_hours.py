@@ -66,6 +66,38 @@ def test_phone_hours_kept_apart(text, office, phone):
     assert (opening_hours(text), phone_hours(text)) == (office, phone)
 
 
+@pytest.mark.parametrize(("text", "osm", "appointment"), [
+    # a season (two months joined) or alternative end times: not confident
+    ("Von Mai bis September: Mo-Fr 9-16 Uhr", None, False),
+    ("Mo 9-16/18 Uhr\nDi 9-16 Uhr", None, False),
+    # a date on its own only says from when: still read
+    ("Ab dem 3. März montags 9-12 Uhr", "Mo 09:00-12:00", False),
+    # appointment phrases
+    ("Fr 14-16 Uhr (bitte vorher anmelden)", "Fr 14:00-16:00", True),
+    ("Beratungen werden gesondert vereinbart", None, True),
+    ("Mi 14-16 Uhr und auf Wunsch", "We 14:00-16:00", True),
+    ("Beratung nach telefonischer Rücksprache", None, True),
+    ("Bitte vereinbaren Sie einen Termin.", None, True),
+    ("Sa 10-12 Uhr, Voranmeldung erbeten", "Sa 10:00-12:00", True),
+    # booking by phone is a phone time, not an office hour
+    ("Telefonische Terminanfragen Mo 8-10 Uhr", None, False),
+    # an appointment phrase before a new clause does not govern its days
+    ("Neben Terminvereinbarungen gibt es offene Sprechzeiten dienstags 9-11 Uhr und "
+     "donnerstags 14-16 Uhr.", "Tu 09:00-11:00; Th 14:00-16:00", True),
+    # times of a named group, or of several headed sites, are no office hours
+    ("Krabbelgruppe im Familienzentrum: Mi 9-11 Uhr", None, False),
+    ("Kontaktstelle für Selbsthilfegruppen: Mo-Fr 9-12 Uhr", "Mo-Fr 09:00-12:00", False),
+    ("Selbsthilfegruppen-Büro: Di 10-12 Uhr", "Tu 10:00-12:00", False),
+    ("Büro Nord\nMo 9-12 Uhr\n\nBüro Süd\nDi 9-12 Uhr", None, False),
+    # of several headed sections, the one headed by the office is the office's
+    ("Öffnungszeiten Geschäftsstelle:\nMo-Do 9-12 Uhr\n\nÖffnungszeiten Café:\nDi-Fr 14-18 Uhr",
+     "Mo-Th 09:00-12:00", False),
+])
+def test_conventions_of_real_publishers(text, osm, appointment):
+    """Rules that hold for how publishers write (issue 18, holdout 1)."""
+    assert (opening_hours(text), by_appointment(text)) == (osm, appointment)
+
+
 def test_none_is_declined():
     assert opening_hours(None) is None
     assert by_appointment(None) is False

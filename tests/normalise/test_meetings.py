@@ -61,6 +61,35 @@ def test_none_and_empty_are_declined():
         assert on_request(text) is False
 
 
+def _rhythm(text: str) -> tuple | None:
+    schedule = meetings(text)
+    return schedule and (schedule.freq, schedule.interval, schedule.byday, schedule.opens_at)
+
+
+@pytest.mark.parametrize(("text", "rhythm"), [
+    # a weekly plan's shorthand: "/Monat" is "im Monat"
+    ("18:30 2. Di./Monat Angehörigentreff", ("MONTHLY", 1, ["2TU"], "18:30")),
+    ("2. Mi. mtl., 15 Uhr", ("MONTHLY", 1, ["2WE"], "15:00")),
+    # a weekday hyphened into a name is no day
+    ("Montags-Runde jeden 3. Montag im Monat 17 Uhr", ("MONTHLY", 1, ["3MO"], "17:00")),
+    ("Montag-Freitag 9-12 Uhr", ("WEEKLY", 1, ["MO", "TU", "WE", "TH", "FR"], "09:00")),
+    # "…-Regel" is a rule's name, not the hedge "in der Regel"
+    ("Wir treffen uns donnerstags um 18 Uhr, es gilt die Hausregel und die 2G-Regel.",
+     ("WEEKLY", 1, ["TH"], "18:00")),
+    ("In der Regel treffen wir uns donnerstags um 18 Uhr.", None),
+    # a hedge in another sentence says nothing of the rhythm; an exception anywhere does
+    ("Wir treffen uns jeden Freitag um 17 Uhr. Bitte vorher kurz anrufen.",
+     ("WEEKLY", 1, ["FR"], "17:00")),
+    ("Wir treffen uns jeden Freitag um 17 Uhr. In den Ferien ruht die Gruppe.", None),
+    # several groups and several days: whose day is whose?
+    ("Die beiden Gruppen treffen sich dienstags und donnerstags um 19 Uhr.", None),
+    ("Zwei Gruppen, jeweils mittwochs 18 Uhr.", ("WEEKLY", 1, ["WE"], "18:00")),
+])
+def test_conventions_of_real_publishers(text, rhythm):
+    """Rules that hold for how publishers write (issue 18, holdout 1)."""
+    assert _rhythm(text) == rhythm
+
+
 def test_repeated_day_is_listed_once():
     assert meetings("montags, 19 Uhr, und montags, 19 Uhr").byday == ["MO"]
 
