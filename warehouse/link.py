@@ -31,7 +31,10 @@ names; for centres and organisations the address plus a shared phone or mailbox 
 A contact centre's name often says no more than its kind, a carrier and a seat ("Selbsthilfe-
 Kontaktstelle des Paritätischen", "Selbsthilfebüro im Hardtwaldzentrum"): such a name is no
 evidence by itself; two of them are one centre only with a shared house, phone or mailbox,
-one town where one side gives nothing to disagree, or a name that holds the other's town.
+one town where one side gives nothing to disagree, a name that holds the other's town, or one
+carrier or seat of their own (not a welfare association or authority that runs many centres).
+A working group or umbrella of groups or centres ("Arbeitsgemeinschaft der Selbsthilfe …",
+"Landesarbeitskreis …") is never the contact centre, whatever it shares with it.
 """
 
 from __future__ import annotations
@@ -105,6 +108,13 @@ _CARRIER_BRACKET = re.compile(r"\([^()]*\b(?:ggmbh|gmbh|gbr|e\.\s*v\b\.?|ev)(?=\
 #: Short names many centres share: not one centre's own name.
 _CENTRE_ACRONYMS = frozenset(("kiss", "kis", "kibis", "kisa", "skis", "sks", "shk", "shz",
                               "sekis", "seko", "ikos"))
+#: Words that name a body of many groups or centres (a working group, an umbrella): such a
+#: body is not a contact centre, even at the centre's address or under its name.
+_UMBRELLA = re.compile(r"arbeitsgemeinschaft|arbeitskreis|dachverband")
+#: Carriers and seats that run or house many centres (welfare associations, authorities): two
+#: centres naming one of them may still be two centres.
+_MANY_CENTRES = re.compile(r"paritaet|awo$|arbeiterwohlfahrt|caritas|diakon|drk$|kreuz|"
+                           r"gesundheitsamt|landratsamt|volkssolidaritaet|stadt|gemeinde")
 _GENERIC_SUFFIXES = ("selbsthilfegruppen", "selbsthilfegruppe", "selbsthilfe", "gruppe")
 #: Who a group is for, and which level of an association: a difference here is a different group.
 _QUALIFIERS = {
@@ -469,6 +479,11 @@ def compare(a: Features, b: Features) -> tuple[float, dict]:
         # both name a carrier (left out of `bare`), and not one word of it is the same
         "carrier_conflict": bool(a.carrier - b.city_tokens and b.carrier - a.city_tokens
                                  and (a.carrier - b.city_tokens).isdisjoint(b.carrier)),
+        # both name the same carrier or seat of their own ("… im Netzwerk e.V.")
+        "same_own_carrier": _same_own_carrier(a, b),
+        # one names a working group or umbrella and the other is a contact centre that does not
+        "umbrella_conflict": _umbrella(a.name) != _umbrella(b.name) and (
+            "contact_centre" in (a.kind, b.kind)),
         # one side gives no phone, mailbox or web site: nothing of it can disagree
         "silent": not (a.phones or a.emails or a.hosts) or not (b.phones or b.emails or b.hosts),
         "other_city": other_city,
@@ -482,6 +497,19 @@ def compare(a: Features, b: Features) -> tuple[float, dict]:
     evidence["contacts"] = contacts
     evidence["rule"] = _rule(evidence)
     return round(score, 4), evidence
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _umbrella(name: str) -> bool:
+    """Does the name (its carrier or seat aside, and what follows "c/o") say it is a working
+    group or umbrella ("Landesarbeitskreis Selbsthilfe-Kontaktstellen c/o …")?"""
+    return any(_UMBRELLA.search(t) for t in _tokens(_carrier_free(name)))
+
+
+def _same_own_carrier(a: Features, b: Features) -> bool:
+    """Do both name the same carrier or seat, and is it not one that runs many centres?"""
+    return bool(a.carrier and a.carrier == b.carrier
+                and not any(_MANY_CENTRES.search(w) for w in a.carrier))
 
 
 def _kind_only(a: Features, b: Features) -> bool:
@@ -562,8 +590,8 @@ def _branch_only(a: Features, b: Features) -> bool:
 
 def _rule(ev: dict) -> str | None:
     """The rule that makes the pair one entity, or None."""
-    if not ev["compatible_kinds"]:
-        return None
+    if not ev["compatible_kinds"] or ev["umbrella_conflict"]:
+        return None  # a working group or umbrella is another body than the centre
     sim, contacts, addr = ev["name_similarity"], ev["contacts"], ev["same_address"]
     if ev["name_conflict"]:
         sim = min(sim, 60.0)
@@ -604,9 +632,9 @@ def _rule(ev: dict) -> str | None:
             ev["shared_phones"] or ev["shared_emails"]) and not ev["address_conflict"] and (
             not ev["carrier_conflict"]):
         return "kind+contact"  # both say "the contact centre" and share a number or mailbox
-    if ev["kinds"] == ["contact_centre"] and addr and ev["kind_only"] and (
-            not ev["contacts_disagree"]):
-        return "address+kind"  # "the contact centre" at the other centre's house
+    if ev["kinds"] == ["contact_centre"] and addr and (ev["kind_only"] or (
+            ev["bare_kind_only"] and ev["same_place"])) and not ev["contacts_disagree"]:
+        return "address+kind"  # "the contact centre" at the other's house (in its town)
     if ev["kinds"] == ["contact_centre"] and ev["bare_kind_only"] and ev["same_street"] and (
             ev["both_centre_named"] and (ev["same_place"] or ev["names_town"])
             and not (ev["other_city"] or ev["contacts_disagree"] or ev["carrier_conflict"])):
@@ -617,6 +645,9 @@ def _rule(ev: dict) -> str | None:
             return "kind+address"  # both say "the contact centre", in one house
         if ev["same_town"] and ev["silent"]:
             return "kind+town"  # ... in one town, and one side has no contact to disagree
+    if ev["kinds"] == ["contact_centre"] and ev["both_bare_kind_only"] and (
+            ev["same_own_carrier"] and ev["silent"] and not ev["other_city"]):
+        return "kind+seat"  # "the contact centre" of one carrier or seat of its own
     if ev["kinds"] == ["contact_centre"] and ev["both_kind_only"] and ev["same_web_domain"] and (
             ev["same_place"] or ev["names_town"]):
         return "kind+town"  # "the KISS" of one town on one web domain, before and after a move
@@ -712,6 +743,8 @@ def _blocks(items: list[Features]) -> dict[str, list[int]]:
             keys.add(f"name:{' '.join(sorted(f.words - towns or f.words))}")
         if f.bare is not f.own and (bare := frozenset(f.bare[0])):
             keys.add(f"name:{' '.join(sorted(bare - towns or bare))}")  # carrier left out
+        if f.carrier:
+            keys.add(f"name:{' '.join(sorted(f.carrier))}")  # the carrier or seat alone
         if f.kind != "group":
             keys |= _contact_keys(f)
         for key in keys:

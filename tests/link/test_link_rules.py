@@ -8,8 +8,9 @@ from tests.link.test_link import _listing
 from warehouse.link import same_entity
 
 
-def centre(source: str, name: str, address: str | None = None, phones=(), emails=()) -> dict:
-    return {"source": source, "kind": "contact_centre", "name": name, "address": address,
+def centre(source: str, name: str, address: str | None = None, phones=(), emails=(),
+           kind: str = "contact_centre") -> dict:
+    return {"source": source, "kind": kind, "name": name, "address": address,
             "phones": list(phones), "emails": list(emails)}
 
 
@@ -76,6 +77,38 @@ CASES = [
             "Spieltordamm 9. Neustadt"),
      centre("widget", "Kontakt-, Informations- und Beratungsstelle für Selbsthilfegruppen e.V.",
             "Spieltordamm 9, Neustadt", ["0385 3924333"], ["info@kiss-neustadt.de"]), True),
+    # a working group or umbrella of groups is not the centre, even in the centre's town ...
+    (centre("verband", "Arbeitsgemeinschaft der Selbsthilfe im Kreis Neustadt",
+            kind="organisation"),
+     centre("widget", "Selbsthilfe-Kontaktstelle Kreis Neustadt", "Hauptstraße 5, Neustadt",
+            ["06341 123456"]), False),
+    # ... nor at the centre's own address, with its phone and mailbox
+    (centre("zeitung", "Kontakt- und Informationsstelle für Selbsthilfe im Kreis Neustadt",
+            "Lindenweg 3 in Neustadt"),
+     centre("widget", "Landesarbeitskreis Selbsthilfe-Kontaktstellen c/o KISS e.V.",
+            "Lindenweg 3, Neustadt", ["06341 56220"], ["info@kiss-neustadt.de"]), False),
+    # "the contact centre" of a seat at the house of a centre in its town is that centre
+    (centre("zeitung", "Kontakt- und Informationsstelle für Selbsthilfe im Kreis Neustadt",
+            "Lindenweg 3 in Neustadt"),
+     centre("widget", "NESI e.V.", "Lindenweg 3, Neustadt", ["06341 56220"],
+            ["info@nesi.de"]), True),
+    # ... but a street and number without a town may be another town's house
+    (centre("zeitung", "Selbsthilfe-Kontaktstelle des Paritätischen", "Lindenweg 3"),
+     centre("widget", "NESI", "Lindenweg 3, Neustadt", ["06341 56220"], ["info@nesi.de"]),
+     False),
+    # "the contact centre" of one carrier of its own, named alike, is one centre ...
+    (centre("stadt", "Selbsthilfekontaktstelle im Lebenshilfenetz e.V."),
+     centre("widget", "Selbsthilfe-Kontaktstelle im Lebenshilfenetz e.V.",
+            "Kirchplatz 7, Neustadt", ["0381 4904925"], ["info@selbsthilfe-neustadt.de"]), True),
+    # ... also of one seat of its own, after a move within it
+    (centre("zeitung", "Kontaktstelle für Selbsthilfegruppen (Kibis) im Kreis Oberland",
+            "Am Anger 4"),
+     centre("widget", "KIBIS Kontakt- und Beratungsstelle im Selbsthilfebereich im Oberland",
+            "Mühlweg 1, Neustadt", ["04542 9059250"], ["info@kibis-ol.de"]), True),
+    # ... but not of a welfare association that runs many centres
+    (centre("stadt", "Selbsthilfekontaktstelle des Paritätischen"),
+     centre("widget", "Selbsthilfe-Kontaktstelle des Paritätischen", "Kirchplatz 7, Neustadt",
+            ["0381 4904925"]), False),
 ]
 
 
