@@ -203,6 +203,8 @@ class Features:
     hosts: dict[str, str] = field(default_factory=dict)  # host -> first path segment
     #: a second house the address names ("Postplatz 3 / Besucheradresse: Postplatz 2")
     other_house: tuple[str | None, str | None] | None = None
+    #: streets an address kept raw names without a house number ("… an der Mühlenstraße")
+    loose_streets: frozenset[str] = frozenset()
     #: derived once (see __post_init__): the listing's own core and its words, its main city
     own: tuple[list[str], frozenset[str], frozenset[str]] = field(init=False, repr=False)
     #: a contact centre's core without its carrier or seat (else `own`)
@@ -289,7 +291,7 @@ def features(
     *, id: str, source_id: str, kind: str, name: str, street: str | None = None,
     number: str | None = None, postcode: str | None = None, city: str | None = None,
     phones: list[tuple[str | None, str | None]] = (), emails: list[str | None] = (),
-    urls: list[str | None] = (), extra: str | None = None,
+    urls: list[str | None] = (), extra: str | None = None, raw_address: str | None = None,
 ) -> Features:
     city_folded, city_tokens = _town(city)
     other = _OTHER_HOUSE.search(extra) if extra else None
@@ -302,7 +304,20 @@ def features(
         emails=frozenset(fold(e).strip() for e in emails if e) or _NONE,
         hosts=hosts,
         other_house=other and (_norm_street(other["street"]), _norm_number(other["number"])),
+        loose_streets=(_loose_streets(raw_address)
+                       if raw_address and not street and kind == "contact_centre" else _NONE),
     )
+
+
+#: The last part of a German street name ("Rosenstraße", "Theatergassen", "Kirchplatz").
+_STREET_WORD = re.compile(r"(?:str|weg|gassen?|platz|allee|ring|damm|ufer|stieg|markt)$")
+
+
+def _loose_streets(text: str) -> frozenset[str]:
+    """The street words of an address kept raw, normalised as `_norm_street` does: a place
+    described by its street alone ("Treffpunkt Gesundheit an der Kleppingstraße")."""
+    words = (_norm_street(w) for w in _NON_ALNUM.split(fold(text)) if len(w) > 4)
+    return frozenset(w for w in words if w and _STREET_WORD.search(w)) or _NONE
 
 
 #: A visitors' or postal address the normaliser keeps in `extra` beside the first one.
@@ -326,7 +341,7 @@ def listing_features(item: Listing) -> Features:
         city=a and _with_district(a.city, a.district),
         phones=[(p.e164 or local_number(p.original), p.extension) for p in item.phones],
         emails=[e.address for e in item.emails], urls=[w.url for w in item.websites],
-        extra=a and a.extra,
+        extra=a and a.extra, raw_address=a and a.original,
     )
 
 
@@ -479,6 +494,8 @@ def compare(a: Features, b: Features) -> tuple[float, dict]:
         # both name a carrier (left out of `bare`), and not one word of it is the same
         "carrier_conflict": bool(a.carrier - b.city_tokens and b.carrier - a.city_tokens
                                  and (a.carrier - b.city_tokens).isdisjoint(b.carrier)),
+        # an address of a street alone names the other's street
+        "street_named": _street_named(a, b) or _street_named(b, a),
         # both name the same carrier or seat of their own ("… im Netzwerk e.V.")
         "same_own_carrier": _same_own_carrier(a, b),
         # one names a working group or umbrella and the other is a contact centre that does not
@@ -504,6 +521,12 @@ def _umbrella(name: str) -> bool:
     """Does the name (its carrier or seat aside, and what follows "c/o") say it is a working
     group or umbrella ("Landesarbeitskreis Selbsthilfe-Kontaktstellen c/o …")?"""
     return any(_UMBRELLA.search(t) for t in _tokens(_carrier_free(name)))
+
+
+def _street_named(a: Features, b: Features) -> bool:
+    """Does a's address, a street without a house number, name b's street?"""
+    return any(same_street(w, street) for w in a.loose_streets
+               for street, _ in _houses(b) if street)
 
 
 def _same_own_carrier(a: Features, b: Features) -> bool:
@@ -648,6 +671,10 @@ def _rule(ev: dict) -> str | None:
     if ev["kinds"] == ["contact_centre"] and ev["both_bare_kind_only"] and (
             ev["same_own_carrier"] and ev["silent"] and not ev["other_city"]):
         return "kind+seat"  # "the contact centre" of one carrier or seat of its own
+    if ev["kinds"] == ["contact_centre"] and ev["bare_kind_only"] and ev["street_named"] and (
+            ev["silent"] and not (ev["other_city"] or ev["contacts_disagree"]
+                                  or ev["carrier_conflict"])):
+        return "kind+street named"  # "the contact centre in the X-Straße" and the centre there
     if ev["kinds"] == ["contact_centre"] and ev["both_kind_only"] and ev["same_web_domain"] and (
             ev["same_place"] or ev["names_town"]):
         return "kind+town"  # "the KISS" of one town on one web domain, before and after a move
@@ -691,7 +718,9 @@ def _active_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
                    THEN '+49' || regexp_replace(p.original, '{_SPACING}', '', 'g') END)) AS e164,
                list_transform(phones, p -> p.extension) AS extension,
                list_transform(emails, e -> e.address) AS emails,
-               list_transform(websites, w -> w.url) AS urls
+               list_transform(websites, w -> w.url) AS urls,
+               CASE WHEN kind = 'contact_centre' AND address.street IS NULL
+                    THEN address.original END AS raw_address
         FROM listings WHERE active ORDER BY id
     """).to_arrow_table()
 
@@ -702,9 +731,9 @@ def _features(table: pa.Table) -> list[Features]:
     return [features(id=id, source_id=source, kind=kind, name=name, street=street,
                      number=number, postcode=postcode, city=city,
                      phones=list(zip(e164 or (), extension or (), strict=True)),
-                     emails=emails or (), urls=urls or (), extra=extra)
+                     emails=emails or (), urls=urls or (), extra=extra, raw_address=raw)
             for id, source, kind, name, street, number, postcode, extra, city, e164, extension,
-            emails, urls in zip(*cols.values(), strict=True)]
+            emails, urls, raw in zip(*cols.values(), strict=True)]
 
 
 _CONTACT_BLOCKS = ("tel", "mail", "web")
@@ -727,9 +756,12 @@ def _blocks(items: list[Features]) -> dict[str, list[int]]:
     """Postcode, main city, core name and (centres, organisations) contact data. The name key
     leaves out town words, as the comparison does: "SHG Parkinson Leipzig" without an address
     keeps "leipzig" in its core, the same group at a Leipzig address drops it. A contact
-    centre without a place joins the block of a town its name holds ("… der Stadt Halle")."""
+    centre without a place joins the block of a town its name holds ("… der Stadt Halle"),
+    and the block of its carrier or seat; one whose address names a street alone meets the
+    centres on that street."""
     towns = _towns(items)
     mains = {f.main_city for f in items if f.main_city}
+    loose = any(f.loose_streets for f in items)
     blocks: dict[str, list[int]] = defaultdict(list)
     for i, f in enumerate(items):
         keys = set()
@@ -747,6 +779,10 @@ def _blocks(items: list[Features]) -> dict[str, list[int]]:
             keys.add(f"name:{' '.join(sorted(f.carrier))}")  # the carrier or seat alone
         if f.kind != "group":
             keys |= _contact_keys(f)
+        if f.kind == "contact_centre":  # a centre known by its street alone meets those on it
+            keys |= {f"street:{w}" for w in f.loose_streets}
+            if f.street and loose:
+                keys.add(f"street:{f.street}")
         for key in keys:
             blocks[key].append(i)
     return blocks
@@ -856,7 +892,9 @@ def candidate_pairs(items: list[Features], names: list[_Name] | None = None,
       town, is never enough), unless more than MAX_CONTACT_BLOCK listings of that name share
       it (a federation's hotline: in one town they still meet in the place block);
     - the contact blocks of centres and organisations, as before (a switchboard of more than
-      MAX_CONTACT_BLOCK listings is not evidence).
+      MAX_CONTACT_BLOCK listings is not evidence);
+    - inside a street block (contact centres only, when one names its street alone), every
+      pair.
     """
     names = names or _names(items)
     blocks = _blocks(items) if blocks is None else blocks
@@ -869,6 +907,8 @@ def candidate_pairs(items: list[Features], names: list[_Name] | None = None,
         if kind in _CONTACT_BLOCKS:
             if len(members) <= MAX_CONTACT_BLOCK:
                 _all_pairs(items, members, pairs)
+        elif kind == "street":
+            _all_pairs(items, members, pairs)  # contact centres only: a few per street
         elif kind == "name":
             _placeless_pairs(items, members, pairs)
             shared: dict[str, list[int]] = defaultdict(list)

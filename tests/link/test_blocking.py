@@ -124,6 +124,13 @@ EDGES = [
     raw("d", "5", "Selbsthilfebüro Herne", None, "contact_centre", web=["www.herne.de/shg"]),
     raw("e", "5", "Selbsthilfebüro Hernes", "Rathausplatz 1, 45127 Essen", "contact_centre",
         web=["https://www.herne.de/shg/"]),
+    # a centre known by its street alone, no town, no name of its own; and its carrier's seat
+    raw("a", "8", "Selbsthilfekontaktstelle", "Lindenstraße", "contact_centre"),
+    raw("b", "8", "Selbsthilfe-Kontaktstelle Herne", "Lindenstraße 19, 44649 Herne",
+        "contact_centre", phones=["02323 974737"]),
+    raw("a", "9", "Selbsthilfekontaktstelle im Lebenshilfenetz e.V.", None, "contact_centre"),
+    raw("b", "9", "Kontaktstelle für Selbsthilfe im Lebenshilfenetz", "Am Markt 9, 44866 Bochum",
+        "contact_centre", phones=["0234 490492"]),
 ]
 
 
@@ -152,6 +159,8 @@ def test_edge_cases_of_the_search():
     assert linked(("a", "6"), ("b", "6"))
     assert linked(("a", "7"), ("b", "7"))
     assert not linked(("a", "4"), ("b", "4"))  # II vs III
+    assert linked(("a", "8"), ("b", "8"))  # the street alone
+    assert linked(("a", "9"), ("b", "9"))  # one carrier of its own
 
 
 def test_synthetic_corpus_with_duplicates():

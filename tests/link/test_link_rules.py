@@ -109,6 +109,21 @@ CASES = [
     (centre("stadt", "Selbsthilfekontaktstelle des Paritätischen"),
      centre("widget", "Selbsthilfe-Kontaktstelle des Paritätischen", "Kirchplatz 7, Neustadt",
             ["0381 4904925"]), False),
+    # "the contact centre" whose address is a street alone is the centre on that street ...
+    (centre("zeitung", "Selbsthilfekontaktstelle", "Treffpunkt Gesundheit an der Lindenstraße"),
+     centre("widget", "Selbsthilfekontaktstelle Neustadt", "Lindenstraße 19, Neustadt",
+            ["05841 9747377"]), True),
+    (centre("uni", "Selbsthilfebüro der AWO", "Theatergassen"),
+     centre("widget", "Kontakt- und Informationsstelle für Selbsthilfegruppen",
+            "Theatergassen 7, Neustadt", ["0951 91700940"]), True),
+    # ... not a centre on another street
+    (centre("zeitung", "Selbsthilfekontaktstelle", "Treffpunkt Gesundheit an der Lindenstraße"),
+     centre("widget", "Selbsthilfekontaktstelle Neustadt", "Massener Straße 35, Neustadt",
+            ["05841 9747377"]), False),
+    # ... nor a building on that street: a building is not the centre in it
+    (centre("zeitung", "Begegnungszentrum Wiesenhof", "Lindenstraße", kind="organisation"),
+     centre("widget", "Selbsthilfe-Kontaktstelle im Begegnungszentrum Wiesenhof",
+            "Lindenstraße 42, Neustadt", ["02151 9619025"]), False),
 ]
 
 
