@@ -105,7 +105,10 @@ CASES = [
             "Am Anger 4"),
      centre("widget", "KIBIS Kontakt- und Beratungsstelle im Selbsthilfebereich im Oberland",
             "Mühlweg 1, Neustadt", ["04542 9059250"], ["info@kibis-ol.de"]), True),
-    # ... but not of a welfare association that runs many centres
+    # ... but not its branch office, nor the centre of a welfare association that runs many
+    (centre("zeitung", "Außenstelle der Kontaktstelle (Kibis) im Kreis Oberland", "Am Anger 4"),
+     centre("widget", "KIBIS Kontakt- und Beratungsstelle im Selbsthilfebereich im Oberland",
+            "Mühlweg 1, Neustadt", ["04542 9059250"], ["info@kibis-ol.de"]), False),
     (centre("stadt", "Selbsthilfekontaktstelle des Paritätischen"),
      centre("widget", "Selbsthilfe-Kontaktstelle des Paritätischen", "Kirchplatz 7, Neustadt",
             ["0381 4904925"]), False),
