@@ -21,8 +21,8 @@ FILES = [("meetings.toml", "case", 300), ("hours.toml", "case", 300),
          ("topics.toml", "label", 680), ("pairs.toml", "pair", 150),
          ("pairs_holdout.toml", "pair", 55)]
 #: The holdout (holdout/*.toml, README.md): the same shapes, strings new to the tuning files.
-HOLDOUT = [("holdout/meetings.toml", 43), ("holdout/hours.toml", 38),
-           ("holdout/contact_block.toml", 17), ("holdout/address.toml", 30)]
+HOLDOUT = [("holdout/meetings.toml", 42), ("holdout/hours.toml", 41),
+           ("holdout/contact_block.toml", 23), ("holdout/address.toml", 30)]
 MEETING_KEYS = {"freq", "interval", "byday", "opens_at", "closes_at", "on_request"}
 _BYDAY = re.compile(r"^(?:-?[1-5])?(?:MO|TU|WE|TH|FR|SA|SU)$")
 
