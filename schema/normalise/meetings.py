@@ -85,6 +85,9 @@ LOCAL_DOUBT = (
     r"(?<![\w-])regel\b", r"\bmeist", r"normalerweise", r"voraussichtlich", r"sofern", r"soweit",
     r"\bevtl", r"eventuell", r"\bggf", r"\bbitte\b", r"im\s+anschluss",
 )
+#: A month that doubts the rhythm only in its own clause ("im Juli jeden Montag"); in another
+#: clause it dates something else ("gründete im April eine Gruppe, die sich … trifft").
+CLAUSE_DOUBT = (rf"\bim\s+{_MONTH}\b",)
 
 #: Doubt anywhere in the text: the rhythm has exceptions, seasons, changes or an end.
 DOUBT = (
@@ -92,7 +95,7 @@ DOUBT = (
     r"\bau(?:ß|ss)er(?:halb)?\b", r"ausgenommen", r"ausnahme", r"\bkein",
     r"\bnicht\s+(?:an|am|in|im|während|mehr|jeden|jede|immer)\b", r"\bnicht\s*(?:[.,;)]|$)",
     r"ferien", r"pause", r"feiertag", r"\bsommer", r"\bwinter", r"frühjahr", r"herbst",
-    rf"\b(?:im|von|bis)\s+{_MONTH}\b",
+    rf"\b(?:von|bis)\s+{_MONTH}\b",
     r"entf(?:ä|a)ll", r"\bfällt\s+(?:\S+\s+){0,3}aus\b", r"ausfall", r"abgesagt", r"geschlossen",
     r"vorübergehend", r"\bruht", r"pausiert", r"ausgesetzt", r"eingestellt",
     # changes and reservations
@@ -192,6 +195,7 @@ _ORDER = re.compile(r"D+T?|TD+|(?:D+T)+|(?:TD+)+")
 
 _DOUBT = re.compile("|".join(DOUBT), _I)
 _LOCAL_DOUBT = re.compile("|".join(LOCAL_DOUBT), _I)
+_CLAUSE_DOUBT = re.compile("|".join(CLAUSE_DOUBT), _I)
 #: What makes a sentence one about the rhythm: a weekday or a rhythm word.
 _RHYTHM = re.compile(rf"{_DAY}|(?:{dict(_TOKENS)['week']})|(?:{dict(_TOKENS)['month']})|"
                      rf"(?:{dict(_TOKENS)['count']})", _I)
@@ -214,8 +218,13 @@ _DATED = re.compile(r"termin|zeit|datum|daten|\btag", _I)
 _DATE = (r"(?<![0-9.])(?:0?[1-9]|[12][0-9]|3[01])\.\s*"
          rf"(?:{_MONTH}\.?(?:\s*(?:19|20)[0-9]{{2}})?"
          r"|(?:0?[1-9]|1[0-2])\.(?:(?:19|20)?[0-9]{2})?)(?![0-9])")
+#: A list of this many calendar dates names the meetings themselves: no rhythm is read.
+DATE_LIST = 3
+_DATES = re.compile(_DATE, _I)
 #: Removed before reading: what only looks like part of a rhythm.
 _REMOVE = re.compile("|".join([
+    # an aside inside a list: "am ersten, dritten und, wenn es einen gibt, fünften Mittwoch"
+    r"(?<=\bund),\s*(?:wenn|falls)\s[^,.;]*,",
     # one date with its weekday and time: "am Dienstag, den 16. April, von 15 bis 17 Uhr"
     rf"(?:{_DAY}\s*,?\s*(?:den\s+)?)?{_DATE}(?:\s*,?\s*(?:{_TIME})(?:{_END}))?",
     # an address: house numbers and postcodes are no times
@@ -275,7 +284,10 @@ def meetings(text: str | None) -> Schedule | None:
     text = clean(text)
     if not text or len(text) > MAX_LENGTH:
         return None
-    text = _REMOVE.sub(" ", text.translate(_DASHES))
+    text = text.translate(_DASHES)
+    if len(_DATES.findall(text)) >= DATE_LIST:
+        return None
+    text = _REMOVE.sub(" ", text)
     if _doubtful(text) or _request_in_rhythm(text):
         return None
     reading = _read(text)
@@ -289,9 +301,15 @@ def meetings(text: str | None) -> Schedule | None:
 
 def _doubtful(text: str) -> bool:
     """An exception, season or change anywhere; a hedge only in a sentence or line that names
-    a day or a rhythm ("Bitte melden Sie sich vorher an." leaves the rhythm standing)."""
+    a day or a rhythm ("Bitte melden Sie sich vorher an." leaves the rhythm standing); "im
+    April" only in a clause that names one."""
     if _DOUBT.search(text):
         return True
+    if _CLAUSE_DOUBT.search(text):
+        cuts = [0, *(b.end() for b in _BOUNDARY.finditer(text)), len(text)]
+        if any(_CLAUSE_DOUBT.search(clause) and _RHYTHM.search(clause)
+               for clause in (text[a:b] for a, b in pairwise(cuts))):
+            return True
     if not _LOCAL_DOUBT.search(text):
         return False
     cuts = [0, *(b.end() for b in _BLOCKS.finditer(text)), len(text)]
