@@ -189,6 +189,7 @@ def address(text: str | None, district: str | None = None) -> Address | None:
         city = city or _town_in_prose(parts, street) or _trailing_city(parts, street)
         notes.append("no postcode")
     city, named = _town(city, parts, postcode, notes)
+    _drop_town_after_venue(city, parts, street)
     notes += _doubts(original, parts)
     state = state_for_postcode(postcode) or _city_state(postcode, city)
     if postcode and state is None:
@@ -419,6 +420,16 @@ def _town_in_prose(parts: list[str], street: _Street | None) -> str | None:
                 pieces[k] = m.group("venue")
                 return m.group("town")
     return None
+
+
+def _drop_town_after_venue(city: str | None, parts: list[str], street: _Street | None) -> None:
+    """"Stadthalle in Kleinstadt, …, 12345 Kleinstadt": the venue's "in <town>" repeats the
+    town and is no part of the extra."""
+    for pieces in ([] if street is None else street.extras, parts):
+        for k, piece in enumerate(pieces):
+            m = _VENUE_IN_TOWN.match(piece)
+            if m and city and m.group("town").casefold() == city.casefold():
+                pieces[k] = m.group("venue")
 
 
 def _venue_town(parts: list[str]) -> str | None:

@@ -94,7 +94,8 @@ APPOINTMENT = (
     r"|(?:individuell|persönlich|gesondert|separat|einzeln)\s+(?:zu\s+)?vereinbar(?:t|en)\b"
     r"|vereinbaren\s+sie\s+(?:bitte\s+)?(?:einen|ihren)\s+termin"
     r"|(?:vor)?anmeldung\s+(?:[^\s.;]+\s+){0,4}?(?:erforderlich|erbeten|notwendig|nötig|"
-    r"erwünscht)")
+    r"erwünscht|gebeten)|bitten?\s+(?:wir\s+)?(?:sie\s+)?um\s+(?:[^\s.;]+\s+){0,2}?"
+    r"(?:voranmeldung|anmeldung|terminvereinbarung)")
 
 #: "ohne Termin", "ohne vorherige Anmeldung": the opposite of an appointment (but "ohne
 #: Termin geschlossen" means: only with one).
@@ -117,10 +118,10 @@ PHONE = (
     r"[0-9(+]"
     r"|\w*nummer\b[^;\n]{0,160}?(?:erreichbar|zu\s+erreichen)(?![a-zäöüß])"
     r"|erreichen\s+(?:sie\s+)?\w+\s+(?:[^\s;]+\s+){0,3}?unter\s+[0-9(+]"
-    rf"|unter\s+{PHONE_NUMBER}[^;\n.]{{0,40}}?(?:erreichbar|zu\s+erreichen)(?![a-zäöüß])"
+    rf"|unter\s+{PHONE_NUMBER}[^;\n]{{0,60}}?(?:erreichbar|zu\s+erreichen)(?![a-zäöüß])"
     rf"|erreichbarkeit(?![a-zäöüß])[^\n]*?{PHONE_NUMBER}"
     r"|telefonisch\w*\s*,?\s+(?:[^\s;.]+\s+){0,4}?(?:erfolg\w*|statt)(?![a-zäöüß])"
-    r"|(?:im|per|über\s+den)\s+chat(?![a-zäöüß])|chat-?(?:beratung|zeit)\w*"
+    r"|(?<![a-zäöüß])chat|-chat(?![a-zäöüß])"
     r"|hotline|rufnummer|servicenummer|mobilfunknummer|[a-zäöüß]-?telefon(?![a-zäöüß])"
     r"|\bdas\s+telefon(?![a-zäöüß])|\banrufen(?![a-zäöüß])|nur\s+telefonisch")
 
@@ -139,6 +140,7 @@ DOUBT = (r"\w*ferien|\w*tägig|täglich|außer|ausgenommen|(?:un)?gerade[nr]?\s+
          r"|saison\w*|eingeschränkt|nicht|kein|keine[nmrs]?|fehlanzeige|entf[aä]ll\w*|bzw"
          r"|\w*fällen|dringend\w*"
          r"|reduziert\w*|vorübergehend\w*|übergangsweise|vorläufig\w*|bis\s+auf\s+weiteres"
+         r"|bis\s+(?:zum|einschließlich)\s+[0-9]"
          r"|(?:in\s+den\s+)?(?:nächsten|kommenden)\s+(?:tage|wochen|monate)n?"
          r"|während(?!\s+der\s+(?:öffnungs|sprech|büro)zeiten)"
          rf"|(?:{MONTHS})\s*(?:-|bis)\s*(?:{MONTHS})"

@@ -198,6 +198,10 @@ def test_conventions_of_real_publishers(text, fields):
                                          None)),
     ("Hauptweg 3 (Zugang\nüber den Hof)", ("Hauptweg", "3", "Zugang über den Hof", None, None,
                                            None, None)),
+    # the venue's "in <town>" repeats the postcode's town
+    ("Stadthalle in Kleinstadt, Marktweg 9, 12345 Kleinstadt", ("Marktweg", "9", "Stadthalle",
+                                                               "12345", "Kleinstadt", None,
+                                                               "Berlin")),
     # a village, then the municipality it belongs to
     ("Lindenweg 4 in Unterdorf, Gemeinde Großgemeinde", ("Lindenweg", "4", None, None,
                                                          "Großgemeinde", "Unterdorf", None)),

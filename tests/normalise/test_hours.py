@@ -109,6 +109,9 @@ def test_conventions_of_real_publishers(text, osm, appointment):
      "Mo 09:00-12:00"),
     # chat times, and a service said to happen by phone
     ("Die Zeiten im Chat sind Mo+Mi 18-20 Uhr.", None, "Mo,We 18:00-20:00"),
+    ("Online-Chat: Do 19-21 Uhr", None, "Th 19:00-21:00"),
+    ("Unter 0711/123456 sind wir Mo.-Fr. von 9 bis 12 Uhr erreichbar.", None,
+     "Mo-Fr 09:00-12:00"),
     ("Die Beratung muss freitags 9-12 Uhr telefonisch oder per Mail erfolgen.", None,
      "Fr 09:00-12:00"),
     # a hotline's name and number as heading, its times after blank lines
@@ -128,9 +131,12 @@ def test_phone_and_chat_times_in_prose(text, office, phone):
     ("In den kommenden Wochen gelten verkürzte Zeiten: Mo 9-11 Uhr", None, False),
     ("Vorübergehend geöffnet: Di 10-12 Uhr", None, False),
     ("Bis auf Weiteres Do 14-16 Uhr", None, False),
+    ("Mo-Fr 9-12 Uhr bis zum 30.6.", None, False),
     # an Anmeldung said to be needed, words between
     ("Mi 9-12 Uhr. Eine persönliche Anmeldung vorab ist unbedingt notwendig.",
      "We 09:00-12:00", True),
+    ("Di 10-12 Uhr. Um Anmeldung wird gebeten.", "Tu 10:00-12:00", True),
+    ("Di 10-12 Uhr, wir bitten um telefonische Anmeldung.", "Tu 10:00-12:00", True),
     # a weekday with a typing slip, a letter o for a zero
     ("Mitwoch 10-12 Uhr", "We 10:00-12:00", False),
     ("Dienstag und Freitga 9:oo-11:oo Uhr", "Tu,Fr 09:00-11:00", False),
