@@ -103,7 +103,7 @@ PERSON = (r"^(?:frau|herr|hr\.|fr\.|dr\.\s|prof\.|familie|fam\.|(?:gruppen)?spre
           r"kontaktperson|moderator(?:in)?)\b")
 #: Lower-case words that open the second line of a name broken over two lines ("Kontaktstelle
 #: / für Selbsthilfegruppen").
-NAME_CONTINUATIONS = ("für", "zur", "zum")
+NAME_CONTINUATIONS = ("für", "zur", "zum", "des", "der")
 
 # --- patterns ----------------------------------------------------------------------------
 
@@ -144,6 +144,7 @@ _ADDRESSEE = re.compile(r"(?:(?i:frau|herr|hr\.|fr\.|dr\.|prof\.)\s+)*(?:[A-ZÄ�
 #: A piece that points to someone else, not a name: "Kontakt über …", "über das BüZ".
 _POINTER = re.compile(r"(?:kontakt|über|via)(?![\w-])|(?:infos?|informationen|auskunft|"
                       r"auskünfte)\s+(?:zu|zum|zur|über|für|bei)(?![\w-])", re.IGNORECASE)
+_LINE_LABEL = re.compile(r"^[^\W\d_][^:\d]{0,30}:\s*")
 _CARE_OF = re.compile(r"(?<=\S)\s+c/o\s", re.IGNORECASE)
 #: A name ending in a list it opens ("für Kinder"), and the list's rest ("Jugendliche und
 #: Eltern"): one name though a comma stands in it.
@@ -564,8 +565,9 @@ def _organisation_like(text: str) -> bool:
 
 def _maybe_person(piece: str, line: str) -> bool:
     """A line of one to three short capitalised words and nothing else ("Petra Beispiel",
-    "Renate") may be a private person: no heading name without an organisation word."""
-    return piece == line and bool(_PERSON_SHAPE.fullmatch(piece))
+    "Renate") may be a private person: no heading name without an organisation word. A label
+    before it on its line ("Kontakt: Petra Beispiel") changes nothing."""
+    return piece in (line, _LINE_LABEL.sub("", line)) and bool(_PERSON_SHAPE.fullmatch(piece))
 
 
 def _sentence_line(line: str) -> bool:
