@@ -34,7 +34,7 @@ from itertools import pairwise
 
 import opening_hours as _oh
 
-from schema.normalise.text import MEMO
+from schema.normalise.text import MEMO, typing_slips
 
 # --- tables ------------------------------------------------------------------------------
 
@@ -56,16 +56,9 @@ DAY_SPELLINGS: tuple[tuple[str, ...], ...] = (
 
 
 
-def _slips(word: str) -> set[str]:
-    """The spellings one typing slip away from `word`: a letter left out or two swapped."""
-    dropped = {word[:k] + word[k + 1:] for k in range(len(word))}
-    swapped = {word[:k] + word[k + 1] + word[k] + word[k + 2:] for k in range(len(word) - 1)}
-    return dropped | swapped
-
-
 #: A weekday's full name with one typing slip ("Donerstags", "Monatg") -> the name.
 DAY_SLIPS = {slip: name for group in DAY_SPELLINGS[:7] for name in group if len(name) >= 6
-             for slip in _slips(name)
+             for slip in typing_slips(name)
              if slip not in {s for g in DAY_SPELLINGS for s in g}}
 
 #: Abbreviations that are also ordinary German words ("die", "mit"): a day only when a colon,

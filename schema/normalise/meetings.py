@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from schema.listing import Schedule
-from schema.normalise.text import MEMO, clean
+from schema.normalise.text import MEMO, clean, typing_slips
 
 # --- tables ------------------------------------------------------------------------------
 
@@ -52,6 +52,9 @@ WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DAY_NAMES = {"montag": "MO", "dienstag": "TU", "mittwoch": "WE", "donnerstag": "TH",
              "freitag": "FR", "samstag": "SA", "sonnabend": "SA", "sonntag": "SU"}
 
+#: A full day name with one typing slip ("Mitwoch", "Donerstags") -> the name.
+DAY_SLIPS = {slip: name + s for name in DAY_NAMES for s in ("", "s")
+             for slip in typing_slips(name + s) if slip.rstrip("s") not in DAY_NAMES}
 #: Abbreviations, matched case-sensitively: "so", "do", "di" are also ordinary words.
 DAY_ABBREVIATIONS = {"Mo": "MO", "Di": "TU", "Mi": "WE", "Do": "TH", "Fr": "FR", "Sa": "SA",
                      "So": "SU"}
@@ -196,6 +199,7 @@ _ORDER = re.compile(r"D+T?|TD+|(?:D+T)+|(?:TD+)+")
 _DOUBT = re.compile("|".join(DOUBT), _I)
 _LOCAL_DOUBT = re.compile("|".join(LOCAL_DOUBT), _I)
 _CLAUSE_DOUBT = re.compile("|".join(CLAUSE_DOUBT), _I)
+_SLIP_WORD = re.compile(r"(?<![\wäöüß])[A-Za-zäöüß]{5,11}(?![\wäöüß])")
 #: What makes a sentence one about the rhythm: a weekday or a rhythm word.
 _RHYTHM = re.compile(rf"{_DAY}|(?:{dict(_TOKENS)['week']})|(?:{dict(_TOKENS)['month']})|"
                      rf"(?:{dict(_TOKENS)['count']})", _I)
@@ -284,7 +288,7 @@ def meetings(text: str | None) -> Schedule | None:
     text = clean(text)
     if not text or len(text) > MAX_LENGTH:
         return None
-    text = text.translate(_DASHES)
+    text = _SLIP_WORD.sub(_unslipped, text.translate(_DASHES))
     if len(_DATES.findall(text)) >= DATE_LIST:
         return None
     text = _REMOVE.sub(" ", text)
@@ -297,6 +301,13 @@ def meetings(text: str | None) -> Schedule | None:
     if schedule and len(schedule.byday or []) > 1 and _SEVERAL_GROUPS.search(text):
         return None
     return schedule
+
+
+def _unslipped(m: re.Match) -> str:
+    """A mistyped day name spelt right, its capital kept."""
+    word = m.group()
+    name = DAY_SLIPS.get(word.lower())
+    return word if name is None else (name.capitalize() if word[0].isupper() else name)
 
 
 def _doubtful(text: str) -> bool:

@@ -101,6 +101,9 @@ def test_conventions_of_real_publishers(text, rhythm):
     ("Die Gruppe entstand im Mai, sie trifft sich jeden Dienstag um 17 Uhr.",
      ("WEEKLY", 1, ["TU"], "17:00")),
     ("Im August jeden Dienstag um 17 Uhr.", None),
+    # a weekday with a typing slip
+    ("Jeden Mitwoch um 18 Uhr", ("WEEKLY", 1, ["WE"], "18:00")),
+    ("jeden 1. Montga im Monat 17 Uhr", ("MONTHLY", 1, ["1MO"], "17:00")),
 ])
 def test_conventions_of_real_publishers_2(text, rhythm):
     """Rules that hold for how publishers write (issue 18, holdout 2)."""
