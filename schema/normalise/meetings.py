@@ -235,6 +235,11 @@ _REMOVE = re.compile("|".join([
     r"[\w.-]*(?:stra(?:ß|ss)e|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee)\s*"
     r"[0-9]+\s*(?:[-/]\s*[0-9]+)?(?:\s*[a-z](?![\w]))?",
     r"\b[0-9]{5}\b",
+    # a start left as a placeholder is unknown: "von ?? Uhr bis 16 Uhr", "ab xx Uhr"
+    r"\b(?:von|ab|um)\s+(?:\?{2,}|xx(?:[.:]xx)?)(?:\s*uhr)?(?!\w)",
+    # an approximate end is no closing time: "Ende ca. 21 Uhr", "Ende zwischen 21 und 22 Uhr"
+    rf"\bende\s+(?:ist\s+)?(?:{_APPROX}(?:zwischen\s+{_ANY}\s*(?:-|bis|und)\s*)?{_ANY}"
+    rf"|zwischen\s+{_ANY}\s*(?:-|bis|und)\s*{_ANY})",
     # history and confirmations: "seit dem Jahr 2008", "auch an Feiertagen"
     rf"\bseit\s+(?:dem\s+jahre?\s+|{_MONTH}\s+)?(?:19|20)[0-9]{{2}}\b",
     r"\bauch\s+(?:an|in\s+den|während\s+der)\s+(?:feiertagen|(?:schul)?ferien)\b",

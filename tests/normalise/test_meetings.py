@@ -101,6 +101,11 @@ def test_conventions_of_real_publishers(text, rhythm):
     ("Die Gruppe entstand im Mai, sie trifft sich jeden Dienstag um 17 Uhr.",
      ("WEEKLY", 1, ["TU"], "17:00")),
     ("Im August jeden Dienstag um 17 Uhr.", None),
+    # an approximate end gives no closing time; a placeholder start is unknown
+    ("Jeden Donnerstag um 19:30 Uhr. Ende gegen 21 Uhr.", ("WEEKLY", 1, ["TH"], "19:30")),
+    ("Jeden 1. Freitag im Monat 18 Uhr, Ende ca. zwischen 20 und 21 Uhr",
+     ("MONTHLY", 1, ["1FR"], "18:00")),
+    ("Jeden Montag von ?? Uhr bis 16 Uhr", ("WEEKLY", 1, ["MO"], None)),
     # a weekday with a typing slip
     ("Jeden Mitwoch um 18 Uhr", ("WEEKLY", 1, ["WE"], "18:00")),
     ("jeden 1. Montga im Monat 17 Uhr", ("MONTHLY", 1, ["1MO"], "17:00")),
