@@ -199,6 +199,8 @@ _ORDER = re.compile(r"D+T?|TD+|(?:D+T)+|(?:TD+)+")
 _DOUBT = re.compile("|".join(DOUBT), _I)
 _LOCAL_DOUBT = re.compile("|".join(LOCAL_DOUBT), _I)
 _CLAUSE_DOUBT = re.compile("|".join(CLAUSE_DOUBT), _I)
+#: "im Montag" is never a day (a day takes "am"): a slip for "im Monat".
+_IM_DAY = re.compile(r"\b(im)\s+montag\b", _I)
 _SLIP_WORD = re.compile(r"(?<![\wäöüß])[A-Za-zäöüß]{5,11}(?![\wäöüß])")
 #: What makes a sentence one about the rhythm: a weekday or a rhythm word.
 _RHYTHM = re.compile(rf"{_DAY}|(?:{dict(_TOKENS)['week']})|(?:{dict(_TOKENS)['month']})|"
@@ -293,7 +295,7 @@ def meetings(text: str | None) -> Schedule | None:
     text = clean(text)
     if not text or len(text) > MAX_LENGTH:
         return None
-    text = _SLIP_WORD.sub(_unslipped, text.translate(_DASHES))
+    text = _IM_DAY.sub(r"\1 Monat", _SLIP_WORD.sub(_unslipped, text.translate(_DASHES)))
     if len(_DATES.findall(text)) >= DATE_LIST:
         return None
     text = _REMOVE.sub(" ", text)

@@ -109,6 +109,7 @@ def test_conventions_of_real_publishers(text, rhythm):
     # a weekday with a typing slip
     ("Jeden Mitwoch um 18 Uhr", ("WEEKLY", 1, ["WE"], "18:00")),
     ("jeden 1. Montga im Monat 17 Uhr", ("MONTHLY", 1, ["1MO"], "17:00")),
+    ("an jedem letzten Freitag im Montag um 15 Uhr", ("MONTHLY", 1, ["-1FR"], "15:00")),
 ])
 def test_conventions_of_real_publishers_2(text, rhythm):
     """Rules that hold for how publishers write (issue 18, holdout 2)."""
