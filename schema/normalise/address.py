@@ -88,6 +88,9 @@ PROSE_PREPOSITIONS = ("in", "an")
 #: Words a line may end on when the line break falls inside one part ("… in\nDüsseldorf").
 OPEN_LINE_ENDS = frozenset({"in", "an", "am", "im", "bei", "über", "zur", "zum", "der", "den",
                             "dem", "des", "und", "oder"})
+#: Endings of abstract nouns that follow "in" in prose ("in Gründung", "in Kooperation",
+#: "in Präsenz"): no town.
+ABSTRACT_ENDINGS = r"ung|heit|keit|schaft|tion|tät|arbeit|präsenz"
 COUNTRIES = frozenset({"deutschland", "germany", "de", "brd", "bundesrepublik deutschland"})
 #: Lead-in labels before an address ("Anschrift: …").
 LABELS = r"anschrift|adresse|postanschrift|besucheranschrift|hausanschrift|treffpunkt|ort"
@@ -126,6 +129,7 @@ _CITY_DISTRICT = re.compile(rf"^(?P<city>{'|'.join(DISTRICT_CITIES)})\s*(?:-\s*|
 _DASHED_TOWN = re.compile(r"^(?P<city>[^\W\d_][^–—-]*?)\s+[–—-]\s+(?P<district>[^\W\d_][^–—-]*)$")
 #: A venue and, after "in", its town ("Kino CinePlanet5 in Bad Segeberg").
 _VENUE_IN_TOWN = re.compile(r"^(?P<venue>\S.*?)\s+in\s+(?P<town>[A-ZÄÖÜ][^()]*)$")
+_ABSTRACT = re.compile(rf"(?:{ABSTRACT_ENDINGS})$", re.IGNORECASE)
 #: The municipality named after a village that belongs to it ("Fleestedt, Gemeinde Seevetal").
 _MUNICIPALITY = re.compile(r"^Gemeinde\s+(?P<town>[A-ZÄÖÜ].*)$")
 _SLASHED_STATE = re.compile(r"^(?P<city>.+?)\s+/\s+(?P<state>[^/]+)$")
@@ -416,7 +420,7 @@ def _town_in_prose(parts: list[str], street: _Street | None) -> str | None:
                 del pieces[k]
                 return m.group(1)
             m = _VENUE_IN_TOWN.match(piece)
-            if m and _city_like(m.group("town")):
+            if m and _city_like(m.group("town")) and not _ABSTRACT.search(m.group("town")):
                 pieces[k] = m.group("venue")
                 return m.group("town")
     return None

@@ -190,6 +190,10 @@ def test_conventions_of_real_publishers(text, fields):
                                                   "Kleinstadt", None, None)),
     ("Familienzentrum in Ober-Dorf, Talweg 8b", ("Talweg", "8b", "Familienzentrum", None,
                                                  "Ober-Dorf", None, None)),
+    # an abstract noun after "in" is no town
+    ("Selbsthilfegruppe in Gründung, Hauptstr. 5", ("Hauptstr.", "5",
+                                                    "Selbsthilfegruppe in Gründung", None,
+                                                    None, None, None)),
     # a town and its district joined by a spaced dash, before the street
     ("Großstadt - Oberdorf, Kirchweg 2, zweite Etage", ("Kirchweg", "2", "zweite Etage", None,
                                                         "Großstadt", "Oberdorf", None)),
