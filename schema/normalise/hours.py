@@ -119,7 +119,7 @@ PHONE = (
     r"|\bdas\s+telefon(?![a-zäöüß])|\banrufen(?![a-zäöüß])|nur\s+telefonisch")
 
 #: Words naming a service that has its own times ("die persönliche Sprechstunde am Montag").
-SERVICE = r"sprechstunde|sprechzeit|öffnungszeit|beratung|beratungszeit"
+SERVICE = r"sprechstunde|sprechzeit|öffnungszeit|beratung"
 
 #: Month names: two joined by a dash or "bis" give a season ("April - Oktober").
 MONTHS = (r"januar|februar|märz|april|mai|juni|juli|august|september|oktober|november"
@@ -218,7 +218,7 @@ _DOUBT = re.compile(rf"(?<![a-zäöüß])(?:{DOUBT})(?![a-zäöüß])")
 _SCHEDULE = re.compile(rf"(?<![a-zäöüß]){_DAY_WORD}"
                        rf"|(?<![0-9:])(?<![0-9]\.){_TIME}\s*(?:-|bis)\s*{_TIME}")
 _GROUP_SLOT = re.compile(GROUP_SLOT)
-_SERVICE = re.compile(rf"(?<![a-zäöüß])(?:persönliche|offene)?\s*(?:{SERVICE})")
+_SERVICE = re.compile(rf"(?<![a-zäöüß])(?:{SERVICE})")
 _CLAUSE = re.compile(r"\s+sowie\s+")
 _OFFICE = re.compile(OFFICE)
 _RANGE = re.compile(rf"(?<![0-9:])(?<![0-9]\.){_TIME}\s*(?:-|bis)\s*{_TIME}")
