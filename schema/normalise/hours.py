@@ -10,9 +10,13 @@ times, times without a day, a group's slots ("Eltern-Kind-Gruppe: Mo 10-12 Uhr")
 several addresses or of several headed sites: a guessed schedule is worse than the original
 text, which is always kept beside it.
 
-Phone times are kept apart: a line saying the times are for calling ("telefonisch
-erreichbar", "Telefonzeiten", "Hotline", the `PHONE` table), and the lines under such a
-heading up to a blank line, are read into `phone_hours`, never into `opening_hours`.
+Phone and chat times are kept apart: a line saying the times are for calling or chatting
+("telefonisch erreichbar", "unter <Nummer> erreichbar", "Telefonzeiten", "Hotline", "im Chat",
+the `PHONE` table), and the lines under such a heading up to the next heading (after a blank
+line, only lines that open with days or times), are read into `phone_hours`, never into
+`opening_hours`; in a sentence naming two services ("die telefonische Sprechstunde … sowie die
+persönliche Sprechstunde …"), the other service's clause stays office hours. Temporary hours
+("in den nächsten Wochen", "vorübergehend", "bis zum 30.6.") are doubtful too.
 
 A day "nach Vereinbarung" is not open (the text is still `by_appointment`); times that are
 themselves by appointment ("donnerstags 14-17 Uhr nach Vereinbarung", "Termine nach

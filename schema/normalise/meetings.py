@@ -14,7 +14,8 @@ addresses (house numbers and postcodes are no times), history ("seit 2008"). Dec
 a doubt word ("außer", "Ferien", "in der Regel", "voraussichtlich", a month named as a
 season), alternatives between rhythm tokens ("dienstags oder mittwochs"), time or dates given
 only on request in the rhythm's own clause, day mentions in several sentences or lines
-(several meetings), several groups named beside several days, or parts that disagree. A hedge
+(several meetings), several groups named beside several days, a list of three or more
+calendar dates (the meetings are those dates), or parts that disagree. A hedge
 ("bitte", "in der Regel") counts only in a sentence that names the rhythm; an exception or a
 season counts anywhere. A wrong schedule is worse than none.
 
