@@ -102,6 +102,7 @@ def test_conventions_of_real_publishers(text, osm, appointment):
     # a phone number with "erreichen Sie uns unter" / "unter … erreichbar": phone times
     ("Sie erreichen uns unter 01234-567 89 zu diesen Zeiten:\nMo bis Fr 9 bis 12 Uhr", None,
      "Mo-Fr 09:00-12:00"),
+    ("Sie erreichen uns unter der Nummer 01234 56789:\nDi 9-12 Uhr", None, "Tu 09:00-12:00"),
     ("Das Team ist dienstags von 10 bis 12 Uhr unter 01234 - 56789 erreichbar.", None,
      "Tu 10:00-12:00"),
     # "Erreichbarkeit" with phone numbers only
