@@ -82,6 +82,15 @@ VENUE_ENDINGS = (r"zentrum|stätte|büro|treff|treffpunkt|kirche|klinik|krankenh
                  r"netzwerk|selbsthilfe|(?:gemeinde|pfarr|bürger|rat|jugend|kranken|ärzte|"
                  r"senioren|alten|kinder|vereins|familien|generationen|begegnungs|hospiz|"
                  r"gast|gotteshaus)(?:haus|heim)|(?:stadt|turn|fest|sport|mehrzweck)halle")
+#: Lower-case prepositions by which prose puts a venue before its street or town ("Haus X an
+#: der Schulstraße 5", "Kino Y in Bad Segeberg"); capitalised they open a street name.
+PROSE_PREPOSITIONS = ("in", "an")
+#: Words a line may end on when the line break falls inside one part ("… in\nDüsseldorf").
+OPEN_LINE_ENDS = frozenset({"in", "an", "am", "im", "bei", "über", "zur", "zum", "der", "den",
+                            "dem", "des", "und", "oder"})
+#: Endings of abstract nouns that follow "in" in prose ("in Gründung", "in Kooperation",
+#: "in Präsenz"): no town.
+ABSTRACT_ENDINGS = r"ung|heit|keit|schaft|tion|tät|arbeit|präsenz"
 COUNTRIES = frozenset({"deutschland", "germany", "de", "brd", "bundesrepublik deutschland"})
 #: Lead-in labels before an address ("Anschrift: …").
 LABELS = r"anschrift|adresse|postanschrift|besucheranschrift|hausanschrift|treffpunkt|ort"
@@ -116,6 +125,13 @@ _MARKED_DISTRICT = re.compile(rf"^(?P<city>.+?)\s*[/,]?\s+(?:{DISTRICT_WORDS})\.
                               r"(?P<district>[^\W\d_].*)$", re.IGNORECASE)
 _CITY_DISTRICT = re.compile(rf"^(?P<city>{'|'.join(DISTRICT_CITIES)})\s*(?:-\s*|/\s*|\()"
                             r"(?P<district>[^\W\d_][^()/]*?)\)?$")
+#: A town and its district joined by a spaced dash ("Saarbrücken - St. Johann").
+_DASHED_TOWN = re.compile(r"^(?P<city>[^\W\d_][^–—-]*?)\s+[–—-]\s+(?P<district>[^\W\d_][^–—-]*)$")
+#: A venue and, after "in", its town ("Kino CinePlanet5 in Bad Segeberg").
+_VENUE_IN_TOWN = re.compile(r"^(?P<venue>\S.*?)\s+in\s+(?P<town>[A-ZÄÖÜ][^()]*)$")
+_ABSTRACT = re.compile(rf"(?:{ABSTRACT_ENDINGS})$", re.IGNORECASE)
+#: The municipality named after a village that belongs to it ("Fleestedt, Gemeinde Seevetal").
+_MUNICIPALITY = re.compile(r"^Gemeinde\s+(?P<town>[A-ZÄÖÜ].*)$")
 _SLASHED_STATE = re.compile(r"^(?P<city>.+?)\s+/\s+(?P<state>[^/]+)$")
 #: A dot after a street word written in full ("Hemauerstraße. 8"); "Str. 8" keeps its dot.
 _DOTTED = re.compile(r"(?<=[^\W\d_])(straße|strasse|weg|platz|allee|gasse|ring|damm)\.(?=\s+\d)",
@@ -177,6 +193,7 @@ def address(text: str | None, district: str | None = None) -> Address | None:
         city = city or _town_in_prose(parts, street) or _trailing_city(parts, street)
         notes.append("no postcode")
     city, named = _town(city, parts, postcode, notes)
+    _drop_town_after_venue(city, parts, street)
     notes += _doubts(original, parts)
     state = state_for_postcode(postcode) or _city_state(postcode, city)
     if postcode and state is None:
@@ -193,7 +210,7 @@ def _parts(original: str) -> list[str]:
     """The text cut at its separators, a bracket kept whole ("(Hochhaus, EG)") and a street
     in brackets after a venue made a part of its own; country names and labels dropped."""
     pieces: list[str] = []
-    for piece in _SEPARATOR.split(_LABEL.sub("", original)):
+    for piece in _SEPARATOR.split(_LABEL.sub("", _joined_lines(original))):
         if pieces and pieces[-1].count("(") > pieces[-1].count(")"):
             pieces[-1] += ", " + piece
         elif m := _BRACKETED_STREET.match(piece.strip(" :")):
@@ -211,6 +228,18 @@ def _parts(original: str) -> list[str]:
     return [p for p in parts if p and p.casefold() not in COUNTRIES and re.search(r"\w", p)]
 
 
+def _joined_lines(original: str) -> str:
+    """A line break inside an open bracket or after a word that needs a continuation ("in",
+    "der") wraps one part over two lines; it is no separator."""
+    lines = original.split("\n")
+    text = lines[0]
+    for line in lines[1:]:
+        words = text.split()
+        wrapped = text.count("(") > text.count(")") or (words and words[-1] in OPEN_LINE_ENDS)
+        text += (" " if wrapped else "\n") + line
+    return text
+
+
 def _town(city: str | None, parts: list[str], postcode: str | None,
           notes: list[str]) -> tuple[str | None, str | None]:
     """(town, district): a district written after the town ("Berlin-Wilmersdorf", "Sehnde /
@@ -222,6 +251,10 @@ def _town(city: str | None, parts: list[str], postcode: str | None,
     for part in list(parts):
         if m := _DISTRICT_PART.match(part):
             district = m.group("district")
+            parts.remove(part)
+        elif (m := _MUNICIPALITY.match(part)) and _city_like(m.group("town")) \
+                and m.group("town") != city:
+            city, district = m.group("town"), city
             parts.remove(part)
         elif names := state_names(part):
             parts.remove(part)
@@ -237,6 +270,9 @@ def _split_town(city: str) -> tuple[str, str | None]:
     if (m := _SLASHED_STATE.match(city)) and state_names(m.group("state")):
         return m.group("city"), None
     if m := _MARKED_DISTRICT.match(city):
+        return m.group("city"), m.group("district")
+    if (m := _DASHED_TOWN.match(city)) and _city_like(m.group("city")) \
+            and _city_like(m.group("district")):
         return m.group("city"), m.group("district")
     m = _CITY_DISTRICT.match(city)
     district = m.group("district").strip() if m else ""
@@ -383,7 +419,21 @@ def _town_in_prose(parts: list[str], street: _Street | None) -> str | None:
             if m and _city_like(m.group(1)):
                 del pieces[k]
                 return m.group(1)
+            m = _VENUE_IN_TOWN.match(piece)
+            if m and _city_like(m.group("town")) and not _ABSTRACT.search(m.group("town")):
+                pieces[k] = m.group("venue")
+                return m.group("town")
     return None
+
+
+def _drop_town_after_venue(city: str | None, parts: list[str], street: _Street | None) -> None:
+    """"Stadthalle in Kleinstadt, …, 12345 Kleinstadt": the venue's "in <town>" repeats the
+    town and is no part of the extra."""
+    for pieces in ([] if street is None else street.extras, parts):
+        for k, piece in enumerate(pieces):
+            m = _VENUE_IN_TOWN.match(piece)
+            if m and city and m.group("town").casefold() == city.casefold():
+                pieces[k] = m.group("venue")
 
 
 def _venue_town(parts: list[str]) -> str | None:
@@ -421,6 +471,8 @@ def _trailing_city(parts: list[str], street: _Street | None) -> str | None:
             and _city_like(m.group(1)):
         street.extras.pop()
         return m.group(1)
+    if street.index > 0 and _split_town(parts[0])[1] and _DASHED_TOWN.match(parts[0]):
+        return parts.pop(0)  # "Saarbrücken - St. Johann, Johannisstraße 2": town, district
     return None
 
 
@@ -512,9 +564,10 @@ def _venue_split(name: str) -> tuple[str | None, str]:
     while start > 0 and _joins(words[start - 1]):
         start -= 1
     cut = start
-    if start > 1 and words[start - 1] == "in" and words[start] in ("der", "dem", "den"):
-        start += 1  # "Haus der Kirche in der Schulstraße 25": prose joins venue and street
-    if cut > 0 and words[cut - 1] in ("in", "im"):
+    if start > 1 and words[start - 1] in PROSE_PREPOSITIONS and words[start] in ("der", "dem",
+                                                                               "den"):
+        start += 1  # "Haus der Kirche an der Schulstraße 25": prose joins venue and street
+    if cut > 0 and words[cut - 1] in ("im", *PROSE_PREPOSITIONS):
         cut -= 1
     head = " ".join(words[:cut])
     if start == 0 or (apart and not (_VENUE.search(head) or _EXTRA.search(head))):

@@ -98,7 +98,12 @@ CONNECTORS = frozenset({"für", "im", "in", "der", "die", "das", "des", "dem", "
 #: Pronouns of a sentence ("Informationen erhalten Sie bei …"); no name holds them.
 PRONOUNS = frozenset({"Sie", "Ihnen", "Ihr", "man", "uns", "wir", "euch", "es"})
 #: A private person named in a block: never an organisation line.
-PERSON = r"^(?:frau|herr|hr\.|fr\.|dr\.\s|prof\.|familie|fam\.)\b"
+PERSON = (r"^(?:frau|herr|hr\.|fr\.|dr\.\s|prof\.|familie|fam\.|(?:gruppen)?sprecher(?:in)?|"
+          r"gruppenleiter(?:in)?|leiter(?:in)?|vorsitzender?|ansprechpartner(?:in)?|"
+          r"kontaktperson|moderator(?:in)?)\b")
+#: Lower-case words that open the second line of a name broken over two lines ("Kontaktstelle
+#: / für Selbsthilfegruppen").
+NAME_CONTINUATIONS = ("für", "zur", "zum", "des", "der")
 
 # --- patterns ----------------------------------------------------------------------------
 
@@ -137,7 +142,9 @@ _ADDRESSEE = re.compile(r"(?:(?i:frau|herr|hr\.|fr\.|dr\.|prof\.)\s+)*(?:[A-ZÄ�
                         r"[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?"
                         r"(?:\s[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?)?")
 #: A piece that points to someone else, not a name: "Kontakt über …", "über das BüZ".
-_POINTER = re.compile(r"(?:kontakt|über|via)(?![\w-])", re.IGNORECASE)
+_POINTER = re.compile(r"(?:kontakt|über|via)(?![\w-])|(?:infos?|informationen|auskunft|"
+                      r"auskünfte)\s+(?:zu|zum|zur|über|für|bei)(?![\w-])", re.IGNORECASE)
+_LINE_LABEL = re.compile(r"^[^\W\d_][^:\d]{0,30}:\s*")
 _CARE_OF = re.compile(r"(?<=\S)\s+c/o\s", re.IGNORECASE)
 #: A name ending in a list it opens ("für Kinder"), and the list's rest ("Jugendliche und
 #: Eltern"): one name though a comma stands in it.
@@ -454,11 +461,21 @@ def _organisation_and_address(
         named = not _sentence_line(line) and (_organisation_like(piece.text) or (
             (text.count("\n", 0, piece.at) < heading or later) and _name_like(piece.text)
             and not _maybe_person(piece.text, line)))
-        if named and (i < first or later):
+        if named and (i < first or later) and organisation and _wrapped(piece, texts, i, text):
+            organisation[-1] += " " + piece.text
+        elif named and (i < first or later):
             organisation.append(piece.text)
         else:
             found["leftover"].append(piece)
     return organisation, place
+
+
+def _wrapped(piece: _Piece, texts: list[_Piece], i: int, text: str) -> bool:
+    """True for a line opening with a name's continuation ("für Selbsthilfegruppen") right
+    below the previous name line: one name broken over two lines."""
+    return i > 0 and piece.text.split()[0] in NAME_CONTINUATIONS \
+        and _line_at(text, piece.at) == piece.text \
+        and text.count("\n", 0, piece.at) == text.count("\n", 0, texts[i - 1].at) + 1
 
 
 def _paragraph_heading(at: int, text: str, paragraphs: list[int], values: list[int]) -> bool:
@@ -534,7 +551,8 @@ def _run_start(texts: list[_Piece], at: int, text: str) -> tuple[int, bool]:
         first -= 1
     if street_seen and first > 0 and first - 1 in same_line \
             and _ADDRESSEE.fullmatch(texts[first - 1].text) \
-            and not _organisation_like(texts[first - 1].text):
+            and not _organisation_like(texts[first - 1].text) \
+            and any(_organisation_like(p.text) for p in texts[: first - 1]):
         first -= 1  # "S. Beispiel, Hasenmark 3, 13585 Berlin": the addressee, an extra
     return first, street_seen
 
@@ -547,8 +565,9 @@ def _organisation_like(text: str) -> bool:
 
 def _maybe_person(piece: str, line: str) -> bool:
     """A line of one to three short capitalised words and nothing else ("Petra Beispiel",
-    "Renate") may be a private person: no heading name without an organisation word."""
-    return piece == line and bool(_PERSON_SHAPE.fullmatch(piece))
+    "Renate") may be a private person: no heading name without an organisation word. A label
+    before it on its line ("Kontakt: Petra Beispiel") changes nothing."""
+    return piece in (line, _LINE_LABEL.sub("", line)) and bool(_PERSON_SHAPE.fullmatch(piece))
 
 
 def _sentence_line(line: str) -> bool:

@@ -10,9 +10,13 @@ times, times without a day, a group's slots ("Eltern-Kind-Gruppe: Mo 10-12 Uhr")
 several addresses or of several headed sites: a guessed schedule is worse than the original
 text, which is always kept beside it.
 
-Phone times are kept apart: a line saying the times are for calling ("telefonisch
-erreichbar", "Telefonzeiten", "Hotline", the `PHONE` table), and the lines under such a
-heading up to a blank line, are read into `phone_hours`, never into `opening_hours`.
+Phone and chat times are kept apart: a line saying the times are for calling or chatting
+("telefonisch erreichbar", "unter <Nummer> erreichbar", "Telefonzeiten", "Hotline", "im Chat",
+the `PHONE` table), and the lines under such a heading up to the next heading (after a blank
+line, only lines that open with days or times), are read into `phone_hours`, never into
+`opening_hours`; in a sentence naming two services ("die telefonische Sprechstunde … sowie die
+persönliche Sprechstunde …"), the other service's clause stays office hours. Temporary hours
+("in den nächsten Wochen", "vorübergehend", "bis zum 30.6.") are doubtful too.
 
 A day "nach Vereinbarung" is not open (the text is still `by_appointment`); times that are
 themselves by appointment ("donnerstags 14-17 Uhr nach Vereinbarung", "Termine nach
@@ -34,7 +38,7 @@ from itertools import pairwise
 
 import opening_hours as _oh
 
-from schema.normalise.text import MEMO
+from schema.normalise.text import MEMO, typing_slips
 
 # --- tables ------------------------------------------------------------------------------
 
@@ -53,6 +57,13 @@ DAY_SPELLINGS: tuple[tuple[str, ...], ...] = (
     ("sonntags", "sonntag", "so"),
     ("feiertagen", "feiertage", "feiertag"),
 )
+
+
+
+#: A weekday's full name with one typing slip ("Donerstags", "Monatg") -> the name.
+DAY_SLIPS = {slip: name for group in DAY_SPELLINGS[:7] for name in group if len(name) >= 6
+             for slip in typing_slips(name)
+             if slip not in {s for g in DAY_SPELLINGS for s in g}}
 
 #: Abbreviations that are also ordinary German words ("die", "mit"): a day only when a colon,
 #: a dot, a dash or "bis" follows ("Die-Do", "Die: 8-18 Uhr").
@@ -79,18 +90,23 @@ APPOINTMENT = (
     r"|(?:bitte\s+)?vorher(?:ig)?\s+(?:kontaktieren|anrufen|anmelden|melden|absprechen)"
     r"|(?:individuell|persönlich|gesondert|separat|einzeln)\s+(?:zu\s+)?vereinbar(?:t|en)\b"
     r"|vereinbaren\s+sie\s+(?:bitte\s+)?(?:einen|ihren)\s+termin"
-    r"|(?:vor)?anmeldung\s+(?:ist\s+)?(?:erforderlich|erbeten|notwendig|nötig|erwünscht)")
+    r"|(?:vor)?anmeldung\s+(?:[^\s.;]+\s+){0,4}?(?:erforderlich|erbeten|notwendig|nötig|"
+    r"erwünscht|gebeten)|bitten?\s+(?:wir\s+)?(?:sie\s+)?um\s+(?:[^\s.;]+\s+){0,2}?"
+    r"(?:voranmeldung|anmeldung|terminvereinbarung)")
 
 #: "ohne Termin", "ohne vorherige Anmeldung": the opposite of an appointment (but "ohne
 #: Termin geschlossen" means: only with one).
 NOT_APPOINTMENT = (r"ohne\s+(?:vorherige\s+)?(?:termin\w*|voranmeldung|anmeldung)"
                    r"(?![a-zäöüß])(?!\s+geschlossen)")
 
-#: Cues that a line gives times for calling, not for visiting.
+#: A German phone number as written in prose ("04521-788 360", "02241 - 29792").
+PHONE_NUMBER = r"\(?0[1-9][0-9]{1,5}\)?\s*[/-]?\s*[0-9][0-9 /-]{2,}[0-9]"
+
+#: Cues that a line gives times for calling or chatting, not for visiting.
 PHONE = (
     r"telefon(?:zeit|sprech|service|seelsorge|dienst|beratung)\w*"
     r"|telefon\s*-?\s*sprechzeit\w*"
-    r"|telefonische\s+(?:sprech|kontakt|beratungs|service)zeit\w*"
+    r"|telefonische\s+(?:sprech|kontakt|beratungs|service)(?:zeit|stunde)\w*"
     r"|telefonische\s+termin\w*"
     r"|telefonisch\s*:|\(\s*telefonisch\s*\)|^\s*telefonisch(?![a-zäöüß])"
     r"|telefonisch\w*\s+unter(?![a-zäöüß])"
@@ -98,8 +114,17 @@ PHONE = (
     r"|(?:erreichbar|zu\s+erreichen)\s+(?:[^\s;]+\s+){0,4}?unter\s+(?:der\s+\w*nummer\s+)?"
     r"[0-9(+]"
     r"|\w*nummer\b[^;\n]{0,160}?(?:erreichbar|zu\s+erreichen)(?![a-zäöüß])"
+    r"|erreichen\s+(?:sie\s+)?\w+\s+(?:[^\s;]+\s+){0,3}?unter\s+(?:der\s+\w*nummer\s+)?"
+    r"[0-9(+]"
+    rf"|unter\s+{PHONE_NUMBER}[^;\n]{{0,60}}?(?:erreichbar|zu\s+erreichen)(?![a-zäöüß])"
+    rf"|erreichbarkeit(?![a-zäöüß])[^\n]*?{PHONE_NUMBER}"
+    r"|telefonisch\w*\s*,?\s+(?:[^\s;.]+\s+){0,4}?(?:erfolg\w*|statt)(?![a-zäöüß])"
+    r"|(?<![a-zäöüß])chat|-chat(?![a-zäöüß])"
     r"|hotline|rufnummer|servicenummer|mobilfunknummer|[a-zäöüß]-?telefon(?![a-zäöüß])"
     r"|\bdas\s+telefon(?![a-zäöüß])|\banrufen(?![a-zäöüß])|nur\s+telefonisch")
+
+#: Words naming a service that has its own times ("die persönliche Sprechstunde am Montag").
+SERVICE = r"sprechstunde|sprechzeit|öffnungszeit|beratung"
 
 #: Month names: two joined by a dash or "bis" give a season ("April - Oktober").
 MONTHS = (r"januar|februar|märz|april|mai|juni|juli|august|september|oktober|november"
@@ -112,6 +137,9 @@ DOUBT = (r"\w*ferien|\w*tägig|täglich|außer|ausgenommen|(?:un)?gerade[nr]?\s+
          r"|werktags|werkstags|wochentags|wochenende\w*|brückentag\w*|winter\w*|sommer\w*"
          r"|saison\w*|eingeschränkt|nicht|kein|keine[nmrs]?|fehlanzeige|entf[aä]ll\w*|bzw"
          r"|\w*fällen|dringend\w*"
+         r"|reduziert\w*|vorübergehend\w*|übergangsweise|vorläufig\w*|bis\s+auf\s+weiteres"
+         r"|bis\s+(?:zum|einschließlich)\s+[0-9]"
+         r"|(?:in\s+den\s+)?(?:nächsten|kommenden)\s+(?:tage|wochen|monate)n?"
          r"|während(?!\s+der\s+(?:öffnungs|sprech|büro)zeiten)"
          rf"|(?:{MONTHS})\s*(?:-|bis)\s*(?:{MONTHS})"
          r"|-\s*[0-9]{1,2}(?:[.:][0-9]{2})?/[0-9]{1,2}(?:[.:][0-9]{2})?(?![0-9]|\s*-)")
@@ -123,6 +151,7 @@ REWRITES = (
     (r"außer\s+(?:an\s+)?(?:den\s+)?(?:gesetzlichen\s+)?feiertag(?:en|e)?", " ; feiertage "
      "geschlossen ; "),
     (r"\(\s*(?:bisher|früher|vorher|zuvor)[^()]*\)", " "),
+    (r"(?<=[0-9][.:])oo(?![a-zäöüß])", "00"),
 )
 
 #: Filler words that carry no time information but stay inside a clause.
@@ -156,6 +185,7 @@ MAX_LENGTH = 400
 
 # --- patterns ----------------------------------------------------------------------------
 
+_WORD = re.compile(r"(?<![a-zäöüß])[a-zäöüß]{5,11}(?![a-zäöüß])")
 _DASHES = str.maketrans({**dict.fromkeys("‐‑‒–—―−", "-"), "\u00a0": " ", "\t": " "})
 _DAY = "|".join(sorted({s for group in DAY_SPELLINGS for s in group}, key=len, reverse=True))
 _DAY_WORD = (rf"(?:(?:{_DAY})\.?(?![a-zäöüß])"
@@ -193,6 +223,8 @@ _DOUBT = re.compile(rf"(?<![a-zäöüß])(?:{DOUBT})(?![a-zäöüß])")
 _SCHEDULE = re.compile(rf"(?<![a-zäöüß]){_DAY_WORD}"
                        rf"|(?<![0-9:])(?<![0-9]\.){_TIME}\s*(?:-|bis)\s*{_TIME}")
 _GROUP_SLOT = re.compile(GROUP_SLOT)
+_SERVICE = re.compile(rf"(?<![a-zäöüß])(?:{SERVICE})")
+_CLAUSE = re.compile(r"\s+sowie\s+")
 _OFFICE = re.compile(OFFICE)
 _RANGE = re.compile(rf"(?<![0-9:])(?<![0-9]\.){_TIME}\s*(?:-|bis)\s*{_TIME}")
 _ALWAYS = re.compile(r"^(?:täglich\s+)?(?:rund um die uhr|24 stunden(?: täglich)?)"
@@ -239,7 +271,12 @@ def weekly_spans(text: str | None) -> dict[int, frozenset[tuple[int, int]]]:
 # --- lines: office or phone --------------------------------------------------------------
 
 def _lower(text: str) -> str:
-    return text.translate(_DASHES).lower()
+    """Lower case, one dash and one space; a weekday with a typing slip spelt right."""
+    return _WORD.sub(_unslipped, text.translate(_DASHES).lower())
+
+
+def _unslipped(m: re.Match) -> str:
+    return DAY_SLIPS.get(m.group(), m.group())
 
 
 @functools.lru_cache(maxsize=MEMO)
@@ -252,31 +289,46 @@ def _parts(text: str | None, limit: int = MAX_LENGTH) -> tuple[str, str]:
 def _split(text: str | None, limit: int = MAX_LENGTH) -> tuple[list[str], list[str]]:
     """The lines of office and of phone times, as written ("¶" for a blank line). A line with
     a phone cue is phone; a phone heading without times (a line ending in ":" or a sentence
-    before the times) makes the following lines phone up to a blank line or the next
-    heading."""
+    before the times) makes the following lines phone up to the next heading; after a blank
+    line only a line that opens with its days or times continues it."""
     if not text or len(text) > limit:
         return [], []
     office: list[str] = []
     phone: list[str] = []
-    in_phone = False
+    in_phone = blank = False
     for line in re.split(r"\r\n|\r|\n", text.replace("¶", " ")):
         line = line.strip()
         if not line:
-            in_phone = False
+            blank = True
             office.append("¶")
             phone.append("¶")
             continue
         lower = _lower(line)
         schedule = bool(_SCHEDULE.search(lower))
+        opens = not blank or bool(_SCHEDULE.match(lower))
+        blank = False
         if _PHONE.search(lower):
             in_phone = not schedule
-            phone.append(line)
-        elif in_phone and schedule:
+            own = _own_times(line)
+            office += own
+            phone.append(" ".join(c for c in _CLAUSE.split(line) if c not in own))
+        elif in_phone and schedule and opens:
             phone.append(line)
         else:
             in_phone = False
             office.append(line)
     return office, phone
+
+
+def _own_times(line: str) -> list[str]:
+    """The clauses of a line with phone times that name another service with its own times
+    ("… die telefonische Sprechstunde von 14 bis 16 Uhr sowie die persönliche Sprechstunde am
+    Montag 10-12 Uhr"): those times are the office's."""
+    clauses = _CLAUSE.split(line)
+    if len(clauses) < 2:
+        return []
+    return [c for c in clauses if _SERVICE.search(_lower(c)) and not _PHONE.search(_lower(c))
+            and _SCHEDULE.search(_lower(c))]
 
 
 def office_text(text: str | None) -> str | None:

@@ -14,7 +14,8 @@ addresses (house numbers and postcodes are no times), history ("seit 2008"). Dec
 a doubt word ("außer", "Ferien", "in der Regel", "voraussichtlich", a month named as a
 season), alternatives between rhythm tokens ("dienstags oder mittwochs"), time or dates given
 only on request in the rhythm's own clause, day mentions in several sentences or lines
-(several meetings), several groups named beside several days, or parts that disagree. A hedge
+(several meetings), several groups named beside several days, a list of three or more
+calendar dates (the meetings are those dates), or parts that disagree. A hedge
 ("bitte", "in der Regel") counts only in a sentence that names the rhythm; an exception or a
 season counts anywhere. A wrong schedule is worse than none.
 
@@ -41,7 +42,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from schema.listing import Schedule
-from schema.normalise.text import MEMO, clean
+from schema.normalise.text import MEMO, clean, typing_slips
 
 # --- tables ------------------------------------------------------------------------------
 
@@ -52,6 +53,9 @@ WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DAY_NAMES = {"montag": "MO", "dienstag": "TU", "mittwoch": "WE", "donnerstag": "TH",
              "freitag": "FR", "samstag": "SA", "sonnabend": "SA", "sonntag": "SU"}
 
+#: A full day name with one typing slip ("Mitwoch", "Donerstags") -> the name.
+DAY_SLIPS = {slip: name + s for name in DAY_NAMES for s in ("", "s")
+             for slip in typing_slips(name + s) if slip.rstrip("s") not in DAY_NAMES}
 #: Abbreviations, matched case-sensitively: "so", "do", "di" are also ordinary words.
 DAY_ABBREVIATIONS = {"Mo": "MO", "Di": "TU", "Mi": "WE", "Do": "TH", "Fr": "FR", "Sa": "SA",
                      "So": "SU"}
@@ -85,6 +89,9 @@ LOCAL_DOUBT = (
     r"(?<![\w-])regel\b", r"\bmeist", r"normalerweise", r"voraussichtlich", r"sofern", r"soweit",
     r"\bevtl", r"eventuell", r"\bggf", r"\bbitte\b", r"im\s+anschluss",
 )
+#: A month that doubts the rhythm only in its own clause ("im Juli jeden Montag"); in another
+#: clause it dates something else ("gründete im April eine Gruppe, die sich … trifft").
+CLAUSE_DOUBT = (rf"\bim\s+{_MONTH}\b",)
 
 #: Doubt anywhere in the text: the rhythm has exceptions, seasons, changes or an end.
 DOUBT = (
@@ -92,7 +99,7 @@ DOUBT = (
     r"\bau(?:ß|ss)er(?:halb)?\b", r"ausgenommen", r"ausnahme", r"\bkein",
     r"\bnicht\s+(?:an|am|in|im|während|mehr|jeden|jede|immer)\b", r"\bnicht\s*(?:[.,;)]|$)",
     r"ferien", r"pause", r"feiertag", r"\bsommer", r"\bwinter", r"frühjahr", r"herbst",
-    rf"\b(?:im|von|bis)\s+{_MONTH}\b",
+    rf"\b(?:von|bis)\s+{_MONTH}\b",
     r"entf(?:ä|a)ll", r"\bfällt\s+(?:\S+\s+){0,3}aus\b", r"ausfall", r"abgesagt", r"geschlossen",
     r"vorübergehend", r"\bruht", r"pausiert", r"ausgesetzt", r"eingestellt",
     # changes and reservations
@@ -192,6 +199,10 @@ _ORDER = re.compile(r"D+T?|TD+|(?:D+T)+|(?:TD+)+")
 
 _DOUBT = re.compile("|".join(DOUBT), _I)
 _LOCAL_DOUBT = re.compile("|".join(LOCAL_DOUBT), _I)
+_CLAUSE_DOUBT = re.compile("|".join(CLAUSE_DOUBT), _I)
+#: "im Montag" is never a day (a day takes "am"): a slip for "im Monat".
+_IM_DAY = re.compile(r"\b(im)\s+montag\b", _I)
+_SLIP_WORD = re.compile(r"(?<![\wäöüß])[A-Za-zäöüß]{5,11}(?![\wäöüß])")
 #: What makes a sentence one about the rhythm: a weekday or a rhythm word.
 _RHYTHM = re.compile(rf"{_DAY}|(?:{dict(_TOKENS)['week']})|(?:{dict(_TOKENS)['month']})|"
                      rf"(?:{dict(_TOKENS)['count']})", _I)
@@ -214,14 +225,24 @@ _DATED = re.compile(r"termin|zeit|datum|daten|\btag", _I)
 _DATE = (r"(?<![0-9.])(?:0?[1-9]|[12][0-9]|3[01])\.\s*"
          rf"(?:{_MONTH}\.?(?:\s*(?:19|20)[0-9]{{2}})?"
          r"|(?:0?[1-9]|1[0-2])\.(?:(?:19|20)?[0-9]{2})?)(?![0-9])")
+#: A list of this many calendar dates names the meetings themselves: no rhythm is read.
+DATE_LIST = 3
+_DATES = re.compile(_DATE, _I)
 #: Removed before reading: what only looks like part of a rhythm.
 _REMOVE = re.compile("|".join([
+    # an aside inside a list: "am ersten, dritten und, wenn es einen gibt, fünften Mittwoch"
+    r"(?<=\bund),\s*(?:wenn|falls)\s[^,.;]*,",
     # one date with its weekday and time: "am Dienstag, den 16. April, von 15 bis 17 Uhr"
     rf"(?:{_DAY}\s*,?\s*(?:den\s+)?)?{_DATE}(?:\s*,?\s*(?:{_TIME})(?:{_END}))?",
     # an address: house numbers and postcodes are no times
     r"[\w.-]*(?:stra(?:ß|ss)e|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee)\s*"
     r"[0-9]+\s*(?:[-/]\s*[0-9]+)?(?:\s*[a-z](?![\w]))?",
     r"\b[0-9]{5}\b",
+    # a start left as a placeholder is unknown: "von ?? Uhr bis 16 Uhr", "ab xx Uhr"
+    r"\b(?:von|ab|um)\s+(?:\?{2,}|xx(?:[.:]xx)?)(?:\s*uhr)?(?!\w)",
+    # an approximate end is no closing time: "Ende ca. 21 Uhr", "Ende zwischen 21 und 22 Uhr"
+    rf"\bende\s+(?:ist\s+)?(?:{_APPROX}(?:zwischen\s+{_ANY}\s*(?:-|bis|und)\s*)?{_ANY}"
+    rf"|zwischen\s+{_ANY}\s*(?:-|bis|und)\s*{_ANY})",
     # history and confirmations: "seit dem Jahr 2008", "auch an Feiertagen"
     rf"\bseit\s+(?:dem\s+jahre?\s+|{_MONTH}\s+)?(?:19|20)[0-9]{{2}}\b",
     r"\bauch\s+(?:an|in\s+den|während\s+der)\s+(?:feiertagen|(?:schul)?ferien)\b",
@@ -275,7 +296,10 @@ def meetings(text: str | None) -> Schedule | None:
     text = clean(text)
     if not text or len(text) > MAX_LENGTH:
         return None
-    text = _REMOVE.sub(" ", text.translate(_DASHES))
+    text = _IM_DAY.sub(r"\1 Monat", _SLIP_WORD.sub(_unslipped, text.translate(_DASHES)))
+    if len(_DATES.findall(text)) >= DATE_LIST:
+        return None
+    text = _REMOVE.sub(" ", text)
     if _doubtful(text) or _request_in_rhythm(text):
         return None
     reading = _read(text)
@@ -287,11 +311,24 @@ def meetings(text: str | None) -> Schedule | None:
     return schedule
 
 
+def _unslipped(m: re.Match) -> str:
+    """A mistyped day name spelt right, its capital kept."""
+    word = m.group()
+    name = DAY_SLIPS.get(word.lower())
+    return word if name is None else (name.capitalize() if word[0].isupper() else name)
+
+
 def _doubtful(text: str) -> bool:
     """An exception, season or change anywhere; a hedge only in a sentence or line that names
-    a day or a rhythm ("Bitte melden Sie sich vorher an." leaves the rhythm standing)."""
+    a day or a rhythm ("Bitte melden Sie sich vorher an." leaves the rhythm standing); "im
+    April" only in a clause that names one."""
     if _DOUBT.search(text):
         return True
+    if _CLAUSE_DOUBT.search(text):
+        cuts = [0, *(b.end() for b in _BOUNDARY.finditer(text)), len(text)]
+        if any(_CLAUSE_DOUBT.search(clause) and _RHYTHM.search(clause)
+               for clause in (text[a:b] for a, b in pairwise(cuts))):
+            return True
     if not _LOCAL_DOUBT.search(text):
         return False
     cuts = [0, *(b.end() for b in _BLOCKS.finditer(text)), len(text)]

@@ -42,6 +42,14 @@ MEMO = 1 << 14
 
 
 @functools.lru_cache(maxsize=MEMO)
+def typing_slips(word: str) -> set[str]:
+    """The spellings one typing slip away from `word`: a letter left out or two swapped
+    ("Donerstag", "Monatg"); for tables of names that publishers mistype."""
+    dropped = {word[:k] + word[k + 1:] for k in range(len(word))}
+    swapped = {word[:k] + word[k + 1] + word[k] + word[k + 2:] for k in range(len(word) - 1)}
+    return dropped | swapped
+
+
 def clean(value: str | None) -> str | None:
     """NFC, entities and stray tags removed, controls and bidi overrides dropped, every line
     break a "\n", whitespace collapsed per line; None when empty."""

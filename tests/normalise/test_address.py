@@ -175,3 +175,40 @@ def _fields(text: str) -> tuple:
 ])
 def test_conventions_of_real_publishers(text, fields):
     assert _fields(text) == fields
+
+
+# --- conventions learnt from the second text holdout (issue 18); the strings are invented --
+
+@pytest.mark.parametrize(("text", "fields"), [
+    # prose puts the venue before its street with "an der": neither word is the street's
+    ("Begegnungsstätte an der Lindenstraße 7", ("Lindenstraße", "7", "Begegnungsstätte", None,
+                                                None, None, None)),
+    ("Bürgerhaus Süd an der Alten Dorfstraße 3", ("Alten Dorfstraße", "3", "Bürgerhaus Süd",
+                                                  None, None, None, None)),
+    # a venue and its town after "in", the street in brackets or after a comma
+    ("Stadtbücherei in Kleinstadt (Marktweg 9)", ("Marktweg", "9", "Stadtbücherei", None,
+                                                  "Kleinstadt", None, None)),
+    ("Familienzentrum in Ober-Dorf, Talweg 8b", ("Talweg", "8b", "Familienzentrum", None,
+                                                 "Ober-Dorf", None, None)),
+    # an abstract noun after "in" is no town
+    ("Selbsthilfegruppe in Gründung, Hauptstr. 5", ("Hauptstr.", "5",
+                                                    "Selbsthilfegruppe in Gründung", None,
+                                                    None, None, None)),
+    # a town and its district joined by a spaced dash, before the street
+    ("Großstadt - Oberdorf, Kirchweg 2, zweite Etage", ("Kirchweg", "2", "zweite Etage", None,
+                                                        "Großstadt", "Oberdorf", None)),
+    # a line break inside one part: after "in", inside an open bracket
+    ("Gartenstraße 12 in\nKleinstadt", ("Gartenstraße", "12", None, None, "Kleinstadt", None,
+                                         None)),
+    ("Hauptweg 3 (Zugang\nüber den Hof)", ("Hauptweg", "3", "Zugang über den Hof", None, None,
+                                           None, None)),
+    # the venue's "in <town>" repeats the postcode's town
+    ("Stadthalle in Kleinstadt, Marktweg 9, 12345 Kleinstadt", ("Marktweg", "9", "Stadthalle",
+                                                               "12345", "Kleinstadt", None,
+                                                               "Berlin")),
+    # a village, then the municipality it belongs to
+    ("Lindenweg 4 in Unterdorf, Gemeinde Großgemeinde", ("Lindenweg", "4", None, None,
+                                                         "Großgemeinde", "Unterdorf", None)),
+])
+def test_conventions_of_real_publishers_2(text, fields):
+    assert _fields(text) == fields

@@ -219,3 +219,32 @@ def test_times_and_dates_in_a_sentence_are_no_phones():
 def test_a_one_line_block_ending_in_a_full_stop_keeps_its_name():
     got = actual("Kontaktstelle des Kreises Musterland, Hauptstr. 5, 12345 Musterstadt.")
     assert got["organisation"] == ["Kontaktstelle des Kreises Musterland"]
+
+
+# --- conventions learnt from the second text holdout (issue 18); the strings are invented --
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Beratungsstelle\nfür Familien in Not\nLindenweg 4\n01234 Musterstadt",
+     "Beratungsstelle für Familien in Not"),
+    ("Selbsthilfe-Kontaktstelle\ndes Kreises Musterland\nHauptstr. 5\n01234 Musterstadt",
+     "Selbsthilfe-Kontaktstelle des Kreises Musterland"),
+])
+def test_a_name_broken_over_two_lines_is_one_name(text, name):
+    assert actual(text)["organisation"] == [name]
+
+
+@pytest.mark.parametrize("text", [
+    "Kontakt: Gruppensprecher Paul Muster\nLindenweg 4, 01234 Musterstadt\n0711 123456",
+    "Gruppenleiterin Erika Muster, Tel. 0711 123456",
+    "Infos zur Selbsthilfegruppe: Tel. 0711 123456, www.gruppe-beispiel.de",
+    "Kontakt: Erika Muster\nLindenweg 4\n01234 Musterstadt\nTel. 0711 123456",
+])
+def test_a_role_or_an_information_pointer_is_no_organisation(text):
+    assert actual(text)["organisation"] == []
+
+
+def test_a_private_persons_name_before_their_street_is_no_address_extra():
+    got = actual("Kontakt: Paul Muster, Lindenweg 4, 01234 Musterstadt\nTel. 0711 123456")
+    assert got["organisation"] == []
+    assert got["address"]["extra"] is None
+    assert got["address"]["street"] == "Lindenweg"

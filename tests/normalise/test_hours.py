@@ -98,6 +98,55 @@ def test_conventions_of_real_publishers(text, osm, appointment):
     assert (opening_hours(text), by_appointment(text)) == (osm, appointment)
 
 
+@pytest.mark.parametrize(("text", "office", "phone"), [
+    # a phone number with "erreichen Sie uns unter" / "unter … erreichbar": phone times
+    ("Sie erreichen uns unter 01234-567 89 zu diesen Zeiten:\nMo bis Fr 9 bis 12 Uhr", None,
+     "Mo-Fr 09:00-12:00"),
+    ("Sie erreichen uns unter der Nummer 01234 56789:\nDi 9-12 Uhr", None, "Tu 09:00-12:00"),
+    ("Das Team ist dienstags von 10 bis 12 Uhr unter 01234 - 56789 erreichbar.", None,
+     "Tu 10:00-12:00"),
+    # "Erreichbarkeit" with phone numbers only
+    ("Erreichbarkeit: Mo 9-12 Uhr; Nord: 01234/ 567-89, Süd: 01234/ 567-90", None,
+     "Mo 09:00-12:00"),
+    # chat times, and a service said to happen by phone
+    ("Die Zeiten im Chat sind Mo+Mi 18-20 Uhr.", None, "Mo,We 18:00-20:00"),
+    ("Online-Chat: Do 19-21 Uhr", None, "Th 19:00-21:00"),
+    ("Unter 0711/123456 sind wir Mo.-Fr. von 9 bis 12 Uhr erreichbar.", None,
+     "Mo-Fr 09:00-12:00"),
+    ("Die Beratung muss freitags 9-12 Uhr telefonisch oder per Mail erfolgen.", None,
+     "Fr 09:00-12:00"),
+    # a hotline's name and number as heading, its times after blank lines
+    ("Kummertelefon: 0800 111 222\n\nmontags: 14 bis 18 Uhr\n\nfreitags: 10 bis 12 Uhr",
+     None, "Mo 14:00-18:00; Fr 10:00-12:00"),
+    # a phone hour and an office hour of two services in one sentence
+    ("Es gibt mittwochs die telefonische Sprechstunde von 9 bis 11 Uhr sowie die persönliche "
+     "Sprechstunde am Freitag von 14 bis 16 Uhr.", "Fr 14:00-16:00", "We 09:00-11:00"),
+])
+def test_phone_and_chat_times_in_prose(text, office, phone):
+    """Phone and chat times written in prose are no office hours (issue 18, holdout 2)."""
+    assert (opening_hours(text), phone_hours(text)) == (office, phone)
+
+
+@pytest.mark.parametrize(("text", "osm", "appointment"), [
+    # temporary hours are not the standing ones
+    ("In den kommenden Wochen gelten verkürzte Zeiten: Mo 9-11 Uhr", None, False),
+    ("Vorübergehend geöffnet: Di 10-12 Uhr", None, False),
+    ("Bis auf Weiteres Do 14-16 Uhr", None, False),
+    ("Mo-Fr 9-12 Uhr bis zum 30.6.", None, False),
+    # an Anmeldung said to be needed, words between
+    ("Mi 9-12 Uhr. Eine persönliche Anmeldung vorab ist unbedingt notwendig.",
+     "We 09:00-12:00", True),
+    ("Di 10-12 Uhr. Um Anmeldung wird gebeten.", "Tu 10:00-12:00", True),
+    ("Di 10-12 Uhr, wir bitten um telefonische Anmeldung.", "Tu 10:00-12:00", True),
+    # a weekday with a typing slip, a letter o for a zero
+    ("Mitwoch 10-12 Uhr", "We 10:00-12:00", False),
+    ("Dienstag und Freitga 9:oo-11:oo Uhr", "Tu,Fr 09:00-11:00", False),
+])
+def test_conventions_of_real_publishers_2(text, osm, appointment):
+    """Rules that hold for how publishers write (issue 18, holdout 2)."""
+    assert (opening_hours(text), by_appointment(text)) == (osm, appointment)
+
+
 def test_none_is_declined():
     assert opening_hours(None) is None
     assert by_appointment(None) is False

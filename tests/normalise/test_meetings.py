@@ -90,6 +90,32 @@ def test_conventions_of_real_publishers(text, rhythm):
     assert _rhythm(text) == rhythm
 
 
+@pytest.mark.parametrize(("text", "rhythm"), [
+    # a "wenn/falls" aside inside a list of ordinals
+    ("Wir treffen uns am ersten und, falls es ihn gibt, fünften Freitag um 18 Uhr.",
+     ("MONTHLY", 1, ["1FR", "5FR"], "18:00")),
+    # a weekday with a list of planned dates: the dates are the meetings
+    ("Treffen montags um 19 Uhr. Termine: 3. Februar, 3. März und 7. April.", None),
+    ("Treffen dienstags 18 Uhr, nämlich am 4.2., 11.2. und 18.2.", None),
+    # a month in another clause dates something else; in the rhythm's clause it is a season
+    ("Die Gruppe entstand im Mai, sie trifft sich jeden Dienstag um 17 Uhr.",
+     ("WEEKLY", 1, ["TU"], "17:00")),
+    ("Im August jeden Dienstag um 17 Uhr.", None),
+    # an approximate end gives no closing time; a placeholder start is unknown
+    ("Jeden Donnerstag um 19:30 Uhr. Ende gegen 21 Uhr.", ("WEEKLY", 1, ["TH"], "19:30")),
+    ("Jeden 1. Freitag im Monat 18 Uhr, Ende ca. zwischen 20 und 21 Uhr",
+     ("MONTHLY", 1, ["1FR"], "18:00")),
+    ("Jeden Montag von ?? Uhr bis 16 Uhr", ("WEEKLY", 1, ["MO"], None)),
+    # a weekday with a typing slip
+    ("Jeden Mitwoch um 18 Uhr", ("WEEKLY", 1, ["WE"], "18:00")),
+    ("jeden 1. Montga im Monat 17 Uhr", ("MONTHLY", 1, ["1MO"], "17:00")),
+    ("an jedem letzten Freitag im Montag um 15 Uhr", ("MONTHLY", 1, ["-1FR"], "15:00")),
+])
+def test_conventions_of_real_publishers_2(text, rhythm):
+    """Rules that hold for how publishers write (issue 18, holdout 2)."""
+    assert _rhythm(text) == rhythm
+
+
 def test_repeated_day_is_listed_once():
     assert meetings("montags, 19 Uhr, und montags, 19 Uhr").byday == ["MO"]
 
