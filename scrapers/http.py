@@ -522,9 +522,10 @@ class PoliteClient:
             await self._gate(url)
             self.stats.requests += 1
             try:
-                response, content = await asyncio.wait_for(
-                    self._read(url, headers), timeout=s.total_timeout
-                )
+                # asyncio.timeout, not wait_for: 3.11's wait_for can swallow the cancel of an
+                # enclosing budget when the read finishes at the same moment
+                async with asyncio.timeout(s.total_timeout):
+                    response, content = await self._read(url, headers)
             except (TimeoutError, httpx.TransportError) as exc:
                 cls = ("timeout" if isinstance(exc, TimeoutError)
                        else classify_transport_error(exc))
@@ -548,7 +549,7 @@ class PoliteClient:
         """A transport failure in words. httpx's timeouts and resets often carry no message
         (and an exception is always truthy), so name the limit hit or the underlying error."""
         s = self.settings
-        if isinstance(exc, TimeoutError):  # asyncio.wait_for: the whole-request budget
+        if isinstance(exc, TimeoutError):  # asyncio.timeout: the whole-request budget
             return f"no complete answer within {s.total_timeout:g} s"
         if isinstance(exc, httpx.ReadTimeout):
             return f"no data for {s.read_timeout:g} s"
