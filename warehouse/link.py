@@ -348,7 +348,6 @@ def listing_features(item: Listing) -> Features:
 #: A number printed without its area code ("52 90 97"): kept raw by the normaliser, since
 #: its area is unknown, but linkage may still find it at the end of another's number.
 _LOCAL = re.compile(r"[1-9]\d{4,7}")
-_LOCAL_SQL = r"[1-9][0-9]{4,7}"
 _SPACING = r"[\s/.\-]"
 
 
@@ -706,17 +705,16 @@ def ensure_link_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def _active_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """The columns linkage needs of every active listing."""
-    return con.sql(f"""
+    return con.sql("""
         SELECT id::VARCHAR AS id, source_id, kind, name,
                address.street AS street, address.house_number AS number,
                address.postcode AS postcode, address.extra AS extra,
                CASE WHEN address.district IS NULL OR address.city IS NULL
                          OR strpos(lower(address.city), lower(address.district)) > 0
                     THEN address.city ELSE address.city || '-' || address.district END AS city,
-               list_transform(phones, p -> coalesce(p.e164, CASE WHEN regexp_full_match(
-                   regexp_replace(p.original, '{_SPACING}', '', 'g'), '{_LOCAL_SQL}')
-                   THEN '+49' || regexp_replace(p.original, '{_SPACING}', '', 'g') END)) AS e164,
+               list_transform(phones, p -> p.e164) AS e164,
                list_transform(phones, p -> p.extension) AS extension,
+               list_transform(phones, p -> p.original) AS phone_original,
                list_transform(emails, e -> e.address) AS emails,
                list_transform(websites, w -> w.url) AS urls,
                CASE WHEN kind = 'contact_centre' AND address.street IS NULL
@@ -730,10 +728,11 @@ def _features(table: pa.Table) -> list[Features]:
     cols = {name: table.column(name).to_pylist() for name in table.column_names}
     return [features(id=id, source_id=source, kind=kind, name=name, street=street,
                      number=number, postcode=postcode, city=city,
-                     phones=list(zip(e164 or (), extension or (), strict=True)),
+                     phones=[(e or local_number(o), x) for e, x, o in zip(
+                         e164 or (), extension or (), originals or (), strict=True)],
                      emails=emails or (), urls=urls or (), extra=extra, raw_address=raw)
             for id, source, kind, name, street, number, postcode, extra, city, e164, extension,
-            emails, urls, raw in zip(*cols.values(), strict=True)]
+            originals, emails, urls, raw in zip(*cols.values(), strict=True)]
 
 
 _CONTACT_BLOCKS = ("tel", "mail", "web")

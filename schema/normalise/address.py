@@ -183,7 +183,6 @@ def address(text: str | None, district: str | None = None) -> Address | None:
     notes: list[str] = []
     _postcode_once(parts, notes)
     postcode, city, at = _postcode_and_city(parts, notes)
-    city = _without_repeated_postcode(city, postcode, notes)
     street = _pick_street(parts, at, notes)
     if postcode is None and city is None and street is None and not _vague(original):
         city = _venue_town(parts)
@@ -347,26 +346,6 @@ def _postcode_once(parts: list[str], notes: list[str]) -> None:
     else:
         return
     notes.append("postcode repeated in the town; kept once")
-
-
-def _without_repeated_postcode(city: str | None, postcode: str | None, notes: list[str]
-                               ) -> str | None:
-    """"44649 Herne" or "Herne 44649" as the city of postcode 44649 -> "Herne": files keep
-    postcode and city in two columns and some repeat the postcode in the city's. Another
-    postcode in the city is left alone (which one is right is a guess)."""
-    if not city or not postcode:
-        return city
-    words = city.split()
-    if len(words) > 1 and words[0] == postcode:
-        rest = words[1:]
-    elif len(words) > 1 and words[-1] == postcode:
-        rest = words[:-1]
-    else:
-        return city
-    if not _city_like(" ".join(rest)):
-        return city
-    notes.append("postcode repeated in city")
-    return " ".join(rest)
 
 
 def _city_and_street(after: str) -> tuple[str, str | None]:

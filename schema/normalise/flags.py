@@ -166,7 +166,6 @@ NOTE_CODES: tuple[tuple[str, str], ...] = (
     (r"state unknown for postcode (?P<detail>.*)", "state_unknown"),
     (r"comma missing before postcode", "comma_before_postcode_repaired"),
     (r"postcode after city", "postcode_after_city_repaired"),
-    (r"postcode repeated in city", "postcode_in_city_repaired"),
     (r"four-digit postcode from before 1993 ignored", "postcode_old_withheld"),
     (r"city taken from a separate part", "city_from_separate_part_repaired"),
     (r"street after city", "street_after_city_repaired"),
