@@ -43,7 +43,7 @@ bench: $(STAMP)
 
 ## rebuild snapshots/ from the fixture site (served on 127.0.0.1)
 snapshot: $(STAMP)
-	$(BIN)/shg build-snapshot
+	$(BIN)/python -m tools.snapshot
 
 ## re-pin requirements.lock from pyproject.toml in a scratch environment
 lock:

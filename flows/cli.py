@@ -10,9 +10,7 @@
     shg quality                                 per-field quality counters of the latest runs
                                                 and the flag codes of current listings
     shg capture SOURCE [--extract DIR]          record a source's live pages into a WARC
-    shg new-source ID --base BASE               scaffold module, registry entry, fixtures, test
     shg check-source ID [--replay DIR]          collect one source and report, writing nothing
-    shg build-snapshot                          rebuild snapshots/ from the fixture sites
     shg review [--same|--different A B --reason TEXT]
                                                 linkage's uncertain pairs; record a decision
 """
@@ -227,21 +225,6 @@ def cmd_capture(args: argparse.Namespace) -> int:
     return 0 if result.records else 1
 
 
-def cmd_new_source(args: argparse.Namespace) -> int:
-    from flows.scaffold import ScaffoldError, new_source
-
-    try:
-        written = new_source(Path(args.root), args.source_id, args.base, args.url, args.name)
-    except ScaffoldError as exc:
-        print(f"shg: new-source: {exc}", file=sys.stderr)
-        return 2
-    for path in written:
-        print(f"wrote {path}")
-    print(f"next: adjust scrapers/{args.source_id.replace('-', '_')}.py to the live site, "
-          "then `make snapshot` and `make test`")
-    return 0
-
-
 def cmd_check_source(args: argparse.Namespace) -> int:
     """Exit 0 when the source would be accepted, 1 when it would fail."""
     from flows.check import check_source, format_check
@@ -252,18 +235,6 @@ def cmd_check_source(args: argparse.Namespace) -> int:
                        rewrite=_origin_map(args.map or []))
     print(format_check(run, show=args.show))
     return 0 if run.status == "ok" else 1
-
-
-def cmd_build_snapshot(args: argparse.Namespace) -> int:
-    from flows.snapshot import build_snapshots
-
-    registry = load_registry(args.registry)
-    written = asyncio.run(build_snapshots(registry, Path(args.fixtures), Path(args.out),
-                                          args.source))
-    for path, built in written.items():
-        print(f"{path}: {built.responses} responses"
-              + ("" if built.changed else ", the same as before: kept unchanged"))
-    return 0
 
 
 def cmd_review(args: argparse.Namespace) -> int:
@@ -353,14 +324,6 @@ def main(argv: list[str] | None = None) -> int:
     cap.add_argument("--rate", type=float, help="requests/second (default: the registry's)")
     cap.set_defaults(func=cmd_capture)
 
-    new = sub.add_parser("new-source", help="scaffold a source from a base's templates")
-    new.add_argument("source_id", metavar="ID")
-    new.add_argument("--base", default="azlist", help="azlist (default) or topiclist")
-    new.add_argument("--url", help="start URL of the list page")
-    new.add_argument("--name", help="human name of the source")
-    new.add_argument("--root", default=".", help="repository root")
-    new.set_defaults(func=cmd_new_source)
-
     chk = sub.add_parser("check-source", help="collect one source and report, writing nothing "
                                               "(no warehouse, no release)")
     chk.add_argument("source_id", metavar="ID")
@@ -368,12 +331,6 @@ def main(argv: list[str] | None = None) -> int:
     chk.add_argument("--map", action="append", metavar="ORIGIN=URL")
     chk.add_argument("--show", type=int, default=3, metavar="N", help="listings to show")
     chk.set_defaults(func=cmd_check_source)
-
-    snap = sub.add_parser("build-snapshot", help="rebuild the offline snapshot")
-    snap.add_argument("--fixtures", default="tests/fixtures")
-    snap.add_argument("--out", default="snapshots")
-    snap.add_argument("--source", action="append", metavar="ID", help="only this source")
-    snap.set_defaults(func=cmd_build_snapshot)
 
     rev = sub.add_parser("review", help="linkage's uncertain pairs with their evidence; "
                                         "--same/--different records a decision")

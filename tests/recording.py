@@ -41,7 +41,7 @@ def crawl_recorded(scraper: Scraper, site) -> RecordingScraper:
     result itself keeps only PageInfo): what the per-source test modules parse once."""
     import asyncio
 
-    from flows.fixture_site import crawl_fixture_site
+    from tools.site_server import crawl_fixture_site
 
     recording = RecordingScraper(scraper)
     recording.result = asyncio.run(crawl_fixture_site(recording, site))

@@ -7,12 +7,12 @@ from datetime import timedelta
 import duckdb
 import pytest
 
-from flows.fixture_site import serve_directory
 from flows.health import check
 from flows.pipeline import due_sources, not_due_reason, run_all
 from schema.registry import Registry, load_registry
 from tests.conftest import FIXTURES, ROOT
 from tests.factories import listings, record, source
+from tools.site_server import serve_directory
 from warehouse.db import connect
 from warehouse.runs import (
     SourceRun,

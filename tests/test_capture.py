@@ -7,9 +7,9 @@ import pytest
 from flows.capture import UnsafePath, fixture_path
 from flows.cli import main
 from flows.collect import RunContext, collect_source
-from flows.fixture_site import FixtureHandler, serve_directory
 from schema.registry import load_registry
 from tests.conftest import FIXTURES, ROOT
+from tools.site_server import FixtureHandler, serve_directory
 
 SITE = FIXTURES / "herne"
 

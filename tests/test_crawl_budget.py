@@ -12,7 +12,6 @@ import duckdb
 import pytest
 
 from flows.collect import RunContext, collect_source
-from flows.fixture_site import FixtureHandler, serve_directory
 from flows.pipeline import run_all
 from schema.registry import Registry, RegistryError, load_registry
 from scrapers.crawl import CrawlBudget, canonical_url, page_budget
@@ -20,6 +19,7 @@ from scrapers.errors import AlreadyFetched, CrawlBudgetExceeded
 from scrapers.http import ClientSettings, PoliteClient
 from tests.conftest import FIXTURES, ROOT
 from tests.factories import registry_copy
+from tools.site_server import FixtureHandler, serve_directory
 
 REGISTRY = load_registry(ROOT / "sources.toml")
 LIST = "/Gesundheit/Selbsthilfe/Selbsthilfegruppen/"

@@ -44,10 +44,10 @@ from flows.dask_runner import (
     runner_from_env,
     task_runner,
 )
-from flows.fixture_site import FixtureHandler, serve_directory
 from flows.nightly import nightly
 from scrapers.warc import WarcReplayTransport
 from tests.conftest import FIXTURES, ROOT
+from tools.site_server import FixtureHandler, serve_directory
 
 REGISTRY, SNAPSHOTS = ROOT / "sources.toml", ROOT / "snapshots"
 HERNE = "https://www.herne.de"

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from protego import Protego
 
-from flows.fixture_site import crawl_fixture_site
 from schema.normalise import phones, to_listings
 from schema.records import ScrapedRecord
 from scrapers.base import ScrapeResult
@@ -20,6 +19,7 @@ from scrapers.errors import SiteChanged
 from scrapers.page import Page
 from tests.conftest import FIXTURES
 from tests.recording import RecordingScraper, crawl_recorded
+from tools.site_server import crawl_fixture_site
 
 SITE = FIXTURES / "duesseldorf"
 ORIGIN = "https://www.duesseldorf.de"

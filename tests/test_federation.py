@@ -8,10 +8,10 @@ import shutil
 
 import pytest
 
-from flows.fixture_site import serve_directory
 from flows.pipeline import run_all
 from schema.registry import load_registry
 from tests.conftest import FIXTURES, ROOT
+from tools.site_server import serve_directory
 
 REGION = "https://atlas-ruhr.example.org"
 HSDS = "https://hsds.example.org"

@@ -13,9 +13,9 @@ import duckdb
 import frictionless
 import pytest
 
-from flows.fixture_site import serve_directory
 from flows.nightly import nightly
 from tests.conftest import FIXTURES, ROOT
+from tools.site_server import serve_directory
 
 HERNE = "https://www.herne.de"
 BROKEN = """

@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 import pytest
 from protego import Protego
 
-from flows.fixture_site import crawl_fixture_site
 from schema.records import ScrapedRecord
 from scrapers.base import ScrapeResult
 from scrapers.charset import decode
@@ -22,6 +21,7 @@ from scrapers.html import emails_in
 from scrapers.page import Page
 from tests.conftest import FIXTURES
 from tests.recording import RecordingScraper, crawl_recorded
+from tools.site_server import crawl_fixture_site
 
 SITE = FIXTURES / "hamm"
 ORIGIN = "https://www.selbsthilfe-hamm.de"

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from flows.fixture_site import FixtureHandler, serve_directory
 from scrapers.errors import FetchError, ResponseTooLarge, RobotsDisallowed
 from scrapers.http import USER_AGENT, ClientSettings, ConditionalCache, PoliteClient
 from scrapers.warc import WarcArchive, WarcReplayTransport
+from tools.site_server import FixtureHandler, serve_directory
 
 FAST = ClientSettings(rate_per_host=None, backoff=0.01, read_timeout=2, total_timeout=5)
 

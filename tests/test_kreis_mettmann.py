@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 import pytest
 from protego import Protego
 
-from flows.fixture_site import crawl_fixture_site
 from schema.records import ScrapedRecord
 from scrapers.base import ScrapeResult
 from scrapers.charset import decode
@@ -20,6 +19,7 @@ from scrapers.kreis_mettmann import KreisMettmannScraper
 from scrapers.page import Page
 from tests.conftest import FIXTURES
 from tests.recording import RecordingScraper, crawl_recorded
+from tools.site_server import crawl_fixture_site
 
 SITE = FIXTURES / "kreis-mettmann"
 ORIGIN = "https://www.selbsthilfe-kreis-mettmann.de"

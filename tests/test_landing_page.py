@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import sync_playwright
 
-from flows.fixture_site import serve_directory
 from tests.factories import listings, record, source
+from tools.site_server import serve_directory
 from warehouse.db import connect
 from warehouse.landing import write_landing_page
 from warehouse.link import link_entities

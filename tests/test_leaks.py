@@ -20,12 +20,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from flows.fixture_site import crawl_fixture_site
 from schema.normalise import to_listings
 from scrapers.herne import HerneScraper
 from tests.conftest import FIXTURES
 from tests.factories import listings, record, source
 from tests.release_scan import find, folder_texts
+from tools.site_server import crawl_fixture_site
 from warehouse.db import connect
 from warehouse.link import link_entities
 from warehouse.publish import publish

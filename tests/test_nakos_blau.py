@@ -17,7 +17,6 @@ import pytest
 from protego import Protego
 from selectolax.lexbor import LexborHTMLParser
 
-from flows.fixture_site import serve_directory
 from schema.records import ScrapedRecord
 from scrapers.base import ScrapeResult
 from scrapers.errors import SiteChanged
@@ -27,6 +26,7 @@ from scrapers.nakos import nakos_key
 from scrapers.nakos_blau import NakosBlauScraper
 from scrapers.warc import WarcArchive
 from tests.conftest import FIXTURES
+from tools.site_server import serve_directory
 
 SITE = FIXTURES / "nakos-blau"
 ORIGIN = "https://www.nakos.de"

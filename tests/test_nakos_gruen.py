@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from flows.fixture_site import crawl_fixture_site
 from schema.normalise.organisation import org_flags
 from schema.records import ScrapedRecord
 from scrapers.base import ScrapeResult
@@ -20,6 +19,7 @@ from scrapers.nakos_gruen import NakosGruenScraper
 from scrapers.page import Page
 from tests.conftest import FIXTURES
 from tests.recording import RecordingScraper, crawl_recorded
+from tools.site_server import crawl_fixture_site
 
 SITE = FIXTURES / "nakos-gruen"
 ORIGIN = "https://www.nakos.de"

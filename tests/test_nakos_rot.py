@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from protego import Protego
 
-from flows.fixture_site import crawl_fixture_site
 from schema.records import ScrapedRecord
 from scrapers.base import ScrapeResult
 from scrapers.charset import decode
@@ -27,6 +26,7 @@ from scrapers.nakos_rot import NakosRotScraper
 from scrapers.page import Page
 from tests.conftest import FIXTURES
 from tests.recording import RecordingScraper, crawl_recorded
+from tools.site_server import crawl_fixture_site
 
 SITE = FIXTURES / "nakos-rot"
 ORIGIN = "https://www.nakos.de"

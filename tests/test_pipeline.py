@@ -6,9 +6,9 @@ import shutil
 import pytest
 
 from flows.collect import RunContext, collect_source
-from flows.fixture_site import serve_directory
 from schema.registry import load_registry
 from tests.conftest import FIXTURES, ROOT
+from tools.site_server import serve_directory
 
 LIST = "Gesundheit/Selbsthilfe/Selbsthilfegruppen/index.html"
 DETAIL = "Gesundheit/Selbsthilfe/Selbsthilfegruppen/gruppe-1017.html"

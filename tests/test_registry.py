@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from flows.fixture_site import serve_directory
 from schema.registry import RegistryError, load_registry
 from tests.conftest import FIXTURES, ROOT
 from tests.factories import registry_copy as write
+from tools.site_server import serve_directory
 
 GOOD = """
 [[source]]

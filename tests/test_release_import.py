@@ -7,9 +7,9 @@ import json
 import duckdb
 import pytest
 
-from flows.fixture_site import serve_directory
 from flows.pipeline import run_all
 from schema.registry import load_registry
+from tools.site_server import serve_directory
 
 ORIGIN = "https://atlas-nord.example.org"
 REGISTRY = f"""

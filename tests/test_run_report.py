@@ -9,11 +9,11 @@ import socket
 import duckdb
 import pytest
 
-from flows.fixture_site import serve_directory
 from flows.pipeline import run_all
 from flows.report import format_report, markdown_report
 from schema.registry import load_registry
 from tests.conftest import FIXTURES, ROOT
+from tools.site_server import serve_directory
 
 HERNE = "https://www.herne.de"
 GONE = "Gesundheit/Selbsthilfe/Selbsthilfegruppen/gruppe-1023.html"

@@ -1,4 +1,4 @@
-"""`shg new-source` writes a source whose own generated test passes."""
+"""`python -m tools.scaffold` writes a source whose own generated test passes."""
 
 import os
 import shutil
@@ -9,15 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import main
-from flows.scaffold import BASES, MAX_ID, MAX_NAME
 from tests.conftest import ROOT
+from tools.scaffold import BASES, MAX_ID, MAX_NAME, main
 
 
 @pytest.fixture
 def repo(tmp_path):
     """A throw-away copy of the code, so the scaffold writes where a maintainer's would."""
-    for folder in ("schema", "scrapers", "flows", "warehouse", "snapshots/files"):
+    for folder in ("schema", "scrapers", "flows", "warehouse", "tools", "snapshots/files"):
         shutil.copytree(ROOT / folder, tmp_path / folder,
                         ignore=shutil.ignore_patterns("__pycache__"))
     (tmp_path / "tests").mkdir()
@@ -28,9 +27,10 @@ def repo(tmp_path):
     return tmp_path
 
 
-def shg_in(repo: Path, *args: str) -> subprocess.CompletedProcess:
-    """`shg ARGS` in the copy, running its code, as a maintainer runs it in the checkout."""
-    return subprocess.run([str(Path(sys.executable).with_name("shg")), *args], cwd=repo,
+def scaffold_in(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    """`python -m tools.scaffold ARGS` in the copy, running its code, as a maintainer runs it
+    in the checkout."""
+    return subprocess.run([sys.executable, "-m", "tools.scaffold", *args], cwd=repo,
                           env=os.environ | {"PYTHONPATH": str(repo)}, capture_output=True,
                           text=True, timeout=120)
 
@@ -41,7 +41,7 @@ def test_new_source_passes_its_own_test(repo, base):
     url = f"https://www.beispielstadt.de/{base}/gruppen/"
     # in the copy, running its code, as a maintainer runs it in the checkout: the registry
     # check finds the new module the way a run does
-    done = shg_in(repo, "new-source", source_id, "--base", base, "--url", url)
+    done = scaffold_in(repo, source_id, "--base", base, "--url", url)
     assert done.returncode == 0, done.stdout + done.stderr
     module = source_id.replace("-", "_")
     assert (repo / "scrapers" / f"{module}.py").is_file()
@@ -57,13 +57,13 @@ def test_new_source_passes_its_own_test(repo, base):
 
 
 def test_refuses_to_overwrite_or_unknown_base(repo, capsys):
-    assert main(["new-source", "herne", "--root", str(repo)]) == 2
+    assert main(["herne", "--root", str(repo)]) == 2
     assert "'herne' is in" in capsys.readouterr().err
-    assert main(["new-source", "neu", "--base", "wordpress", "--root", str(repo)]) == 2
+    assert main(["neu", "--base", "wordpress", "--root", str(repo)]) == 2
     assert "unknown base 'wordpress'" in capsys.readouterr().err
-    assert main(["new-source", "Neu_Stadt", "--root", str(repo)]) == 2
-    assert main(["new-source", "neu", "--root", str(repo)]) == 2  # not the code that runs
-    assert f"{repo} is not the checkout this shg runs from" in capsys.readouterr().err
+    assert main(["Neu_Stadt", "--root", str(repo)]) == 2
+    assert main(["neu", "--root", str(repo)]) == 2  # not the code that runs
+    assert f"{repo} is not the checkout this scaffold runs from" in capsys.readouterr().err
     assert not (repo / "scrapers" / "neu.py").exists()
 
 
@@ -82,8 +82,8 @@ RUFF = Path(sys.executable).with_name("ruff")
 def test_generated_files_pass_ruff(repo, source_id, base, url, name):
     """`make test` runs `ruff check .` first: files the scaffold writes must pass it, or the
     maintainer's next step stops there."""
-    args = ["new-source", source_id, "--base", base, "--url", url]
-    done = shg_in(repo, *args, *(["--name", name] if name else []))
+    args = [source_id, "--base", base, "--url", url]
+    done = scaffold_in(repo, *args, *(["--name", name] if name else []))
     assert done.returncode == 0, done.stdout + done.stderr
     module = source_id.replace("-", "_")
     written = [f"scrapers/{module}.py", f"tests/test_{module}.py"]
@@ -93,8 +93,8 @@ def test_generated_files_pass_ruff(repo, source_id, base, url, name):
 
 
 def test_refuses_ids_and_names_too_long_for_the_generated_lines(repo, capsys):
-    assert main(["new-source", "a" * (MAX_ID + 1), "--root", str(repo)]) == 2
+    assert main(["a" * (MAX_ID + 1), "--root", str(repo)]) == 2
     assert f"at most {MAX_ID} characters" in capsys.readouterr().err
-    assert main(["new-source", "kurz", "--name", "N" * (MAX_NAME + 1),
+    assert main(["kurz", "--name", "N" * (MAX_NAME + 1),
                  "--root", str(repo)]) == 2
     assert not (repo / "scrapers" / "kurz.py").exists()

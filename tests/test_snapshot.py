@@ -48,7 +48,7 @@ def test_rebuilding_leaves_unchanged_archives_byte_identical(tmp_path):
     byte for byte; a changed fixture page changes only its own source's archive."""
     import shutil
 
-    from flows.snapshot import build_snapshots
+    from tools.snapshot import build_snapshots
 
     registry = load_registry(ROOT / "sources.toml")
     ids = ["herne", "nakos-rot"]

@@ -16,7 +16,6 @@ from typing import ClassVar
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from flows.fixture_site import serve_directory
 from schema.records import ScrapedRecord
 from scrapers.base import ScrapeResult
 from scrapers.errors import SiteChanged
@@ -24,6 +23,7 @@ from scrapers.http import ClientSettings, PoliteClient, RewriteTransport
 from scrapers.labelled import COMMON_LABELS, labelled_fields
 from scrapers.page import Page
 from scrapers.topiclist import TopicListScraper, Tree, merge_records
+from tools.site_server import serve_directory
 
 ORIGIN = "https://www.stadt.example"
 
@@ -139,7 +139,7 @@ def write_site(root: Path, files: dict[str, str]) -> Path:
 
 
 def crawl(scraper: TopicListScraper, site: Path) -> tuple[ScrapeResult, list[str]]:
-    """The crawl of flows.fixture_site, keeping the request log to count fetches."""
+    """The crawl of tools.site_server, keeping the request log to count fetches."""
 
     async def run(base: str) -> ScrapeResult:
         transport = RewriteTransport({ORIGIN: base})

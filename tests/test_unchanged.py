@@ -16,12 +16,12 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pytest
 
-from flows.fixture_site import serve_directory
 from flows.health import check
 from flows.pipeline import run_all
 from flows.unchanged import manifest_path, read_manifest
 from schema.registry import load_registry
 from tests.conftest import FIXTURES, ROOT
+from tools.site_server import serve_directory
 
 HERNE = "https://www.herne.de"
 FOLDER = "Gesundheit/Selbsthilfe/Selbsthilfegruppen"

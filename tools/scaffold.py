@@ -1,9 +1,11 @@
-"""`shg new-source ID --base BASE`: a new source from templates — the module, its registry
+"""`python -m tools.scaffold ID --base BASE`: a new source from templates — the module, its registry
 entry (withheld until its licence is known), a small fixture site and a test module that
 passes out of the box, so a maintainer starts from green and edits selectors."""
 
+import argparse
 import importlib
 import re
+import sys
 from pathlib import Path
 from string import Template
 from urllib.parse import urlsplit
@@ -37,8 +39,8 @@ def new_source(root: Path, source_id: str, base: str, start_url: str | None = No
     code = [Path(p).resolve() for p in scrapers.__path__]
     if (root / "scrapers").resolve() not in code:
         # the registry check imports the new module the way a run does: from this code
-        raise ScaffoldError(f"{root} is not the checkout this shg runs from "
-                            f"({code[0].parent}): run shg new-source there")
+        raise ScaffoldError(f"{root} is not the checkout this scaffold runs from "
+                            f"({code[0].parent}): run python -m tools.scaffold there")
     module = source_id.replace("-", "_")
     start_url = start_url or f"https://www.{source_id}.example.org/selbsthilfe/gruppen/"
     values = {
@@ -63,8 +65,9 @@ def new_source(root: Path, source_id: str, base: str, start_url: str | None = No
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(Template(template.read_text("utf-8")).substitute(values), "utf-8")
     (site / "robots.txt").write_text("User-agent: *\nAllow: /\n", "utf-8")
-    (site / "README.md").write_text("Sample pages written by `shg new-source`; replace them "
-                                    "with pages modelled on the live site.\n", "utf-8")
+    (site / "README.md").write_text("Sample pages written by `python -m tools.scaffold`; "
+                                    "replace them with pages modelled on the live site.\n",
+                                    "utf-8")
     before = registry_path.read_text("utf-8")
     block = Template((folder / "registry.toml.tmpl").read_text("utf-8")).substitute(values)
     registry_path.write_text(before.rstrip("\n") + "\n" + block, "utf-8")
@@ -75,3 +78,30 @@ def new_source(root: Path, source_id: str, base: str, start_url: str | None = No
         registry_path.write_text(before, "utf-8")
         raise
     return [*targets, site / "robots.txt", registry_path]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.scaffold",
+        description="scaffold a source from a base's templates: module, registry entry, "
+                    "fixture site, test")
+    parser.add_argument("source_id", metavar="ID")
+    parser.add_argument("--base", default="azlist", help="azlist (default) or topiclist")
+    parser.add_argument("--url", help="start URL of the list page")
+    parser.add_argument("--name", help="human name of the source")
+    parser.add_argument("--root", default=".", help="repository root")
+    args = parser.parse_args(argv)
+    try:
+        written = new_source(Path(args.root), args.source_id, args.base, args.url, args.name)
+    except ScaffoldError as exc:
+        print(f"tools.scaffold: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path}")
+    print(f"next: adjust scrapers/{args.source_id.replace('-', '_')}.py to the live site, "
+          "then `make snapshot` and `make test`")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

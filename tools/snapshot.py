@@ -1,10 +1,13 @@
-"""Build the bundled offline snapshot: each fixture site is served on 127.0.0.1 and captured
-exactly as `shg capture` records a live site, with the source's real origin rewritten to the
-local server, so the WARC holds the real URLs and `shg run --replay snapshots` needs no
-network at all. A failed capture leaves the previous snapshot in place, and so does a capture
-whose responses are those of the previous snapshot: an unchanged fixture site leaves its
-archive byte for byte as it was (a new one differs in every record id and date)."""
+"""`python -m tools.snapshot`: build the bundled offline snapshot. Each fixture site is served on
+127.0.0.1 and captured exactly as `shg capture` records a live site, with the source's real
+origin rewritten to the local server, so the WARC holds the real URLs and `shg run --replay
+snapshots` needs no network at all. A failed capture leaves the previous snapshot in place, and
+so does a capture whose responses are those of the previous snapshot: an unchanged fixture site
+leaves its archive byte for byte as it was (a new one differs in every record id and date)."""
 
+import argparse
+import asyncio
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,9 +16,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from flows.capture import capture
-from flows.fixture_site import serve_directory
-from schema.registry import Registry
+from schema.registry import Registry, load_registry
 from scrapers.warc import WarcReplayTransport
+from tools.site_server import serve_directory
 
 #: Response headers that change with the moment or the checkout, not with the page.
 _VOLATILE_HEADERS = {"date", "last-modified", "server"}
@@ -70,3 +73,24 @@ async def _differ(old: Path, new: Path) -> bool:
     except Exception:  # an unreadable old archive is replaced, whatever it held
         return True
     return before != await replayed(new)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.snapshot",
+                                     description="rebuild snapshots/ from the fixture sites")
+    parser.add_argument("--registry", default="sources.toml", help="source registry file")
+    parser.add_argument("--fixtures", default="tests/fixtures")
+    parser.add_argument("--out", default="snapshots")
+    parser.add_argument("--source", action="append", metavar="ID", help="only this source")
+    args = parser.parse_args(argv)
+    registry = load_registry(args.registry)
+    written = asyncio.run(build_snapshots(registry, Path(args.fixtures), Path(args.out),
+                                          args.source))
+    for path, built in written.items():
+        print(f"{path}: {built.responses} responses"
+              + ("" if built.changed else ", the same as before: kept unchanged"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,6 +1,6 @@
 """A fixture web server on 127.0.0.1 that misbehaves on demand, for the fault-injection suite.
 
-It serves a fixture site exactly like `flows.fixture_site` until a test switches on one `Fault`
+It serves a fixture site exactly like `tools.site_server` until a test switches on one `Fault`
 for some paths: then those paths answer with an error status, stall, drip bytes, reset the
 connection, send too much, redirect, or send a damaged page. Every request is logged with its
 time, and every robots.txt served with its body, so tests can check politeness afterwards.
@@ -23,8 +23,8 @@ from urllib.parse import unquote, urlsplit
 
 from protego import Protego
 
-from flows.fixture_site import FixtureHandler, serve_directory
 from scrapers.http import USER_AGENT
+from tools.site_server import FixtureHandler, serve_directory
 
 #: What a fault does with one request: (handler, path, n-th request of that path) -> True if
 #: it answered, False to serve the file as usual.

@@ -34,13 +34,13 @@ from urllib.parse import urlsplit
 import duckdb
 import pytest
 
-from flows.fixture_site import serve_directory
 from flows.pipeline import run_all
 from schema.registry import Registry, load_registry
 from scrapers.http import ClientSettings
 from tests.conftest import FIXTURES, ROOT
 from tests.faults import server as f
 from tests.faults.server import Fault, FaultState, forbidden
+from tools.site_server import serve_directory
 
 BROKEN = ("herne", "duesseldorf", "kreis-mettmann")  # sources whose servers misbehave
 HEALTHY = "hamm"
