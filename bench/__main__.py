@@ -4,7 +4,10 @@ of a small corpus next to the library floor (M groups per source).
 `python -m bench --germany [--sources 350] [--listings 100000] [--rate 5] [--only PHASE]`: the
 Germany-scale figures (crawl vs politeness floor, unchanged night, replay to a validated
 release vs 60 s and vs the tight-loop floor, peak RSS (also of a night with changes),
-linkage), each next to its floor and target; there --listings is the total over all sources.
+linkage, and the peers Scrapy and dlt next to our figure for the same work), each next to its
+floor and target; there --listings is the total over all sources. `--only PHASE` implies
+--germany: `python -m bench --only peers --sources 5 --listings 500` is the peers at a small
+size.
 
 Exits 1 when a check fails (a listing lost between stages), so a bench run doubles as a
 large-corpus smoke test; timings never fail it.
@@ -34,11 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=32,
                         help="--germany: sources in flight per crawling process (32)")
     parser.add_argument("--only", action="append", choices=germany_run.PHASES,
-                        help="--germany: run only this phase (repeatable)")
+                        help="--germany: run only this phase (repeatable; implies --germany)")
     parser.add_argument("--out", type=Path,
                         help="working folder (build/bench; --germany: build/bench-germany)")
     args = parser.parse_args(argv)
-    if args.germany:
+    if args.germany or args.only:
         sources = args.sources or germany.SOURCES
         listings = args.listings or germany.LISTINGS
         if sources < 1 or listings < sources or args.rate <= 0 or min(args.workers,

@@ -13,6 +13,8 @@
 4. peak RSS: the sum over each phase's process tree, sampled every 0.2 s (server separate),
    for night 1, the replay and the night with changes.
 5. linkage: `bench.link.run_link_bench` over the same number of listings.
+6. peers: Scrapy crawling the same server and dlt loading the same records, each next to our
+   figure for the same work (`bench.peers`).
 
 Every phase runs in a process of its own (`bench.phases`): CPU time and memory are then that
 phase's, as they would be for a nightly run.
@@ -32,11 +34,11 @@ from pathlib import Path
 
 import psutil
 
-from bench import germany
+from bench import germany, peers
 
 TARGETS = {"crawl": 1.15, "unchanged": 0.10, "replay_s": 60.0, "replay_ratio": 3.0,
            "rss_mb": 1024.0, "link_s": 30.0}
-PHASES = ("crawl", "replay", "changed", "link")
+PHASES = ("crawl", "replay", "changed", "link", "peers")
 
 
 class RssSampler:
@@ -225,6 +227,28 @@ def changed_night(base: dict, work: Path) -> dict:
                                                   for f in c["fields"]})}}
 
 
+def peers_side_by_side(base: dict, work: Path) -> dict:
+    """Ours and each peer on the same work, each side a phase process (`bench.peers`): the
+    crawl of one server, then the load of the records our crawl normalised."""
+    folder = Path(base["out"]) / "peers"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    files = {"records": str(folder / "records.jsonl"), "items": str(folder / "scrapy.jsonl"),
+             "data_dir": str(folder / "data"), "dlt_dir": str(folder / "dlt")}
+    server = Server(base)
+    try:
+        live = base | files | {"base": server.base}
+        crawl = {"ours": run_phase("peer-ours-crawl", live, work),
+                 "peer": run_phase("peer-scrapy", live, work)}
+    finally:
+        server.stop()
+    load = {"ours": run_phase("peer-ours-load", base | files | {"db": str(folder / "ours.duckdb")},
+                              work),
+            "peer": run_phase("peer-dlt", base | files | {"db": str(folder / "dlt.duckdb")},
+                              work)}
+    return {"crawl": crawl, "load": load}
+
+
 def run_germany(*, seed: int, sources: int, listings: int, rate: float, out: Path,
                 workers: int = 2, threads: int = 32, phases: tuple[str, ...] = PHASES) -> dict:
     out.mkdir(parents=True, exist_ok=True)
@@ -247,6 +271,8 @@ def run_germany(*, seed: int, sources: int, listings: int, rate: float, out: Pat
         result["changed"] = changed_night(base, work)
     if "link" in phases:
         result["link"] = run_phase("link", base, work)
+    if "peers" in phases:
+        result["peers"] = peers_side_by_side(base, work)
     result["load_after"] = [round(x, 2) for x in os.getloadavg()]
     result["checks"] = checks(result, listings + sources)
     (out / "germany-result.json").write_text(json.dumps(result, indent=2, default=str), "utf-8")
@@ -276,6 +302,13 @@ def checks(result: dict, records: int) -> dict[str, bool]:
             and run["published_rows"] == records - expected["removed"])
     if link := result.get("link"):
         found["linkage ran"] = "error" not in link
+    if side := result.get("peers"):
+        crawl, load = side["crawl"], side["load"]
+        found["peers: ours and Scrapy crawled every record"] = (
+            crawl["ours"]["records"] == crawl["peer"]["records"] == records
+            and not crawl["ours"]["failed"] and not crawl["peer"]["errors"])
+        found["peers: ours and dlt loaded every record"] = (
+            load["ours"]["records"] == load["peer"]["records"] == records)
     return found
 
 
@@ -389,6 +422,8 @@ def format_report(r: dict) -> str:
                      f"precision {lk['quality']['precision']}, recall {lk['quality']['recall']}")
     elif lk:
         lines.append(f"linkage: not measured ({lk['error']})")
+    if side := r.get("peers"):
+        lines += peers.report_lines(side)
     lines.append("")
     for name, ok in r["checks"].items():
         lines.append(f"check {'ok  ' if ok else 'FAIL'} {name}")

@@ -7,7 +7,8 @@ earlier phase would flatter a later one.
   every source in flight at once (`flows.concurrent.collect_threaded`);
 - `replay`: one whole run from the WARC corpus, sources collected by a pool of processes;
 - `floor`: the libraries in a tight loop on the same pages and records;
-- `link`: `bench.link.run_link_bench`, the linkage figure.
+- `link`: `bench.link.run_link_bench`, the linkage figure;
+- `peer-*`: ours and each peer on the same work (`bench.peers`).
 
 Inside a run, `flows.pipeline`'s `link_entities` and `publish_if_changed` are wrapped in a
 stopwatch (the real functions run), and the collector notes when the last source was
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import psutil
 
-from bench import germany
+from bench import germany, peers
 
 #: perf_counter at import, close to the process start (the RSS sampler's clock origin).
 _PROCESS_START = time.perf_counter() - (time.time() - psutil.Process().create_time())
@@ -260,7 +261,7 @@ def generate(p: dict) -> dict:
 
 
 PHASES = {"night": night, "replay": replay, "floor": floor, "link": link,
-          "generate": generate}
+          "generate": generate, **peers.PHASES}
 
 
 def main(argv: list[str]) -> int:

@@ -65,3 +65,26 @@ def test_probe_bench_answers_every_page_on_both_paths(capsys):
     out = capsys.readouterr().out
     assert "floor (bare loop" in out and "night path (revalidate_many" in out
     assert out.count("12 answered") == 2
+
+
+def test_peers_bench_gives_the_same_records_as_ours(tmp_path, capsys):
+    """`python -m bench --only peers` at a tiny size: Scrapy crawls the same server into the
+    same records as our collection, and dlt loads as many rows as our commit (timings are
+    printed, never asserted)."""
+    sources, listings = 3, 45  # one of the three sites is on the topic-list platform
+    code = main(["--only", "peers", "--sources", str(sources), "--listings", str(listings),
+                 "--rate", "200", "--out", str(tmp_path)])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    side = json.loads((tmp_path / "germany-result.json").read_text("utf-8"))["peers"]
+    records = listings + sources  # every source also yields its contact centre
+    assert side["crawl"]["ours"]["records"] == side["crawl"]["peer"]["records"] == records
+    assert side["load"]["ours"]["records"] == side["load"]["peer"]["records"] == records
+
+    def keys(name: str) -> set[tuple[str, str]]:
+        lines = (tmp_path / "peers" / name).read_text("utf-8").splitlines()
+        return {(r["source_id"], r["source_key"]) for r in map(json.loads, lines)}
+
+    assert keys("scrapy.jsonl") == keys("records.jsonl")
+    assert "crawl: Scrapy 2." in printed and "load: dlt 1." in printed
+    assert "check ok   peers: ours and Scrapy crawled every record" in printed
