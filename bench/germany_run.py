@@ -355,8 +355,9 @@ def format_report(r: dict) -> str:
     if g := r.get("generation"):
         lines.append(f"corpus: {g['pages']:,} pages, {g['bytes'] / 1e6:,.0f} MB HTML, written "
                      f"to WARC in {g['seconds']:.0f} s (not in any figure)")
-    lines.append("")
-    lines.append(f"{'figure':<34}{'value':>12}{'floor/target':>16}{'ratio':>9}  verdict")
+    if any(k in r for k in ("crawl", "replay", "changed", "link")):
+        lines.append("")
+        lines.append(f"{'figure':<34}{'value':>12}{'floor/target':>16}{'ratio':>9}  verdict")
     if c := r.get("crawl"):
         b = c["busiest"]
         lines.append(f"{'crawl wall vs politeness floor':<34}{c['wall_s']:>10.1f} s"
