@@ -237,7 +237,7 @@ def cmd_new_source(args: argparse.Namespace) -> int:
         return 2
     for path in written:
         print(f"wrote {path}")
-    print(f"next: adjust scrapers/{args.source_id.replace('-', '_')}.py to the live site, "
+    print(f"next: adjust scrapers/sources/{args.source_id.replace('-', '_')}.py to the live site, "
           "then `make snapshot` and `make test`")
     return 0
 

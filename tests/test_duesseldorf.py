@@ -14,10 +14,10 @@ from protego import Protego
 from flows.fixture_site import crawl_fixture_site
 from schema.normalise import phones, to_listings
 from schema.records import ScrapedRecord
-from scrapers.base import ScrapeResult
-from scrapers.duesseldorf import DuesseldorfScraper
+from scrapers.bases.base import ScrapeResult
+from scrapers.bases.page import Page
 from scrapers.errors import SiteChanged
-from scrapers.page import Page
+from scrapers.sources.duesseldorf import DuesseldorfScraper
 from tests.conftest import FIXTURES
 from tests.recording import RecordingScraper, crawl_recorded
 

@@ -14,12 +14,12 @@ from protego import Protego
 
 from flows.fixture_site import crawl_fixture_site
 from schema.records import ScrapedRecord
-from scrapers.base import ScrapeResult
+from scrapers.bases.base import ScrapeResult
+from scrapers.bases.html import emails_in
+from scrapers.bases.page import Page
 from scrapers.charset import decode
 from scrapers.errors import SiteChanged
-from scrapers.hamm import HammScraper
-from scrapers.html import emails_in
-from scrapers.page import Page
+from scrapers.sources.hamm import HammScraper
 from tests.conftest import FIXTURES
 from tests.recording import RecordingScraper, crawl_recorded
 

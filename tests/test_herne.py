@@ -16,10 +16,10 @@ from protego import Protego
 from selectolax.lexbor import LexborHTMLParser
 
 from schema.records import ScrapedRecord
-from scrapers.base import ScrapeResult
+from scrapers.bases.base import ScrapeResult
+from scrapers.bases.page import Page, PageInfo
 from scrapers.charset import decode
-from scrapers.herne import HerneScraper
-from scrapers.page import Page, PageInfo
+from scrapers.sources.herne import HerneScraper
 
 SITE = Path(__file__).parent / "fixtures" / "herne"
 ORIGIN = "https://www.herne.de"

@@ -13,11 +13,11 @@ from protego import Protego
 
 from flows.fixture_site import crawl_fixture_site
 from schema.records import ScrapedRecord
-from scrapers.base import ScrapeResult
+from scrapers.bases.base import ScrapeResult
+from scrapers.bases.page import Page
 from scrapers.charset import decode
 from scrapers.errors import SiteChanged
-from scrapers.kreis_mettmann import KreisMettmannScraper
-from scrapers.page import Page
+from scrapers.sources.kreis_mettmann import KreisMettmannScraper
 from tests.conftest import FIXTURES
 from tests.recording import RecordingScraper, crawl_recorded
 

@@ -22,7 +22,7 @@ import pytest
 
 from flows.fixture_site import crawl_fixture_site
 from schema.normalise import to_listings
-from scrapers.herne import HerneScraper
+from scrapers.sources.herne import HerneScraper
 from tests.conftest import FIXTURES
 from tests.factories import listings, record, source
 from tests.release_scan import find, folder_texts

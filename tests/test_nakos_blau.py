@@ -19,12 +19,12 @@ from selectolax.lexbor import LexborHTMLParser
 
 from flows.fixture_site import serve_directory
 from schema.records import ScrapedRecord
-from scrapers.base import ScrapeResult
+from scrapers.bases.base import ScrapeResult
+from scrapers.bases.html import clean_text, node_text
+from scrapers.bases.nakos import nakos_key
 from scrapers.errors import SiteChanged
-from scrapers.html import clean_text, node_text
 from scrapers.http import ClientSettings, PoliteClient, RewriteTransport
-from scrapers.nakos import nakos_key
-from scrapers.nakos_blau import NakosBlauScraper
+from scrapers.sources.nakos_blau import NakosBlauScraper
 from scrapers.warc import WarcArchive
 from tests.conftest import FIXTURES
 

@@ -12,12 +12,12 @@ import pytest
 from flows.fixture_site import crawl_fixture_site
 from schema.normalise.organisation import org_flags
 from schema.records import ScrapedRecord
-from scrapers.base import ScrapeResult
+from scrapers.bases.base import ScrapeResult
+from scrapers.bases.html import clean_text
+from scrapers.bases.nakos import nakos_key
+from scrapers.bases.page import Page
 from scrapers.errors import SiteChanged
-from scrapers.html import clean_text
-from scrapers.nakos import nakos_key
-from scrapers.nakos_gruen import NakosGruenScraper
-from scrapers.page import Page
+from scrapers.sources.nakos_gruen import NakosGruenScraper
 from tests.conftest import FIXTURES
 from tests.recording import RecordingScraper, crawl_recorded
 

@@ -3,7 +3,7 @@
 The site is served on 127.0.0.1 and crawled once per module with the real polite client
 (`crawl_fixture_site`), https://www.nakos.de rewritten to the local server; the server sends
 no charset, so the Windows-1252 page must be recognised by its meta tag. The shared base
-(`scrapers.nakos`: key extraction, pagination, chrome, label table) is tested here too.
+(`scrapers.bases.nakos`: key extraction, pagination, chrome, label table) is tested here too.
 """
 
 import asyncio
@@ -18,13 +18,13 @@ from protego import Protego
 
 from flows.fixture_site import crawl_fixture_site
 from schema.records import ScrapedRecord
-from scrapers.base import ScrapeResult
+from scrapers.bases.base import ScrapeResult
+from scrapers.bases.html import clean_text
+from scrapers.bases.nakos import nakos_key
+from scrapers.bases.page import Page
 from scrapers.charset import decode
 from scrapers.errors import SiteChanged
-from scrapers.html import clean_text
-from scrapers.nakos import nakos_key
-from scrapers.nakos_rot import NakosRotScraper
-from scrapers.page import Page
+from scrapers.sources.nakos_rot import NakosRotScraper
 from tests.conftest import FIXTURES
 from tests.recording import RecordingScraper, crawl_recorded
 

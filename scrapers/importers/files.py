@@ -37,9 +37,9 @@ from schema.registry import (
     FileSettings,
     Source,
 )
-from scrapers.base import ParseFailure, ScrapeResult
+from scrapers.bases.base import ParseFailure, ScrapeResult
+from scrapers.bases.page import PageInfo
 from scrapers.errors import EmptyScrape, FieldError, SiteChanged, SourceError
-from scrapers.page import PageInfo
 
 _MISSING = object()  # a column or path the row does not have (unlike an empty cell)
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
