@@ -170,7 +170,7 @@ def acquire(source: Source, ctx: RunContext, manifest: Manifest | None = None
     """The raw records of one source, by its kind (or, confirmed unchanged, its pages'
     statuses). A file's records are read batch by batch as `record_batches` is consumed."""
     if source.kind == "file":
-        from scrapers.importers.files import stream_file
+        from scrapers.importers.files.stream import stream_file
 
         return stream_file(source, ctx.base_dir), FetchStats()
     return asyncio.run(scrape_source(source, ctx, manifest))
@@ -282,7 +282,7 @@ def _normalised(source: Source, result: ScrapeResult,
     """Normalise and validate the result's records batch by batch into `listings`: (records
     parsed, rejected, repeated keys, field quality rows)."""
     parsed, rejected, duplicates = 0, [], []
-    # a file's source keys are distinct already (scrapers.importers.files.Keys): a set of a
+    # a file's source keys are distinct already (scrapers.importers.files.keys.Keys): a set of a
     # million of them would only cost memory
     seen: set[str] | None = None if source.kind == "file" else set()
     quality = field_quality([])

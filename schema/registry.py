@@ -50,8 +50,9 @@ _EXTENSIONS: dict[str, FileFormat] = {".csv": "csv", ".tsv": "csv", ".txt": "csv
                                       ".xlsx": "xlsx", ".xlsm": "xlsx", ".json": "json"}
 LIST_FIELDS = ("phones_text", "emails_text", "web_text", "topics", "flags_text",
                "social_links")
-#: Import-only keys of a place and its presence (`scrapers.importers.files.presence_fields`):
-#: read into coordinates, a map link, social links and the as-of date, never joined as text.
+#: Import-only keys of a place and its presence
+#: (`scrapers.importers.files.mapping.presence_fields`): read into coordinates, a map link,
+#: social links and the as-of date, never joined as text.
 PRESENCE_KEYS = ("lat", "lon", "coordinates", "map_url", "social_links", "as_of")
 
 

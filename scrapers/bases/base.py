@@ -54,7 +54,7 @@ class ScrapeResult:
 
     def record_batches(self) -> Iterator[list[ScrapedRecord]]:
         """The records as batches to normalise one at a time (a file importer reads them
-        lazily, see `scrapers.importers.files.FileResult`): here all of them at once."""
+        lazily, see `scrapers.importers.files.stream.FileResult`): here all of them at once."""
         yield self.records
 
     def __repr__(self) -> str:  # asyncio.run reprs its result: keep that cheap
