@@ -34,9 +34,9 @@ import httpx
 from bench import corpus, pages, places, topicpages, vocab
 from bench.pages import Group, Site
 from schema.registry import Source
-from scrapers.duesseldorf import DuesseldorfScraper
-from scrapers.herne import HerneScraper
 from scrapers.http import USER_AGENT
+from scrapers.sources.duesseldorf import DuesseldorfScraper
+from scrapers.sources.herne import HerneScraper
 from scrapers.warc import WarcArchive
 
 SOURCES, LISTINGS = 350, 100_000
@@ -333,14 +333,14 @@ def scraper_for(source_id: str) -> type:
 
 
 def _module(source_id: str) -> str:
-    return "scrapers." + source_id.replace("-", "_")
+    return "scrapers.sources." + source_id.replace("-", "_")
 
 
 class _ScraperFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Makes `scrapers.de_az_<town>` importable: a module holding `scraper_for(<id>)`."""
+    """Makes `scrapers.sources.de_az_<town>` importable: a module holding `scraper_for(<id>)`."""
 
     def find_spec(self, fullname, path, target=None):
-        if fullname.startswith(("scrapers.de_az_", "scrapers.de_tl_")):
+        if fullname.startswith(("scrapers.sources.de_az_", "scrapers.sources.de_tl_")):
             return importlib.machinery.ModuleSpec(fullname, self)
         return None
 
@@ -348,7 +348,7 @@ class _ScraperFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return None
 
     def exec_module(self, module: types.ModuleType) -> None:
-        sid = module.__name__.removeprefix("scrapers.").replace("_", "-")
+        sid = module.__name__.removeprefix("scrapers.sources.").replace("_", "-")
         module.Scraper = scraper_for(sid)
 
 

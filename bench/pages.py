@@ -3,7 +3,7 @@
 The page chrome (cookie banner, header navigation, breadcrumb, sidebar, footer, scripts) is
 rendered in full on every page because removing it is part of what the parser pays for; a
 benchmark on bare contact blocks would flatter it. Contact blocks come in the fixture's three
-layouts (<dl>, <table>, <p><strong>), which `scrapers.html.labelled_values` reads alike.
+layouts (<dl>, <table>, <p><strong>), which `scrapers.bases.html.labelled_values` reads alike.
 """
 
 from dataclasses import dataclass

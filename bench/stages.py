@@ -23,9 +23,9 @@ from bench.corpus import SourceSpec
 from schema.listing import Listing
 from schema.normalise import Rejected, to_listings
 from schema.registry import Source
-from scrapers.base import ScrapeResult
-from scrapers.herne import HerneScraper
+from scrapers.bases.base import ScrapeResult
 from scrapers.http import ClientSettings, PoliteClient
+from scrapers.sources.herne import HerneScraper
 from scrapers.warc import WarcReplayTransport
 from warehouse.publish import Release, publish
 from warehouse.runs import SourceRun, begin_run, commit_source_run, finish_run

@@ -2,7 +2,7 @@
 (tests/fixtures/duesseldorf): an index whose "menu of subpages" links one page per topic, each
 topic page showing its groups inline as TYPO3 content elements (`id="c<uid>"`, the key), a group
 filed under two topics appearing on both pages, and the contact centre one level up. Read by
-`scrapers.duesseldorf.DuesseldorfScraper`, so the topic-list base is exercised at scale.
+`scrapers.sources.duesseldorf.DuesseldorfScraper`, so the topic-list base is exercised at scale.
 """
 
 from __future__ import annotations

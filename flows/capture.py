@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 
 from schema.registry import Source
-from scrapers.base import ScrapeResult
+from scrapers.bases.base import ScrapeResult
 from scrapers.crawl import SOURCE_SECONDS, CrawlBudget, page_budget
 from scrapers.http import ClientSettings, PoliteClient, RewriteTransport
 from scrapers.registry import scraper_class

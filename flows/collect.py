@@ -35,7 +35,7 @@ from schema.normalise.quality import add_quality, field_quality
 from schema.records import ScrapedRecord
 from schema.registry import Source
 from schema.source_run import SourceRun
-from scrapers.base import ScrapeResult
+from scrapers.bases.base import ScrapeResult
 from scrapers.crawl import PAGE_FACTOR, PAGE_FLOOR, SOURCE_SECONDS, CrawlBudget, page_budget
 from scrapers.errors import ArchiveUnreadable, CrawlBudgetExceeded, SourceError
 from scrapers.http import (
@@ -45,8 +45,8 @@ from scrapers.http import (
     PoliteClient,
     RewriteTransport,
 )
+from scrapers.importers.release import import_release
 from scrapers.registry import scraper_class
-from scrapers.release import import_release
 from scrapers.warc import WarcArchive, WarcReplayTransport
 
 
@@ -170,7 +170,7 @@ def acquire(source: Source, ctx: RunContext, manifest: Manifest | None = None
     """The raw records of one source, by its kind (or, confirmed unchanged, its pages'
     statuses). A file's records are read batch by batch as `record_batches` is consumed."""
     if source.kind == "file":
-        from scrapers.files import stream_file
+        from scrapers.importers.files.stream import stream_file
 
         return stream_file(source, ctx.base_dir), FetchStats()
     return asyncio.run(scrape_source(source, ctx, manifest))
@@ -282,8 +282,8 @@ def _normalised(source: Source, result: ScrapeResult,
     """Normalise and validate the result's records batch by batch into `listings`: (records
     parsed, rejected, repeated keys, field quality rows)."""
     parsed, rejected, duplicates = 0, [], []
-    # a file's source keys are distinct already (scrapers.files.Keys): a set of a million of
-    # them would only cost memory
+    # a file's source keys are distinct already (scrapers.importers.files.keys.Keys): a set of a
+    # million of them would only cost memory
     seen: set[str] | None = None if source.kind == "file" else set()
     quality = field_quality([])
     for records in result.record_batches():

@@ -50,8 +50,9 @@ _EXTENSIONS: dict[str, FileFormat] = {".csv": "csv", ".tsv": "csv", ".txt": "csv
                                       ".xlsx": "xlsx", ".xlsm": "xlsx", ".json": "json"}
 LIST_FIELDS = ("phones_text", "emails_text", "web_text", "topics", "flags_text",
                "social_links")
-#: Import-only keys of a place and its presence (`scrapers.files.presence_fields`): read into
-#: coordinates, a map link, social links and the as-of date, never joined as text.
+#: Import-only keys of a place and its presence
+#: (`scrapers.importers.files.mapping.presence_fields`): read into coordinates, a map link,
+#: social links and the as-of date, never joined as text.
 PRESENCE_KEYS = ("lat", "lon", "coordinates", "map_url", "social_links", "as_of")
 
 
@@ -440,7 +441,7 @@ def _scraper_problem(name: str) -> str | None:
     except LookupError as exc:
         return str(exc).removeprefix(f"source {name!r}: ")
     except Exception as exc:  # the module exists but does not import
-        module = f"scrapers.{name.replace('-', '_')}"
+        module = f"scrapers.sources.{name.replace('-', '_')}"
         return f"{module} does not import: {type(exc).__name__}: {exc}"
     return None
 

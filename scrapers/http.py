@@ -28,6 +28,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from protego import Protego
 
+from scrapers.bases.page import Page
 from scrapers.charset import decode
 from scrapers.crawl import CrawlBudget, canonical_url
 from scrapers.decoding import MAX_BYTES, SUPPORTED, BoundedDecoder, content_codings
@@ -38,7 +39,6 @@ from scrapers.errors import (
     RobotsDisallowed,
     TruncatedPage,
 )
-from scrapers.page import Page
 from scrapers.probe import ProbeJob, ProbeKey, probe_pages, release, usable
 from scrapers.warc import WarcArchive
 

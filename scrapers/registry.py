@@ -1,14 +1,14 @@
-"""Find the scraper class for a registry entry: module `scrapers.<name>` (dashes become
+"""Find the scraper class for a registry entry: module `scrapers.sources.<name>` (dashes become
 underscores) holding the `Scraper` subclass whose `source_id` is that name."""
 
 import importlib
 import inspect
 
-from scrapers.base import Scraper
+from scrapers.bases.base import Scraper
 
 
 def scraper_class(name: str) -> type[Scraper]:
-    module_name = f"scrapers.{name.replace('-', '_')}"
+    module_name = f"scrapers.sources.{name.replace('-', '_')}"
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:

@@ -12,7 +12,8 @@ import pytest
 
 from schema.normalise import to_listings
 from schema.registry import Source
-from scrapers.files import FileMappingError, import_file
+from scrapers.importers.files.read import FileMappingError
+from scrapers.importers.files.stream import import_file
 from warehouse.db import connect
 from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 

@@ -19,15 +19,11 @@ from flows.collect import RunContext, collect_source
 from schema.normalise import to_listings
 from schema.records import ScrapedRecord
 from schema.registry import RegistryError, Source, load_registry
-from scrapers.base import ScrapeResult
+from scrapers.bases.base import ScrapeResult
 from scrapers.errors import EmptyScrape, SiteChanged
-from scrapers.files import (
-    FileMappingError,
-    decode,
-    import_file,
-    place_digest,
-    sniff_delimiter,
-)
+from scrapers.importers.files.keys import place_digest
+from scrapers.importers.files.read import FileMappingError, decode, sniff_delimiter
+from scrapers.importers.files.stream import import_file
 from tests.conftest import ROOT
 
 SAMPLES = ROOT / "snapshots" / "files"
@@ -732,7 +728,7 @@ def test_a_file_is_read_in_batches_as_they_are_asked_for(tmp_path):
     """A 200,000-row file was read, decoded and turned into records whole before the first
     was normalised (2.8 GB). Now the records come a batch at a time, and the rows past the
     first batch are read only when the next batch is asked for."""
-    from scrapers.files import stream_file
+    from scrapers.importers.files.stream import stream_file
 
     source = file_source(_numbered_csv(tmp_path / "liste.csv", 30))
     whole = import_file(source, tmp_path)
@@ -771,11 +767,11 @@ def _collect_and_commit(source: Source, tmp_path: Path, name: str):
 def test_a_large_run_waits_for_the_writer_on_disk_and_loads_the_same(tmp_path, monkeypatch):
     """Past one batch a file source's listings are spilled (the collector and the writer
     hold one batch, not all), and the warehouse ends up exactly as when they were held."""
-    import scrapers.files
+    import scrapers.importers.files.stream
 
     source = file_source(_numbered_csv(tmp_path / "liste.csv", 60))
     held = _collect_and_commit(source, tmp_path, "held")
-    monkeypatch.setattr(scrapers.files, "BATCH_RECORDS", 8)
+    monkeypatch.setattr(scrapers.importers.files.stream, "BATCH_RECORDS", 8)
     spilled = _collect_and_commit(source, tmp_path, "spilled")
     assert held[1] == [] and spilled[1] == ["spilled-datei-test.rows"]
     assert spilled[0].listings.pending == [] and len(spilled[0].listings) == 0  # committed

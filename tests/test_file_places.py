@@ -18,7 +18,8 @@ import pytest
 from flows.pipeline import run_all
 from schema.normalise.places import as_of, coordinates, map_link_coordinates, social_links
 from schema.registry import RegistryError, load_registry
-from scrapers.files import FileMappingError, import_file
+from scrapers.importers.files.read import FileMappingError
+from scrapers.importers.files.stream import import_file
 from tests.release_scan import find
 
 #: A group meeting in a private home: its point must not be published anywhere.

@@ -248,8 +248,10 @@ def _literal_notes(path: Path) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("module", ["schema/normalise/address.py", "scrapers/files.py",
-                                    "scrapers/topiclist.py"])
+@pytest.mark.parametrize("module", [
+    "schema/normalise/address.py", "scrapers/importers/files/mapping.py",
+    "scrapers/importers/files/hours.py", "scrapers/importers/files/keys.py",
+    "scrapers/bases/topiclist.py"])
 def test_every_note_written_in_the_code_has_a_code(module):
     notes = _literal_notes(ROOT / module)
     assert notes, module  # the scan finds what it claims to find
@@ -260,7 +262,7 @@ def test_every_note_written_in_the_code_has_a_code(module):
 
 def test_notes_of_the_other_modules_have_a_code():
     from schema.normalise.address import NOT_A_PLACE
-    from scrapers.files import MISPLACED
+    from scrapers.importers.files.mapping import MISPLACED
     samples = [note for _, note in NOT_A_PLACE]
     samples += [note.replace("not an address", "doubt") for _, note in NOT_A_PLACE]
     samples += [f"{name} holds {what} (column 'X'); kept where it was"

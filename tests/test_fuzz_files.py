@@ -1,5 +1,5 @@
-"""Bad files for the importer (scrapers/files.py): arbitrary bytes and mutated versions of the
-three samples in snapshots/files/ (rows deleted, doubled, swapped, cells of any type, headers
+"""Bad files for the importer (scrapers/importers/files/): arbitrary bytes and mutated versions
+of the three samples in snapshots/files/ (rows deleted, doubled, swapped, cells of any type, headers
 lost, truncated, re-encoded, broken zip members, JSON nodes replaced), through collect_source.
 
 A file that cannot be read is a SourceError naming the source and the file; a row that cannot

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from flows.collect import RunContext, acquire, collect_source
 from schema.registry import load_registry
-from scrapers.html import link_url
+from scrapers.bases.html import link_url
 from tests.conftest import ROOT
 from tests.replay_pages import archived_pages, replay_folder
 

@@ -1,27 +1,22 @@
 """Hamm parser against the invented fixture site in tests/fixtures/hamm (see its README), served
 on 127.0.0.1 and crawled once per module with the real polite client."""
 
-import asyncio
 import hashlib
 import re
-import shutil
-from datetime import datetime
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from protego import Protego
 
-from schema.records import ScrapedRecord
-from scrapers.base import ScrapeResult
-from scrapers.charset import decode
+from scrapers.bases.html import emails_in
+from scrapers.bases.page import Page
 from scrapers.errors import SiteChanged
-from scrapers.hamm import HammScraper
-from scrapers.html import emails_in
-from scrapers.page import Page
+from scrapers.sources.hamm import HammScraper
 from tests.conftest import FIXTURES
-from tests.recording import RecordingScraper, crawl_recorded
-from tools.site_server import crawl_fixture_site
+from tests.source_site import assert_no_chrome, copy_site, rewrite, source_fixtures
+from tests.source_site import crawl as crawl_site
+from tests.source_site import fixture_file as site_file
+from tests.source_site import fixture_page as site_page
 
 SITE = FIXTURES / "hamm"
 ORIGIN = "https://www.selbsthilfe-hamm.de"
@@ -47,69 +42,25 @@ def group_url(key: str) -> str:
     return f"{START}gruppe/{key}-{SLUGS[key]}/"
 
 
-def fixture_file(url: str, site: Path = SITE) -> Path:
-    path = urlsplit(url).path
-    return site / (path + "index.html" if path.endswith("/") else path).lstrip("/")
+def fixture_file(url: str, site=SITE):
+    return site_file(site, url)
 
 
 def fixture_page(url: str) -> Page:
-    content = fixture_file(url).read_bytes()
-    text, encoding = decode(content, "text/html")
-    return Page(url=url, status=200, content=content, text=text, encoding=encoding,
-                fetched_at=datetime.now().astimezone())
+    return site_page(SITE, url)
 
 
-def crawl(site: Path = SITE) -> ScrapeResult:
-    return asyncio.run(crawl_fixture_site(HammScraper([START]), site))
+def crawl(site=SITE):
+    return crawl_site(HammScraper([START]), site)
 
 
-def copy_site(tmp_path: Path) -> Path:
-    site = tmp_path / "site"
-    shutil.copytree(SITE, site)
-    return site
-
-
-def rewrite(file: Path, old: bytes, new: bytes) -> None:
-    """Byte-level replace, so the ISO-8859-1 page keeps its encoding."""
-    content = file.read_bytes()
-    assert old in content, (file, old)
-    file.write_bytes(content.replace(old, new))
-
-
-@pytest.fixture(scope="module")
-def crawled() -> RecordingScraper:
-    """One crawl of the fixture site, its pages whole as served."""
-    return crawl_recorded(HammScraper([START]), SITE)
-
-
-@pytest.fixture(scope="module")
-def result(crawled) -> ScrapeResult:
-    return crawled.result
-
-
-@pytest.fixture(scope="module")
-def records(result) -> dict[str, ScrapedRecord]:
-    return {r.source_key: r for r in result.records}
-
-
-@pytest.fixture(scope="module")
-def pages(crawled) -> dict[str, Page]:
-    return crawled.pages
+crawled, result, records, pages = source_fixtures(lambda: HammScraper([START]), SITE)
 
 
 # ------------------------------------------------------------------------------ crawling
 
-def test_crawl_has_no_failures(result):
-    assert result.failures == []
-
-
 def test_every_listed_group_and_the_centre_become_records(records):
     assert sorted(records) == sorted([*GROUP_IDS, "kontaktstelle"])
-
-
-def test_keys_are_unique(result):
-    keys = [r.source_key for r in result.records]
-    assert len(keys) == len(set(keys)) == 13
 
 
 def test_list_and_both_keyword_pages_and_the_centre_are_fetched(result):
@@ -155,8 +106,6 @@ def test_robots_txt_allows_the_groups_and_blocks_cloudflare_paths():
 
 def test_provenance_of_every_record(records, pages):
     for key, record in records.items():
-        assert record.source_id == "hamm"
-        assert record.name, key
         url = CENTRE if key == "kontaktstelle" else group_url(key)
         assert record.kind == ("contact_centre" if key == "kontaktstelle" else "group")
         assert record.source_url == url
@@ -171,27 +120,9 @@ CHROME = ["Sie befinden sich hier", "Seite drucken", "Zum Inhalt springen", "Coo
           "email-protection", "im Paritätischen", "So geht's"]
 
 
-def strings(record: ScrapedRecord) -> list[str]:
-    out = []
-    for value in record.model_dump().values():
-        if isinstance(value, str):
-            out.append(value)
-        elif isinstance(value, list):
-            out.extend(value)
-    return out
-
-
 @pytest.mark.parametrize("chrome", CHROME)
-def test_no_page_chrome_in_any_field(records, chrome):
-    for record in records.values():
-        for value in strings(record):
-            assert chrome not in value, (record.source_key, value)
-
-
-def test_chrome_is_really_on_the_pages(pages):
-    everything = "\n".join(p.text for p in pages.values())
-    for chrome in CHROME:
-        assert chrome in everything, chrome
+def test_no_page_chrome_in_any_field(records, pages, chrome):
+    assert_no_chrome(records, pages, chrome)
 
 
 # ---------------------------------------------------------------------- topics
@@ -364,14 +295,14 @@ def test_centre_record(records):
 # ------------------------------------------------------------------- changed layout
 
 def test_changed_list_markup_fails_with_site_changed(tmp_path):
-    site = copy_site(tmp_path)
+    site = copy_site(SITE, tmp_path)
     rewrite(fixture_file(START, site), b'class="gruppenliste"', b'class="shg-liste"')
     with pytest.raises(SiteChanged, match="no detail links match"):
         crawl(site)
 
 
 def test_changed_keyword_markup_fails_with_site_changed(tmp_path):
-    site = copy_site(tmp_path)
+    site = copy_site(SITE, tmp_path)
     for url in (INDEX_AK, INDEX_LZ):
         rewrite(fixture_file(url, site), b'class="stichwort"', b'class="schlagwort"')
     with pytest.raises(SiteChanged, match="0 keywords match"):
@@ -379,7 +310,7 @@ def test_changed_keyword_markup_fails_with_site_changed(tmp_path):
 
 
 def test_keyword_index_no_longer_linked_fails_with_site_changed(tmp_path):
-    site = copy_site(tmp_path)
+    site = copy_site(SITE, tmp_path)
     rewrite(fixture_file(START, site), b'<a href="/gruppen/stichwortverzeichnis/">',
             b'<a href="/gruppen/themen/">')
     with pytest.raises(SiteChanged, match="0 keywords match"):
@@ -394,7 +325,7 @@ def test_detail_url_without_id_raises_naming_the_field():
 
 
 def test_page_without_h1_is_quarantined_and_the_run_goes_on(tmp_path):
-    site = copy_site(tmp_path)
+    site = copy_site(SITE, tmp_path)
     rewrite(fixture_file(group_url("131"), site), b"<h1>", b"<h2>")
     result = crawl(site)
     assert [f.url for f in result.failures] == [group_url("131")]

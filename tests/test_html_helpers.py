@@ -1,10 +1,10 @@
-"""scrapers.html: text cleaning, chrome removal, labelled values and e-mail de-obfuscation."""
+"""scrapers.bases.html: text cleaning, chrome removal, labelled values and e-mail de-obfuscation."""
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 from schema.normalise.emails import decode_cfemail, decode_typo3_uncrypt
-from scrapers.html import (
+from scrapers.bases.html import (
     absolute_url,
     clean_text,
     emails_in,

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from schema.normalise import to_listings
-from scrapers.herne import HerneScraper
+from scrapers.sources.herne import HerneScraper
 from tests.conftest import FIXTURES
 from tests.factories import listings, record, source
 from tests.release_scan import find, folder_texts

@@ -3,30 +3,23 @@
 The site is served on 127.0.0.1 and crawled once per module with the real polite client
 (`crawl_fixture_site`), https://www.nakos.de rewritten to the local server; the server sends
 no charset, so the Windows-1252 page must be recognised by its meta tag. The shared base
-(`scrapers.nakos`: key extraction, pagination, chrome, label table) is tested here too.
+(`scrapers.bases.nakos`: key extraction, pagination, chrome, label table) is tested here too.
 """
 
-import asyncio
 import hashlib
-import shutil
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from protego import Protego
 
-from schema.records import ScrapedRecord
-from scrapers.base import ScrapeResult
-from scrapers.charset import decode
+from scrapers.bases.html import clean_text
+from scrapers.bases.nakos import nakos_key
 from scrapers.errors import SiteChanged
-from scrapers.html import clean_text
-from scrapers.nakos import nakos_key
-from scrapers.nakos_rot import NakosRotScraper
-from scrapers.page import Page
+from scrapers.sources.nakos_rot import NakosRotScraper
 from tests.conftest import FIXTURES
-from tests.recording import RecordingScraper, crawl_recorded
-from tools.site_server import crawl_fixture_site
+from tests.source_site import copy_site, fixture_page, rewrite_all, source_fixtures, strings
+from tests.source_site import crawl as crawl_site
 
 SITE = FIXTURES / "nakos-rot"
 ORIGIN = "https://www.nakos.de"
@@ -43,39 +36,11 @@ def fixture_file(key: str) -> Path:
     return SITE / "adressen" / "rot" / f"key@{key}"
 
 
-def crawl(site: Path) -> ScrapeResult:
-    return asyncio.run(crawl_fixture_site(NakosRotScraper([START]), site))
+def crawl(site: Path):
+    return crawl_site(NakosRotScraper([START]), site)
 
 
-@pytest.fixture(scope="module")
-def crawled() -> RecordingScraper:
-    """One crawl of the fixture site, its pages whole as served."""
-    return crawl_recorded(NakosRotScraper([START]), SITE)
-
-
-@pytest.fixture(scope="module")
-def result(crawled) -> ScrapeResult:
-    return crawled.result
-
-
-@pytest.fixture(scope="module")
-def records(result) -> dict[str, ScrapedRecord]:
-    return {r.source_key: r for r in result.records}
-
-
-@pytest.fixture(scope="module")
-def pages(crawled) -> dict[str, Page]:
-    return crawled.pages
-
-
-def strings(record: ScrapedRecord) -> list[str]:
-    out = []
-    for value in record.model_dump().values():
-        if isinstance(value, str):
-            out.append(value)
-        elif isinstance(value, list):
-            out.extend(value)
-    return out
+crawled, result, records, pages = source_fixtures(lambda: NakosRotScraper([START]), SITE)
 
 
 # ------------------------------------------------------------------------ the shared key
@@ -97,13 +62,8 @@ def test_nakos_key_normalises_at_and_percent_40(url, key):
 
 # ------------------------------------------------------------------------------ crawling
 
-def test_crawl_has_no_failures(result):
-    assert result.failures == []
-
-
-def test_every_listed_entry_becomes_one_record(result, records):
+def test_every_listed_entry_becomes_one_record(records):
     assert sorted(records) == KEYS
-    assert len(result.records) == len(KEYS)  # keys are unique
 
 
 def test_pagination_reaches_every_list_page_once(result):
@@ -136,15 +96,12 @@ def test_robots_txt_allows_the_address_pages():
 
 # ------------------------------------------------------------------------- invariants
 
-def test_every_record_has_provenance_kind_name_and_key_from_its_url(records, pages):
+def test_every_record_is_a_centre_keyed_by_its_url_with_its_page_hash(records, pages):
     for key, r in records.items():
-        assert r.source_id == "nakos-rot"
         assert r.kind == "contact_centre"
-        assert r.name and r.name.strip() == r.name
         assert nakos_key(r.source_url) == key
         assert r.content_hash == hashlib.sha256(fixture_file(key).read_bytes()).hexdigest()
         assert pages[r.source_url].content == fixture_file(key).read_bytes()
-        assert r.fetched_at.tzinfo is not None
 
 
 def test_types_as_printed(records):
@@ -281,10 +238,8 @@ def test_chrome_is_really_on_every_detail_page(pages):
 
 # ---------------------------------------------------------------------- broken pages
 
-def page_from(key: str, content: bytes) -> Page:
-    text, encoding = decode(content, "text/html")
-    return Page(url=detail_url(key), status=200, content=content, text=text, encoding=encoding,
-                fetched_at=datetime(2026, 11, 23, 3, 0, tzinfo=UTC))
+def page_from(key: str, content: bytes):
+    return fixture_page(SITE, detail_url(key), content)
 
 
 def test_detail_page_without_h1_raises_naming_the_field():
@@ -302,8 +257,7 @@ def test_detail_page_without_type_raises_naming_the_field():
 
 
 def test_branch_without_main_office_link_is_quarantined_and_the_run_goes_on(tmp_path):
-    site = tmp_path / "nakos-rot"
-    shutil.copytree(SITE, site)
+    site = copy_site(SITE, tmp_path)
     branch = site / "adressen" / "rot" / "key@3122"
     html = branch.read_text(encoding="utf-8")
     start = html.index("<dt>Hauptstelle:</dt>")
@@ -315,12 +269,7 @@ def test_branch_without_main_office_link_is_quarantined_and_the_run_goes_on(tmp_
 
 
 def test_changed_list_markup_fails_with_site_changed(tmp_path):
-    site = tmp_path / "nakos-rot"
-    shutil.copytree(SITE, site)
-    for index in site.rglob("index.html"):
-        html = index.read_text(encoding="utf-8")
-        assert 'class="adressliste"' in html
-        index.write_text(html.replace('class="adressliste"', 'class="trefferliste"'),
-                         encoding="utf-8")
+    site = copy_site(SITE, tmp_path)
+    assert rewrite_all(site, b'class="adressliste"', b'class="trefferliste"') == len(LIST_PAGES)
     with pytest.raises(SiteChanged, match="0 records"):
         crawl(site)

@@ -200,11 +200,12 @@ name = "Name"
 
 @pytest.mark.parametrize(("change", "needle", "key", "why"), [
     (('kind = "html"', 'kind = "html"\nscraper = "gibtsnicht"'), 'scraper = "gibtsnicht"',
-     "scraper", "no scraper module scrapers.gibtsnicht"),
-    (('kind = "html"', 'kind = "html"\nscraper = "http"'), 'scraper = "http"', "scraper",
-     "scrapers.http defines no Scraper with that source_id"),
+     "scraper", "no scraper module scrapers.sources.gibtsnicht"),
+    # the module exists, but its Scraper's source_id is "nakos-rot"
+    (('kind = "html"', 'kind = "html"\nscraper = "nakos_rot"'), 'scraper = "nakos_rot"',
+     "scraper", "scrapers.sources.nakos_rot defines no Scraper with that source_id"),
     (('id = "herne"', 'id = "herne-neu"'), 'id = "herne-neu"', "id",
-     "no scraper module scrapers.herne_neu"),
+     "no scraper module scrapers.sources.herne_neu"),
     (('kind = "html"', 'kind = "html"\nscraper = "../herne"'), 'scraper = "../herne"',
      "scraper", "String should match pattern"),
     (('licence = "CC-BY-4.0"', 'licence = " "'), 'licence = " "', "licence",

@@ -95,7 +95,7 @@ def test_latest_json_may_only_point_to_its_own_origin(tmp_path, elsewhere):
 
     from scrapers.errors import SiteChanged
     from scrapers.http import ClientSettings, PoliteClient, RewriteTransport
-    from scrapers.release import import_release
+    from scrapers.importers.release import import_release
 
     site = tmp_path / "site"
     release(site, [row("k1")], listings_path=elsewhere)
@@ -218,7 +218,7 @@ def test_a_bad_hsds_service_is_quarantined_and_the_rest_load(tmp_path):
     import asyncio
 
     from scrapers.http import ClientSettings, PoliteClient, RewriteTransport
-    from scrapers.release import import_release
+    from scrapers.importers.release import import_release
 
     site = tmp_path / "hsds"
     (site / "services").mkdir(parents=True)

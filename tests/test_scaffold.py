@@ -44,7 +44,7 @@ def test_new_source_passes_its_own_test(repo, base):
     done = scaffold_in(repo, source_id, "--base", base, "--url", url)
     assert done.returncode == 0, done.stdout + done.stderr
     module = source_id.replace("-", "_")
-    assert (repo / "scrapers" / f"{module}.py").is_file()
+    assert (repo / "scrapers" / "sources" / f"{module}.py").is_file()
     entry = next(e for e in tomllib.loads((repo / "sources.toml").read_text("utf-8"))["source"]
                  if e["id"] == source_id)
     assert entry["policy"] == "withhold" and entry["start_urls"] == [url]
@@ -64,7 +64,7 @@ def test_refuses_to_overwrite_or_unknown_base(repo, capsys):
     assert main(["Neu_Stadt", "--root", str(repo)]) == 2
     assert main(["neu", "--root", str(repo)]) == 2  # not the code that runs
     assert f"{repo} is not the checkout this scaffold runs from" in capsys.readouterr().err
-    assert not (repo / "scrapers" / "neu.py").exists()
+    assert not (repo / "scrapers" / "sources" / "neu.py").exists()
 
 
 RUFF = Path(sys.executable).with_name("ruff")
@@ -86,7 +86,7 @@ def test_generated_files_pass_ruff(repo, source_id, base, url, name):
     done = scaffold_in(repo, *args, *(["--name", name] if name else []))
     assert done.returncode == 0, done.stdout + done.stderr
     module = source_id.replace("-", "_")
-    written = [f"scrapers/{module}.py", f"tests/test_{module}.py"]
+    written = [f"scrapers/sources/{module}.py", f"tests/test_{module}.py"]
     done = subprocess.run([str(RUFF), "check", "--no-cache", *written], cwd=repo,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -97,4 +97,4 @@ def test_refuses_ids_and_names_too_long_for_the_generated_lines(repo, capsys):
     assert f"at most {MAX_ID} characters" in capsys.readouterr().err
     assert main(["kurz", "--name", "N" * (MAX_NAME + 1),
                  "--root", str(repo)]) == 2
-    assert not (repo / "scrapers" / "kurz.py").exists()
+    assert not (repo / "scrapers" / "sources" / "kurz.py").exists()

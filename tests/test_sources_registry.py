@@ -3,7 +3,7 @@
 import pytest
 
 from schema.registry import load_registry
-from scrapers.base import Scraper
+from scrapers.bases.base import Scraper
 from scrapers.registry import scraper_class
 from tests.conftest import FIXTURES, ROOT
 

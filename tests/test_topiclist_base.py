@@ -17,12 +17,12 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 from schema.records import ScrapedRecord
-from scrapers.base import ScrapeResult
+from scrapers.bases.base import ScrapeResult
+from scrapers.bases.labelled import COMMON_LABELS, labelled_fields
+from scrapers.bases.page import Page
+from scrapers.bases.topiclist import TopicListScraper, Tree, merge_records
 from scrapers.errors import SiteChanged
 from scrapers.http import ClientSettings, PoliteClient, RewriteTransport
-from scrapers.labelled import COMMON_LABELS, labelled_fields
-from scrapers.page import Page
-from scrapers.topiclist import TopicListScraper, Tree, merge_records
 from tools.site_server import serve_directory
 
 ORIGIN = "https://www.stadt.example"

@@ -53,7 +53,7 @@ def new_source(root: Path, source_id: str, base: str, start_url: str | None = No
     folder = TEMPLATES / base
     # the base's sample site is laid out below the start URL's path, as fixture sites are
     targets = {
-        root / "scrapers" / f"{module}.py": folder / "module.py.tmpl",
+        root / "scrapers" / "sources" / f"{module}.py": folder / "module.py.tmpl",
         root / "tests" / f"test_{module}.py": folder / "test.py.tmpl",
         **{list_dir / page.relative_to(folder / "site"): page
            for page in sorted((folder / "site").rglob("*")) if page.is_file()},

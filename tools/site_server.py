@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from scrapers.base import Scraper, ScrapeResult
+from scrapers.bases.base import Scraper, ScrapeResult
 from scrapers.http import ClientSettings, PoliteClient, RewriteTransport
 from scrapers.warc import WarcArchive
 

@@ -2,7 +2,7 @@
 `linkTo_UnCryptMailto` shift and `remove-this.` insert, "(at)" / "[at]" / "(punkt)" spellings —
 and validation of the result (syntax only, never DNS).
 
-`scrapers.html` finds the obfuscated payloads in markup and calls the decoders here; the
+`scrapers.bases.html` finds the obfuscated payloads in markup and calls the decoders here; the
 normaliser repairs the spellings left in text.
 """
 
@@ -15,7 +15,7 @@ from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 from schema.listing import EmailAddress
 
 #: "@" and "." and the bracketed spellings that stand for them ("(at)", "[ät]", "(punkt)"):
-#: how `scrapers.html` finds addresses in page text.
+#: how `scrapers.bases.html` finds addresses in page text.
 AT = r"(?:@|\s?[(\[{]\s?(?:at|ät|@)\s?[)\]}]\s?)"
 DOT = r"(?:\.|\s?[(\[{]\s?(?:dot|punkt)\s?[)\]}]\s?)"
 #: What TYPO3 inserts into the shown text of a protected address.

@@ -148,7 +148,7 @@ FLAGS: dict[str, FlagCode] = {f.code: f for f in FLAG_CODES}
 
 #: Notes written for people -> code. A pattern's `detail` group is kept after the colon
 #: (in the warehouse only). Address notes are `schema.normalise.address`'s, the rest the
-#: scrapers' (`scrapers.files`, `scrapers.topiclist`).
+#: scrapers' (`scrapers.importers.files`, `scrapers.bases.topiclist`).
 NOTE_CODES: tuple[tuple[str, str], ...] = (
     (r"too long for an address; kept raw", "address_too_long"),
     (r"no street or postcode found; kept raw", "address_not_understood"),

@@ -6,8 +6,7 @@ import re
 from typing import Any, ClassVar
 
 from schema.records import ScrapedRecord
-from scrapers.errors import FieldError
-from scrapers.html import (
+from scrapers.bases.html import (
     Tree,
     absolute_url,
     emails_in,
@@ -15,7 +14,8 @@ from scrapers.html import (
     node_text,
     remove_boilerplate,
 )
-from scrapers.page import Page
+from scrapers.bases.page import Page
+from scrapers.errors import FieldError
 
 #: Labels most German self-help pages print; sources extend or override this table.
 COMMON_LABELS: dict[str, str] = {

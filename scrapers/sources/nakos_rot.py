@@ -2,15 +2,15 @@
 
 Each detail page prints its type as "Einrichtungsart" ("Selbsthilfekontaktstelle",
 "Selbsthilfeunterstützungsstelle" or "Außenstelle"); a branch links to its main office under
-"Hauptstelle", whose key becomes `parent_key`. Crawling and fields: `scrapers.nakos`.
+"Hauptstelle", whose key becomes `parent_key`. Crawling and fields: `scrapers.bases.nakos`.
 """
 
 from typing import ClassVar
 
 from schema.records import ScrapedRecord
+from scrapers.bases.nakos import NakosScraper
+from scrapers.bases.page import Page
 from scrapers.errors import FieldError
-from scrapers.nakos import NakosScraper
-from scrapers.page import Page
 
 
 class NakosRotScraper(NakosScraper):

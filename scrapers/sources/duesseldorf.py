@@ -12,9 +12,9 @@ import re
 from typing import ClassVar
 
 from schema.records import ScrapedRecord
-from scrapers.labelled import COMMON_LABELS
-from scrapers.page import Page
-from scrapers.topiclist import TopicListScraper, Tree
+from scrapers.bases.labelled import COMMON_LABELS
+from scrapers.bases.page import Page
+from scrapers.bases.topiclist import TopicListScraper, Tree
 
 # ----------------------------------------------------------------- selectors, in one place
 TOPIC_LINKS = "div.frame-type-menu_subpages a[href]"  # not the sidebar subnav

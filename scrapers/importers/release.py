@@ -17,9 +17,9 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from schema.records import RawKind, ScrapedRecord, Upstream
-from scrapers.base import Fetcher, ParseFailure, ScrapeResult
+from scrapers.bases.base import Fetcher, ParseFailure, ScrapeResult
+from scrapers.bases.page import Page, PageInfo
 from scrapers.errors import EmptyScrape, SiteChanged
-from scrapers.page import Page, PageInfo
 
 
 class OffOrigin(SiteChanged):

@@ -10,9 +10,9 @@ per uid (`key_pattern`). The centre describes itself on `/kontaktstelle/`.
 import re
 
 from schema.records import ScrapedRecord
-from scrapers.azlist import AZListScraper
-from scrapers.labelled import COMMON_LABELS, LabelledDetail
-from scrapers.page import Page
+from scrapers.bases.azlist import AZListScraper
+from scrapers.bases.labelled import COMMON_LABELS, LabelledDetail
+from scrapers.bases.page import Page
 
 
 class KreisMettmannScraper(LabelledDetail, AZListScraper):

@@ -30,10 +30,9 @@ from urllib.parse import urljoin
 from selectolax.lexbor import LexborNode
 
 from schema.records import ScrapedRecord
-from scrapers.azlist import canonical_url
-from scrapers.base import Fetcher, ParseFailure, Scraper, ScrapeResult
-from scrapers.errors import FieldError, SiteChanged, SourceError
-from scrapers.html import (
+from scrapers.bases.azlist import canonical_url
+from scrapers.bases.base import Fetcher, ParseFailure, Scraper, ScrapeResult
+from scrapers.bases.html import (
     Tree,
     clean_text,
     emails_in,
@@ -41,8 +40,9 @@ from scrapers.html import (
     node_text,
     remove_boilerplate,
 )
-from scrapers.labelled import COMMON_LABELS, labelled_fields
-from scrapers.page import Page
+from scrapers.bases.labelled import COMMON_LABELS, labelled_fields
+from scrapers.bases.page import Page
+from scrapers.errors import FieldError, SiteChanged, SourceError
 
 #: Fields that say where a record came from; merging never compares them.
 _PROVENANCE = frozenset({"source_id", "source_key", "source_url", "fetched_at", "content_hash",

@@ -17,10 +17,9 @@ from urllib.parse import urldefrag
 from selectolax.lexbor import LexborNode
 
 from schema.records import RawKind, ScrapedRecord
-from scrapers.azlist import AZListScraper, canonical_url
-from scrapers.base import Fetcher, ScrapeResult
-from scrapers.errors import FieldError, SiteChanged
-from scrapers.html import (
+from scrapers.bases.azlist import AZListScraper, canonical_url
+from scrapers.bases.base import Fetcher, ScrapeResult
+from scrapers.bases.html import (
     absolute_url,
     emails_in,
     labelled_values,
@@ -28,7 +27,8 @@ from scrapers.html import (
     node_text,
     remove_boilerplate,
 )
-from scrapers.page import Page
+from scrapers.bases.page import Page
+from scrapers.errors import FieldError, SiteChanged
 
 _KEY = re.compile(r"/key(?:@|%40)(\d+)/?$", re.IGNORECASE)
 

@@ -8,9 +8,9 @@ which `LabelledDetail` reads alike, so this module is selectors and a label tabl
 import re
 
 from schema.records import ScrapedRecord
-from scrapers.azlist import AZListScraper
-from scrapers.labelled import COMMON_LABELS, LabelledDetail
-from scrapers.page import Page
+from scrapers.bases.azlist import AZListScraper
+from scrapers.bases.labelled import COMMON_LABELS, LabelledDetail
+from scrapers.bases.page import Page
 
 
 class HerneScraper(LabelledDetail, AZListScraper):

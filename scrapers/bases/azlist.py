@@ -14,10 +14,10 @@ from urllib.parse import unquote, urljoin
 
 from schema.records import ScrapedRecord
 from scrapers import crawl
-from scrapers.base import Fetcher, ParseFailure, Scraper, ScrapeResult
+from scrapers.bases.base import Fetcher, ParseFailure, Scraper, ScrapeResult
+from scrapers.bases.html import link_url
+from scrapers.bases.page import Page
 from scrapers.errors import FieldError, SiteChanged, SourceError
-from scrapers.html import link_url
-from scrapers.page import Page
 
 _INDEX_FILE = re.compile(r"/index\.(?:html?|php)$")
 

@@ -10,12 +10,12 @@ import re
 from typing import ClassVar
 
 from schema.records import ScrapedRecord
-from scrapers.azlist import AZListScraper
-from scrapers.base import Fetcher, ScrapeResult
+from scrapers.bases.azlist import AZListScraper
+from scrapers.bases.base import Fetcher, ScrapeResult
+from scrapers.bases.html import absolute_url, node_text
+from scrapers.bases.labelled import COMMON_LABELS, LabelledDetail
+from scrapers.bases.page import Page
 from scrapers.errors import SiteChanged
-from scrapers.html import absolute_url, node_text
-from scrapers.labelled import COMMON_LABELS, LabelledDetail
-from scrapers.page import Page
 
 
 class HammScraper(LabelledDetail, AZListScraper):

@@ -10,11 +10,11 @@ from typing import ClassVar
 from selectolax.lexbor import LexborNode
 
 from schema.records import ScrapedRecord
-from scrapers.base import Fetcher, ScrapeResult
+from scrapers.bases.base import Fetcher, ScrapeResult
+from scrapers.bases.html import node_text
+from scrapers.bases.nakos import NakosScraper, entry_url, first_per_key, nakos_key
+from scrapers.bases.page import Page
 from scrapers.errors import FieldError, SiteChanged
-from scrapers.html import node_text
-from scrapers.nakos import NakosScraper, entry_url, first_per_key, nakos_key
-from scrapers.page import Page
 
 
 class NakosBlauScraper(NakosScraper):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from schema.records import ScrapedRecord
-from scrapers.page import Page, PageInfo
+from scrapers.bases.page import Page, PageInfo
 
 
 class Fetcher(Protocol):
@@ -54,7 +54,7 @@ class ScrapeResult:
 
     def record_batches(self) -> Iterator[list[ScrapedRecord]]:
         """The records as batches to normalise one at a time (a file importer reads them
-        lazily, see `scrapers.files.FileResult`): here all of them at once."""
+        lazily, see `scrapers.importers.files.stream.FileResult`): here all of them at once."""
         yield self.records
 
     def __repr__(self) -> str:  # asyncio.run reprs its result: keep that cheap

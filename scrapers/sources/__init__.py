@@ -1,0 +1,1 @@
+"""The source modules named in sources.toml: one Scraper subclass each, on the shared bases."""
