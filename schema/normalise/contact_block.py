@@ -30,13 +30,9 @@ from schema.normalise.address import (
     is_town_part,
 )
 from schema.normalise.emails import emails
+from schema.normalise.hours import opening_hours
 from schema.normalise.phones import phones
 from schema.normalise.urls import urls
-
-try:  # written in parallel by another step; a missing or broken module leaves osm None
-    from schema.normalise.hours import opening_hours as _osm_hours
-except Exception:  # pragma: no cover - depends on the other module's state
-    _osm_hours = None
 
 
 class ContactBlock(BaseModel):
@@ -190,7 +186,8 @@ def contact_block(text: str | None) -> ContactBlock:
     return ContactBlock(
         organisation=organisation, address=place, phones=_unique(found["phones"]),
         faxes=_unique(found["faxes"]), emails=found["emails"], websites=found["websites"],
-        opening_hours=OpeningHours(original=hours, osm=_osm(hours)) if hours else None,
+        opening_hours=OpeningHours(original=hours, osm=_safe(opening_hours, hours))
+        if hours else None,
         leftover=[p.text for p in sorted(found["leftover"], key=lambda p: p.at)])
 
 
@@ -456,18 +453,25 @@ def _organisation_and_address(
     for i, piece in enumerate(texts):
         if first <= i < last:
             continue
-        line = _line_at(text, piece.at)
         later = _paragraph_heading(piece.at, text, paragraphs, values)
-        named = not _sentence_line(line) and (_organisation_like(piece.text) or (
-            (text.count("\n", 0, piece.at) < heading or later) and _name_like(piece.text)
-            and not _maybe_person(piece.text, line)))
-        if named and (i < first or later) and organisation and _wrapped(piece, texts, i, text):
-            organisation[-1] += " " + piece.text
-        elif named and (i < first or later):
-            organisation.append(piece.text)
-        else:
+        if not ((i < first or later) and _named(piece, text, heading, later)):
             found["leftover"].append(piece)
+        elif organisation and _wrapped(piece, texts, i, text):
+            organisation[-1] += " " + piece.text
+        else:
+            organisation.append(piece.text)
     return organisation, place
+
+
+def _named(piece: _Piece, text: str, heading: int, later: bool) -> bool:
+    """A name of the organisation: one with an organisation word, or in a heading (the first
+    `heading` lines, or a later paragraph's) any name that is no person's."""
+    line = _line_at(text, piece.at)
+    if _sentence_line(line):
+        return False
+    in_heading = text.count("\n", 0, piece.at) < heading or later
+    return _organisation_like(piece.text) or (
+        in_heading and _name_like(piece.text) and not _maybe_person(piece.text, line))
 
 
 def _wrapped(piece: _Piece, texts: list[_Piece], i: int, text: str) -> bool:
@@ -621,15 +625,3 @@ def _unique(numbers: list[Phone]) -> list[Phone]:
             seen.add(key)
             out.append(number)
     return out
-
-
-def _osm(text: str) -> str | None:
-    if _osm_hours is None:
-        return None
-    try:
-        value = _osm_hours(text)
-    except Exception:
-        return None
-    if isinstance(value, OpeningHours):
-        return value.osm
-    return value if isinstance(value, str) else None
