@@ -161,7 +161,7 @@ _SMALL_WORD = re.compile(r"^(?:[a-zäöü]{1,3}\.?|[a-z]\.[a-z]\.|am|an|der|den|
 
 @dataclass
 class _Street:
-    street: str
+    street: str | None
     number: str | None
     extras: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -184,25 +184,31 @@ def address(text: str | None, district: str | None = None) -> Address | None:
     _postcode_once(parts, notes)
     postcode, city, at = _postcode_and_city(parts, notes)
     street = _pick_street(parts, at, notes)
-    if postcode is None and city is None and street is None and not _vague(original):
-        city = _venue_town(parts)
-    if postcode is None and city is None and (street is None or street.number is None):
-        return _declined(original, district)
+    if postcode is None and city is None:
+        city = _venue_town(parts) if street is None and not _vague(original) else None
+        if city is None and (street is None or street.number is None):
+            return _declined(original, district)
     if postcode is None:
         city = city or _town_in_prose(parts, street) or _trailing_city(parts, street)
         notes.append("no postcode")
     city, named = _town(city, parts, postcode, notes)
     _drop_town_after_venue(city, parts, street)
     notes += _doubts(original, parts)
+    state = _state(postcode, city, notes)
+    street = street or _Street(None, None)
+    notes += street.notes
+    return Address(street=street.street, house_number=street.number,
+                   extra=", ".join(_ordered([*street.extras, *parts], original)) or None,
+                   postcode=postcode, city=city or None, district=district or named,
+                   state=state, original=original, notes=list(dict.fromkeys(notes)))
+
+
+def _state(postcode: str | None, city: str | None, notes: list[str]) -> str | None:
+    """The Bundesland of the postcode (or of a city-state's name); a note when unknown."""
     state = state_for_postcode(postcode) or _city_state(postcode, city)
     if postcode and state is None:
         notes.append(f"state unknown for postcode {postcode}")
-    extras = [*(street.extras if street else []), *parts]
-    notes += street.notes if street else []
-    return Address(street=street and street.street, house_number=street and street.number,
-                   extra=", ".join(_ordered(extras, original)) or None, postcode=postcode,
-                   city=city or None, district=district or named, state=state,
-                   original=original, notes=list(dict.fromkeys(notes)))
+    return state
 
 
 def _parts(original: str) -> list[str]:
