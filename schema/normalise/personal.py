@@ -27,7 +27,7 @@ import regex
 from phonenumbers import Leniency, PhoneNumberMatcher, PhoneNumberType
 
 from schema.listing import Address, EmailAddress, Listing, Meeting, OpeningHours, Phone
-from schema.normalise.address import STREET_ENDINGS
+from schema.normalise.address.words import STREET_ENDINGS
 from schema.normalise.emails import find_addresses
 from schema.normalise.text import MEMO, one_line
 from schema.normalise.topics import topic
