@@ -37,16 +37,10 @@ from schema.normalise.hours import (
 from schema.normalise.hours.structured import days_text, disagreement, structured_hours
 from schema.normalise.meetings import meetings, on_request
 from schema.normalise.organisation import contact_count, online, org_flags
-from schema.normalise.personal import (
-    ANONYMOUS,
-    PRIVATE_KINDS,
-    Context,
-    Redactor,
-    StaffContacts,
-    mailbox_holder,
-    mark_personal,
-    personal,
-)
+from schema.normalise.personal import ANONYMOUS, mark_personal, personal
+from schema.normalise.personal.kinds import PRIVATE_KINDS, StaffContacts
+from schema.normalise.personal.mailboxes import Context, mailbox_holder
+from schema.normalise.personal.redaction import Redactor
 from schema.normalise.phones import phones
 from schema.normalise.places import as_of, place_coordinates, profile_name, social_links
 from schema.normalise.text import clean, one_line
