@@ -241,26 +241,34 @@ def _topic(label: str | None) -> tuple[Topic, ...]:
     elif code := tax.find(whole) or (inverted and tax.find(key(f"{inverted[2]} {inverted[1]}"))):
         codes = [code]
     else:
-        codes = []
-        parts = _parts(text)
-        for i, (part, qualifier) in enumerate(parts):
-            part_words = label_words(part)
-            following = label_words(parts[i + 1][0]) if i + 1 < len(parts) else []
-            if part.rstrip().endswith("-") and (code := elided(tax, part_words, following)):
-                codes.append(code)
-                continue
-            part_codes, unread = _read_part(tax, part_words, acronyms,
-                                            runs=not (qualifier and codes))
-            if unread and not part_codes and (code := _shared_head(tax, part_words, following)):
-                part_codes, unread = [code], False
-            codes += part_codes
-            unknown = unknown or (unread and not qualifier)
+        codes, unknown = _codes_of_parts(tax, text, acronyms)
     audience = _audience(words)
     found = [Topic(code=c, label=text, preferred=tax.concepts[c].preferred,
                    area=tax.concepts[c].area, audience=audience) for c in dict.fromkeys(codes)]
     if unknown or not found:
         found.append(Topic(label=text, audience=audience))
     return tuple(found)
+
+
+def _codes_of_parts(tax: Taxonomy, text: str,
+                    acronyms: frozenset[str]) -> tuple[list[str], bool]:
+    """(codes, whether a part that counts was not understood) of a label read part by part."""
+    codes: list[str] = []
+    unknown = False
+    parts = _parts(text)
+    for i, (part, qualifier) in enumerate(parts):
+        part_words = label_words(part)
+        following = label_words(parts[i + 1][0]) if i + 1 < len(parts) else []
+        if part.rstrip().endswith("-") and (code := elided(tax, part_words, following)):
+            codes.append(code)
+            continue
+        part_codes, unread = _read_part(tax, part_words, acronyms,
+                                        runs=not (qualifier and codes))
+        if unread and not part_codes and (code := _shared_head(tax, part_words, following)):
+            part_codes, unread = [code], False
+        codes += part_codes
+        unknown = unknown or (unread and not qualifier)
+    return codes, unknown
 
 
 def topics(labels: Iterable[str | None] | None) -> list[Topic]:
