@@ -302,20 +302,21 @@ def _combine(groups: list[_Group], breaks: list[tuple[int, int]]) -> Week | None
             week.setdefault(day, []).extend(g.times)
     week = {d: _cut(_merge(sorted(set(t))), breaks) for d, t in week.items()
             if d not in closed and t}
-    if any(v is None for v in week.values()):
-        return None
-    for weekday in range(HOLIDAY + 1):
-        nths = [_weeks(nth) for d, nth in week if d == weekday]
-        if len(nths) > 1 and any(a & b for i, a in enumerate(nths) for b in nths[i + 1:]):
-            return None
-    for spans in week.values():
-        if any(a[1] > b[0] for a, b in pairwise(spans)):
-            return None
-    if not week:
+    if not week or any(v is None for v in week.values()) or _clashes(week):
         return None
     if (HOLIDAY, ()) in closed:
         week[(HOLIDAY, ())] = []
     return week
+
+
+def _clashes(week: Week) -> bool:
+    """A weekday in two rules for the same weeks (weekly and nth-of-month, "1. und 3." beside
+    "1."), or ranges of one day that partly overlap."""
+    for weekday in range(HOLIDAY + 1):
+        nths = [_weeks(nth) for d, nth in week if d == weekday]
+        if len(nths) > 1 and any(a & b for i, a in enumerate(nths) for b in nths[i + 1:]):
+            return True
+    return any(a[1] > b[0] for spans in week.values() for a, b in pairwise(spans))
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
