@@ -40,7 +40,6 @@ from schema.normalise.hours.words import (
     CLAUSE,
     DASHES,
     DAY_SLIPS,
-    HOLIDAY,
     MAX_LENGTH,
     NOT_APPOINTMENT_RE,
     PHONE_RE,
@@ -75,15 +74,6 @@ def phone_hours(text: str | None) -> str | None:
     """The OSM `opening_hours` value of the phone times in the text ("Telefonzeiten: Mo-Fr
     9-12 Uhr"), or None; these are never office hours."""
     return osm(office_and_phone(text)[1])
-
-
-def weekly_spans(text: str | None) -> dict[int, frozenset[tuple[int, int]]]:
-    """Weekday (0 = Monday) -> (start, end) in minutes, for the weekly rules of `text`'s
-    office hours; empty when the text is not understood. For comparing two spellings."""
-    office = office_and_phone(text)[0]
-    week = read_week(office) if office and not ALWAYS.match(office) else None
-    return {day: frozenset(spans) for (day, nth), spans in (week or {}).items()
-            if not nth and day < HOLIDAY}
 
 
 # --- lines: office or phone --------------------------------------------------------------
