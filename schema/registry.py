@@ -9,7 +9,6 @@ module and class, a file source's file (relative to the registry), an open sourc
 """
 
 import codecs
-import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
@@ -398,7 +397,7 @@ def _parse(path: Path) -> dict:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RegistryError(_syntax_error(path, text, exc)) from exc
+        raise RegistryError(f"{path}: not valid TOML: {exc}") from exc  # its line and column
 
 
 def _dotted(loc: tuple) -> str:
@@ -456,18 +455,3 @@ def _got(err: dict) -> str:
     if err["type"] == "missing" or isinstance(value, dict | list) or len(repr(value)) > 60:
         return ""
     return f" (got {value!r})"
-
-
-_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
-
-
-def _syntax_error(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> str:
-    """`<file>:<line>:<col>: not valid TOML: <reason>: <that line>`, from tomllib's message."""
-    match = _TOML_POSITION.search(str(exc))
-    if not match:  # "(at end of document)"
-        return f"{path}: not valid TOML: {exc}"
-    line, col = int(match.group(1)), int(match.group(2))
-    reason = _TOML_POSITION.sub("", str(exc)).strip()
-    lines = text.splitlines()
-    code = lines[line - 1].strip() if line <= len(lines) else ""
-    return f"{path}:{line}:{col}: not valid TOML: {reason}" + (f": {code}" if code else "")

@@ -83,26 +83,25 @@ def rejected(tmp_path: Path, text: str) -> str:
 
 
 # TOML syntax errors: (what is wrong, the bundled registry edited, line needle, line `after`,
-# parts of the message) -- tomllib's line and column, and the line's text
+# tomllib's reason) -- tomllib's message with its line and column
 NOT_TOML = [
     ("toml syntax", ('[[source]]\nid = "hamm"', '[[source]\nid = "hamm"'),
-     '[[source]\nid = "hamm"', "", ["not valid TOML", ": [[source]"]),
+     '[[source]\nid = "hamm"', "", "Expected ']]' at the end of an array declaration"),
     ("value syntax", ("min_records = 10\n", "min_records = 10 10\n"), "min_records = 10 10",
-     "", ["not valid TOML", ": min_records = 10 10"]),
+     "", "Expected newline or end of document after a statement"),
     ("key set twice", ('cadence = "weekly"\n', 'cadence = "weekly"\ncadence = "daily"\n'),
-     'cadence = "daily"', 'id = "nakos-rot"', ["Cannot overwrite a value", 'cadence = "daily"']),
+     'cadence = "daily"', 'id = "nakos-rot"', "Cannot overwrite a value"),
 ]
 
 
-@pytest.mark.parametrize(("change", "needle", "after", "parts"),
+@pytest.mark.parametrize(("change", "needle", "after", "reason"),
                          [m[1:] for m in NOT_TOML], ids=[m[0] for m in NOT_TOML])
-def test_toml_syntax_errors_name_file_line_and_column(tmp_path, change, needle, after, parts):
+def test_toml_syntax_errors_name_file_line_and_column(tmp_path, change, needle, after, reason):
     text = BUNDLED.replace(*change, 1)
     assert text != BUNDLED
     message = rejected(tmp_path, text)
-    assert f"sources.toml:{line_of(text, needle, after)}:" in message, message
-    for part in parts:
-        assert part in message, message
+    assert message.startswith(f"{tmp_path / 'sources.toml'}: not valid TOML: {reason} "
+                              f"(at line {line_of(text, needle, after)}, column "), message
 
 
 # invalid entries: (what is wrong, the bundled registry edited, parts of the message)
