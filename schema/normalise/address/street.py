@@ -1,5 +1,4 @@
-"""Street and house number of an address's parts, and a venue before the street.
-"""
+"""Street and house number of an address's parts, and a venue before the street."""
 
 import re
 from dataclasses import dataclass, field
@@ -29,8 +28,6 @@ class Street:
     notes: list[str] = field(default_factory=list)
     index: int = 0  # where the street part stood among the parts
 
-
-# --- street and house number ---------------------------------------------------------------
 
 def pick_street(parts: list[str], at: int, notes: list[str]) -> Street | None:
     """The street part: one with a street word nearest before the postcode, else after it,

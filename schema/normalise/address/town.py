@@ -1,5 +1,4 @@
-"""Postcode, city and town of an address's parts.
-"""
+"""Postcode, city and town of an address's parts."""
 
 import re
 
@@ -43,8 +42,6 @@ def split_town(city: str) -> tuple[str, str | None]:
         return m.group("city"), district  # "Frankfurt/M.": an abbreviation is no district
     return city, None
 
-
-# --- postcode and city ---------------------------------------------------------------------
 
 def postcode_and_city(parts: list[str], notes: list[str]) -> tuple[str | None, str | None, int]:
     """(postcode, city, index where the postcode part was): the parts used are removed from

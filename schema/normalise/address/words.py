@@ -1,6 +1,5 @@
 """The words of German addresses: street endings, venues, extras, what names no place,
-and the patterns built from them.
-"""
+and the patterns built from them."""
 
 import re
 

@@ -1,5 +1,4 @@
-"""Cutting a contact block into pieces: labelled values and unlabelled text, in order.
-"""
+"""Cutting a contact block into pieces: labelled values and unlabelled text, in order."""
 
 import re
 from dataclasses import dataclass
@@ -28,8 +27,6 @@ class Piece:
     text: str
     label: str = ""
 
-
-# --- cutting -------------------------------------------------------------------------------
 
 def cut_pieces(text: str) -> list[Piece]:
     """Labelled values (each with what follows its label) and unlabelled pieces, in order. A

@@ -1,6 +1,5 @@
 """A contact block's organisation and address: the address run around the postcode, the
-names before it (or heading a paragraph), the rest leftover.
-"""
+names before it (or heading a paragraph), the rest leftover."""
 
 import re
 

@@ -1,6 +1,5 @@
 """A contact block's values: phones, faxes, e-mails and web sites, labelled or known by
-their shape, parsed by the shared parsers.
-"""
+their shape, parsed by the shared parsers."""
 
 import re
 from collections.abc import Callable
@@ -21,7 +20,6 @@ from schema.normalise.emails import emails
 from schema.normalise.phones import phones
 from schema.normalise.urls import urls
 
-# --- values --------------------------------------------------------------------------------
 
 def labelled(piece: Piece, found: dict[str, list]) -> None:
     """Parse one labelled value into its list; a value that gives nothing is leftover, and so

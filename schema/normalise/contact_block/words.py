@@ -1,6 +1,5 @@
 """The words and shapes of a contact block: labels, organisation words, the patterns
-that tell a piece's kind.
-"""
+that tell a piece's kind."""
 
 import re
 from typing import Literal

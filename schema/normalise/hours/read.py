@@ -1,6 +1,5 @@
 """Reading office-hour text: tokens, a small state machine over them, and the week they
-add up to.
-"""
+add up to."""
 
 import re
 from collections.abc import Callable, Iterator
@@ -26,7 +25,6 @@ from schema.normalise.hours.words import (
     UHR,
 )
 
-# --- reading -------------------------------------------------------------------------------
 
 def _prepare(text: str) -> str | None:
     """Rewrites applied, "ohne Termin" and "Uhr" removed; None on a doubtful word."""

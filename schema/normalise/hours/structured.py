@@ -1,6 +1,5 @@
 """Structured hours: a file's per-day entries written out as text the reader understands,
-and read like office-hour text.
-"""
+and read like office-hour text."""
 
 import functools
 import re
@@ -10,8 +9,6 @@ from schema.normalise.hours import by_appointment, lowered, office_and_phone, os
 from schema.normalise.hours.read import read_week
 from schema.normalise.hours.words import DASHES, MAX_LENGTH, OSM_DAYS
 from schema.normalise.text import MEMO
-
-# --- structured hours (a file's per-day entries) ------------------------------------------
 
 #: Day names of structured files (German, OSM and English codes) -> weekday; others are read
 #: as text.

@@ -1,6 +1,5 @@
 """The words of office-hour text: day spellings, appointment, phone and doubt phrases,
-and the token patterns built from them.
-"""
+and the token patterns built from them."""
 
 import re
 

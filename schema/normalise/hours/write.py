@@ -1,12 +1,10 @@
-"""Writing a week as a canonical OSM `opening_hours` value, checked by opening-hours-py.
-"""
+"""Writing a week as a canonical OSM `opening_hours` value, checked by opening-hours-py."""
 
 import opening_hours as _oh
 
 from schema.normalise.hours.read import Week
 from schema.normalise.hours.words import HOLIDAY, OSM_DAYS
 
-# --- writing -------------------------------------------------------------------------------
 
 def write_week(week: Week) -> str:
     """Canonical OSM: one rule per distinct set of times, in week order; "PH off" last."""

@@ -1,13 +1,10 @@
 """A reading of a rhythm text (its day mentions, times, week and month rhythms) put
-together into a `Schedule`, or declined when its parts disagree.
-"""
+together into a `Schedule`, or declined when its parts disagree."""
 
 from dataclasses import dataclass, field
 
 from schema.listing import Schedule
 from schema.normalise.meetings.words import ORDER, WEEKDAYS
-
-# --- reading -----------------------------------------------------------------------------
 
 
 @dataclass

@@ -1,6 +1,5 @@
 """The words of meeting rhythms: weekdays, ordinals, rhythm and doubt words, and the
-patterns built from them.
-"""
+patterns built from them."""
 
 import re
 

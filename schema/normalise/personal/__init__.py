@@ -25,8 +25,6 @@ from schema.normalise.personal.mailboxes import NO_CONTEXT, Context, mailbox_hol
 from schema.normalise.personal.redaction import Redactor, withheld
 from schema.normalise.text import one_line
 
-# --- contacts --------------------------------------------------------------------------------
-
 _ROUTE = re.compile(
     r"^(?:über|via|durch|bei|beim|im|in der)\b|kontaktstelle|selbsthilfebüro|service-büro|"
     r"\bbüz\b|\bbuez\b|geschäftsstelle|gesundheitsamt|netzwerk", re.IGNORECASE)

@@ -1,5 +1,4 @@
-"""What a finding of personal data is, whose it is, and which listing kinds are private.
-"""
+"""What a finding of personal data is, whose it is, and which listing kinds are private."""
 
 from dataclasses import dataclass
 from typing import Literal

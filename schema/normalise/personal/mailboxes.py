@@ -1,5 +1,4 @@
-"""Whose a mailbox is: a person's name or free-mail box, or an office's, a group's own.
-"""
+"""Whose a mailbox is: a person's name or free-mail box, or an office's, a group's own."""
 
 import functools
 
@@ -10,8 +9,6 @@ from schema.normalise.personal.kinds import FREEMAIL_DOMAINS, Holder
 from schema.normalise.personal.people import person_findings
 from schema.normalise.text import MEMO
 from schema.normalise.topics import topic
-
-# --- mailboxes ---------------------------------------------------------------------------------
 
 #: Local-part words of an office, a role or a group, never of a person's name.
 _ROLE_WORDS = frozenset({

@@ -1,5 +1,4 @@
-"""Persons in free text: names after a salutation, homes ("c/o Frau X"), mobile numbers.
-"""
+"""Persons in free text: names after a salutation, homes ("c/o Frau X"), mobile numbers."""
 
 import functools
 

@@ -1,5 +1,4 @@
-"""The scan of a text for persons and its redaction, the rest of the sentence kept readable.
-"""
+"""The scan of a text for persons and its redaction, the rest of the sentence kept readable."""
 
 import regex
 

@@ -1,6 +1,5 @@
 """The shipped taxonomy (taxonomy.toml): its concepts, and the index of names and forms a
-label is looked up in.
-"""
+label is looked up in."""
 
 import tomllib
 from collections.abc import Mapping
@@ -11,7 +10,6 @@ from importlib.resources import files
 from schema.listing import Area
 from schema.normalise.topics.words import AREAS, CODE, FILLER, HEADS, forms, key
 
-# --- the taxonomy ------------------------------------------------------------------------
 
 class TaxonomyError(ValueError):
     """taxonomy.toml is inconsistent: a code twice, an unknown area, a name for two codes."""

@@ -1,14 +1,11 @@
 """Named rare conditions ("Lowe-Syndrom", "Morbus Osler") and elided compounds
-("Pflege- und Adoptivkinder").
-"""
+("Pflege- und Adoptivkinder")."""
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from schema.normalise.topics.concepts import Taxonomy
 from schema.normalise.topics.words import AUDIENCE_WORDS, joined_key, wordset
-
-# --- named rare conditions ---------------------------------------------------------------
 
 #: The code a rare condition takes when the taxonomy has no concept of its own for it.
 RARE = "selten.allgemein"

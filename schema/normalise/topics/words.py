@@ -1,6 +1,5 @@
 """Folding a label to its key, and the word tables labels are read with (endings, heads,
-filler, prepositions, audience words).
-"""
+filler, prepositions, audience words)."""
 
 import re
 import unicodedata
