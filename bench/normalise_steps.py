@@ -36,7 +36,7 @@ def steps() -> dict[str, Callable[[ScrapedRecord], object]]:
         "opening_hours": (_step("hours", "opening_hours"), lambda f, r: f(r.hours_text)),
         "meetings": (_step("meetings", "meetings"), lambda f, r: f(r.meeting_text)),
         "topics": (_step("topics", "topics"), lambda f, r: f(r.topics)),
-        "personal": (_step("personal", "redact"), lambda f, r: [f(t, r.kind) for t in (
+        "personal": (_step("personal.redaction", "redact"), lambda f, r: [f(t, r.kind) for t in (
             r.name, r.description, r.carrier, r.address_text, r.hours_text, r.meeting_text,
             r.accessibility_text, r.contact_person, *r.topics)]),
     }

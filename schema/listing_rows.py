@@ -7,11 +7,10 @@ them all at once."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import pickle
-import struct
-import zlib
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -24,8 +23,6 @@ from schema.listing import Listing
 #: Provenance that changes on every fetch without the listing changing.
 _VOLATILE = {"fetched_at", "content_hash"}
 _DATETIME = TypeAdapter(datetime)
-#: Each spilled batch: its length (8 bytes, big-endian), then the zlib'd pickle of its rows.
-_LENGTH = struct.Struct(">Q")
 
 
 def record_hash(listing: Listing) -> str:
@@ -96,19 +93,19 @@ class ListingBatches:
             self.pending = []
 
     def _spill(self, listings: list[Listing]) -> None:
-        data = zlib.compress(pickle.dumps([listing_row(i) for i in listings], protocol=5), 1)
+        """One batch's rows pickled onto the gzip stream (a gzip member per batch)."""
         if not self.spilled:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("ab" if self.spilled else "wb") as out:
-            out.write(_LENGTH.pack(len(data)) + data)
+        with gzip.open(self.path, "ab" if self.spilled else "wb", compresslevel=1) as out:
+            pickle.dump([listing_row(i) for i in listings], out, protocol=5)
         self.spilled += len(listings)
 
     def _spilled_batches(self) -> Iterator[list[dict]]:
         if not self.spilled:
             return
-        with self.path.open("rb") as spill:
-            while header := spill.read(_LENGTH.size):
-                yield pickle.loads(zlib.decompress(spill.read(_LENGTH.unpack(header)[0])))
+        with gzip.open(self.path, "rb") as spill:
+            while spill.peek(1):
+                yield pickle.load(spill)
 
     def row_batches(self) -> Iterator[list[dict]]:
         """The rows, a batch at a time: the spilled ones, then the one in memory."""

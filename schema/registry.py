@@ -2,16 +2,13 @@
 allows, how politely to fetch it and how many records a healthy run yields.
 
 `load_registry` rejects a bad file before anything is fetched, with one line per problem that
-names the file and line, the source and the key (`sources.toml:42: source 'herne': key
-'policy': ...`), because the operator who edits it reads only that line. tomllib reports no
-line for a value, so `Layout` finds the lines of tables and keys in the text. Besides the
-values themselves it checks what they name: an html source's scraper module and class, a file
-source's file (relative to the registry), an open source's licence.
+names the file, the source and the key (`sources.toml: source 'herne': key 'policy': ...`),
+because the operator who edits it reads only that line; a syntax error keeps tomllib's line
+and column. Besides the values themselves it checks what they name: an html source's scraper
+module and class, a file source's file (relative to the registry), an open source's licence.
 """
 
-import bisect
 import codecs
-import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
@@ -358,59 +355,66 @@ class Registry(BaseModel):
 
 def load_registry(path: Path | str) -> Registry:
     """The registry at `path`, or a RegistryError listing every problem as
-    `<file>:<line>: source '<id>': key '<key>': <what is wrong>`."""
+    `<file>: source '<id>': key '<dotted key>': <what is wrong>` (a syntax error: tomllib's
+    line and column)."""
     path = Path(path)
+    data = _parse(path)
+    entries = data.get("source")
+    if not isinstance(entries, list) or not entries:
+        raise RegistryError(f"{path}: no [[source]] tables")
+    problems = [f"{path}: unknown top-level key {key!r}" for key in data if key != "source"]
+    sources: list[Source] = []
+    for n, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            problems.append(f"{path}: source #{n}: not a table")
+            continue
+        sid = entry.get("id")
+        label = f"source {sid!r}" if isinstance(sid, str) else f"source #{n}"
+        try:
+            sources.append(Source.model_validate(entry))
+        except ValidationError as exc:
+            problems += [f"{path}: {label}: key {_dotted(err['loc'])!r}: {err['msg']}{_got(err)}"
+                         for err in exc.errors()]
+    found = _duplicate_ids(sources)
+    found += [(s, key, why) for s in sources for key, why in _named_things(s, path.parent)]
+    problems += [f"{path}: source {s.id!r}: key {key!r}: {why}" for s, key, why in found]
+    if problems:
+        raise RegistryError("\n".join(problems))
+    return Registry(path=path, sources=sources)
+
+
+def _parse(path: Path) -> dict:
+    """The TOML at `path` (a leading UTF-8 BOM, what Windows editors write first, skipped)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise RegistryError(f"{path}: cannot read the registry: {exc.strerror}") from exc
-    raw = raw.removeprefix(codecs.BOM_UTF8)  # what Windows editors write first: not content
+    raw = raw.removeprefix(codecs.BOM_UTF8)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
         raise RegistryError(f"{path}:{line}: not UTF-8 (byte {raw[exc.start]:#04x})") from exc
-    layout = Layout(text)
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RegistryError(_syntax_error(path, text, layout, exc)) from exc
-    entries = data.get("source")
-    if not isinstance(entries, list) or not entries:
-        line = layout.line(("source",)) or 1
-        raise RegistryError(f"{path}:{line}: no [[source]] tables")
-    problems = [f"{path}:{layout.line((key,)) or 1}: unknown top-level key {key!r}"
-                for key in data if key != "source"]
-    sources: list[tuple[int, Source]] = []
-    for n, entry in enumerate(entries):
-        where = f"{path}:{layout.entry_line(n)}"
-        if not isinstance(entry, dict):
-            problems.append(f"{where}: source #{n + 1}: not a table")
-            continue
-        sid = entry.get("id")
-        label = f"source {sid!r}" if isinstance(sid, str) else f"source #{n + 1}"
-        try:
-            sources.append((n, Source.model_validate(entry)))
-        except ValidationError as exc:
-            for err in exc.errors():
-                loc = tuple(err["loc"])
-                key = ".".join(str(p) for p in loc) or "(entry)"
-                problems.append(f"{path}:{layout.line(('source', n, *loc))}: {label}: "
-                                f"key {key!r}: {err['msg']}{_got(err)}")
+        raise RegistryError(f"{path}: not valid TOML: {exc}") from exc  # its line and column
+
+
+def _dotted(loc: tuple) -> str:
+    """pydantic's error location as the key an operator writes (`file.columns.name`)."""
+    return ".".join(str(p) for p in loc) or "(entry)"
+
+
+def _duplicate_ids(sources: list[Source]) -> list[tuple[Source, str, str]]:
+    """(source, key, why) for every id an earlier entry already declared."""
     first: dict[str, int] = {}
-    for n, s in sources:
+    problems = []
+    for n, s in enumerate(sources, start=1):
         if s.id in first:
-            problems.append(f"{path}:{layout.line(('source', n, 'id'))}: source {s.id!r}: "
-                            f"key 'id': declared twice (first at line "
-                            f"{layout.line(('source', first[s.id], 'id'))})")
+            problems.append((s, "id", f"declared twice (sources #{first[s.id]} and #{n})"))
         first.setdefault(s.id, n)
-    for n, s in sources:
-        for key, why in _named_things(s, path.parent):
-            problems.append(f"{path}:{layout.line(('source', n, key))}: source {s.id!r}: "
-                            f"key {key!r}: {why}")
-    if problems:
-        raise RegistryError("\n".join(problems))
-    return Registry(path=path, sources=[s for _, s in sources])
+    return problems
 
 
 def _named_things(source: Source, folder: Path) -> list[tuple[str, str]]:
@@ -452,134 +456,3 @@ def _got(err: dict) -> str:
     if err["type"] == "missing" or isinstance(value, dict | list) or len(repr(value)) > 60:
         return ""
     return f" (got {value!r})"
-
-
-_TOML_POSITION = re.compile(r"\(at (?:line (\d+), column (\d+)|end of document)\)")
-
-
-def _syntax_error(path: Path, text: str, layout: "Layout", exc: tomllib.TOMLDecodeError) -> str:
-    """`<file>:<line>:<col>: not valid TOML: <reason>`, naming the key on that line. tomllib
-    reports a key set twice only at the end of the document, so that line is found here."""
-    if layout.duplicates:
-        key, line, first = layout.duplicates[0]
-        return (f"{path}:{line}: not valid TOML: {layout.label_at(line)}key {key!r} set twice "
-                f"in one table (first at line {first})")
-    match = _TOML_POSITION.search(str(exc))
-    lines = text.splitlines() or [""]
-    if match and match.group(1):
-        line, col = int(match.group(1)), int(match.group(2))
-    else:
-        line, col = len(lines), len(lines[-1]) + 1
-    reason = _TOML_POSITION.sub("", str(exc)).strip()
-    where = f"{path}:{line}:{col}: not valid TOML: {layout.label_at(line)}{reason}"
-    code = lines[line - 1].strip() if 0 < line <= len(lines) else ""
-    key = _KEY_LINE.match(code)
-    named = f" (key {'.'.join(_key_parts(key.group(1)))!r})" if key else ""
-    return f"{where}{named}: {code}" if code else where
-
-
-# -- where things are in the file: tomllib gives values, not lines ---------------------------
-
-_HEADER = re.compile(r"^\s*(\[\[?)\s*(.+?)\s*\]\]?\s*(?:#.*)?$")
-_BARE_OR_QUOTED = r"""(?:[A-Za-z0-9_-]+|"[^"\n]*"|'[^'\n]*')"""
-_KEY_LINE = re.compile(rf"^\s*({_BARE_OR_QUOTED}(?:\s*\.\s*{_BARE_OR_QUOTED})*)\s*=")
-_KEY_PART = re.compile(_BARE_OR_QUOTED)
-
-
-def _key_parts(dotted: str) -> tuple[str, ...]:
-    return tuple(p.strip("\"'") for p in _KEY_PART.findall(dotted))
-
-
-class Layout:
-    """Line numbers of the tables and keys of a TOML text, keyed by their path as pydantic
-    reports it: `("source", n, "file", "columns", "name")` for the n-th `[[source]]` (from 0).
-
-    A line scanner, not a parser: it follows strings (also multi-line ones), comments and
-    brackets well enough to skip what is inside values, which suffices for a registry."""
-
-    def __init__(self, text: str):
-        self.lines: dict[tuple, int] = {}
-        self.entries: list[int] = []
-        self.duplicates: list[tuple[str, int, int]] = []  # (dotted key, line, first line)
-        self.ids: dict[int, str] = {}  # entry -> its id as written, for naming it
-        table: tuple = ()
-        depth, quote = 0, None  # open brackets, open multi-line string delimiter
-        for number, line in enumerate(text.splitlines(), start=1):
-            if quote is None and depth == 0:
-                table = self._statement(line, number, table)
-                if _HEADER.match(line):  # a broken header must not open a bracket
-                    continue
-            depth, quote = _scan(line, depth, quote)
-
-    def _statement(self, line: str, number: int, table: tuple) -> tuple:
-        if header := _HEADER.match(line):
-            parts = _key_parts(header.group(2))
-            array = header.group(1) == "[["
-            if parts == ("source",) and array:
-                self.entries.append(number)
-            if parts[:1] == ("source",) and self.entries and (array or len(parts) > 1):
-                table = ("source", len(self.entries) - 1, *parts[1:])
-            else:
-                table = parts
-            self.lines.setdefault(table, number)
-            self.lines.setdefault(parts[:1], number)  # a top-level name: its first line
-        elif key := _KEY_LINE.match(line):
-            path = (*table, *_key_parts(key.group(1)))
-            if path in self.lines:
-                self.duplicates.append((".".join(map(str, path[2:] if path[:1] == ("source",)
-                                                      else path)), number, self.lines[path]))
-            else:
-                self.lines[path] = number
-            if len(path) == 3 and path[0] == "source" and path[2] == "id":
-                self.ids[path[1]] = line[key.end():].split("#", 1)[0].strip().strip("\"'")
-        return table
-
-    def label_at(self, line: int) -> str:
-        """"source 'herne': " for a line inside that entry (its [[source]] and below), else ""."""
-        n = bisect.bisect_right(self.entries, line) - 1
-        if n < 0:
-            return ""
-        return f"source {self.ids[n]!r}: " if n in self.ids else f"source #{n + 1}: "
-
-    def entry_line(self, n: int) -> int:
-        return self.entries[n] if n < len(self.entries) else 1
-
-    def line(self, path: tuple) -> int | None:
-        """The line of `path`, or of its nearest enclosing key or table that is written out
-        (a missing key: its table's header; a list item: the list's key)."""
-        if path[:1] == ("source",) and len(path) > 1:  # keep the entry, drop list indexes
-            path = ("source", path[1], *(p for p in path[2:] if isinstance(p, str)))
-        else:
-            path = tuple(p for p in path if isinstance(p, str))
-        for end in range(len(path), 0, -1):
-            if (found := self.lines.get(path[:end])) is not None:
-                return found
-        return self.entry_line(path[1]) if path[:1] == ("source",) and len(path) > 1 else None
-
-
-def _scan(line: str, depth: int, quote: str | None) -> tuple[int, str | None]:
-    """Bracket depth and open multi-line string after `line`, ignoring strings and comments."""
-    i = 0
-    while i < len(line):
-        if quote is not None:
-            end = line.find(quote, i)
-            if end < 0:
-                return depth, quote
-            i, quote = end + 3, None
-            continue
-        c = line[i]
-        if c == "#":
-            break
-        if line.startswith(('"""', "'''"), i):
-            quote, i = line[i:i + 3], i + 3
-            continue
-        if c in "\"'":
-            i += 1
-            while i < len(line) and line[i] != c:
-                i += 2 if c == '"' and line[i] == "\\" else 1
-        elif c in "[{":
-            depth += 1
-        elif c in "]}":
-            depth = max(depth - 1, 0)
-        i += 1
-    return depth, quote

@@ -1,7 +1,7 @@
 """What one source run produced, as the collection hands it to the warehouse's one writer.
 
-Free of DuckDB and Arrow on purpose: collecting processes build and pickle these, and loading
-either library there cost each process 75 MB it never used."""
+Free of DuckDB and Arrow on purpose: collecting processes build and pickle these and would
+carry both libraries' memory for nothing (docs/performance.md)."""
 
 from dataclasses import dataclass, field
 from datetime import datetime

@@ -249,7 +249,8 @@ def _literal_notes(path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("module", [
-    "schema/normalise/address.py", "scrapers/importers/files/mapping.py",
+    "schema/normalise/address/__init__.py", "schema/normalise/address/street.py",
+    "schema/normalise/address/town.py", "scrapers/importers/files/mapping.py",
     "scrapers/importers/files/hours.py", "scrapers/importers/files/keys.py",
     "scrapers/bases/topiclist.py"])
 def test_every_note_written_in_the_code_has_a_code(module):
@@ -261,7 +262,7 @@ def test_every_note_written_in_the_code_has_a_code(module):
 
 
 def test_notes_of_the_other_modules_have_a_code():
-    from schema.normalise.address import NOT_A_PLACE
+    from schema.normalise.address.words import NOT_A_PLACE
     from scrapers.importers.files.mapping import MISPLACED
     samples = [note for _, note in NOT_A_PLACE]
     samples += [note.replace("not an address", "doubt") for _, note in NOT_A_PLACE]

@@ -11,7 +11,17 @@ from urllib.parse import urlsplit
 from pydantic import TypeAdapter, ValidationError
 
 from schema.ids import listing_id
-from schema.listing import Address, Coordinates, Listing, Meeting, OpeningHours, SocialLink
+from schema.listing import (
+    Address,
+    Coordinates,
+    EmailAddress,
+    Listing,
+    Meeting,
+    OpeningHours,
+    Phone,
+    SocialLink,
+    Website,
+)
 from schema.normalise.address import address
 from schema.normalise.contact_block import ContactBlock, contact_block
 from schema.normalise.contacts import split_contacts
@@ -19,26 +29,18 @@ from schema.normalise.emails import emails
 from schema.normalise.flags import flag, flag_of_note, settle
 from schema.normalise.hours import (
     by_appointment,
-    days_text,
-    disagreement,
     office_text,
     opening_hours,
     phone_hours,
     phone_text,
-    structured_hours,
 )
+from schema.normalise.hours.structured import days_text, disagreement, structured_hours
 from schema.normalise.meetings import meetings, on_request
 from schema.normalise.organisation import contact_count, online, org_flags
-from schema.normalise.personal import (
-    ANONYMOUS,
-    PRIVATE_KINDS,
-    Context,
-    Redactor,
-    StaffContacts,
-    mailbox_holder,
-    mark_personal,
-    personal,
-)
+from schema.normalise.personal import ANONYMOUS, mark_personal, personal
+from schema.normalise.personal.kinds import PRIVATE_KINDS, StaffContacts
+from schema.normalise.personal.mailboxes import Context, mailbox_holder
+from schema.normalise.personal.redaction import Redactor
 from schema.normalise.phones import phones
 from schema.normalise.places import as_of, place_coordinates, profile_name, social_links
 from schema.normalise.text import clean, one_line
@@ -78,9 +80,7 @@ def normalise(record: ScrapedRecord, licence: str,
         record.kind, record.contact_person, phone_list, email_list, staff_contacts, context)
     redactor = Redactor(record.kind, staff_contacts, context)
     text = redactor.text
-    flags += [flag("phone_invalid", p.original) for p in phone_list if not p.valid]
-    flags += [flag("email_invalid", e.original) for e in email_list if not e.valid]
-    flags += [flag("url_invalid", w.original) for w in web_list if not w.valid]
+    flags += invalid_flags(phone_list, email_list, web_list)
     flags_found, flags_unknown = org_flags(record.flags_text)
     flags += [flag("org_flag_unknown", label) for label in flags_unknown]
     flags += [flag_of_note(note) for note in record.notes]
@@ -88,31 +88,20 @@ def normalise(record: ScrapedRecord, licence: str,
                          if (redacted := text("topics", label))])
     flags += [flag("topic_unknown", label)
               for label in dict.fromkeys(t.label for t in topic_list if t.code is None)]
-    meeting_text = text("meeting", clean(record.meeting_text))
+    meeting = record_meeting(text("meeting", clean(record.meeting_text)))
     hours_text = text("opening_hours", clean(record.hours_text))
-    office_hours, phone_times, hours_flags = record_hours(record, hours_text, text)
+    hours, phone_times, hours_flags = record_hours(record, hours_text, text)
     flags += hours_flags
-    upstream = record.upstream
-    place, home = None, False
-    if record.kind != "rare_condition":  # a rare condition's address is a person's
-        before = len(redactor.found)
-        place = address(text("address", address_text), text("address", district))
-        home = len(redactor.found) > before
-        if place is not None and home:  # a person's home: no street
-            place = place.model_copy(update={"street": None, "house_number": None})
+    place, home = record_address(record.kind, address_text, district, redactor)
     coords, coords_flags = place_coordinates(record.coordinates_text, record.map_url)
     coords, withheld = publishable_coordinates(coords, place, home, record.kind)
     flags += coords_flags + withheld
     social, social_flags = private_social_links(record, context, staff_contacts)
-    flags += social_flags
     as_of_date, as_of_flags = as_of(record.as_of_text)
-    flags += as_of_flags
-    hours = office_hours
-    meeting = meeting_text and Meeting(original=meeting_text, on_request=on_request(meeting_text),
-                                       schedule=meetings(meeting_text))
+    flags += social_flags + as_of_flags
     flags += [flag_of_note(note) for note in (place.notes if place else [])]
     flags += understood_flags(hours, meeting)
-    fields = {
+    return {
         # a federated record too: its id is in the importing source's namespace, the upstream
         # id stays provenance, so no release can reuse (and replace) another source's listing
         "id": listing_id(record.source_id, record.source_key),
@@ -140,16 +129,50 @@ def normalise(record: ScrapedRecord, licence: str,
         "contact_count": contact_count(record.contact_count_text),
         "contact_route": route,
         "contact_person": person,
-        "personal_fields": private,  # and the findings in the texts, below
+        # and what the texts named of a person, found while they were read above
+        "personal_fields": private + redactor.found + [
+            f"social_links[{i}]" for i, link in enumerate(social) if link.personal],
         "flags": settle(flags),
+        **provenance(record, licence, as_of_date),
+    }
+
+
+def invalid_flags(phone_list: list[Phone], email_list: list[EmailAddress],
+                  web_list: list[Website]) -> list[str]:
+    """A flag for every contact kept raw because it was not understood."""
+    return ([flag("phone_invalid", p.original) for p in phone_list if not p.valid]
+            + [flag("email_invalid", e.original) for e in email_list if not e.valid]
+            + [flag("url_invalid", w.original) for w in web_list if not w.valid])
+
+
+def record_address(kind: str, address_text: str | None, district: str | None,
+                   redactor: Redactor) -> tuple[Address | None, bool]:
+    """(address, whether it is a person's home): a home keeps no street, a rare condition's
+    address (a person's) is not read at all."""
+    if kind == "rare_condition":
+        return None, False
+    before = len(redactor.found)
+    place = address(redactor.text("address", address_text), redactor.text("address", district))
+    home = len(redactor.found) > before
+    if place is not None and home:
+        place = place.model_copy(update={"street": None, "house_number": None})
+    return place, home
+
+
+def record_meeting(meeting_text: str | None) -> Meeting | None:
+    return meeting_text and Meeting(original=meeting_text, on_request=on_request(meeting_text),
+                                    schedule=meetings(meeting_text))
+
+
+def provenance(record: ScrapedRecord, licence: str, as_of_date: object) -> dict:
+    """Where the listing comes from and under which licence (a federated record: its own)."""
+    upstream = record.upstream
+    return {
         "provenance": {"source_url": record.source_url, "fetched_at": record.fetched_at,
                        "content_hash": record.content_hash, "as_of": as_of_date,
                        "upstream": upstream and upstream.model_dump(exclude={"licence"})},
         "licence": (upstream and upstream.licence) or licence,
     }
-    fields["personal_fields"] = private + redactor.found + [
-        f"social_links[{i}]" for i, link in enumerate(social) if link.personal]
-    return fields
 
 
 def _days(entries: list[HoursDay]) -> str | None:

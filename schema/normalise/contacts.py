@@ -28,35 +28,48 @@ def split_contacts(
     moved_mail: list[EmailAddress] = []
     moved_web: list[Website] = []
     for text in emails_texts:
-        found = emails(text)
-        rest = text or ""
-        for e in found:  # "info (at) x.de": the domain of an address is no web site
-            if e.valid or e.original != rest.strip():
-                rest = rest.replace(e.original, " ")
-        sites = [w for w in find_urls(rest, base, relative=False) if w.valid]
-        if sites:
-            found = [e for e in found if e.valid or e.original != (text or "").strip()]
+        found, sites = _email_field(text or "", base)
         mail_list += found
         moved_web += sites
     for text in web_texts:
-        found = urls(text, base)
-        addresses = [e for e in emails(_WEB_TOKEN.sub(" ", text or "")) if e.valid]
-        if addresses:
-            found = [w for w in found
-                     if w.valid or ("@" not in w.original and w.original != (text or "").strip())]
+        found, addresses = _web_field(text or "", base)
         web_list += found
         moved_mail += addresses
-    flags: list[str] = []
-    known_mail = {e.address for e in mail_list if e.address}
-    for e in moved_mail:
-        if e.address not in known_mail:
-            known_mail.add(e.address)
-            mail_list.append(e)
-            flags.append(flag("email_moved_from_web_field", e.address))
-    known_web = {w.url for w in web_list if w.url}
-    for w in moved_web:
-        if w.url not in known_web:
-            known_web.add(w.url)
-            web_list.append(w)
-            flags.append(flag("web_moved_from_email_field", w.url))
+    flags = _add_moved(mail_list, moved_mail, "address", "email_moved_from_web_field")
+    flags += _add_moved(web_list, moved_web, "url", "web_moved_from_email_field")
     return mail_list, web_list, flags
+
+
+def _email_field(text: str, base: str | None) -> tuple[list[EmailAddress], list[Website]]:
+    """(its e-mails, the web sites standing in it on their own)."""
+    found = emails(text)
+    rest = text
+    for e in found:  # "info (at) x.de": the domain of an address is no web site
+        if e.valid or e.original != rest.strip():
+            rest = rest.replace(e.original, " ")
+    sites = [w for w in find_urls(rest, base, relative=False) if w.valid]
+    if sites:
+        found = [e for e in found if e.valid or e.original != text.strip()]
+    return found, sites
+
+
+def _web_field(text: str, base: str | None) -> tuple[list[Website], list[EmailAddress]]:
+    """(its web sites, the e-mail addresses standing in it on their own)."""
+    found = urls(text, base)
+    addresses = [e for e in emails(_WEB_TOKEN.sub(" ", text)) if e.valid]
+    if addresses:
+        found = [w for w in found
+                 if w.valid or ("@" not in w.original and w.original != text.strip())]
+    return found, addresses
+
+
+def _add_moved(into: list, moved: list, key: str, flag_name: str) -> list[str]:
+    """Append each moved value not yet in `into` (by its `key` attribute); a flag for each."""
+    known = {getattr(v, key) for v in into if getattr(v, key)}
+    flags = []
+    for value in moved:
+        if getattr(value, key) not in known:
+            known.add(getattr(value, key))
+            into.append(value)
+            flags.append(flag(flag_name, getattr(value, key)))
+    return flags

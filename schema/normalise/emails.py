@@ -88,8 +88,8 @@ def _assemble(match: re.Match) -> str:
 
 #: The plainest addresses (ASCII letters, digits, "_+-" and dots; a host name of letters,
 #: digits and single hyphens under an alphabetic TLD), which email_validator accepts as they
-#: are, the domain lower-cased. Its character-by-character parse costs ~150 µs an address,
-#: a third of a record's normalisation; `tests/normalise/test_emails_urls.py` holds the two alike.
+#: are, the domain lower-cased: read here without its slow character-by-character parse
+#: (docs/performance.md); `tests/normalise/test_emails_urls.py` holds the two alike.
 _PLAIN = re.compile(r"(?P<local>[A-Za-z0-9_+\-]+(?:\.[A-Za-z0-9_+\-]+)*)@"
                     r"(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+"
                     r"[A-Za-z]{2,63})", re.ASCII)

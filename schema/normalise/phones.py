@@ -205,31 +205,37 @@ def _pieces(scan: str, run: re.Match) -> list[tuple[int, int]]:
 
 
 def _assemble(scan: str) -> list[_Draft]:
+    """The numbers of the scanned text, run by run; a lone area code is dropped."""
     drafts: list[_Draft] = []
     for run in _RUN.finditer(scan):
-        current: list[tuple[int, int]] = []
-        for i, (a, b) in enumerate(_pieces(scan, run)):
-            digits = _digits(scan[a:b])
-            if scan[a] == "-" and len(digits) >= 5 and digits.startswith(("0", "+")):
-                a += len(scan[a:b]) - len(scan[a:b].lstrip("- "))  # "Tel.-0211": no tail
-            raw = scan[a:b]
-            dashed = raw.startswith("-")
-            fresh = digits.startswith(("0", "+")) and not dashed
-            if current and not fresh and not dashed and _area_only(_joined(scan, current)):
-                current.append((a, b))
-                continue
-            if current:
-                drafts.extend(_finish(scan, current))
-                current = []
-            prev = drafts[-1] if drafts else None
-            if prev and not fresh and (tail := _as_tail(scan, prev, i == 0, (a, b), digits)):
-                drafts.append(tail)
-                continue
-            current = [(a, b)]
-        if current:
-            drafts.extend(_finish(scan, current))
+        _assemble_run(scan, run, drafts)
     return [d for d in drafts if d.root != d.start or d.short or len(d.digits or "") >= 5
             or d.digits is None]
+
+
+def _assemble_run(scan: str, run: re.Match, drafts: list[_Draft]) -> None:
+    """Append the numbers of one run: pieces after an area code join it, a piece that opens
+    no number of its own may be a tail of the number before ("-2321", "/45")."""
+    current: list[tuple[int, int]] = []
+    for i, (a, b) in enumerate(_pieces(scan, run)):
+        digits = _digits(scan[a:b])
+        if scan[a] == "-" and len(digits) >= 5 and digits.startswith(("0", "+")):
+            a += len(scan[a:b]) - len(scan[a:b].lstrip("- "))  # "Tel.-0211": no tail
+        dashed = scan[a:b].startswith("-")
+        fresh = digits.startswith(("0", "+")) and not dashed
+        if current and not fresh and not dashed and _area_only(_joined(scan, current)):
+            current.append((a, b))
+            continue
+        if current:
+            drafts.extend(_finish(scan, current))
+            current = []
+        prev = drafts[-1] if drafts else None
+        if prev and not fresh and (tail := _as_tail(scan, prev, i == 0, (a, b), digits)):
+            drafts.append(tail)
+            continue
+        current = [(a, b)]
+    if current:
+        drafts.extend(_finish(scan, current))
 
 
 def _as_tail(scan: str, prev: _Draft, first: bool, span: tuple[int, int],

@@ -48,12 +48,6 @@ def coordinates(text: str | None) -> tuple[Coordinates | None, list[str]]:
                                            else ["coordinates_outside_germany"])
 
 
-def lat_lon(lat: str | None, lon: str | None) -> str | None:
-    """Two cells as one "lat,lon" text (None unless both are given)."""
-    return f"{lat.strip()};{lon.strip()}" if lat and lon and lat.strip() and lon.strip() \
-        else None
-
-
 _FLOAT = r"[-+]?\d{1,3}\.\d+"
 #: Where map services put a point in their links, tried in order on the unquoted link.
 _MAP_PATTERNS = (

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from flows.collect import RunContext, collect_source
 from schema.listing import EmailAddress
 from schema.normalise import to_listings
-from schema.normalise.personal import findings, mark_private_contacts, redact, withheld
+from schema.normalise.personal import mark_private_contacts
+from schema.normalise.personal.redaction import findings, redact, withheld
 from schema.registry import RegistryError, load_registry
 from tests.factories import record
 

@@ -14,15 +14,9 @@ from hypothesis import strategies as st
 
 from schema.listing import Area, Topic
 from schema.normalise.text import one_line
-from schema.normalise.topics import (
-    TaxonomyError,
-    key,
-    load_taxonomy,
-    taxonomy,
-    topic,
-    topics,
-    unknown_topics,
-)
+from schema.normalise.topics import topic, topics, unknown_topics
+from schema.normalise.topics.concepts import TaxonomyError, load_taxonomy, taxonomy
+from schema.normalise.topics.words import key
 from tests.normalise.corpus import mutations
 
 CASES = tomllib.loads((Path(__file__).parent / "cases" / "topics.toml").read_text("utf-8"))["case"]

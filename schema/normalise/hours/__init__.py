@@ -1,0 +1,169 @@
+"""German office-hour text -> OpenStreetMap `opening_hours`, only when confident.
+
+"Mo, Di + Fr: 9 - 12 Uhr, Mi: 14 - 18 Uhr" becomes "Mo,Tu,Fr 09:00-12:00; We 14:00-18:00".
+The text is read as a sequence of tokens (days, day ranges, "jeden 1. Montag im Monat", time
+ranges, separators, "nach Vereinbarung", "geschlossen", a lunch break); ordinary words around
+them ("Die Sprechzeiten sind … geöffnet.") are skipped, so prose is read like a table. Words
+that change what the times mean ("Ferien", "außer", "14-tägig", "täglich", "nicht", a month
+range, "9-17/19 Uhr", …, the `DOUBT` table) decline the text (None), as do a day left without
+times, times without a day, a group's slots ("Eltern-Kind-Gruppe: Mo 10-12 Uhr") and hours of
+several addresses or of several headed sites: a guessed schedule is worse than the original
+text, which is always kept beside it.
+
+Phone and chat times are kept apart: a line saying the times are for calling or chatting
+("telefonisch erreichbar", "unter <Nummer> erreichbar", "Telefonzeiten", "Hotline", "im Chat",
+the `PHONE` table), and the lines under such a heading up to the next heading (after a blank
+line, only lines that open with days or times), are read into `phone_hours`, never into
+`opening_hours`; in a sentence naming two services ("die telefonische Sprechstunde … sowie die
+persönliche Sprechstunde …"), the other service's clause stays office hours. Temporary hours
+("in den nächsten Wochen", "vorübergehend", "bis zum 30.6.") are doubtful too.
+
+A day "nach Vereinbarung" is not open (the text is still `by_appointment`); times that are
+themselves by appointment ("donnerstags 14-17 Uhr nach Vereinbarung", "Termine nach
+Vereinbarung: Mo-Fr 9-12") are not opening hours either.
+
+Day groups add up: "Mo–Fr 10–13 Uhr, Mi 15–18 Uhr" opens Wednesday twice, which OSM would
+lose if written as two rules (a later rule replaces an earlier one for the same day), so the
+result is built per day and written out canonically: rules in week order, days with the same
+times grouped, "Mo-Fr" for three or more consecutive days, 24-hour "HH:MM", rules joined by
+"; ", public holidays last. Every result is parsed by `opening_hours` (opening-hours-py)
+before it is returned.
+"""
+
+import functools
+import re
+
+from schema.normalise.hours.read import read_week
+from schema.normalise.hours.words import (
+    ALWAYS,
+    APPOINTMENT_RE,
+    CLAUSE,
+    DASHES,
+    DAY_SLIPS,
+    MAX_LENGTH,
+    NOT_APPOINTMENT_RE,
+    PHONE_RE,
+    SCHEDULE,
+    SERVICE_RE,
+    WORD,
+)
+from schema.normalise.hours.write import validated, write_week
+from schema.normalise.text import MEMO
+
+# --- public functions ----------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=MEMO)
+def by_appointment(text: str | None) -> bool:
+    """True when the text offers appointments ("nach Vereinbarung", "Terminvereinbarung
+    erbeten", "nach vorheriger telefonischer Anmeldung"), with or without fixed hours."""
+    if not text:
+        return False
+    t = NOT_APPOINTMENT_RE.sub(" ", lowered(text[:MAX_LENGTH * 2]))
+    return bool(APPOINTMENT_RE.search(t))
+
+
+@functools.lru_cache(maxsize=MEMO)
+def opening_hours(text: str | None) -> str | None:
+    """The OSM `opening_hours` value of German office-hour text, or None when not confident
+    (doubtful words, a day without times, appointment-only or phone-only text, nothing)."""
+    return osm(office_and_phone(text)[0])
+
+
+@functools.lru_cache(maxsize=MEMO)
+def phone_hours(text: str | None) -> str | None:
+    """The OSM `opening_hours` value of the phone times in the text ("Telefonzeiten: Mo-Fr
+    9-12 Uhr"), or None; these are never office hours."""
+    return osm(office_and_phone(text)[1])
+
+
+# --- lines: office or phone --------------------------------------------------------------
+
+def lowered(text: str) -> str:
+    """Lower case, one dash and one space; a weekday with a typing slip spelt right."""
+    return WORD.sub(_unslipped, text.translate(DASHES).lower())
+
+
+def _unslipped(m: re.Match) -> str:
+    return DAY_SLIPS.get(m.group(), m.group())
+
+
+@functools.lru_cache(maxsize=MEMO)
+def office_and_phone(text: str | None, limit: int = MAX_LENGTH) -> tuple[str, str]:
+    """(office text, phone text), lower case, lines joined by "\\n", paragraphs by "¶"."""
+    office, phone = _split(text, limit)
+    return _join([lowered(x) for x in office]), _join([lowered(x) for x in phone])
+
+
+def _split(text: str | None, limit: int = MAX_LENGTH) -> tuple[list[str], list[str]]:
+    """The lines of office and of phone times, as written ("¶" for a blank line). A line with
+    a phone cue is phone; a phone heading without times (a line ending in ":" or a sentence
+    before the times) makes the following lines phone up to the next heading; after a blank
+    line only a line that opens with its days or times continues it."""
+    if not text or len(text) > limit:
+        return [], []
+    office: list[str] = []
+    phone: list[str] = []
+    in_phone = blank = False
+    for line in re.split(r"\r\n|\r|\n", text.replace("¶", " ")):
+        line = line.strip()
+        if not line:
+            blank = True
+            office.append("¶")
+            phone.append("¶")
+            continue
+        lower = lowered(line)
+        schedule = bool(SCHEDULE.search(lower))
+        opens = not blank or bool(SCHEDULE.match(lower))
+        blank = False
+        if PHONE_RE.search(lower):
+            in_phone = not schedule
+            own = _own_times(line)
+            office += own
+            phone.append(" ".join(c for c in CLAUSE.split(line) if c not in own))
+        elif in_phone and schedule and opens:
+            phone.append(line)
+        else:
+            in_phone = False
+            office.append(line)
+    return office, phone
+
+
+def _own_times(line: str) -> list[str]:
+    """The clauses of a line with phone times that name another service with its own times
+    ("… die telefonische Sprechstunde von 14 bis 16 Uhr sowie die persönliche Sprechstunde am
+    Montag 10-12 Uhr"): those times are the office's."""
+    clauses = CLAUSE.split(line)
+    if len(clauses) < 2:
+        return []
+    return [c for c in clauses if SERVICE_RE.search(lowered(c)) and not PHONE_RE.search(lowered(c))
+            and SCHEDULE.search(lowered(c))]
+
+
+def office_text(text: str | None) -> str | None:
+    """`text` without its lines of phone times, as written; None when it has no other lines.
+    A text too long to read stays whole."""
+    if not text or len(text) > MAX_LENGTH:
+        return text or None
+    office, phone = _split(text)
+    if not phone:
+        return text
+    return "\n".join(x for x in office if x != "¶") or None
+
+
+def phone_text(text: str | None) -> str | None:
+    """The lines of `text` that give phone times, as written; None when there are none."""
+    lines = _split(text)[1]
+    return "\n".join(x for x in lines if x != "¶") or None
+
+
+def _join(lines: list[str]) -> str:
+    return re.sub(r"(?:\s*¶\s*)+", " ¶ ", " \n ".join(lines)).strip(" ¶\n")
+
+
+def osm(text: str) -> str | None:
+    if not text:
+        return None
+    if ALWAYS.match(text):
+        return validated("24/7")
+    week = read_week(text)
+    return validated(write_week(week)) if week else None

@@ -1,0 +1,290 @@
+"""Group meeting rhythms: German free text -> an RRULE-like `Schedule`, only when confident.
+
+"jeden 2. Mittwoch im Monat, 18 Uhr" becomes MONTHLY, BYDAY 2WE, opens 18:00;
+"14-tägig dienstags 19-21 Uhr" becomes WEEKLY, INTERVAL 2, BYDAY TU, 19:00-21:00. The fields
+map one to one onto an HSDS 3.0 `schedule` row (freq, interval, byday comma-joined, opens_at,
+closes_at); HSDS wants a `dtstart` for an interval > 1, which no source states, so an
+exporter has to leave "which fortnight" open - the original text stays beside the value.
+
+Publishers write rhythms inside sentences ("Die Gruppe trifft sich jeden ersten Donnerstag im
+Monat im Gemeindehaus und sucht neue Mitglieder."), so the text is read for its rhythm tokens
+(weekdays with ordinals, rhythm words, times) and the words around them are passed over. What
+is removed first: one-off dates with their weekday and time ("am Dienstag, 16. April, 15 Uhr"),
+addresses (house numbers and postcodes are no times), history ("seit 2008"). Declined (None):
+a doubt word ("außer", "Ferien", "in der Regel", "voraussichtlich", a month named as a
+season), alternatives between rhythm tokens ("dienstags oder mittwochs"), time or dates given
+only on request in the rhythm's own clause, day mentions in several sentences or lines
+(several meetings), several groups named beside several days, a list of three or more
+calendar dates (the meetings are those dates), or parts that disagree. A hedge
+("bitte", "in der Regel") counts only in a sentence that names the rhythm; an exception or a
+season counts anywhere. A wrong schedule is worse than none.
+
+Decisions on ambiguous German:
+- "jeden zweiten Montag" (ordinal as a word, no month named) is every other week - the
+  ordinary reading of "jeder zweite"; "jeden 2. Montag" (digits, no month named) and
+  "jeden dritten/vierten Montag" could be either every n-th week or the n-th Monday of the
+  month and are declined. With "im Monat", "am", several ordinals, "1." or "letzten", the
+  reading is the n-th weekday of the month.
+- A day without an ordinal in a monthly context ("monatlich, dienstags", "einmal im Monat")
+  is declined: which of the four Tuesdays is unknown; so is "an einem Freitag" without a week
+  rhythm.
+- A weekday with a time in a group's meeting field ("Montag, 10:00 Uhr bis 11:00 Uhr") names
+  its weekly day; a weekday beside a calendar date is that date's and is removed with it, and
+  a bare weekday beside a word of one occasion ("Gründungstreffen am Montag", "das nächste
+  Treffen") is declined unless a word of recurrence ("jeden", "immer", "montags") is there.
+- YEARLY is never produced: no text seen names a month and a weekday reliably.
+"""
+
+import bisect
+import functools
+import re
+from itertools import pairwise
+
+from schema.listing import Schedule
+from schema.normalise.meetings.schedule import Mention, Reading, schedule_of
+from schema.normalise.meetings.words import (
+    ALTERNATIVE,
+    ASK_THERE_RE,
+    BLOCKS,
+    BOUNDARY,
+    CLAUSE_DOUBT_RE,
+    CLOCK,
+    DASHES,
+    DATE_LIST,
+    DATED,
+    DATES,
+    DAY_ABBREVIATIONS,
+    DAY_NAMES,
+    DAY_ONE,
+    DAY_SLIPS,
+    DOUBT_RE,
+    EARLIEST,
+    IM_DAY,
+    KIND_LETTER,
+    LOCAL_DOUBT_RE,
+    MAX_LENGTH,
+    NOUN_NEXT,
+    NUMBER,
+    NUMBER_WORDS,
+    ON_REQUEST_RE,
+    ONE_OFF,
+    ORD_ONE,
+    ORDINAL_WORDS,
+    REMOVE,
+    RHYTHM,
+    SCANNER,
+    SEVERAL_GROUPS,
+    SLIP_WORD,
+    TIME_ANY,
+    TIME_ONE,
+    WEEKDAYS,
+)
+from schema.normalise.text import MEMO, clean
+
+
+@functools.lru_cache(maxsize=MEMO)
+def on_request(text: str | None) -> bool:
+    """True when the text says time or place are given on request ("Termine im BüZ erfragen",
+    "Ort wird bei Anmeldung mitgeteilt", "nach Vereinbarung"); a pointer to where to ask
+    ("Infos unter Tel. …") only when no rhythm is stated beside it."""
+    if not text:
+        return False
+    if ON_REQUEST_RE.search(text):
+        return True
+    return bool(ASK_THERE_RE.search(text)) and meetings(text) is None
+
+
+@functools.lru_cache(maxsize=MEMO)
+def meetings(text: str | None) -> Schedule | None:
+    """A meeting rhythm as a `Schedule`, or None when the text is not understood with
+    confidence (the caller keeps the original text either way)."""
+    text = clean(text)
+    if not text or len(text) > MAX_LENGTH:
+        return None
+    text = IM_DAY.sub(r"\1 Monat", SLIP_WORD.sub(_unslipped, text.translate(DASHES)))
+    if len(DATES.findall(text)) >= DATE_LIST:
+        return None
+    text = REMOVE.sub(" ", text)
+    if _doubtful(text) or _request_in_rhythm(text):
+        return None
+    reading = _read(text)
+    if reading:
+        reading.one_off = bool(ONE_OFF.search(text))
+    schedule = reading and schedule_of(reading)
+    if schedule and len(schedule.byday or []) > 1 and SEVERAL_GROUPS.search(text):
+        return None
+    return schedule
+
+
+def _unslipped(m: re.Match) -> str:
+    """A mistyped day name spelt right, its capital kept."""
+    word = m.group()
+    name = DAY_SLIPS.get(word.lower())
+    return word if name is None else (name.capitalize() if word[0].isupper() else name)
+
+
+def _doubtful(text: str) -> bool:
+    """An exception, season or change anywhere; a hedge only in a sentence or line that names
+    a day or a rhythm ("Bitte melden Sie sich vorher an." leaves the rhythm standing); "im
+    April" only in a clause that names one."""
+    if DOUBT_RE.search(text):
+        return True
+    if CLAUSE_DOUBT_RE.search(text):
+        cuts = [0, *(b.end() for b in BOUNDARY.finditer(text)), len(text)]
+        if any(CLAUSE_DOUBT_RE.search(clause) and RHYTHM.search(clause)
+               for clause in (text[a:b] for a, b in pairwise(cuts))):
+            return True
+    if not LOCAL_DOUBT_RE.search(text):
+        return False
+    cuts = [0, *(b.end() for b in BLOCKS.finditer(text)), len(text)]
+    return any(LOCAL_DOUBT_RE.search(block) and RHYTHM.search(block)
+               for block in (text[a:b] for a, b in pairwise(cuts)))
+
+
+def _request_in_rhythm(text: str) -> bool:
+    """"dienstags 14-17 Uhr nach Vereinbarung", "Termine bitte erfragen": the time itself is
+    by arrangement. "(Ort nach Absprache)", "+ nach Absprache" in a clause of their own leave
+    the stated rhythm standing."""
+    for m in ON_REQUEST_RE.finditer(text):
+        left = max((b.end() for b in BOUNDARY.finditer(text, 0, m.start())), default=0)
+        right = next((b.start() for b in BOUNDARY.finditer(text, m.end())), len(text))
+        clause = text[left:right]
+        if DATED.search(clause) or DAY_ONE.search(clause) or TIME_ANY.search(clause):
+            return True
+    return False
+
+
+def _read(text: str) -> Reading | None:
+    """Tokens -> a reading; None at a token that contradicts itself (an impossible time, a
+    stray "Uhr" whose number is missing, alternatives between rhythm tokens)."""
+    reading = Reading()
+    breaks = [b.start() for b in BLOCKS.finditer(text)]
+    previous: str | None = None
+    letters = ""
+    for m in SCANNER.finditer(text):
+        kind, value = m.lastgroup or "word", m.group()
+        if kind == "time" and not CLOCK.search(value) and NOUN_NEXT.match(text, m.end()):
+            kind = "num"  # "von 8 bis 15 Teilnehmern"
+        if kind == "ws":
+            continue
+        if kind == "word" and value.lower() == "uhr":
+            return None  # "sowie Uhr": a time is missing
+        letters += KIND_LETTER.get(kind, "w")
+        if not _take(reading, kind, value, previous, bisect.bisect(breaks, m.start())):
+            return None
+        if kind != "sep":
+            previous = kind
+    return None if ALTERNATIVE.search(letters) else reading
+
+
+def _take(reading: Reading, kind: str, value: str, previous: str | None, block: int) -> bool:
+    """Record one token; False when it cannot be understood."""
+    if kind == "week":
+        reading.weeks.add(_number(value))
+    elif kind == "month":
+        reading.months.add(_number(value))
+    elif kind == "count":
+        unit = "month" if "mon" in value.lower() else "week"
+        reading.counts.append((_number(value), unit))
+    elif kind == "every":
+        reading.every = True
+    elif kind == "part":
+        reading.parts.append(value.lower())
+    elif kind == "day":
+        return _take_day(reading, _mention(value, previous, block))
+    elif kind == "time":
+        return _take_time(reading, _time(value))
+    return True
+
+
+def _take_day(reading: Reading, mention: Mention | None) -> bool:
+    """A day phrase that repeats the one before ("Dienstag: 20 Uhr (Di. 2)") adds nothing."""
+    if mention is None:
+        return False
+    last = reading.mentions[-1] if reading.mentions else None
+    reading.repeated = bool(last and (last.days, last.ords) == (mention.days, mention.ords))
+    reading.every = reading.every or mention.adverb
+    if not reading.repeated:
+        reading.mentions.append(mention)
+        reading.parts += mention.parts
+        reading.order += "D"
+    return True
+
+
+def _take_time(reading: Reading, span: tuple[str | None, str | None] | None) -> bool:
+    """Back-to-back sessions ("19:00-20:30 & 20:30-21:15") are one meeting."""
+    if span is None:
+        return False
+    last = reading.times[-1] if reading.times else None
+    if last and reading.repeated and span == last:
+        return True
+    if last and reading.order.endswith("T") and last[1] and last[1] == span[0]:
+        reading.times[-1] = (last[0], span[1])
+        return True
+    reading.times.append(span)
+    reading.order += "T"
+    return True
+
+
+def _number(value: str) -> int:
+    """The n in "alle n Wochen", "n-mal im Monat"; 14 days is 2 weeks."""
+    lower = value.lower()
+    if "viertel" in lower or "quartal" in lower:
+        return 3
+    if "gerade" in lower:
+        return 2
+    m = NUMBER.search(value)
+    if m is None:
+        return 1
+    word = m.group().lower()
+    if word in ("14", "vierzehn"):
+        return 2
+    return int(word) if word.isdigit() else NUMBER_WORDS[word]
+
+
+def _mention(value: str, intro: str | None, block: int) -> Mention | None:
+    """"1. und 3. Dienstag" -> days ["TU"], ords [(1, False), (3, False)]; "Mo-Fr" expanded."""
+    first = DAY_ONE.search(value)
+    if first is None:
+        return None
+    days: list[str] = []
+    parts: list[str] = []
+    adverb = False
+    for m in DAY_ONE.finditer(value, first.start()):
+        if m.group("abbr"):
+            days.append(DAY_ABBREVIATIONS[m.group("abbr").rstrip(".").title()])
+            continue
+        days.append(DAY_NAMES[m.group("full").lower()])
+        adverb = adverb or bool(m.group("s"))
+        if m.group("part"):
+            parts.append(m.group("part").lower())
+    if len(days) == 2:  # a range: "Mo-Fr", "montags bis donnerstags"
+        start, end = WEEKDAYS.index(days[0]), WEEKDAYS.index(days[1])
+        if start >= end:
+            return None
+        days = list(WEEKDAYS[start:end + 1])
+    ords = [(int(m.group(1)), False) if m.group(1) else (ORDINAL_WORDS[m.group(2).lower()], True)
+            for m in ORD_ONE.finditer(value[: first.start()])]
+    if ords and len(days) > 1:
+        return None  # "1. Mo-Fr" has no sensible reading
+    return Mention(days, ords, parts, intro, block, adverb)
+
+
+def _time(value: str) -> tuple[str | None, str | None] | None:
+    """"19.30 - 21 Uhr" -> ("19:30", "21:00"); "bis 21 Uhr" -> (None, "21:00"); an
+    approximate time ("bis ca. 21") is None; None when a time is impossible or implausible."""
+    ends: list[str | None] = []
+    minutes: list[int] = []
+    for m in TIME_ONE.finditer(value):
+        hour, minute = int(m.group(2)), int(m.group(3) or 0)
+        if hour > 23 or minute > 59:
+            return None
+        minutes.append(hour * 60 + minute)
+        ends.append(None if m.group(1) else f"{hour:02d}:{minute:02d}")
+    if value.lower().startswith("bis"):
+        return (None, ends[0]) if minutes[0] >= EARLIEST else None
+    if not minutes or minutes[0] < EARLIEST or (len(minutes) == 2 and minutes[1] <= minutes[0]):
+        return None
+    if "zwischen" not in value.lower() and re.search(r"\bund\b", value, re.I):
+        return None
+    return (ends[0], ends[1] if len(ends) == 2 else None)

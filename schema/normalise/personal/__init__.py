@@ -1,0 +1,138 @@
+"""Personal data: which values belong to a private person, so publishing can withhold them.
+
+Group contacts are usually private persons, and a group's topic reveals their health: a name
+as contact, a mobile number or a private mailbox of a group must never reach a public file.
+Free text carries them too ("über das BüZ, Frau Petra Beispiel, Mobil 0171 …"), so every text
+that can be published goes through one scan (`findings`) and loses what it names of a person
+(`redact`), the rest of the sentence kept readable. What is removed is recorded in
+`personal_fields` as "<field>:<kind>" ("description:mobile"), for `withheld.json`; the raw page
+stays in the WARC archive.
+
+Per kind of listing:
+- groups and rare conditions: every finding is removed (a name with a salutation, a mobile
+  number, a private mailbox: free-mail or named, a person's home address: "c/o Frau X",
+  "bei Familie Y");
+- contact centres and organisations answer on their own landlines and mailboxes: a staff
+  member's name or named mailbox (vorname.nachname@) is withheld unless the source's registry
+  entry says `staff_contacts = "publish"`; a person's home address is always withheld.
+"""
+
+import re
+
+from schema.listing import EmailAddress, Listing, Meeting, OpeningHours, Phone
+from schema.normalise.personal.kinds import PRIVATE_KINDS, StaffContacts
+from schema.normalise.personal.mailboxes import NO_CONTEXT, Context, mailbox_holder
+from schema.normalise.personal.redaction import Redactor, withheld
+from schema.normalise.text import one_line
+
+_ROUTE = re.compile(
+    r"^(?:über|via|durch|bei|beim|im|in der)\b|kontaktstelle|selbsthilfebüro|service-büro|"
+    r"\bbüz\b|\bbuez\b|geschäftsstelle|gesundheitsamt|netzwerk", re.IGNORECASE)
+
+
+def contact(text: str | None) -> tuple[str | None, str | None]:
+    """(route, person): "über das BüZ" is a public route through an institution; anything
+    else in a contact field ("Renate", "Herr Brandt") is taken for a private person."""
+    text = one_line(text)
+    if text and _ROUTE.search(text):
+        return text, None
+    return None, text
+
+
+def mark_private_contacts(
+    phone_list: list[Phone], email_list: list[EmailAddress], kind: str = "group",
+    staff_contacts: StaffContacts = "withhold", context: Context = NO_CONTEXT,
+) -> tuple[list[Phone], list[EmailAddress]]:
+    """A group's mobile number or private mailbox belongs to a private person; so does a
+    named mailbox of an institution's staff member, unless the source publishes those.
+
+    Contact centres and associations answer on landlines and their own domains; a group member
+    who volunteers as contact uses their own phone or mailbox, and publishing it would tie a
+    named person to a health topic.
+    """
+    private = kind in PRIVATE_KINDS
+    phones_out = [p.model_copy(update={"personal": True})
+                  if private and p.type == "mobile" else p for p in phone_list]
+    emails_out = []
+    for e in email_list:
+        holder = mailbox_holder(e.address, context)
+        if holder and withheld(holder, kind, staff_contacts):
+            e = e.model_copy(update={"personal": True})
+        emails_out.append(e)
+    return phones_out, emails_out
+
+
+def mark_personal(kind: str, contact_text: str | None, phone_list: list[Phone],
+                  email_list: list[EmailAddress], staff_contacts: StaffContacts = "withhold",
+                  context: Context = NO_CONTEXT,
+                  ) -> tuple[str | None, str | None, list[Phone], list[EmailAddress], list[str]]:
+    """(contact route, contact person, phones, e-mails, personal field paths) of one record:
+    the values of a private person marked, a route through an institution kept public without
+    the person it may name. A rare-condition entry (NAKOS BLAU) is never stored per person:
+    its contacts are people with that condition, so they are dropped here, before anything is
+    written."""
+    if kind == "rare_condition":
+        return None, None, [], [], []
+    phone_list, email_list = mark_private_contacts(phone_list, email_list, kind, staff_contacts,
+                                                   context)
+    route, person = contact(contact_text)
+    redactor = Redactor(kind, staff_contacts, context)
+    route = redactor.text("contact_route", route)
+    fields = ["contact_person"] if person else []
+    fields += [f"phones[{i}]" for i, p in enumerate(phone_list) if p.personal]
+    fields += [f"emails[{i}]" for i, e in enumerate(email_list) if e.personal]
+    return route, person, phone_list, email_list, fields + redactor.found
+
+
+#: The name of a listing whose whole name was a person's.
+ANONYMOUS = {"group": "Selbsthilfegruppe", "rare_condition": "Seltene Erkrankung",
+             "contact_centre": "Selbsthilfekontaktstelle", "organisation": "Organisation"}
+
+
+def _original(value: Meeting | OpeningHours | None, field: str,
+              redactor: Redactor) -> Meeting | OpeningHours | None:
+    """A meeting or opening hours with its text redacted; None when none is left."""
+    if value is None or not (text := redactor.text(field, value.original)):
+        return None
+    return value.model_copy(update={"original": text})
+
+
+def redact_listing(listing: Listing, redactor: Redactor) -> dict:
+    """The free-text fields of `listing` redacted (see `Redactor`), as model_copy updates."""
+    return {
+        "name": redactor.text("name", listing.name) or ANONYMOUS[listing.kind],
+        "description": redactor.text("description", listing.description),
+        "carrier": redactor.text("carrier", listing.carrier),
+        "org_type": redactor.text("org_type", listing.org_type),
+        "accessibility": redactor.text("accessibility", listing.accessibility),
+        "topics": [t.model_copy(update={"label": label}) for t in listing.topics
+                   if (label := redactor.text("topics", t.label))],
+        "address": redactor.address(listing.address),
+        "meeting": _original(listing.meeting, "meeting", redactor),
+        "opening_hours": _original(listing.opening_hours, "opening_hours", redactor),
+        "phone_hours": _original(listing.phone_hours, "phone_hours", redactor),
+    }
+
+
+def listing_context(listing: Listing) -> Context:
+    """The `Context` of a listing."""
+    place = listing.address
+    return Context(listing.name, listing.carrier, *(t.label for t in listing.topics),
+                   place and place.original, place and place.district,
+                   *(w.url for w in listing.websites))
+
+
+def personal(listing: Listing, staff_contacts: StaffContacts = "withhold") -> Listing:
+    """`listing` with every value of a private person marked (and listed in
+    `personal_fields`) and removed from its free text, so that publishing withholds them;
+    idempotent: what an earlier pass removed from the text stays listed."""
+    contact_text = listing.contact_person or listing.contact_route
+    context = listing_context(listing)
+    route, person, phone_list, email_list, fields = mark_personal(
+        listing.kind, contact_text, listing.phones, listing.emails, staff_contacts, context)
+    redactor = Redactor(listing.kind, staff_contacts, context)
+    update = redact_listing(listing, redactor)
+    earlier = [f for f in listing.personal_fields if ":" in f]
+    return listing.model_copy(update=update | {
+        "contact_route": route, "contact_person": person, "phones": phone_list,
+        "emails": email_list, "personal_fields": fields + earlier + redactor.found})

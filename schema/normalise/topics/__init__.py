@@ -1,0 +1,283 @@
+"""Topic labels -> controlled codes from the German self-help taxonomy (taxonomy.toml).
+
+Sources label groups in their own words: "Essstörungen", "Eßstörung", "Angst, Panik und
+Depression", "Angehörige psychisch Erkrankter", "Psychosoziale Themen/Sucht". `topics` maps
+each label onto the concepts of the shipped taxonomy, one `Topic` per concept recognised,
+every one keeping the source's label, and reads the audience the label names (Betroffene,
+Angehörige, Eltern). Only when confident: a label (or a part of one) that matches no concept
+is kept as `Topic(code=None, label=…)`, never dropped and never guessed, and
+`unknown_topics` lists those labels so the taxonomy can grow from real data.
+
+How a label is read:
+
+1. Folded to a key: case, accents and umlauts ("oe" = "ö"), "ß"/"ss", gender forms
+   ("Migrant*innen"), spaces, hyphens and punctuation all vanish, so "Down Syndrom",
+   "Down-Syndrom" and "downsyndrom" are one key.
+2. The whole label is looked up first (so "Angst und Panik", "HIV/AIDS" or the compound
+   "Psychosoziale Themen/Sucht" are not torn apart); a key also matches with a plain plural or
+   adjective ending ("Allergien", "Alleinerziehender"), a leading "Morbus" or a trailing
+   "-erkrankung", "-syndrom", "-störung", "-kranke", "-betroffene", "-gruppe".
+   A register's inverted form is read the right way round: "Behinderung, geistige" and
+   "Herzfehler angeborener" are "geistige Behinderung" and "angeborene Herzfehler".
+3. Otherwise the label is split at "/", ",", ";", "+", "&", "und", "oder", "sowie", spaced
+   dashes; bracketed text is read apart. Each part is looked up as it is, then without filler
+   ("Selbsthilfegruppe", "für", "Menschen mit", "v.", "e. V.") and audience words
+   ("Angehörige von"), then phrase by phrase between its prepositions ("Pflegende Angehörige |
+   von Menschen | mit Demenz" names two concepts). A phrase that is no concept as a whole
+   gives the longest runs of its words that are ("Sarkoidose Dresden", "Brustkrebs Pink
+   Ladies"); a run of ten or more letters may be one typing slip from its concept
+   ("Netzhauterkrankunegn"), of twenty or more two ("Guilliam-Barré-Syndrom"). A phrase
+   with no concept in it that is shaped like the name of a rare condition ("Lowe-Syndrom",
+   "Morbus Osler", "Fox P1-Gendefekt", "Ektodermale Dysplasie", "Trisomie 18") is the
+   rare-condition area's general code, unless its name is a common condition
+   ("Karpaltunnelsyndrom", "Morbus Scheuermann": NOT_RARE) or a misspelt concept ("Morbus
+   Chron"). Elided compounds take the tail of the next word ("Pflege- und
+   Adoptivkinder": "Pflegekinder"); a lone adjective takes the next part's noun ("geistig
+   und körperlich behinderte Kinder").
+4. Recognised parts give their topics; a part not recognised adds one `Topic(code=None)`
+   for the label. Parts that only qualify are not counted as unknown: bracketed remarks,
+   parts starting in lower case ("…, vaskulärer Typ"), elided compounds ("Herz- und …"),
+   parts that only name an audience ("Demenz / Angehörige") or hold only filler. A remark
+   beside a recognised topic is read only whole, so "Rollstuhl (junges Alter)" is no age
+   topic.
+
+The audience comes from the whole label: Betroffene -> "affected"; Angehörige, Zugehörige,
+Partner -> "relatives"; Eltern, Mütter, Väter -> "parents" ("relatives" when the label is
+about children of parents: "Kinder psychisch kranker Eltern"). Parents and relatives together
+are "relatives"; the affected together with anybody else is no single audience (None).
+"""
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from schema.listing import Audience, Topic
+from schema.normalise.text import MEMO, one_line
+from schema.normalise.topics.concepts import Taxonomy, taxonomy
+from schema.normalise.topics.rare import elided, rare
+from schema.normalise.topics.words import (
+    AUDIENCE_WORDS,
+    FILLER,
+    GENDER,
+    MIN_STEM,
+    PAREN,
+    PARTNERS,
+    PREPOSITIONS,
+    SPLIT,
+    TOKEN,
+    forms,
+    joined_key,
+    key,
+    label_words,
+)
+
+__all__ = ["topic", "topics", "unknown_topics"]
+
+
+# --- labels ------------------------------------------------------------------------------
+
+def _audience(words: list[str]) -> Audience | None:
+    found: set[Audience] = set()
+    for i, w in enumerate(words):
+        role = _role(w)
+        if role == "parents" and any(v.startswith("kind") for v in words[:i]):
+            role = "relatives"  # "Kinder psychisch kranker Eltern"
+        if role:
+            found.add(role)
+    if found == {"parents", "relatives"}:
+        return "relatives"
+    return found.pop() if len(found) == 1 else None
+
+
+def _role(word: str) -> Audience | None:
+    if "betroffen" in word:
+        return "affected"
+    if "angehorig" in word or "zugehorig" in word or word in PARTNERS:
+        return "relatives"
+    if word.startswith(("eltern", "mutter", "vater")) or word.endswith("eltern"):
+        return "parents"
+    return None
+
+
+def _read_part(tax: Taxonomy, words: list[str], acronyms: frozenset[str] = frozenset(),
+               runs: bool = True) -> tuple[list[str], bool]:
+    """(codes, something unknown) for one part of a label. The part is read whole first
+    ("Trauer nach Suizid" is one concept); else as the phrases between its prepositions
+    ("Pflegende Angehörige | von Menschen | mit Demenz"), with the known runs of words in
+    them unless `runs` is off (a remark beside a known topic only qualifies it)."""
+    codes, unknown = _read_phrase(tax, words, acronyms, runs=False)
+    if codes or not unknown:
+        return codes, False
+    phrases: list[list[str]] = [[]]
+    for w in words:
+        if w in PREPOSITIONS:
+            phrases.append([])
+        else:
+            phrases[-1].append(w)
+    read = [_read_phrase(tax, phrase, acronyms, runs) for phrase in phrases]
+    return [c for cs, _ in read for c in cs], any(u for _, u in read)
+
+
+def _read_phrase(tax: Taxonomy, words: list[str], acronyms: frozenset[str] = frozenset(),
+                 runs: bool = True) -> tuple[list[str], bool]:
+    """(codes, unknown): read as it is, then without filler ("für pflegende Angehörige"), then
+    without audience words too ("Angehörige psychisch Erkrankter"), then with a trailing
+    adjective put first ("Herzfehler angeborener"); else the known runs of words in it
+    ("Sarkoidose Dresden"). Only filler or audience words: no code, and nothing unknown."""
+    content = [w for w in words if w not in FILLER and w not in AUDIENCE_WORDS]
+    if not content:
+        return [], False
+    no_filler = [w for w in words if w not in FILLER]
+    unnumbered = [w for w in words if not w.isdigit()]  # "Frauen 50+": an age qualifies
+    for candidate in (words, no_filler, content, unnumbered, *_inversions(no_filler)):
+        if code := tax.find(joined_key(candidate)):
+            return [code], False
+    if not runs:
+        return [], True
+    codes, unknown = _runs(tax, no_filler, acronyms)
+    if not codes and (code := rare(tax, content)):
+        return [code], False
+    return codes, unknown
+
+
+#: The forms an adjective takes before its noun: "angeborener" -> "angeborene", "angeboren".
+_ADJECTIVE_END = re.compile(r"(?:er|es|em|en|e)$")
+_ADJECTIVE_FORMS = ("", "e", "en", "er")
+
+
+def _inversions(words: list[str]) -> list[list[str]]:
+    """The words with the last one put first as an adjective: lists write "Herzfehler
+    angeborener" or "Medienkonsum exzessiver" for "angeborene Herzfehler"."""
+    if len(words) < 2 or words[-1] in AUDIENCE_WORDS:
+        return []
+    stem = _ADJECTIVE_END.sub("", words[-1])
+    return [[stem + end, *words[:-1]] for end in _ADJECTIVE_FORMS]
+
+
+def _runs(tax: Taxonomy, words: list[str], acronyms: frozenset[str]) -> tuple[list[str], bool]:
+    """(codes, unknown) of the longest runs of words that name a concept, in label order:
+    "Brustkrebs Pink Ladies Dresden" -> Brustkrebs; "seltene rheumatische Erkrankungen" ->
+    seltene (Erkrankungen), rheumatische Erkrankungen. A run of audience words names nothing;
+    a run shorter than MIN_STEM letters counts only as an acronym written in capitals."""
+    found: dict[int, str] = {}
+    used = [False] * len(words)
+    for size in range(len(words), 0, -1):
+        for start in range(len(words) - size + 1):
+            run = words[start:start + size]
+            k = joined_key(run)
+            if any(used[start:start + size]) or all(w in AUDIENCE_WORDS for w in run) \
+                    or (len(k) < MIN_STEM and not (size == 1 and k in acronyms)):
+                continue
+            if code := tax.find(k) or _misspelt(tax, k):
+                found[start] = code
+                used[start:start + size] = [True] * size
+    unknown = any(not u and w not in AUDIENCE_WORDS for w, u in zip(words, used, strict=True))
+    return [found[i] for i in sorted(found)], unknown
+
+
+#: Keys this long may carry one typing slip ("Netzhauterkrankunegn", "Defibrilator") and
+#: still name the one concept within one edit of them; keys twice as long, two slips
+#: ("Guilliam-Barré-Syndrom").
+MIN_MISSPELT = 10
+
+
+def _misspelt(tax: Taxonomy, k: str) -> str | None:
+    """The code of the one concept whose name is one edit (a letter added, dropped, changed
+    or two swapped) from a long key, two from a very long one; None when none or several
+    are."""
+    if len(k) < MIN_MISSPELT:
+        return None
+    codes = {tax.index[name] for form in forms(k)
+             for name, _, _ in process.extract(form, tax.index.keys(), scorer=OSA.distance,
+                                               score_cutoff=len(k) // MIN_MISSPELT, limit=None)}
+    return codes.pop() if len(codes) == 1 else None
+
+
+def _shared_head(tax: Taxonomy, words: list[str], following: list[str]) -> str | None:
+    """The concept of a lone adjective that shares the next part's noun: "geistig und
+    körperlich behinderte Kinder" -> "geistig behinderte Kinder"."""
+    content = [w for w in words if w not in FILLER and w not in AUDIENCE_WORDS]
+    if len(content) != 1 or len(following) < 2:
+        return None
+    codes, unknown = _read_phrase(tax, [*words, *following[1:]], runs=False)
+    return codes[0] if codes and not unknown else None
+
+
+#: "Behinderung, geistige": a noun, a comma and its adjective, read as "geistige Behinderung".
+_COMMA_INVERTED = re.compile(r"^([^,()]+),\s*([a-zäöüß][^,()-]*)$")
+
+
+def _parts(text: str) -> list[tuple[str, bool]]:
+    """(part, qualifier) pairs: split parts of the label, then its bracketed remarks."""
+    main = [p for p in SPLIT.split(GENDER.sub("", PAREN.sub(" ", text))) if TOKEN.search(p)]
+    parts = [(p, (i > 0 and p[:1].islower()) or p.rstrip().endswith("-"))
+             for i, p in enumerate(main)]
+    remarks = [p for r in PAREN.findall(text) for p in SPLIT.split(r) if TOKEN.search(p)]
+    return parts + [(p, True) for p in remarks]
+
+
+def topic(label: str | None) -> list[Topic]:
+    """The topics one label names; [] for an empty label, else at least one `Topic`."""
+    return list(_topic(label))
+
+
+@lru_cache(maxsize=MEMO)
+def _topic(label: str | None) -> tuple[Topic, ...]:
+    text = one_line(label) if isinstance(label, str) else None
+    if not text:
+        return ()
+    tax = taxonomy()
+    words = label_words(text)
+    whole = joined_key(words)
+    acronyms = frozenset(joined_key(label_words(t)) for t in TOKEN.findall(text)
+                         if len(t) > 1 and t.isupper())
+    unknown = False
+    inverted = _COMMA_INVERTED.match(text)
+    if whole in tax.compounds:
+        codes = list(tax.compounds[whole])
+    elif code := tax.find(whole) or (inverted and tax.find(key(f"{inverted[2]} {inverted[1]}"))):
+        codes = [code]
+    else:
+        codes, unknown = _codes_of_parts(tax, text, acronyms)
+    audience = _audience(words)
+    found = [Topic(code=c, label=text, preferred=tax.concepts[c].preferred,
+                   area=tax.concepts[c].area, audience=audience) for c in dict.fromkeys(codes)]
+    if unknown or not found:
+        found.append(Topic(label=text, audience=audience))
+    return tuple(found)
+
+
+def _codes_of_parts(tax: Taxonomy, text: str,
+                    acronyms: frozenset[str]) -> tuple[list[str], bool]:
+    """(codes, whether a part that counts was not understood) of a label read part by part."""
+    codes: list[str] = []
+    unknown = False
+    parts = _parts(text)
+    for i, (part, qualifier) in enumerate(parts):
+        part_words = label_words(part)
+        following = label_words(parts[i + 1][0]) if i + 1 < len(parts) else []
+        if part.rstrip().endswith("-") and (code := elided(tax, part_words, following)):
+            codes.append(code)
+            continue
+        part_codes, unread = _read_part(tax, part_words, acronyms,
+                                        runs=not (qualifier and codes))
+        if unread and not part_codes and (code := _shared_head(tax, part_words, following)):
+            part_codes, unread = [code], False
+        codes += part_codes
+        unknown = unknown or (unread and not qualifier)
+    return codes, unknown
+
+
+def topics(labels: Iterable[str | None] | None) -> list[Topic]:
+    """All topics of a record's labels, in label order; identical topics once."""
+    if labels is None or isinstance(labels, str):
+        labels = [labels]
+    return list(dict.fromkeys(t for label in labels for t in topic(label)))
+
+
+def unknown_topics(labels: Iterable[str | None] | None) -> list[str]:
+    """The labels (cleaned, once each) holding something the taxonomy does not know."""
+    return list(dict.fromkeys(t.label for t in topics(labels) if t.code is None))
