@@ -18,7 +18,9 @@ import pytest
 from schema.ids import listing_id
 from schema.listing import Listing
 from schema.normalise import to_listings
-from schema.normalise.personal import PRIVATE_KINDS, contact, redact
+from schema.normalise.personal import contact
+from schema.normalise.personal.kinds import PRIVATE_KINDS
+from schema.normalise.personal.redaction import redact
 from schema.records import RawKind, ScrapedRecord
 from schema.registry import Source, load_registry
 from scrapers.bases.base import ScrapeResult
