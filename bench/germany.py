@@ -35,9 +35,9 @@ from bench import corpus, pages, places, topicpages, vocab
 from bench.pages import Group, Site
 from schema.registry import Source
 from scrapers.duesseldorf import DuesseldorfScraper
+from scrapers.fetch.http import USER_AGENT
+from scrapers.fetch.warc import WarcArchive
 from scrapers.herne import HerneScraper
-from scrapers.http import USER_AGENT
-from scrapers.warc import WarcArchive
 
 SOURCES, LISTINGS = 350, 100_000
 LICENCE = "CC-BY-4.0"

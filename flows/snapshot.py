@@ -15,7 +15,7 @@ import httpx
 from flows.capture import capture
 from flows.fixture_site import serve_directory
 from schema.registry import Registry
-from scrapers.warc import WarcReplayTransport
+from scrapers.fetch.warc import WarcReplayTransport
 
 #: Response headers that change with the moment or the checkout, not with the page.
 _VOLATILE_HEADERS = {"date", "last-modified", "server"}

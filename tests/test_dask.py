@@ -46,7 +46,7 @@ from flows.dask_runner import (
 )
 from flows.fixture_site import FixtureHandler, serve_directory
 from flows.nightly import nightly
-from scrapers.warc import WarcReplayTransport
+from scrapers.fetch.warc import WarcReplayTransport
 from tests.conftest import FIXTURES, ROOT
 
 REGISTRY, SNAPSHOTS = ROOT / "sources.toml", ROOT / "snapshots"

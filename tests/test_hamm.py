@@ -15,8 +15,8 @@ from protego import Protego
 from flows.fixture_site import crawl_fixture_site
 from schema.records import ScrapedRecord
 from scrapers.base import ScrapeResult
-from scrapers.charset import decode
 from scrapers.errors import SiteChanged
+from scrapers.fetch.charset import decode
 from scrapers.hamm import HammScraper
 from scrapers.html import emails_in
 from scrapers.page import Page

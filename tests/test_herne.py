@@ -17,7 +17,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from schema.records import ScrapedRecord
 from scrapers.base import ScrapeResult
-from scrapers.charset import decode
+from scrapers.fetch.charset import decode
 from scrapers.herne import HerneScraper
 from scrapers.page import Page, PageInfo
 

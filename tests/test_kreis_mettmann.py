@@ -14,8 +14,8 @@ from protego import Protego
 from flows.fixture_site import crawl_fixture_site
 from schema.records import ScrapedRecord
 from scrapers.base import ScrapeResult
-from scrapers.charset import decode
 from scrapers.errors import SiteChanged
+from scrapers.fetch.charset import decode
 from scrapers.kreis_mettmann import KreisMettmannScraper
 from scrapers.page import Page
 from tests.conftest import FIXTURES

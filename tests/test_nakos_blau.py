@@ -21,11 +21,11 @@ from flows.fixture_site import serve_directory
 from schema.records import ScrapedRecord
 from scrapers.base import ScrapeResult
 from scrapers.errors import SiteChanged
+from scrapers.fetch.http import ClientSettings, PoliteClient, RewriteTransport
+from scrapers.fetch.warc import WarcArchive
 from scrapers.html import clean_text, node_text
-from scrapers.http import ClientSettings, PoliteClient, RewriteTransport
 from scrapers.nakos import nakos_key
 from scrapers.nakos_blau import NakosBlauScraper
-from scrapers.warc import WarcArchive
 from tests.conftest import FIXTURES
 
 SITE = FIXTURES / "nakos-blau"

@@ -19,8 +19,8 @@ from protego import Protego
 from flows.fixture_site import crawl_fixture_site
 from schema.records import ScrapedRecord
 from scrapers.base import ScrapeResult
-from scrapers.charset import decode
 from scrapers.errors import SiteChanged
+from scrapers.fetch.charset import decode
 from scrapers.html import clean_text
 from scrapers.nakos import nakos_key
 from scrapers.nakos_rot import NakosRotScraper

@@ -1,4 +1,4 @@
-"""`scrapers.probe.ConditionalProbe` on the wire: what it sends, and what it makes of answers
+"""`scrapers.fetch.probe.ConditionalProbe` on the wire: what it sends, and what it makes of answers
 that are not a plain 304 (a server on 127.0.0.1 that answers each request with the next of
 its scripted replies)."""
 
@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from scrapers.probe import ConditionalProbe, ProbeError
+from scrapers.fetch.probe import ConditionalProbe, ProbeError
 from tests.socket_server import SocketServer
 
 SITE = "https://www.beispiel-stadt.de"

@@ -1,4 +1,4 @@
-"""The probe's one loop per process (`scrapers.probe.probe_pages`) behind
+"""The probe's one loop per process (`scrapers.fetch.probe.probe_pages`) behind
 `PoliteClient.revalidate_many`: sources in threads with loops of their own ask their pages on
 one shared loop, over shared kept-alive connections, in chunks that stop at the first page
 that did not answer 304. Against a small keep-alive server on 127.0.0.1 that counts its
@@ -12,8 +12,8 @@ import time
 import httpx
 import pytest
 
-from scrapers.http import ClientSettings, ConditionalCache, PoliteClient, RewriteTransport
-from scrapers.probe import ConditionalProbe, probe_pages
+from scrapers.fetch.http import ClientSettings, ConditionalCache, PoliteClient, RewriteTransport
+from scrapers.fetch.probe import ConditionalProbe, probe_pages
 from tests.socket_server import SocketServer
 
 SITE = "https://www.beispiel-stadt.de"

@@ -201,8 +201,8 @@ name = "Name"
 @pytest.mark.parametrize(("change", "needle", "key", "why"), [
     (('kind = "html"', 'kind = "html"\nscraper = "gibtsnicht"'), 'scraper = "gibtsnicht"',
      "scraper", "no scraper module scrapers.gibtsnicht"),
-    (('kind = "html"', 'kind = "html"\nscraper = "http"'), 'scraper = "http"', "scraper",
-     "scrapers.http defines no Scraper with that source_id"),
+    (('kind = "html"', 'kind = "html"\nscraper = "errors"'), 'scraper = "errors"', "scraper",
+     "scrapers.errors defines no Scraper with that source_id"),
     (('id = "herne"', 'id = "herne-neu"'), 'id = "herne-neu"', "id",
      "no scraper module scrapers.herne_neu"),
     (('kind = "html"', 'kind = "html"\nscraper = "../herne"'), 'scraper = "../herne"',

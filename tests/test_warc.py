@@ -1,4 +1,4 @@
-"""The replay index of scrapers.warc: its fast path (headers read from the start of each gzip
+"""The replay index of scrapers.fetch.warc: its fast path (headers read from the start of each gzip
 member, the member's end found by its trailer) must index exactly what warcio reads, and fall
 back to warcio for anything it does not recognise."""
 
@@ -11,7 +11,7 @@ import httpx
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from scrapers.warc import (
+from scrapers.fetch.warc import (
     WarcArchive,
     WarcReplayTransport,
     _index_fast,

@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 from protego import Protego
 
 from flows.fixture_site import FixtureHandler, serve_directory
-from scrapers.http import USER_AGENT
+from scrapers.fetch.http import USER_AGENT
 
 #: What a fault does with one request: (handler, path, n-th request of that path) -> True if
 #: it answered, False to serve the file as usual.

@@ -6,7 +6,7 @@ import asyncio
 import pytest
 
 from scrapers.errors import FetchError, TruncatedPage
-from scrapers.http import ClientSettings, ConditionalCache, PoliteClient
+from scrapers.fetch.http import ClientSettings, ConditionalCache, PoliteClient
 from tests.faults import server as f
 from tests.faults.server import Fault
 

@@ -133,7 +133,7 @@ class _Connection(asyncio.Protocol):
 class ConditionalProbe:
     """`status = await probe.status(url, headers)`; `await probe.aclose()` at the end.
 
-    `rewrite` maps origins to other base URLs, as `scrapers.http.RewriteTransport` does (tests
+    `rewrite` maps origins to other base URLs, as `scrapers.fetch.http.RewriteTransport` does (tests
     and benchmarks point real origins at loopback servers); with it, no other origin is
     reached."""
 

@@ -28,9 +28,6 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from protego import Protego
 
-from scrapers.charset import decode
-from scrapers.crawl import CrawlBudget, canonical_url
-from scrapers.decoding import MAX_BYTES, SUPPORTED, BoundedDecoder, content_codings
 from scrapers.errors import (
     AlreadyFetched,
     FetchError,
@@ -38,9 +35,12 @@ from scrapers.errors import (
     RobotsDisallowed,
     TruncatedPage,
 )
+from scrapers.fetch.charset import decode
+from scrapers.fetch.crawl import CrawlBudget, canonical_url
+from scrapers.fetch.decoding import MAX_BYTES, SUPPORTED, BoundedDecoder, content_codings
+from scrapers.fetch.probe import ProbeJob, ProbeKey, probe_pages, release, usable
+from scrapers.fetch.warc import WarcArchive
 from scrapers.page import Page
-from scrapers.probe import ProbeJob, ProbeKey, probe_pages, release, usable
-from scrapers.warc import WarcArchive
 
 USER_AGENT = (
     "selbsthilfe-atlas/0.1 (+https://github.com/selbsthilfe-atlas/selbsthilfe-atlas; "
@@ -279,7 +279,7 @@ class PoliteClient:
 
     Raises `FetchError` (with a failure class), `RobotsDisallowed` or `ResponseTooLarge`; returns
     a `Page` for 2xx answers and for 304s it can serve from the conditional cache. Every URL is
-    asked for in its canonical form (`scrapers.crawl`). With a `budget` (one source's run),
+    asked for in its canonical form (`scrapers.fetch.crawl`). With a `budget` (one source's run),
     `get` fetches each page once (AlreadyFetched) and one page too many raises
     `CrawlBudgetExceeded`.
     """
@@ -315,7 +315,7 @@ class PoliteClient:
         self._robots_down: dict[str, int] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._gates: dict[str, _HostGate] = {}
-        #: Cheap conditional GETs for `revalidate` (`scrapers.probe`), where requests go
+        #: Cheap conditional GETs for `revalidate` (`scrapers.fetch.probe`), where requests go
         #: straight to the network or through a rewrite map (not a replay, not a proxy).
         self._probe_key: ProbeKey | None = None
         if cache is not None and usable() and (transport is None
@@ -371,7 +371,7 @@ class PoliteClient:
         served without asking again, and so is a failure. Raises like `get`.
 
         With validators in the cache and `cheap`, the request goes through the probe
-        (`scrapers.probe`), which reads no more than the status: a page that did not answer
+        (`scrapers.fetch.probe`), which reads no more than the status: a page that did not answer
         304 is asked again by the scrape that follows."""
         url = canonical_url(url)
         self._count(url)
@@ -435,7 +435,7 @@ class PoliteClient:
 
     async def _probe(self, jobs: list[ProbeJob], chunk: int
                      ) -> list[tuple[int | Exception, str | None]]:
-        """Ask on the probe loop (`scrapers.probe.probe_pages`); count the requests and keep
+        """Ask on the probe loop (`scrapers.fetch.probe.probe_pages`); count the requests and keep
         each 304 whose body is cached for the `get` that may follow."""
         statuses = await asyncio.wrap_future(probe_pages(
             self._probe_key, jobs, chunk=chunk, ssl_context=shared_ssl_context()))
@@ -562,7 +562,7 @@ class PoliteClient:
 
     async def _read(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
         """The answer and its decoded body. The body is read raw and decoded here
-        (`scrapers.decoding`), so the limit counts decoded bytes as they come out, whatever
+        (`scrapers.fetch.decoding`), so the limit counts decoded bytes as they come out, whatever
         the compression ratio; a stacked Content-Encoding is refused before any is read."""
         limit = self.settings.max_bytes
         async with self._http.stream("GET", url, headers=headers) as response:

@@ -26,8 +26,8 @@ from warcio.bufferedreaders import ChunkedDataReader
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from scrapers.decoding import MAX_BYTES, STEP, content_codings, decode_all
 from scrapers.errors import ArchiveUnreadable, SourceError
+from scrapers.fetch.decoding import MAX_BYTES, STEP, content_codings, decode_all
 
 _HOP_HEADERS = {"content-encoding", "transfer-encoding", "content-length", "connection"}
 _log = logging.getLogger("selbsthilfe_atlas.replay")
@@ -417,7 +417,7 @@ class WarcReplayTransport(httpx.AsyncBaseTransport):
     One bad file costs only its own pages: a file that cannot be indexed is set aside in
     `broken` (with the reason) and the others still serve, so only the source whose archive
     it is fails (`problem`). Files beside the archives that are not WARC are skipped with a
-    warning. Bodies are held to `max_bytes` decoded, as live (`scrapers.decoding`)."""
+    warning. Bodies are held to `max_bytes` decoded, as live (`scrapers.fetch.decoding`)."""
 
     def __init__(self, source: Path, max_bytes: int = MAX_BYTES):
         self.files, self.skipped = _warc_files(source)
