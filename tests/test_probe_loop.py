@@ -197,7 +197,7 @@ def test_idle_connections_are_closed_after_their_time(server):
             for older_than in (60.0, 0.0):
                 await probe.status(f"{SITE}/a.html", {"If-None-Match": '"x"'})
                 await probe.status(f"{SITE}/b.html", {"If-None-Match": '"x"'})
-                probe.close_idle(older_than)  # a minute: kept; none: closed
+                await probe.close_idle(older_than)  # a minute: kept; none: closed
                 counts.append(site.connections)
             await probe.status(f"{SITE}/c.html", {"If-None-Match": '"x"'})
             counts.append(site.connections)

@@ -38,7 +38,7 @@ from scrapers.errors import (
 from scrapers.fetch.charset import decode
 from scrapers.fetch.crawl import CrawlBudget, canonical_url
 from scrapers.fetch.decoding import MAX_BYTES, SUPPORTED, BoundedDecoder, content_codings
-from scrapers.fetch.probe import ProbeJob, ProbeKey, probe_pages, release, usable
+from scrapers.fetch.probe import ProbeJob, ProbeKey, probe_pages, release
 from scrapers.fetch.warc import WarcArchive
 from scrapers.page import Page
 
@@ -316,10 +316,9 @@ class PoliteClient:
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._gates: dict[str, _HostGate] = {}
         #: Cheap conditional GETs for `revalidate` (`scrapers.fetch.probe`), where requests go
-        #: straight to the network or through a rewrite map (not a replay, not a proxy).
+        #: straight to the network or through a rewrite map (not a replay).
         self._probe_key: ProbeKey | None = None
-        if cache is not None and usable() and (transport is None
-                                               or isinstance(transport, RewriteTransport)):
+        if cache is not None and (transport is None or isinstance(transport, RewriteTransport)):
             rewrite = (tuple(sorted(transport.mapping.items()))
                        if isinstance(transport, RewriteTransport) else None)
             self._probe_key = (s.user_agent, s.total_timeout, rewrite)
