@@ -27,14 +27,10 @@ from pathlib import Path
 
 import httpx
 
-from scrapers.fetch.http import (
-    ClientSettings,
-    ConditionalCache,
-    PoliteClient,
-    RewriteTransport,
-    shared_ssl_context,
-)
+from scrapers.fetch.cache import ConditionalCache
+from scrapers.fetch.http import ClientSettings, PoliteClient
 from scrapers.fetch.probe import ConditionalProbe
+from scrapers.fetch.transport import RewriteTransport, shared_ssl_context
 
 ANSWER = (b'HTTP/1.1 304 Not Modified\r\nETag: "x"\r\n'
           b"Date: Sun, 06 Dec 2026 20:00:00 GMT\r\n\r\n")

@@ -17,7 +17,8 @@ import httpx
 from schema.registry import Source
 from scrapers.base import ScrapeResult
 from scrapers.fetch.crawl import SOURCE_SECONDS, CrawlBudget, page_budget
-from scrapers.fetch.http import ClientSettings, PoliteClient, RewriteTransport
+from scrapers.fetch.http import ClientSettings, PoliteClient
+from scrapers.fetch.transport import RewriteTransport
 from scrapers.fetch.warc import WarcArchive, WarcReplayTransport
 from scrapers.registry import scraper_class
 

@@ -37,14 +37,10 @@ from schema.registry import Source
 from schema.source_run import SourceRun
 from scrapers.base import ScrapeResult
 from scrapers.errors import ArchiveUnreadable, CrawlBudgetExceeded, SourceError
+from scrapers.fetch.cache import ConditionalCache
 from scrapers.fetch.crawl import PAGE_FACTOR, PAGE_FLOOR, SOURCE_SECONDS, CrawlBudget, page_budget
-from scrapers.fetch.http import (
-    ClientSettings,
-    ConditionalCache,
-    FetchStats,
-    PoliteClient,
-    RewriteTransport,
-)
+from scrapers.fetch.http import ClientSettings, FetchStats, PoliteClient
+from scrapers.fetch.transport import RewriteTransport
 from scrapers.fetch.warc import WarcArchive, WarcReplayTransport
 from scrapers.registry import scraper_class
 from scrapers.release import import_release

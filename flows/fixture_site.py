@@ -14,7 +14,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from scrapers.base import Scraper, ScrapeResult
-from scrapers.fetch.http import ClientSettings, PoliteClient, RewriteTransport
+from scrapers.fetch.http import ClientSettings, PoliteClient
+from scrapers.fetch.transport import RewriteTransport
 from scrapers.fetch.warc import WarcArchive
 
 _TYPES = {".html": "text/html", ".htm": "text/html", ".txt": "text/plain",

@@ -9,7 +9,8 @@ import pytest
 
 from flows.fixture_site import FixtureHandler, serve_directory
 from scrapers.errors import FetchError, ResponseTooLarge, RobotsDisallowed
-from scrapers.fetch.http import USER_AGENT, ClientSettings, ConditionalCache, PoliteClient
+from scrapers.fetch.cache import ConditionalCache
+from scrapers.fetch.http import USER_AGENT, ClientSettings, PoliteClient
 from scrapers.fetch.warc import WarcArchive, WarcReplayTransport
 
 FAST = ClientSettings(rate_per_host=None, backoff=0.01, read_timeout=2, total_timeout=5)

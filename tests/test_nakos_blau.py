@@ -21,7 +21,8 @@ from flows.fixture_site import serve_directory
 from schema.records import ScrapedRecord
 from scrapers.base import ScrapeResult
 from scrapers.errors import SiteChanged
-from scrapers.fetch.http import ClientSettings, PoliteClient, RewriteTransport
+from scrapers.fetch.http import ClientSettings, PoliteClient
+from scrapers.fetch.transport import RewriteTransport
 from scrapers.fetch.warc import WarcArchive
 from scrapers.html import clean_text, node_text
 from scrapers.nakos import nakos_key

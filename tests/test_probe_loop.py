@@ -12,8 +12,10 @@ import time
 import httpx
 import pytest
 
-from scrapers.fetch.http import ClientSettings, ConditionalCache, PoliteClient, RewriteTransport
+from scrapers.fetch.cache import ConditionalCache
+from scrapers.fetch.http import ClientSettings, PoliteClient
 from scrapers.fetch.probe import ConditionalProbe, probe_pages
+from scrapers.fetch.transport import RewriteTransport
 from tests.socket_server import SocketServer
 
 SITE = "https://www.beispiel-stadt.de"

@@ -20,7 +20,8 @@ from flows.fixture_site import serve_directory
 from schema.records import ScrapedRecord
 from scrapers.base import ScrapeResult
 from scrapers.errors import SiteChanged
-from scrapers.fetch.http import ClientSettings, PoliteClient, RewriteTransport
+from scrapers.fetch.http import ClientSettings, PoliteClient
+from scrapers.fetch.transport import RewriteTransport
 from scrapers.labelled import COMMON_LABELS, labelled_fields
 from scrapers.page import Page
 from scrapers.topiclist import TopicListScraper, Tree, merge_records

@@ -66,7 +66,7 @@ class _Origin:
 class ConditionalProbe:
     """`status = await probe.status(url, headers)`; `await probe.aclose()` at the end.
 
-    `rewrite` maps origins to other base URLs, as `scrapers.fetch.http.RewriteTransport`
+    `rewrite` maps origins to other base URLs, as `scrapers.fetch.transport.RewriteTransport`
     does (tests and benchmarks point real origins at loopback servers); with it, no other
     origin is reached."""
 
