@@ -86,9 +86,8 @@ class ConditionalProbe:
         _check_sendable(target, headers)
         held = self._origin(origin)
         held.busy += 1
-        try:
-            async with asyncio.timeout(self.timeout):
-                return await self._ask(held.session, self._base(origin) + target, headers)
+        try:  # the session's total timeout: TimeoutError
+            return await self._ask(held.session, self._base(origin) + target, headers)
         finally:
             held.busy -= 1
             held.used = time.monotonic()
@@ -123,6 +122,7 @@ class ConditionalProbe:
                 ssl=self.ssl if self.ssl is not None else True)
             session = aiohttp.ClientSession(
                 connector=connector, auto_decompress=False,
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
                 cookie_jar=aiohttp.DummyCookieJar(),  # a 304's cookies change nothing
                 headers={"User-Agent": self.user_agent, "Accept-Language": "de,en;q=0.5",
                          "Accept-Encoding": "identity"},
