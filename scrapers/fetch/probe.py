@@ -44,7 +44,7 @@ _UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def _check_sendable(target: str, headers: dict[str, str]) -> None:
-    """ProbeError for a target or header that cannot be sent as is: httpx would encode it,
+    """ProbeError for a target or header that cannot be sent as is: aiohttp would encode it,
     and how to is the polite client's decision (it asks again, encoding or refusing it)."""
     if " " in target or _UNSAFE.search(target) or not target.isascii():
         raise ProbeError(f"cannot send the target {target!r} as is")
@@ -84,10 +84,11 @@ class ConditionalProbe:
         origin = _origin_of(url)
         target = url[len(origin):] or "/"
         _check_sendable(target, headers)
+        base = self._base(origin)
         held = self._origin(origin)
         held.busy += 1
         try:  # the session's total timeout: TimeoutError
-            return await self._ask(held.session, self._base(origin) + target, headers)
+            return await self._ask(held.session, base + target, headers)
         finally:
             held.busy -= 1
             held.used = time.monotonic()
