@@ -2,7 +2,7 @@
 
 Each source gets its own random stream (`Random(f"bench:{seed}:{index}")`), so a source's pages
 do not depend on how many sources are generated, and the same seed gives the same bytes. The
-pages go through `scrapers.warc.WarcArchive`, the writer the live client uses, so the replay
+pages go through `scrapers.fetch.warc.WarcArchive`, the writer the live client uses, so the replay
 transport reads exactly the record shape a real run leaves behind.
 """
 
@@ -21,8 +21,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from bench import pages, vocab
 from bench.pages import CENTRE_PATH, LIST_PATH, Centre, Group, Site
-from scrapers.http import USER_AGENT
-from scrapers.warc import WarcArchive
+from scrapers.fetch.http import USER_AGENT
+from scrapers.fetch.warc import WarcArchive
 
 #: Every response carries this Date header, so the HTTP part of a record is deterministic too.
 HTTP_DATE = "Mon, 16 Nov 2026 02:00:00 GMT"

@@ -34,10 +34,10 @@ import httpx
 from bench import corpus, pages, places, topicpages, vocab
 from bench.pages import Group, Site
 from schema.registry import Source
-from scrapers.http import USER_AGENT
+from scrapers.fetch.http import USER_AGENT
+from scrapers.fetch.warc import WarcArchive
 from scrapers.sources.duesseldorf import DuesseldorfScraper
 from scrapers.sources.herne import HerneScraper
-from scrapers.warc import WarcArchive
 
 SOURCES, LISTINGS = 350, 100_000
 LICENCE = "CC-BY-4.0"

@@ -17,7 +17,7 @@ from bench import corpus
 from bench.stages import _scrape
 from schema.normalise import to_listings
 from schema.records import ScrapedRecord
-from scrapers.warc import WarcReplayTransport
+from scrapers.fetch.warc import WarcReplayTransport
 
 
 def _step(module: str, name: str) -> Callable | None:

@@ -97,7 +97,7 @@ def scrapy_crawl(p: dict) -> dict:
     from scrapy.resolver import dnscache
 
     from bench.peer_spider import GermanySpider
-    from scrapers.http import USER_AGENT
+    from scrapers.fetch.http import USER_AGENT
 
     # the cookie middleware's public-suffix check: the list bundled with tldextract, never
     # one fetched from the network

@@ -6,7 +6,7 @@ serves 304s from a loopback server in a process of its own (20–80 ms latency, 
 `bench.server`) and asks `--pages` pages of each of `--sources` hosts at `--rate` per host:
 
 - floor: a bare loop, one task per host, each sleeping to its slot and asking through one
-  `scrapers.probe.ConditionalProbe`;
+  `scrapers.fetch.probe.ConditionalProbe`;
 - path: what a night does, `PoliteClient.revalidate_many` from a thread (and event loop) per
   source, the probes on the process's shared probe loop.
 
@@ -27,14 +27,10 @@ from pathlib import Path
 
 import httpx
 
-from scrapers.http import (
-    ClientSettings,
-    ConditionalCache,
-    PoliteClient,
-    RewriteTransport,
-    shared_ssl_context,
-)
-from scrapers.probe import ConditionalProbe
+from scrapers.fetch.cache import ConditionalCache
+from scrapers.fetch.http import ClientSettings, PoliteClient
+from scrapers.fetch.probe import ConditionalProbe
+from scrapers.fetch.transport import RewriteTransport, shared_ssl_context
 
 ANSWER = (b'HTTP/1.1 304 Not Modified\r\nETag: "x"\r\n'
           b"Date: Sun, 06 Dec 2026 20:00:00 GMT\r\n\r\n")

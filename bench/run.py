@@ -19,8 +19,8 @@ from bench import corpus, floor, stages
 from bench.floor import Floor
 from bench.stages import Timing
 from flows.collect import page_row
-from scrapers.charset import decode
-from scrapers.warc import WarcReplayTransport
+from scrapers.fetch.charset import decode
+from scrapers.fetch.warc import WarcReplayTransport
 from warehouse.db import connect
 from warehouse.public import public_table
 from warehouse.runs import upsert_sources

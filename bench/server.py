@@ -1,7 +1,7 @@
 """One loopback HTTP server for the whole synthetic Germany (`bench.germany`).
 
 It routes by host: the `Host` header names the site, as on a real virtual-hosting server.
-`scrapers.http.RewriteTransport` replaces the Host header with the loopback address, so a
+`scrapers.fetch.transport.RewriteTransport` replaces the Host header with the loopback address, so a
 rewritten origin carries the site in a path prefix instead (`/_host/<host>/…`, see
 `rewrite_map`). Every answer waits a deterministic latency (20–80 ms per page at the reference
 rate of 5 requests a second, scaled with the rate), carries ETag and Last-Modified, and a

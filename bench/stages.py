@@ -24,9 +24,9 @@ from schema.listing import Listing
 from schema.normalise import Rejected, to_listings
 from schema.registry import Source
 from scrapers.bases.base import ScrapeResult
-from scrapers.http import ClientSettings, PoliteClient
+from scrapers.fetch.http import ClientSettings, PoliteClient
+from scrapers.fetch.warc import WarcReplayTransport
 from scrapers.sources.herne import HerneScraper
-from scrapers.warc import WarcReplayTransport
 from warehouse.publish import Release, publish
 from warehouse.runs import SourceRun, begin_run, commit_source_run, finish_run
 

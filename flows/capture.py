@@ -16,17 +16,18 @@ import httpx
 
 from schema.registry import Source
 from scrapers.bases.base import ScrapeResult
-from scrapers.crawl import SOURCE_SECONDS, CrawlBudget, page_budget
-from scrapers.http import ClientSettings, PoliteClient, RewriteTransport
+from scrapers.fetch.crawl import SOURCE_SECONDS, CrawlBudget, page_budget
+from scrapers.fetch.http import ClientSettings, PoliteClient
+from scrapers.fetch.transport import RewriteTransport
+from scrapers.fetch.warc import WarcArchive, WarcReplayTransport
 from scrapers.registry import scraper_class
-from scrapers.warc import WarcArchive, WarcReplayTransport
 
 
 async def capture(source: Source, out: Path, *, rewrite: dict[str, str] | None = None,
                   rate: float | None = None) -> tuple[Path, ScrapeResult]:
     """Crawl `source` live (or through `rewrite`) into `out/<id>.warc.gz`, replaced only when
     the crawl succeeded, so a failed capture never leaves a half-written snapshot behind. The
-    crawl has the budgets of a source's first run (`scrapers.crawl`)."""
+    crawl has the budgets of a source's first run (`scrapers.fetch.crawl`)."""
     if source.kind != "html":
         raise ValueError(f"{source.id}: only html sources are captured (kind {source.kind!r})")
     out.mkdir(parents=True, exist_ok=True)

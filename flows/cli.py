@@ -26,8 +26,8 @@ import sys
 from pathlib import Path
 
 from schema.registry import RegistryError, load_registry
-from scrapers.crawl import RUN_MINUTES
 from scrapers.errors import CrawlBudgetExceeded, SourceError
+from scrapers.fetch.crawl import RUN_MINUTES
 from warehouse.link_decisions import DecisionsError
 
 #: Seconds `shg run` waits for Prefect's temporary server to start (unless set otherwise).

@@ -36,18 +36,14 @@ from schema.records import ScrapedRecord
 from schema.registry import Source
 from schema.source_run import SourceRun
 from scrapers.bases.base import ScrapeResult
-from scrapers.crawl import PAGE_FACTOR, PAGE_FLOOR, SOURCE_SECONDS, CrawlBudget, page_budget
 from scrapers.errors import ArchiveUnreadable, CrawlBudgetExceeded, SourceError
-from scrapers.http import (
-    ClientSettings,
-    ConditionalCache,
-    FetchStats,
-    PoliteClient,
-    RewriteTransport,
-)
+from scrapers.fetch.cache import ConditionalCache
+from scrapers.fetch.crawl import PAGE_FACTOR, PAGE_FLOOR, SOURCE_SECONDS, CrawlBudget, page_budget
+from scrapers.fetch.http import ClientSettings, FetchStats, PoliteClient
+from scrapers.fetch.transport import RewriteTransport
+from scrapers.fetch.warc import WarcArchive, WarcReplayTransport
 from scrapers.importers.release import import_release
 from scrapers.registry import scraper_class
-from scrapers.warc import WarcArchive, WarcReplayTransport
 
 
 @dataclass(frozen=True)
@@ -93,7 +89,7 @@ def _transport(ctx: RunContext) -> httpx.AsyncBaseTransport | None:
 
 
 def crawl_budget(source: Source, ctx: RunContext) -> CrawlBudget:
-    """The source's page and time budgets in this run (`scrapers.crawl`)."""
+    """The source's page and time budgets in this run (`scrapers.fetch.crawl`)."""
     last = ctx.last_pages.get(source.id)
     if source.max_pages is not None:
         rule = "max_pages of its registry entry"

@@ -1,6 +1,6 @@
 """Sources grouped by the hosts they crawl, so one process collects each group.
 
-The per-host rate limit (`scrapers.http._host_gate`) is shared by the threads of one process
+The per-host rate limit (`scrapers.fetch.pacing.host_gate`) is shared by the threads of one process
 only. On Dask, two sources on one host collected by different worker processes would each send
 at the host's full rate; collected in one task (one process), they take turns at the shared
 gate. Grouping is transitive: a source crawling hosts A and B joins every source on A and

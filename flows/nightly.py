@@ -27,7 +27,7 @@ from flows.pipeline import run_all
 from flows.report import markdown_report
 from schema.registry import Source, load_registry
 from schema.source_run import SourceRun
-from scrapers.crawl import RUN_MINUTES
+from scrapers.fetch.crawl import RUN_MINUTES
 from warehouse.db import WAREHOUSE_WAIT
 
 

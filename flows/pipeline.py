@@ -28,8 +28,8 @@ from flows.unchanged import (
     write_manifest,
 )
 from schema.registry import Registry, Source
-from scrapers.crawl import RUN_MINUTES
-from scrapers.http import ClientSettings
+from scrapers.fetch.crawl import RUN_MINUTES
+from scrapers.fetch.http import ClientSettings
 from warehouse.db import (
     WAREHOUSE_WAIT,
     WarehouseUnavailable,

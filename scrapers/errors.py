@@ -78,9 +78,10 @@ class FieldError(ValueError):
 
 
 class CrawlBudgetExceeded(Exception):
-    """A source reached its page or time budget, or the run its time budget (`scrapers.crawl`):
-    the whole source fails (`crawl_budget`), its previous records stay current. Deliberately
-    not a SourceError, which scrapers absorb page by page: the crawl must stop here."""
+    """A source reached its page or time budget, or the run its time budget
+    (`scrapers.fetch.crawl`): the whole source fails (`crawl_budget`), its previous records
+    stay current. Deliberately not a SourceError, which scrapers absorb page by page: the
+    crawl must stop here."""
 
     failure_class: FailureClass = "crawl_budget"
 

@@ -15,8 +15,8 @@ import resource
 import sys
 from pathlib import Path
 
-from scrapers.http import ClientSettings, PoliteClient
-from scrapers.warc import WarcReplayTransport
+from scrapers.fetch.http import ClientSettings, PoliteClient
+from scrapers.fetch.warc import WarcReplayTransport
 
 #: Address space of this process: far above what bounded decoding needs, far below a bomb.
 ADDRESS_SPACE = 3 << 30

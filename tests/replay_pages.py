@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 from warcio.archiveiterator import ArchiveIterator
 
-from scrapers.warc import WarcArchive
+from scrapers.fetch.warc import WarcArchive
 from tests.conftest import ROOT
 
 SNAPSHOTS = ROOT / "snapshots"

@@ -1,4 +1,4 @@
-"""Crawl budgets (scrapers.crawl): a site that links without end costs its source the run
+"""Crawl budgets (scrapers.fetch.crawl): a site that links without end costs its source the run
 (`crawl_budget`), not the night. Pages per source (relative to the last accepted run), wall
 time per source and per run; URLs canonical and never fetched twice in a run."""
 
@@ -14,9 +14,9 @@ import pytest
 from flows.collect import RunContext, collect_source
 from flows.pipeline import run_all
 from schema.registry import Registry, RegistryError, load_registry
-from scrapers.crawl import CrawlBudget, canonical_url, page_budget
 from scrapers.errors import AlreadyFetched, CrawlBudgetExceeded
-from scrapers.http import ClientSettings, PoliteClient
+from scrapers.fetch.crawl import CrawlBudget, canonical_url, page_budget
+from scrapers.fetch.http import ClientSettings, PoliteClient
 from tests.conftest import FIXTURES, ROOT
 from tests.factories import registry_copy
 from tools.site_server import FixtureHandler, serve_directory

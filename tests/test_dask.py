@@ -45,7 +45,7 @@ from flows.dask_runner import (
     task_runner,
 )
 from flows.nightly import nightly
-from scrapers.warc import WarcReplayTransport
+from scrapers.fetch.warc import WarcReplayTransport
 from tests.conftest import FIXTURES, ROOT
 from tools.site_server import FixtureHandler, serve_directory
 

@@ -1,4 +1,4 @@
-"""Decompression is bounded across all layers (scrapers.decoding): the size limit counts
+"""Decompression is bounded across all layers (scrapers.fetch.decoding): the size limit counts
 decoded bytes whatever the number of encodings, a stacked Content-Encoding is refused, and a
 bomb ends with bounded memory, live and in replay. The bombs are fetched by a process of its
 own (tests/bomb_client.py), so its peak RSS is the bomb's."""
@@ -19,8 +19,8 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from scrapers.decoding import STEP, BoundedDecoder, content_codings, decode_all
 from scrapers.errors import EncodingRefused, FetchError, ResponseTooLarge
+from scrapers.fetch.decoding import STEP, BoundedDecoder, content_codings, decode_all
 from tests.conftest import ROOT
 
 #: Peak RSS a stacked bomb may add to the fetching process.

@@ -95,7 +95,7 @@ def test_release_is_published_and_valid(world):
 def test_warc_of_the_run_holds_the_real_urls(world):
     warcs = list((world["tmp"] / "data" / "warc").rglob("herne.warc.gz"))
     assert len(warcs) == 3  # one per run
-    from scrapers.warc import WarcReplayTransport
+    from scrapers.fetch.warc import WarcReplayTransport
 
     urls = WarcReplayTransport(warcs[0]).urls()
     assert f"{HERNE}/robots.txt" in urls

@@ -8,8 +8,9 @@ import time
 import pytest
 
 from scrapers.errors import FetchError, ResponseTooLarge, RobotsDisallowed
-from scrapers.http import USER_AGENT, ClientSettings, ConditionalCache, PoliteClient
-from scrapers.warc import WarcArchive, WarcReplayTransport
+from scrapers.fetch.cache import ConditionalCache
+from scrapers.fetch.http import USER_AGENT, ClientSettings, PoliteClient
+from scrapers.fetch.warc import WarcArchive, WarcReplayTransport
 from tools.site_server import FixtureHandler, serve_directory
 
 FAST = ClientSettings(rate_per_host=None, backoff=0.01, read_timeout=2, total_timeout=5)

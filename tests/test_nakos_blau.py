@@ -21,9 +21,10 @@ from scrapers.bases.base import ScrapeResult
 from scrapers.bases.html import clean_text, node_text
 from scrapers.bases.nakos import nakos_key
 from scrapers.errors import SiteChanged
-from scrapers.http import ClientSettings, PoliteClient, RewriteTransport
+from scrapers.fetch.http import ClientSettings, PoliteClient
+from scrapers.fetch.transport import RewriteTransport
+from scrapers.fetch.warc import WarcArchive
 from scrapers.sources.nakos_blau import NakosBlauScraper
-from scrapers.warc import WarcArchive
 from tests.conftest import FIXTURES
 from tests.source_site import copy_site, rewrite, rewrite_all, strings
 from tools.site_server import serve_directory

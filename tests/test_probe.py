@@ -1,4 +1,4 @@
-"""`scrapers.probe.ConditionalProbe` on the wire: what it sends, and what it makes of answers
+"""`scrapers.fetch.probe.ConditionalProbe` on the wire: what it sends, and what it makes of answers
 that are not a plain 304 (a server on 127.0.0.1 that answers each request with the next of
 its scripted replies)."""
 
@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from scrapers.probe import ConditionalProbe, ProbeError
+from scrapers.fetch.probe import ConditionalProbe, ProbeError
 from tests.socket_server import SocketServer
 
 SITE = "https://www.beispiel-stadt.de"
@@ -108,9 +108,12 @@ def test_connection_close_is_honoured(scripted):
     (b"HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n", "closed before the answer ended"),
 ])
 def test_a_broken_answer_is_a_probe_error(scripted, reply, message):
-    server = scripted([reply], close_after={0})
+    """A connection closed mid-answer is asked once more (RFC 9112 9.3.1), so the server
+    breaks every answer."""
+    server = scripted([reply, reply], close_after={0, 1})
     [answer] = _ask(server.base, ["/a.html"])
     assert isinstance(answer, ProbeError) and message in str(answer)
+    assert len(server.requests) <= 2
 
 
 def test_no_answer_within_the_timeout_is_a_timeout(scripted):

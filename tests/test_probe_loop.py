@@ -1,4 +1,4 @@
-"""The probe's one loop per process (`scrapers.probe.probe_pages`) behind
+"""The probe's one loop per process (`scrapers.fetch.probe.probe_pages`) behind
 `PoliteClient.revalidate_many`: sources in threads with loops of their own ask their pages on
 one shared loop, over shared kept-alive connections, in chunks that stop at the first page
 that did not answer 304. Against a small keep-alive server on 127.0.0.1 that counts its
@@ -12,8 +12,10 @@ import time
 import httpx
 import pytest
 
-from scrapers.http import ClientSettings, ConditionalCache, PoliteClient, RewriteTransport
-from scrapers.probe import ConditionalProbe, probe_pages
+from scrapers.fetch.cache import ConditionalCache
+from scrapers.fetch.http import ClientSettings, PoliteClient
+from scrapers.fetch.probe import ConditionalProbe, probe_pages
+from scrapers.fetch.transport import RewriteTransport
 from tests.socket_server import SocketServer
 
 SITE = "https://www.beispiel-stadt.de"
@@ -197,7 +199,7 @@ def test_idle_connections_are_closed_after_their_time(server):
             for older_than in (60.0, 0.0):
                 await probe.status(f"{SITE}/a.html", {"If-None-Match": '"x"'})
                 await probe.status(f"{SITE}/b.html", {"If-None-Match": '"x"'})
-                probe.close_idle(older_than)  # a minute: kept; none: closed
+                await probe.close_idle(older_than)  # a minute: kept; none: closed
                 counts.append(site.connections)
             await probe.status(f"{SITE}/c.html", {"If-None-Match": '"x"'})
             counts.append(site.connections)

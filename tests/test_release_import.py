@@ -94,7 +94,8 @@ def test_latest_json_may_only_point_to_its_own_origin(tmp_path, elsewhere):
     from urllib.parse import urlsplit
 
     from scrapers.errors import SiteChanged
-    from scrapers.http import ClientSettings, PoliteClient, RewriteTransport
+    from scrapers.fetch.http import ClientSettings, PoliteClient
+    from scrapers.fetch.transport import RewriteTransport
     from scrapers.importers.release import import_release
 
     site = tmp_path / "site"
@@ -217,7 +218,8 @@ def test_a_bad_hsds_service_is_quarantined_and_the_rest_load(tmp_path):
     failures naming record and field, the good service is a record."""
     import asyncio
 
-    from scrapers.http import ClientSettings, PoliteClient, RewriteTransport
+    from scrapers.fetch.http import ClientSettings, PoliteClient
+    from scrapers.fetch.transport import RewriteTransport
     from scrapers.importers.release import import_release
 
     site = tmp_path / "hsds"

@@ -11,7 +11,7 @@ import pytest
 from flows.collect import RunContext, collect_source
 from flows.pipeline import run_all
 from schema.registry import load_registry
-from scrapers.warc import WarcReplayTransport
+from scrapers.fetch.warc import WarcReplayTransport
 from tests.conftest import ROOT
 
 REGISTRY = load_registry(ROOT / "sources.toml")

@@ -9,7 +9,7 @@ import pytest
 from flows.capture import fixture_path
 from flows.collect import RunContext, collect_source
 from schema.registry import load_registry
-from scrapers.warc import WarcReplayTransport
+from scrapers.fetch.warc import WarcReplayTransport
 from tests.conftest import FIXTURES, ROOT
 
 SNAPSHOTS = ROOT / "snapshots"

@@ -22,7 +22,8 @@ from scrapers.bases.labelled import COMMON_LABELS, labelled_fields
 from scrapers.bases.page import Page
 from scrapers.bases.topiclist import TopicListScraper, Tree, merge_records
 from scrapers.errors import SiteChanged
-from scrapers.http import ClientSettings, PoliteClient, RewriteTransport
+from scrapers.fetch.http import ClientSettings, PoliteClient
+from scrapers.fetch.transport import RewriteTransport
 from tools.site_server import serve_directory
 
 ORIGIN = "https://www.stadt.example"

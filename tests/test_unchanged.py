@@ -276,18 +276,14 @@ def test_code_fingerprint_follows_the_scrapers_settings():
 
 
 def test_probe_asks_through_the_rewrite_map_only_and_reuses_its_connection(site):
-    """The probe (scrapers.probe) behind `revalidate`: a 304 costs one small request on a
+    """The probe (scrapers.fetch.probe) behind `revalidate`: a 304 costs one small request on a
     kept-alive connection, an unmapped origin is refused, never looked up."""
     import asyncio
 
-    from scrapers.http import (
-        ClientSettings,
-        ConditionalCache,
-        PoliteClient,
-        RewriteTransport,
-        shared_ssl_context,
-    )
-    from scrapers.probe import ConditionalProbe
+    from scrapers.fetch.cache import ConditionalCache
+    from scrapers.fetch.http import ClientSettings, PoliteClient
+    from scrapers.fetch.probe import ConditionalProbe
+    from scrapers.fetch.transport import RewriteTransport, shared_ssl_context
 
     url = f"{HERNE}/{DETAIL}"
 
@@ -326,8 +322,8 @@ def test_probe_asks_again_on_a_new_connection_when_the_server_dropped_an_idle_on
     import socket
     import threading
 
-    from scrapers.http import shared_ssl_context
-    from scrapers.probe import ConditionalProbe
+    from scrapers.fetch.probe import ConditionalProbe
+    from scrapers.fetch.transport import shared_ssl_context
 
     answer = (b"HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n")
     listener = socket.create_server(("127.0.0.1", 0))

@@ -1,6 +1,6 @@
-"""The replay index of scrapers.warc: its fast path (headers read from the start of each gzip
-member, the member's end found by its trailer) must index exactly what warcio reads, and fall
-back to warcio for anything it does not recognise."""
+"""The WARC layer of scrapers.fetch.warc (warcio both ways): what the archive writes, the
+replay index finds and serves, for records of any size, records written by warcio itself,
+and a file cut off anywhere, which is refused whole."""
 
 import gzip
 import io
@@ -8,16 +8,12 @@ import random
 import zlib
 
 import httpx
+import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from scrapers.warc import (
-    WarcArchive,
-    WarcReplayTransport,
-    _index_fast,
-    _index_warcio,
-    _read,
-)
+from scrapers.errors import ArchiveUnreadable
+from scrapers.fetch.warc import WarcArchive, WarcReplayTransport, _index_file
 
 ORIGIN = "https://www.example.de"
 
@@ -29,49 +25,46 @@ def _body(n: int, seed: int) -> bytes:
     return f"<html><body>{words}</body></html>".encode()
 
 
-def _archive(path, pages: dict[str, bytes]) -> None:
+def _archive(path, pages: dict[str, bytes]) -> list[int]:
+    """Write `pages` through the live client's archive; the offset of each response."""
     archive = WarcArchive(path)
+    offsets = []
     for url, body in pages.items():
         response = httpx.Response(200, headers={"content-type": "text/html; charset=utf-8"},
                                   content=body, request=httpx.Request("GET", url))
-        archive.write_exchange(url, response, body)
+        offsets.append(archive.write_exchange(url, response, body))
     archive.close()
+    return offsets
 
 
-def _as_warcio(entries):
-    return [(url, e.path, e.offset, e.date) for url, e in entries]
-
-
-def test_fast_index_matches_warcio_for_small_and_large_members(tmp_path):
+def test_every_page_small_or_large_is_indexed_and_served(tmp_path):
     pages = {f"{ORIGIN}/seite-{n}.html": _body(size, n)
              for n, size in enumerate([0, 10, 400, 3_000, 70_000, 300_000])}
     path = tmp_path / "site.warc.gz"
-    _archive(path, pages)
-    fast = _index_fast(path)
-    assert _as_warcio(fast) == _as_warcio(_index_warcio(path))
-    assert [url for url, _ in fast] == list(pages)
-    for url, entry in fast:
-        assert entry.length is not None
-        assert _read(entry)[2] == pages[url]  # the member read alone inflates to its page
+    offsets = _archive(path, pages)
+    replay = WarcReplayTransport(path)
+    assert replay.urls() == sorted(pages)
+    assert [replay.index[url].offset for url in pages] == offsets
+    assert {url: replay.body(url) for url in pages} == pages
 
 
-def test_records_written_by_warcio_index_alike(tmp_path):
+def test_records_written_by_warcio_replay_alike(tmp_path):
     path = tmp_path / "warcio.warc.gz"
+    bodies = {f"{ORIGIN}/w{n}": _body(5_000 * n, n) for n in range(3)}
     with path.open("wb") as fh:
         writer = WARCWriter(fh, gzip=True)
-        for n in range(3):
-            body = _body(5_000 * n, n)
+        for url, body in bodies.items():
             record = writer.create_warc_record(
-                f"{ORIGIN}/w{n}", "response", payload=io.BytesIO(body),
+                url, "response", payload=io.BytesIO(body),
                 http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html")],
                                               protocol="HTTP/1.1"))
             writer.write_record(record)
-    assert _as_warcio(_index_fast(path)) == _as_warcio(_index_warcio(path))
+    replay = WarcReplayTransport(path)
+    assert {url: replay.body(url) for url in replay.urls()} == bodies
 
 
-def test_a_member_longer_than_its_record_is_inflated_whole(tmp_path):
-    """A record followed by more line ends than warcio writes does not end where its header
-    says: that member is inflated whole and checked, and the index still matches warcio."""
+def test_a_member_longer_than_its_record_is_read(tmp_path):
+    """A record followed by more line ends than warcio writes still indexes and serves."""
     single = tmp_path / "single.warc.gz"
     pages = {f"{ORIGIN}/a.html": _body(20_000, 1), f"{ORIGIN}/b.html": _body(20_000, 2)}
     _archive(single, pages)
@@ -80,11 +73,25 @@ def test_a_member_longer_than_its_record_is_inflated_whole(tmp_path):
         inflater = zlib.decompressobj(31)
         members.append(inflater.decompress(data) + b"\r\n")
         data = inflater.unused_data
-    padded = tmp_path / "padded.warc.gz"
+    padded = tmp_path / "padded" / "padded.warc.gz"
+    padded.parent.mkdir()
     padded.write_bytes(b"".join(gzip.compress(m) for m in members))
-    fast = _index_fast(padded)
-    assert _as_warcio(fast) == _as_warcio(_index_warcio(padded))
-    assert {url: _read(entry)[2] for url, entry in fast} == pages
+    replay = WarcReplayTransport(padded)
+    assert {url: replay.body(url) for url in replay.urls()} == pages
+
+
+@pytest.mark.parametrize("where", ["in a header", "in a body", "in a gzip trailer"])
+def test_a_file_cut_off_inside_a_record_is_refused_whole(tmp_path, where):
+    """warcio would index the records before the cut and drop the rest quietly."""
+    pages = {f"{ORIGIN}/a.html": _body(20_000, 1), f"{ORIGIN}/b.html": _body(20_000, 2)}
+    path = tmp_path / "site.warc.gz"
+    second = _archive(path, pages)[1]
+    data = path.read_bytes()
+    cut = {"in a header": second + 30, "in a body": second + 2_000,
+           "in a gzip trailer": len(data) - 3}[where]
+    path.write_bytes(data[:cut])
+    with pytest.raises(ArchiveUnreadable, match="is truncated"):
+        _index_file(path)
 
 
 def test_replay_serves_the_newest_response_from_a_folder(tmp_path):
@@ -92,7 +99,7 @@ def test_replay_serves_the_newest_response_from_a_folder(tmp_path):
     _archive(tmp_path / "1.warc.gz", {url: b"<p>alt</p>"})
     _archive(tmp_path / "2.warc.gz", {url: _body(50_000, 7)})
     replay = WarcReplayTransport(tmp_path)
-    assert _read(replay.index[url])[2] == _body(50_000, 7)
+    assert replay.body(url) == _body(50_000, 7)
 
 
 def test_body_is_what_the_replay_serves(tmp_path):

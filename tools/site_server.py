@@ -14,8 +14,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from scrapers.bases.base import Scraper, ScrapeResult
-from scrapers.http import ClientSettings, PoliteClient, RewriteTransport
-from scrapers.warc import WarcArchive
+from scrapers.fetch.http import ClientSettings, PoliteClient
+from scrapers.fetch.transport import RewriteTransport
+from scrapers.fetch.warc import WarcArchive
 
 _TYPES = {".html": "text/html", ".htm": "text/html", ".txt": "text/plain",
           ".json": "application/json", ".csv": "text/csv"}

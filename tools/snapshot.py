@@ -17,7 +17,7 @@ import httpx
 
 from flows.capture import capture
 from schema.registry import Registry, load_registry
-from scrapers.warc import WarcReplayTransport
+from scrapers.fetch.warc import WarcReplayTransport
 from tools.site_server import serve_directory
 
 #: Response headers that change with the moment or the checkout, not with the page.

@@ -169,7 +169,7 @@ def valid_manifest_runs(con: duckdb.DuckDBPyConnection, claims: dict[str, str]) 
 
 def last_accepted_pages(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Requests answered in each source's last accepted run (its pages, with robots.txt and
-    retries): what its page budget of the next run is relative to (`scrapers.crawl`)."""
+    retries): what its page budget of the next run is relative to (`scrapers.fetch.crawl`)."""
     return dict(con.execute("""
         SELECT source_id, arg_max(fetched, finished_at) FROM source_runs
         WHERE status = 'ok' GROUP BY source_id

@@ -13,18 +13,18 @@ from typing import ClassVar
 from urllib.parse import unquote, urljoin
 
 from schema.records import ScrapedRecord
-from scrapers import crawl
 from scrapers.bases.base import Fetcher, ParseFailure, Scraper, ScrapeResult
 from scrapers.bases.html import link_url
 from scrapers.bases.page import Page
 from scrapers.errors import FieldError, SiteChanged, SourceError
+from scrapers.fetch import crawl
 
 _INDEX_FILE = re.compile(r"/index\.(?:html?|php)$")
 
 
 def canonical_url(url: str) -> str:
     """`…/dir/index.html` and `…/dir/` are one page on every CMS we know; otherwise the URL
-    the client asks for (`scrapers.crawl.canonical_url`: no fragment, no session id)."""
+    the client asks for (`scrapers.fetch.crawl.canonical_url`: no fragment, no session id)."""
     return _INDEX_FILE.sub("/", crawl.canonical_url(url))
 
 

@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 from protego import Protego
 
-from scrapers.http import USER_AGENT
+from scrapers.fetch.http import USER_AGENT
 from tools.site_server import FixtureHandler, serve_directory
 
 #: What a fault does with one request: (handler, path, n-th request of that path) -> True if

@@ -6,7 +6,8 @@ import asyncio
 import pytest
 
 from scrapers.errors import FetchError, TruncatedPage
-from scrapers.http import ClientSettings, ConditionalCache, PoliteClient
+from scrapers.fetch.cache import ConditionalCache
+from scrapers.fetch.http import ClientSettings, PoliteClient
 from tests.faults import server as f
 from tests.faults.server import Fault
 

@@ -36,7 +36,7 @@ import pytest
 
 from flows.pipeline import run_all
 from schema.registry import Registry, load_registry
-from scrapers.http import ClientSettings
+from scrapers.fetch.http import ClientSettings
 from tests.conftest import FIXTURES, ROOT
 from tests.faults import server as f
 from tests.faults.server import Fault, FaultState, forbidden

@@ -9,29 +9,17 @@ retries, size limit, conditional GET, charset, WARC archiving) is shared.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import hashlib
-import json
-import os
 import random
 import re
-import ssl
-import threading
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import cache
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 from protego import Protego
 
 from scrapers.bases.page import Page
-from scrapers.charset import decode
-from scrapers.crawl import CrawlBudget, canonical_url
-from scrapers.decoding import MAX_BYTES, SUPPORTED, BoundedDecoder, content_codings
 from scrapers.errors import (
     AlreadyFetched,
     FetchError,
@@ -39,8 +27,18 @@ from scrapers.errors import (
     RobotsDisallowed,
     TruncatedPage,
 )
-from scrapers.probe import ProbeJob, ProbeKey, probe_pages, release, usable
-from scrapers.warc import WarcArchive
+from scrapers.fetch.cache import ConditionalCache
+from scrapers.fetch.charset import decode
+from scrapers.fetch.crawl import CrawlBudget, canonical_url
+from scrapers.fetch.decoding import MAX_BYTES, SUPPORTED, BoundedDecoder, content_codings
+from scrapers.fetch.pacing import HostGate, host_gate, retry_after, slot_wait
+from scrapers.fetch.probe import ProbeJob, ProbeKey, probe_pages, release
+from scrapers.fetch.transport import (
+    RewriteTransport,
+    classify_transport_error,
+    shared_ssl_context,
+)
+from scrapers.fetch.warc import WarcArchive
 
 USER_AGENT = (
     "selbsthilfe-atlas/0.1 (+https://github.com/selbsthilfe-atlas/selbsthilfe-atlas; "
@@ -89,181 +87,8 @@ class ClientSettings:
 
 
 # ---------------------------------------------------------------------------------------------
-# Conditional GET: validators and bodies remembered between runs
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class CacheEntry:
-    etag: str | None
-    last_modified: str | None
-    sha256: str
-    content_type: str | None
-
-
-class ConditionalCache:
-    """ETag / Last-Modified per URL plus the body they validate, kept in a folder.
-
-    A 304 is only useful if the body it confirms is still at hand, so bodies are stored by
-    hash next to the index. `save()` writes the index; call it when a run ends.
-    """
-
-    def __init__(self, directory: Path):
-        self.directory = directory
-        self._bodies = directory / "bodies"
-        self._index_path = directory / "index.json"
-        self._entries: dict[str, CacheEntry] = {}
-        self._dirty = False  # entries stored since the index was read
-        #: Names of the bodies at hand, listed once: a night asks for each of them.
-        self._have: set[str] | None = None
-        if self._index_path.exists():
-            raw = json.loads(self._index_path.read_text("utf-8"))
-            self._entries = {url: CacheEntry(**e) for url, e in raw.items()}
-
-    def _has_body(self, digest: str) -> bool:
-        if self._have is None:
-            self._have = set(os.listdir(self._bodies)) if self._bodies.is_dir() else set()
-        return digest in self._have
-
-    def validators(self, url: str) -> dict[str, str]:
-        entry = self._entries.get(url)
-        if entry is None or not self._has_body(entry.sha256):
-            return {}
-        headers = {}
-        if entry.etag:
-            headers["If-None-Match"] = entry.etag
-        if entry.last_modified:
-            headers["If-Modified-Since"] = entry.last_modified
-        return headers
-
-    def body(self, url: str) -> tuple[bytes, str | None] | None:
-        entry = self._entries.get(url)
-        if entry is None or not self._has_body(entry.sha256):
-            return None
-        try:
-            return (self._bodies / entry.sha256).read_bytes(), entry.content_type
-        except FileNotFoundError:  # removed by hand since the listing
-            return None
-
-    def digest(self, url: str) -> str | None:
-        """SHA-256 of the body a 304 for `url` confirms, if that body is still at hand."""
-        entry = self._entries.get(url)
-        return entry.sha256 if entry is not None and self._has_body(entry.sha256) else None
-
-    def store(self, url: str, response: httpx.Response, content: bytes) -> None:
-        etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
-        if not (etag or modified):
-            return
-        digest = hashlib.sha256(content).hexdigest()
-        self._bodies.mkdir(parents=True, exist_ok=True)
-        if not self._has_body(digest):  # whole or not at all: a 304 serves it later
-            tmp = self._bodies / f".{digest}.{os.getpid()}.{threading.get_ident()}"
-            tmp.write_bytes(content)
-            tmp.replace(self._bodies / digest)
-            self._have.add(digest)
-        content_type = response.headers.get("content-type")
-        self._entries[url] = CacheEntry(etag, modified, digest, content_type)
-        self._dirty = True
-
-    def save(self) -> None:
-        """Write the index, unless nothing was stored since it was read (a night of 304s)."""
-        if not self._dirty and self._index_path.exists():
-            return
-        self.directory.mkdir(parents=True, exist_ok=True)
-        tmp = self._index_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({u: vars(e) for u, e in self._entries.items()}), "utf-8")
-        tmp.replace(self._index_path)
-        self._dirty = False
-
-
-# ---------------------------------------------------------------------------------------------
-# Transports
-# ---------------------------------------------------------------------------------------------
-
-
-@cache
-def shared_ssl_context() -> ssl.SSLContext:
-    """One verifying TLS context for every client of the process. httpx builds one per client
-    and transport (certifi's bundle parsed again, about 1 MB each): a night of 350 sources in
-    flight would hold hundreds. An SSLContext may be shared between threads."""
-    return httpx.create_ssl_context()
-
-
-class RewriteTransport(httpx.AsyncBaseTransport):
-    """Send requests for some origins to others (e.g. https://www.herne.de -> 127.0.0.1:8123).
-
-    The client still sees, archives and parses the original URL, so a fixture site served on
-    loopback behaves exactly like the real one. Unmapped origins are refused: tests never reach
-    the internet by accident.
-    """
-
-    def __init__(self, mapping: dict[str, str], inner: httpx.AsyncBaseTransport | None = None):
-        self.mapping = {k.rstrip("/"): v.rstrip("/") for k, v in mapping.items()}
-        self.inner = inner or httpx.AsyncHTTPTransport(verify=shared_ssl_context())
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
-        origin = f"{url.scheme}://{url.netloc.decode('ascii')}"
-        target = self.mapping.get(origin)
-        if target is None:
-            raise httpx.ConnectError(f"no route to {origin} (not in the rewrite map)",
-                                     request=request)
-        new_url = httpx.URL(target + url.raw_path.decode("ascii"))
-        headers = request.headers.copy()
-        headers["host"] = new_url.netloc.decode("ascii")
-        forwarded = httpx.Request(request.method, new_url, headers=headers,
-                                  stream=request.stream, extensions=request.extensions)
-        return await self.inner.handle_async_request(forwarded)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
-def classify_transport_error(exc: httpx.TransportError) -> str:
-    """Map an httpx error to a failure class of the run report."""
-    if isinstance(exc, httpx.TimeoutException):
-        return "timeout"
-    if isinstance(exc, httpx.ConnectError):
-        text = str(exc).lower()
-        dns_words = ("name or service", "name resolution", "nodename", "getaddrinfo", "no address")
-        return "dns" if any(w in text for w in dns_words) else "refused"
-    return "http_error"
-
-
-# ---------------------------------------------------------------------------------------------
 # The client
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _HostGate:
-    """The request slots of one host, shared by every client in the process: three sources on
-    one host (the NAKOS lists) take turns instead of each sending at the full rate. Slots are
-    reserved under a thread lock (sources run in threads, each with its own event loop) and
-    waited for outside it."""
-
-    interval: float
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    next_at: float = 0.0
-
-    async def wait(self) -> None:
-        with self.lock:
-            now = time.monotonic()
-            at = max(now, self.next_at)
-            self.next_at = at + self.interval
-        if at > now:
-            await asyncio.sleep(at - now)
-
-
-_GATES: dict[tuple[str, float], _HostGate] = {}
-_GATES_LOCK = threading.Lock()
-
-
-def _host_gate(host: str, interval: float) -> _HostGate:
-    """The process-wide gate of `host` at `interval` (clients at another rate, such as a
-    test's, keep their own)."""
-    with _GATES_LOCK:
-        return _GATES.setdefault((host, interval), _HostGate(interval))
 
 
 @dataclass
@@ -279,7 +104,7 @@ class PoliteClient:
 
     Raises `FetchError` (with a failure class), `RobotsDisallowed` or `ResponseTooLarge`; returns
     a `Page` for 2xx answers and for 304s it can serve from the conditional cache. Every URL is
-    asked for in its canonical form (`scrapers.crawl`). With a `budget` (one source's run),
+    asked for in its canonical form (`scrapers.fetch.crawl`). With a `budget` (one source's run),
     `get` fetches each page once (AlreadyFetched) and one page too many raises
     `CrawlBudgetExceeded`.
     """
@@ -314,12 +139,11 @@ class PoliteClient:
         #: Origins whose robots.txt answered 5xx, with that status: nothing may be fetched.
         self._robots_down: dict[str, int] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
-        self._gates: dict[str, _HostGate] = {}
-        #: Cheap conditional GETs for `revalidate` (`scrapers.probe`), where requests go
-        #: straight to the network or through a rewrite map (not a replay, not a proxy).
+        self._gates: dict[str, HostGate] = {}
+        #: Cheap conditional GETs for `revalidate` (`scrapers.fetch.probe`), where requests go
+        #: straight to the network or through a rewrite map (not a replay).
         self._probe_key: ProbeKey | None = None
-        if cache is not None and usable() and (transport is None
-                                               or isinstance(transport, RewriteTransport)):
+        if cache is not None and (transport is None or isinstance(transport, RewriteTransport)):
             rewrite = (tuple(sorted(transport.mapping.items()))
                        if isinstance(transport, RewriteTransport) else None)
             self._probe_key = (s.user_agent, s.total_timeout, rewrite)
@@ -371,7 +195,7 @@ class PoliteClient:
         served without asking again, and so is a failure. Raises like `get`.
 
         With validators in the cache and `cheap`, the request goes through the probe
-        (`scrapers.probe`), which reads no more than the status: a page that did not answer
+        (`scrapers.fetch.probe`), which reads no more than the status: a page that did not answer
         304 is asked again by the scrape that follows."""
         url = canonical_url(url)
         self._count(url)
@@ -379,8 +203,8 @@ class PoliteClient:
                                                       self._conditional_headers(url)):
             await self._check_robots(url)
             self._probed.add(_origin(url))
-            [(status, digest)] = await self._probe([(url, validators, _wait(self._slot(url)))],
-                                                   1)
+            job = (url, validators, slot_wait(self._slot(url)))
+            [(status, digest)] = await self._probe([job], 1)
             if isinstance(status, Exception):
                 raise status
             return status, digest
@@ -425,7 +249,7 @@ class PoliteClient:
             origin = _origin(url)
             if origin not in gates:
                 gates[origin] = self._slot(url)
-            jobs.append((url, validators, _wait(gates[origin])))
+            jobs.append((url, validators, slot_wait(gates[origin])))
         self._probed.update(gates)
         answers = [(None if isinstance(status, Exception) else status, digest)
                    for status, digest in await self._probe(jobs, chunk)]
@@ -435,7 +259,7 @@ class PoliteClient:
 
     async def _probe(self, jobs: list[ProbeJob], chunk: int
                      ) -> list[tuple[int | Exception, str | None]]:
-        """Ask on the probe loop (`scrapers.probe.probe_pages`); count the requests and keep
+        """Ask on the probe loop (`scrapers.fetch.probe.probe_pages`); count the requests and keep
         each 304 whose body is cached for the `get` that may follow."""
         statuses = await asyncio.wrap_future(probe_pages(
             self._probe_key, jobs, chunk=chunk, ssl_context=shared_ssl_context()))
@@ -535,7 +359,7 @@ class PoliteClient:
                 await self._backoff(attempt, None)
                 continue
             if response.status_code in _RETRY_STATUS and attempt < s.retries:
-                delay = _retry_after(response)
+                delay = retry_after(response)
                 if delay is not None and delay > s.max_retry_after:
                     raise FetchError(f"HTTP {response.status_code}, Retry-After {delay:.0f}s "
                                      f"exceeds {s.max_retry_after:.0f}s", url=url,
@@ -562,7 +386,7 @@ class PoliteClient:
 
     async def _read(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
         """The answer and its decoded body. The body is read raw and decoded here
-        (`scrapers.decoding`), so the limit counts decoded bytes as they come out, whatever
+        (`scrapers.fetch.decoding`), so the limit counts decoded bytes as they come out, whatever
         the compression ratio; a stacked Content-Encoding is refused before any is read."""
         limit = self.settings.max_bytes
         async with self._http.stream("GET", url, headers=headers) as response:
@@ -587,16 +411,17 @@ class PoliteClient:
             self.archive.write_exchange(url, response, content)
         return response, content
 
-    async def _backoff(self, attempt: int, retry_after: float | None) -> None:
+    async def _backoff(self, attempt: int, asked: float | None) -> None:
+        """Wait what the server asked for (Retry-After), else exponentially with jitter."""
         self.stats.retries += 1
-        delay = retry_after if retry_after is not None else self.settings.backoff * 2**attempt
-        await asyncio.sleep(delay * (1 if retry_after is not None else random.uniform(0.8, 1.2)))
+        delay = asked if asked is not None else self.settings.backoff * 2**attempt
+        await asyncio.sleep(delay * (1 if asked is not None else random.uniform(0.8, 1.2)))
 
     async def _gate(self, url: str) -> None:
         if (gate := self._slot(url)) is not None:
             await gate.wait()
 
-    def _slot(self, url: str) -> _HostGate | None:
+    def _slot(self, url: str) -> HostGate | None:
         """The gate `url` waits at (None: no rate limit)."""
         rate = self.settings.rate_per_host
         if not rate:
@@ -609,7 +434,7 @@ class PoliteClient:
         interval = max(1.0 / rate, float(delay or 0))
         gate = self._gates.get(host)
         if gate is None or gate.interval < interval:
-            gate = self._gates[host] = _host_gate(host, interval)
+            gate = self._gates[host] = host_gate(host, interval)
         return gate
 
     async def _check_robots(self, url: str) -> None:
@@ -655,11 +480,6 @@ def _truncated_html(content: bytes, content_type: str | None) -> bool:
     return bool(_HTML_START.search(content[:4096])) and not _HTML_END.search(content)
 
 
-def _wait(gate: _HostGate | None) -> Callable[[], Awaitable[None]] | None:
-    """What a probe awaits before asking: the gate's slot, or nothing."""
-    return gate.wait if gate is not None else None
-
-
 #: What a probed 304 is kept as for the `get` that may follow (read, never changed).
 _NOT_MODIFIED = httpx.Response(304)
 
@@ -667,16 +487,3 @@ _NOT_MODIFIED = httpx.Response(304)
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
