@@ -168,14 +168,15 @@ def _rows_query(name: str, fields: list[str], columns: set[str]) -> str:
     return f"SELECT {select} FROM hsds_{name} {once} ORDER BY ord, sub"
 
 
-def _object_view(cur: duckdb.DuckDBPyConnection, name: str, fields: list[str],
-                 columns: set[str]) -> None:
-    """`hsds_<name>_json`: each record as its HSDS JSON object (the fields it has)."""
-    entries = ", ".join(f"{{'k': '{f}', 'v': to_json({_quoted(f)})}}"
+def _members_view(cur: duckdb.DuckDBPyConnection, name: str, fields: list[str],
+                  columns: set[str]) -> None:
+    """`hsds_<name>_members`: each record's JSON object members (`hsds_member`), one per HSDS
+    field it has, for `hsds_services.sql` to nest."""
+    members = ", ".join(f"hsds_member('{f}', to_json({_quoted(f)}))"
                         for f in fields if f in columns)
     keys = ", ".join(c for c in ("ord", "sub", "service_id") if c in columns)
-    cur.execute(f"CREATE OR REPLACE TEMP VIEW hsds_{name}_json AS "
-                f"SELECT {keys}, hsds_object([{entries}]) AS json FROM hsds_{name}")
+    cur.execute(f"CREATE OR REPLACE TEMP VIEW hsds_{name}_members AS "
+                f"SELECT {keys}, [{members}] AS members FROM hsds_{name}")
 
 
 def _write_services(cur: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -207,7 +208,7 @@ def write_hsds(con: duckdb.DuckDBPyConnection, folder: Path, ctx: Any) -> list[P
             columns = _columns(cur, f"hsds_{name}")
             cur.execute(f"COPY ({_rows_query(name, names, columns)}) TO '{out / path}' "
                         "(FORMAT csv, HEADER)")
-            _object_view(cur, name, names, columns)
+            _members_view(cur, name, names, columns)
             written.append(out / path)
         _write_services(cur, written[0])
     (out / "datapackage.json").write_text(

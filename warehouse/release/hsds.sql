@@ -14,14 +14,15 @@ CREATE OR REPLACE TEMP MACRO hsds_id(name) AS
     hsds_uuid(sha1(hsds_namespace() || encode(name)));
 -- The first entry of a ' | '-joined public column.
 CREATE OR REPLACE TEMP MACRO hsds_first(joined) AS nullif(split_part(joined, ' | ', 1), '');
--- A JSON object of the entries whose value is not null, "" or [] (HSDS has no null fields).
-CREATE OR REPLACE TEMP MACRO hsds_object(entries) AS
-    to_json(map_from_entries(list_filter(entries, e -> e.v IS NOT NULL
-                                                       AND e.v::VARCHAR NOT IN ('""', '[]'))));
+-- A member of a JSON object ('"key":value'), null (left out) where the value is null, "" or
+-- [] (HSDS has no null fields), and the JSON object of the members that are not null.
+CREATE OR REPLACE TEMP MACRO hsds_member(key, value) AS
+    CASE WHEN value::VARCHAR NOT IN ('""', '[]') THEN to_json(key)::VARCHAR || ':' || value END;
+CREATE OR REPLACE TEMP MACRO hsds_object(members) AS '{' || array_to_string(members, ',') || '}';
 
 -- A listing's organization is itself for contact centres, organisations and listings without
 -- a carrier (Träger), else its carrier; the carrier's id is the same for every listing of it.
-CREATE OR REPLACE TEMP VIEW hsds_listing AS
+CREATE OR REPLACE TEMP TABLE hsds_listing AS
 SELECT p.*, row_number() OVER (ORDER BY p.source_id, p.source_key, p.id) AS ord,
        list_filter(l.phones, x -> x.valid AND NOT x.personal) AS public_phones,
        l.topics AS topic_list, l.meeting.schedule AS rhythm,

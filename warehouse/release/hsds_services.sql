@@ -1,26 +1,34 @@
--- services.json: each service (JSON form of hsds_service) with its organization, phones,
--- schedules, attributes (each with its taxonomy_term) and service_at_locations (each with its
--- location and the location's address) nested, in release order. The hsds_*_json views are
--- hsds.sql's views as HSDS objects (made by warehouse/release/hsds.py).
-SELECT json_merge_patch(s.json, hsds_object([
-    {'k': 'organization', 'v': o.json},
-    {'k': 'phones', 'v': (SELECT to_json(list(p.json ORDER BY p.sub))
-                          FROM hsds_phone_json p WHERE p.service_id = s.service_id)},
-    {'k': 'schedules', 'v': (SELECT to_json(list(c.json ORDER BY c.sub))
-                             FROM hsds_schedule_json c WHERE c.service_id = s.service_id)},
-    {'k': 'attributes', 'v': (
-        SELECT to_json(list(json_merge_patch(a.json, json_object('taxonomy_term', t.json))
-                            ORDER BY a.sub))
-        FROM hsds_attribute_json a
-        JOIN hsds_taxonomy_term_json t USING (service_id, sub)
-        WHERE a.service_id = s.service_id)},
-    {'k': 'service_at_locations', 'v': (
-        SELECT to_json(list(json_merge_patch(sal.json, json_object('location', json_merge_patch(
-            l.json, CASE WHEN ad.json IS NULL THEN '{}'::JSON
-                         ELSE json_object('addresses', json_array(ad.json)) END)))))
-        FROM hsds_service_at_location_json sal
-        JOIN hsds_location_json l USING (service_id)
-        LEFT JOIN hsds_address_json ad USING (service_id)
-        WHERE sal.service_id = s.service_id)}]))
-FROM hsds_service_json s JOIN hsds_organization_json o USING (service_id)
+-- services.json: each service with its organization, phones, schedules, attributes (each with
+-- its taxonomy_term) and service_at_locations (each with its location and the location's
+-- address) nested, in release order. The hsds_*_members views are hsds.sql's records as lists
+-- of JSON object members (made by warehouse/release/hsds.py).
+WITH phones AS (
+    SELECT service_id, '[' || string_agg(hsds_object(members), ',' ORDER BY sub) || ']' AS json
+    FROM hsds_phone_members GROUP BY service_id),
+schedules AS (
+    SELECT service_id, '[' || string_agg(hsds_object(members), ',' ORDER BY sub) || ']' AS json
+    FROM hsds_schedule_members GROUP BY service_id),
+attributes AS (
+    SELECT service_id, '[' || string_agg(hsds_object(a.members || [
+               hsds_member('taxonomy_term', hsds_object(t.members))]), ',' ORDER BY sub) || ']'
+           AS json
+    FROM hsds_attribute_members a JOIN hsds_taxonomy_term_members t USING (service_id, sub)
+    GROUP BY service_id),
+places AS (
+    SELECT service_id, '[' || hsds_object(sal.members || [hsds_member('location', hsds_object(
+               l.members || [hsds_member('addresses', '[' || hsds_object(ad.members) || ']')]))])
+           || ']' AS json
+    FROM hsds_service_at_location_members sal
+    JOIN hsds_location_members l USING (service_id)
+    LEFT JOIN hsds_address_members ad USING (service_id))
+SELECT hsds_object(s.members || [
+    hsds_member('organization', hsds_object(o.members)), hsds_member('phones', phones.json),
+    hsds_member('schedules', schedules.json), hsds_member('attributes', attributes.json),
+    hsds_member('service_at_locations', places.json)])
+FROM hsds_service_members s
+JOIN hsds_organization_members o USING (service_id)
+LEFT JOIN phones USING (service_id)
+LEFT JOIN schedules USING (service_id)
+LEFT JOIN attributes USING (service_id)
+LEFT JOIN places USING (service_id)
 ORDER BY s.ord
