@@ -1,8 +1,8 @@
 """Open Referral HSDS 3.0 export of a release: `hsds/services.json` and a tabular data package.
 
-Built only from what is public: the rows of `publish.public_table` (licence and privacy gates
-applied there), and for structured values (phone types, topic codes with their names, the
-meeting schedule, coordinates) the `listings` table joined on id for those rows only - never
+Built only from what is public: the rows of `warehouse.public.public_table` (licence and
+privacy gates applied there), and for structured values (phone types, topic codes with their
+names, the meeting schedule) the `listings` table joined on id for those rows only - never
 `contact_person`, and only phones and e-mails that are valid and not a private person's.
 
 Mapping: a listing is a `service` (id = listing id). Its `organization` is the listing itself
@@ -43,6 +43,8 @@ SHARED = ("organization", "taxonomy_term")
 #: The views of each resource's records (`hsds.sql`) and the services query over them.
 VIEWS = Path(__file__).with_name("hsds.sql")
 SERVICES = Path(__file__).with_name("hsds_services.sql")
+#: Listings whose services.json documents are built at a time.
+BATCH = 5000
 
 _S, _U, _N = "string", "uuid", "number"
 #: Resource name -> (path, [(field, type, format)]): the official HSDS 3.0 names and types.
@@ -129,6 +131,7 @@ FOREIGN_KEYS = {
 
 
 def datapackage(ctx: Any) -> dict:
+    """`hsds/datapackage.json`: the CSVs described as the official tabular package does."""
     resources = []
     for name, (path, fields) in RESOURCES.items():
         schema: dict[str, Any] = {
@@ -153,6 +156,10 @@ def datapackage(ctx: Any) -> dict:
 
 def _quoted(name: str) -> str:
     return f'"{name}"'
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _columns(cur: duckdb.DuckDBPyConnection, view: str) -> set[str]:
@@ -180,13 +187,16 @@ def _members_view(cur: duckdb.DuckDBPyConnection, name: str, fields: list[str],
 
 
 def _write_services(cur: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """A JSON array of the services, one per line, written a batch at a time."""
-    result = cur.execute(SERVICES.read_text("utf-8"))
+    """A JSON array of the services, one per line, built by DuckDB a batch of listings at a
+    time (all at once, the nesting held every listing's records in memory)."""
+    count = cur.execute("SELECT count(*) FROM hsds_listing").fetchone()[0]
+    query = SERVICES.read_text("utf-8")
     with path.open("w", encoding="utf-8") as out:
         out.write("[")
         separator = "\n"
-        while batch := result.fetchmany(5000):
-            for (service,) in batch:
+        for first in range(1, count + 1, BATCH):
+            services = cur.execute(query, {"first": first, "last": first + BATCH - 1})
+            for (service,) in services.fetchall():
                 out.write(separator + service)
                 separator = ",\n"
         out.write("\n]\n")
@@ -206,7 +216,7 @@ def write_hsds(con: duckdb.DuckDBPyConnection, folder: Path, ctx: Any) -> list[P
         for name, (path, fields) in RESOURCES.items():
             names = [f for f, _, _ in fields]
             columns = _columns(cur, f"hsds_{name}")
-            cur.execute(f"COPY ({_rows_query(name, names, columns)}) TO '{out / path}' "
+            cur.execute(f"COPY ({_rows_query(name, names, columns)}) TO {_literal(out / path)} "
                         "(FORMAT csv, HEADER)")
             _members_view(cur, name, names, columns)
             written.append(out / path)

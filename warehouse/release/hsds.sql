@@ -23,7 +23,10 @@ CREATE OR REPLACE TEMP MACRO hsds_object(members) AS '{' || array_to_string(memb
 -- A listing's organization is itself for contact centres, organisations and listings without
 -- a carrier (Träger), else its carrier; the carrier's id is the same for every listing of it.
 CREATE OR REPLACE TEMP TABLE hsds_listing AS
-SELECT p.*, row_number() OVER (ORDER BY p.source_id, p.source_key, p.id) AS ord,
+SELECT p.id, p.name, p.description, p.emails, p.websites, p.changed_at, p.street,
+       p.house_number, p.address_extra, p.postcode, p.city, p.district, p.state, p.latitude,
+       p.longitude, p.meeting_text, p.meeting_on_request, p.opening_hours_text,
+       row_number() OVER (ORDER BY p.source_id, p.source_key, p.id) AS ord,
        list_filter(l.phones, x -> x.valid AND NOT x.personal) AS public_phones,
        l.topics AS topic_list, l.meeting.schedule AS rhythm,
        CASE WHEN nullif(p.carrier, '') IS NOT NULL
@@ -102,7 +105,7 @@ FROM (SELECT ord, i AS sub, listing_id AS service_id, t.code,
       FROM (SELECT ord, id AS listing_id, unnest(topic_list) AS t,
                    generate_subscripts(topic_list, 1) AS i FROM hsds_listing)
       WHERE nullif(t.code, '') IS NOT NULL
-      QUALIFY row_number() OVER (PARTITION BY listing_id, t.code ORDER BY i) = 1);
+      QUALIFY row_number() OVER (PARTITION BY ord, t.code ORDER BY i) = 1);
 
 CREATE OR REPLACE TEMP VIEW hsds_attribute AS
 SELECT ord, sub, service_id, hsds_id('attribute:' || service_id || ':' || code) AS id,
