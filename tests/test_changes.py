@@ -7,6 +7,7 @@ import shutil
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -129,3 +130,33 @@ def test_changes_match_the_dict_comparison(tmp_path):
                                        ctx(previous)).read_text("utf-8"))
         expected = dict_diff(new, old if previous else None)
         assert {k: got[k] for k in ("added", "changed", "removed")} == expected, trial
+
+
+def test_removed_entities_redirect_to_the_end_of_their_merges(tmp_path):
+    """a was merged into b and b into c: both point at c; d and e merged into each other (a
+    cycle) have no entity to point at; f was removed without a merge."""
+    a, b, c, d, e, f = (f"00000000-0000-0000-0000-00000000000{n}" for n in range(1, 7))
+    for side, ids in (("old", [a, b, c, d, e, f]), ("new", [c])):
+        (tmp_path / side).mkdir()
+        pq.write_table(pa.table({"id": ids, "name": ["x"] * len(ids)}),
+                       tmp_path / side / "groups.parquet")
+        pq.write_table(pa.table({"id": pa.array([], pa.string())}),
+                       tmp_path / side / "listings.parquet")
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE entities (entity_id UUID, retired_into UUID)")  # as link.sql's
+        con.executemany("INSERT INTO entities VALUES (?, ?)",
+                        [[a, b], [b, c], [c, None], [d, e], [e, d], [f, None]])
+        path = write_changes(con, tmp_path / "new", ctx(tmp_path / "old"), ("groups",))
+    groups = json.loads(path.read_text("utf-8"))["entities"]["groups"]
+    assert groups["removed"] == [a, b, d, e, f]
+    assert groups["retired_into"] == {a: c, b: c}
+
+
+def test_a_column_whose_type_changed_is_compared_by_value(tmp_path):
+    for side, values in (("old", pa.array([1, None], pa.int64())), ("new", pa.array(["1", None]))):
+        (tmp_path / side).mkdir()
+        pq.write_table(pa.table({"id": ["a", "b"], "n": values}),
+                       tmp_path / side / "listings.parquet")
+    doc = json.loads(write_changes(None, tmp_path / "new", ctx(tmp_path / "old"))
+                     .read_text("utf-8"))
+    assert doc["changed"] == [{"id": "a", "fields": ["n"]}]
