@@ -15,7 +15,7 @@ import pytest
 from flows.pipeline import run_all
 from schema.registry import load_registry
 from tests.conftest import ROOT
-from warehouse.hsds import write_hsds
+from warehouse.release.hsds import write_hsds
 
 #: The official schemas the tests use, with their licence beside them (SHG_HSDS_SCHEMAS
 #: overrides the place). Missing schemas fail.

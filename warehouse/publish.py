@@ -29,9 +29,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from schema.normalise.flags import FLAG_CODES
-from warehouse.changes import write_changes
 from warehouse.excel import write_excel_csv
-from warehouse.hsds import write_hsds
 from warehouse.integrity import (
     SUMS,
     hashes_remembered,
@@ -53,6 +51,8 @@ from warehouse.metadata import (
 )
 from warehouse.public import FORMAT_VERSION, PUBLIC_COLUMNS, public_table
 from warehouse.public_entities import ENTITY_COLUMNS, ENTITY_FILES, entity_tables
+from warehouse.release.changes import write_changes
+from warehouse.release.hsds import write_hsds
 from warehouse.release_json import write_table_document
 from warehouse.switch import (
     fsync_path,

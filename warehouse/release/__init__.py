@@ -1,0 +1,1 @@
+"""Release: the files a night publishes, and how each is written."""

@@ -1,0 +1,226 @@
+"""Open Referral HSDS 3.0 export of a release: `hsds/services.json` and a tabular data package.
+
+Built only from what is public: the rows of `warehouse.public.public_table` (licence and
+privacy gates applied there), and for structured values (phone types, topic codes with their
+names, the meeting schedule) the `listings` table joined on id for those rows only - never
+`contact_person`, and only phones and e-mails that are valid and not a private person's.
+
+Mapping: a listing is a `service` (id = listing id). Its `organization` is the listing itself
+for contact centres and organisations, else its carrier (Träger), else the listing itself;
+organisation ids are UUIDv5, stable across runs. The listing's address is a `location` with a
+physical `address` (only when street, postcode, city and Bundesland are all known, as HSDS
+requires). Topic codes are `taxonomy_term`s of the taxonomy "selbsthilfe-atlas", linked by
+`attribute`s. A meeting is a `schedule` whose `description` is the meeting text as published.
+
+Times: HSDS has only a numeric UTC offset (`timezone`) and no time zone with daylight saving.
+`opens_at`/`closes_at` are the local wall-clock times of Europe/Berlin, `timezone` is 1 (CET,
+the standard offset) and `notes` says that in summer time (CEST) the offset is +2. A rhythm
+HSDS cannot express (YEARLY) keeps only its text; an interval > 1 has no `dtstart` (no source
+says which week), so "which fortnight" stays in the text.
+
+The records are DuckDB views (`hsds.sql`); the CSVs are written by `COPY`, and the nested
+service documents of `services.json` are built by DuckDB (`hsds_services.sql`).
+
+The field names and types of `hsds/datapackage.json` are those of the official HSDS 3.0
+tabular package, every column of each resource written (empty where there is no value).
+"""
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from warehouse.public import public_table
+
+HSDS_VERSION = "3.0"
+#: Namespace of the UUIDv5 ids of the HSDS records this export makes up.
+NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://selbsthilfe-atlas.de/hsds")
+#: Resources whose records several listings share (written once, the first one wins); every
+#: other record's id is derived from its listing's id and so unique.
+SHARED = ("organization", "taxonomy_term")
+#: The views of each resource's records (`hsds.sql`) and the services query over them.
+VIEWS = Path(__file__).with_name("hsds.sql")
+SERVICES = Path(__file__).with_name("hsds_services.sql")
+#: Listings whose services.json documents are built at a time.
+BATCH = 5000
+
+_S, _U, _N = "string", "uuid", "number"
+#: Resource name -> (path, [(field, type, format)]): the official HSDS 3.0 names and types.
+RESOURCES: dict[str, tuple[str, list[tuple[str, str, str | None]]]] = {
+    "organization": ("organizations.csv", [
+        ("id", _S, _U), ("name", _S, None), ("alternate_name", _S, None),
+        ("description", _S, None), ("email", _S, "email"), ("website", _S, "uri"),
+        ("tax_status", _S, None), ("tax_id", _S, None), ("year_incorporated", _N, None),
+        ("legal_status", _S, None), ("logo", _S, None), ("uri", _S, "uri"),
+        ("parent_organization_id", _S, _U)]),
+    "service": ("services.csv", [
+        ("id", _S, _U), ("organization_id", _S, _U), ("program_id", _S, _U),
+        ("name", _S, None), ("alternate_name", _S, None), ("description", _S, None),
+        ("url", _S, "uri"), ("email", _S, "email"), ("status", _S, None),
+        ("interpretation_services", _S, None), ("application_process", _S, None),
+        ("fees_description", _S, None), ("wait_time", _S, None), ("fees", _S, None),
+        ("accreditations", _S, None), ("eligibility_description", _S, None),
+        ("minimum_age", _N, None), ("maximum_age", _N, None), ("assured_date", "date", None),
+        ("assurer_email", _S, "email"), ("licenses", _S, None), ("alert", _S, None),
+        ("last_modified", "datetime", None)]),
+    "location": ("locations.csv", [
+        ("id", _S, _U), ("location_type", _S, None), ("url", _S, "uri"),
+        ("organization_id", _S, _U), ("name", _S, None), ("alternate_name", _S, None),
+        ("description", _S, None), ("transportation", _S, None), ("latitude", _N, None),
+        ("longitude", _N, None), ("external_identifier", _S, None),
+        ("external_identifier_type", _S, None)]),
+    "service_at_location": ("service_at_location.csv", [
+        ("id", _S, _U), ("service_id", _S, _U), ("location_id", _S, _U),
+        ("description", _S, None)]),
+    "address": ("addresses.csv", [
+        ("id", _S, _U), ("location_id", _S, _U), ("attention", _S, None),
+        ("address_1", _S, None), ("address_2", _S, None), ("city", _S, None),
+        ("region", _S, None), ("state_province", _S, None), ("postal_code", _S, None),
+        ("country", _S, None), ("address_type", _S, None)]),
+    "phone": ("phones.csv", [
+        ("id", _S, _U), ("location_id", _S, _U), ("service_id", _S, _U),
+        ("organization_id", _S, _U), ("contact_id", _S, _U),
+        ("service_at_location_id", _S, _U), ("number", _S, None), ("extension", _N, None),
+        ("type", _S, None), ("description", _S, None)]),
+    "schedule": ("schedules.csv", [
+        ("id", _S, _U), ("service_id", _S, _U), ("location_id", _S, _U),
+        ("service_at_location_id", _S, _U), ("valid_from", "date", None),
+        ("valid_to", "date", None), ("dtstart", "date", None), ("timezone", _N, None),
+        ("until", "date", None), ("count", _N, None), ("wkst", _S, None), ("freq", _S, None),
+        ("interval", _N, None), ("byday", _S, None), ("byweekno", _S, None),
+        ("bymonthday", _S, None), ("byyearday", _S, None), ("description", _S, None),
+        ("opens_at", "time", None), ("closes_at", "time", None),
+        ("schedule_link", _S, "uri"), ("attending_type", _S, None), ("notes", _S, None)]),
+    "taxonomy": ("taxonomies.csv", [
+        ("id", _S, _U), ("name", _S, None), ("description", _S, None), ("uri", _S, "uri"),
+        ("version", _S, None)]),
+    "taxonomy_term": ("taxonomy_terms.csv", [
+        ("id", _S, _U), ("code", _S, None), ("name", _S, None), ("description", _S, None),
+        ("parent_id", _S, _U), ("taxonomy", _S, None), ("language", _S, None),
+        ("taxonomy_id", _S, _U), ("term_uri", _S, "uri")]),
+    "attribute": ("attributes.csv", [
+        ("id", _S, _U), ("link_id", _S, _U), ("taxonomy_term_id", _S, _U),
+        ("link_type", _S, None), ("link_entity", _S, None), ("value", _S, None)]),
+}
+#: Fields HSDS requires in the tabular form (frictionless `required`).
+REQUIRED = {
+    "organization": {"id", "name", "description"},
+    "service": {"id", "organization_id", "name", "status"},
+    "location": {"id", "location_type"},
+    "service_at_location": {"id", "service_id", "location_id"},
+    "address": {"id", "address_1", "city", "state_province", "postal_code", "country",
+                "address_type"},
+    "phone": {"id", "number"},
+    "schedule": {"id"},
+    "taxonomy": {"id", "name", "description"},
+    "taxonomy_term": {"id", "name", "description"},
+    "attribute": {"id", "link_id", "taxonomy_term_id", "link_entity"},
+}
+FOREIGN_KEYS = {
+    "service": [("organization_id", "organization")],
+    "location": [("organization_id", "organization")],
+    "service_at_location": [("service_id", "service"), ("location_id", "location")],
+    "address": [("location_id", "location")],
+    "phone": [("service_id", "service"), ("organization_id", "organization")],
+    "schedule": [("service_id", "service")],
+    "taxonomy_term": [("taxonomy_id", "taxonomy")],
+    "attribute": [("taxonomy_term_id", "taxonomy_term")],
+}
+
+
+def datapackage(ctx: Any) -> dict:
+    """`hsds/datapackage.json`: the CSVs described as the official tabular package does."""
+    resources = []
+    for name, (path, fields) in RESOURCES.items():
+        schema: dict[str, Any] = {
+            "fields": [{"name": f, "type": t}
+                       | ({"format": fmt} if fmt else {})
+                       | ({"constraints": {"required": True}}
+                          if f in REQUIRED[name] else {})
+                       for f, t, fmt in fields],
+            "primaryKey": ["id"]}
+        if name in FOREIGN_KEYS:
+            schema["foreignKeys"] = [{"fields": f, "reference": {"resource": r, "fields": "id"}}
+                                     for f, r in FOREIGN_KEYS[name]]
+        resources.append({"name": name, "path": path, "profile": "tabular-data-resource",
+                          "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+                          "schema": schema})
+    return {"name": "selbsthilfe-atlas-hsds", "profile": "tabular-data-package",
+            "title": "selbsthilfe-atlas as Open Referral HSDS 3.0",
+            "version": HSDS_VERSION, "id": f"selbsthilfe-atlas/{ctx.run_id}/hsds",
+            "created": ctx.generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "homepage": ctx.base_url, "resources": resources}
+
+
+def _quoted(name: str) -> str:
+    return f'"{name}"'
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _columns(cur: duckdb.DuckDBPyConnection, view: str) -> set[str]:
+    return {r[0] for r in cur.execute(f"DESCRIBE {view}").fetchall()}
+
+
+def _rows_query(name: str, fields: list[str], columns: set[str]) -> str:
+    """SQL: the resource's CSV rows, every HSDS field in the official order (null where the
+    view has no such column), shared records once, in release order."""
+    select = ", ".join(_quoted(f) if f in columns else f"NULL AS {_quoted(f)}" for f in fields)
+    once = ("QUALIFY row_number() OVER (PARTITION BY id ORDER BY ord, sub) = 1"
+            if name in SHARED else "")
+    return f"SELECT {select} FROM hsds_{name} {once} ORDER BY ord, sub"
+
+
+def _members_view(cur: duckdb.DuckDBPyConnection, name: str, fields: list[str],
+                  columns: set[str]) -> None:
+    """`hsds_<name>_members`: each record's JSON object members (`hsds_member`), one per HSDS
+    field it has, for `hsds_services.sql` to nest."""
+    members = ", ".join(f"hsds_member('{f}', to_json({_quoted(f)}))"
+                        for f in fields if f in columns)
+    keys = ", ".join(c for c in ("ord", "sub", "service_id") if c in columns)
+    cur.execute(f"CREATE OR REPLACE TEMP VIEW hsds_{name}_members AS "
+                f"SELECT {keys}, [{members}] AS members FROM hsds_{name}")
+
+
+def _write_services(cur: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """A JSON array of the services, one per line, built by DuckDB a batch of listings at a
+    time (all at once, the nesting held every listing's records in memory)."""
+    count = cur.execute("SELECT count(*) FROM hsds_listing").fetchone()[0]
+    query = SERVICES.read_text("utf-8")
+    with path.open("w", encoding="utf-8") as out:
+        out.write("[")
+        separator = "\n"
+        for first in range(1, count + 1, BATCH):
+            services = cur.execute(query, {"first": first, "last": first + BATCH - 1})
+            for (service,) in services.fetchall():
+                out.write(separator + service)
+                separator = ",\n"
+        out.write("\n]\n")
+
+
+def write_hsds(con: duckdb.DuckDBPyConnection, folder: Path, ctx: Any) -> list[Path]:
+    """Write `folder/hsds/`: services.json, one CSV per HSDS resource, datapackage.json.
+    `ctx.listings` is the release's public table when publish has it (else it is built)."""
+    out = folder / "hsds"
+    out.mkdir(parents=True, exist_ok=True)
+    table = getattr(ctx, "listings", None)
+    written = [out / "services.json"]
+    with con.cursor() as cur:  # the views, macros and registered table are this cursor's
+        cur.register("hsds_public", public_table(con) if table is None else table)
+        cur.execute(f"CREATE TEMP MACRO hsds_namespace() AS unhex('{NAMESPACE.hex}')")
+        cur.execute(VIEWS.read_text("utf-8"))
+        for name, (path, fields) in RESOURCES.items():
+            names = [f for f, _, _ in fields]
+            columns = _columns(cur, f"hsds_{name}")
+            cur.execute(f"COPY ({_rows_query(name, names, columns)}) TO {_literal(out / path)} "
+                        "(FORMAT csv, HEADER)")
+            _members_view(cur, name, names, columns)
+            written.append(out / path)
+        _write_services(cur, written[0])
+    (out / "datapackage.json").write_text(
+        json.dumps(datapackage(ctx), ensure_ascii=False, indent=2), "utf-8")
+    return [*written, out / "datapackage.json"]
