@@ -27,7 +27,7 @@ from tests.conftest import FIXTURES
 from tests.factories import listings, record, source
 from tests.release_scan import find, folder_texts
 from warehouse.db import connect
-from warehouse.link import link_entities
+from warehouse.linkage.step import link_entities
 from warehouse.publish import publish
 from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
