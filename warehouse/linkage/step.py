@@ -6,7 +6,10 @@ nothing.
 
 from __future__ import annotations
 
+import gc
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -90,7 +93,8 @@ def _link(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime,
           decisions: Decisions = NONE) -> LinkCounts:
     """Decide, then write entities, members, the review queue and `link_state` in one
     transaction."""
-    members, entities, retire, counts, review = _decide(con, run_id, now, decisions)
+    with _paused_gc():
+        members, entities, retire, counts, review = _decide(con, run_id, now, decisions)
     con.execute("BEGIN")
     try:
         _write(con, run_id, now, members, entities, retire, counts)
@@ -111,19 +115,16 @@ def _decide(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, decision
     """Everything linkage decides from the warehouse's tables: the member and entity rows to
     write, the ids to retire, the counts, the review queue."""
     items = table_features(_active_table(con))
-    current = con.execute("SELECT listing_id::VARCHAR, entity_id::VARCHAR FROM entity_members"
-                          ).to_arrow_table()
-    known = con.execute("SELECT entity_id::VARCHAR, created_at, retired_into::VARCHAR "
-                        "FROM entities").to_arrow_table()
+    current = dict(con.execute("SELECT listing_id::VARCHAR, entity_id::VARCHAR "
+                               "FROM entity_members").fetchall())
+    known = {e: (c, r) for e, c, r in con.execute(
+        "SELECT entity_id::VARCHAR, created_at, retired_into::VARCHAR FROM entities").fetchall()}
     stats, review = LinkCounts(), []
     by_index, stale = decided_indices({pair: d.same for pair, d in decisions.by_pair().items()},
                                       {f.id: i for i, f in enumerate(items)})
     components, links = cluster(items, stats, by_index, review)
-    member_rows, entity_rows, retire, counts = assign(
-        dict(zip(*(col.to_pylist() for col in current.columns), strict=True)),
-        {e: (c, r) for e, c, r in zip(*(col.to_pylist() for col in known.columns),
-                                      strict=True)},
-        run_id, now, items, components, links)
+    member_rows, entity_rows, retire, counts = assign(current, known, run_id, now, items,
+                                                      components, links)
     counts.blocks, counts.pairs_scored, counts.pairs_compared, counts.links = (
         stats.blocks, stats.pairs_scored, stats.pairs_compared, stats.links)
     counts.decided, counts.review = len(by_index), len(review)
@@ -132,6 +133,20 @@ def _decide(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, decision
     return (pa.Table.from_pylist(member_rows, schema=arrow_schema(con, "entity_members")),
             pa.Table.from_pylist(entity_rows, schema=arrow_schema(con, "entities")), retire,
             counts, review)
+
+
+@contextmanager
+def _paused_gc() -> Iterator[None]:
+    """Linkage makes millions of small acyclic objects (features, sets, evidence) that the
+    cyclic collector would rescan again and again without freeing any: it waits until the
+    decisions are made (a gain above the bench's noise: docs/performance.md, "Linkage")."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _write(con, run_id: str, now: datetime, members: pa.Table, entities: pa.Table,
