@@ -55,8 +55,10 @@ from schema.listing import Listing
 from schema.normalise import to_listings
 from schema.records import ScrapedRecord
 from schema.registry import Source
-from warehouse import link
 from warehouse.db import arrow_schema, connect
+from warehouse.linkage.blocking import candidate_pairs
+from warehouse.linkage.features import features, fold, table_features
+from warehouse.linkage.step import _active_table, link_entities
 from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 LICENCE = "CC-BY-4.0"
@@ -167,7 +169,7 @@ def _unique_name(rng: random.Random, city: vocab.City, taken: set[str]) -> tuple
                 name = f"{name} {rng.choice(('II', 'III', 'IV', '2', '3'))}"
             else:
                 name = f"{rng.choice(MOTTOS)} – {name} ({rng.choice(city.districts)})"
-        core = link.features(id="", source_id="", kind="group", name=name, city=city.name)
+        core = features(id="", source_id="", kind="group", name=name, city=city.name)
         key = " ".join(sorted(core.core(core)[0]))
         if key and key not in taken:
             taken.add(key)
@@ -188,11 +190,11 @@ def _unique(value: str, used: set[str]) -> str:
 def _entity(rng: random.Random, key: str, kind: str, name: str, topic: str,
             city: vocab.City, used: set[str]) -> Entity:
     sub = str(rng.randint(2, 9)) + "".join(rng.choice("0123456789") for _ in range(6))
-    slug = _unique(re.sub(r"[^a-z0-9]+", "-", link.fold(name)).strip("-")[:40], used)
+    slug = _unique(re.sub(r"[^a-z0-9]+", "-", fold(name)).strip("-")[:40], used)
     web = f"https://www.{slug}.example.org/" if rng.random() < 0.3 else None
     email = None
     if rng.random() < 0.75:
-        person = link.fold(f"{rng.choice(vocab.FIRST_NAMES)}.{rng.choice(vocab.SURNAMES)}")
+        person = fold(f"{rng.choice(vocab.FIRST_NAMES)}.{rng.choice(vocab.SURNAMES)}")
         domain = rng.choice(vocab.FREEMAIL)
         email = (f"info@{slug}.example.org" if rng.random() < 0.6 else
                  _unique(re.sub(r"[^a-z.]", "", person), used) + f"@{domain}")
@@ -335,7 +337,7 @@ def _digest(params: str) -> str:
     h = hashlib.sha256(params.encode())
     files = [root / "bench" / "link.py", root / "bench" / "vocab.py",
              *sorted((root / "schema").rglob("*.py")), *sorted((root / "schema").rglob("*.toml")),
-             *sorted((root / "warehouse").glob("*.sql")),
+             *sorted((root / "warehouse").rglob("*.sql")),
              *(root / "warehouse" / f"{name}.py" for name in ("db", "load", "runs", "comments"))]
     for path in files:
         h.update(path.read_bytes())
@@ -461,17 +463,17 @@ def run_link_bench(listings: int, seed: int, out: Path, cities: int | None = Non
     con = connect(db)
     try:
         loaded = con.execute("SELECT count(*) FROM listings WHERE active").fetchone()[0]
-        cold, cold_s = _timed(lambda: link.link_entities(con, "link-1", now))
+        cold, cold_s = _timed(lambda: link_entities(con, "link-1", now))
         later = now + timedelta(days=1)
-        warm, warm_s = _timed(lambda: link.link_entities(con, "link-2", later))
+        warm, warm_s = _timed(lambda: link_entities(con, "link-2", later))
         q = quality(con, world.truth)
-        items = link._features(link._active_table(con))
-        fl = floor(con, sorted(link.candidate_pairs(items)), items, cold.listings)
+        items = table_features(_active_table(con))
+        fl = floor(con, sorted(candidate_pairs(items)), items, cold.listings)
         del items
         night = later + timedelta(days=1)
         begin_run(con, "link-3", "replay", night)
         commit(con, "link-3", night, changed_records(world))
-        changed, changed_s = _timed(lambda: link.link_entities(con, "link-3", night))
+        changed, changed_s = _timed(lambda: link_entities(con, "link-3", night))
     finally:
         con.close()
     result = {

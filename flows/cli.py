@@ -28,7 +28,7 @@ from pathlib import Path
 from schema.registry import RegistryError, load_registry
 from scrapers.errors import CrawlBudgetExceeded, SourceError
 from scrapers.fetch.crawl import RUN_MINUTES
-from warehouse.link_decisions import DecisionsError
+from warehouse.linkage.decisions import DecisionsError
 
 #: Seconds `shg run` waits for Prefect's temporary server to start (unless set otherwise).
 EPHEMERAL_STARTUP_SECONDS = 180
@@ -61,7 +61,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     registry = load_registry(args.registry)  # fail fast, before Prefect starts
     for sid in args.source or []:
         registry.get(sid)
-    from warehouse.link_decisions import default_path, load_decisions
+    from warehouse.linkage.decisions import default_path, load_decisions
 
     load_decisions(default_path(registry.path))  # a malformed file stops the run here (2)
     from flows.pipeline import report_refused
@@ -240,7 +240,7 @@ def cmd_check_source(args: argparse.Namespace) -> int:
 def cmd_review(args: argparse.Namespace) -> int:
     """List the review queue (exit 0), or record one decision (exit 0; 2 when it cannot)."""
     from flows.review import ReviewError, format_queue, queue, record
-    from warehouse.link_decisions import default_path, load_decisions
+    from warehouse.linkage.decisions import default_path, load_decisions
 
     path = Path(args.decisions) if args.decisions else default_path(args.registry)
     db = Path(args.data) / "atlas.duckdb"

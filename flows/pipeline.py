@@ -39,8 +39,8 @@ from warehouse.db import (
     reopen,
     run_lock,
 )
-from warehouse.link import link_entities
-from warehouse.link_decisions import default_path, load_decisions
+from warehouse.linkage.decisions import default_path, load_decisions
+from warehouse.linkage.step import link_entities
 from warehouse.memory import trim_heap
 from warehouse.publish import Release, publish
 from warehouse.release_state import confirm_latest, current_release, release_state

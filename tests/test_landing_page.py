@@ -19,7 +19,7 @@ from tests.factories import listings, record, source
 from tools.site_server import serve_directory
 from warehouse.db import connect
 from warehouse.landing import write_landing_page
-from warehouse.link import link_entities
+from warehouse.linkage.step import link_entities
 from warehouse.metadata import attribution_text, contributing_sources
 from warehouse.public import public_table
 from warehouse.public_entities import entity_tables

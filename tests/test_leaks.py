@@ -27,7 +27,7 @@ from tests.factories import listings, record, source
 from tests.release_scan import find, folder_texts
 from tools.site_server import crawl_fixture_site
 from warehouse.db import connect
-from warehouse.link import link_entities
+from warehouse.linkage.step import link_entities
 from warehouse.publish import publish
 from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 

@@ -9,7 +9,8 @@ the pairs `cluster` scores (`LinkCounts.pairs_scored`, also what `link_entities`
 import random
 
 from bench import vocab
-from warehouse.link import LinkCounts, cluster, features
+from warehouse.linkage.entities import LinkCounts, cluster
+from warehouse.linkage.features import features
 
 CITY = vocab.CITIES[0]  # Herne
 CONSONANTS, VOWELS = "bdfghklmnprstwz", "aeiou"

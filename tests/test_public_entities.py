@@ -10,7 +10,7 @@ import pytest
 
 from tests.factories import listings, record, source
 from warehouse.db import connect
-from warehouse.link import link_entities
+from warehouse.linkage.step import link_entities
 from warehouse.public_entities import ENTITY_COLUMNS, ENTITY_FILES
 from warehouse.publish import publish
 from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources

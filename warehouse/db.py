@@ -202,7 +202,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     _add_new_columns(con, "listings")  # before listing_history's DDL, which reads them
     con.execute(_HISTORY_DDL)
     _add_new_columns(con, "listing_history")
-    con.execute(_DDL_PATH.with_name("link.sql").read_text("utf-8"))
+    con.execute((_DDL_PATH.parent / "linkage" / "link.sql").read_text("utf-8"))
     con.execute(_DDL_PATH.with_name("views.sql").read_text("utf-8"))
     apply_comments(con)
 

@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from warehouse.link import ENTITY_NS
+from warehouse.linkage.entities import ENTITY_NS
 from warehouse.public import PUBLIC_COLUMNS
 
 #: Published kinds: file stem -> listing kind. Rare conditions are never published per entity.

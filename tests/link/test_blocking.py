@@ -14,26 +14,21 @@ from schema.normalise import to_listings
 from schema.records import ScrapedRecord
 from tests.factories import FETCHED
 from tests.link.test_link import PAIRS, _listing
-from warehouse.link import (
-    MAX_CONTACT_BLOCK,
-    LinkCounts,
-    _blocks,
-    _compatible,
-    cluster,
-    compare,
-    listing_features,
-)
+from warehouse.linkage.blocking import MAX_CONTACT_BLOCK, blocks_of
+from warehouse.linkage.entities import LinkCounts, cluster
+from warehouse.linkage.features import compatible, listing_features
+from warehouse.linkage.rules import compare
 
 
 def brute_force(items) -> set[tuple[str, str]]:
     """Every cross-source pair sharing a block, scored; the ids of the pairs a rule links."""
     pairs = set()
-    for key, members in _blocks(items).items():
+    for key, members in blocks_of(items).items():
         if key.split(":")[0] in {"tel", "mail", "web"} and len(members) > MAX_CONTACT_BLOCK:
             continue
         pairs |= {(i, j) for i, j in combinations(members, 2)
                   if items[i].source_id != items[j].source_id
-                  and _compatible(items[i].kind, items[j].kind)}
+                  and compatible(items[i].kind, items[j].kind)}
     return {tuple(sorted((items[i].id, items[j].id))) for i, j in pairs
             if compare(items[i], items[j])[1]["rule"]}
 

@@ -14,8 +14,8 @@ from tests.conftest import ROOT
 from tests.factories import listings, record, registry_copy
 from tests.link.test_link import commit, con, entity_of, herne, rot  # noqa: F401 (fixture)
 from warehouse.db import connect
-from warehouse.link import link_entities
-from warehouse.link_decisions import DecisionsError, append_decision, load_decisions
+from warehouse.linkage.decisions import DecisionsError, append_decision, load_decisions
+from warehouse.linkage.step import link_entities
 
 
 def write(path, text: str):

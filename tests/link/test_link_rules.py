@@ -5,7 +5,7 @@ by its own short name) and what evidence then makes two listings one centre."""
 import pytest
 
 from tests.link.test_link import _listing
-from warehouse.link import same_entity
+from warehouse.linkage.rules import same_entity
 
 
 def centre(source: str, name: str, address: str | None = None, phones=(), emails=(),

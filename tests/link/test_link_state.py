@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 
 from tests.factories import listings, record, source
-from warehouse import link
 from warehouse.db import connect
+from warehouse.linkage import step
 from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 
@@ -27,7 +27,7 @@ def night(con, run_id, when, dep_name="SHG Depressionen"):
                                      name="Selbsthilfegruppe Depression Herne")),
     }.items():
         commit_source_run(con, run_id, SourceRun(source_id, when, when, listings=items))
-    return link.link_entities(con, run_id, when)
+    return step.link_entities(con, run_id, when)
 
 
 def snapshot(con):
@@ -55,12 +55,12 @@ def test_unchanged_night_is_skipped_and_any_change_is_not(con, now, monkeypatch)
 
     # the entity tables were edited behind the linkage's back: computed again, restored
     con.execute("DELETE FROM entity_members")
-    restored = link.link_entities(con, "r4", now + timedelta(days=3))
+    restored = step.link_entities(con, "r4", now + timedelta(days=3))
     assert not restored.reused and restored.members_changed == 3
     assert con.execute("SELECT count(*) FROM entity_members").fetchone() == (3,)
 
     # new linkage code (or rapidfuzz): computed again, and with the same result nothing written
-    monkeypatch.setattr(link, "_CODE", "another version")
-    recoded = link.link_entities(con, "r5", now + timedelta(days=4))
+    monkeypatch.setattr(step, "_CODE", "another version")
+    recoded = step.link_entities(con, "r5", now + timedelta(days=4))
     assert not recoded.reused and recoded.members_changed == 0 and recoded.created == 0
-    assert link.link_entities(con, "r6", now + timedelta(days=5)).reused
+    assert step.link_entities(con, "r6", now + timedelta(days=5)).reused

@@ -17,7 +17,7 @@ from pathlib import Path
 from schema.normalise.topics import topic
 from tests.link.test_link import _listing
 from tests.normalise import test_address, test_contact_block, test_hours, test_meetings
-from warehouse.link import same_entity
+from warehouse.linkage.rules import same_entity
 
 HERE = Path(__file__).parent
 ADDRESS = tuple(f for f in test_address.FIELDS if f != "notes")

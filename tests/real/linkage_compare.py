@@ -1,4 +1,4 @@
-"""`python -m tests.real.linkage_compare`: the rules of warehouse/link.py beside a Splink model
+"""`python -m tests.real.linkage_compare`: the rules of warehouse/linkage/ beside a Splink model
 on the real linkage pairs (tests/real/pairs.toml), as a table of precision and recall.
 
 Rows: the rules now; the rules as they were before issue 18 (a fixed figure, measured at
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from tests.link.test_link import _listing
 from tests.real import linkage_splink
-from warehouse.link import same_entity
+from warehouse.linkage.rules import same_entity
 
 PAIRS = Path(__file__).with_name("pairs.toml")
 HOLDOUT = Path(__file__).with_name("pairs_holdout.toml")

@@ -1,12 +1,13 @@
 """A Splink (Fellegi–Sunter, DuckDB backend) model of the real linkage pairs, to measure beside
-the rules of warehouse/link.py.
+the rules of warehouse/linkage/rules.py.
 
-Both methods read the same normalised listings (`warehouse.link.listing_features`), so the
-comparison is about the decision, not about parsing. Splink's comparisons: the name's core
-words (Jaro–Winkler), street and house, postcode, town, shared phones, mailboxes and web
-sites. Its parameters: u by random sampling of the cross product of the pairs' sides (almost
-all non-matches), m from the pairs labelled the same, the prior from their share; the match
-weight threshold is the lowest that keeps precision >= 0.97 on the pairs it was trained on.
+Both methods read the same normalised listings
+(`warehouse.linkage.features.listing_features`), so the comparison is about the decision, not
+about parsing. Splink's comparisons: the name's core words (Jaro–Winkler), street and house,
+postcode, town, shared phones, mailboxes and web sites. Its parameters: u by random sampling
+of the cross product of the pairs' sides (almost all non-matches), m from the pairs labelled
+the same, the prior from their share; the match weight threshold is the lowest that keeps
+precision >= 0.97 on the pairs it was trained on.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from tests.link.test_link import _listing
-from warehouse.link import Features, listing_features
-from warehouse.link_address import house
+from warehouse.linkage.address import house
+from warehouse.linkage.features import Features, listing_features
 
 MODEL = Path(__file__).with_name("linkage-splink-model.json")
 PRECISION = 0.97

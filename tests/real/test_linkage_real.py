@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.link.test_link import _listing
-from warehouse.link import same_entity
+from warehouse.linkage.rules import same_entity
 
 PAIRS = tomllib.loads(Path(__file__).with_name("pairs.toml").read_text("utf-8"))["pair"]
 

@@ -14,7 +14,7 @@ import json
 import duckdb
 import pyarrow as pa
 
-#: The uncertain band of `warehouse.link.compare`'s score (0–1). On the real pairs of
+#: The uncertain band of `warehouse.linkage.evidence`'s score (0–1). On the real pairs of
 #: tests/real/pairs.toml it holds 55 of 152 pairs and 3 of the rules' 8 misses; on the
 #: 20,000-listing synthetic world of bench.link, 163 of 2,657 compared pairs.
 REVIEW_LOW = 0.40

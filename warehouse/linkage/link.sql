@@ -1,6 +1,6 @@
 -- Linkage: listings of different sources that describe the same real group, contact centre or
 -- organisation share one entity. Entity ids are stable; a merged-away id is kept with a
--- redirect (`retired_into`) so that published ids never dangle. Run by warehouse/link.py.
+-- redirect (`retired_into`) so that published ids never dangle. Run by warehouse/linkage/.
 
 CREATE TABLE IF NOT EXISTS entities (
     entity_id    UUID PRIMARY KEY,
@@ -26,8 +26,8 @@ CREATE TABLE IF NOT EXISTS entity_members (
     linked_run  VARCHAR NOT NULL       -- run that last changed this row
 );
 
--- One row: what the last linkage read (a fingerprint of link.py, the active listings' content
--- hashes and the entity tables it left). An unchanged fingerprint means nothing to do.
+-- One row: what the last linkage read (a fingerprint of the linkage code, the active listings'
+-- content hashes and the entity tables it left). An unchanged fingerprint means nothing to do.
 CREATE TABLE IF NOT EXISTS link_state (
     fingerprint VARCHAR NOT NULL,
     run_id      VARCHAR NOT NULL,
@@ -45,11 +45,11 @@ COMMENT ON COLUMN link_state.entities IS 'entities it formed';
 COMMENT ON COLUMN link_state.linked IS 'of which with members from more than one source';
 
 -- The review queue: compared pairs whose score lies in the uncertain band (see
--- warehouse/link_review.py), replaced by each linkage; `shg review` lists them.
+-- warehouse/linkage/review.py), replaced by each linkage; `shg review` lists them.
 CREATE TABLE IF NOT EXISTS link_review (
     listing_a UUID NOT NULL,           -- the pair, smaller listing id first
     listing_b UUID NOT NULL,
-    score     DOUBLE NOT NULL,         -- warehouse.link.compare's score, 0–1
+    score     DOUBLE NOT NULL,         -- warehouse.linkage.evidence's score, 0–1
     rule      VARCHAR,                 -- the rule that links it, NULL when none does
     evidence  JSON NOT NULL,           -- every feature compared: what agreed, what disagreed
     run_id    VARCHAR NOT NULL         -- the linkage that found it

@@ -1,0 +1,218 @@
+"""Entities: the matched pairs clustered into components, and each component's stable id.
+
+Clustering is greedy, best score first, never joining two listings of one source (a source's
+keys are distinct by construction); a person's decisions come first. Components then get
+stable entity ids: an id already held by members is kept (the oldest wins, the others are
+retired with a redirect `retired_into`), a new component gets uuid5 of its smallest listing
+id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+
+from warehouse.linkage.blocking import blocks_of, candidate_pairs, names_of, worth_comparing
+from warehouse.linkage.features import Features
+from warehouse.linkage.review import review_row, uncertain
+from warehouse.linkage.rules import compare
+
+#: Namespace of entity ids: uuid5(ENTITY_NS, smallest member listing id).
+ENTITY_NS = uuid.UUID("6f1c2a52-3f0e-5d4b-9a51-5e1b7c0e4e11")
+
+
+def cluster(items: list[Features], counts: LinkCounts | None = None,
+            decided: dict[tuple[int, int], bool] | None = None,
+            review: list[dict] | None = None,
+            ) -> tuple[list[list[int]], dict[int, list[dict]]]:
+    """Components of matched pairs (best score first; never two listings of one source) and
+    the evidence of the links used, per listing index. `decided` (index pair -> same), a
+    person's word, comes before any score: its "same" pairs are joined first, its "not the
+    same" pairs never end up in one component. Undecided pairs whose score lies in the
+    uncertain band are appended to `review`."""
+    decided = decided or {}
+    matches = _matches(items, decided, counts, review)
+    joined = [(-1.0, "", "", i, j, {"rule": "decision"})
+              for (i, j), same in sorted(decided.items()) if same]
+    parent = list(range(len(items)))
+    sources = [{f.source_id} for f in items]
+    apart: dict[int, set[int]] = defaultdict(set)  # root -> listings it must never meet
+    for (i, j), same in decided.items():
+        if not same:
+            apart[i].add(j)
+            apart[j].add(i)
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    links: dict[int, list[dict]] = defaultdict(list)
+    for neg, _, _, i, j, ev in joined + matches:
+        ri, rj = find(i), find(j)
+        if ri == rj or (ev["rule"] != "decision" and sources[ri] & sources[rj]) or any(
+                find(x) == rj for x in apart.get(ri, ())):
+            continue
+        keep, gone = (ri, rj) if ri < rj else (rj, ri)
+        parent[gone] = keep
+        sources[keep] |= sources[gone]
+        if gone in apart:
+            apart[keep] |= apart.pop(gone)
+        for me, other in ((i, j), (j, i)):
+            links[me].append(_link_evidence(items[other].id, -neg, ev))
+    if counts is not None:
+        counts.links = sum(map(len, links.values())) // 2
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(items)):
+        groups[find(i)].append(i)
+    return sorted(groups.values(), key=lambda g: min(items[i].id for i in g)), links
+
+
+def _matches(items: list[Features], decided: dict[tuple[int, int], bool],
+             counts: LinkCounts | None, review: list[dict] | None) -> list[tuple]:
+    """The candidate pairs no decision covers that a rule links, best score first (then by
+    listing id): (-score, id, id, index, index, evidence)."""
+    blocks, names = blocks_of(items), names_of(items)
+    pairs = candidate_pairs(items, names, blocks)
+    matches, compared = [], 0
+    for i, j in pairs:
+        a, b = items[i], items[j]
+        if (i, j) in decided or not worth_comparing(a, b, names[i], names[j]):
+            continue
+        compared += 1
+        score, ev = compare(a, b)
+        if ev["rule"]:
+            matches.append((-score, a.id, b.id, i, j, ev))
+        if review is not None and uncertain(score, ev):
+            review.append(review_row(a.id, b.id, score, ev))
+    if counts is not None:
+        counts.blocks, counts.pairs_scored, counts.pairs_compared = (len(blocks), len(pairs),
+                                                                     compared)
+    matches.sort(key=lambda m: m[:3])
+    return matches
+
+
+def _link_evidence(other: str, score: float, ev: dict) -> dict:
+    """One member's record of a link it holds (a decision's: score 1, rule "decision")."""
+    if ev["rule"] == "decision":
+        return {"other_listing": other, "score": 1.0, "rule": "decision",
+                "name_similarity": None, "same_address": None, "shared_phones": [],
+                "shared_emails": [], "same_web_domain": None}
+    return {"other_listing": other, "score": score, "rule": ev["rule"],
+            "name_similarity": ev["name_similarity"], "same_address": ev["same_address"],
+            "shared_phones": ev["shared_phones"], "shared_emails": ev["shared_emails"],
+            "same_web_domain": ev["same_web_domain"]}
+
+
+@dataclass
+class LinkCounts:
+    """What one linkage read, found and wrote: the step's report (`shg run`, the bench)."""
+
+    listings: int = 0
+    entities: int = 0
+    linked: int = 0      # entities with members from more than one source
+    created: int = 0
+    retired: int = 0
+    members_changed: int = 0
+    blocks: int = 0      # postcode, city, name and contact blocks
+    pairs_scored: int = 0  # candidate pairs, scored by rapidfuzz (0: input unchanged)
+    pairs_compared: int = 0  # of which a rule could link: compared with full evidence
+    links: int = 0       # matched pairs the clustering used
+    reused: bool = False  # input unchanged since the last linkage: nothing computed
+    decided: int = 0     # pairs a person's decision settled (both listings active)
+    #: decisions naming a listing that is not active (gone, or never existed), reported
+    stale_decisions: list[str] = field(default_factory=list)
+    review: int = 0      # uncertain pairs left for a person (`shg review`)
+
+
+def decided_indices(decided: dict[tuple[str, str], bool], index: dict[str, int]
+                     ) -> tuple[dict[tuple[int, int], bool], list[tuple[str, str]]]:
+    """The decisions on listing indices (smaller first), and the pairs naming a listing that
+    is not active: reported, not fatal (a listing may be gone for good)."""
+    by_index, stale = {}, []
+    for (x, y), same in decided.items():
+        if x in index and y in index:
+            i, j = sorted((index[x], index[y]))
+            by_index[(i, j)] = same
+        else:
+            stale.append((x, y))
+    return by_index, stale
+
+
+def assign(current: dict[str, str], entities: dict[str, tuple[datetime, str | None]],
+            run_id: str, now: datetime, items: list[Features],
+            components: list[list[int]], links: dict[int, list[dict]]
+            ) -> tuple[list[dict], list[dict], dict[str, str], LinkCounts]:
+    """Entity ids for the components: an existing entity stays with the component holding
+    most of its members, the others are retired into it, new ones get a seeded id."""
+
+    def live(entity: str) -> str:
+        seen = set()
+        while entities.get(entity, (None, None))[1] and entity not in seen:
+            seen.add(entity)
+            entity = entities[entity][1]
+        return entity
+
+    counts = LinkCounts(listings=len(items), entities=len(components))
+    # claims: which components hold members of which existing entity
+    claims: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for c, comp in enumerate(components):
+        held: dict[str, int] = defaultdict(int)
+        for i in comp:
+            if (e := current.get(items[i].id)) is not None:
+                held[live(e)] += 1
+        for e, n in held.items():
+            claims[e].append((c, n))
+    # a split: the entity stays with the component holding most of its members
+    owned: dict[int, list[str]] = defaultdict(list)
+    for e, cs in claims.items():
+        owned[max(cs, key=lambda cn: (cn[1], -cn[0]))[0]].append(e)
+    chosen: dict[int, str] = {}
+    taken: set[str] = set()
+    retire: dict[str, str] = {}
+    for c, comp in enumerate(components):
+        mine = sorted(owned.get(c, ()), key=lambda e: (entities[e][0], e))
+        if mine:
+            chosen[c] = mine[0]
+            taken.add(mine[0])
+            retire |= {e: mine[0] for e in mine[1:]}
+            continue
+        seed = min(items[i].id for i in comp)
+        new, n = str(uuid.uuid5(ENTITY_NS, seed)), 0
+        while new in entities or new in taken:
+            n += 1
+            new = str(uuid.uuid5(ENTITY_NS, f"{seed}#{n}"))
+        chosen[c] = new
+        taken.add(new)
+    counts.created = sum(1 for e in chosen.values() if e not in entities)
+    counts.retired = len(retire)
+    counts.linked = sum(1 for comp in components if len({items[i].source_id for i in comp}) > 1)
+
+    member_rows, entity_rows = [], []
+    for c, comp in enumerate(components):
+        entity = chosen[c]
+        first = min(comp, key=lambda i: items[i].id)
+        for i in comp:
+            evidence = sorted(links.get(i, []), key=lambda e: e["other_listing"])
+            member_rows.append({
+                "listing_id": items[i].id, "entity_id": entity, "source_id": items[i].source_id,
+                "score": max((e["score"] for e in evidence), default=None),
+                "evidence": evidence, "linked_run": run_id})
+        entity_rows.append({
+            "entity_id": entity, "kind": items[first].kind, "name": items[first].name,
+            "members": len(comp), "sources": sorted({items[i].source_id for i in comp}),
+            "created_run": run_id, "created_at": now, "updated_run": run_id,
+            "retired_into": None, "retired_at": None})
+    return member_rows, entity_rows, retire, counts
+
+
+def resolve(con: duckdb.DuckDBPyConnection, entity_id: str | uuid.UUID) -> str:
+    """The live entity an id stands for (following a redirect)."""
+    row = con.execute("SELECT coalesce(retired_into, entity_id)::VARCHAR FROM entities "
+                      "WHERE entity_id = ?::UUID", [str(entity_id)]).fetchone()
+    return row[0] if row else str(entity_id)
