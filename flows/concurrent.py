@@ -36,7 +36,6 @@ from concurrent.futures import (
 from flows.collect import RunContext, collect_source, crashed
 from schema.registry import Source
 from schema.source_run import SourceRun
-from warehouse.memory import trim_heap
 
 
 def _drain(pool: Executor, sources: list[Source], ctx: RunContext, ahead: int
@@ -135,10 +134,6 @@ def _collect_share(sources: list[Source], ctx: RunContext, out, initializer,
         _start_collector(initializer)
         for run in collect_threaded(sources, ctx, threads):
             out.put(run)
-            del run
-            # a finished source's pages and trees are freed, but the C heap keeps their
-            # pages for the next source, whose peak comes at another time
-            trim_heap()
     finally:
         out.put(None)
 

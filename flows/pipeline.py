@@ -41,7 +41,6 @@ from warehouse.db import (
 )
 from warehouse.link import link_entities
 from warehouse.link_decisions import default_path, load_decisions
-from warehouse.memory import trim_heap
 from warehouse.publish import Release, publish
 from warehouse.release_state import confirm_latest, current_release, release_state
 from warehouse.runs import (
@@ -283,7 +282,6 @@ def _locked_run(registry: Registry, sources: list[Source], ctx: RunContext,
                 keep_manifest(ctx, run)
                 run.listings, run.pages = [], []  # committed: stream them, never hold all
                 runs.append(run)
-        trim_heap()  # the collection's freed pages go back before linkage's child starts
         for sid, reason in waiting.items():
             runs.append(skipped(sid, reason, started))
             log_source(logger, runs[-1])

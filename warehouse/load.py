@@ -23,7 +23,6 @@ from schema.listing import Listing
 from schema.listing_rows import ListingBatches, listing_row, record_hash
 from schema.source_run import LoadCounts
 from warehouse.db import CONTENT_COLUMNS, arrow_schema
-from warehouse.memory import trim_heap
 
 __all__ = ["Loaded", "Refused", "as_dict", "listings_table", "load_source_run", "record_hash",
            "rows_table"]
@@ -136,7 +135,6 @@ def _incoming(con: duckdb.DuckDBPyConnection, source_id: str,
                 writer.write_table(rows_table(con, own))
         path = str(staged).replace("'", "''")
         con.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT * FROM read_parquet('{path}')")
-        trim_heap()  # the collector's batches (when it ran in this process) are freed
         con.execute(f"SET memory_limit = '{LARGE_LOAD_MEMORY}'")
         try:
             yield
