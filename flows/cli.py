@@ -96,7 +96,8 @@ def _run_flow(args: argparse.Namespace) -> int:
               "max_run_minutes": args.max_run_minutes or None, "lock_wait": args.lock_wait}
     if args.dask:
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # as quiet as Prefect
-        from flows.dask_runner import DaskSetupError, run_on_dask
+        from flows.dask_runner import DaskSetupError
+        from flows.nightly import run_on_dask
 
         try:
             report = run_on_dask(args.dask, **params)

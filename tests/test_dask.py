@@ -40,12 +40,11 @@ from flows.dask_runner import (
     DaskSetupError,
     check_api,
     is_loopback,
-    run_on_dask,
     runner_from_env,
     task_runner,
 )
 from flows.fixture_site import FixtureHandler, serve_directory
-from flows.nightly import nightly
+from flows.nightly import nightly, run_on_dask
 from scrapers.warc import WarcReplayTransport
 from tests.conftest import FIXTURES, ROOT
 
