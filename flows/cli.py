@@ -67,7 +67,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     load_decisions(default_path(registry.path))  # a malformed file stops the run here (2)
     from flows.pipeline import report_refused
-    from warehouse.db import WarehouseUnavailable, run_lock
+    from warehouse.storage.db import WarehouseUnavailable, run_lock
 
     with contextlib.ExitStack() as held:
         try:  # a second run on this data folder stops here, before Prefect starts
@@ -153,8 +153,8 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
-    from warehouse.db import connect
-    from warehouse.runs import last_status
+    from warehouse.storage.db import connect
+    from warehouse.storage.runs import last_status
 
     registry = load_registry(args.registry)
     db = Path(args.data) / "atlas.duckdb"
@@ -180,8 +180,8 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 def cmd_quality(args: argparse.Namespace) -> int:
     from schema.normalise.flags import FLAGS
-    from warehouse.db import connect
-    from warehouse.runs import current_flag_counts, latest_quality
+    from warehouse.storage.db import connect
+    from warehouse.storage.runs import current_flag_counts, latest_quality
 
     db = Path(args.data) / "atlas.duckdb"
     if not db.exists():

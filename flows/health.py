@@ -18,9 +18,9 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import connect
 from warehouse.integrity import SUMS, read_sha256sums, sha256_file
-from warehouse.runs import last_status
+from warehouse.storage.db import connect
+from warehouse.storage.runs import last_status
 
 
 @dataclass

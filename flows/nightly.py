@@ -28,7 +28,7 @@ from flows.report import markdown_report
 from schema.registry import Source, load_registry
 from schema.source_run import SourceRun
 from scrapers.crawl import RUN_MINUTES
-from warehouse.db import WAREHOUSE_WAIT
+from warehouse.storage.db import WAREHOUSE_WAIT
 
 
 @task(name="collect-sources", cache_policy=NONE, task_run_name="collect-{label}")

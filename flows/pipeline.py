@@ -30,7 +30,11 @@ from flows.unchanged import (
 from schema.registry import Registry, Source
 from scrapers.crawl import RUN_MINUTES
 from scrapers.http import ClientSettings
-from warehouse.db import (
+from warehouse.link import link_entities
+from warehouse.link_decisions import default_path, load_decisions
+from warehouse.publish import Release, publish
+from warehouse.release_state import confirm_latest, current_release, release_state
+from warehouse.storage.db import (
     WAREHOUSE_WAIT,
     WarehouseUnavailable,
     failure_of,
@@ -39,11 +43,7 @@ from warehouse.db import (
     reopen,
     run_lock,
 )
-from warehouse.link import link_entities
-from warehouse.link_decisions import default_path, load_decisions
-from warehouse.publish import Release, publish
-from warehouse.release_state import confirm_latest, current_release, release_state
-from warehouse.runs import (
+from warehouse.storage.runs import (
     SourceRun,
     begin_run,
     commit_source_run,

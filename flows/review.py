@@ -13,9 +13,9 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import connect
 from warehouse.link_decisions import Decisions, append_decision, ref_id
 from warehouse.link_review import read_queue, summary
+from warehouse.storage.db import connect
 
 
 class ReviewError(Exception):

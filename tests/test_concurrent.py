@@ -177,8 +177,8 @@ def test_a_collecting_process_loads_neither_duckdb_nor_arrow():
     from tests.conftest import ROOT
 
     probe = ("import sys, flows.collect, flows.concurrent, schema.source_run; "
-             "print(' '.join(sorted(m for m in ('duckdb', 'pyarrow', 'prefect', 'warehouse.db')"
-             " if m in sys.modules)))")
+             "print(' '.join(sorted(m for m in ('duckdb', 'pyarrow', 'prefect', "
+             "'warehouse.storage.db') if m in sys.modules)))")
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout
     assert out.split() == []

@@ -13,8 +13,8 @@ import pytest
 from schema.normalise import to_listings
 from schema.registry import Source
 from scrapers.files import FileMappingError, import_file
-from warehouse.db import connect
-from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
+from warehouse.storage.db import connect
+from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 
 def week(**days: list[str]) -> dict[str, list[str]]:

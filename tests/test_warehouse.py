@@ -6,8 +6,14 @@ import duckdb
 import pytest
 
 from tests.factories import listings, record, source
-from warehouse.db import CONTENT_COLUMNS, connect
-from warehouse.runs import SourceRun, begin_run, commit_source_run, last_status, upsert_sources
+from warehouse.storage.db import CONTENT_COLUMNS, connect
+from warehouse.storage.runs import (
+    SourceRun,
+    begin_run,
+    commit_source_run,
+    last_status,
+    upsert_sources,
+)
 
 
 @pytest.fixture
@@ -141,7 +147,7 @@ def test_record_hash_is_the_hash_of_the_listings_json_form():
     from datetime import UTC, datetime, timezone
 
     from schema.records import Upstream
-    from warehouse.load import record_hash
+    from warehouse.storage.load import record_hash
 
     def reference(listing) -> str:
         data = listing.model_dump(mode="json")
@@ -168,7 +174,7 @@ def test_record_hash_is_the_hash_of_the_listings_json_form():
 def test_a_night_of_commits_is_folded_into_the_file_seldom(tmp_path):
     """Inside `few_checkpoints` every commit is in the WAL on disk, but none folds it into
     the file at DuckDB's 16 MB threshold; leaving it folds it and puts the threshold back."""
-    from warehouse.db import few_checkpoints
+    from warehouse.storage.db import few_checkpoints
 
     path = tmp_path / "atlas.duckdb"
     wal = tmp_path / "atlas.duckdb.wal"
@@ -206,7 +212,7 @@ def rows_after_a_crash(path, wal, tmp_path) -> int:
 def test_reopening_empties_duckdbs_cache_and_keeps_the_data(tmp_path):
     """What a night read stays in DuckDB's buffer pool; `reopen` (before publishing, the
     night's peak) hands it back, and the reopened connection sees every committed row."""
-    from warehouse.db import reopen
+    from warehouse.storage.db import reopen
 
     def cached_mb(con) -> float:
         return con.execute("SELECT coalesce(sum(memory_usage_bytes), 0) / 2**20 "

@@ -63,10 +63,10 @@ import rapidfuzz
 from rapidfuzz import fuzz
 
 from schema.listing import Listing
-from warehouse.db import arrow_schema
 from warehouse.link_address import same_house, same_street
 from warehouse.link_decisions import NONE, Decisions
 from warehouse.link_review import review_row, uncertain, write_queue
+from warehouse.storage.db import arrow_schema
 
 _DDL_PATH = Path(__file__).with_name("link.sql")
 

@@ -6,8 +6,8 @@ import pytest
 
 from tests.factories import listings, record, source
 from warehouse import link
-from warehouse.db import connect
-from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
+from warehouse.storage.db import connect
+from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ from schema.listing import Listing
 from warehouse.comments import apply_comments
 
 _DDL_PATH = Path(__file__).with_name("schema.sql")
+#: Linkage's tables, which `views.sql` reads: kept with the linkage code.
+_LINK_DDL_PATH = Path(__file__).parents[1] / "link.sql"
 
 #: The columns of `listings` that hold the record itself (the rest is bookkeeping).
 CONTENT_COLUMNS: tuple[str, ...] = tuple(Listing.model_fields)
@@ -202,7 +204,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     _add_new_columns(con, "listings")  # before listing_history's DDL, which reads them
     con.execute(_HISTORY_DDL)
     _add_new_columns(con, "listing_history")
-    con.execute(_DDL_PATH.with_name("link.sql").read_text("utf-8"))
+    con.execute(_LINK_DDL_PATH.read_text("utf-8"))
     con.execute(_DDL_PATH.with_name("views.sql").read_text("utf-8"))
     apply_comments(con)
 

@@ -22,7 +22,7 @@ from schema.ids import listing_id
 from schema.listing import Listing
 from schema.listing_rows import ListingBatches, listing_row, record_hash
 from schema.source_run import LoadCounts
-from warehouse.db import CONTENT_COLUMNS, arrow_schema
+from warehouse.storage.db import CONTENT_COLUMNS, arrow_schema
 
 __all__ = ["Loaded", "Refused", "as_dict", "listings_table", "load_source_run", "record_hash",
            "rows_table"]
@@ -158,8 +158,8 @@ def load_source_run(
     """Merge one healthy source run into `listings` and `listing_history`; the rows it may
     not write (another source's, see `owned_rows`) come back refused, their keys kept.
 
-    Runs inside the caller's transaction (see `warehouse.runs.record_source_run`), so a crash
-    leaves the warehouse at the last committed source run. Listings of `keep_keys` (records
+    Runs inside the caller's transaction (see `warehouse.storage.runs.commit_source_run`), so
+    a crash leaves the warehouse at the last committed source run. Listings of `keep_keys` (records
     the run could not read: a page that failed, a record in quarantine) never vanish here.
     A run that is not `complete` (a failure may hide records, or parts of them: a topic page
     that did not load takes its topic off every group on it) only adds: new listings are

@@ -9,8 +9,8 @@ import pyarrow as pa
 from schema.listing_rows import ListingBatches
 from schema.registry import Source
 from schema.source_run import LoadCounts, SourceRun
-from warehouse.db import arrow_schema
-from warehouse.load import Refused, load_source_run
+from warehouse.storage.db import arrow_schema
+from warehouse.storage.load import Refused, load_source_run
 
 
 def begin_run(con: duckdb.DuckDBPyConnection, run_id: str, mode: str, now: datetime) -> None:
