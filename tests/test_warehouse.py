@@ -5,6 +5,7 @@ from datetime import timedelta
 import duckdb
 import pytest
 
+from schema.source_run import PageRow, QuarantineRow
 from tests.factories import listings, record, source
 from warehouse.storage.db import CONTENT_COLUMNS, connect
 from warehouse.storage.runs import (
@@ -101,12 +102,12 @@ def test_a_failing_commit_rolls_back_everything(con, now):
 
 def test_quarantine_and_raw_pages_are_recorded(con, now):
     commit(con, "r1", listings(record("0")), now,
-           pages=[{"source_id": "herne", "url": "https://x/", "status": 200,
-                   "not_modified": False, "sha256": "ab", "bytes": 10, "encoding": "utf-8",
-                   "fetched_at": now, "warc_file": "herne.warc.gz"}],
-           quarantine=[{"source_id": "herne", "source_key": "7", "url": "https://x/7",
-                        "field": "name", "reason": "herne: record 7: field name: empty",
-                        "raw": '{"name": ""}', "quarantined_at": now}])
+           pages=[PageRow(source_id="herne", url="https://x/", status=200,
+                          not_modified=False, sha256="ab", bytes=10, encoding="utf-8",
+                          fetched_at=now, warc_file="herne.warc.gz")],
+           quarantine=[QuarantineRow(source_id="herne", source_key="7", url="https://x/7",
+                                     field="name", reason="herne: record 7: field name: empty",
+                                     raw='{"name": ""}', quarantined_at=now)])
     assert con.execute("SELECT url, warc_file FROM raw_pages").fetchall() == [
         ("https://x/", "herne.warc.gz")]
     assert con.execute("SELECT source_key, field FROM quarantine").fetchall() == [("7", "name")]

@@ -1,6 +1,7 @@
 """Run bookkeeping: `runs`, `source_runs`, `raw_pages`, `quarantine`, and the one transaction
 per source run that ties them to the listings load."""
 
+from dataclasses import asdict
 from datetime import datetime
 
 import duckdb
@@ -8,7 +9,7 @@ import pyarrow as pa
 
 from schema.listing_rows import ListingBatches
 from schema.registry import Source
-from schema.source_run import LoadCounts, SourceRun
+from schema.source_run import LoadCounts, QuarantineRow, SourceRun
 from warehouse.storage.db import arrow_schema
 from warehouse.storage.load import Refused, load_source_run
 
@@ -52,10 +53,9 @@ def commit_source_run(con: duckdb.DuckDBPyConnection, run_id: str, run: SourceRu
                                      complete=run.complete, keep_keys=run.keep_keys)
             run.counts = loaded.counts
             run.quarantine = run.quarantine + [_refused_row(run, r) for r in loaded.refused]
-        _append(con, "raw_pages", [{"run_id": run_id, **p} for p in run.pages])
-        _append(con, "quarantine", [{"run_id": run_id, **q} for q in run.quarantine])
-        _append(con, "source_run_stats", [{"run_id": run_id, "source_id": run.source_id, **q}
-                                          for q in run.stats])
+        _append(con, "raw_pages", run.pages, run_id=run_id)
+        _append(con, "quarantine", run.quarantine, run_id=run_id)
+        _append(con, "source_run_stats", run.stats, run_id=run_id, source_id=run.source_id)
         c = run.counts
         con.execute(
             "INSERT INTO source_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -72,19 +72,19 @@ def commit_source_run(con: duckdb.DuckDBPyConnection, run_id: str, run: SourceRu
             run.listings.discard()
 
 
-def _refused_row(run: SourceRun, refused: Refused) -> dict:
+def _refused_row(run: SourceRun, refused: Refused) -> QuarantineRow:
     """The quarantine row of a listing the run may not write, naming source, record, field."""
-    return {"source_id": run.source_id, "source_key": refused.source_key, "url": refused.url,
-            "field": refused.field,
-            "reason": f"{run.source_id}: record {refused.source_key}: field {refused.field}: "
-                      f"{refused.reason}",
-            "raw": refused.raw, "quarantined_at": run.finished_at}
+    return QuarantineRow(run.source_id, refused.source_key, refused.url, refused.field,
+                         f"{run.source_id}: record {refused.source_key}: field "
+                         f"{refused.field}: {refused.reason}", refused.raw, run.finished_at)
 
 
-def _append(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
+def _append(con: duckdb.DuckDBPyConnection, table: str, rows: list, **keys) -> None:
+    """Typed rows (dataclasses) into `table`, each completed by `keys` (the run id)."""
     if not rows:
         return
-    batch = pa.Table.from_pylist(rows, schema=arrow_schema(con, table))
+    batch = pa.Table.from_pylist([asdict(row) | keys for row in rows],
+                                 schema=arrow_schema(con, table))
     con.register("_batch", batch)
     try:
         con.execute(f"INSERT INTO {table} SELECT * FROM _batch")
