@@ -168,13 +168,14 @@ def cmd_sources(args: argparse.Namespace) -> int:
     print(f"{'id':<26} {'kind':<7} {'policy':<9} {'cadence':<8} {'records':>7} "
           f"{'last run':<8} {'fails':>5} {'last ok':<17} licence")
     for s in registry.sources:
-        st = status.get(s.id, {})
-        last_ok = st.get("last_ok")
-        print(f"{s.id:<26} {s.kind:<7} {s.policy:<9} {s.cadence:<8} {st.get('records', 0):>7} "
-              f"{st.get('status', 'never'):<8} {st.get('consecutive_failures', 0):>5} "
+        st = status.get(s.id)
+        last_ok = st.last_ok if st else None
+        print(f"{s.id:<26} {s.kind:<7} {s.policy:<9} {s.cadence:<8} "
+              f"{st.records if st else 0:>7} {st.status if st else 'never':<8} "
+              f"{st.consecutive_failures if st else 0:>5} "
               f"{last_ok.strftime('%Y-%m-%d %H:%M') if last_ok else '-':<17} {s.licence}")
-        if st.get("status") == "failed":
-            print(f"    [{st['failure_class']}] {st['reason']}")
+        if st and st.status == "failed":
+            print(f"    [{st.failure_class}] {st.reason}")
     return 0
 
 

@@ -84,8 +84,8 @@ def test_failed_run_keeps_previous_listings(con, now):
     commit_source_run(con, "r2", failed)
     assert con.execute("SELECT count(*) FROM listings WHERE active").fetchone()[0] == 2
     status = last_status(con)["herne"]
-    assert status["status"] == "failed" and status["failure_class"] == "refused"
-    assert status["last_ok"] == now and status["last_run"] == later
+    assert status.status == "failed" and status.failure_class == "refused"
+    assert status.last_ok == now and status.last_run == later
 
 
 def test_a_failing_commit_rolls_back_everything(con, now):

@@ -1,7 +1,7 @@
 """Run bookkeeping: `runs`, `source_runs`, `raw_pages`, `quarantine`, and the one transaction
 per source run that ties them to the listings load."""
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 import duckdb
@@ -92,17 +92,27 @@ def _append(con: duckdb.DuckDBPyConnection, table: str, rows: list, **keys) -> N
         con.unregister("_batch")
 
 
-def last_status(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
-    """Per source (from the `source_health` view): last run's status, failure class and
-    reason, consecutive failures, last accepted run, records still current."""
-    columns = ("status", "failure_class", "reason", "last_run", "consecutive_failures",
-               "last_ok", "records")
+@dataclass(frozen=True)
+class SourceHealth:
+    """A row of the `source_health` view, for a source that has run."""
+
+    status: str  # of its last run
+    failure_class: str | None
+    reason: str | None
+    last_run: datetime
+    consecutive_failures: int
+    last_ok: datetime | None  # its last accepted run
+    records: int  # still current
+
+
+def last_status(con: duckdb.DuckDBPyConnection) -> dict[str, SourceHealth]:
+    """Per source that has run: its `source_health` row."""
     rows = con.execute("""
         SELECT source_id, last_status, failure_class, reason, last_run_at,
                consecutive_failures, last_ok_at, active_records
         FROM source_health
     """).fetchall()
-    return {r[0]: dict(zip(columns, r[1:], strict=True)) for r in rows if r[1] is not None}
+    return {r[0]: SourceHealth(*r[1:]) for r in rows if r[1] is not None}
 
 
 def latest_quality(con: duckdb.DuckDBPyConnection) -> list[tuple]:
