@@ -2,8 +2,8 @@
 
 Everything a collecting worker (a process of `flows.concurrent`, a Prefect task, a Dask
 worker) runs, and nothing of the writer's: no DuckDB, no Arrow, no publishing, which
-`flows.pipeline` adds. A spawned collecting process imports only this (52 instead of
-126 MB)."""
+`flows.pipeline` adds. A spawned collecting process imports only this, so it stays small
+(docs/performance.md)."""
 
 from __future__ import annotations
 

@@ -101,9 +101,9 @@ def listings_table(con: duckdb.DuckDBPyConnection, listings: Iterable[Listing]) 
     return rows_table(con, [listing_row(item) for item in listings])
 
 
-#: DuckDB's memory while it merges a run spilled in batches. Unlimited, it held the rows of a
-#: large insert until they were written: 1.6 GB more for a million listings. Limited, it
-#: writes them out as it goes (and spills joins to its temporary folder).
+#: DuckDB's memory while it merges a run spilled in batches. Unlimited, it holds the rows of a
+#: large insert until they are written (docs/performance.md); limited, it writes them out as
+#: it goes (and spills joins to its temporary folder).
 LARGE_LOAD_MEMORY = "400MB"
 
 
