@@ -336,8 +336,9 @@ def _digest(params: str) -> str:
     h = hashlib.sha256(params.encode())
     files = [root / "bench" / "link.py", root / "bench" / "vocab.py",
              *sorted((root / "schema").rglob("*.py")), *sorted((root / "schema").rglob("*.toml")),
-             *sorted((root / "warehouse").glob("*.sql")),
-             *(root / "warehouse" / f"{name}.py" for name in ("db", "load", "runs", "comments"))]
+             *sorted((root / "warehouse").rglob("*.sql")),
+             *sorted((root / "warehouse" / "storage").glob("*.py")),
+             root / "warehouse" / "comments.py"]
     for path in files:
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
