@@ -226,9 +226,8 @@ def run_all(
 
 def _refused(ctx: RunContext, started: datetime, exc: WarehouseUnavailable,
              logger: Logger) -> dict:
-    report = build_report(ctx, started, [], "failed", None, None,
-                          failure=(exc.failure_class, exc.reason))
-    logger.error("run %s did not start [%s]: %s", ctx.run_id, exc.failure_class, exc.reason)
+    report = _failed(Night(ctx, started), (exc.failure_class, exc.reason), logger,
+                     "did not start")
     write_report(ctx.data_dir, report, logger)
     return report
 
@@ -275,7 +274,6 @@ class Night:
 class Plan:
     """What a started run collects, and why each other source waits (id -> reason)."""
 
-    ctx: RunContext
     sources: list[Source]
     waiting: dict[str, str]
 
@@ -338,15 +336,15 @@ def start(con, night: Night, registry: Registry, sources: list[Source], due_only
     begin_run(con, ctx.run_id, ctx.mode, night.started)
     drop_stale_manifests(con, ctx, sources)
     drop_spools(ctx)
-    return Plan(ctx, sources, waiting)
+    return Plan(sources, waiting)
 
 
 def collect(plan: Plan, night: Night, collect_many: CollectMany) -> Iterator[SourceRun]:
     """Stage 2: each source's run as its collection ends; one far smaller than the source's
     last accepted run is refused (`refuse_shrunken`)."""
-    progress.say(f"run {plan.ctx.run_id}: collecting {len(plan.sources)} sources…")
+    progress.say(f"run {night.ctx.run_id}: collecting {len(plan.sources)} sources…")
     by_id = {s.id: s for s in plan.sources}
-    for run in collect_many(plan.sources, plan.ctx):
+    for run in collect_many(plan.sources, night.ctx):
         yield refuse_shrunken(run, by_id[run.source_id], night.before[run.source_id])
 
 
