@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import multiprocessing.connection
 import os
 import queue
 import threading
@@ -31,10 +32,15 @@ from concurrent.futures import (
     ThreadPoolExecutor,
     wait,
 )
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from flows.collect import RunContext, collect_source, crashed
 from schema.registry import Source
 from schema.source_run import SourceRun
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 
 def _drain(pool: Executor, sources: list[Source], ctx: RunContext, ahead: int
@@ -79,10 +85,11 @@ def collect_threaded(sources: list[Source], ctx: RunContext, workers: int | None
         yield from _drain(pool, sources, ctx, ahead=workers or len(sources))
 
 
-def _end_with_parent() -> None:
-    """A writer killed mid-night (a cancelled run, SIGKILL) must not leave crawlers behind
-    that keep asking sites for pages nobody will read: wait for the parent's end, then end."""
-    multiprocessing.parent_process().join()
+def _end_with_collection(stop: Connection) -> None:
+    """In a collecting process: end once `stop` has no writer left, that is once the process
+    it collects for has ended the collection, given it up, or died (a cancelled run,
+    SIGKILL): no crawler outlives its writer, asking sites for pages nobody will read."""
+    multiprocessing.connection.wait([stop])
     os._exit(1)
 
 
@@ -90,12 +97,13 @@ def _end_with_parent() -> None:
 _runs: multiprocessing.Queue | None = None
 
 
-def _start_collector(initializer: Callable[[], None] | None,
-                     runs: multiprocessing.Queue | None = None) -> None:
-    """In a collecting process, before its first source: watch the parent, keep `runs`, then
-    the caller's `initializer` (e.g. registering scrapers)."""
+def _start_collector(initializer: Callable[[], None] | None, stop: Connection,
+                     runs: multiprocessing.Queue | None) -> None:
+    """In a collecting process, before its first source: watch `stop`, keep `runs`, then the
+    caller's `initializer` (e.g. registering scrapers)."""
     global _runs
-    threading.Thread(target=_end_with_parent, name="parent-watch", daemon=True).start()
+    threading.Thread(target=_end_with_collection, args=(stop,), name="stop-watch",
+                     daemon=True).start()
     if runs is not None:
         runs.cancel_join_thread()  # runs left unread (the writer gave up) never block an exit
         _runs = runs
@@ -103,11 +111,21 @@ def _start_collector(initializer: Callable[[], None] | None,
         initializer()
 
 
+@contextmanager
 def _pool(processes: int, initializer: Callable[[], None] | None,
-          runs: multiprocessing.Queue | None = None) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=processes,
-                               mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_collector, initargs=(initializer, runs))
+          runs: multiprocessing.Queue | None = None) -> Iterator[ProcessPoolExecutor]:
+    """Spawned collecting processes (no lock or DuckDB handle of the parent inherited) that
+    end with the block, or with this process."""
+    context = multiprocessing.get_context("spawn")
+    stop, stopping = context.Pipe(duplex=False)  # the processes get the reading end only
+    pool = ProcessPoolExecutor(max_workers=processes, mp_context=context,
+                               initializer=_start_collector, initargs=(initializer, stop, runs))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+        stopping.close()
+        stop.close()
 
 
 def collect_in_processes(sources: list[Source], ctx: RunContext, workers: int = 2,
@@ -140,8 +158,7 @@ def collect_spread(sources: list[Source], ctx: RunContext, processes: int = 2,
         return
     runs = multiprocessing.get_context("spawn").Queue()
     pending = {s.id: s for s in sources}
-    pool = _pool(processes, initializer, runs)
-    try:
+    with _pool(processes, initializer, runs) as pool:
         shares = [pool.submit(_collect_share, sources[i::processes], ctx, threads)
                   for i in range(min(processes, len(sources)))]
         while pending:
@@ -155,5 +172,3 @@ def collect_spread(sources: list[Source], ctx: RunContext, processes: int = 2,
             yield run
         for source in pending.values():
             yield crashed(source, RuntimeError("collecting process died"))
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)

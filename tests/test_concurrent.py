@@ -167,6 +167,33 @@ def test_collecting_processes_end_when_the_writer_is_killed(tmp_path):
                 os.kill(pid, signal.SIGKILL)
 
 
+def test_collecting_processes_end_when_the_writer_gives_up(tmp_path):
+    """A writer that stops taking runs (its warehouse failed) ends the collecting too: the
+    processes still asking a site that never answers end instead of crawling on."""
+    import multiprocessing
+    import socket
+
+    from flows.concurrent import collect_spread
+
+    silent = socket.create_server(("127.0.0.1", 0))  # takes connections, never answers
+    sources = _sources(2)
+    ctx = RunContext(run_id="t", data_dir=tmp_path, use_cache=False,
+                     rewrite={"https://quelle-0.example.de": f"http://127.0.0.1:{_closed_port()}",
+                              "https://quelle-1.example.de":
+                                  f"http://127.0.0.1:{silent.getsockname()[1]}"})
+    try:
+        runs = collect_spread(sources, ctx, processes=2)
+        assert next(runs).source_id == "quelle-0"  # refused at once; quelle-1 still waits
+        assert len(multiprocessing.active_children()) == 2
+        runs.close()
+        deadline = time.monotonic() + 10
+        while multiprocessing.active_children() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert multiprocessing.active_children() == []
+    finally:
+        silent.close()
+
+
 def test_a_collecting_process_loads_neither_duckdb_nor_arrow():
     """What a spawned collecting process imports (the collect step, the pool's worker loop,
     the run it pickles back) leaves out the writer's libraries: they cost each collecting
