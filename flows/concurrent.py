@@ -12,7 +12,7 @@ commits each `SourceRun` as it is yielded.
 All yield in completion order and never raise for a source: a source whose worker died becomes
 a failed `SourceRun` (`flows.collect.crashed`), like a crashed Prefect task in `flows.nightly`.
 The processes are spawned (no lock or DuckDB handle of the parent is inherited) and end with
-the process they collect for.
+the collection, or with the process they collect for.
 """
 
 from __future__ import annotations
