@@ -113,8 +113,8 @@ from pathlib import Path
 from flows.collect import RunContext, collect_source
 from flows.pipeline import new_run_id, refuse_shrunken
 from schema.registry import load_registry
-from warehouse.db import connect, few_checkpoints
-from warehouse.runs import (begin_run, commit_source_run, finish_run, last_accepted_count,
+from warehouse.storage.db import connect, few_checkpoints
+from warehouse.storage.runs import (begin_run, commit_source_run, finish_run, last_accepted_count,
                             upsert_sources)
 
 registry_path, data_dir, source_id = sys.argv[1:4]

@@ -11,11 +11,12 @@ mailbox. The generator knows which listings are one entity, so the linkage's pre
 recall on these duplicates are measured, not guessed. With 18 cities, 100k listings put about
 5,500 listings in one city block and hundreds in one postcode: the worst case for blocking.
 
-Records go through `schema.normalise.to_listings` and `warehouse.runs.commit_source_run` (Arrow)
-as in a real run; that loaded warehouse is kept in --out and copied for the next run of the
-same generator and schema code. Then `link_entities` is timed cold (first run), warm (second
-run, unchanged data: must write nothing) and on a changed night (three sources renamed or
-dropped some groups: existing entity ids are kept, retired or created).
+Records go through `schema.normalise.to_listings` and
+`warehouse.storage.runs.commit_source_run` (Arrow) as in a real run; that loaded warehouse is
+kept in --out and copied for the next run of the same generator and schema code. Then
+`link_entities` is timed cold (first run), warm (second run, unchanged data: must write
+nothing) and on a changed night (three sources renamed or dropped some groups: existing entity
+ids are kept, retired or created).
 
 The floor is the libraries' share of the same work, in the same run on the same data: reading
 the columns linkage needs into Arrow, rapidfuzz's three ratios (those `name_similarity` takes
@@ -55,11 +56,11 @@ from schema.listing import Listing
 from schema.normalise import to_listings
 from schema.records import ScrapedRecord
 from schema.registry import Source
-from warehouse.db import arrow_schema, connect
 from warehouse.linkage.blocking import candidate_pairs
 from warehouse.linkage.features import features, fold, table_features
 from warehouse.linkage.step import _active_table, link_entities
-from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
+from warehouse.storage.db import arrow_schema, connect
+from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 LICENCE = "CC-BY-4.0"
 FETCHED = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
@@ -338,7 +339,8 @@ def _digest(params: str) -> str:
     files = [root / "bench" / "link.py", root / "bench" / "vocab.py",
              *sorted((root / "schema").rglob("*.py")), *sorted((root / "schema").rglob("*.toml")),
              *sorted((root / "warehouse").rglob("*.sql")),
-             *(root / "warehouse" / f"{name}.py" for name in ("db", "load", "runs", "comments"))]
+             *sorted((root / "warehouse" / "storage").glob("*.py")),
+             root / "warehouse" / "comments.py"]
     for path in files:
         h.update(path.read_bytes())
     return h.hexdigest()[:16]

@@ -5,7 +5,7 @@
   item pipeline) crawl the same synthetic Germany on the same loopback server
   (`bench.server`), at the same per-host rate;
 - load: the records our collection normalised go into a fresh DuckDB file by our commit
-  (`warehouse.runs.commit_source_run`, as the nightly run commits each source) and by dlt's
+  (`warehouse.storage.runs.commit_source_run`, as the nightly run commits each source) and by dlt's
   duckdb destination (merge on the listing id).
 
 Each side is a phase process of its own (`bench.phases`): Twisted's reactor cannot be
@@ -149,8 +149,8 @@ def ours_load(p: dict) -> dict:
 
     from schema.listing import Listing
     from schema.source_run import SourceRun
-    from warehouse.db import connect
-    from warehouse.runs import begin_run, commit_source_run, finish_run, upsert_sources
+    from warehouse.storage.db import connect
+    from warehouse.storage.runs import begin_run, commit_source_run, finish_run, upsert_sources
 
     specs = germany.plan(p["seed"], p["sources"], p["listings"])
     now, watch, inserted = datetime.now(UTC), Stopwatch(), 0

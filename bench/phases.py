@@ -178,7 +178,7 @@ def floor(p: dict) -> dict:
 
     from bench.floor import listing_rows
     from schema.listing import Listing
-    from warehouse.db import CONTENT_COLUMNS, arrow_schema, connect
+    from warehouse.storage.db import CONTENT_COLUMNS, arrow_schema, connect
 
     specs, _ = _registry(p)
     adapter = TypeAdapter(list[Listing])

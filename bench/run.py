@@ -21,9 +21,9 @@ from bench.stages import Timing
 from flows.collect import page_row
 from scrapers.fetch.charset import decode
 from scrapers.fetch.warc import WarcReplayTransport
-from warehouse.db import connect
 from warehouse.public import public_table
-from warehouse.runs import upsert_sources
+from warehouse.storage.db import connect
+from warehouse.storage.runs import upsert_sources
 
 #: What the bench owns below --out; only these are removed before a run.
 OWNED = ("corpus", "atlas.duckdb", "atlas.duckdb.wal", "floor.duckdb", "floor.duckdb.wal",

@@ -28,7 +28,7 @@ from scrapers.fetch.http import ClientSettings, PoliteClient
 from scrapers.fetch.warc import WarcReplayTransport
 from scrapers.sources.herne import HerneScraper
 from warehouse.publish import Release, publish
-from warehouse.runs import SourceRun, begin_run, commit_source_run, finish_run
+from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, finish_run
 
 LICENCE = "CC-BY-4.0"
 

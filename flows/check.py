@@ -32,7 +32,7 @@ def format_check(run: SourceRun, show: int = 3) -> str:
              + (f" [{run.failure_class}] {run.reason}" if run.status != "ok" else ""),
              f"  pages {run.fetched}, records parsed {run.parsed}, valid {len(run.listings)}, "
              f"to quarantine {len(run.quarantine)}"]
-    reasons = Counter(q["reason"] for q in run.quarantine)
+    reasons = Counter(q.reason for q in run.quarantine)
     lines += [f"  quarantine ({n}x): {reason}" for reason, n in reasons.most_common(20)]
     # codes only, per listing, as a release publishes them: a flag's detail may be a
     # private person's value
@@ -41,8 +41,8 @@ def format_check(run: SourceRun, show: int = 3) -> str:
     if run.stats:
         lines.append(f"  {'field':<16} {'present':>8} {'missing':>8} {'invalid':>8} "
                      f"{'repaired':>8}")
-        lines += [f"  {q['field']:<16} {q['present']:>8} {q['missing']:>8} {q['invalid']:>8} "
-                  f"{q['repaired']:>8}" for q in run.stats]
+        lines += [f"  {q.field:<16} {q.present:>8} {q.missing:>8} {q.invalid:>8} "
+                  f"{q.repaired:>8}" for q in run.stats]
     for item in run.listings[:show]:
         place = item.address
         lines.append(f"  - {item.source_key}: {item.name} ({item.kind})"

@@ -65,7 +65,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     load_decisions(default_path(registry.path))  # a malformed file stops the run here (2)
     from flows.pipeline import report_refused
-    from warehouse.db import WarehouseUnavailable, run_lock
+    from warehouse.storage.db import WarehouseUnavailable, run_lock
 
     with contextlib.ExitStack() as held:
         try:  # a second run on this data folder stops here, before Prefect starts
@@ -94,7 +94,8 @@ def _run_flow(args: argparse.Namespace) -> int:
               "max_run_minutes": args.max_run_minutes or None, "lock_wait": args.lock_wait}
     if args.dask:
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # as quiet as Prefect
-        from flows.dask_runner import DaskSetupError, run_on_dask
+        from flows.dask_runner import DaskSetupError
+        from flows.nightly import run_on_dask
 
         try:
             report = run_on_dask(args.dask, **params)
@@ -150,8 +151,8 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
-    from warehouse.db import connect
-    from warehouse.runs import last_status
+    from warehouse.storage.db import connect
+    from warehouse.storage.runs import last_status
 
     registry = load_registry(args.registry)
     db = Path(args.data) / "atlas.duckdb"
@@ -165,20 +166,21 @@ def cmd_sources(args: argparse.Namespace) -> int:
     print(f"{'id':<26} {'kind':<7} {'policy':<9} {'cadence':<8} {'records':>7} "
           f"{'last run':<8} {'fails':>5} {'last ok':<17} licence")
     for s in registry.sources:
-        st = status.get(s.id, {})
-        last_ok = st.get("last_ok")
-        print(f"{s.id:<26} {s.kind:<7} {s.policy:<9} {s.cadence:<8} {st.get('records', 0):>7} "
-              f"{st.get('status', 'never'):<8} {st.get('consecutive_failures', 0):>5} "
+        st = status.get(s.id)
+        last_ok = st.last_ok if st else None
+        print(f"{s.id:<26} {s.kind:<7} {s.policy:<9} {s.cadence:<8} "
+              f"{st.records if st else 0:>7} {st.status if st else 'never':<8} "
+              f"{st.consecutive_failures if st else 0:>5} "
               f"{last_ok.strftime('%Y-%m-%d %H:%M') if last_ok else '-':<17} {s.licence}")
-        if st.get("status") == "failed":
-            print(f"    [{st['failure_class']}] {st['reason']}")
+        if st and st.status == "failed":
+            print(f"    [{st.failure_class}] {st.reason}")
     return 0
 
 
 def cmd_quality(args: argparse.Namespace) -> int:
     from schema.normalise.flags import FLAGS
-    from warehouse.db import connect
-    from warehouse.runs import current_flag_counts, latest_quality
+    from warehouse.storage.db import connect
+    from warehouse.storage.runs import current_flag_counts, latest_quality
 
     db = Path(args.data) / "atlas.duckdb"
     if not db.exists():

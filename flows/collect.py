@@ -2,8 +2,8 @@
 
 Everything a collecting worker (a process of `flows.concurrent`, a Prefect task, a Dask
 worker) runs, and nothing of the writer's: no DuckDB, no Arrow, no publishing, which
-`flows.pipeline` adds. A spawned collecting process imports only this (52 instead of
-126 MB)."""
+`flows.pipeline` adds. A spawned collecting process imports only this, so it stays small
+(docs/performance.md)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import json
 import time
 import traceback
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,10 +31,10 @@ from flows.unchanged import (
 from schema.listing import Listing
 from schema.listing_rows import ListingBatches
 from schema.normalise import Rejected, to_listings
-from schema.normalise.quality import add_quality, field_quality
+from schema.normalise.quality import FieldQuality, add_quality, field_quality
 from schema.records import ScrapedRecord
 from schema.registry import Source
-from schema.source_run import SourceRun
+from schema.source_run import PageRow, QuarantineRow, SourceRun
 from scrapers.bases.base import ScrapeResult
 from scrapers.errors import ArchiveUnreadable, CrawlBudgetExceeded, SourceError
 from scrapers.fetch.cache import ConditionalCache
@@ -237,22 +237,19 @@ def _collect(source: Source, ctx: RunContext) -> SourceRun:
     run.pages = [page_row(source.id, p) for p in result.pages]
     now = datetime.now(UTC)
     run.quarantine = [
-        {"source_id": source.id, "source_key": f.key, "url": f.url, "field": f.field,
-         "reason": f"{source.id}: {f.url}: {f.reason}",
-         "raw": json.dumps(f.raw, ensure_ascii=False, default=str) if f.raw else None,
-         "quarantined_at": now}
+        QuarantineRow(source.id, f.key, f.url, f.field, f"{source.id}: {f.url}: {f.reason}",
+                      json.dumps(f.raw, ensure_ascii=False, default=str) if f.raw else None,
+                      now)
         for f in result.failures
     ] + [
-        {"source_id": source.id, "source_key": r.record.source_key, "url": r.record.source_url,
-         "field": r.field,
-         "reason": f"{source.id}: record {r.record.source_key}: field {r.field}: {r.reason}",
-         "raw": r.record.model_dump_json(), "quarantined_at": now}
+        QuarantineRow(source.id, r.record.source_key, r.record.source_url, r.field,
+                      f"{source.id}: record {r.record.source_key}: field {r.field}: {r.reason}",
+                      r.record.model_dump_json(), now)
         for r in rejected
     ] + [
-        {"source_id": source.id, "source_key": r.source_key, "url": r.source_url,
-         "field": "source_key",
-         "reason": f"{source.id}: record {r.source_key}: field source_key: also at another URL",
-         "raw": r.model_dump_json(), "quarantined_at": now}
+        QuarantineRow(source.id, r.source_key, r.source_url, "source_key",
+                      f"{source.id}: record {r.source_key}: field source_key: also at another "
+                      "URL", r.model_dump_json(), now)
         for r in duplicates
     ]
     # records this run could not read (a page that timed out, a record in quarantine) keep
@@ -274,7 +271,7 @@ def _collect(source: Source, ctx: RunContext) -> SourceRun:
 
 def _normalised(source: Source, result: ScrapeResult,
                 listings: list[Listing] | ListingBatches
-                ) -> tuple[int, list[Rejected], list[ScrapedRecord], list[dict]]:
+                ) -> tuple[int, list[Rejected], list[ScrapedRecord], list[FieldQuality]]:
     """Normalise and validate the result's records batch by batch into `listings`: (records
     parsed, rejected, repeated keys, field quality rows)."""
     parsed, rejected, duplicates = 0, [], []
@@ -296,7 +293,7 @@ def _normalised(source: Source, result: ScrapeResult,
         progress.source(source.id, f"{parsed:,} records read")
     if isinstance(listings, ListingBatches):
         listings.close()
-    return parsed, rejected, duplicates, [asdict(q) for q in quality]
+    return parsed, rejected, duplicates, quality
 
 
 def _confirmed(run: SourceRun, manifest: Manifest, statuses: list[int], stats: FetchStats
@@ -305,7 +302,8 @@ def _confirmed(run: SourceRun, manifest: Manifest, statuses: list[int], stats: F
     stand, nothing is parsed or loaded."""
     run.fetched, run.not_modified = stats.requests, stats.not_modified
     run.parsed, run.unchanged_since = manifest.parsed, manifest.run_id
-    run.unchanged_records, run.stats = manifest.records, manifest.stats
+    run.unchanged_records = manifest.records
+    run.stats = [FieldQuality(**q) for q in manifest.stats]
     run.finished_at = datetime.now(UTC)
     run.pages = confirmed_pages(manifest, statuses, run.source_id, run.finished_at)
     run.reason = (f"{run.source_id}: unchanged since run {manifest.run_id}: all "
@@ -347,11 +345,10 @@ def fail_run(run: SourceRun, failure_class: str, reason: str) -> SourceRun:
     return run
 
 
-def page_row(source_id: str, page) -> dict:
-    return {"source_id": source_id, "url": page.url, "status": page.status,
-            "not_modified": page.not_modified, "sha256": page.sha256,
-            "bytes": page.nbytes, "encoding": page.encoding,
-            "fetched_at": page.fetched_at, "warc_file": page.warc_file}
+def page_row(source_id: str, page) -> PageRow:
+    return PageRow(source_id=source_id, url=page.url, status=page.status,
+                   not_modified=page.not_modified, sha256=page.sha256, bytes=page.nbytes,
+                   encoding=page.encoding, fetched_at=page.fetched_at, warc_file=page.warc_file)
 
 
 def collect_sequentially(sources: list[Source], ctx: RunContext) -> Iterator[SourceRun]:

@@ -3,26 +3,26 @@
 `collect_threaded` keeps every source in flight in its own thread (each runs its own event
 loop inside `collect_source`), which is what a live run needs: its time is spent waiting out
 per-host rate limits, and one slow host must not hold back the others. `collect_in_processes`
-spreads the CPU work of a replay (parse, normalise, validate) over worker processes.
-`collect_spread` does both: every source in flight, in threads spread over processes, for a
-live run whose parsing outgrows one core (one interpreter lock for hundreds of hosts starves
-the busiest one of its allowed rate). The caller stays the single writer and commits each
-`SourceRun` as it is yielded.
+spreads the CPU work of a replay (parse, normalise, validate) over a process pool, a source
+per task. `collect_spread` does both: every source in flight, in threads spread over
+processes, for a live run whose parsing outgrows one core (one interpreter lock for hundreds
+of hosts starves the busiest one of its allowed rate). The caller stays the single writer and
+commits each `SourceRun` as it is yielded.
 
-Both yield in completion order and never raise for a source: a crashed worker becomes a failed
-`SourceRun` (`flows.collect.crashed`), like a crashed Prefect task in `flows.nightly`.
+All yield in completion order and never raise for a source: a source whose worker died becomes
+a failed `SourceRun` (`flows.collect.crashed`), like a crashed Prefect task in `flows.nightly`.
+The processes are spawned (no lock or DuckDB handle of the parent is inherited) and end with
+the collection, or with the process they collect for.
 """
 
 from __future__ import annotations
 
-import functools
-import gc
 import itertools
 import multiprocessing
+import multiprocessing.connection
 import os
 import queue
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import (
     FIRST_COMPLETED,
@@ -32,11 +32,15 @@ from concurrent.futures import (
     ThreadPoolExecutor,
     wait,
 )
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from flows.collect import RunContext, collect_source, crashed
 from schema.registry import Source
 from schema.source_run import SourceRun
-from warehouse.memory import trim_heap
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 
 def _drain(pool: Executor, sources: list[Source], ctx: RunContext, ahead: int
@@ -81,73 +85,70 @@ def collect_threaded(sources: list[Source], ctx: RunContext, workers: int | None
         yield from _drain(pool, sources, ctx, ahead=workers or len(sources))
 
 
-#: A collecting process makes millions of short-lived objects and almost no reference
-#: cycles: CPython's default, a young-generation collection every 700 allocations, cost 7 %
-#: of its CPU replaying 40 sources (9.49 s against 8.78 s without collections); with
-#: `_start_collector`'s settings it costs under 2 % (8.92 s).
-COLLECTOR_GC_THRESHOLD = (10_000, 50, 100)
+def _end_with_collection(stop: Connection) -> None:
+    """In a collecting process: end once `stop` has no writer left, that is once the process
+    it collects for has ended the collection, given it up, or died (a cancelled run,
+    SIGKILL): no crawler outlives its writer, asking sites for pages nobody will read."""
+    multiprocessing.connection.wait([stop])
+    os._exit(1)
 
 
-def _start_collector(initializer: Callable[[], None] | None) -> None:
-    """In a collecting process, before its first source: what the imports made lives as long
-    as the process, so it leaves the collector's view (`gc.freeze`), and collections come
-    less often. Then the caller's `initializer`."""
-    gc.freeze()
-    gc.set_threshold(*COLLECTOR_GC_THRESHOLD)
+#: In a process of `collect_spread`: where its share's runs go, set by `_start_collector`.
+_runs: multiprocessing.Queue | None = None
+
+
+def _start_collector(initializer: Callable[[], None] | None, stop: Connection,
+                     runs: multiprocessing.Queue | None) -> None:
+    """In a collecting process, before its first source: watch `stop`, keep `runs`, then the
+    caller's `initializer` (e.g. registering scrapers)."""
+    global _runs
+    threading.Thread(target=_end_with_collection, args=(stop,), name="stop-watch",
+                     daemon=True).start()
+    if runs is not None:
+        runs.cancel_join_thread()  # runs left unread (the writer gave up) never block an exit
+        _runs = runs
     if initializer is not None:
         initializer()
+
+
+@contextmanager
+def _pool(processes: int, initializer: Callable[[], None] | None,
+          runs: multiprocessing.Queue | None = None) -> Iterator[ProcessPoolExecutor]:
+    """Spawned collecting processes (no lock or DuckDB handle of the parent inherited) that
+    end with the block, or with this process."""
+    context = multiprocessing.get_context("spawn")
+    stop, stopping = context.Pipe(duplex=False)  # the processes get the reading end only
+    pool = ProcessPoolExecutor(max_workers=processes, mp_context=context,
+                               initializer=_start_collector, initargs=(initializer, stop, runs))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+        stopping.close()
+        stop.close()
 
 
 def collect_in_processes(sources: list[Source], ctx: RunContext, workers: int = 2,
                          initializer: Callable[[], None] | None = None
                          ) -> Iterator[SourceRun]:
-    """`workers` processes collect (spawned, so no lock or DuckDB handle of the parent is
-    inherited); `initializer` runs once in each, e.g. to register scrapers."""
+    """`workers` processes collect, a source per task; `initializer` runs once in each."""
     if not sources:
         return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=functools.partial(_start_collector,
-                                                           initializer)) as pool:
+    with _pool(workers, initializer) as pool:
         yield from _drain(pool, sources, ctx, ahead=2 * workers)
 
 
-#: How often a collecting process checks that the process it works for is still there.
-PARENT_CHECK_SECONDS = 0.5
-
-
-def _exit_with_parent(parent: int) -> None:
-    """In a worker process: end it once `parent` is gone. A writer killed mid-night (a
-    cancelled run, SIGKILL) must not leave crawlers behind that keep asking sites for
-    pages nobody will read; a daemon process is only stopped by a parent that exits
-    cleanly."""
-    while os.getppid() == parent:
-        time.sleep(PARENT_CHECK_SECONDS)
-    os._exit(1)
-
-
-def _collect_share(sources: list[Source], ctx: RunContext, out, initializer,
-                   threads: int | None, parent: int) -> None:
-    """In a worker process: collect `sources` in threads, put each run on `out`, then None."""
-    threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch",
-                     daemon=True).start()
-    try:
-        _start_collector(initializer)
-        for run in collect_threaded(sources, ctx, threads):
-            out.put(run)
-            del run
-            # a finished source's pages and trees are freed, but the C heap keeps their
-            # pages for the next source, whose peak comes at another time
-            trim_heap()
-    finally:
-        out.put(None)
+def _collect_share(sources: list[Source], ctx: RunContext, threads: int | None) -> None:
+    """In a process of `collect_spread`: collect `sources` in threads, each run sent as it ends."""
+    for run in collect_threaded(sources, ctx, threads):
+        _runs.put(run)
 
 
 def collect_spread(sources: list[Source], ctx: RunContext, processes: int = 2,
                    initializer: Callable[[], None] | None = None,
                    threads: int | None = None) -> Iterator[SourceRun]:
-    """Sources in threads spread over `processes` spawned processes (round-robin in the given
-    order: list the biggest first, so they start at once and are shared out), yielded as each
+    """Sources in threads spread over `processes` processes (round-robin in the given order:
+    list the biggest first, so they start at once and are shared out), yielded as each
     completes; at most `threads` in flight per process (None: all). A source whose process
     died is reported crashed.
 
@@ -155,36 +156,19 @@ def collect_spread(sources: list[Source], ctx: RunContext, processes: int = 2,
     a third of the CPU switching, and every source in flight holds its records."""
     if not sources:
         return
-    context = multiprocessing.get_context("spawn")
-    # Bounded: a worker whose runs the writer has not taken yet stops starting sources
-    # (see _drain) instead of buffering finished runs without limit.
-    out = context.Queue(maxsize=processes)
-    shares = [sources[i::processes] for i in range(processes) if sources[i::processes]]
-    workers = [context.Process(target=_collect_share,
-                               args=(share, ctx, out, initializer, threads, os.getpid()),
-                               daemon=True)
-               for share in shares]
-    for worker in workers:
-        worker.start()
+    runs = multiprocessing.get_context("spawn").Queue()
     pending = {s.id: s for s in sources}
-    running = len(workers)
-    try:
-        while running:
+    with _pool(processes, initializer, runs) as pool:
+        shares = [pool.submit(_collect_share, sources[i::processes], ctx, threads)
+                  for i in range(min(processes, len(sources)))]
+        while pending:
             try:
-                run = out.get(timeout=5)
+                run = runs.get(timeout=1)
             except queue.Empty:
-                if not any(w.is_alive() for w in workers):
-                    break
-                continue
-            if run is None:
-                running -= 1
+                if any(share.done() and share.exception() for share in shares):
+                    break  # a process died: the pool is broken and ends the others
                 continue
             pending.pop(run.source_id, None)
             yield run
-        for source in list(pending.values()):  # lost with a worker that died
+        for source in pending.values():
             yield crashed(source, RuntimeError("collecting process died"))
-    finally:
-        for worker in workers:
-            worker.join(timeout=10)
-            if worker.is_alive():
-                worker.terminate()

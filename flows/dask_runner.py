@@ -19,7 +19,6 @@ import ipaddress
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -110,20 +109,3 @@ def worker_reachable_api(spec: str) -> Iterator[str]:
     server.start()
     with temporary_settings({PREFECT_API_URL: server.api_url}):
         yield server.api_url
-
-
-def run_on_dask(spec: str, *, registry_path: str | Path = "sources.toml",
-                data_dir: str | Path = "data", public_dir: str | Path = "public",
-                replay: str | Path | None = None, **parameters) -> dict:
-    """Run the nightly flow with its per-source tasks on Dask. Paths become absolute, as a
-    worker's working folder is not the flow's: data_dir (WARC, HTTP cache), the replay
-    snapshot and the registry's folder (file sources) must be the same paths on every
-    worker, e.g. one shared filesystem mounted alike."""
-    from flows.nightly import nightly
-
-    runner = task_runner(spec)
-    with worker_reachable_api(spec):
-        return nightly.with_options(task_runner=runner)(
-            registry_path=str(Path(registry_path).resolve()),
-            data_dir=str(Path(data_dir).resolve()), public_dir=str(Path(public_dir).resolve()),
-            replay=str(Path(replay).resolve()) if replay else None, **parameters)

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import connect
 from warehouse.integrity import SUMS, read_sha256sums, sha256_file
-from warehouse.runs import last_status
+from warehouse.storage.db import connect
+from warehouse.storage.runs import SourceHealth, last_status
 
 
 @dataclass
@@ -36,15 +36,15 @@ class Health:
         return self.problems or [f"OK {'; '.join(self.notes)}"]
 
 
-def source_problems(status: dict[str, dict], max_failures: int) -> list[str]:
+def source_problems(status: dict[str, SourceHealth], max_failures: int) -> list[str]:
     """Sources whose last `max_failures` or more runs all failed (`source_health` view)."""
     out = []
     for sid, st in sorted(status.items()):
-        n = st.get("consecutive_failures") or 0
+        n = st.consecutive_failures
         if n >= max_failures:
-            reason = (st.get("reason") or "").removeprefix(f"{sid}: ")  # named already
+            reason = (st.reason or "").removeprefix(f"{sid}: ")  # named already
             out.append(f"FAIL source {sid}: failed {n} runs in a row "
-                       f"[{st.get('failure_class')}] {reason}")
+                       f"[{st.failure_class}] {reason}")
     return out
 
 

@@ -21,14 +21,14 @@ from prefect.futures import as_completed
 
 from flows.collect import RunContext, collect_source, crashed
 from flows.concurrent import collect_threaded
-from flows.dask_runner import runner_from_env
+from flows.dask_runner import runner_from_env, task_runner, worker_reachable_api
 from flows.hosts import group_label, host_groups
 from flows.pipeline import run_all
 from flows.report import markdown_report
 from schema.registry import Source, load_registry
 from schema.source_run import SourceRun
 from scrapers.fetch.crawl import RUN_MINUTES
-from warehouse.db import WAREHOUSE_WAIT
+from warehouse.storage.db import WAREHOUSE_WAIT
 
 
 @task(name="collect-sources", cache_policy=NONE, task_run_name="collect-{label}")
@@ -87,6 +87,21 @@ def nightly(
     create_markdown_artifact(key="run-report", markdown=markdown_report(report),
                              description="per-source status, counts, delta, completeness")
     return report
+
+
+def run_on_dask(spec: str, *, registry_path: str | Path = "sources.toml",
+                data_dir: str | Path = "data", public_dir: str | Path = "public",
+                replay: str | Path | None = None, **parameters) -> dict:
+    """Run the nightly flow with its per-source tasks on Dask. Paths become absolute, as a
+    worker's working folder is not the flow's: data_dir (WARC, HTTP cache), the replay
+    snapshot and the registry's folder (file sources) must be the same paths on every
+    worker, e.g. one shared filesystem mounted alike."""
+    runner = task_runner(spec)
+    with worker_reachable_api(spec):
+        return nightly.with_options(task_runner=runner)(
+            registry_path=str(Path(registry_path).resolve()),
+            data_dir=str(Path(data_dir).resolve()), public_dir=str(Path(public_dir).resolve()),
+            replay=str(Path(replay).resolve()) if replay else None, **parameters)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import json
 import logging
 import os
 import secrets
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,9 +28,14 @@ from flows.unchanged import (
     write_manifest,
 )
 from schema.registry import Registry, Source
+from schema.source_run import QuarantineRow
 from scrapers.fetch.crawl import RUN_MINUTES
 from scrapers.fetch.http import ClientSettings
-from warehouse.db import (
+from warehouse.linkage.decisions import default_path, load_decisions
+from warehouse.linkage.step import link_entities
+from warehouse.publish import Release, publish
+from warehouse.release_state import confirm_latest, current_release, release_state
+from warehouse.storage.db import (
     WAREHOUSE_WAIT,
     WarehouseUnavailable,
     failure_of,
@@ -39,12 +44,7 @@ from warehouse.db import (
     reopen,
     run_lock,
 )
-from warehouse.linkage.decisions import default_path, load_decisions
-from warehouse.linkage.step import link_entities
-from warehouse.memory import trim_heap
-from warehouse.publish import Release, publish
-from warehouse.release_state import confirm_latest, current_release, release_state
-from warehouse.runs import (
+from warehouse.storage.runs import (
     SourceRun,
     begin_run,
     commit_source_run,
@@ -74,9 +74,8 @@ def refuse_shrunken(run: SourceRun, source: Source, last_accepted: int | None) -
     reason = (f"{source.id}: {len(run.listings)} records, fewer than {source.min_share:.0%} "
               f"of the {last_accepted} of its last accepted run; previous records kept")
     now = datetime.now(UTC)
-    kept = [{"source_id": source.id, "source_key": item.source_key,
-             "url": item.provenance.source_url, "field": "(run)", "reason": reason,
-             "raw": item.model_dump_json(), "quarantined_at": now} for item in run.listings]
+    kept = [QuarantineRow(source.id, item.source_key, item.provenance.source_url, "(run)",
+                          reason, item.model_dump_json(), now) for item in run.listings]
     run = fail_run(run, "site_changed", reason)
     run.quarantine += kept
     return run
@@ -147,7 +146,7 @@ def keep_manifest(ctx: RunContext, run: SourceRun) -> None:
     write_manifest(path, Manifest(fingerprint=run.fingerprint, run_id=ctx.run_id,
                                   records=c.inserted + c.updated + c.unchanged,
                                   parsed=run.parsed, pages=manifest_pages(run.pages),
-                                  stats=run.stats))
+                                  stats=[asdict(q) for q in run.stats]))
 
 
 def publish_if_changed(con, public: Path, run_id: str,
@@ -165,6 +164,11 @@ def publish_if_changed(con, public: Path, run_id: str,
                    rows=latest["counts"]["listings"], withheld={})
 
 
+#: How a run collects its sources: a source run yielded as each collection ends.
+CollectMany = Callable[[list[Source], RunContext], Iterable[SourceRun]]
+Logger = logging.Logger | logging.LoggerAdapter
+
+
 def run_all(
     registry: Registry,
     *,
@@ -177,16 +181,15 @@ def run_all(
     client: ClientSettings | None = None,
     force: bool = False,
     republish: bool = False,
-    collect_many: Callable[[list[Source], RunContext], Iterable[SourceRun]] =
-    collect_sequentially,
+    collect_many: CollectMany = collect_sequentially,
     lock_wait: float = WAREHOUSE_WAIT,
-    logger: logging.Logger | logging.LoggerAdapter = _log,
+    logger: Logger = _log,
     max_run_minutes: float | None = RUN_MINUTES,
 ) -> dict:
-    """One whole run: collect every source, commit each as it arrives (one writer), publish,
-    write `run-report.json`. A failing source or publish never stops the run. A live run of
-    the whole registry collects only the sources due by their cadence, unless `force`. A
-    run that changed nothing keeps the latest release, unless `republish`. Sources still
+    """One whole run: collect every source, commit each as it arrives (one writer), link,
+    publish, write `run-report.json`. A failing source or publish never stops the run. A live
+    run of the whole registry collects only the sources due by their cadence, unless `force`.
+    A run that changed nothing keeps the latest release, unless `republish`. Sources still
     collecting `max_run_minutes` after the start fail as `crawl_budget` (None: no limit).
 
     Every started run writes its report: a run refused because another holds the data folder
@@ -202,14 +205,15 @@ def run_all(
                      client=client, run_minutes=max_run_minutes,
                      run_deadline=(started.timestamp() + 60 * max_run_minutes
                                    if max_run_minutes is not None else None))
+    night = Night(ctx, started)
     try:
         with run_lock(ctx.data_dir):
             # replaced at the end; if it stays, `shg health` knows the run never finished
             # (killed, or its disk too full for the final report)
-            write_report(ctx.data_dir, build_report(ctx, started, [], "running", None, None)
-                         | {"finished_at": None, "pid": os.getpid()}, logger)
+            write_report(ctx.data_dir, night.report("running") | {"finished_at": None,
+                                                                   "pid": os.getpid()}, logger)
             report = _locked_run(
-                registry, sources, ctx, started, Path(public_dir),
+                night, registry, sources, Path(public_dir),
                 due_only=ctx.replay is None and not source_ids and not force,
                 republish=republish, collect_many=collect_many, lock_wait=lock_wait,
                 logger=logger)
@@ -221,10 +225,9 @@ def run_all(
 
 
 def _refused(ctx: RunContext, started: datetime, exc: WarehouseUnavailable,
-             logger: logging.Logger | logging.LoggerAdapter) -> dict:
-    report = build_report(ctx, started, [], "failed", None, None,
-                          failure=(exc.failure_class, exc.reason))
-    logger.error("run %s did not start [%s]: %s", ctx.run_id, exc.failure_class, exc.reason)
+             logger: Logger) -> dict:
+    report = _failed(Night(ctx, started), (exc.failure_class, exc.reason), logger,
+                     "did not start")
     write_report(ctx.data_dir, report, logger)
     return report
 
@@ -238,93 +241,166 @@ def report_refused(data_dir: str | Path, replay: str | Path | None,
     return _refused(ctx, started, exc, _log)
 
 
-def _locked_run(registry: Registry, sources: list[Source], ctx: RunContext,
-                started: datetime, public: Path, *, due_only: bool, republish: bool,
-                collect_many: Callable[[list[Source], RunContext], Iterable[SourceRun]],
-                lock_wait: float, logger: logging.Logger | logging.LoggerAdapter) -> dict:
-    """The run, holding the data folder's run lock. A warehouse that cannot be opened, or
-    fails under the run (a full disk), ends it with a run-level failure and what was
-    collected so far; each source committed before stays committed."""
-    db_path = ctx.data_dir / "atlas.duckdb"
-    runs: list[SourceRun] = []
-    before: dict[str, int | None] = {}
-    release, publish_error, link_error = None, None, None
+@dataclass
+class Night:
+    """One run as its stages fill it in: what its report is built from, also when the
+    warehouse fails halfway (the sources committed by then are reported as they stand)."""
+
+    ctx: RunContext
+    started: datetime
+    #: Each source's accepted records before this run (the report's delta).
+    before: dict[str, int | None] = field(default_factory=dict)
+    runs: list[SourceRun] = field(default_factory=list)
+    release: Release | None = None
+    publish_error: str | None = None
+    link_error: str | None = None
+
+    @property
+    def status(self) -> str:
+        """failed (publish failed, or every attempted source), partial (some), else ok."""
+        attempted = [r for r in self.runs if r.status != "skipped"]
+        failed = [r for r in attempted if r.status != "ok"]
+        if self.publish_error or (failed and len(failed) == len(attempted)):
+            return "failed"
+        return "partial" if failed else "ok"
+
+    def report(self, status: str, failure: tuple[str, str] | None = None) -> dict:
+        return build_report(self.ctx, self.started, self.runs, status, self.release,
+                            self.publish_error, self.before, failure=failure
+                            ) | {"link_error": self.link_error}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a started run collects, and why each other source waits (id -> reason)."""
+
+    sources: list[Source]
+    waiting: dict[str, str]
+
+
+def _locked_run(night: Night, registry: Registry, sources: list[Source], public: Path, *,
+                due_only: bool, republish: bool, collect_many: CollectMany, lock_wait: float,
+                logger: Logger) -> dict:
+    """The run's stages, holding the data folder's run lock: start, collect and commit
+    (each source as it arrives), link, publish. A warehouse that cannot be opened, or fails
+    under the run (a full disk), ends it with a run-level failure and what was done so far;
+    each source committed before stays committed."""
+    db_path = night.ctx.data_dir / "atlas.duckdb"
     try:
         con = open_writer(db_path, lock_wait)
     except WarehouseUnavailable as exc:
-        logger.error("run %s could not start [%s]: %s", ctx.run_id, exc.failure_class,
-                     exc.reason)
-        return build_report(ctx, started, [], "failed", None, None,
-                            failure=(exc.failure_class, exc.reason))
+        return _failed(night, (exc.failure_class, exc.reason), logger, "could not start")
     try:
-        upsert_sources(con, registry.sources)
-        ctx = replace(ctx, last_pages=last_accepted_pages(con))
-        waiting: dict[str, str] = {}
-        if due_only:
-            sources, waiting = due_sources(sources, last_accepted_live(con), started)
-        before = {sid: last_accepted_count(con, sid)
-                  for sid in [s.id for s in sources] + list(waiting)}
-        begin_run(con, ctx.run_id, ctx.mode, started)
-        drop_stale_manifests(con, ctx, sources)
-        drop_spools(ctx)
-        progress.say(f"run {ctx.run_id}: collecting {len(sources)} sources…")
-        by_id = {s.id: s for s in sources}
-        with few_checkpoints(con):
-            for run in collect_many(sources, ctx):
-                run = refuse_shrunken(run, by_id[run.source_id], before[run.source_id])
-                try:
-                    commit_source_run(con, ctx.run_id, run)
-                except Exception as exc:  # rolled back: this source fails, the run goes on
-                    run = fail_run(run, "exception", f"{run.source_id}: load failed: "
-                                                    f"{type(exc).__name__}: {exc}")
-                    run.pages, run.quarantine = [], []
-                    commit_source_run(con, ctx.run_id, run)
-                log_source(logger, run)
-                keep_manifest(ctx, run)
-                run.listings, run.pages = [], []  # committed: stream them, never hold all
-                runs.append(run)
-        trim_heap()  # the collection's freed pages go back before linkage's child starts
-        for sid, reason in waiting.items():
-            runs.append(skipped(sid, reason, started))
-            log_source(logger, runs[-1])
-        progress.say("linking entities across sources…")
-        try:
-            counts = link_entities(con, ctx.run_id, datetime.now(UTC),
-                                   load_decisions(default_path(registry.path)))
-            for stale in counts.stale_decisions:
-                logger.warning("linkage decision names a listing that is not active: %s",
-                               stale)
-        except Exception as exc:  # linkage is derived data: the release goes on without it
-            kind = getattr(exc, "failure_class", type(exc).__name__)
-            link_error = f"linkage failed, entities unchanged [{kind}]: {exc}"
-            logger.error(link_error)
-        # publishing is the night's peak: without the cached blocks
+        plan = start(con, night, registry, sources, due_only)
+        commit(con, night, collect(plan, night, collect_many), logger)
+        for sid, reason in plan.waiting.items():
+            night.runs.append(skipped(sid, reason, night.started))
+            log_source(logger, night.runs[-1])
+        night.link_error = link(con, night.ctx.run_id, registry, logger)
+        # publishing is the night's peak: it starts without DuckDB's cache of the night's blocks
         con = reopen(con, db_path, lock_wait)
-        progress.say("publishing the release…")
-        try:
-            release = publish_if_changed(con, public, ctx.run_id, logger, always=republish)
-        except Exception as exc:
-            publish_error = f"publish failed, latest release kept: {exc}"
-            logger.error(publish_error)
-        attempted = [r for r in runs if r.status != "skipped"]
-        failed = [r for r in attempted if r.status != "ok"]
-        status = ("failed" if publish_error or (failed and len(failed) == len(attempted))
-                  else "partial" if failed else "ok")
-        finish_run(con, ctx.run_id, status, release and str(release.path), datetime.now(UTC))
-        report = build_report(ctx, started, runs, status, release, publish_error, before)
+        night.release, night.publish_error = publish_release(con, public, night.ctx.run_id,
+                                                             logger, always=republish)
+        finish_run(con, night.ctx.run_id, night.status,
+                   night.release and str(night.release.path), datetime.now(UTC))
+        return night.report(night.status)
     except (duckdb.Error, WarehouseUnavailable, OSError) as exc:
         if isinstance(exc, OSError) and exc.errno not in (errno.ENOSPC, errno.EDQUOT):
             raise
         failure = ((exc.failure_class, exc.reason) if isinstance(exc, WarehouseUnavailable)
                    else failure_of(exc, db_path))
-        logger.error("run %s failed [%s]: %s", ctx.run_id, *failure)
-        report = build_report(ctx, started, runs, "failed", release, publish_error, before,
-                              failure=failure)
+        return _failed(night, failure, logger, "failed")
     finally:
         with contextlib.suppress(duckdb.Error):
             con.close()
-    report["link_error"] = link_error
-    return report
+
+
+def _failed(night: Night, failure: tuple[str, str], logger: Logger, what: str) -> dict:
+    logger.error("run %s %s [%s]: %s", night.ctx.run_id, what, *failure)
+    return night.report("failed", failure)
+
+
+def start(con, night: Night, registry: Registry, sources: list[Source], due_only: bool
+          ) -> Plan:
+    """Stage 1: the registry into the warehouse, the sources due (all of them unless
+    `due_only`), their records before the run, the run begun, leftovers of earlier runs
+    (stale manifests, spill files) removed."""
+    upsert_sources(con, registry.sources)
+    night.ctx = replace(night.ctx, last_pages=last_accepted_pages(con))
+    ctx = night.ctx
+    waiting: dict[str, str] = {}
+    if due_only:
+        sources, waiting = due_sources(sources, last_accepted_live(con), night.started)
+    night.before = {sid: last_accepted_count(con, sid)
+                    for sid in [s.id for s in sources] + list(waiting)}
+    begin_run(con, ctx.run_id, ctx.mode, night.started)
+    drop_stale_manifests(con, ctx, sources)
+    drop_spools(ctx)
+    return Plan(sources, waiting)
+
+
+def collect(plan: Plan, night: Night, collect_many: CollectMany) -> Iterator[SourceRun]:
+    """Stage 2: each source's run as its collection ends; one far smaller than the source's
+    last accepted run is refused (`refuse_shrunken`)."""
+    progress.say(f"run {night.ctx.run_id}: collecting {len(plan.sources)} sources…")
+    by_id = {s.id: s for s in plan.sources}
+    for run in collect_many(plan.sources, night.ctx):
+        yield refuse_shrunken(run, by_id[run.source_id], night.before[run.source_id])
+
+
+def commit(con, night: Night, runs: Iterable[SourceRun], logger: Logger) -> None:
+    """Stage 3, the one writer: each run committed as it arrives, then kept in `night.runs`
+    without its listings and pages (streamed through, never all held)."""
+    with few_checkpoints(con):
+        for run in runs:
+            run = commit_one(con, night.ctx.run_id, run)
+            log_source(logger, run)
+            keep_manifest(night.ctx, run)
+            run.listings, run.pages = [], []
+            night.runs.append(run)
+
+
+def commit_one(con, run_id: str, run: SourceRun) -> SourceRun:
+    """A run whose load fails is rolled back and committed as failed: that source fails, the
+    run goes on."""
+    try:
+        commit_source_run(con, run_id, run)
+    except Exception as exc:
+        run = fail_run(run, "exception", f"{run.source_id}: load failed: "
+                                         f"{type(exc).__name__}: {exc}")
+        run.pages, run.quarantine = [], []
+        commit_source_run(con, run_id, run)
+    return run
+
+
+def link(con, run_id: str, registry: Registry, logger: Logger) -> str | None:
+    """Stage 4: entities linked across sources; the error, if any. Linkage is derived data:
+    when it fails, the entities stay as they were and the release goes on without it."""
+    progress.say("linking entities across sources…")
+    try:
+        counts = link_entities(con, run_id, datetime.now(UTC),
+                               load_decisions(default_path(registry.path)))
+    except Exception as exc:
+        kind = getattr(exc, "failure_class", type(exc).__name__)
+        error = f"linkage failed, entities unchanged [{kind}]: {exc}"
+        logger.error(error)
+        return error
+    for stale in counts.stale_decisions:
+        logger.warning("linkage decision names a listing that is not active: %s", stale)
+    return None
+
+
+def publish_release(con, public: Path, run_id: str, logger: Logger, *, always: bool
+                  ) -> tuple[Release | None, str | None]:
+    """Stage 5: the release (new, or the latest confirmed), or why publishing failed, in
+    which case the latest release stays."""
+    progress.say("publishing the release…")
+    try:
+        return publish_if_changed(con, public, run_id, logger, always=always), None
+    except Exception as exc:
+        error = f"publish failed, latest release kept: {exc}"
+        logger.error(error)
+        return None, error
 
 
 def write_report(data_dir: Path, report: dict, logger: logging.Logger |

@@ -36,8 +36,7 @@ def delta(run: SourceRun, before: int | None) -> dict:
 
 def completeness(run: SourceRun) -> dict[str, float]:
     """Share of this run's valid records holding a value, per field (its quality stats)."""
-    return {s["field"]: round(s["present"] / s["records"], 3)
-            for s in run.stats if s["records"]}
+    return {s.field: round(s.present / s.records, 3) for s in run.stats if s.records}
 
 
 #: Run-level failure classes: the run could not start, or lost its warehouse (exit code 4).

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import connect
 from warehouse.linkage.decisions import Decisions, append_decision, ref_id
 from warehouse.linkage.review import read_queue, summary
+from warehouse.storage.db import connect
 
 
 class ReviewError(Exception):

@@ -26,6 +26,7 @@ from functools import cache
 from pathlib import Path
 
 from schema.registry import Source
+from schema.source_run import PageRow
 
 MANIFEST = "accepted.json"
 #: Pages checked at once after the first (the first alone: a new group changes the list page,
@@ -67,9 +68,9 @@ def write_manifest(path: Path, manifest: Manifest) -> None:
     os.replace(tmp, path)
 
 
-def manifest_pages(rows: list[dict]) -> list[dict]:
+def manifest_pages(rows: list[PageRow]) -> list[dict]:
     """The part of `raw_pages` rows a manifest keeps (no fetch time, no WARC file)."""
-    return [{k: row[k] for k in _PAGE_KEYS} for row in rows]
+    return [{k: getattr(row, k) for k in _PAGE_KEYS} for row in rows]
 
 
 _CODE_DIRS = ("schema", "scrapers", "flows")
@@ -170,10 +171,11 @@ async def confirm(client, manifest: Manifest) -> list[int] | None:
 
 
 def confirmed_pages(manifest: Manifest, statuses: list[int], source_id: str, fetched_at
-                    ) -> list[dict]:
+                    ) -> list[PageRow]:
     """`raw_pages` rows of a confirmed night: the manifest's pages as they were answered.
     No `warc_file`: the probe archives nothing, the bodies are in the WARC of the manifest's
     run (the night's own WARC would hold robots.txt at most)."""
-    return [{"source_id": source_id, **page, "status": status,
-             "not_modified": status == 304, "fetched_at": fetched_at, "warc_file": None}
+    return [PageRow(**page | {"source_id": source_id, "status": status,
+                              "not_modified": status == 304, "fetched_at": fetched_at,
+                              "warc_file": None})
             for page, status in zip(manifest.pages, statuses, strict=True)]

@@ -8,6 +8,36 @@ from datetime import datetime
 
 from schema.listing import Listing
 from schema.listing_rows import ListingBatches
+from schema.normalise.quality import FieldQuality
+
+
+@dataclass(frozen=True)
+class PageRow:
+    """A row of `raw_pages` without its run id: one page the run read, and how."""
+
+    source_id: str
+    url: str
+    status: int
+    not_modified: bool
+    sha256: str
+    bytes: int
+    encoding: str | None
+    fetched_at: datetime
+    warc_file: str | None
+
+
+@dataclass(frozen=True)
+class QuarantineRow:
+    """A row of `quarantine` without its run id: a record (or page) the run did not accept,
+    kept with the reason for inspection."""
+
+    source_id: str
+    source_key: str | None
+    url: str | None
+    field: str | None
+    reason: str
+    raw: str | None
+    quarantined_at: datetime
 
 
 @dataclass
@@ -33,9 +63,10 @@ class SourceRun:
     parsed: int = 0
     #: A file source's listings come as batches, past the first spilled to a file.
     listings: list[Listing] | ListingBatches = field(default_factory=list)
-    pages: list[dict] = field(default_factory=list)  # rows of raw_pages, without run_id
-    quarantine: list[dict] = field(default_factory=list)  # rows of quarantine, without run_id
-    stats: list[dict] = field(default_factory=list)  # rows of source_run_stats, without run_id
+    pages: list[PageRow] = field(default_factory=list)
+    quarantine: list[QuarantineRow] = field(default_factory=list)
+    #: Rows of `source_run_stats`, without run and source id.
+    stats: list[FieldQuality] = field(default_factory=list)
     counts: LoadCounts = field(default_factory=LoadCounts)
     #: Source keys not read this run for a passing reason: their listings stay as they are.
     keep_keys: list[str] = field(default_factory=list)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import flows.pipeline
 import warehouse.publish
-import warehouse.runs
+import warehouse.storage.runs
 from schema.registry import load_registry
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,7 +41,7 @@ def _freeze(marker: Path, state: dict) -> None:
 
 def install(stop: str, marker: Path) -> None:
     state: dict = {"stop": stop, "run_id": None, "committed": []}
-    commit, load = flows.pipeline.commit_source_run, warehouse.runs.load_source_run
+    commit, load = flows.pipeline.commit_source_run, warehouse.storage.runs.load_source_run
 
     def commit_and_note(con, run_id, run):
         state["run_id"] = run_id
@@ -56,7 +56,7 @@ def install(stop: str, marker: Path) -> None:
         return loaded
 
     flows.pipeline.commit_source_run = commit_and_note
-    warehouse.runs.load_source_run = load_then_stop
+    warehouse.storage.runs.load_source_run = load_then_stop
     if stop == "publish:building":
         write_hsds = warehouse.publish.write_hsds
 

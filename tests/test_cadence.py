@@ -13,8 +13,8 @@ from schema.registry import Registry, load_registry
 from tests.conftest import FIXTURES, ROOT
 from tests.factories import listings, record, source
 from tools.site_server import serve_directory
-from warehouse.db import connect
-from warehouse.runs import (
+from warehouse.storage.db import connect
+from warehouse.storage.runs import (
     SourceRun,
     begin_run,
     commit_source_run,

@@ -2,8 +2,8 @@
 
 from flows.cli import main
 from tests.factories import listings, record, source
-from warehouse.db import connect
-from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
+from warehouse.storage.db import connect
+from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 
 def test_bad_registry_is_rejected_before_any_run(tmp_path, capsys):

@@ -1,6 +1,6 @@
 """Every table, view and column of the warehouse is documented in the database itself."""
 
-from warehouse.db import connect
+from warehouse.storage.db import connect
 
 
 def test_every_table_and_column_has_a_comment(tmp_path):

@@ -58,26 +58,43 @@ def test_every_source_is_collected_once_and_fails_alone(tmp_path):
     assert {(r.status, r.failure_class) for r in runs} == {("failed", "refused")}
 
 
-def _require_collector_gc() -> None:
-    """An initializer that fails unless the collecting process runs with the collector's GC
-    settings (a failed initializer fails every source of its process)."""
-    import gc
+def _require_a_spawned_process() -> None:
+    """An initializer that fails unless it runs in a collecting process of its own (a failed
+    initializer fails every source of its process)."""
+    import multiprocessing
 
-    from flows.concurrent import COLLECTOR_GC_THRESHOLD
-
-    if gc.get_threshold() != COLLECTOR_GC_THRESHOLD or not gc.get_freeze_count():
-        raise RuntimeError(f"collector GC not set: {gc.get_threshold()}")
+    if multiprocessing.parent_process() is None:
+        raise RuntimeError("collecting in the writer's process")
 
 
-def test_collecting_processes_collect_less_often_and_never_scan_their_imports(tmp_path):
+def _die() -> None:
+    import os
+
+    os._exit(1)
+
+
+def test_collecting_processes_run_the_initializer_and_collect_every_source(tmp_path):
     from flows.concurrent import collect_in_processes, collect_spread
 
     sources = _sources(2)
     ctx = _ctx(tmp_path, sources)
     for collect in (collect_in_processes, collect_spread):
-        runs = list(collect(sources, ctx, 2, initializer=_require_collector_gc))
+        runs = list(collect(sources, ctx, 2, initializer=_require_a_spawned_process))
         # the initializer passed: each source was tried and failed on the closed port alone
         assert {(r.status, r.failure_class) for r in runs} == {("failed", "refused")}, collect
+        assert sorted(r.source_id for r in runs) == sorted(s.id for s in sources)
+
+
+def test_a_collecting_process_that_dies_fails_its_sources_instead_of_hanging(tmp_path):
+    from flows.concurrent import collect_in_processes, collect_spread
+
+    sources = _sources(3)
+    ctx = _ctx(tmp_path, sources)
+    for collect in (collect_in_processes, collect_spread):
+        runs = list(collect(sources, ctx, 2, initializer=_die))
+        assert sorted(r.source_id for r in runs) == sorted(s.id for s in sources), collect
+        assert {(r.status, r.failure_class) for r in runs} == {("failed", "exception")}
+        assert all("task crashed" in r.reason for r in runs)
 
 
 DRIVER = """
@@ -150,6 +167,33 @@ def test_collecting_processes_end_when_the_writer_is_killed(tmp_path):
                 os.kill(pid, signal.SIGKILL)
 
 
+def test_collecting_processes_end_when_the_writer_gives_up(tmp_path):
+    """A writer that stops taking runs (its warehouse failed) ends the collecting too: the
+    processes still asking a site that never answers end instead of crawling on."""
+    import multiprocessing
+    import socket
+
+    from flows.concurrent import collect_spread
+
+    silent = socket.create_server(("127.0.0.1", 0))  # takes connections, never answers
+    sources = _sources(2)
+    ctx = RunContext(run_id="t", data_dir=tmp_path, use_cache=False,
+                     rewrite={"https://quelle-0.example.de": f"http://127.0.0.1:{_closed_port()}",
+                              "https://quelle-1.example.de":
+                                  f"http://127.0.0.1:{silent.getsockname()[1]}"})
+    try:
+        runs = collect_spread(sources, ctx, processes=2)
+        assert next(runs).source_id == "quelle-0"  # refused at once; quelle-1 still waits
+        assert len(multiprocessing.active_children()) == 2
+        runs.close()
+        deadline = time.monotonic() + 10
+        while multiprocessing.active_children() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert multiprocessing.active_children() == []
+    finally:
+        silent.close()
+
+
 def test_a_collecting_process_loads_neither_duckdb_nor_arrow():
     """What a spawned collecting process imports (the collect step, the pool's worker loop,
     the run it pickles back) leaves out the writer's libraries: they cost each collecting
@@ -160,8 +204,8 @@ def test_a_collecting_process_loads_neither_duckdb_nor_arrow():
     from tests.conftest import ROOT
 
     probe = ("import sys, flows.collect, flows.concurrent, schema.source_run; "
-             "print(' '.join(sorted(m for m in ('duckdb', 'pyarrow', 'prefect', 'warehouse.db')"
-             " if m in sys.modules)))")
+             "print(' '.join(sorted(m for m in ('duckdb', 'pyarrow', 'prefect', "
+             "'warehouse.storage.db') if m in sys.modules)))")
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout
     assert out.split() == []

@@ -40,11 +40,10 @@ from flows.dask_runner import (
     DaskSetupError,
     check_api,
     is_loopback,
-    run_on_dask,
     runner_from_env,
     task_runner,
 )
-from flows.nightly import nightly
+from flows.nightly import nightly, run_on_dask
 from scrapers.fetch.warc import WarcReplayTransport
 from tests.conftest import FIXTURES, ROOT
 from tools.site_server import FixtureHandler, serve_directory

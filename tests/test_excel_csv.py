@@ -5,10 +5,10 @@ import csv
 import pyarrow as pa
 
 from tests.factories import listings, record, source
-from warehouse.db import connect
 from warehouse.excel import write_excel_csv
 from warehouse.publish import PUBLIC_COLUMNS, public_table
-from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
+from warehouse.storage.db import connect
+from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 NASTY = ['=HYPERLINK("x")', "+49 2323 163636", "-5", "@SUM(1)", "\tx", "\rx"]
 

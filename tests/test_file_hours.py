@@ -14,8 +14,8 @@ from schema.normalise import to_listings
 from schema.registry import Source
 from scrapers.importers.files.read import FileMappingError
 from scrapers.importers.files.stream import import_file
-from warehouse.db import connect
-from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
+from warehouse.storage.db import connect
+from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 
 def week(**days: list[str]) -> dict[str, list[str]]:

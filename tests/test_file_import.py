@@ -745,8 +745,8 @@ def test_a_file_is_read_in_batches_as_they_are_asked_for(tmp_path):
 
 
 def _collect_and_commit(source: Source, tmp_path: Path, name: str):
-    from warehouse.db import connect
-    from warehouse.runs import begin_run, commit_source_run, upsert_sources
+    from warehouse.storage.db import connect
+    from warehouse.storage.runs import begin_run, commit_source_run, upsert_sources
 
     ctx = RunContext(run_id=name, data_dir=tmp_path / name, base_dir=tmp_path)
     run = collect_source(source, ctx)

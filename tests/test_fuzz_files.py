@@ -68,7 +68,7 @@ def assert_clean_outcome(source: Source, content: bytes) -> None:
         if run.failure_class == "parse_error":
             assert name in run.reason, run.reason
     for row in run.quarantine:
-        assert row["source_id"] == source.id and row["url"].startswith(f"file:{name}")
+        assert row.source_id == source.id and row.url.startswith(f"file:{name}")
 
 
 # ----------------------------------------------------------------------------------- CSV

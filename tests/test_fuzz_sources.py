@@ -109,7 +109,7 @@ def assert_clean_outcome(source_id: str, replaced: dict[str, bytes],
         assert run.reason and (source_id in run.reason or "https://" in run.reason), run.reason
         assert not run.listings
     for row in run.quarantine:
-        assert row["source_id"] == source_id and row["reason"].startswith(f"{source_id}: ")
+        assert row.source_id == source_id and row.reason.startswith(f"{source_id}: ")
     assert all(item.source_id == source_id for item in run.listings)
 
 
@@ -176,7 +176,7 @@ def test_links_that_are_no_fetchable_urls_are_not_followed(source_id, anchor, tm
     assert run.status == "ok", run.reason
     assert len(run.listings) == len(collect_with(source_id, tmp_path / "plain",
                                                  lambda u, b: b + b" ").listings)
-    assert all(p["url"].startswith("https://www.") for p in run.pages)
+    assert all(p.url.startswith("https://www.") for p in run.pages)
 
 
 def test_deeply_nested_markup_is_read_not_a_stack_overflow(tmp_path):

@@ -17,6 +17,7 @@ from flows.health import release_problems, source_problems
 from flows.pipeline import run_all
 from schema.registry import load_registry
 from tests.conftest import ROOT
+from warehouse.storage.runs import SourceHealth
 
 REGISTRY = str(ROOT / "sources.toml")
 
@@ -128,10 +129,8 @@ def test_a_warehouse_locked_by_a_running_pipeline_is_not_an_alarm(world):
 
 def test_pure_checks(tmp_path):
     now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-    status = {"herne": {"consecutive_failures": 3, "failure_class": "timeout",
-                        "reason": "herne: no answer"},
-              "hamm": {"consecutive_failures": 2, "failure_class": "http_error",
-                       "reason": "x"}}
+    status = {"herne": SourceHealth("failed", "timeout", "herne: no answer", now, 3, None, 0),
+              "hamm": SourceHealth("failed", "http_error", "x", now, 2, None, 0)}
     assert source_problems(status, 3) == [
         "FAIL source herne: failed 3 runs in a row [timeout] no answer"]
     assert len(source_problems(status, 2)) == 2

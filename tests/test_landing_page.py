@@ -17,14 +17,14 @@ from playwright.sync_api import sync_playwright
 
 from tests.factories import listings, record, source
 from tools.site_server import serve_directory
-from warehouse.db import connect
 from warehouse.landing import write_landing_page
 from warehouse.linkage.step import link_entities
 from warehouse.metadata import attribution_text, contributing_sources
 from warehouse.public import public_table
 from warehouse.public_entities import entity_tables
 from warehouse.publish import DEFAULT_BASE_URL, ReleaseContext, publish, withheld_report
-from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
+from warehouse.storage.db import connect
+from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package, installed by `make test`
 #: The machine has no network: without these, Chromium keeps dialling Google's services.

@@ -26,10 +26,10 @@ from tests.conftest import FIXTURES
 from tests.factories import listings, record, source
 from tests.release_scan import find, folder_texts
 from tools.site_server import crawl_fixture_site
-from warehouse.db import connect
 from warehouse.linkage.step import link_entities
 from warehouse.publish import publish
-from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
+from warehouse.storage.db import connect
+from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 PRIVATE_NAME = "Erika Mustermann"
 MOBILE = ("0171 2345678", "+491712345678", "2345678")

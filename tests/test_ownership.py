@@ -9,9 +9,9 @@ import duckdb
 
 from schema.ids import listing_id
 from tests.factories import listings, record, source
-from warehouse.db import connect
-from warehouse.load import listings_table
-from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
+from warehouse.storage.db import connect
+from warehouse.storage.load import listings_table
+from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 OWNERS = ("herne", "nakos-rot")
 

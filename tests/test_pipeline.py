@@ -33,7 +33,7 @@ def collect(root, tmp_path, **source_changes):
 def test_healthy_site(site, tmp_path):
     run, _ = collect(site, tmp_path)
     assert run.status == "ok" and run.parsed == 13 and not run.quarantine
-    assert {p["url"].rsplit("/", 1)[-1] for p in run.pages} >= {"gruppe-1017.html", ""}
+    assert {p.url.rsplit("/", 1)[-1] for p in run.pages} >= {"gruppe-1017.html", ""}
 
 
 def test_changed_layout_fails_as_site_changed(site, tmp_path):
@@ -51,11 +51,11 @@ def test_one_broken_detail_page_is_quarantined_the_rest_loads(site, tmp_path):
     (site / "Gesundheit/Selbsthilfe/Selbsthilfegruppen/gruppe-1023.html").unlink()
     run, _ = collect(site, tmp_path)
     assert run.status == "ok" and len(run.listings) == 11
-    reasons = {q["url"].rsplit("/", 1)[-1]: q for q in run.quarantine}
-    assert reasons["gruppe-1017.html"]["field"] == "name"
-    assert "herne" in reasons["gruppe-1017.html"]["reason"]
-    assert reasons["gruppe-1023.html"]["field"] == "page"
-    assert "HTTP 404" in reasons["gruppe-1023.html"]["reason"]
+    reasons = {q.url.rsplit("/", 1)[-1]: q for q in run.quarantine}
+    assert reasons["gruppe-1017.html"].field == "name"
+    assert "herne" in reasons["gruppe-1017.html"].reason
+    assert reasons["gruppe-1023.html"].field == "page"
+    assert "HTTP 404" in reasons["gruppe-1023.html"].reason
 
 
 def test_too_few_records_fails_the_run(site, tmp_path):

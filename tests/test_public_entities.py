@@ -9,11 +9,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.factories import listings, record, source
-from warehouse.db import connect
 from warehouse.linkage.step import link_entities
 from warehouse.public_entities import ENTITY_COLUMNS, ENTITY_FILES
 from warehouse.publish import publish
-from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
+from warehouse.storage.db import connect
+from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 COLUMNS = [c[0] for c in ENTITY_COLUMNS]
 CENTRE = {"name": "Selbsthilfe-Kontaktstelle Herne", "kind": "contact_centre",

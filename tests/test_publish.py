@@ -12,7 +12,6 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.factories import listings, record, source
-from warehouse.db import connect
 from warehouse.publish import (
     PUBLIC_COLUMNS,
     PublishError,
@@ -20,7 +19,8 @@ from warehouse.publish import (
     publish,
     validate_release,
 )
-from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
+from warehouse.storage.db import connect
+from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 PRIVATE = {
     "contact_person": "Erika Mustermann",

@@ -27,10 +27,10 @@ import pytest
 from flows.cli import main
 from tests.conftest import ROOT
 from tests.factories import listings, record, source
-from warehouse.db import connect
 from warehouse.publish import publish
 from warehouse.release_state import confirm_latest
-from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
+from warehouse.storage.db import connect
+from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 REGISTRY = str(ROOT / "sources.toml")
 

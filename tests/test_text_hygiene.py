@@ -17,10 +17,10 @@ from schema.normalise import to_listings
 from schema.normalise.text import clean, one_line
 from tests.factories import listings, record, source
 from tests.release_scan import folder_texts
-from warehouse.db import connect
 from warehouse.linkage.step import link_entities
 from warehouse.publish import publish
-from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
+from warehouse.storage.db import connect
+from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # man, woman, girl
 RAINBOW = "\U0001f3f3\ufe0f\u200d\U0001f308"  # white flag, VS16, rainbow

@@ -5,9 +5,16 @@ from datetime import timedelta
 import duckdb
 import pytest
 
+from schema.source_run import PageRow, QuarantineRow
 from tests.factories import listings, record, source
-from warehouse.db import CONTENT_COLUMNS, connect
-from warehouse.runs import SourceRun, begin_run, commit_source_run, last_status, upsert_sources
+from warehouse.storage.db import CONTENT_COLUMNS, connect
+from warehouse.storage.runs import (
+    SourceRun,
+    begin_run,
+    commit_source_run,
+    last_status,
+    upsert_sources,
+)
 
 
 @pytest.fixture
@@ -77,8 +84,8 @@ def test_failed_run_keeps_previous_listings(con, now):
     commit_source_run(con, "r2", failed)
     assert con.execute("SELECT count(*) FROM listings WHERE active").fetchone()[0] == 2
     status = last_status(con)["herne"]
-    assert status["status"] == "failed" and status["failure_class"] == "refused"
-    assert status["last_ok"] == now and status["last_run"] == later
+    assert status.status == "failed" and status.failure_class == "refused"
+    assert status.last_ok == now and status.last_run == later
 
 
 def test_a_failing_commit_rolls_back_everything(con, now):
@@ -95,12 +102,12 @@ def test_a_failing_commit_rolls_back_everything(con, now):
 
 def test_quarantine_and_raw_pages_are_recorded(con, now):
     commit(con, "r1", listings(record("0")), now,
-           pages=[{"source_id": "herne", "url": "https://x/", "status": 200,
-                   "not_modified": False, "sha256": "ab", "bytes": 10, "encoding": "utf-8",
-                   "fetched_at": now, "warc_file": "herne.warc.gz"}],
-           quarantine=[{"source_id": "herne", "source_key": "7", "url": "https://x/7",
-                        "field": "name", "reason": "herne: record 7: field name: empty",
-                        "raw": '{"name": ""}', "quarantined_at": now}])
+           pages=[PageRow(source_id="herne", url="https://x/", status=200,
+                          not_modified=False, sha256="ab", bytes=10, encoding="utf-8",
+                          fetched_at=now, warc_file="herne.warc.gz")],
+           quarantine=[QuarantineRow(source_id="herne", source_key="7", url="https://x/7",
+                                     field="name", reason="herne: record 7: field name: empty",
+                                     raw='{"name": ""}', quarantined_at=now)])
     assert con.execute("SELECT url, warc_file FROM raw_pages").fetchall() == [
         ("https://x/", "herne.warc.gz")]
     assert con.execute("SELECT source_key, field FROM quarantine").fetchall() == [("7", "name")]
@@ -141,7 +148,7 @@ def test_record_hash_is_the_hash_of_the_listings_json_form():
     from datetime import UTC, datetime, timezone
 
     from schema.records import Upstream
-    from warehouse.load import record_hash
+    from warehouse.storage.load import record_hash
 
     def reference(listing) -> str:
         data = listing.model_dump(mode="json")
@@ -168,7 +175,7 @@ def test_record_hash_is_the_hash_of_the_listings_json_form():
 def test_a_night_of_commits_is_folded_into_the_file_seldom(tmp_path):
     """Inside `few_checkpoints` every commit is in the WAL on disk, but none folds it into
     the file at DuckDB's 16 MB threshold; leaving it folds it and puts the threshold back."""
-    from warehouse.db import few_checkpoints
+    from warehouse.storage.db import few_checkpoints
 
     path = tmp_path / "atlas.duckdb"
     wal = tmp_path / "atlas.duckdb.wal"
@@ -206,7 +213,7 @@ def rows_after_a_crash(path, wal, tmp_path) -> int:
 def test_reopening_empties_duckdbs_cache_and_keeps_the_data(tmp_path):
     """What a night read stays in DuckDB's buffer pool; `reopen` (before publishing, the
     night's peak) hands it back, and the reopened connection sees every committed row."""
-    from warehouse.db import reopen
+    from warehouse.storage.db import reopen
 
     def cached_mb(con) -> float:
         return con.execute("SELECT coalesce(sum(memory_usage_bytes), 0) / 2**20 "

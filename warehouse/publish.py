@@ -42,7 +42,6 @@ from warehouse.integrity import (
     write_sha256sums,
 )
 from warehouse.landing import write_landing_page
-from warehouse.memory import trim_heap
 from warehouse.metadata import (
     attribution_text,
     contributing_sources,
@@ -484,7 +483,6 @@ def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str, generated
     ctx = ReleaseContext(run_id=run_id, generated=generated, base_url=base_url, public=public,
                          previous=latest.resolve() if latest.exists() else None)
     remove_leftovers(public)
-    trim_heap()  # the load's freed pages, before the release's tables are built (50-110 MB)
     building = public / f".building-{run_id}"
     building.mkdir()
     size = con.execute("SELECT count(*) FROM listings WHERE active").fetchone()[0]
@@ -494,26 +492,17 @@ def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str, generated
         ctx = replace(ctx, listings=table)
         tables = {"listings": table} | entity_tables(con, table)
         withheld = withheld_report(con)
-        # after each big step its freed pages go back (trim_heap): else every step's peak
-        # stays with the process, and the next step's adds to it (616 -> 437 MB after
-        # write_changes at 100,000 listings)
-        trim_heap()
         validation.submit(write_tables(building, tables, _datapackage(con, run_id, generated),
                                        withheld))
-        trim_heap()
         write_hsds(con, building, ctx)
         validation.submit(building / "hsds" / "datapackage.json")
-        trim_heap()
         write_snapshot(con, building, table,
                        {k: v for k, v in tables.items() if k in ENTITY_FILES})
-        trim_heap()
         write_changes(con, building, ctx, tuple(ENTITY_FILES))
-        trim_heap()
         write_release_readme(con, building, ctx)
         with hashes_remembered():  # no file below is written again
             write_landing_page(con, building, ctx, tables,
                                attribution_text(contributing_sources(con)), withheld)
-            trim_heap()
             write_dcat(con, building, ctx)  # describes every file above
             write_sha256sums(building)  # last: it covers every file above
         validate_release(building, validation)

@@ -9,11 +9,11 @@ import pytest
 from schema.normalise import to_listings
 from schema.records import ScrapedRecord
 from tests.factories import FETCHED, listings, record, source
-from warehouse.db import connect
 from warehouse.linkage.entities import resolve
 from warehouse.linkage.rules import same_entity, score_pair
 from warehouse.linkage.step import link_entities
-from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
+from warehouse.storage.db import connect
+from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 PAIRS = tomllib.loads((Path(__file__).with_name("pairs.toml")).read_text("utf-8"))["pair"]
 

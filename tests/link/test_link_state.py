@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 
 from tests.factories import listings, record, source
-from warehouse.db import connect
 from warehouse.linkage import step
-from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
+from warehouse.storage.db import connect
+from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 
 @pytest.fixture

@@ -17,17 +17,17 @@ import duckdb
 import pyarrow as pa
 import rapidfuzz
 
-from warehouse.db import arrow_schema
 from warehouse.linkage.decisions import NONE, Decisions
 from warehouse.linkage.entities import LinkCounts, assign, cluster, decided_indices
 from warehouse.linkage.features import table_features
 from warehouse.linkage.review import write_queue
+from warehouse.storage.db import arrow_schema
 
 _DDL_PATH = Path(__file__).with_name("link.sql")
 
 
 def ensure_link_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """The entity, member, state and review tables (also made by `warehouse.db.connect`)."""
+    """The entity, member, state and review tables (also made by `warehouse.storage.db.connect`)."""
     con.execute(_DDL_PATH.read_text("utf-8"))
 
 

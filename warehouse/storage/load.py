@@ -22,8 +22,7 @@ from schema.ids import listing_id
 from schema.listing import Listing
 from schema.listing_rows import ListingBatches, listing_row, record_hash
 from schema.source_run import LoadCounts
-from warehouse.db import CONTENT_COLUMNS, arrow_schema
-from warehouse.memory import trim_heap
+from warehouse.storage.db import CONTENT_COLUMNS, arrow_schema
 
 __all__ = ["Loaded", "Refused", "as_dict", "listings_table", "load_source_run", "record_hash",
            "rows_table"]
@@ -102,9 +101,9 @@ def listings_table(con: duckdb.DuckDBPyConnection, listings: Iterable[Listing]) 
     return rows_table(con, [listing_row(item) for item in listings])
 
 
-#: DuckDB's memory while it merges a run spilled in batches. Unlimited, it held the rows of a
-#: large insert until they were written: 1.6 GB more for a million listings. Limited, it
-#: writes them out as it goes (and spills joins to its temporary folder).
+#: DuckDB's memory while it merges a run spilled in batches. Unlimited, it holds the rows of a
+#: large insert until they are written (docs/performance.md); limited, it writes them out as
+#: it goes (and spills joins to its temporary folder).
 LARGE_LOAD_MEMORY = "400MB"
 
 
@@ -136,7 +135,6 @@ def _incoming(con: duckdb.DuckDBPyConnection, source_id: str,
                 writer.write_table(rows_table(con, own))
         path = str(staged).replace("'", "''")
         con.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT * FROM read_parquet('{path}')")
-        trim_heap()  # the collector's batches (when it ran in this process) are freed
         con.execute(f"SET memory_limit = '{LARGE_LOAD_MEMORY}'")
         try:
             yield
@@ -160,8 +158,8 @@ def load_source_run(
     """Merge one healthy source run into `listings` and `listing_history`; the rows it may
     not write (another source's, see `owned_rows`) come back refused, their keys kept.
 
-    Runs inside the caller's transaction (see `warehouse.runs.record_source_run`), so a crash
-    leaves the warehouse at the last committed source run. Listings of `keep_keys` (records
+    Runs inside the caller's transaction (see `warehouse.storage.runs.commit_source_run`), so
+    a crash leaves the warehouse at the last committed source run. Listings of `keep_keys` (records
     the run could not read: a page that failed, a record in quarantine) never vanish here.
     A run that is not `complete` (a failure may hide records, or parts of them: a topic page
     that did not load takes its topic off every group on it) only adds: new listings are

@@ -18,6 +18,8 @@ from schema.listing import Listing
 from warehouse.comments import apply_comments
 
 _DDL_PATH = Path(__file__).with_name("schema.sql")
+#: Linkage's tables, which `views.sql` reads: kept with the linkage code.
+_LINK_DDL_PATH = Path(__file__).parents[1] / "linkage" / "link.sql"
 
 #: The columns of `listings` that hold the record itself (the rest is bookkeeping).
 CONTENT_COLUMNS: tuple[str, ...] = tuple(Listing.model_fields)
@@ -150,11 +152,9 @@ def _acquire(path: Path) -> int:
 def reopen(con: duckdb.DuckDBPyConnection, path: Path | str,
            wait: float = WAREHOUSE_WAIT) -> duckdb.DuckDBPyConnection:
     """`con`'s warehouse at `path`, closed and opened again (waiting, as `open_writer`, for a
-    reader that took it in between), its buffer pool empty. DuckDB
-    keeps every block a night read or wrote cached until memory runs short: after collecting
-    and linking 100,000 listings about 100 MB, which publishing, the night's peak, would add
-    to (1,034 MB for a night with changes, 907 MB reopened). Publishing reads back what it
-    needs from the file, in the OS's page cache: no cost in time was measurable."""
+    reader that took it in between), its buffer pool empty: DuckDB keeps every block a night
+    read or wrote cached, and publishing, the night's peak, should not carry them
+    (docs/performance.md)."""
     con.close()
     return open_writer(path, wait, opener=lambda p: duckdb.connect(str(p)))
 
@@ -165,14 +165,10 @@ BATCH_CHECKPOINT_THRESHOLD = "256MB"
 
 @contextmanager
 def few_checkpoints(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Many commits, few checkpoints. DuckDB folds its WAL into the file whenever the WAL
-    passes 16 MB; a night commits each source on its own, and at 100,000 listings those
-    checkpoints (about 100, each rewriting the row groups touched since the last) took 15 of
-    the writer's 20 s of commits, and left a file twice the size. Every commit still reaches
-    the WAL (and the disk) before the next source: only the folding waits, for 256 MB of WAL
-    (a first night of 100,000 listings writes 430 MB). Until then the new rows stay in
-    DuckDB's buffers: a single checkpoint at the end took 5.2 instead of 4.1 s of commits,
-    but held 110 MB more at the night's peak."""
+    """Many commits, few checkpoints: a night commits each source on its own, and folding the
+    WAL into the file after each rewrites the same row groups again and again. Every commit
+    still reaches the WAL (and the disk) before the next source; only the folding waits, for
+    BATCH_CHECKPOINT_THRESHOLD of WAL and the end (docs/performance.md)."""
     con.execute(f"SET checkpoint_threshold = '{BATCH_CHECKPOINT_THRESHOLD}'")
     try:
         yield
@@ -202,7 +198,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     _add_new_columns(con, "listings")  # before listing_history's DDL, which reads them
     con.execute(_HISTORY_DDL)
     _add_new_columns(con, "listing_history")
-    con.execute((_DDL_PATH.parent / "linkage" / "link.sql").read_text("utf-8"))
+    con.execute(_LINK_DDL_PATH.read_text("utf-8"))
     con.execute(_DDL_PATH.with_name("views.sql").read_text("utf-8"))
     apply_comments(con)
 

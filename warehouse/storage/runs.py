@@ -1,6 +1,7 @@
 """Run bookkeeping: `runs`, `source_runs`, `raw_pages`, `quarantine`, and the one transaction
 per source run that ties them to the listings load."""
 
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 import duckdb
@@ -8,9 +9,9 @@ import pyarrow as pa
 
 from schema.listing_rows import ListingBatches
 from schema.registry import Source
-from schema.source_run import LoadCounts, SourceRun
-from warehouse.db import arrow_schema
-from warehouse.load import Refused, load_source_run
+from schema.source_run import LoadCounts, QuarantineRow, SourceRun
+from warehouse.storage.db import arrow_schema
+from warehouse.storage.load import Refused, load_source_run
 
 
 def begin_run(con: duckdb.DuckDBPyConnection, run_id: str, mode: str, now: datetime) -> None:
@@ -52,10 +53,9 @@ def commit_source_run(con: duckdb.DuckDBPyConnection, run_id: str, run: SourceRu
                                      complete=run.complete, keep_keys=run.keep_keys)
             run.counts = loaded.counts
             run.quarantine = run.quarantine + [_refused_row(run, r) for r in loaded.refused]
-        _append(con, "raw_pages", [{"run_id": run_id, **p} for p in run.pages])
-        _append(con, "quarantine", [{"run_id": run_id, **q} for q in run.quarantine])
-        _append(con, "source_run_stats", [{"run_id": run_id, "source_id": run.source_id, **q}
-                                          for q in run.stats])
+        _append(con, "raw_pages", run.pages, run_id=run_id)
+        _append(con, "quarantine", run.quarantine, run_id=run_id)
+        _append(con, "source_run_stats", run.stats, run_id=run_id, source_id=run.source_id)
         c = run.counts
         con.execute(
             "INSERT INTO source_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -72,19 +72,19 @@ def commit_source_run(con: duckdb.DuckDBPyConnection, run_id: str, run: SourceRu
             run.listings.discard()
 
 
-def _refused_row(run: SourceRun, refused: Refused) -> dict:
+def _refused_row(run: SourceRun, refused: Refused) -> QuarantineRow:
     """The quarantine row of a listing the run may not write, naming source, record, field."""
-    return {"source_id": run.source_id, "source_key": refused.source_key, "url": refused.url,
-            "field": refused.field,
-            "reason": f"{run.source_id}: record {refused.source_key}: field {refused.field}: "
-                      f"{refused.reason}",
-            "raw": refused.raw, "quarantined_at": run.finished_at}
+    return QuarantineRow(run.source_id, refused.source_key, refused.url, refused.field,
+                         f"{run.source_id}: record {refused.source_key}: field "
+                         f"{refused.field}: {refused.reason}", refused.raw, run.finished_at)
 
 
-def _append(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
+def _append(con: duckdb.DuckDBPyConnection, table: str, rows: list, **keys) -> None:
+    """Typed rows (dataclasses) into `table`, each completed by `keys` (the run id)."""
     if not rows:
         return
-    batch = pa.Table.from_pylist(rows, schema=arrow_schema(con, table))
+    batch = pa.Table.from_pylist([asdict(row) | keys for row in rows],
+                                 schema=arrow_schema(con, table))
     con.register("_batch", batch)
     try:
         con.execute(f"INSERT INTO {table} SELECT * FROM _batch")
@@ -92,17 +92,27 @@ def _append(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> Non
         con.unregister("_batch")
 
 
-def last_status(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
-    """Per source (from the `source_health` view): last run's status, failure class and
-    reason, consecutive failures, last accepted run, records still current."""
-    columns = ("status", "failure_class", "reason", "last_run", "consecutive_failures",
-               "last_ok", "records")
+@dataclass(frozen=True)
+class SourceHealth:
+    """A row of the `source_health` view, for a source that has run."""
+
+    status: str  # of its last run
+    failure_class: str | None
+    reason: str | None
+    last_run: datetime
+    consecutive_failures: int
+    last_ok: datetime | None  # its last accepted run
+    records: int  # still current
+
+
+def last_status(con: duckdb.DuckDBPyConnection) -> dict[str, SourceHealth]:
+    """Per source that has run: its `source_health` row."""
     rows = con.execute("""
         SELECT source_id, last_status, failure_class, reason, last_run_at,
                consecutive_failures, last_ok_at, active_records
         FROM source_health
     """).fetchall()
-    return {r[0]: dict(zip(columns, r[1:], strict=True)) for r in rows if r[1] is not None}
+    return {r[0]: SourceHealth(*r[1:]) for r in rows if r[1] is not None}
 
 
 def latest_quality(con: duckdb.DuckDBPyConnection) -> list[tuple]:
