@@ -22,7 +22,7 @@ from flows.collect import page_row
 from scrapers.charset import decode
 from scrapers.warc import WarcReplayTransport
 from warehouse.db import connect
-from warehouse.public import public_table
+from warehouse.release.public import public_table
 from warehouse.runs import upsert_sources
 
 #: What the bench owns below --out; only these are removed before a run.

@@ -27,7 +27,7 @@ from scrapers.base import ScrapeResult
 from scrapers.herne import HerneScraper
 from scrapers.http import ClientSettings, PoliteClient
 from scrapers.warc import WarcReplayTransport
-from warehouse.publish import Release, publish
+from warehouse.release.publish import Release, publish
 from warehouse.runs import SourceRun, begin_run, commit_source_run, finish_run
 
 LICENCE = "CC-BY-4.0"

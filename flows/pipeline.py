@@ -42,8 +42,8 @@ from warehouse.db import (
 from warehouse.link import link_entities
 from warehouse.link_decisions import default_path, load_decisions
 from warehouse.memory import trim_heap
-from warehouse.publish import Release, publish
-from warehouse.release_state import confirm_latest, current_release, release_state
+from warehouse.release.publish import Release, publish
+from warehouse.release.state import confirm_latest, current_release, release_state
 from warehouse.runs import (
     SourceRun,
     begin_run,

@@ -11,8 +11,8 @@ import pytest
 from tests.factories import listings, record, source
 from warehouse.db import connect
 from warehouse.link import link_entities
-from warehouse.public_entities import ENTITY_COLUMNS, ENTITY_FILES
-from warehouse.publish import publish
+from warehouse.release.entities import ENTITY_COLUMNS, ENTITY_FILES
+from warehouse.release.publish import publish
 from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 COLUMNS = [c[0] for c in ENTITY_COLUMNS]

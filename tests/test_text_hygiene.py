@@ -19,7 +19,7 @@ from tests.factories import listings, record, source
 from tests.release_scan import folder_texts
 from warehouse.db import connect
 from warehouse.link import link_entities
-from warehouse.publish import publish
+from warehouse.release.publish import publish
 from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # man, woman, girl

@@ -34,8 +34,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from warehouse.public import public_table
-from warehouse.release_json import json_indent_1
+from warehouse.release.public import public_table
 
 HSDS_VERSION = "3.0"
 TAXONOMY = "selbsthilfe-atlas"
@@ -151,7 +150,8 @@ def _first(joined: str | None) -> str | None:
 
 def _structured(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, dict]:
     """Phones (public only), topics, schedule and coordinates of the public listings (only
-    where the street is published, as in `warehouse.public`: a point may be a private home)."""
+    where the street is published, as in `warehouse.release.public`: a point may be a private
+    home)."""
     con.register("_hsds_ids", pa.table({"id": pa.array(ids, pa.string())}))
     try:
         rows = con.execute("""
@@ -360,7 +360,8 @@ def write_hsds(con: duckdb.DuckDBPyConnection, folder: Path, ctx: Any) -> list[P
         for service, records in _services(con, ctx):
             for name, record in records:
                 emit(name, record)
-            services.write((",\n " if count else "\n ") + json_indent_1(service, "\n "))
+            text = json.dumps(service, ensure_ascii=False, indent=1).replace("\n", "\n ")
+            services.write((",\n " if count else "\n ") + text)
             count += 1
         services.write("\n]" if count else "]")
     (out / "datapackage.json").write_text(

@@ -1,0 +1,1 @@
+"""The release: public tables, one exporter per file format, metadata, validation, switch."""
