@@ -6,7 +6,6 @@ value dropped, naming the listing, the field and the flag code, never the value.
 """
 
 import duckdb
-import pyarrow as pa
 
 from schema.normalise.flags import FLAG_CODES
 
@@ -77,18 +76,14 @@ def value_traces(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
     """Per open source: every published listing that lost a value to a withheld flag, as
     {id, field, reason (the flag code), values (how many)}, in id order."""
     withheld = {f.code: f.field for f in FLAG_CODES if f.kind == "withheld"}
-    con.register("_withheld_codes", pa.table({"code": list(withheld)}))
-    try:
-        rows = con.execute("""
-            SELECT l.source_id, l.id::VARCHAR, split_part(f.flag, ':', 1) AS code, count(*)
-            FROM listings l JOIN sources s USING (source_id),
-                 unnest(l.flags) AS f(flag)
-            WHERE l.active AND s.policy = 'open'
-              AND split_part(f.flag, ':', 1) IN (SELECT code FROM _withheld_codes)
-            GROUP BY ALL ORDER BY ALL
-        """).fetchall()
-    finally:
-        con.unregister("_withheld_codes")
+    rows = con.execute("""
+        SELECT l.source_id, l.id::VARCHAR, split_part(f.flag, ':', 1) AS code, count(*)
+        FROM listings l JOIN sources s USING (source_id),
+             unnest(l.flags) AS f(flag)
+        WHERE l.active AND s.policy = 'open'
+          AND list_contains($codes::VARCHAR[], split_part(f.flag, ':', 1))
+        GROUP BY ALL ORDER BY ALL
+    """, {"codes": list(withheld)}).fetchall()
     out: dict[str, list[dict]] = {}
     for sid, listing, code, n in rows:
         out.setdefault(sid, []).append({"id": listing, "field": withheld[code], "reason": code,

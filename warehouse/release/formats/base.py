@@ -5,6 +5,9 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.release.entities import ReleaseTable
+from warehouse.release.public import flat_select
+
 
 def quoted(text: str) -> str:
     """SQL string literal."""
@@ -25,3 +28,16 @@ def copy_between(con: duckdb.DuckDBPyConnection, query: str, options: str, path:
     finally:
         rows.unlink()
     return path
+
+
+def copy_flat(con: duckdb.DuckDBPyConnection, folder: Path, tables: list[ReleaseTable],
+              files: str, options: str) -> list[Path]:
+    """One `COPY ... TO folder/files (options)` per table, of its rows as the flat files hold
+    them (`files` names the file by `{stem}`)."""
+    paths = []
+    for table in tables:
+        path = folder / files.format(stem=table.stem)
+        con.execute(f"COPY ({flat_select(table.source, table.columns)}) TO {quoted(str(path))} "
+                    f"({options})")
+        paths.append(path)
+    return paths

@@ -5,8 +5,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.release.entities import ReleaseTable
-from warehouse.release.formats.base import quoted
-from warehouse.release.public import flat_select
+from warehouse.release.formats.base import copy_flat
 
 FILES = "{stem}.parquet"
 MEDIA_TYPE = "application/vnd.apache.parquet"
@@ -16,10 +15,4 @@ DESCRIPTION = "Apache Parquet"
 
 def write(con: duckdb.DuckDBPyConnection, folder: Path, tables: list[ReleaseTable],
           package: dict) -> list[Path]:
-    paths = []
-    for table in tables:
-        path = folder / FILES.format(stem=table.stem)
-        con.execute(f"COPY ({flat_select(table.source, table.columns)}) TO {quoted(str(path))} "
-                    "(FORMAT parquet)")
-        paths.append(path)
-    return paths
+    return copy_flat(con, folder, tables, FILES, "FORMAT parquet")
