@@ -3,7 +3,7 @@ of a warehouse, each step timed, with the peak memory of the process (and of its
 
 Every measurement runs in a fresh process (`--child`), so that its peak RSS is its own. The
 first run publishes into an empty public folder; later runs have a `latest` to compare with
-(`changes.json`), as a nightly run does. The steps are the functions `warehouse.publish`
+(`changes.json`), as a nightly run does. The steps are the functions `warehouse.release.publish`
 calls, wrapped where `publish()` looks them up (the real functions run; a step that calls
 another is billed once, to the outer one); `other` is what remains of `publish()`.
 
@@ -28,12 +28,11 @@ from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
 
-#: Functions `warehouse.publish.publish` calls by their module-level names; those present in
+#: Functions `warehouse.release.publish.publish` calls by their module-level names; those present in
 #: the code path under test are timed.
-STEPS = ("public_table", "entity_tables", "withheld_report", "_write_files",
-         "write_tables", "write_snapshot", "write_changes", "write_hsds",
-         "write_release_readme", "write_landing_page", "write_dcat", "write_sha256sums",
-         "validate_release")
+STEPS = ("create_public_tables", "withheld_report", "write_tables", "write_changes",
+         "write_hsds", "write_release_readme", "landing_tables", "write_landing_page",
+         "write_dcat", "write_sha256sums", "validate_release")
 
 
 class _RssSampler(threading.Thread):
@@ -61,7 +60,7 @@ class _RssSampler(threading.Thread):
 def _child(warehouse: Path, runs: int) -> dict:
     import duckdb
 
-    import warehouse.publish as pub
+    import warehouse.release.publish as pub
 
     times: dict[str, float] = {}
     peaks: dict[str, int] = {}  # peak RSS (MB) of this process when the step ended

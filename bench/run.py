@@ -21,7 +21,7 @@ from bench.stages import Timing
 from flows.collect import page_row
 from scrapers.fetch.charset import decode
 from scrapers.fetch.warc import WarcReplayTransport
-from warehouse.public import public_table
+from warehouse.release.public import public_table
 from warehouse.storage.db import connect
 from warehouse.storage.runs import upsert_sources
 

@@ -27,7 +27,7 @@ from scrapers.bases.base import ScrapeResult
 from scrapers.fetch.http import ClientSettings, PoliteClient
 from scrapers.fetch.warc import WarcReplayTransport
 from scrapers.sources.herne import HerneScraper
-from warehouse.publish import Release, publish
+from warehouse.release.publish import Release, publish
 from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, finish_run
 
 LICENCE = "CC-BY-4.0"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.integrity import SUMS, read_sha256sums, sha256_file
+from warehouse.release.integrity import SUMS, read_sha256sums, sha256_file
 from warehouse.storage.db import connect
 from warehouse.storage.runs import SourceHealth, last_status
 
@@ -76,7 +76,7 @@ HASHED_UP_TO = 1 << 20
 
 def switch_problems(latest: dict, public: Path) -> list[str]:
     """`latest`, `latest.json`, `history.json` and the release's `SHA256SUMS` disagree: one
-    line naming the first disagreement (`warehouse.switch` changes them together)."""
+    line naming the first disagreement (`warehouse.release.switch` changes them together)."""
     problem = _disagreement(latest, public)
     if problem is None:
         return []
@@ -160,7 +160,7 @@ def _alive(pid) -> bool:
 
 def current_as_of(latest: dict) -> datetime:
     """When the latest release was last known current: built then, or confirmed by a later
-    night that had nothing new to publish (`warehouse.release_state`)."""
+    night that had nothing new to publish (`warehouse.release.state`)."""
     generated = _utc(latest["generated"])
     try:
         return max(generated, _utc(latest["confirmed"]))

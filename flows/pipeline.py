@@ -33,8 +33,8 @@ from scrapers.fetch.crawl import RUN_MINUTES
 from scrapers.fetch.http import ClientSettings
 from warehouse.linkage.decisions import default_path, load_decisions
 from warehouse.linkage.step import link_entities
-from warehouse.publish import Release, publish
-from warehouse.release_state import confirm_latest, current_release, release_state
+from warehouse.release.publish import Release, publish
+from warehouse.release.state import confirm_latest, current_release, release_state
 from warehouse.storage.db import (
     WAREHOUSE_WAIT,
     WarehouseUnavailable,

@@ -23,7 +23,7 @@ import threading
 from pathlib import Path
 
 import flows.pipeline
-import warehouse.publish
+import warehouse.release.publish
 import warehouse.storage.runs
 from schema.registry import load_registry
 
@@ -58,23 +58,23 @@ def install(stop: str, marker: Path) -> None:
     flows.pipeline.commit_source_run = commit_and_note
     warehouse.storage.runs.load_source_run = load_then_stop
     if stop == "publish:building":
-        write_hsds = warehouse.publish.write_hsds
+        write_hsds = warehouse.release.publish.write_hsds
 
         def hsds_then_stop(con, building, ctx):
             write_hsds(con, building, ctx)
             state["building"] = str(building)
             _freeze(marker, state)
 
-        warehouse.publish.write_hsds = hsds_then_stop
+        warehouse.release.publish.write_hsds = hsds_then_stop
     elif stop == "publish:switch":
-        switch = warehouse.publish.switch
+        switch = warehouse.release.publish.switch
 
         def stop_before_switch(public, run_id, document, history):
             state["release"] = str(public / "releases" / run_id)
             _freeze(marker, state)
             switch(public, run_id, document, history)
 
-        warehouse.publish.switch = stop_before_switch
+        warehouse.release.publish.switch = stop_before_switch
 
 
 def main(argv: list[str]) -> int:

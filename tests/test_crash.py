@@ -23,8 +23,8 @@ from flows.health import check
 from schema.registry import load_registry
 from tests.conftest import ROOT
 from tests.replay_pages import SNAPSHOTS, archived_pages, replay_folder
-from warehouse.integrity import read_history
-from warehouse.publish import validate_release
+from warehouse.release.integrity import read_history
+from warehouse.release.publish import validate_release
 
 REGISTRY = load_registry(ROOT / "sources.toml")
 HTML_IDS = [s.id for s in REGISTRY.sources if s.kind == "html"]

@@ -2,15 +2,26 @@
 
 import csv
 
+import duckdb
 import pyarrow as pa
 
 from tests.factories import listings, record, source
-from warehouse.excel import write_excel_csv
-from warehouse.publish import PUBLIC_COLUMNS, public_table
+from warehouse.release.entities import TABLES, ReleaseTable, create_public_tables
+from warehouse.release.formats import excel_csv
+from warehouse.release.public import PUBLIC_COLUMNS
 from warehouse.storage.db import connect
 from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 NASTY = ['=HYPERLINK("x")', "+49 2323 163636", "-5", "@SUM(1)", "\tx", "\rx"]
+COLUMNS = [("name", "string", "", ""), ("city", "string", "", ""),
+           ("online", "boolean", "", ""), ("contact_count", "integer", "", "")]
+
+
+def write_excel_csv(table: pa.Table, folder):
+    """The exporter over `table` as the public table `listings`."""
+    con = duckdb.connect()
+    con.register("t", table)
+    return excel_csv.write(con, folder, [ReleaseTable("listings", "t", COLUMNS, "")], {})[0]
 
 
 def table(names, counts=None):
@@ -27,8 +38,8 @@ def read(path):
 
 def test_formula_triggers_are_neutralised_and_normal_text_is_not(tmp_path):
     names = [*NASTY, "Selbsthilfegruppe Angehörige; Herne", "Gruppe \"A\" - B"]
-    path = write_excel_csv(table(names, counts=[-5, 3, None, 0, 1, 2, 7, 8]),
-                           tmp_path / "listings-excel.csv")
+    path = write_excel_csv(table(names, counts=[-5, 3, None, 0, 1, 2, 7, 8]), tmp_path)
+    assert path.name == "listings-excel.csv"
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     assert raw.count(b"\r\n") == len(names) + 1
@@ -43,7 +54,7 @@ def test_formula_triggers_are_neutralised_and_normal_text_is_not(tmp_path):
 
 
 def test_zero_rows_still_have_the_header(tmp_path):
-    path = write_excel_csv(table([]), tmp_path / "listings-excel.csv")
+    path = write_excel_csv(table([]), tmp_path)
     assert path.read_bytes() == b"\xef\xbb\xbfname;city;online;contact_count\r\n"
     assert read(path) == [["name", "city", "online", "contact_count"]]
 
@@ -55,13 +66,14 @@ def test_real_public_table(tmp_path, now):
         begin_run(con, "r1", "live", now)
         commit_source_run(con, "r1", SourceRun("herne", now, now, listings=listings(
             record("a", name='=HYPERLINK("x")'), record("b"))))
-        t = public_table(con)
+        create_public_tables(con)
+        path = excel_csv.write(con, tmp_path, TABLES[:1], {})[0]
     finally:
         con.close()
-    rows = read(write_excel_csv(t, tmp_path / "listings-excel.csv"))
+    rows = read(path)
     header = [c[0] for c in PUBLIC_COLUMNS]
     assert rows[0] == header
-    assert len(rows) - 1 == t.num_rows == 2
+    assert len(rows) - 1 == 2
     by_name = {r[header.index("source_key")]: r for r in rows[1:]}
     assert by_name["a"][header.index("name")] == "'=HYPERLINK(\"x\")"
     assert by_name["b"][header.index("name")] == "Selbsthilfegruppe b"

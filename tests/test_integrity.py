@@ -8,13 +8,13 @@ import pytest
 from flows.pipeline import run_all
 from schema.registry import load_registry
 from tests.conftest import ROOT
-from warehouse.integrity import (
+from warehouse.release.integrity import (
     latest_run_id,
     releases_beyond,
     remove_releases,
     write_sha256sums,
 )
-from warehouse.switch import history_with
+from warehouse.release.switch import history_with
 
 
 @pytest.fixture(scope="module")

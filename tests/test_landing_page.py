@@ -17,12 +17,12 @@ from playwright.sync_api import sync_playwright
 
 from tests.factories import listings, record, source
 from tools.site_server import serve_directory
-from warehouse.landing import write_landing_page
 from warehouse.linkage.step import link_entities
-from warehouse.metadata import attribution_text, contributing_sources
-from warehouse.public import public_table
-from warehouse.public_entities import entity_tables
-from warehouse.publish import DEFAULT_BASE_URL, ReleaseContext, publish, withheld_report
+from warehouse.release.entities import create_public_tables, drop_public_tables
+from warehouse.release.landing import write_landing_page
+from warehouse.release.metadata import attribution_text, contributing_sources
+from warehouse.release.publish import DEFAULT_BASE_URL, ReleaseContext, landing_tables, publish
+from warehouse.release.withheld import withheld_report
 from warehouse.storage.db import connect
 from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
@@ -81,12 +81,13 @@ def releases(tmp_path_factory):
     split = base / "split"
     shutil.copytree(small, split)
     (split / "index.html").unlink()
-    table = public_table(con)
+    create_public_tables(con)
     ctx = ReleaseContext(run_id="r2", generated=later, previous=None,
                          base_url=DEFAULT_BASE_URL, public=base / "public")
-    write_landing_page(con, split, ctx, {"listings": table} | entity_tables(con, table),
+    write_landing_page(con, split, ctx, landing_tables(con),
                        attribution_text(contributing_sources(con)), withheld_report(con),
                        embed_limit=0)
+    drop_public_tables(con)
     con.close()
     return small, split
 

@@ -18,12 +18,12 @@ import pytest
 
 from schema.normalise import states as st
 from tests.factories import source
-from warehouse.integrity import read_sha256sums, write_sha256sums
-from warehouse.landing import EMBED_LIMIT, write_landing_page
-from warehouse.metadata import dcat_document
-from warehouse.public import PUBLIC_COLUMNS
-from warehouse.public_entities import ENTITY_COLUMNS
-from warehouse.publish import DEFAULT_BASE_URL, ReleaseContext
+from warehouse.release.entities import ENTITY_COLUMNS
+from warehouse.release.integrity import read_sha256sums, write_sha256sums
+from warehouse.release.landing import EMBED_LIMIT, write_landing_page
+from warehouse.release.metadata import dcat_document
+from warehouse.release.public import PUBLIC_COLUMNS
+from warehouse.release.publish import DEFAULT_BASE_URL, ReleaseContext
 from warehouse.storage.db import connect
 from warehouse.storage.runs import upsert_sources
 

@@ -27,7 +27,7 @@ from tests.factories import listings, record, source
 from tests.release_scan import find, folder_texts
 from tools.site_server import crawl_fixture_site
 from warehouse.linkage.step import link_entities
-from warehouse.publish import publish
+from warehouse.release.publish import publish
 from warehouse.storage.db import connect
 from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
@@ -204,7 +204,7 @@ def test_the_rest_of_a_planted_text_stays_readable(public):
     assert rows["planted-name"]["name"] == "Gruppe Zuversicht"
     assert rows["planted-meeting_text"]["meeting_text"] == "jeden 2. Mittwoch im Monat, 18 Uhr"
     assert rows["planted-meeting_text"]["meeting_rrule"] == "FREQ=MONTHLY;BYDAY=2WE"
-    assert rows["planted-topics"]["topics"] == "Sucht | Angehörige"
+    assert rows["planted-topics"]["topics"] == ["Sucht", "Angehörige"]  # JSON: lists as arrays
     assert rows["planted-carrier"]["carrier"] == "Freundeskreis e. V."
     home = rows["planted-address_text"]
     assert (home["street"], home["house_number"], home["address_extra"], home["postcode"],
@@ -264,8 +264,8 @@ def test_text_fields_hold_plain_text_only(public):
     groups = {r["name"]: r for r in json.loads(texts["groups.json"])["groups"]}
     marked = groups["Gruppe Mut"]
     assert marked["description"] == "Wir treffen uns hier."
-    assert marked["topics"] == "Depression | Sucht"
-    assert marked["websites"] == "https://shg.example/"
+    assert marked["topics"] == ["Depression", "Sucht"]  # JSON: lists as arrays
+    assert marked["websites"] == ["https://shg.example/"]
     # in the page, source text is data inside a JSON script element, never markup
     assert "Gruppe Mut" in texts["index.html"]
     for page in pages.values():  # index.html, and laender/*.html of a large release

@@ -12,7 +12,8 @@ import pytest
 from flows.pipeline import run_all
 from schema.registry import load_registry
 from tests.conftest import ROOT
-from warehouse.metadata import (
+from warehouse.release.entities import ENTITY_COLUMNS
+from warehouse.release.metadata import (
     LICENCE_BASE,
     OTHER_CLOSED,
     OTHER_OPEN,
@@ -20,8 +21,7 @@ from warehouse.metadata import (
     write_dcat,
     write_release_readme,
 )
-from warehouse.public_entities import ENTITY_COLUMNS
-from warehouse.publish import FORMAT_VERSION, PUBLIC_COLUMNS
+from warehouse.release.public import FORMAT_VERSION, PUBLIC_COLUMNS
 
 BASE = "https://daten.example.org/"
 WITHHELD = ["nakos-rot", "nakos-gruen", "nakos-blau", "NAKOS"]

@@ -10,8 +10,8 @@ import pytest
 
 from tests.factories import listings, record, source
 from warehouse.linkage.step import link_entities
-from warehouse.public_entities import ENTITY_COLUMNS, ENTITY_FILES
-from warehouse.publish import publish
+from warehouse.release.entities import ENTITY_COLUMNS, ENTITY_FILES
+from warehouse.release.publish import publish
 from warehouse.storage.db import connect
 from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 

@@ -3,22 +3,14 @@
 import csv
 import hashlib
 import json
-import os
-import signal
 
 import frictionless
-import psutil
 import pyarrow.parquet as pq
 import pytest
 
 from tests.factories import listings, record, source
-from warehouse.publish import (
-    PUBLIC_COLUMNS,
-    PublishError,
-    Validation,
-    publish,
-    validate_release,
-)
+from warehouse.release.public import PUBLIC_COLUMNS
+from warehouse.release.publish import PublishError, publish, validate_release
 from warehouse.storage.db import connect
 from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
@@ -114,10 +106,10 @@ def test_failed_publish_leaves_latest_on_the_previous_release(con, tmp_path, now
     with pytest.raises(PublishError, match="exists already"):
         publish(con, public, "r1", now)
 
-    def broken(folder, *validation):
+    def broken(folder):
         raise PublishError(f"release {folder.name} failed validation: injected")
 
-    monkeypatch.setattr("warehouse.publish.validate_release", broken)
+    monkeypatch.setattr("warehouse.release.publish.validate_release", broken)
     with pytest.raises(PublishError, match="injected"):
         publish(con, public, "r2", now)
     assert (public / "latest").resolve() == first.path.resolve()
@@ -146,53 +138,17 @@ def test_broken_hsds_file_fails_naming_its_package(con, tmp_path, now):
         validate_release(release.path)
 
 
-def test_workers_and_in_process_validation_report_alike(con, tmp_path, now):
-    load(con, now, "herne", record("1"), record("2"))
-    release = publish(con, tmp_path / "public", "r1", now)
-    duplicate_first_row(release.path / "listings.csv")
-    duplicate_first_row(release.path / "hsds" / "phones.csv")
-    messages = []
-    for workers in (2, 0):
-        validation = Validation(release.path, workers=workers)
-        try:
-            validation.submit(release.path / "datapackage.json")
-            validation.submit(release.path / "hsds" / "datapackage.json")
-            with pytest.raises(PublishError) as failed:
-                validation.check()
-        finally:
-            validation.close()
-        messages.append(str(failed.value))
-    assert messages[0] == messages[1]
-    assert "datapackage.json failed validation: primary-key" in messages[0]
-
-
-def test_a_worker_that_dies_fails_the_release(con, tmp_path, now):
-    load(con, now, "herne", record("1"))
-    release = publish(con, tmp_path / "public", "r1", now)
-    validation = Validation(release.path, workers=1)
-    try:
-        os.kill(validation.workers[0].process.pid, signal.SIGKILL)
-        validation.submit(release.path / "datapackage.json")
-        with pytest.raises(PublishError, match=r"datapackage\.json could not be validated"):
-            validation.check()
-    finally:
-        validation.close()
-
-
-def test_a_failing_step_stops_validation_and_removes_the_build(con, tmp_path, now,
+def test_a_failing_step_removes_the_build(con, tmp_path, now,
                                                               monkeypatch):
     load(con, now, "herne", record("1"))
     public = tmp_path / "public"
     first = publish(con, public, "r1", now)
 
     def broken_dcat(con, folder, ctx):
-        raise RuntimeError("dcat broke")  # while the packages are being validated
+        raise RuntimeError("dcat broke")
 
-    monkeypatch.setattr("warehouse.publish.write_dcat", broken_dcat)
-    monkeypatch.setattr("warehouse.publish.PARALLEL_FROM", 0)  # workers even for this one
-    before = set(psutil.Process().children())  # other tests' servers may be running
+    monkeypatch.setattr("warehouse.release.publish.write_dcat", broken_dcat)
     with pytest.raises(RuntimeError, match="dcat broke"):
         publish(con, public, "r2", now)
-    assert set(psutil.Process().children()) <= before  # no worker left behind
     assert not list(public.glob(".building-*"))
     assert (public / "latest").resolve() == first.path.resolve()

@@ -27,8 +27,8 @@ import pytest
 from flows.cli import main
 from tests.conftest import ROOT
 from tests.factories import listings, record, source
-from warehouse.publish import publish
-from warehouse.release_state import confirm_latest
+from warehouse.release.publish import publish
+from warehouse.release.state import confirm_latest
 from warehouse.storage.db import connect
 from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
@@ -226,7 +226,7 @@ def writes_of_a_publish(world) -> WriteFaults:
 
 def next_run(con, public: Path, now, kind: str) -> str:
     """The next night on a repaired disk: a new release, or one that found nothing new and
-    only confirms the latest (`warehouse.release_state.confirm_latest`)."""
+    only confirms the latest (`warehouse.release.state.confirm_latest`)."""
     if kind == "publish":
         publish(con, public, "r3", now)
         return "r3"

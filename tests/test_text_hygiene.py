@@ -18,7 +18,7 @@ from schema.normalise.text import clean, one_line
 from tests.factories import listings, record, source
 from tests.release_scan import folder_texts
 from warehouse.linkage.step import link_entities
-from warehouse.publish import publish
+from warehouse.release.publish import publish
 from warehouse.storage.db import connect
 from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 

@@ -1,4 +1,4 @@
-"""An unchanged night (`flows.unchanged`, `warehouse.release_state`): live runs of `run_all`
+"""An unchanged night (`flows.unchanged`, `warehouse.release.state`): live runs of `run_all`
 against a copy of the Herne fixture site on 127.0.0.1, without Prefect.
 
 A source whose every page answers 304 (or the same bytes) is confirmed, not collected: its
@@ -224,7 +224,7 @@ def test_replay_run_since_invalidates_the_manifest(nights, tmp_path):
 
 
 def test_release_state_is_stable_and_moves_with_the_data(nights):
-    from warehouse.release_state import release_state
+    from warehouse.release.state import release_state
 
     nights.run()
     with nights.db() as con:

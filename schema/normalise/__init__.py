@@ -218,7 +218,7 @@ def publishable_coordinates(coords: Coordinates | None, place: Address | None, h
     if kind == "rare_condition" or home:
         return None, [flag("coordinates_withheld")]
     if place is None or place.street is None:
-        return coords, [flag("coordinates_withheld")]  # kept; warehouse.public leaves it out
+        return coords, [flag("coordinates_withheld")]  # kept; warehouse.release.public drops it
     return coords, []
 
 

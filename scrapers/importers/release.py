@@ -43,13 +43,13 @@ class AtlasRow(BaseModel):
     postcode: str | None = None
     city: str | None = None
     district: str | None = None
-    phones: str | None = None
-    emails: str | None = None
-    websites: str | None = None
+    phones: list[str] | str | None = None  # an array from format 0.3 on
+    emails: list[str] | str | None = None  # an array from format 0.3 on
+    websites: list[str] | str | None = None  # an array from format 0.3 on
     opening_hours_text: str | None = None
     phone_hours_text: str | None = None
     meeting_text: str | None = None
-    topics: str | None = None
+    topics: list[str] | str | None = None  # an array from format 0.3 on
     accessibility: str | None = None
     org_type: str | None = None
     contact_count: int | None = None
@@ -82,8 +82,10 @@ def _json(page: Page) -> Any:
         raise SiteChanged(f"not JSON: {exc}", url=page.url) from exc
 
 
-def _split(value: str | None) -> list[str]:
-    return [v.strip() for v in (value or "").split(" | ") if v.strip()]
+def _split(value: list[str] | str | None) -> list[str]:
+    """A list column: an array (format 0.3 on) or text joined with ' | ' (up to 0.2)."""
+    items = value.split(" | ") if isinstance(value, str) else value or []
+    return [v.strip() for v in items if v.strip()]
 
 
 def origin(url: str) -> tuple[str, str, int | None]:

@@ -353,7 +353,7 @@ def test_run_with_faults_ends_in_time_and_publishes_the_healthy_source(world: Wo
     assert hamm["status"] == "ok" and hamm["unchanged"] == len(world.rows_before[HEALTHY])
     before, now = world.published_before[HEALTHY], published(run.folder / "public")[HEALTHY]
     # no fault changes a record, so there is nothing new to publish: the first release
-    # stands, Hamm's rows in it, and this run confirmed it current (warehouse.release_state)
+    # stands, Hamm's rows in it, and this run confirmed it current (warehouse.release.state)
     assert now == before
     public = run.folder / "public"
     assert run.report["release_new"] is False

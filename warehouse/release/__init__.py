@@ -1,1 +1,1 @@
-"""Release: the files a night publishes, and how each is written."""
+"""The release: public tables, one exporter per file format, metadata, validation, switch."""

@@ -1,6 +1,6 @@
 """Open Referral HSDS 3.0 export of a release: `hsds/services.json` and a tabular data package.
 
-Built only from what is public: the rows of `warehouse.public.public_table` (licence and
+Built only from what is public: the rows of `warehouse.release.public.public_table` (licence and
 privacy gates applied there), and for structured values (phone types, topic codes with their
 names, the meeting schedule) the `listings` table joined on id for those rows only - never
 `contact_person`, and only phones and e-mails that are valid and not a private person's.
@@ -32,7 +32,7 @@ from typing import Any
 
 import duckdb
 
-from warehouse.public import public_table
+from warehouse.release.public import public_table
 
 HSDS_VERSION = "3.0"
 #: Namespace of the UUIDv5 ids of the HSDS records this export makes up.

@@ -130,7 +130,7 @@ def latest_quality(con: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 def current_flag_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
     """(source, flag code, active listings carrying it) from the same flags a release
-    publishes (`warehouse.public`): codes only, each counted once per listing."""
+    publishes (`warehouse.release.public`): codes only, each counted once per listing."""
     return con.execute("""
         SELECT source_id, split_part(f.flag, ':', 1) AS code, count(DISTINCT id)
         FROM listings, unnest(flags) AS f(flag)

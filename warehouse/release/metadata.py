@@ -27,9 +27,10 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.integrity import sha256_file
-from warehouse.public import FORMAT_VERSION, PUBLIC_COLUMNS
-from warehouse.public_entities import ENTITY_COLUMNS
+from warehouse.release.entities import ENTITY_COLUMNS
+from warehouse.release.formats import EXPORTERS
+from warehouse.release.integrity import sha256_file
+from warehouse.release.public import FORMAT_VERSION, PUBLIC_COLUMNS
 
 PROJECT_URL = "https://github.com/selbsthilfe-atlas/selbsthilfe-atlas"
 PUBLISHER = "selbsthilfe-atlas"
@@ -49,14 +50,12 @@ OTHER_OPEN = LICENCE_BASE + "other-open"
 
 _IANA = "https://www.iana.org/assignments/media-types/"
 _FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
-#: suffix -> (IANA media type, EU file-type authority code, German description)
+#: suffix -> (IANA media type, EU file-type authority code, German description), for files
+#: no exporter writes (`warehouse.release.formats` declares its own).
 FILE_KINDS = {
-    ".csv": ("text/csv", "CSV", "Einträge als CSV (UTF-8, mit Kopfzeile)"),
+    ".csv": ("text/csv", "CSV", "CSV"),
     ".json": ("application/json", "JSON", "JSON"),
     ".jsonld": ("application/ld+json", "JSON_LD", "JSON-LD"),
-    ".parquet": ("application/vnd.apache.parquet", "PARQUET", "Einträge als Apache Parquet"),
-    ".duckdb": ("application/octet-stream", "BIN",
-                "DuckDB-Datenbank (Speicherformat 1.4) mit Tabellen listings und sources"),
     ".md": ("text/markdown", "TXT", "Beschreibung der Veröffentlichung (Markdown)"),
     ".html": ("text/html", "HTML", "Übersichtsseite mit durchsuchbarer Gruppenliste"),
     ".gz": ("application/gzip", "GZIP", "gzip-komprimierte Datei"),
@@ -65,21 +64,42 @@ FILE_KINDS = {
               "Excel-Arbeitsmappe"),
 }
 _NAMED = {
-    "listings.json": "Einträge als JSON (Metadaten und Liste der Einträge)",
-    "groups.csv": "Selbsthilfegruppen, eine Zeile je Gruppe über alle Quellen (CSV)",
-    "groups.json": "Selbsthilfegruppen, eine je Gruppe über alle Quellen (JSON)",
-    "groups.parquet": "Selbsthilfegruppen, eine Zeile je Gruppe (Apache Parquet)",
-    "contact_centres.csv": "Selbsthilfekontaktstellen, eine Zeile je Stelle (CSV)",
-    "contact_centres.json": "Selbsthilfekontaktstellen, eine je Stelle (JSON)",
-    "contact_centres.parquet": "Selbsthilfekontaktstellen, eine Zeile je Stelle (Parquet)",
-    "organisations.csv": "Selbsthilfeorganisationen, eine Zeile je Organisation (CSV)",
-    "organisations.json": "Selbsthilfeorganisationen, eine je Organisation (JSON)",
-    "organisations.parquet": "Selbsthilfeorganisationen, eine Zeile je Organisation (Parquet)",
-    "datapackage.json": "Frictionless Data Package: Schema und Beschreibung der CSV-Datei",
+    "datapackage.json": "Frictionless Data Package: Schema und Beschreibung der CSV-Dateien",
     "withheld.json": "Was aus Lizenz- oder Datenschutzgründen oder als ungültig nicht "
                      "veröffentlicht wurde",
     "latest.json": "Zeiger auf die neueste Veröffentlichung",
 }
+#: What one row of each published table is (German).
+_TABLE_TITLES = {
+    "listings": "Einträge, eine Zeile je Eintrag einer Quelle",
+    "groups": "Selbsthilfegruppen, eine Zeile je Gruppe über alle Quellen",
+    "contact_centres": "Selbsthilfekontaktstellen, eine Zeile je Stelle über alle Quellen",
+    "organisations": "Selbsthilfeorganisationen, eine Zeile je Organisation über alle Quellen",
+}
+
+
+def _exporter_kinds() -> dict[str, tuple[str, str, str]]:
+    """File name -> (media type, file-type code, description) of every exporter's files."""
+    kinds = {}
+    for exporter in EXPORTERS:
+        for stem in _TABLE_TITLES:
+            name = exporter.FILES.format(stem=stem)
+            title = f"{_TABLE_TITLES[stem]}: " if "{stem}" in exporter.FILES else ""
+            kinds[name] = (exporter.MEDIA_TYPE, exporter.FILE_TYPE, title + exporter.DESCRIPTION)
+    return kinds
+
+
+_EXPORTED = _exporter_kinds()
+
+
+def file_kind(name: str) -> tuple[str, str, str]:
+    """(IANA media type, EU file-type code, German description) of the release file `name`."""
+    if name in _EXPORTED:
+        return _EXPORTED[name]
+    media, code, description = FILE_KINDS.get(Path(name).suffix.lower(),
+                                              ("application/octet-stream", "BIN", "Datei"))
+    return media, code, _NAMED.get(name, description)
+
 
 CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
@@ -174,14 +194,13 @@ def _rel(folder: Path, path: Path) -> str:
 
 def _distribution(path: Path, name: str, ctx, licence: str, rights: str,
                   issued: dict) -> dict:
-    media, code, description = FILE_KINDS.get(path.suffix.lower(),
-                                              ("application/octet-stream", "BIN", "Datei"))
+    media, code, description = file_kind(name)
     release_url = f"{ctx.base_url}releases/{ctx.run_id}/{name}"
     return {
         "@id": release_url + "#distribution",
         "@type": "dcat:Distribution",
         "dct:title": name,
-        "dct:description": _NAMED.get(name, description),
+        "dct:description": description,
         "dcat:downloadURL": {"@id": release_url},
         "dcat:accessURL": [{"@id": release_url}, {"@id": f"{ctx.base_url}latest/{name}"}],
         "dcat:mediaType": {"@id": _IANA + media},
@@ -292,14 +311,15 @@ def release_readme(con: duckdb.DuckDBPyConnection, folder: Path, ctx) -> str:
     ]
     for path in _files(folder, {"README.md"}):
         name = _rel(folder, path)
-        description = _NAMED.get(name, FILE_KINDS.get(path.suffix.lower(), ("", "", "Datei"))[2])
+        description = file_kind(name)[2]
         lines.append(f"| `{name}` | {human_size(path.stat().st_size)} | {_md(description)} |")
     if not (folder / "dcat.jsonld").exists():
         lines.append("| `dcat.jsonld` | | Metadaten nach DCAT-AP.de (Harvesting durch "
                      "Datenportale), mit Größe und SHA-256 jeder Datei |")
     lines += ["", "## Spalten von `listings.csv`", "",
               "Gleiche Spalten in `listings.json`, `listings.parquet` und der Tabelle "
-              "`listings` in `atlas.duckdb`. Listen sind durch ` | ` getrennt.", "",
+              "`listings` in `atlas.duckdb`. Mehrere Werte sind durch ` | ` getrennt, in "
+              "`listings.json` stehen sie als JSON-Array (seit Formatversion 0.3).", "",
               "| Spalte | Typ | Beschreibung |", "|---|---|---|"]
     lines += [f"| `{name}` | {kind} | {_md(description)} |"
               for name, kind, description, _ in PUBLIC_COLUMNS]

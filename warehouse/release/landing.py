@@ -26,9 +26,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from warehouse.integrity import sha256_file
-from warehouse.metadata import human_size
-from warehouse.public import FORMAT_VERSION
+from warehouse.release.integrity import sha256_file
+from warehouse.release.metadata import human_size
+from warehouse.release.public import FORMAT_VERSION
 
 _HERE = Path(__file__).parent
 _SLOT = re.compile(r"\{\{(\w+)\}\}")

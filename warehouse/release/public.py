@@ -3,6 +3,10 @@
 The licence gate (only sources whose policy is `open`), the privacy gate (no private
 person's value), and the published column order and descriptions live here, so every
 release writer (CSV, JSON, Parquet, snapshot, HSDS, metadata) builds on the same rows.
+
+The rows are SQL: `create_public_tables` materialises them once per release as the temporary
+tables `public_<stem>`, which every exporter copies from. List columns (`LIST_COLUMNS`) are
+lists there, published as JSON arrays; the flat files join them with ' | ' (`flat_select`).
 """
 
 import duckdb
@@ -10,13 +14,24 @@ import pyarrow as pa
 
 from schema.normalise.flags import FLAG_CODES
 
-FORMAT_VERSION = "0.2"  # 0.2: phone_hours, phone_hours_text; flags, place and as-of columns
+#: 0.2: phone_hours, phone_hours_text; flags, place and as-of columns.
+#: 0.3: the JSON files hold list columns as arrays (CSV, Parquet and the snapshot unchanged).
+FORMAT_VERSION = "0.3"
+
+#: Columns that hold several values: arrays in JSON, ' | '-joined text everywhere else.
+LIST_COLUMNS = frozenset({
+    "topics", "topic_codes", "phones", "emails", "websites", "org_flags", "flags",
+    "social_links", "sources", "listing_ids", "source_urls", "licences"})
+
+
+def _listed(items: str) -> str:
+    """SQL: a list expression as a text list, [] when NULL (JSON readers get an array)."""
+    return f"coalesce({items}, [])::VARCHAR[]"
 
 
 def _joined(column: str, keep: str, value: str) -> str:
-    """SQL: the `value`s of the entries of list `column` that satisfy `keep`, ' | '-joined."""
-    return (f"nullif(array_to_string(list_transform(list_filter({column}, lambda t: {keep}),"
-            f" lambda t: {value}), ' | '), '')")
+    """SQL: the `value`s of the entries of list `column` that satisfy `keep`."""
+    return _listed(f"list_transform(list_filter({column}, lambda t: {keep}), lambda t: {value})")
 
 
 def flags_description() -> str:
@@ -32,9 +47,9 @@ def flags_description() -> str:
 
 #: SQL: a listing's flag codes (the part before the first colon; the detail after it may
 #: name a private person and is never published), known codes only, each once, sorted.
-FLAGS_SQL = ("nullif(array_to_string(list_sort(list_distinct(list_filter(list_transform("
-             "l.flags, lambda f: split_part(f, ':', 1)), lambda c: list_contains(["
-             + ", ".join(f"'{f.code}'" for f in FLAG_CODES) + "], c)))), ' | '), '')")
+FLAGS_SQL = _listed("list_sort(list_distinct(list_filter(list_transform("
+                    "l.flags, lambda f: split_part(f, ':', 1)), lambda c: list_contains(["
+                    + ", ".join(f"'{f.code}'" for f in FLAG_CODES) + "], c))))")
 
 
 #: The public table: (column, frictionless type, description, SQL over `listings` l).
@@ -45,9 +60,9 @@ PUBLIC_COLUMNS: list[tuple[str, str, str, str]] = [
     ("name", "string", "name as published by the source", "l.name"),
     ("description", "string", "plain-text description", "l.description"),
     ("topics", "string", "topic labels as the source printed them, separated by ' | '",
-     "nullif(array_to_string(list_transform(list_filter(list_zip(l.topics,"
-     " range(len(l.topics))), lambda p: list_position(list_transform(l.topics,"
-     " lambda t: t.label), p[1].label) = p[2] + 1), lambda p: p[1].label), ' | '), '')"),
+     _listed("list_transform(list_filter(list_zip(l.topics,"
+             " range(len(l.topics))), lambda p: list_position(list_transform(l.topics,"
+             " lambda t: t.label), p[1].label) = p[2] + 1), lambda p: p[1].label)")),
     ("topic_codes", "string", "topic codes of the selbsthilfe-atlas taxonomy, ' | '",
      _joined("l.topics", "t.code IS NOT NULL", "t.code")),
     ("carrier", "string", "Träger (carrier organisation)", "l.carrier"),
@@ -88,7 +103,7 @@ PUBLIC_COLUMNS: list[tuple[str, str, str, str]] = [
     ("online", "boolean", "an online offer (forum, video meeting)", "l.online"),
     ("org_type", "string", "organisation type as the source names it", "l.org_type"),
     ("org_flags", "string", "self_help_organisation | umbrella | anonymous | forum | "
-     "institution, separated by ' | '", "nullif(array_to_string(l.org_flags, ' | '), '')"),
+     "institution, separated by ' | '", _listed("l.org_flags")),
     ("parent_id", "string", "id of the parent listing (a branch's main office)",
      "l.parent_id::VARCHAR"),
     ("contact_count", "integer", "rare conditions: number of contacts known to the source",
@@ -125,13 +140,32 @@ PUBLIC_COLUMNS: list[tuple[str, str, str, str]] = [
 ]
 
 
-def public_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
+def public_listings_sql() -> str:
+    """SQL: the public listings, in published column order and row order."""
     select = ",\n".join(f"{sql} AS {name}" for name, _, _, sql in PUBLIC_COLUMNS)
-    return con.sql(f"""
+    return f"""
         SELECT {select}
         FROM listings l JOIN sources s USING (source_id)
         LEFT JOIN (SELECT source_id, max(finished_at) AS verified_at FROM source_runs
                    WHERE status = 'ok' GROUP BY source_id) v USING (source_id)
         WHERE l.active AND s.policy = 'open'
         ORDER BY l.source_id, l.source_key
-    """).to_arrow_table()
+    """
+
+
+def flat_columns(columns: list[tuple[str, str, str, str]]) -> list[str]:
+    """SQL per published column as the flat files hold it: lists ' | '-joined (NULL when
+    empty), every other column as it is."""
+    return [f"nullif(array_to_string({name}, ' | '), '') AS {name}" if name in LIST_COLUMNS
+            else name for name, _, _, _ in columns]
+
+
+def flat_select(table: str, columns: list[tuple[str, str, str, str]]) -> str:
+    """SQL: `table` (a `public_<stem>` table) as the flat files hold it."""
+    return f"SELECT {', '.join(flat_columns(columns))} FROM {table}"
+
+
+def public_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """The public listings as the flat files hold them, for readers outside a publish."""
+    return con.sql(f"SELECT {', '.join(flat_columns(PUBLIC_COLUMNS))} "
+                   f"FROM ({public_listings_sql()})").to_arrow_table()

@@ -20,17 +20,17 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.integrity import read_history
-from warehouse.public import FORMAT_VERSION
-from warehouse.switch import remove_leftovers, switch
+from warehouse.release.integrity import read_history
+from warehouse.release.public import FORMAT_VERSION
+from warehouse.release.switch import remove_leftovers, switch
 
 
 @cache
 def _code() -> str:
-    folder = Path(__file__).resolve().parent
+    folder = Path(__file__).resolve().parents[1]  # the whole warehouse package
     digest = hashlib.sha256(FORMAT_VERSION.encode())
-    for path in sorted(p for p in folder.iterdir() if p.suffix in (".py", ".sql", ".html")):
-        digest.update(path.name.encode())
+    for path in sorted(p for p in folder.rglob("*") if p.suffix in (".py", ".sql", ".html")):
+        digest.update(path.relative_to(folder).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -74,7 +74,7 @@ def current_release(public: Path, state: str) -> dict | None:
 
 def confirm_latest(public: Path, latest: dict, now: datetime) -> dict:
     """Record in `latest.json` that its release is still current as of `now`: a new state
-    with the same release and history, switched to like a publish (`warehouse.switch`)."""
+    with the same release and history, switched to like a publish (`warehouse.release.switch`)."""
     latest = latest | {"confirmed": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
     remove_leftovers(public)
     switch(public, latest["run_id"], latest, read_history(public))

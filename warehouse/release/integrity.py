@@ -3,7 +3,7 @@
 - `write_sha256sums(folder)`: `SHA256SUMS` in the format `sha256sum -c` reads (`<hex>  <path>`,
   paths relative to the release folder, sorted, every file below it except itself).
 - `read_history(public)`: `public/history.json`, the releases newest first (written by
-  `warehouse.switch`, together with `latest.json` and the `latest` link).
+  `warehouse.release.switch`, together with `latest.json` and the `latest` link).
 - `releases_beyond(public, keep, protect)`: the release folders pruning removes: all but the
   newest `keep` (never one in `protect`, e.g. the one being published).
 
@@ -18,7 +18,6 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 
 SUMS = "SHA256SUMS"
 HISTORY = "history.json"
@@ -110,32 +109,14 @@ def latest_run_id(public: Path) -> str | None:
     return Path(os.path.realpath(latest)).name if latest.exists() else None
 
 
-def validate_package_resource(package: str, name: str | None) -> tuple[list[str], list[str]]:
-    """Frictionless validation of resource `name` of the data package `package` (every
-    resource when None), as `frictionless.validate(package)` checks it: (errors of the package
-    itself, errors of the resource). Run in a validation worker process (module kept light:
-    frictionless is imported here, neither DuckDB nor pyarrow)."""
-    import frictionless
+def package_errors(package: Path) -> list[str]:
+    """Frictionless validation of the data package `package`, every resource and foreign key:
+    its errors as "type: message", none when it is valid."""
+    import frictionless  # slow to import, needed only here
 
     try:
-        report = frictionless.validate(package, name=name)
-    except frictionless.FrictionlessException as exc:  # e.g. a resource name not found
-        return [f"{e.type}: {e.message}" for e in exc.to_errors()], []
-    return ([f"{e.type}: {e.message}" for e in report.errors],
-            [f"{e.type}: {e.message}" for task in report.tasks for e in task.errors])
-
-
-def serve_validation(tasks: IO[str], results: IO[str]) -> None:
-    """A validation worker: per line of `tasks`, `[task id, package, resource name]`, write the
-    line `[task id, package errors, resource errors]` (`validate_package_resource`)."""
-    for line in tasks:
-        task_id, package, name = json.loads(line)
-        results.write(json.dumps([task_id, *validate_package_resource(package, name)]) + "\n")
-        results.flush()
-
-
-if __name__ == "__main__":  # python -m warehouse.integrity: a validation worker (publish)
-    import sys
-
-    results, sys.stdout = sys.stdout, sys.stderr  # a library's print cannot break a reply
-    serve_validation(sys.stdin, results)
+        report = frictionless.validate(package)
+    except frictionless.FrictionlessException as exc:  # e.g. a descriptor that is no package
+        return [f"{e.type}: {e.message}" for e in exc.to_errors()]
+    return [f"{e.type}: {e.message}" for e in report.errors] + [
+        f"{e.type}: {e.message}" for task in report.tasks for e in task.errors]
