@@ -9,14 +9,14 @@ import sys
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from warehouse.db import connect
-from warehouse.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 from tests.factories import listings, record, source
 from warehouse.release.entities import TABLES, create_public_tables
 from warehouse.release.formats import EXPORTERS, file_names
 from warehouse.release.metadata import file_kind
 from warehouse.release.public import LIST_COLUMNS, flat_select
+from warehouse.storage.db import connect
+from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 STEMS = [t.stem for t in TABLES]
 PACKAGE = {"id": "selbsthilfe-atlas/r1", "created": "2026-11-23T03:00:00Z",
