@@ -284,6 +284,13 @@ def human_size(n: int) -> str:
     raise AssertionError
 
 
+def _column_table(columns: list[tuple[str, str, str, str]]) -> list[str]:
+    """A Markdown table of a release table's columns, as the release README lists them."""
+    return ["| Spalte | Typ | Beschreibung |", "|---|---|---|",
+            *(f"| `{name}` | {kind} | {_md(description)} |"
+              for name, kind, description, _ in columns)]
+
+
 def _md(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -320,18 +327,14 @@ def release_readme(con: duckdb.DuckDBPyConnection, folder: Path, ctx) -> str:
               "Gleiche Spalten in `listings.json`, `listings.parquet` und der Tabelle "
               "`listings` in `atlas.duckdb`. Mehrere Werte sind durch ` | ` getrennt, in "
               "`listings.json` stehen sie als JSON-Array (seit Formatversion 0.3).", "",
-              "| Spalte | Typ | Beschreibung |", "|---|---|---|"]
-    lines += [f"| `{name}` | {kind} | {_md(description)} |"
-              for name, kind, description, _ in PUBLIC_COLUMNS]
+              *_column_table(PUBLIC_COLUMNS)]
     lines += ["", "## Spalten von `groups.csv`, `contact_centres.csv`, `organisations.csv`", "",
               "Eine Zeile je Gruppe, Kontaktstelle oder Organisation, auch wenn mehrere Quellen "
               "sie führen (verknüpft). Die `id` bleibt über Läufe gleich; wird eine Einheit mit "
               "einer anderen zusammengeführt, nennt `changes.json` unter `entities` die "
               "weitergeltende id (`retired_into`). Einzelwerte stammen alle aus einem Eintrag, "
               "Kontaktdaten, Themen und Quellen sind die Vereinigung aller Einträge.", "",
-              "| Spalte | Typ | Beschreibung |", "|---|---|---|"]
-    lines += [f"| `{name}` | {kind} | {_md(description)} |"
-              for name, kind, description, _ in ENTITY_COLUMNS]
+              *_column_table(ENTITY_COLUMNS)]
     lines += ["", "## Quellen und Lizenzen", "",
               "| Quelle | Herausgeber | Lizenz | Namensnennung | Einträge |",
               "|---|---|---|---|---|"]
