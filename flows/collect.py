@@ -8,7 +8,6 @@ worker) runs, and nothing of the writer's: no DuckDB, no Arrow, no publishing, w
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import time
 import traceback
@@ -75,14 +74,9 @@ class RunContext:
         return self.data_dir / "warc" / self.run_id / f"{source_id}.warc.gz"
 
 
-@functools.lru_cache(maxsize=4)
-def _replay_transport(path: Path) -> WarcReplayTransport:
-    return WarcReplayTransport(path)
-
-
-def _transport(ctx: RunContext) -> httpx.AsyncBaseTransport | None:
-    if ctx.replay is not None:
-        return _replay_transport(ctx.replay.resolve())
+def _transport(ctx: RunContext, source_id: str) -> httpx.AsyncBaseTransport | None:
+    if ctx.replay is not None:  # the source's own archive: indexing all costs every process
+        return WarcReplayTransport(ctx.replay.resolve(), only=source_id)
     if ctx.rewrite:
         return RewriteTransport(ctx.rewrite)
     return None
@@ -104,14 +98,15 @@ def crawl_budget(source: Source, ctx: RunContext) -> CrawlBudget:
 
 
 def client_for(source: Source, ctx: RunContext, archive: WarcArchive | None,
-               budget: CrawlBudget | None = None) -> PoliteClient:
+               budget: CrawlBudget | None,
+               transport: httpx.AsyncBaseTransport | None) -> PoliteClient:
     rate = None if ctx.replay else (ctx.rate_override or source.rate_per_second)
     cache = (ConditionalCache(ctx.data_dir / "http-cache" / source.id)
              if ctx.use_cache and ctx.replay is None else None)
     settings = (ctx.client or ClientSettings()).with_rate(rate)
     if source.kind == "release":  # a whole release in one file: its own size cap
         settings = replace(settings, max_bytes=source.release.max_bytes)
-    return PoliteClient(settings, transport=_transport(ctx), archive=archive, cache=cache,
+    return PoliteClient(settings, transport=transport, archive=archive, cache=cache,
                         budget=budget)
 
 
@@ -122,7 +117,8 @@ async def scrape_source(source: Source, ctx: RunContext, manifest: Manifest | No
     of its last accepted run, an html source is first confirmed unchanged (`flows.unchanged`):
     then the pages' statuses come back instead of records."""
     started = time.time()
-    replay = _replay_transport(ctx.replay.resolve()) if ctx.replay is not None else None
+    transport = _transport(ctx, source.id)
+    replay = transport if isinstance(transport, WarcReplayTransport) else None
     _require_archive(source, replay)
     budget = crawl_budget(source, ctx)
     seconds, which = budget.seconds_left(started)
@@ -130,7 +126,7 @@ async def scrape_source(source: Source, ctx: RunContext, manifest: Manifest | No
         raise budget.before_start(which)
     archive = None if ctx.replay else WarcArchive(ctx.warc_path(source.id))
     try:
-        async with client_for(source, ctx, archive, budget) as client:
+        async with client_for(source, ctx, archive, budget, transport) as client:
             try:
                 async with asyncio.timeout(seconds) as limit:
                     if source.kind == "release":

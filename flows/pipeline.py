@@ -31,6 +31,7 @@ from schema.registry import Registry, Source
 from schema.source_run import QuarantineRow
 from scrapers.fetch.crawl import RUN_MINUTES
 from scrapers.fetch.http import ClientSettings
+from scrapers.fetch.warc import warn_unread
 from warehouse.linkage.decisions import default_path, load_decisions
 from warehouse.linkage.step import link_entities
 from warehouse.release.publish import Release, publish
@@ -206,6 +207,8 @@ def run_all(
                      run_deadline=(started.timestamp() + 60 * max_run_minutes
                                    if max_run_minutes is not None else None))
     night = Night(ctx, started)
+    if ctx.replay is not None:
+        warn_unread(ctx.replay, {s.id for s in registry.sources})
     try:
         with run_lock(ctx.data_dir):
             # replaced at the end; if it stays, `shg health` knows the run never finished

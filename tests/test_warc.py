@@ -107,3 +107,21 @@ def test_body_is_what_the_replay_serves(tmp_path):
     _archive(tmp_path / "site.warc.gz", pages)
     replay = WarcReplayTransport(tmp_path)
     assert {url: replay.body(url) for url in replay.urls()} == pages
+
+
+def test_one_sources_replay_reads_only_its_own_archives(tmp_path):
+    """A collecting process replays many sources: each indexes its own runs' files (any
+    depth), not the whole folder, and a broken archive of another source is not its problem."""
+    url = f"{ORIGIN}/gruppe.html"
+    _archive(tmp_path / "run-1" / "herne.warc.gz", {url: b"<p>alt</p>"})
+    _archive(tmp_path / "run-2" / "herne.warc.gz", {url: b"<p>neu</p>"})
+    _archive(tmp_path / "hamm.warc.gz", {f"{ORIGIN}/hamm.html": b"<p>Hamm</p>"})
+    (tmp_path / "mettmann.warc.gz").write_bytes(b"not a warc")
+    herne = WarcReplayTransport(tmp_path, only="herne")
+    assert [p.parent.name for p in herne.files] == ["run-1", "run-2"]
+    assert herne.urls() == [url] and herne.body(url) == b"<p>neu</p>"
+    assert herne.broken == {} and herne.problem("herne") is None
+    mettmann = WarcReplayTransport(tmp_path, only="mettmann")
+    assert "is not a WARC file" in mettmann.problem("mettmann")
+    # an archive not named for any source (one captured file, a merged folder) serves them all
+    assert len(WarcReplayTransport(tmp_path, only="duesseldorf").files) == 4

@@ -108,6 +108,17 @@ def archive_source(path: Path) -> str:
     return name
 
 
+def warn_unread(folder: Path, source_ids: set[str]) -> None:
+    """Warn once per run about what in a replay folder no source reads as its own: files that
+    are not WARC, and archives named for no source (read only by a source that has none)."""
+    files, stray = _warc_files(folder)
+    for path, why in stray.items():
+        _log.warning("replay: skipping %s: %s", path, why)
+    for path in files if folder.is_dir() else []:
+        if archive_source(path) not in source_ids:
+            _log.warning("replay: skipping %s: named for no source of the registry", path)
+
+
 def _starts_like_warc(path: Path) -> bool:
     """The file opens with a WARC record, gzipped or not, or is empty (an archive a run
     opened and wrote nothing to). warcio reads a file without a line break as no records."""
@@ -170,18 +181,19 @@ class WarcReplayTransport(httpx.AsyncBaseTransport):
     One bad file costs only its own pages: a file that cannot be indexed is set aside in
     `broken` (with the reason) and the others still serve, so only the source whose archive
     it is fails (`problem`). Files beside the archives that are not WARC are skipped with a
-    warning. Bodies are held to `max_bytes` decoded, as live (`scrapers.fetch.decoding`)."""
+    warning. With `only`, just the files named for that source are indexed (all, if none is).
+    Bodies are held to `max_bytes` decoded, as live (`scrapers.fetch.decoding`)."""
 
-    def __init__(self, source: Path, max_bytes: int = MAX_BYTES):
+    def __init__(self, source: Path, max_bytes: int = MAX_BYTES, only: str | None = None):
         self.files, self.skipped = _warc_files(source)
         if not self.files:
             raise FileNotFoundError(f"no WARC files under {source}")
+        if only is not None:  # one source's replay reads only its own archives, if named so
+            self.files = [p for p in self.files if archive_source(p) == only] or self.files
         self.max_bytes = max_bytes
         #: Files that could not be read, and why; grows when a record fails to read later.
         self.broken: dict[Path, str] = {}
         self.index: dict[str, _Entry] = {}
-        for path, why in self.skipped.items():
-            _log.warning("replay: skipping %s: %s", path, why)
         for path in self.files:
             try:
                 entries = _index_file(path)
