@@ -29,12 +29,14 @@ from schema.normalise.emails import emails
 from schema.normalise.flags import flag, flag_of_note, settle
 from schema.normalise.hours import (
     by_appointment,
+    days_text,
+    disagreement,
     office_text,
     opening_hours,
     phone_hours,
     phone_text,
+    structured_hours,
 )
-from schema.normalise.hours.structured import days_text, disagreement, structured_hours
 from schema.normalise.meetings import meetings, on_request
 from schema.normalise.organisation import contact_count, online, org_flags
 from schema.normalise.personal import ANONYMOUS, mark_personal, personal
