@@ -173,11 +173,6 @@ def is_town_part(text: str) -> bool:
     return bool(words.DISTRICT_PART.match(text) or state_names(text))
 
 
-def is_city(text: str) -> bool:
-    """True for a bare town name ("Herne", "Monheim am Rhein")."""
-    return city_like(text)
-
-
 # --- the rest ------------------------------------------------------------------------------
 
 def _vague(text: str) -> list[str]:

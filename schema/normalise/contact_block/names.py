@@ -8,11 +8,11 @@ from schema.normalise.address import (
     address,
     has_number_street,
     has_postcode,
-    is_city,
     is_extra,
     is_street,
     is_town_part,
 )
+from schema.normalise.address.town import city_like
 from schema.normalise.contact_block import words
 from schema.normalise.contact_block.cut import Piece
 from schema.normalise.contact_block.values import contact_value, safe
@@ -110,11 +110,11 @@ def _address_run(texts: list[Piece], text: str) -> tuple[int | None, int]:
                    and re.search(r"\d", p.text)), None)
         if at is None:
             return None, 0
-        return at, at + 1 + (at + 1 < len(texts) and is_city(texts[at + 1].text))
+        return at, at + 1 + (at + 1 < len(texts) and city_like(texts[at + 1].text))
     first, street_seen = _run_start(texts, at, text)
     last = at + 1
     lone = re.fullmatch(r"(?:DE?-)?\d{5}", texts[at].text.strip())
-    if lone and last < len(texts) and is_city(texts[last].text):
+    if lone and last < len(texts) and city_like(texts[last].text):
         last += 1
     if not street_seen and last < len(texts) and is_street(texts[last].text):
         last += 1
