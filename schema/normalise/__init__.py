@@ -23,7 +23,6 @@ from schema.listing import (
     Website,
 )
 from schema.normalise.address import address
-from schema.normalise.contact_block import ContactBlock, contact_block
 from schema.normalise.contacts import split_contacts
 from schema.normalise.emails import emails
 from schema.normalise.flags import flag, flag_of_note, settle
@@ -51,8 +50,8 @@ from schema.normalise.urls import urls
 from schema.records import HoursDay, ScrapedRecord
 
 __all__ = [
-    "ContactBlock", "Rejected", "address", "contact_block", "emails", "meetings", "normalise",
-    "opening_hours", "personal", "phones", "split_contacts", "to_listings", "topics", "urls",
+    "Rejected", "address", "emails", "meetings", "normalise", "opening_hours", "personal",
+    "phones", "split_contacts", "to_listings", "topics", "urls",
 ]
 
 _LISTINGS = TypeAdapter(list[Listing])
