@@ -211,24 +211,6 @@ def validated(value: str) -> str | None:
 
 # --- structured hours: a file's per-day entries, read like office-hour text ---------------
 
-#: Day names of structured files (German, OSM and English codes) -> weekday; others are read
-#: as text.
-STRUCTURED_DAYS = {"mo": 0, "tu": 1, "we": 2, "th": 3, "fr": 4, "sa": 5, "su": 6,
-                   "di": 1, "mi": 2, "do": 3, "so": 6,
-                   "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
-                   "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
-                   "saturday": 5, "sunday": 6, "ph": 7}
-#: Words of structured files that stand for a note the reader knows.
-STRUCTURED_WORDS = {"appointment": "nach Vereinbarung", "by appointment": "nach Vereinbarung",
-                    "on request": "nach Vereinbarung", "closed": "geschlossen",
-                    "phone": "telefonisch:", "telephone": "telefonisch:",
-                    "telefonisch": "telefonisch:", "nur telefonisch": "telefonisch:"}
-DAY_NAMES = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag",
-             "Feiertage")
-#: Entries a file may give for one listing; more is not a week's hours.
-MAX_ENTRIES = 60
-
-
 @dataclass(frozen=True)
 class DayHours:
     """Structured hours read: office and phone OSM, whether appointments are offered, and the
@@ -244,12 +226,13 @@ def days_text(entries: list[tuple[str, str | None, str | None, str | None]]) -> 
     """Entries (day, from, to, note) as the text the reader understands, one line each: the
     day in German, "from-to", the note; "appointment" is "nach Vereinbarung"."""
     lines = []
-    for day, opens, closes, note in entries[:MAX_ENTRIES]:
+    for day, opens, closes, note in entries[:words.MAX_ENTRIES]:
         key = lowered(day or "").strip().rstrip(".")
-        name = DAY_NAMES[STRUCTURED_DAYS[key]] if key in STRUCTURED_DAYS else (day or "").strip()
+        name = (words.DAY_NAMES[words.STRUCTURED_DAYS[key]] if key in words.STRUCTURED_DAYS
+                else (day or "").strip())
         span = "-".join(_clock(t) for t in (opens, closes) if t and t.strip())
-        said = STRUCTURED_WORDS.get(lowered(note or "").strip(), (note or "").strip())
-        said = STRUCTURED_WORDS.get(lowered(span), said if not span else f"{span} {said}")
+        said = words.STRUCTURED_WORDS.get(lowered(note or "").strip(), (note or "").strip())
+        said = words.STRUCTURED_WORDS.get(lowered(span), said if not span else f"{span} {said}")
         if name and said.strip():
             lines.append(f"{name} {said.strip()}")
     return "\n".join(lines) or None
