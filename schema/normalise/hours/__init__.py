@@ -27,7 +27,8 @@ lose if written as two rules (a later rule replaces an earlier one for the same 
 result is built per day and written out canonically: rules in week order, days with the same
 times grouped, "Mo-Fr" for three or more consecutive days, 24-hour "HH:MM", rules joined by
 "; ", public holidays last. Every result is parsed by `opening_hours` (opening-hours-py)
-before it is returned.
+before it is returned. A file's per-day entries (`structured_hours`) are written out as such
+text and read the same way.
 """
 
 import functools
