@@ -130,7 +130,7 @@ class UpstreamProvenance(_Model):
     """A federated listing's origin: the upstream release and that release's own provenance."""
 
     id: str
-    release_url: str
+    release_url: str = Field(description="URL of the upstream release document")
     source_id: str | None = None
     source_key: str | None = None
     source_url: str | None = None

@@ -12,17 +12,14 @@ import hashlib
 import json
 import pickle
 from collections.abc import Iterator
-from datetime import date, datetime
 from pathlib import Path
-from uuid import UUID
 
-from pydantic import TypeAdapter
+from pydantic_core import to_jsonable_python
 
 from schema.listing import Listing
 
 #: Provenance that changes on every fetch without the listing changing.
 _VOLATILE = {"fetched_at", "content_hash"}
-_DATETIME = TypeAdapter(datetime)
 
 
 def record_hash(listing: Listing) -> str:
@@ -31,24 +28,12 @@ def record_hash(listing: Listing) -> str:
 
 def row_hash(data: dict) -> str:
     """sha256 of the listing's JSON form (`model_dump(mode="json")`, keys sorted) without its
-    volatile provenance, computed from its Python form: the row has that already, and a
-    second dump per listing cost as much as the rest of the row."""
+    volatile provenance, from the Python form the row already holds (pydantic's own JSON
+    values for UUIDs and dates)."""
     data = data | {"provenance": {k: v for k, v in data["provenance"].items()
                                   if k not in _VOLATILE}}
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=_json_value).encode()
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=to_jsonable_python).encode()
                           ).hexdigest()
-
-
-def _json_value(value: object) -> object:
-    """What pydantic's JSON mode makes of the Python values a Listing holds besides JSON's own
-    (str subclasses such as Kind are strings to `json` already)."""
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, datetime):
-        return _DATETIME.dump_python(value, mode="json")
-    if isinstance(value, date):
-        return value.isoformat()
-    raise TypeError(f"no JSON form for {type(value).__name__} in a listing")
 
 
 def listing_row(item: Listing) -> dict:

@@ -10,20 +10,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schema.listing import UpstreamProvenance
+
 RawKind = Literal["group", "contact_centre", "organisation", "rare_condition"]
 
 
-class Upstream(BaseModel):
-    """Where a federated record comes from: another publisher's release, as that release says."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Upstream(UpstreamProvenance):
+    """Where a federated record comes from: another publisher's release, as that release says,
+    and the licence it gives the record."""
 
     id: str = Field(min_length=1, description="the upstream publisher's id of the record")
-    release_url: str = Field(description="URL of the upstream release document")
-    source_id: str | None = None
-    source_key: str | None = None
-    source_url: str | None = None
-    fetched_at: datetime | None = None
     licence: str | None = None
 
 

@@ -23,18 +23,19 @@ from schema.listing import (
     Website,
 )
 from schema.normalise.address import address
-from schema.normalise.contact_block import ContactBlock, contact_block
 from schema.normalise.contacts import split_contacts
 from schema.normalise.emails import emails
 from schema.normalise.flags import flag, flag_of_note, settle
 from schema.normalise.hours import (
     by_appointment,
+    days_text,
+    disagreement,
     office_text,
     opening_hours,
     phone_hours,
     phone_text,
+    structured_hours,
 )
-from schema.normalise.hours.structured import days_text, disagreement, structured_hours
 from schema.normalise.meetings import meetings, on_request
 from schema.normalise.organisation import contact_count, online, org_flags
 from schema.normalise.personal import ANONYMOUS, mark_personal, personal
@@ -49,8 +50,8 @@ from schema.normalise.urls import urls
 from schema.records import HoursDay, ScrapedRecord
 
 __all__ = [
-    "ContactBlock", "Rejected", "address", "contact_block", "emails", "meetings", "normalise",
-    "opening_hours", "personal", "phones", "split_contacts", "to_listings", "topics", "urls",
+    "Rejected", "address", "emails", "meetings", "normalise", "opening_hours", "personal",
+    "phones", "split_contacts", "to_listings", "topics", "urls",
 ]
 
 _LISTINGS = TypeAdapter(list[Listing])

@@ -12,6 +12,7 @@ import functools
 import re
 
 from schema.listing import Address
+from schema.normalise.address import words
 from schema.normalise.address.street import Street, named_street, pick_street, read_street
 from schema.normalise.address.town import (
     city_like,
@@ -23,21 +24,6 @@ from schema.normalise.address.town import (
     town_in_prose,
     trailing_city,
     venue_town,
-)
-from schema.normalise.address.words import (
-    BRACKETED_STREET,
-    COUNTRIES,
-    DISTRICT_PART,
-    DOTTED_TOWN,
-    EXTRA,
-    LABEL,
-    MAX_LENGTH,
-    MUNICIPALITY,
-    NOT_A_PLACE_RE,
-    OPEN_LINE_ENDS,
-    PHONE,
-    POSTCODE_TOWN,
-    SEPARATOR,
 )
 from schema.normalise.states import state_for_postcode, state_names
 from schema.normalise.text import MEMO
@@ -51,7 +37,7 @@ def address(text: str | None, district: str | None = None) -> Address | None:
     original = "\n".join(line for line in lines if line)
     if not re.search(r"[^\W_]", original):
         return None
-    if len(original) > MAX_LENGTH:
+    if len(original) > words.MAX_LENGTH:
         return Address(original=original, district=district,
                        notes=["too long for an address; kept raw"])
     parts = _parts(original)
@@ -90,22 +76,22 @@ def _parts(original: str) -> list[str]:
     """The text cut at its separators, a bracket kept whole ("(Hochhaus, EG)") and a street
     in brackets after a venue made a part of its own; country names and labels dropped."""
     pieces: list[str] = []
-    for piece in SEPARATOR.split(LABEL.sub("", _joined_lines(original))):
+    for piece in words.SEPARATOR.split(words.LABEL.sub("", _joined_lines(original))):
         if pieces and pieces[-1].count("(") > pieces[-1].count(")"):
             pieces[-1] += ", " + piece
-        elif m := BRACKETED_STREET.match(piece.strip(" :")):
+        elif m := words.BRACKETED_STREET.match(piece.strip(" :")):
             pieces += [m.group("name"), m.group("street")] if is_street(m.group("street")) \
                 else [piece]
         else:
             pieces.append(piece)
     parts = []
     for piece in (p.strip(" :") for p in pieces):
-        m = DOTTED_TOWN.match(piece)
+        m = words.DOTTED_TOWN.match(piece)
         if m and city_like(m.group("town")) and has_number_street(m.group("street")):
             parts += [m.group("street"), m.group("town")]
         else:
             parts.append(piece)
-    return [p for p in parts if p and p.casefold() not in COUNTRIES and re.search(r"\w", p)]
+    return [p for p in parts if p and p.casefold() not in words.COUNTRIES and re.search(r"\w", p)]
 
 
 def _joined_lines(original: str) -> str:
@@ -114,8 +100,9 @@ def _joined_lines(original: str) -> str:
     lines = original.split("\n")
     text = lines[0]
     for line in lines[1:]:
-        words = text.split()
-        wrapped = text.count("(") > text.count(")") or (words and words[-1] in OPEN_LINE_ENDS)
+        tokens = text.split()
+        wrapped = (text.count("(") > text.count(")")
+                   or (tokens and tokens[-1] in words.OPEN_LINE_ENDS))
         text += (" " if wrapped else "\n") + line
     return text
 
@@ -129,10 +116,10 @@ def _town(city: str | None, parts: list[str], postcode: str | None,
         return None, None
     district = None
     for part in list(parts):
-        if m := DISTRICT_PART.match(part):
+        if m := words.DISTRICT_PART.match(part):
             district = m.group("district")
             parts.remove(part)
-        elif (m := MUNICIPALITY.match(part)) and city_like(m.group("town")) \
+        elif (m := words.MUNICIPALITY.match(part)) and city_like(m.group("town")) \
                 and m.group("town") != city:
             city, district = m.group("town"), city
             parts.remove(part)
@@ -147,7 +134,7 @@ def _town(city: str | None, parts: list[str], postcode: str | None,
 def _doubts(original: str, parts: list[str]) -> list[str]:
     """Notes on what the text holds besides one address: vague places, phones, postcodes."""
     notes = [note.replace("not an address", "doubt") for note in _vague(original)]
-    if any(PHONE.search(part) for part in parts):
+    if any(words.PHONE.search(part) for part in parts):
         notes.append("phone number in address text")
     if any(has_postcode(part) for part in parts):
         notes.append("more than one address; the first is used")
@@ -159,7 +146,7 @@ def _doubts(original: str, parts: list[str]) -> list[str]:
 def has_postcode(text: str) -> bool:
     """True when `text` holds a five-digit postcode beside a town, or alone ("44649 Herne",
     "Herne 44649", "44649"); "02323 123456" is a phone number, "Postfach 12345" no postcode."""
-    return bool(POSTCODE_TOWN.search(text)) and not text.casefold().startswith("postfach")
+    return bool(words.POSTCODE_TOWN.search(text)) and not text.casefold().startswith("postfach")
 
 
 def is_street(text: str) -> bool:
@@ -170,7 +157,7 @@ def is_street(text: str) -> bool:
 
 def is_extra(text: str) -> bool:
     """True for a building, floor or room ("Geb. E", "2. OG", "Raum 104", "c/o …")."""
-    return bool(EXTRA.search(text)) and not is_street(text) and not has_postcode(text)
+    return bool(words.EXTRA.search(text)) and not is_street(text) and not has_postcode(text)
 
 
 def has_number_street(text: str) -> bool:
@@ -183,18 +170,13 @@ def has_number_street(text: str) -> bool:
 def is_town_part(text: str) -> bool:
     """True for what publishers write after the town: a state name ("NRW") or a district
     marked as such ("OT Ilten")."""
-    return bool(DISTRICT_PART.match(text) or state_names(text))
-
-
-def is_city(text: str) -> bool:
-    """True for a bare town name ("Herne", "Monheim am Rhein")."""
-    return city_like(text)
+    return bool(words.DISTRICT_PART.match(text) or state_names(text))
 
 
 # --- the rest ------------------------------------------------------------------------------
 
 def _vague(text: str) -> list[str]:
-    return [note for pattern, note in NOT_A_PLACE_RE if pattern.search(text)]
+    return [note for pattern, note in words.NOT_A_PLACE_RE if pattern.search(text)]
 
 
 def _declined(original: str, district: str | None) -> Address:

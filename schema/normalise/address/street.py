@@ -3,21 +3,7 @@
 import re
 from dataclasses import dataclass, field
 
-from schema.normalise.address.words import (
-    ALTERNATIVE_RE,
-    DOTTED,
-    ENDING,
-    EXTRA,
-    GLUED,
-    LOWER_OPENER,
-    MAX_PART,
-    PROSE_PREPOSITIONS,
-    STREET_NO,
-    STREET_OPENERS,
-    STREET_PREFIX_WORDS,
-    STREET_WORDS,
-    VENUE,
-)
+from schema.normalise.address import words
 
 
 @dataclass
@@ -55,30 +41,30 @@ def pick_street(parts: list[str], at: int, notes: list[str]) -> Street | None:
 def read_street(part: str) -> Street | None:
     """"Rathausstr.6", "Haus der Begegnung, Hauptstraße 129 (Hinterhaus)" -> a street with
     number and extras; None when the part is a room, a building or no street at all."""
-    if len(part) > MAX_PART or ALTERNATIVE_RE.match(part):
+    if len(part) > words.MAX_PART or words.ALTERNATIVE_RE.match(part):
         return None
     notes = []
-    if (fixed := GLUED.sub(r"\1 \2", part)) != part:
+    if (fixed := words.GLUED.sub(r"\1 \2", part)) != part:
         part = fixed
         notes.append("space inserted between street and house number")
-    if (fixed := DOTTED.sub(r"\1", part)) != part:
+    if (fixed := words.DOTTED.sub(r"\1", part)) != part:
         part = fixed
         notes.append("stray dot after the street name removed")
-    m = STREET_NO.match(part)
+    m = words.STREET_NO.match(part)
     if m is None:
         if _bare_street(part):
             head, name = _venue_split(part)
             return Street(name, None, [head] if head else [], notes)
         return None
     rest = m.group("rest").strip(" ,;")
-    inner = STREET_NO.match(rest)
+    inner = words.STREET_NO.match(rest)
     if inner and named_street(inner.group("street")) and not named_street(m.group("street")):
         head = part[: len(part) - len(m.group("rest"))].strip()
         found = read_street(rest)
         if found is not None:
             return Street(found.street, found.number, [head, *found.extras], notes + found.notes)
     head, name = _venue_split(m.group("street"))
-    if EXTRA.fullmatch(name) or (EXTRA.search(name) and not named_street(name)):
+    if words.EXTRA.fullmatch(name) or (words.EXTRA.search(name) and not named_street(name)):
         return None
     number = re.sub(r"\s+", "", m.group("no")).replace("–", "-").replace("—", "-")
     extras = [head] if head else []
@@ -89,47 +75,48 @@ def read_street(part: str) -> Street | None:
 
 def _bare_street(part: str) -> bool:
     """A street named without a number ("Obersteinaer Weg", "am Lustgarten"), not a room."""
-    return not re.search(r"\d", part) and not EXTRA.search(part) and bool(
-        ENDING.search(part) or (named_street(part) and not VENUE.search(part))
-        or LOWER_OPENER.match(part))
+    return not re.search(r"\d", part) and not words.EXTRA.search(part) and bool(
+        words.ENDING.search(part) or (named_street(part) and not words.VENUE.search(part))
+        or words.LOWER_OPENER.match(part))
 
 
 def _venue_split(name: str) -> tuple[str | None, str]:
     """"Evangelisches Gemeindehaus Kirchgasse" -> ("Evangelisches Gemeindehaus", "Kirchgasse"):
     the street begins at its last street word, with the words that belong to it."""
-    words = name.split()
+    tokens = name.split()
     start, apart = None, False
-    for k, word in enumerate(words):
-        if word.lower() in STREET_WORDS and k > 0:
-            start, apart = (k - 1 if words[k - 1][:1].isupper() else k), True
-        elif word.lower() in STREET_WORDS or ENDING.search(word) or word in STREET_OPENERS:
+    for k, word in enumerate(tokens):
+        if word.lower() in words.STREET_WORDS and k > 0:
+            start, apart = (k - 1 if tokens[k - 1][:1].isupper() else k), True
+        elif (word.lower() in words.STREET_WORDS or words.ENDING.search(word)
+              or word in words.STREET_OPENERS):
             start, apart = k, False
     if not start:
         return None, name
-    while start > 0 and _joins(words[start - 1]):
+    while start > 0 and _joins(tokens[start - 1]):
         start -= 1
     cut = start
-    if start > 1 and words[start - 1] in PROSE_PREPOSITIONS and words[start] in ("der", "dem",
-                                                                               "den"):
+    if (start > 1 and tokens[start - 1] in words.PROSE_PREPOSITIONS
+            and tokens[start] in ("der", "dem", "den")):
         start += 1  # "Haus der Kirche an der Schulstraße 25": prose joins venue and street
-    if cut > 0 and words[cut - 1] in ("im", *PROSE_PREPOSITIONS):
+    if cut > 0 and tokens[cut - 1] in ("im", *words.PROSE_PREPOSITIONS):
         cut -= 1
-    head = " ".join(words[:cut])
-    if start == 0 or (apart and not (VENUE.search(head) or EXTRA.search(head))):
+    head = " ".join(tokens[:cut])
+    if start == 0 or (apart and not (words.VENUE.search(head) or words.EXTRA.search(head))):
         return None, name  # "Düstere Eichen Weg": no venue before a street word standing apart
-    return head, " ".join(words[start:])
+    return head, " ".join(tokens[start:])
 
 
 def _joins(word: str) -> bool:
     """True for a word that belongs to the street name after it: "Alte", "Lauenburger",
     "dem" in "Auf dem Graben", "Nikolaus-" in "Nikolaus- Dürkopp- Str."."""
     return word.endswith("-") or word in {"der", "die", "das", "den", "dem", "des"} or (
-        word[:1].isupper() and (word.lower() in STREET_PREFIX_WORDS
+        word[:1].isupper() and (word.lower() in words.STREET_PREFIX_WORDS
                                 or bool(re.fullmatch(r"[^\W\d_]{3,}er", word))))
 
 
 def named_street(street: str) -> bool:
     """True when the text holds a street word ("…straße", "Weg", "Am …")."""
-    words = street.split()
-    return bool(words) and (words[0] in STREET_OPENERS or any(
-        w.lower() in STREET_WORDS or ENDING.search(w) for w in words))
+    tokens = street.split()
+    return bool(tokens) and (tokens[0] in words.STREET_OPENERS or any(
+        w.lower() in words.STREET_WORDS or words.ENDING.search(w) for w in tokens))

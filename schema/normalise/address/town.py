@@ -2,43 +2,24 @@
 
 import re
 
+from schema.normalise.address import words
 from schema.normalise.address.street import Street, named_street
-from schema.normalise.address.words import (
-    ABSTRACT,
-    CITY_DISTRICT,
-    DASHED_TOWN,
-    DISTRICT_CITIES,
-    ENDING,
-    EXTRA,
-    IN_TOWN,
-    MARKED_DISTRICT,
-    NAME_QUALIFIERS,
-    OLD_POSTCODE,
-    POSTCODE,
-    REMARK,
-    SLASHED_REMARK,
-    SLASHED_STATE,
-    SMALL_WORD,
-    STREET_NO,
-    VENUE,
-    VENUE_IN_TOWN,
-)
 from schema.normalise.states import state_names
 
 
 def split_town(city: str) -> tuple[str, str | None]:
     """"Berlin- Neukölln" -> ("Berlin", "Neukölln"); "Pulsnitz / Sachsen" -> ("Pulsnitz",
     None); "Frankfurt (Oder)" and "Castrop-Rauxel" stay whole."""
-    if (m := SLASHED_STATE.match(city)) and state_names(m.group("state")):
+    if (m := words.SLASHED_STATE.match(city)) and state_names(m.group("state")):
         return m.group("city"), None
-    if m := MARKED_DISTRICT.match(city):
+    if m := words.MARKED_DISTRICT.match(city):
         return m.group("city"), m.group("district")
-    if (m := DASHED_TOWN.match(city)) and city_like(m.group("city")) \
+    if (m := words.DASHED_TOWN.match(city)) and city_like(m.group("city")) \
             and city_like(m.group("district")):
         return m.group("city"), m.group("district")
-    m = CITY_DISTRICT.match(city)
+    m = words.CITY_DISTRICT.match(city)
     district = m.group("district").strip() if m else ""
-    if district and district.casefold() not in NAME_QUALIFIERS and not district.endswith("."):
+    if district and district.casefold() not in words.NAME_QUALIFIERS and not district.endswith("."):
         return m.group("city"), district  # "Frankfurt/M.": an abbreviation is no district
     return city, None
 
@@ -47,7 +28,7 @@ def postcode_and_city(parts: list[str], notes: list[str]) -> tuple[str | None, s
     """(postcode, city, index where the postcode part was): the parts used are removed from
     `parts`; a street found in the same part is put back as a part of its own."""
     for i, part in enumerate(parts):
-        m = POSTCODE.search(part)
+        m = words.POSTCODE.search(part)
         if m is None or part.casefold().startswith("postfach"):
             continue
         before = re.sub(r"\s+in$", "", part[: m.start()].strip(" ,"))
@@ -55,14 +36,14 @@ def postcode_and_city(parts: list[str], notes: list[str]) -> tuple[str | None, s
         del parts[i]
         if after:
             city, street = _city_and_street(after)
-            if remark := REMARK.match(city) or SLASHED_REMARK.match(city):
+            if remark := words.REMARK.match(city) or words.SLASHED_REMARK.match(city):
                 city = remark.group("city")  # "Herne (Raum nach Absprache)", "Herne / online"
                 parts.insert(i, remark.group("remark"))
             if street:
                 parts.insert(i, street)  # after the postcode: pick_street notes the order
             if before:
                 parts.insert(i, before)
-                if STREET_NO.match(before) or ENDING.search(before):
+                if words.STREET_NO.match(before) or words.ENDING.search(before):
                     notes.append("comma missing before postcode")
                 i += 1
             return m.group(1), city, i
@@ -74,7 +55,7 @@ def postcode_and_city(parts: list[str], notes: list[str]) -> tuple[str | None, s
             i += 1
         return m.group(1), _neighbour_city(parts, i, notes), i
     for i, part in enumerate(parts):
-        if m := OLD_POSTCODE.match(part):
+        if m := words.OLD_POSTCODE.match(part):
             del parts[i]
             notes.append("four-digit postcode from before 1993 ignored")
             return None, m.group(1), i
@@ -85,7 +66,7 @@ def postcode_once(parts: list[str], notes: list[str]) -> None:
     """A postcode written twice ("44649 Herne 44649", "44649, 44649 Herne": a postcode field
     joined to a town field that repeats it) is kept once, in the part that names the town."""
     codes = [(i, m) for i, part in enumerate(parts) if not part.casefold().startswith("postfach")
-             for m in POSTCODE.finditer(part)]
+             for m in words.POSTCODE.finditer(part)]
     if len(codes) < 2 or codes[0][1].group(1) != codes[1][1].group(1):
         return
     (i, first), (j, second) = codes[:2]
@@ -101,13 +82,13 @@ def postcode_once(parts: list[str], notes: list[str]) -> None:
 
 def _city_and_street(after: str) -> tuple[str, str | None]:
     """"Herne Rathausstraße 6" -> ("Herne", "Rathausstraße 6"); a city alone stays whole."""
-    words = after.split()
-    for k in range(1, min(len(words), 7)):
-        tail = " ".join(words[k:])
-        m = STREET_NO.match(tail)
-        if m and named_street(m.group("street")) and city_like(" ".join(words[:k])) \
-                and not named_street(" ".join(words[:k])):
-            return " ".join(words[:k]), tail
+    tokens = after.split()
+    for k in range(1, min(len(tokens), 7)):
+        tail = " ".join(tokens[k:])
+        m = words.STREET_NO.match(tail)
+        if m and named_street(m.group("street")) and city_like(" ".join(tokens[:k])) \
+                and not named_street(" ".join(tokens[:k])):
+            return " ".join(tokens[:k]), tail
     return after, None
 
 
@@ -123,19 +104,19 @@ def _neighbour_city(parts: list[str], i: int, notes: list[str]) -> str | None:
 
 
 def city_like(text: str) -> bool:
-    """A town name: capitalised words without digits ("Monheim am Rhein", "Herne (Westf.)"),
+    """A town name: capitalised tokens without digits ("Monheim am Rhein", "Herne (Westf.)"),
     no venue, street, room or acronym."""
-    words = text.split()
-    if not words or len(words) > 6 or re.search(r"\d|@|/", text) or not words[0][0].isupper():
+    tokens = text.split()
+    if not tokens or len(tokens) > 6 or re.search(r"\d|@|/", text) or not tokens[0][0].isupper():
         return False
-    if named_street(text) or EXTRA.search(text) or VENUE.search(text):
+    if named_street(text) or words.EXTRA.search(text) or words.VENUE.search(text):
         return False
-    for word in words:
+    for word in tokens:
         core = word.strip("()")
         if any(sum(c.isupper() for c in piece) > 1 for piece in core.split("-")) \
                 and not re.fullmatch(r"[A-ZÄÖÜ]\.?-?[A-ZÄÖÜ]\w*", core):
             return False  # an acronym; "Berlin-Hohenschönhausen" is a town and its district
-        if core and core[0].islower() and not SMALL_WORD.match(core):
+        if core and core[0].islower() and not words.SMALL_WORD.match(core):
             return False
     return True
 
@@ -149,8 +130,8 @@ def town_in_prose(parts: list[str], street: Street | None) -> str | None:
             if m and city_like(m.group(1)):
                 del pieces[k]
                 return m.group(1)
-            m = VENUE_IN_TOWN.match(piece)
-            if m and city_like(m.group("town")) and not ABSTRACT.search(m.group("town")):
+            m = words.VENUE_IN_TOWN.match(piece)
+            if m and city_like(m.group("town")) and not words.ABSTRACT.search(m.group("town")):
                 pieces[k] = m.group("venue")
                 return m.group("town")
     return None
@@ -161,7 +142,7 @@ def drop_town_after_venue(city: str | None, parts: list[str], street: Street | N
     town and is no part of the extra."""
     for pieces in ([] if street is None else street.extras, parts):
         for k, piece in enumerate(pieces):
-            m = VENUE_IN_TOWN.match(piece)
+            m = words.VENUE_IN_TOWN.match(piece)
             if m and city and m.group("town").casefold() == city.casefold():
                 pieces[k] = m.group("venue")
 
@@ -172,10 +153,10 @@ def venue_town(parts: list[str]) -> str | None:
     venue or building; a town alone, or two towns, stay unread."""
     if len(parts) < 2 or not city_like(parts[-1]):
         return None
-    if any(VENUE.search(p) or EXTRA.search(p) for p in parts[:-1]):
+    if any(words.VENUE.search(p) or words.EXTRA.search(p) for p in parts[:-1]):
         return parts.pop()
     town = split_town(parts[-1])[0]
-    if town in DISTRICT_CITIES and all(len(p.split()) > 1 for p in parts[:-1]):
+    if town in words.DISTRICT_CITIES and all(len(p.split()) > 1 for p in parts[:-1]):
         return parts.pop()  # a one-word name before it may be another town ("Herne, Bochum")
     return None
 
@@ -197,11 +178,11 @@ def trailing_city(parts: list[str], street: Street | None) -> str | None:
         return None
     if len(parts) > street.index and (city_like(parts[-1]) or _slashed_town(parts[-1])):
         return parts.pop()
-    if street.number and street.extras and (m := IN_TOWN.match(street.extras[-1])) \
+    if street.number and street.extras and (m := words.IN_TOWN.match(street.extras[-1])) \
             and city_like(m.group(1)):
         street.extras.pop()
         return m.group(1)
-    if street.index > 0 and split_town(parts[0])[1] and DASHED_TOWN.match(parts[0]):
+    if street.index > 0 and split_town(parts[0])[1] and words.DASHED_TOWN.match(parts[0]):
         return parts.pop(0)  # "Saarbrücken - St. Johann, Johannisstraße 2": town, district
     return None
 

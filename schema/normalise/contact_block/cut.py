@@ -4,18 +4,7 @@ import re
 from dataclasses import dataclass
 
 from schema.normalise.address import has_postcode, is_street
-from schema.normalise.contact_block.words import (
-    CARE_OF,
-    EMAILISH,
-    ENUMERATION,
-    HOURS_LINE,
-    LABEL,
-    LIST_OPENER,
-    PIECE,
-    TIME_WORD,
-    TRAILING_NUMBER,
-    URLISH,
-)
+from schema.normalise.contact_block import words
 
 
 @dataclass
@@ -54,7 +43,7 @@ def _marks(text: str) -> list[re.Match]:
     """The labels of `text`; an office-hours label on the line of an hours value stays in that
     value ("Mo-Do 17-23 Uhr, offene Sprechstunde Mo 14-15 Uhr"), phone times excepted."""
     marks: list[re.Match] = []
-    for m in LABEL.finditer(text):
+    for m in words.LABEL.finditer(text):
         between = text[marks[-1].end():m.start()] if marks else ""
         inside = marks and marks[-1].lastgroup == "hours" == m.lastgroup and "\n" not in between \
             and re.search(r"\d", between) and "telefon" not in m.group(0).lower()
@@ -84,13 +73,13 @@ def _value_length(kind: str, value: str) -> int:
 def _fits(kind: str, piece: str, first: bool, newline: bool) -> bool:
     if kind in ("phone", "fax", "phone_fax"):
         return bool(re.search(r"\d", piece)) and not other_shape(piece) \
-            and not HOURS_LINE.match(piece)
+            and not words.HOURS_LINE.match(piece)
     if kind == "email":
-        return bool(EMAILISH.search(piece)) or (first and not other_shape(piece))
+        return bool(words.EMAILISH.search(piece)) or (first and not other_shape(piece))
     if kind == "web":
-        return bool(URLISH.match(piece)) or (first and not other_shape(piece))
+        return bool(words.URLISH.match(piece)) or (first and not other_shape(piece))
     if kind == "hours":  # "Termine über Nikolsburger Platz": a place without number is words
-        return (first or not newline or bool(TIME_WORD.search(piece))) \
+        return (first or not newline or bool(words.TIME_WORD.search(piece))) \
             and not (other_shape(piece) and re.search(r"\d|@|www", piece))
     return first
 
@@ -98,8 +87,8 @@ def _fits(kind: str, piece: str, first: bool, newline: bool) -> bool:
 def other_shape(piece: str) -> bool:
     """A piece that is an address, an e-mail or a web address (not a phone or hours)."""
     return has_postcode(piece) or (is_street(piece) and bool(re.search(r"[^\W\d_]{3}", piece))
-                                   and not TIME_WORD.search(piece.split()[0])) \
-        or bool(EMAILISH.search(piece)) or bool(URLISH.match(piece))
+                                   and not words.TIME_WORD.search(piece.split()[0])) \
+        or bool(words.EMAILISH.search(piece)) or bool(words.URLISH.match(piece))
 
 
 def _separators(text: str) -> list[re.Match]:
@@ -109,7 +98,7 @@ def _separators(text: str) -> list[re.Match]:
         depth.append(max(0, depth[-1] + (ch in "([{") - (ch in ")]}")))
     if depth[-1]:  # unbalanced: the brackets say nothing
         depth = [0] * len(depth)
-    return [m for m in PIECE.finditer(text) if depth[m.start()] == 0 or "\n" in m.group(0)]
+    return [m for m in words.PIECE.finditer(text) if depth[m.start()] == 0 or "\n" in m.group(0)]
 
 
 def _split_text(text: str, offset: int, out: list[Piece]) -> None:
@@ -117,7 +106,7 @@ def _split_text(text: str, offset: int, out: list[Piece]) -> None:
     Uhr")."""
     at = 0
     for line in text.split("\n"):
-        if HOURS_LINE.match(line.strip()):
+        if words.HOURS_LINE.match(line.strip()):
             out.append(Piece(offset + at, "hours", line.strip()))
         else:
             _split_line(line, offset + at, out)
@@ -128,7 +117,7 @@ def _split_line(text: str, offset: int, out: list[Piece]) -> None:
     """Pieces of one line; from a piece that opens with weekdays and times on, the rest of the
     line is hours ("Frau Muster, Tel. …, Mo–Fr 9–12 Uhr")."""
     for start, end in _segments(text):
-        if HOURS_LINE.match(text[start:].strip(" ,;:")):
+        if words.HOURS_LINE.match(text[start:].strip(" ,;:")):
             rest = text[start:].strip(" ,;:")
             out.append(Piece(offset + start, "hours", rest.rstrip(".")))
             return
@@ -136,9 +125,9 @@ def _split_line(text: str, offset: int, out: list[Piece]) -> None:
         if not (piece and re.search(r"\w", piece)):
             continue
         at = offset + start
-        number = TRAILING_NUMBER.search(piece)
+        number = words.TRAILING_NUMBER.search(piece)
         head = piece[: number.start()].strip(" :") if number else ""
-        care_of = CARE_OF.search(piece)
+        care_of = words.CARE_OF.search(piece)
         if number and re.search(r"[^\W\d_]", head) and not has_postcode(piece):
             out.append(Piece(at, "text", head))
             out.append(Piece(at + number.start(), "text", number.group(0)))
@@ -169,4 +158,4 @@ def _continues(before: str, after: str) -> bool:
     """True when a comma between `before` and `after` lies inside one name: a word cut with a
     hyphen ("Ehe-, Familien-"), or a list after "für" ("für Kinder, Jugendliche und Eltern")."""
     return before.endswith("-") or after.startswith("-") or (
-        bool(LIST_OPENER.search(before)) and bool(ENUMERATION.match(after)))
+        bool(words.LIST_OPENER.search(before)) and bool(words.ENUMERATION.match(after)))

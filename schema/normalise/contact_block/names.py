@@ -8,27 +8,14 @@ from schema.normalise.address import (
     address,
     has_number_street,
     has_postcode,
-    is_city,
     is_extra,
     is_street,
     is_town_part,
 )
+from schema.normalise.address.town import city_like
+from schema.normalise.contact_block import words
 from schema.normalise.contact_block.cut import Piece
 from schema.normalise.contact_block.values import contact_value, safe
-from schema.normalise.contact_block.words import (
-    ACRONYM_WORD,
-    ADDRESSEE,
-    CONNECTORS,
-    HEADING,
-    LINE_LABEL,
-    NAME_CONTINUATIONS,
-    ORGANISATION_WORD,
-    PERSON_LINE,
-    PERSON_SHAPE,
-    POINTER,
-    PRONOUNS,
-    RUN_ON,
-)
 
 
 def paragraph_starts(lines: list[str]) -> list[int]:
@@ -56,7 +43,7 @@ def organisation_and_address(
     the organisation, the rest into leftover. Lines above the address and the contact values
     are the block's heading: a name there needs no organisation word ("Telefon des
     Vertrauens", "Universität Freiburg")."""
-    texts = [p for p in stream if not HEADING.match(p.text)]  # "Kontakt" as a heading
+    texts = [p for p in stream if not words.HEADING.match(p.text)]  # "Kontakt" as a heading
     taken = [p for p in texts if contact_value(p.text, found)]
     texts = [p for p in texts if p not in taken]
     values = sorted([*values, *(p.at for p in taken)])
@@ -97,7 +84,7 @@ def _named(piece: Piece, text: str, heading: int, later: bool) -> bool:
 def _wrapped(piece: Piece, texts: list[Piece], i: int, text: str) -> bool:
     """True for a line opening with a name's continuation ("für Selbsthilfegruppen") right
     below the previous name line: one name broken over two lines."""
-    return i > 0 and piece.text.split()[0] in NAME_CONTINUATIONS \
+    return i > 0 and piece.text.split()[0] in words.NAME_CONTINUATIONS \
         and _line_at(text, piece.at) == piece.text \
         and text.count("\n", 0, piece.at) == text.count("\n", 0, texts[i - 1].at) + 1
 
@@ -123,11 +110,11 @@ def _address_run(texts: list[Piece], text: str) -> tuple[int | None, int]:
                    and re.search(r"\d", p.text)), None)
         if at is None:
             return None, 0
-        return at, at + 1 + (at + 1 < len(texts) and is_city(texts[at + 1].text))
+        return at, at + 1 + (at + 1 < len(texts) and city_like(texts[at + 1].text))
     first, street_seen = _run_start(texts, at, text)
     last = at + 1
     lone = re.fullmatch(r"(?:DE?-)?\d{5}", texts[at].text.strip())
-    if lone and last < len(texts) and is_city(texts[last].text):
+    if lone and last < len(texts) and city_like(texts[last].text):
         last += 1
     if not street_seen and last < len(texts) and is_street(texts[last].text):
         last += 1
@@ -155,7 +142,7 @@ def _run_start(texts: list[Piece], at: int, text: str) -> tuple[int, bool]:
     while street_seen and first > 0 and is_extra(texts[first - 1].text):
         first -= 1
     if street_seen and first > 0 and first - 1 in same_line \
-            and ADDRESSEE.fullmatch(texts[first - 1].text) \
+            and words.ADDRESSEE.fullmatch(texts[first - 1].text) \
             and not _organisation_like(texts[first - 1].text) \
             and any(_organisation_like(p.text) for p in texts[: first - 1]):
         first -= 1  # "S. Beispiel, Hasenmark 3, 13585 Berlin": the addressee, an extra
@@ -164,7 +151,7 @@ def _run_start(texts: list[Piece], at: int, text: str) -> tuple[int, bool]:
 
 def _organisation_like(text: str) -> bool:
     """A name line: an organisation word or acronym, no person, no sentence."""
-    named = ORGANISATION_WORD.search(text) or ACRONYM_WORD.search(text)
+    named = words.ORGANISATION_WORD.search(text) or words.ACRONYM_WORD.search(text)
     return bool(named) and _name_like(text, prose_words=1)
 
 
@@ -172,20 +159,21 @@ def _maybe_person(piece: str, line: str) -> bool:
     """A line of one to three short capitalised words and nothing else ("Petra Beispiel",
     "Renate") may be a private person: no heading name without an organisation word. A label
     before it on its line ("Kontakt: Petra Beispiel") changes nothing."""
-    return piece in (line, LINE_LABEL.sub("", line)) and bool(PERSON_SHAPE.fullmatch(piece))
+    return (piece in (line, words.LINE_LABEL.sub("", line))
+            and bool(words.PERSON_SHAPE.fullmatch(piece)))
 
 
 def _sentence_line(line: str) -> bool:
     """A line written as a sentence: it ends with a full stop and holds a lower-case word other
     than a name's small words ("erreichbar unter"), or runs on into the next line ("Kontakt zu
     ihr gibt es unter"); names stand outside sentences."""
-    words = line.split()
-    if not words:
+    tokens = line.split()
+    if not tokens:
         return False
-    last = words[-1]
-    if last.casefold() in RUN_ON:
+    last = tokens[-1]
+    if last.casefold() in words.RUN_ON:
         return True
-    prose = sum(1 for w in words if w[:1].islower() and w.casefold() not in CONNECTORS)
+    prose = sum(1 for w in tokens if w[:1].islower() and w.casefold() not in words.CONNECTORS)
     return last.endswith(".") and prose > 0 and not re.fullmatch(
         r"(?:[^\W\d_]{1,4}\.)+|e\.\s?V\.|(?:[^\W\d_]\.)+", last, re.IGNORECASE)
 
@@ -198,9 +186,9 @@ def _line_at(text: str, at: int) -> str:
 
 def _name_like(text: str, prose_words: int = 2) -> bool:
     """A name rather than a sentence, a person or a pointer elsewhere ("über Bezirksamt …")."""
-    words = text.split()
-    sentence = text.endswith(".") and len(words[-1]) > 4 and not text.endswith("e.V.")
-    prose = sum(1 for w in words if w[:1].islower() and w.casefold() not in CONNECTORS)
-    prose += 3 * any(w.strip(",.;:") in PRONOUNS for w in words[1:])
-    return not PERSON_LINE.match(text) and not sentence and prose <= prose_words \
-        and len(words) <= 12 and not POINTER.match(text) and not HEADING.match(text)
+    tokens = text.split()
+    sentence = text.endswith(".") and len(tokens[-1]) > 4 and not text.endswith("e.V.")
+    prose = sum(1 for w in tokens if w[:1].islower() and w.casefold() not in words.CONNECTORS)
+    prose += 3 * any(w.strip(",.;:") in words.PRONOUNS for w in tokens[1:])
+    return not words.PERSON_LINE.match(text) and not sentence and prose <= prose_words \
+        and len(tokens) <= 12 and not words.POINTER.match(text) and not words.HEADING.match(text)

@@ -6,16 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from schema.listing import EmailAddress, Phone, Website
+from schema.normalise.contact_block import words
 from schema.normalise.contact_block.cut import Piece, other_shape
-from schema.normalise.contact_block.words import (
-    DATE,
-    EMAILISH,
-    JOINERS,
-    NUMBER_INSIDE,
-    NUMBERISH,
-    URL_INSIDE,
-    URLISH,
-)
 from schema.normalise.emails import emails
 from schema.normalise.phones import phones
 from schema.normalise.urls import urls
@@ -34,7 +26,7 @@ def labelled(piece: Piece, found: dict[str, list]) -> None:
         placed = _add_websites(value, found)
     elif kind == "hours":  # "Mo und Mi 10–12 Uhr unter 0341 123456": the number is a phone
         found["hours"].append(value)
-        if NUMBER_INSIDE.search(value):
+        if words.NUMBER_INSIDE.search(value):
             found["phones"] += [n for n in safe(phones, value) or [] if n.e164]
         return
     if not placed:
@@ -58,7 +50,7 @@ def _add_phones(text: str, kind: str, found: dict[str, list]) -> list[Phone]:
 
 def _add_emails(value: str, found: dict[str, list]) -> list[EmailAddress]:
     result = safe(emails, value) or []
-    if any(e.valid for e in result) or (result and EMAILISH.search(value)):
+    if any(e.valid for e in result) or (result and words.EMAILISH.search(value)):
         found["emails"].extend(result)
         return result
     return []
@@ -66,7 +58,7 @@ def _add_emails(value: str, found: dict[str, list]) -> list[EmailAddress]:
 
 def _add_websites(value: str, found: dict[str, list]) -> list[Website]:
     result = safe(urls, value) or []
-    if any(w.valid for w in result) or (result and URLISH.match(value)):
+    if any(w.valid for w in result) or (result and words.URLISH.match(value)):
         found["websites"].extend(result)
         return result
     return []
@@ -77,10 +69,10 @@ def _loose_values(rest: str | None, found: dict[str, list]) -> str | None:
     3250 3880 www.hauptkirchen.de"); None when nothing else is left."""
     if rest is None:
         return None
-    words = [w for w in rest.split() if not (
-        (URLISH.match(w.strip(",;")) and _add_websites(w.strip(",;"), found))
-        or (EMAILISH.search(w) and _add_emails(w.strip(",;"), found)))]
-    left = " ".join(words).strip(" ,;:")
+    kept = [w for w in rest.split() if not (
+        (words.URLISH.match(w.strip(",;")) and _add_websites(w.strip(",;"), found))
+        or (words.EMAILISH.search(w) and _add_emails(w.strip(",;"), found)))]
+    left = " ".join(kept).strip(" ,;:")
     return left if re.search(r"[^\W\d_]", left) else None
 
 
@@ -89,23 +81,23 @@ def _remainder(value: str, originals: list[str]) -> str | None:
     for original in sorted(set(originals), key=len, reverse=True):
         value = value.replace(original, " ", 1) if original else value
     rest = " ".join(value.split()).strip(" ,;:/-–")
-    words = JOINERS.sub(" ", rest)
-    return rest if re.search(r"[^\W\d_]", words) else None
+    unjoined = words.JOINERS.sub(" ", rest)
+    return rest if re.search(r"[^\W\d_]", unjoined) else None
 
 
 def contact_value(value: str, found: dict[str, list]) -> bool:
     """Take an unlabelled e-mail, web address or phone number into `found`; False for other
     text. A number inside a sentence counts only when it is a valid one (times and dates
     there are no numbers)."""
-    if URLISH.match(value) and _add_websites(value, found):
+    if words.URLISH.match(value) and _add_websites(value, found):
         return True
-    mailed = bool(EMAILISH.search(value) and _add_emails(value, found))
-    for url in URL_INSIDE.finditer(value):
+    mailed = bool(words.EMAILISH.search(value) and _add_emails(value, found))
+    for url in words.URL_INSIDE.finditer(value):
         mailed = bool(_add_websites(url.group(0), found)) or mailed
-    numbers = safe(phones, value) if NUMBERISH.match(value) \
-        and not DATE.fullmatch(value) else None
-    if numbers is None and NUMBER_INSIDE.search(value) \
-            and not other_shape(EMAILISH.sub(" ", value)):
+    numbers = safe(phones, value) if words.NUMBERISH.match(value) \
+        and not words.DATE.fullmatch(value) else None
+    if numbers is None and words.NUMBER_INSIDE.search(value) \
+            and not other_shape(words.EMAILISH.sub(" ", value)):
         numbers = [n for n in safe(phones, value) or [] if n.e164]
     for number in numbers or []:
         found["faxes" if number.type == "fax" else "phones"].append(number)

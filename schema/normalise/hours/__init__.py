@@ -27,27 +27,18 @@ lose if written as two rules (a later rule replaces an earlier one for the same 
 result is built per day and written out canonically: rules in week order, days with the same
 times grouped, "Mo-Fr" for three or more consecutive days, 24-hour "HH:MM", rules joined by
 "; ", public holidays last. Every result is parsed by `opening_hours` (opening-hours-py)
-before it is returned.
+before it is returned. A file's per-day entries (`structured_hours`) are written out as such
+text and read the same way.
 """
 
 import functools
 import re
+from dataclasses import dataclass
 
-from schema.normalise.hours.read import read_week
-from schema.normalise.hours.words import (
-    ALWAYS,
-    APPOINTMENT_RE,
-    CLAUSE,
-    DASHES,
-    DAY_SLIPS,
-    MAX_LENGTH,
-    NOT_APPOINTMENT_RE,
-    PHONE_RE,
-    SCHEDULE,
-    SERVICE_RE,
-    WORD,
-)
-from schema.normalise.hours.write import validated, write_week
+import opening_hours as _oh
+
+from schema.normalise.hours import words
+from schema.normalise.hours.read import Week, read_week
 from schema.normalise.text import MEMO
 
 # --- public functions ----------------------------------------------------------------------
@@ -58,8 +49,8 @@ def by_appointment(text: str | None) -> bool:
     erbeten", "nach vorheriger telefonischer Anmeldung"), with or without fixed hours."""
     if not text:
         return False
-    t = NOT_APPOINTMENT_RE.sub(" ", lowered(text[:MAX_LENGTH * 2]))
-    return bool(APPOINTMENT_RE.search(t))
+    t = words.NOT_APPOINTMENT_RE.sub(" ", lowered(text[:words.MAX_LENGTH * 2]))
+    return bool(words.APPOINTMENT_RE.search(t))
 
 
 @functools.lru_cache(maxsize=MEMO)
@@ -80,21 +71,21 @@ def phone_hours(text: str | None) -> str | None:
 
 def lowered(text: str) -> str:
     """Lower case, one dash and one space; a weekday with a typing slip spelt right."""
-    return WORD.sub(_unslipped, text.translate(DASHES).lower())
+    return words.WORD.sub(_unslipped, text.translate(words.DASHES).lower())
 
 
 def _unslipped(m: re.Match) -> str:
-    return DAY_SLIPS.get(m.group(), m.group())
+    return words.DAY_SLIPS.get(m.group(), m.group())
 
 
 @functools.lru_cache(maxsize=MEMO)
-def office_and_phone(text: str | None, limit: int = MAX_LENGTH) -> tuple[str, str]:
+def office_and_phone(text: str | None, limit: int = words.MAX_LENGTH) -> tuple[str, str]:
     """(office text, phone text), lower case, lines joined by "\\n", paragraphs by "¶"."""
     office, phone = _split(text, limit)
     return _join([lowered(x) for x in office]), _join([lowered(x) for x in phone])
 
 
-def _split(text: str | None, limit: int = MAX_LENGTH) -> tuple[list[str], list[str]]:
+def _split(text: str | None, limit: int = words.MAX_LENGTH) -> tuple[list[str], list[str]]:
     """The lines of office and of phone times, as written ("¶" for a blank line). A line with
     a phone cue is phone; a phone heading without times (a line ending in ":" or a sentence
     before the times) makes the following lines phone up to the next heading; after a blank
@@ -112,14 +103,14 @@ def _split(text: str | None, limit: int = MAX_LENGTH) -> tuple[list[str], list[s
             phone.append("¶")
             continue
         lower = lowered(line)
-        schedule = bool(SCHEDULE.search(lower))
-        opens = not blank or bool(SCHEDULE.match(lower))
+        schedule = bool(words.SCHEDULE.search(lower))
+        opens = not blank or bool(words.SCHEDULE.match(lower))
         blank = False
-        if PHONE_RE.search(lower):
+        if words.PHONE_RE.search(lower):
             in_phone = not schedule
             own = _own_times(line)
             office += own
-            phone.append(" ".join(c for c in CLAUSE.split(line) if c not in own))
+            phone.append(" ".join(c for c in words.CLAUSE.split(line) if c not in own))
         elif in_phone and schedule and opens:
             phone.append(line)
         else:
@@ -132,17 +123,17 @@ def _own_times(line: str) -> list[str]:
     """The clauses of a line with phone times that name another service with its own times
     ("… die telefonische Sprechstunde von 14 bis 16 Uhr sowie die persönliche Sprechstunde am
     Montag 10-12 Uhr"): those times are the office's."""
-    clauses = CLAUSE.split(line)
+    clauses = words.CLAUSE.split(line)
     if len(clauses) < 2:
         return []
-    return [c for c in clauses if SERVICE_RE.search(lowered(c)) and not PHONE_RE.search(lowered(c))
-            and SCHEDULE.search(lowered(c))]
+    return [c for c in clauses if words.SERVICE_RE.search(lowered(c))
+            and not words.PHONE_RE.search(lowered(c)) and words.SCHEDULE.search(lowered(c))]
 
 
 def office_text(text: str | None) -> str | None:
     """`text` without its lines of phone times, as written; None when it has no other lines.
     A text too long to read stays whole."""
-    if not text or len(text) > MAX_LENGTH:
+    if not text or len(text) > words.MAX_LENGTH:
         return text or None
     office, phone = _split(text)
     if not phone:
@@ -163,7 +154,112 @@ def _join(lines: list[str]) -> str:
 def osm(text: str) -> str | None:
     if not text:
         return None
-    if ALWAYS.match(text):
+    if words.ALWAYS.match(text):
         return validated("24/7")
     week = read_week(text)
     return validated(write_week(week)) if week else None
+
+
+# --- writing a week: canonical OSM, checked by opening-hours-py -------------------------
+
+def write_week(week: Week) -> str:
+    """Canonical OSM: one rule per distinct set of times, in week order; "PH off" last."""
+    by_times: dict[tuple[tuple[int, int], ...], list[tuple[int, tuple[int, ...]]]] = {}
+    for day in sorted(week, key=lambda d: (d[0], bool(d[1]), [(n < 0, n) for n in d[1]])):
+        if week[day]:
+            by_times.setdefault(tuple(week[day]), []).append(day)
+    rules = []
+    for times, days in by_times.items():
+        weekly = [d for d, nth in days if not nth]
+        monthly = [f"{words.OSM_DAYS[d]}[{','.join(map(str, nth))}]" for d, nth in days if nth]
+        selector = ",".join([*_day_ranges(weekly), *monthly])
+        rules.append(f"{selector} {','.join(f'{_hhmm(a)}-{_hhmm(b)}' for a, b in times)}")
+    if week.get((words.HOLIDAY, ())) == []:
+        rules.append("PH off")
+    return "; ".join(rules)
+
+
+def _day_ranges(days: list[int]) -> list[str]:
+    """[0, 1, 2, 3, 4, 6] -> ["Mo-Fr", "Su"]; two neighbours stay a list ("Mo,Tu"); a public
+    holiday never joins a range."""
+    runs: list[list[int]] = []
+    for d in days:
+        if runs and d == runs[-1][-1] + 1 and d < words.HOLIDAY:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    out: list[str] = []
+    for run in runs:
+        if len(run) >= 3:
+            out.append(f"{words.OSM_DAYS[run[0]]}-{words.OSM_DAYS[run[-1]]}")
+        else:
+            out += [words.OSM_DAYS[d] for d in run]
+    return out
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def validated(value: str) -> str | None:
+    """The value when opening-hours-py parses it, else None (never raises)."""
+    try:
+        _oh.OpeningHours(value)
+    except Exception:  # the library's ParserError and anything else it may raise
+        return None
+    return value
+
+
+# --- structured hours: a file's per-day entries, read like office-hour text ---------------
+
+@dataclass(frozen=True)
+class DayHours:
+    """Structured hours read: office and phone OSM, whether appointments are offered, and the
+    entries written out as text ("Dienstag 09:00-12:00")."""
+
+    osm: str | None
+    phone_osm: str | None
+    by_appointment: bool
+    text: str | None
+
+
+def days_text(entries: list[tuple[str, str | None, str | None, str | None]]) -> str | None:
+    """Entries (day, from, to, note) as the text the reader understands, one line each: the
+    day in German, "from-to", the note; "appointment" is "nach Vereinbarung"."""
+    lines = []
+    for day, opens, closes, note in entries[:words.MAX_ENTRIES]:
+        key = lowered(day or "").strip().rstrip(".")
+        name = (words.DAY_NAMES[words.STRUCTURED_DAYS[key]] if key in words.STRUCTURED_DAYS
+                else (day or "").strip())
+        span = "-".join(_clock(t) for t in (opens, closes) if t and t.strip())
+        said = words.STRUCTURED_WORDS.get(lowered(note or "").strip(), (note or "").strip())
+        said = words.STRUCTURED_WORDS.get(lowered(span), said if not span else f"{span} {said}")
+        if name and said.strip():
+            lines.append(f"{name} {said.strip()}")
+    return "\n".join(lines) or None
+
+
+def _clock(value: str) -> str:
+    """"09:00:00" -> "09:00"; other values as given (dashes unified)."""
+    value = value.strip().translate(words.DASHES)
+    return re.sub(r"\b(\d{1,2}:\d{2}):\d{2}\b", r"\1", value)
+
+
+@functools.lru_cache(maxsize=MEMO)
+def structured_hours(text: str | None) -> DayHours:
+    """Structured hours (`days_text`) read like office-hour text, without its length cap: a
+    day "nach Vereinbarung" is not open, an entry whose note says "telefonisch" is phone."""
+    if not text:
+        return DayHours(None, None, False, None)
+    limit = words.MAX_LENGTH * 8
+    office, phone = office_and_phone(text, limit)
+    return DayHours(osm(office), osm(phone), by_appointment(text), text)
+
+
+def disagreement(a: str | None, b: str | None, limit: int = words.MAX_LENGTH * 8) -> str:
+    """The OSM days whose hours differ between two readable texts ("Tu,Th"); "rules" when
+    only monthly or holiday rules differ."""
+    weeks = [read_week(office_and_phone(t, limit)[0]) or {} for t in (a, b)]
+    days = sorted({d for w in weeks for d in w if weeks[0].get(d) != weeks[1].get(d)},
+                  key=lambda d: (d[0], d[1]))
+    return ",".join(dict.fromkeys(words.OSM_DAYS[d] for d, _ in days)) or "rules"

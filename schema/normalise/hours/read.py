@@ -6,35 +6,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from schema.normalise.hours.words import (
-    AMBIGUOUS_DAYS,
-    DAY_SPELLINGS,
-    DOUBT_RE,
-    EARLIEST,
-    GROUP_SLOT_RE,
-    HOLIDAY,
-    NOT_APPOINTMENT_RE,
-    OFFICE_RE,
-    ORD,
-    ORDINALS,
-    QUALIFIERS,
-    RANGE,
-    REWRITES,
-    SCHEDULE,
-    TOKEN,
-    UHR,
-)
+from schema.normalise.hours import words
 
 
 def _prepare(text: str) -> str | None:
     """Rewrites applied, "ohne Termin" and "Uhr" removed; None on a doubtful word."""
     t = text
-    for pattern, replacement in REWRITES:
+    for pattern, replacement in words.REWRITES:
         t = re.sub(pattern, replacement, t)
-    if DOUBT_RE.search(t):
+    if words.DOUBT_RE.search(t):
         return None
-    t = NOT_APPOINTMENT_RE.sub(" ", t)
-    return UHR.sub(" ", t)
+    t = words.NOT_APPOINTMENT_RE.sub(" ", t)
+    return words.UHR.sub(" ", t)
 
 
 @dataclass
@@ -81,9 +64,9 @@ def read_week(text: str) -> Week | None:
     """(weekday, nth-of-month) -> sorted time ranges; None on anything not understood."""
     prepared = _prepare(text)
     if prepared is not None and len(sections := _headed_sections(prepared)) > 1:
-        office = [x for x in sections if OFFICE_RE.search(x.split("\n")[0])]
+        office = [x for x in sections if words.OFFICE_RE.search(x.split("\n")[0])]
         prepared = office[0] if len(office) == 1 else None
-    if prepared is None or GROUP_SLOT_RE.search(prepared):
+    if prepared is None or words.GROUP_SLOT_RE.search(prepared):
         return None
     s = _State()
     for kind, value in _tokens(prepared):
@@ -102,8 +85,8 @@ def _headed_sections(text: str) -> list[str]:
     sections = []
     for paragraph in text.split("¶"):
         lines = [x for x in paragraph.split("\n") if x.strip()]
-        if len(lines) > 1 and not SCHEDULE.search(lines[0]) \
-                and any(RANGE.search(x) for x in lines[1:]):
+        if len(lines) > 1 and not words.SCHEDULE.search(lines[0]) \
+                and any(words.RANGE.search(x) for x in lines[1:]):
             sections.append(paragraph)
     return sections
 
@@ -213,21 +196,21 @@ _STEPS: dict[str, Callable[[_State, _Group, object], bool]] = {
 
 
 def _monthly(m: re.Match) -> tuple[str, object]:
-    nth = tuple(sorted({ORDINALS[o if o[0].isdigit() else o.rstrip("nmrs")]
-                        for o in re.findall(ORD, m["ords"])}, key=lambda n: (n < 0, n)))
+    nth = tuple(sorted({words.ORDINALS[o if o[0].isdigit() else o.rstrip("nmrs")]
+                        for o in re.findall(words.ORD, m["ords"])}, key=lambda n: (n < 0, n)))
     return "days", [(_weekday(m["mday"]), nth)]
 
 
 def _span(m: re.Match) -> tuple[str, object]:
     first, last = _weekday(m["first"]), _weekday(m["last"])
-    if not first < last < HOLIDAY:
+    if not first < last < words.HOLIDAY:
         return "error", None  # "Fr-Mo" across the weekend
     return "days", [(d, ()) for d in range(first, last + 1)]
 
 
 def _time(start: str, end: str) -> tuple[str, object]:
     a, b = _minutes(start), _minutes(end)
-    ok = a is not None and b is not None and EARLIEST <= a < b
+    ok = a is not None and b is not None and words.EARLIEST <= a < b
     return ("time", (a, b)) if ok else ("error", None)
 
 
@@ -258,7 +241,7 @@ def _tokens(text: str) -> Iterator[tuple[str, object]]:
     token fits."""
     pos = 0
     while pos < len(text):
-        m = TOKEN.match(text, pos)
+        m = words.TOKEN.match(text, pos)
         if m is None:
             yield "error", None
             return
@@ -270,9 +253,9 @@ def _tokens(text: str) -> Iterator[tuple[str, object]]:
 
 def _weekday(word: str) -> int:
     word = word.rstrip(".")
-    if word in AMBIGUOUS_DAYS:
-        return AMBIGUOUS_DAYS[word]
-    return next(i for i, group in enumerate(DAY_SPELLINGS) if word in group)
+    if word in words.AMBIGUOUS_DAYS:
+        return words.AMBIGUOUS_DAYS[word]
+    return next(i for i, group in enumerate(words.DAY_SPELLINGS) if word in group)
 
 
 def _minutes(time: str) -> int | None:
@@ -284,7 +267,7 @@ def _minutes(time: str) -> int | None:
 def _fits(span: tuple[int, int], qualifier: str | None) -> bool:
     if qualifier is None:
         return True
-    low, high = QUALIFIERS[qualifier]
+    low, high = words.QUALIFIERS[qualifier]
     return low <= span[0] and span[1] <= high
 
 
@@ -302,15 +285,15 @@ def _combine(groups: list[_Group], breaks: list[tuple[int, int]]) -> Week | None
             if d not in closed and t}
     if not week or any(v is None for v in week.values()) or _clashes(week):
         return None
-    if (HOLIDAY, ()) in closed:
-        week[(HOLIDAY, ())] = []
+    if (words.HOLIDAY, ()) in closed:
+        week[(words.HOLIDAY, ())] = []
     return week
 
 
 def _clashes(week: Week) -> bool:
     """A weekday in two rules for the same weeks (weekly and nth-of-month, "1. und 3." beside
     "1."), or ranges of one day that partly overlap."""
-    for weekday in range(HOLIDAY + 1):
+    for weekday in range(words.HOLIDAY + 1):
         nths = [_weeks(nth) for d, nth in week if d == weekday]
         if len(nths) > 1 and any(a & b for i, a in enumerate(nths) for b in nths[i + 1:]):
             return True

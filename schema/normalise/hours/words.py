@@ -148,6 +148,24 @@ OFFICE = r"büro|geschäftsstelle|kontaktstelle|sekretariat|verwaltung|beratungs
 EARLIEST = 6 * 60
 MAX_LENGTH = 400
 
+#: Day names of structured files (German, OSM and English codes) -> weekday; others are read
+#: as text.
+STRUCTURED_DAYS = {"mo": 0, "tu": 1, "we": 2, "th": 3, "fr": 4, "sa": 5, "su": 6,
+                   "di": 1, "mi": 2, "do": 3, "so": 6,
+                   "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
+                   "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
+                   "saturday": 5, "sunday": 6, "ph": 7}
+#: Words of structured files that stand for a note the reader knows.
+STRUCTURED_WORDS = {"appointment": "nach Vereinbarung", "by appointment": "nach Vereinbarung",
+                    "on request": "nach Vereinbarung", "closed": "geschlossen",
+                    "phone": "telefonisch:", "telephone": "telefonisch:",
+                    "telefonisch": "telefonisch:", "nur telefonisch": "telefonisch:"}
+#: The German names structured entries are written out with (`days_text`).
+DAY_NAMES = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag",
+             "Feiertage")
+#: Entries a file may give for one listing; more is not a week's hours.
+MAX_ENTRIES = 60
+
 # --- patterns ----------------------------------------------------------------------------
 
 WORD = re.compile(r"(?<![a-zäöüß])[a-zäöüß]{5,11}(?![a-zäöüß])")

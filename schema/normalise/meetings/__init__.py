@@ -38,48 +38,40 @@ Decisions on ambiguous German:
 import bisect
 import functools
 import re
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 from schema.listing import Schedule
-from schema.normalise.meetings.schedule import Mention, Reading, schedule_of
-from schema.normalise.meetings.words import (
-    ALTERNATIVE,
-    ASK_THERE_RE,
-    BLOCKS,
-    BOUNDARY,
-    CLAUSE_DOUBT_RE,
-    CLOCK,
-    DASHES,
-    DATE_LIST,
-    DATED,
-    DATES,
-    DAY_ABBREVIATIONS,
-    DAY_NAMES,
-    DAY_ONE,
-    DAY_SLIPS,
-    DOUBT_RE,
-    EARLIEST,
-    IM_DAY,
-    KIND_LETTER,
-    LOCAL_DOUBT_RE,
-    MAX_LENGTH,
-    NOUN_NEXT,
-    NUMBER,
-    NUMBER_WORDS,
-    ON_REQUEST_RE,
-    ONE_OFF,
-    ORD_ONE,
-    ORDINAL_WORDS,
-    REMOVE,
-    RHYTHM,
-    SCANNER,
-    SEVERAL_GROUPS,
-    SLIP_WORD,
-    TIME_ANY,
-    TIME_ONE,
-    WEEKDAYS,
-)
+from schema.normalise.meetings import words
 from schema.normalise.text import MEMO, clean
+
+
+@dataclass
+class Mention:
+    """One weekday phrase: "1. und 3. Dienstag", "montags", "Mo-Fr"."""
+
+    days: list[str]
+    ords: list[tuple[int, bool]]  # (ordinal, written as a word)
+    parts: list[str]
+    intro: str | None
+    block: int = 0
+    adverb: bool = False  # "montags": every Monday
+
+
+@dataclass
+class Reading:
+    """What the tokens of a rhythm text say, before they are put together (`schedule_of`)."""
+
+    mentions: list[Mention] = field(default_factory=list)
+    times: list[tuple[str | None, str | None]] = field(default_factory=list)
+    order: str = ""  # "D" per day phrase, "T" per time, in text order
+    weeks: set[int] = field(default_factory=set)
+    months: set[int] = field(default_factory=set)
+    counts: list[tuple[int, str]] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)
+    one_off: bool = False  # "Gründungstreffen", "das nächste Treffen"
+    every: bool = False  # "jeden", "immer", "regelmäßig", or a day as an adverb ("montags")
+    repeated: bool = False  # the last day phrase repeated the one before
 
 
 @functools.lru_cache(maxsize=MEMO)
@@ -89,9 +81,9 @@ def on_request(text: str | None) -> bool:
     ("Infos unter Tel. …") only when no rhythm is stated beside it."""
     if not text:
         return False
-    if ON_REQUEST_RE.search(text):
+    if words.ON_REQUEST_RE.search(text):
         return True
-    return bool(ASK_THERE_RE.search(text)) and meetings(text) is None
+    return bool(words.ASK_THERE_RE.search(text)) and meetings(text) is None
 
 
 @functools.lru_cache(maxsize=MEMO)
@@ -99,19 +91,20 @@ def meetings(text: str | None) -> Schedule | None:
     """A meeting rhythm as a `Schedule`, or None when the text is not understood with
     confidence (the caller keeps the original text either way)."""
     text = clean(text)
-    if not text or len(text) > MAX_LENGTH:
+    if not text or len(text) > words.MAX_LENGTH:
         return None
-    text = IM_DAY.sub(r"\1 Monat", SLIP_WORD.sub(_unslipped, text.translate(DASHES)))
-    if len(DATES.findall(text)) >= DATE_LIST:
+    text = words.SLIP_WORD.sub(_unslipped, text.translate(words.DASHES))
+    text = words.IM_DAY.sub(r"\1 Monat", text)
+    if len(words.DATES.findall(text)) >= words.DATE_LIST:
         return None
-    text = REMOVE.sub(" ", text)
+    text = words.REMOVE.sub(" ", text)
     if _doubtful(text) or _request_in_rhythm(text):
         return None
     reading = _read(text)
     if reading:
-        reading.one_off = bool(ONE_OFF.search(text))
+        reading.one_off = bool(words.ONE_OFF.search(text))
     schedule = reading and schedule_of(reading)
-    if schedule and len(schedule.byday or []) > 1 and SEVERAL_GROUPS.search(text):
+    if schedule and len(schedule.byday or []) > 1 and words.SEVERAL_GROUPS.search(text):
         return None
     return schedule
 
@@ -119,7 +112,7 @@ def meetings(text: str | None) -> Schedule | None:
 def _unslipped(m: re.Match) -> str:
     """A mistyped day name spelt right, its capital kept."""
     word = m.group()
-    name = DAY_SLIPS.get(word.lower())
+    name = words.DAY_SLIPS.get(word.lower())
     return word if name is None else (name.capitalize() if word[0].isupper() else name)
 
 
@@ -127,17 +120,17 @@ def _doubtful(text: str) -> bool:
     """An exception, season or change anywhere; a hedge only in a sentence or line that names
     a day or a rhythm ("Bitte melden Sie sich vorher an." leaves the rhythm standing); "im
     April" only in a clause that names one."""
-    if DOUBT_RE.search(text):
+    if words.DOUBT_RE.search(text):
         return True
-    if CLAUSE_DOUBT_RE.search(text):
-        cuts = [0, *(b.end() for b in BOUNDARY.finditer(text)), len(text)]
-        if any(CLAUSE_DOUBT_RE.search(clause) and RHYTHM.search(clause)
+    if words.CLAUSE_DOUBT_RE.search(text):
+        cuts = [0, *(b.end() for b in words.BOUNDARY.finditer(text)), len(text)]
+        if any(words.CLAUSE_DOUBT_RE.search(clause) and words.RHYTHM.search(clause)
                for clause in (text[a:b] for a, b in pairwise(cuts))):
             return True
-    if not LOCAL_DOUBT_RE.search(text):
+    if not words.LOCAL_DOUBT_RE.search(text):
         return False
-    cuts = [0, *(b.end() for b in BLOCKS.finditer(text)), len(text)]
-    return any(LOCAL_DOUBT_RE.search(block) and RHYTHM.search(block)
+    cuts = [0, *(b.end() for b in words.BLOCKS.finditer(text)), len(text)]
+    return any(words.LOCAL_DOUBT_RE.search(block) and words.RHYTHM.search(block)
                for block in (text[a:b] for a, b in pairwise(cuts)))
 
 
@@ -145,11 +138,11 @@ def _request_in_rhythm(text: str) -> bool:
     """"dienstags 14-17 Uhr nach Vereinbarung", "Termine bitte erfragen": the time itself is
     by arrangement. "(Ort nach Absprache)", "+ nach Absprache" in a clause of their own leave
     the stated rhythm standing."""
-    for m in ON_REQUEST_RE.finditer(text):
-        left = max((b.end() for b in BOUNDARY.finditer(text, 0, m.start())), default=0)
-        right = next((b.start() for b in BOUNDARY.finditer(text, m.end())), len(text))
+    for m in words.ON_REQUEST_RE.finditer(text):
+        left = max((b.end() for b in words.BOUNDARY.finditer(text, 0, m.start())), default=0)
+        right = next((b.start() for b in words.BOUNDARY.finditer(text, m.end())), len(text))
         clause = text[left:right]
-        if DATED.search(clause) or DAY_ONE.search(clause) or TIME_ANY.search(clause):
+        if any(p.search(clause) for p in (words.DATED, words.DAY_ONE, words.TIME_ANY)):
             return True
     return False
 
@@ -158,23 +151,24 @@ def _read(text: str) -> Reading | None:
     """Tokens -> a reading; None at a token that contradicts itself (an impossible time, a
     stray "Uhr" whose number is missing, alternatives between rhythm tokens)."""
     reading = Reading()
-    breaks = [b.start() for b in BLOCKS.finditer(text)]
+    breaks = [b.start() for b in words.BLOCKS.finditer(text)]
     previous: str | None = None
     letters = ""
-    for m in SCANNER.finditer(text):
+    for m in words.SCANNER.finditer(text):
         kind, value = m.lastgroup or "word", m.group()
-        if kind == "time" and not CLOCK.search(value) and NOUN_NEXT.match(text, m.end()):
+        if (kind == "time" and not words.CLOCK.search(value)
+                and words.NOUN_NEXT.match(text, m.end())):
             kind = "num"  # "von 8 bis 15 Teilnehmern"
         if kind == "ws":
             continue
         if kind == "word" and value.lower() == "uhr":
             return None  # "sowie Uhr": a time is missing
-        letters += KIND_LETTER.get(kind, "w")
+        letters += words.KIND_LETTER.get(kind, "w")
         if not _take(reading, kind, value, previous, bisect.bisect(breaks, m.start())):
             return None
         if kind != "sep":
             previous = kind
-    return None if ALTERNATIVE.search(letters) else reading
+    return None if words.ALTERNATIVE.search(letters) else reading
 
 
 def _take(reading: Reading, kind: str, value: str, previous: str | None, block: int) -> bool:
@@ -233,38 +227,39 @@ def _number(value: str) -> int:
         return 3
     if "gerade" in lower:
         return 2
-    m = NUMBER.search(value)
+    m = words.NUMBER.search(value)
     if m is None:
         return 1
     word = m.group().lower()
     if word in ("14", "vierzehn"):
         return 2
-    return int(word) if word.isdigit() else NUMBER_WORDS[word]
+    return int(word) if word.isdigit() else words.NUMBER_WORDS[word]
 
 
 def _mention(value: str, intro: str | None, block: int) -> Mention | None:
     """"1. und 3. Dienstag" -> days ["TU"], ords [(1, False), (3, False)]; "Mo-Fr" expanded."""
-    first = DAY_ONE.search(value)
+    first = words.DAY_ONE.search(value)
     if first is None:
         return None
     days: list[str] = []
     parts: list[str] = []
     adverb = False
-    for m in DAY_ONE.finditer(value, first.start()):
+    for m in words.DAY_ONE.finditer(value, first.start()):
         if m.group("abbr"):
-            days.append(DAY_ABBREVIATIONS[m.group("abbr").rstrip(".").title()])
+            days.append(words.DAY_ABBREVIATIONS[m.group("abbr").rstrip(".").title()])
             continue
-        days.append(DAY_NAMES[m.group("full").lower()])
+        days.append(words.DAY_NAMES[m.group("full").lower()])
         adverb = adverb or bool(m.group("s"))
         if m.group("part"):
             parts.append(m.group("part").lower())
     if len(days) == 2:  # a range: "Mo-Fr", "montags bis donnerstags"
-        start, end = WEEKDAYS.index(days[0]), WEEKDAYS.index(days[1])
+        start, end = words.WEEKDAYS.index(days[0]), words.WEEKDAYS.index(days[1])
         if start >= end:
             return None
-        days = list(WEEKDAYS[start:end + 1])
-    ords = [(int(m.group(1)), False) if m.group(1) else (ORDINAL_WORDS[m.group(2).lower()], True)
-            for m in ORD_ONE.finditer(value[: first.start()])]
+        days = list(words.WEEKDAYS[start:end + 1])
+    ords = [(int(m.group(1)), False) if m.group(1)
+            else (words.ORDINAL_WORDS[m.group(2).lower()], True)
+            for m in words.ORD_ONE.finditer(value[: first.start()])]
     if ords and len(days) > 1:
         return None  # "1. Mo-Fr" has no sensible reading
     return Mention(days, ords, parts, intro, block, adverb)
@@ -275,16 +270,92 @@ def _time(value: str) -> tuple[str | None, str | None] | None:
     approximate time ("bis ca. 21") is None; None when a time is impossible or implausible."""
     ends: list[str | None] = []
     minutes: list[int] = []
-    for m in TIME_ONE.finditer(value):
+    for m in words.TIME_ONE.finditer(value):
         hour, minute = int(m.group(2)), int(m.group(3) or 0)
         if hour > 23 or minute > 59:
             return None
         minutes.append(hour * 60 + minute)
         ends.append(None if m.group(1) else f"{hour:02d}:{minute:02d}")
     if value.lower().startswith("bis"):
-        return (None, ends[0]) if minutes[0] >= EARLIEST else None
-    if not minutes or minutes[0] < EARLIEST or (len(minutes) == 2 and minutes[1] <= minutes[0]):
+        return (None, ends[0]) if minutes[0] >= words.EARLIEST else None
+    if not minutes or minutes[0] < words.EARLIEST or (
+            len(minutes) == 2 and minutes[1] <= minutes[0]):
         return None
     if "zwischen" not in value.lower() and re.search(r"\bund\b", value, re.I):
         return None
     return (ends[0], ends[1] if len(ends) == 2 else None)
+
+
+# --- a reading put together into a `Schedule`, or declined when its parts disagree -------
+
+def schedule_of(r: Reading) -> Schedule | None:
+    """Put a reading together; None when its parts disagree."""
+    if not _coherent(r):
+        return None
+    rhythm = _monthly(r) if any(m.ords for m in r.mentions) else _weekly(r)
+    if rhythm is None:
+        return None
+    freq, interval, byday = rhythm
+    for n, unit in r.counts:  # "zweimal im Monat" must agree with the days found
+        if n != len(byday) or (unit == "month") != (freq == "MONTHLY") or interval != 1:
+            return None
+    opens, closes = r.times[0] if r.times else (None, None)
+    return Schedule(freq=freq, interval=interval, byday=byday, opens_at=opens, closes_at=closes)
+
+
+def _coherent(r: Reading) -> bool:
+    """One rhythm: days in one sentence or line, one time, one week and one month rhythm,
+    times in a fitting order, day parts that agree with the clock; "Gründungstreffen am
+    Montag" needs a word of recurrence to be more than one date."""
+    regular = r.every or bool(r.weeks or r.months or r.counts)
+    return (bool(r.mentions) and bool(words.ORDER.fullmatch(r.order)) and (regular or not r.one_off)
+            and len({m.block for m in r.mentions}) == 1 and len(set(r.times)) <= 1
+            and len(r.weeks) <= 1 and len(r.months) <= 1 and _parts_fit(r))
+
+
+def _monthly(r: Reading) -> tuple[str, int, list[str]] | None:
+    """Ordinal days: the n-th weekday of the month, or "jeden zweiten Montag" (every other)."""
+    if not all(m.ords for m in r.mentions):
+        return None  # "jeden 1. Montag und Donnerstag": does the ordinal carry over?
+    ordinals = [n for m in r.mentions for n, _ in m.ords]
+    if r.weeks and not (r.weeks == {2} and _fortnightly(ordinals)):
+        return None  # "jeden 2. Montag 14-tägig"
+    monthly = bool(r.months) or any(unit == "month" for _, unit in r.counts)
+    first = r.mentions[0]
+    if not (monthly or len(ordinals) > 1 or first.intro == "am" or ordinals[0] in (1, 5, -1, -2)):
+        if first.ords == [(2, True)] and first.intro == "every":
+            return "WEEKLY", 2, first.days
+        return None  # "jeden 2. Montag", "jeden dritten Montag": week or month?
+    byday = {f"{n}{d}" for m in r.mentions for n, _ in m.ords for d in m.days}
+    return "MONTHLY", max(r.months, default=1), sorted(byday, key=_day_order)
+
+
+def _weekly(r: Reading) -> tuple[str, int, list[str]] | None:
+    """Days without ordinals: weekly, or every n weeks; not in a monthly frame."""
+    if r.months or any(unit == "month" for _, unit in r.counts):
+        return None  # "monatlich, dienstags": which Tuesday?
+    if any(m.intro == "one" for m in r.mentions) and not r.weeks:
+        return None  # "immer an einem Freitag": which one?
+    days = sorted({d for m in r.mentions for d in m.days}, key=_day_order)
+    return "WEEKLY", max(r.weeks, default=1), days
+
+
+def _fortnightly(ordinals: list[int]) -> bool:
+    """"vierzehntäglich: am 2. und 4. Donnerstag" - two ordinals two weeks apart."""
+    return len(ordinals) == 2 and ordinals[1] - ordinals[0] == 2 and ordinals[0] > 0
+
+
+def _parts_fit(r: Reading) -> bool:
+    """"abends" with "7 Uhr" would need a guess (19:00?); decline instead."""
+    starts = [int(t[:2]) for span in r.times for t in span if t]
+    late = {"abend", "abends", "nachmittag", "nachmittags"}
+    early = {"vormittag", "vormittags", "morgen", "morgens"}
+    if any(p in late for p in r.parts) and any(h < 12 for h in starts):
+        return False
+    return not (any(p in early for p in r.parts) and any(h >= 13 for h in starts))
+
+
+def _day_order(code: str) -> tuple[int, int]:
+    """Week order, then ordinals in month order: 1MO, 3MO, -2MO, -1MO."""
+    n = int(code[:-2]) if code[:-2] else 0
+    return words.WEEKDAYS.index(code[-2:]), n if n >= 0 else 100 + n

@@ -56,34 +56,20 @@ from rapidfuzz.distance import OSA
 
 from schema.listing import Audience, Topic
 from schema.normalise.text import MEMO, one_line
+from schema.normalise.topics import words
 from schema.normalise.topics.concepts import Taxonomy, taxonomy
 from schema.normalise.topics.rare import elided, rare
-from schema.normalise.topics.words import (
-    AUDIENCE_WORDS,
-    FILLER,
-    GENDER,
-    MIN_STEM,
-    PAREN,
-    PARTNERS,
-    PREPOSITIONS,
-    SPLIT,
-    TOKEN,
-    forms,
-    joined_key,
-    key,
-    label_words,
-)
 
 __all__ = ["topic", "topics", "unknown_topics"]
 
 
 # --- labels ------------------------------------------------------------------------------
 
-def _audience(words: list[str]) -> Audience | None:
+def _audience(tokens: list[str]) -> Audience | None:
     found: set[Audience] = set()
-    for i, w in enumerate(words):
+    for i, w in enumerate(tokens):
         role = _role(w)
-        if role == "parents" and any(v.startswith("kind") for v in words[:i]):
+        if role == "parents" and any(v.startswith("kind") for v in tokens[:i]):
             role = "relatives"  # "Kinder psychisch kranker Eltern"
         if role:
             found.add(role)
@@ -95,25 +81,25 @@ def _audience(words: list[str]) -> Audience | None:
 def _role(word: str) -> Audience | None:
     if "betroffen" in word:
         return "affected"
-    if "angehorig" in word or "zugehorig" in word or word in PARTNERS:
+    if "angehorig" in word or "zugehorig" in word or word in words.PARTNERS:
         return "relatives"
     if word.startswith(("eltern", "mutter", "vater")) or word.endswith("eltern"):
         return "parents"
     return None
 
 
-def _read_part(tax: Taxonomy, words: list[str], acronyms: frozenset[str] = frozenset(),
+def _read_part(tax: Taxonomy, tokens: list[str], acronyms: frozenset[str] = frozenset(),
                runs: bool = True) -> tuple[list[str], bool]:
     """(codes, something unknown) for one part of a label. The part is read whole first
     ("Trauer nach Suizid" is one concept); else as the phrases between its prepositions
     ("Pflegende Angehörige | von Menschen | mit Demenz"), with the known runs of words in
     them unless `runs` is off (a remark beside a known topic only qualifies it)."""
-    codes, unknown = _read_phrase(tax, words, acronyms, runs=False)
+    codes, unknown = _read_phrase(tax, tokens, acronyms, runs=False)
     if codes or not unknown:
         return codes, False
     phrases: list[list[str]] = [[]]
-    for w in words:
-        if w in PREPOSITIONS:
+    for w in tokens:
+        if w in words.PREPOSITIONS:
             phrases.append([])
         else:
             phrases[-1].append(w)
@@ -121,19 +107,19 @@ def _read_part(tax: Taxonomy, words: list[str], acronyms: frozenset[str] = froze
     return [c for cs, _ in read for c in cs], any(u for _, u in read)
 
 
-def _read_phrase(tax: Taxonomy, words: list[str], acronyms: frozenset[str] = frozenset(),
+def _read_phrase(tax: Taxonomy, tokens: list[str], acronyms: frozenset[str] = frozenset(),
                  runs: bool = True) -> tuple[list[str], bool]:
     """(codes, unknown): read as it is, then without filler ("für pflegende Angehörige"), then
     without audience words too ("Angehörige psychisch Erkrankter"), then with a trailing
     adjective put first ("Herzfehler angeborener"); else the known runs of words in it
     ("Sarkoidose Dresden"). Only filler or audience words: no code, and nothing unknown."""
-    content = [w for w in words if w not in FILLER and w not in AUDIENCE_WORDS]
+    content = [w for w in tokens if w not in words.FILLER and w not in words.AUDIENCE_WORDS]
     if not content:
         return [], False
-    no_filler = [w for w in words if w not in FILLER]
-    unnumbered = [w for w in words if not w.isdigit()]  # "Frauen 50+": an age qualifies
-    for candidate in (words, no_filler, content, unnumbered, *_inversions(no_filler)):
-        if code := tax.find(joined_key(candidate)):
+    no_filler = [w for w in tokens if w not in words.FILLER]
+    unnumbered = [w for w in tokens if not w.isdigit()]  # "Frauen 50+": an age qualifies
+    for candidate in (tokens, no_filler, content, unnumbered, *_inversions(no_filler)):
+        if code := tax.find(words.joined_key(candidate)):
             return [code], False
     if not runs:
         return [], True
@@ -148,33 +134,34 @@ _ADJECTIVE_END = re.compile(r"(?:er|es|em|en|e)$")
 _ADJECTIVE_FORMS = ("", "e", "en", "er")
 
 
-def _inversions(words: list[str]) -> list[list[str]]:
+def _inversions(tokens: list[str]) -> list[list[str]]:
     """The words with the last one put first as an adjective: lists write "Herzfehler
     angeborener" or "Medienkonsum exzessiver" for "angeborene Herzfehler"."""
-    if len(words) < 2 or words[-1] in AUDIENCE_WORDS:
+    if len(tokens) < 2 or tokens[-1] in words.AUDIENCE_WORDS:
         return []
-    stem = _ADJECTIVE_END.sub("", words[-1])
-    return [[stem + end, *words[:-1]] for end in _ADJECTIVE_FORMS]
+    stem = _ADJECTIVE_END.sub("", tokens[-1])
+    return [[stem + end, *tokens[:-1]] for end in _ADJECTIVE_FORMS]
 
 
-def _runs(tax: Taxonomy, words: list[str], acronyms: frozenset[str]) -> tuple[list[str], bool]:
+def _runs(tax: Taxonomy, tokens: list[str], acronyms: frozenset[str]) -> tuple[list[str], bool]:
     """(codes, unknown) of the longest runs of words that name a concept, in label order:
     "Brustkrebs Pink Ladies Dresden" -> Brustkrebs; "seltene rheumatische Erkrankungen" ->
     seltene (Erkrankungen), rheumatische Erkrankungen. A run of audience words names nothing;
     a run shorter than MIN_STEM letters counts only as an acronym written in capitals."""
     found: dict[int, str] = {}
-    used = [False] * len(words)
-    for size in range(len(words), 0, -1):
-        for start in range(len(words) - size + 1):
-            run = words[start:start + size]
-            k = joined_key(run)
-            if any(used[start:start + size]) or all(w in AUDIENCE_WORDS for w in run) \
-                    or (len(k) < MIN_STEM and not (size == 1 and k in acronyms)):
+    used = [False] * len(tokens)
+    for size in range(len(tokens), 0, -1):
+        for start in range(len(tokens) - size + 1):
+            run = tokens[start:start + size]
+            k = words.joined_key(run)
+            if any(used[start:start + size]) or all(w in words.AUDIENCE_WORDS for w in run) \
+                    or (len(k) < words.MIN_STEM and not (size == 1 and k in acronyms)):
                 continue
             if code := tax.find(k) or _misspelt(tax, k):
                 found[start] = code
                 used[start:start + size] = [True] * size
-    unknown = any(not u and w not in AUDIENCE_WORDS for w, u in zip(words, used, strict=True))
+    unknown = any(not u and w not in words.AUDIENCE_WORDS
+                  for w, u in zip(tokens, used, strict=True))
     return [found[i] for i in sorted(found)], unknown
 
 
@@ -190,19 +177,19 @@ def _misspelt(tax: Taxonomy, k: str) -> str | None:
     are."""
     if len(k) < MIN_MISSPELT:
         return None
-    codes = {tax.index[name] for form in forms(k)
+    codes = {tax.index[name] for form in words.forms(k)
              for name, _, _ in process.extract(form, tax.index.keys(), scorer=OSA.distance,
                                                score_cutoff=len(k) // MIN_MISSPELT, limit=None)}
     return codes.pop() if len(codes) == 1 else None
 
 
-def _shared_head(tax: Taxonomy, words: list[str], following: list[str]) -> str | None:
+def _shared_head(tax: Taxonomy, tokens: list[str], following: list[str]) -> str | None:
     """The concept of a lone adjective that shares the next part's noun: "geistig und
     körperlich behinderte Kinder" -> "geistig behinderte Kinder"."""
-    content = [w for w in words if w not in FILLER and w not in AUDIENCE_WORDS]
+    content = [w for w in tokens if w not in words.FILLER and w not in words.AUDIENCE_WORDS]
     if len(content) != 1 or len(following) < 2:
         return None
-    codes, unknown = _read_phrase(tax, [*words, *following[1:]], runs=False)
+    codes, unknown = _read_phrase(tax, [*tokens, *following[1:]], runs=False)
     return codes[0] if codes and not unknown else None
 
 
@@ -212,10 +199,12 @@ _COMMA_INVERTED = re.compile(r"^([^,()]+),\s*([a-zäöüß][^,()-]*)$")
 
 def _parts(text: str) -> list[tuple[str, bool]]:
     """(part, qualifier) pairs: split parts of the label, then its bracketed remarks."""
-    main = [p for p in SPLIT.split(GENDER.sub("", PAREN.sub(" ", text))) if TOKEN.search(p)]
+    main = [p for p in words.SPLIT.split(words.GENDER.sub("", words.PAREN.sub(" ", text)))
+            if words.TOKEN.search(p)]
     parts = [(p, (i > 0 and p[:1].islower()) or p.rstrip().endswith("-"))
              for i, p in enumerate(main)]
-    remarks = [p for r in PAREN.findall(text) for p in SPLIT.split(r) if TOKEN.search(p)]
+    remarks = [p for r in words.PAREN.findall(text) for p in words.SPLIT.split(r)
+               if words.TOKEN.search(p)]
     return parts + [(p, True) for p in remarks]
 
 
@@ -230,19 +219,20 @@ def _topic(label: str | None) -> tuple[Topic, ...]:
     if not text:
         return ()
     tax = taxonomy()
-    words = label_words(text)
-    whole = joined_key(words)
-    acronyms = frozenset(joined_key(label_words(t)) for t in TOKEN.findall(text)
+    tokens = words.label_words(text)
+    whole = words.joined_key(tokens)
+    acronyms = frozenset(words.joined_key(words.label_words(t)) for t in words.TOKEN.findall(text)
                          if len(t) > 1 and t.isupper())
     unknown = False
     inverted = _COMMA_INVERTED.match(text)
     if whole in tax.compounds:
         codes = list(tax.compounds[whole])
-    elif code := tax.find(whole) or (inverted and tax.find(key(f"{inverted[2]} {inverted[1]}"))):
+    elif code := tax.find(whole) or (
+            inverted and tax.find(words.key(f"{inverted[2]} {inverted[1]}"))):
         codes = [code]
     else:
         codes, unknown = _codes_of_parts(tax, text, acronyms)
-    audience = _audience(words)
+    audience = _audience(tokens)
     found = [Topic(code=c, label=text, preferred=tax.concepts[c].preferred,
                    area=tax.concepts[c].area, audience=audience) for c in dict.fromkeys(codes)]
     if unknown or not found:
@@ -257,8 +247,8 @@ def _codes_of_parts(tax: Taxonomy, text: str,
     unknown = False
     parts = _parts(text)
     for i, (part, qualifier) in enumerate(parts):
-        part_words = label_words(part)
-        following = label_words(parts[i + 1][0]) if i + 1 < len(parts) else []
+        part_words = words.label_words(part)
+        following = words.label_words(parts[i + 1][0]) if i + 1 < len(parts) else []
         if part.rstrip().endswith("-") and (code := elided(tax, part_words, following)):
             codes.append(code)
             continue
