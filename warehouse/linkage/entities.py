@@ -17,8 +17,8 @@ from datetime import datetime
 import duckdb
 
 from warehouse.linkage.blocking import blocks_of, candidate_pairs, names_of, worth_comparing
+from warehouse.linkage.decisions import review_row, uncertain
 from warehouse.linkage.features import Features
-from warehouse.linkage.review import review_row, uncertain
 from warehouse.linkage.rules import compare
 
 #: Namespace of entity ids: uuid5(ENTITY_NS, smallest member listing id).

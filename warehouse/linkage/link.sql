@@ -45,7 +45,7 @@ COMMENT ON COLUMN link_state.entities IS 'entities it formed';
 COMMENT ON COLUMN link_state.linked IS 'of which with members from more than one source';
 
 -- The review queue: compared pairs whose score lies in the uncertain band (see
--- warehouse/linkage/review.py), replaced by each linkage; `shg review` lists them.
+-- warehouse/linkage/decisions.py), replaced by each linkage; `shg review` lists them.
 CREATE TABLE IF NOT EXISTS link_review (
     listing_a UUID NOT NULL,           -- the pair, smaller listing id first
     listing_b UUID NOT NULL,

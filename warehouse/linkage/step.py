@@ -17,10 +17,9 @@ import duckdb
 import pyarrow as pa
 import rapidfuzz
 
-from warehouse.linkage.decisions import NONE, Decisions
+from warehouse.linkage.decisions import NONE, Decisions, write_queue
 from warehouse.linkage.entities import LinkCounts, assign, cluster, decided_indices
 from warehouse.linkage.features import table_features
-from warehouse.linkage.review import write_queue
 from warehouse.storage.db import arrow_schema
 
 _DDL_PATH = Path(__file__).with_name("link.sql")
