@@ -11,7 +11,7 @@ A source run writes only its own listings (`owned_rows`; the merge keys on the s
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
@@ -20,12 +20,9 @@ import pyarrow.parquet as pq
 
 from schema.ids import listing_id
 from schema.listing import Listing
-from schema.listing_rows import ListingBatches, listing_row, record_hash
+from schema.listing_rows import ListingBatches, listing_row
 from schema.source_run import LoadCounts
 from warehouse.storage.db import CONTENT_COLUMNS, arrow_schema
-
-__all__ = ["Loaded", "Refused", "as_dict", "listings_table", "load_source_run", "record_hash",
-           "rows_table"]
 
 
 def rows_table(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> pa.Table:
@@ -231,7 +228,3 @@ def _merge(con, run_id: str, source_id: str, now: datetime, complete: bool,
         """, {"now": now, "ids": [str(v) for v in vanished], "source": source_id})
     con.execute("DROP TABLE _ops")
     return counts
-
-
-def as_dict(counts: LoadCounts) -> dict[str, int]:
-    return asdict(counts)
