@@ -6,6 +6,7 @@ stories."""
 import duckdb
 
 from schema.listing import Listing
+from warehouse.storage import sql_literal
 
 #: Listing columns whose model field has no description of its own.
 _LISTING = {
@@ -98,16 +99,16 @@ def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
     """The listing tables' and the views' comments; the other tables' are in their DDL."""
     listing = listing_comments()
     for table, (about, columns) in TABLES.items():
-        con.execute(f"COMMENT ON TABLE {table} IS {_quote(about)}")
+        con.execute(f"COMMENT ON TABLE {table} IS {sql_literal(about)}")
         for column, text in (listing | columns).items():
-            con.execute(f'COMMENT ON COLUMN {table}."{column}" IS {_quote(text)}')
+            con.execute(f'COMMENT ON COLUMN {table}."{column}" IS {sql_literal(text)}')
     apply_view_comments(con)
 
 
 def apply_view_comments(con: duckdb.DuckDBPyConnection) -> None:
     listing = listing_comments() | TABLES["listings"][1]
     for view, about in _VIEWS.items():
-        con.execute(f"COMMENT ON VIEW {view} IS {_quote(about)}")
+        con.execute(f"COMMENT ON VIEW {view} IS {sql_literal(about)}")
         columns = [c for (c,) in con.execute(
             "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
             "AND database_name = current_database()", [view]).fetchall()]
@@ -115,8 +116,4 @@ def apply_view_comments(con: duckdb.DuckDBPyConnection) -> None:
                                                "1 for the member whose values are preferred"},
                  "topics": _TOPICS}.get(view, _BEST)
         for column in columns:
-            con.execute(f'COMMENT ON COLUMN {view}."{column}" IS {_quote(texts[column])}')
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+            con.execute(f'COMMENT ON COLUMN {view}."{column}" IS {sql_literal(texts[column])}')

@@ -34,6 +34,7 @@ from typing import Any
 import duckdb
 
 from warehouse.release.public import public_table
+from warehouse.storage import sql_literal, sql_name
 
 #: Namespace of the UUIDv5 ids of the HSDS records this export makes up.
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://selbsthilfe-atlas.de/hsds")
@@ -57,14 +58,6 @@ def datapackage(ctx: Any) -> dict:
         "created": ctx.generated.strftime("%Y-%m-%dT%H:%M:%SZ"), "homepage": ctx.base_url}
 
 
-def _quoted(name: str) -> str:
-    return f'"{name}"'
-
-
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def _columns(cur: duckdb.DuckDBPyConnection, view: str) -> set[str]:
     return {r[0] for r in cur.execute(f"DESCRIBE {view}").fetchall()}
 
@@ -72,7 +65,7 @@ def _columns(cur: duckdb.DuckDBPyConnection, view: str) -> set[str]:
 def _rows_query(name: str, fields: list[str], columns: set[str]) -> str:
     """SQL: the resource's CSV rows, every HSDS field in the official order (null where the
     view has no such column), shared records once, in release order."""
-    select = ", ".join(_quoted(f) if f in columns else f"NULL AS {_quoted(f)}" for f in fields)
+    select = ", ".join(sql_name(f) if f in columns else f"NULL AS {sql_name(f)}" for f in fields)
     once = ("QUALIFY row_number() OVER (PARTITION BY id ORDER BY ord, sub) = 1"
             if name in SHARED else "")
     return f"SELECT {select} FROM hsds_{name} {once} ORDER BY ord, sub"
@@ -82,7 +75,7 @@ def _members_view(cur: duckdb.DuckDBPyConnection, name: str, fields: list[str],
                   columns: set[str]) -> None:
     """`hsds_<name>_members`: each record's JSON object members (`hsds_member`), one per HSDS
     field it has, for `hsds_services.sql` to nest."""
-    members = ", ".join(f"hsds_member('{f}', to_json({_quoted(f)}))"
+    members = ", ".join(f"hsds_member('{f}', to_json({sql_name(f)}))"
                         for f in fields if f in columns)
     keys = ", ".join(c for c in ("ord", "sub", "service_id") if c in columns)
     cur.execute(f"CREATE OR REPLACE TEMP VIEW hsds_{name}_members AS "
@@ -121,7 +114,7 @@ def write_hsds(con: duckdb.DuckDBPyConnection, folder: Path, ctx: Any) -> list[P
             name, path = resource["name"], out / resource["path"]
             names = [f["name"] for f in resource["schema"]["fields"]]
             columns = _columns(cur, f"hsds_{name}")
-            cur.execute(f"COPY ({_rows_query(name, names, columns)}) TO {_literal(path)} "
+            cur.execute(f"COPY ({_rows_query(name, names, columns)}) TO {sql_literal(str(path))} "
                         "(FORMAT csv, HEADER)")
             _members_view(cur, name, names, columns)
             written.append(path)

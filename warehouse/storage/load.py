@@ -22,6 +22,7 @@ from schema.ids import listing_id
 from schema.listing import Listing
 from schema.listing_rows import ListingBatches, listing_row
 from schema.source_run import LoadCounts
+from warehouse.storage import sql_literal
 from warehouse.storage.db import CONTENT_COLUMNS, arrow_schema
 
 
@@ -130,8 +131,8 @@ def _incoming(con: duckdb.DuckDBPyConnection, source_id: str,
                 own, out = owned_rows(con, source_id, rows)
                 refused += out
                 writer.write_table(rows_table(con, own))
-        path = str(staged).replace("'", "''")
-        con.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT * FROM read_parquet('{path}')")
+        con.execute("CREATE OR REPLACE TEMP VIEW incoming AS "
+                    f"SELECT * FROM read_parquet({sql_literal(str(staged))})")
         con.execute(f"SET memory_limit = '{LARGE_LOAD_MEMORY}'")
         try:
             yield
