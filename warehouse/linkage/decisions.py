@@ -214,19 +214,15 @@ def write_queue(con: duckdb.DuckDBPyConnection, run_id: str, rows: list[dict]) -
 def read_queue(con: duckdb.DuckDBPyConnection, decided: set[tuple[str, str]]) -> list[dict]:
     """The queue with both listings' names and sources, best score first, minus the pairs a
     decision already covers."""
-    rows = con.execute("""
-        SELECT r.listing_a::VARCHAR, r.listing_b::VARCHAR, r.score, r.rule,
-               r.evidence::VARCHAR,
-               a.source_id || ':' || a.source_key, a.name,
-               b.source_id || ':' || b.source_key, b.name
+    queue = con.sql("""
+        SELECT r.listing_a::VARCHAR AS listing_a, r.listing_b::VARCHAR AS listing_b, r.score,
+               r.rule, r.evidence::VARCHAR AS evidence,
+               a.source_id || ':' || a.source_key AS ref_a, a.name AS name_a,
+               b.source_id || ':' || b.source_key AS ref_b, b.name AS name_b
         FROM link_review r
         JOIN listings a ON a.id = r.listing_a
         JOIN listings b ON b.id = r.listing_b
         ORDER BY r.score DESC, r.listing_a, r.listing_b
-    """).fetchall()
-    keys = ("listing_a", "listing_b", "score", "rule", "evidence", "ref_a", "name_a", "ref_b",
-            "name_b")
-    queue = [dict(zip(keys, row, strict=True)) for row in rows]
-    for item in queue:
-        item["evidence"] = json.loads(item["evidence"])
-    return [q for q in queue if (q["listing_a"], q["listing_b"]) not in decided]
+    """).to_arrow_table().to_pylist()
+    return [q | {"evidence": json.loads(q["evidence"])} for q in queue
+            if (q["listing_a"], q["listing_b"]) not in decided]

@@ -138,17 +138,15 @@ def _typed(value: str, kind: str) -> dict:
 
 def open_sources(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Sources with policy `open`, with the number of their active (published) listings."""
-    rows = con.execute("""
-        SELECT s.source_id, s.name, s.publisher, s.licence, s.attribution, s.start_urls,
+    return con.sql("""
+        SELECT s.source_id, s.name, s.publisher, s.licence,
+               coalesce(nullif(s.attribution, ''), s.publisher) AS attribution,
+               coalesce(s.start_urls, []) AS start_urls,
                count(l.id) FILTER (WHERE l.active) AS listings
         FROM sources s LEFT JOIN listings l USING (source_id)
         WHERE s.policy = 'open'
         GROUP BY ALL ORDER BY s.source_id
-    """).fetchall()
-    return [{"source_id": sid, "name": name, "publisher": publisher, "licence": licence,
-             "attribution": attribution or publisher, "start_urls": list(urls or []),
-             "listings": n}
-            for sid, name, publisher, licence, attribution, urls, n in rows]
+    """).to_arrow_table().to_pylist()
 
 
 def licence_uri(licence: str) -> str | None:
