@@ -1,7 +1,7 @@
-"""`COMMENT ON` the listing tables and the views, so `DESCRIBE` and `duckdb_columns()` document
-the warehouse for researchers (the other tables carry theirs in their DDL). Listing columns
-reuse the descriptions of the pydantic model, so the model and the database cannot tell two
-stories."""
+"""`COMMENT ON` the listing tables and the entity views, so `DESCRIBE` and `duckdb_columns()`
+document the warehouse for researchers (the other tables and views carry theirs in their DDL).
+Listing columns reuse the descriptions of the pydantic model, so the model and the database
+cannot tell two stories."""
 
 import duckdb
 
@@ -78,13 +78,7 @@ _VIEWS: dict[str, str] = {
     "groups": "self-help groups, one row per real group across sources",
     "contact_centres": "self-help contact centres, one row per real centre across sources",
     "organisations": "national self-help organisations, one row per real organisation",
-    "topics": "topic codes with their area, the entities and groups that carry them, and the "
-              "labels sources print",
 }
-#: Columns of the `topics` view.
-_TOPICS = {"code": "taxonomy code", "preferred": "preferred label", "area": "broad area",
-           "entities": "entities with this topic", "groups": "groups with this topic",
-           "source_labels": "labels the sources print for it"}
 
 
 def listing_comments() -> dict[str, str]:
@@ -112,8 +106,8 @@ def apply_view_comments(con: duckdb.DuckDBPyConnection) -> None:
         columns = [c for (c,) in con.execute(
             "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
             "AND database_name = current_database()", [view]).fetchall()]
-        texts = {"entity_listings": listing | {"entity_id": _BEST["entity_id"], "rank":
-                                               "1 for the member whose values are preferred"},
-                 "topics": _TOPICS}.get(view, _BEST)
+        texts = (listing | {"entity_id": _BEST["entity_id"],
+                            "rank": "1 for the member whose values are preferred"}
+                 if view == "entity_listings" else _BEST)
         for column in columns:
             con.execute(f'COMMENT ON COLUMN {view}."{column}" IS {sql_literal(texts[column])}')
