@@ -32,7 +32,7 @@ from schema.source_run import QuarantineRow
 from scrapers.fetch.crawl import RUN_MINUTES
 from scrapers.fetch.http import ClientSettings
 from warehouse.linkage.decisions import default_path, load_decisions
-from warehouse.linkage.step import link_entities
+from warehouse.linkage.entities import link_entities
 from warehouse.release.publish import Release, publish
 from warehouse.release.state import confirm_latest, current_release, release_state
 from warehouse.storage.db import (

@@ -7,9 +7,8 @@ become one entity with a stable id.
 - `rules`: the match rules, one ordered table (`RULES`): which evidence links a pair and why;
 - `blocking`: the candidate pairs, every pair a rule can link without scoring all pairs of a
   town;
-- `entities`: matched pairs clustered into components, and stable entity ids;
-- `step`: the night's step over the warehouse (`link_entities`), skipped when its input is
-  unchanged;
+- `entities`: matched pairs clustered into components, stable entity ids, and the night's
+  step over the warehouse (`link_entities`), skipped when its input is unchanged;
 - `decisions`: a person's decisions (linkage-decisions.toml) and the queue of uncertain pairs
   (`shg review`).
 """
