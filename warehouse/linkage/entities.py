@@ -47,7 +47,7 @@ def cluster(items: list[Features], counts: LinkCounts | None = None,
     uncertain band are appended to `review`."""
     decided = decided or {}
     matches = _matches(items, decided, counts, review)
-    joined = [(-1.0, "", "", i, j, {"rule": "decision"})
+    joined = [(-1.0, "", "", i, j, _DECISION)
               for (i, j), same in sorted(decided.items()) if same]
     parent = list(range(len(items)))
     sources = [{f.source_id} for f in items]
@@ -108,16 +108,14 @@ def _matches(items: list[Features], decided: dict[tuple[int, int], bool],
     return matches
 
 
+#: The evidence of a pair a person declared the same (its score is 1): no comparison.
+_DECISION = {"rule": "decision", "name_similarity": None, "same_address": None,
+             "shared_phones": [], "shared_emails": [], "same_web_domain": None}
+
+
 def _link_evidence(other: str, score: float, ev: dict) -> dict:
-    """One member's record of a link it holds (a decision's: score 1, rule "decision")."""
-    if ev["rule"] == "decision":
-        return {"other_listing": other, "score": 1.0, "rule": "decision",
-                "name_similarity": None, "same_address": None, "shared_phones": [],
-                "shared_emails": [], "same_web_domain": None}
-    return {"other_listing": other, "score": score, "rule": ev["rule"],
-            "name_similarity": ev["name_similarity"], "same_address": ev["same_address"],
-            "shared_phones": ev["shared_phones"], "shared_emails": ev["shared_emails"],
-            "same_web_domain": ev["same_web_domain"]}
+    """One member's record of a link it holds: what `entity_members.evidence` keeps."""
+    return {"other_listing": other, "score": score} | {k: ev[k] for k in _DECISION}
 
 
 @dataclass
