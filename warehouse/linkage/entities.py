@@ -155,10 +155,11 @@ def decided_indices(decided: dict[tuple[str, str], bool], index: dict[str, int]
 
 def assign(current: dict[str, str], entities: dict[str, tuple[datetime, str | None]],
             run_id: str, now: datetime, items: list[Features],
-            components: list[list[int]], links: dict[int, list[dict]]
-            ) -> tuple[list[dict], list[dict], dict[str, str], LinkCounts]:
+            components: list[list[int]], links: dict[int, list[dict]], counts: LinkCounts
+            ) -> tuple[list[dict], list[dict], dict[str, str]]:
     """Entity ids for the components: an existing entity stays with the component holding
-    most of its members, the others are retired into it, new ones get a seeded id."""
+    most of its members, the others are retired into it, new ones get a seeded id. What it
+    counts goes into `counts`."""
 
     def live(entity: str) -> str:
         seen = set()
@@ -167,7 +168,7 @@ def assign(current: dict[str, str], entities: dict[str, tuple[datetime, str | No
             entity = entities[entity][1]
         return entity
 
-    counts = LinkCounts(listings=len(items), entities=len(components))
+    counts.listings, counts.entities = len(items), len(components)
     # claims: which components hold members of which existing entity
     claims: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for c, comp in enumerate(components):
@@ -217,7 +218,7 @@ def assign(current: dict[str, str], entities: dict[str, tuple[datetime, str | No
             "members": len(comp), "sources": sorted({items[i].source_id for i in comp}),
             "created_run": run_id, "created_at": now, "updated_run": run_id,
             "retired_into": None, "retired_at": None})
-    return member_rows, entity_rows, retire, counts
+    return member_rows, entity_rows, retire
 
 
 def resolve(con: duckdb.DuckDBPyConnection, entity_id: str | uuid.UUID) -> str:
@@ -323,14 +324,12 @@ def _decide(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, decision
                                "FROM entity_members").fetchall())
     known = {e: (c, r) for e, c, r in con.execute(
         "SELECT entity_id::VARCHAR, created_at, retired_into::VARCHAR FROM entities").fetchall()}
-    stats, review = LinkCounts(), []
+    counts, review = LinkCounts(), []
     by_index, stale = decided_indices({pair: d.same for pair, d in decisions.by_pair().items()},
                                       {f.id: i for i, f in enumerate(items)})
-    components, links = cluster(items, stats, by_index, review)
-    member_rows, entity_rows, retire, counts = assign(current, known, run_id, now, items,
-                                                      components, links)
-    counts.blocks, counts.pairs_scored, counts.pairs_compared, counts.links = (
-        stats.blocks, stats.pairs_scored, stats.pairs_compared, stats.links)
+    components, links = cluster(items, counts, by_index, review)
+    member_rows, entity_rows, retire = assign(current, known, run_id, now, items, components,
+                                              links, counts)
     counts.decided, counts.review = len(by_index), len(review)
     counts.stale_decisions = [f"{d.a} / {d.b}" for pair, d in decisions.by_pair().items()
                               if pair in stale]
