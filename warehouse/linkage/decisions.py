@@ -149,15 +149,15 @@ def append_decision(path: Path | str, a: str, b: str, *, same: bool, reason: str
     fields = {"a": a, "b": b, "same": same, "reason": reason}
     fields |= {k: v for k, v in (("by", by), ("on", on)) if v is not None}
     decision = _entry(path, len(load_decisions(path).entries) + 1, fields)
-    document = tomlkit.parse(path.read_text("utf-8") if path.is_file() else _HEADER)
-    document.setdefault("decision", tomlkit.aot()).append(decision.model_dump(exclude_none=True))
-    path.write_text(tomlkit.dumps(document), "utf-8")
+    entry = tomlkit.dumps({"decision": [decision.model_dump(exclude_none=True)]})
+    old = path.read_text("utf-8") if path.is_file() else _HEADER
+    path.write_text(old.rstrip("\n") + "\n\n" + entry, "utf-8")
     return decision
 
 
 _HEADER = ("# Linkage decisions: pairs of listings a person declared the same (same = true) or\n"
            "# not the same (same = false), honoured above any score. Listings are named\n"
-           "# source_id:source_key. See docs/operations.md.\n\n")
+           "# source_id:source_key. See docs/operations.md.\n")
 
 
 #: The uncertain band of `warehouse.linkage.evidence`'s score (0–1). On the real pairs of
