@@ -21,8 +21,8 @@ from selectolax.lexbor import LexborHTMLParser
 
 from bench.stages import stopwatch
 from schema.listing import Listing
+from schema.listing_rows import record_hash
 from warehouse.storage.db import arrow_schema, connect
-from warehouse.storage.load import record_hash
 
 
 @dataclass

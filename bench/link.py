@@ -57,8 +57,8 @@ from schema.normalise import to_listings
 from schema.records import ScrapedRecord
 from schema.registry import Source
 from warehouse.linkage.blocking import candidate_pairs
+from warehouse.linkage.entities import _active_table, link_entities
 from warehouse.linkage.features import features, fold, table_features
-from warehouse.linkage.step import _active_table, link_entities
 from warehouse.storage.db import arrow_schema, connect
 from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 

@@ -33,7 +33,7 @@ from scrapers.fetch.crawl import RUN_MINUTES
 from scrapers.fetch.http import ClientSettings
 from scrapers.fetch.warc import warn_unread
 from warehouse.linkage.decisions import default_path, load_decisions
-from warehouse.linkage.step import link_entities
+from warehouse.linkage.entities import link_entities
 from warehouse.release.publish import Release, publish
 from warehouse.release.state import confirm_latest, current_release, release_state
 from warehouse.storage.db import (

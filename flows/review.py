@@ -1,6 +1,6 @@
 """`shg review`: the pairs linkage is unsure about, and a person's decision on one of them.
 
-Lists the review queue of the warehouse (`link_review`, see warehouse/linkage/review.py) with the
+Lists the review queue of the warehouse (`link_review`, see warehouse/linkage/decisions.py) with the
 evidence of each pair, minus the pairs the decisions file already settles; `--same A B` /
 `--different A B` with `--reason` append a decision to that file, which the next linkage
 honours above any score.
@@ -13,8 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.linkage.decisions import Decisions, append_decision, ref_id
-from warehouse.linkage.review import read_queue, summary
+from warehouse.linkage.decisions import Decisions, append_decision, read_queue, ref_id, summary
 from warehouse.storage.db import connect
 
 
@@ -48,7 +47,7 @@ def queue(db: Path, decisions: Decisions) -> tuple[list[dict], list[str]]:
 
 def format_queue(pending: list[dict], stale: list[str]) -> str:
     """One block per pair: score, both listings, the rule, what agreed and disagreed."""
-    lines = [f"{len(pending)} pairs to review (score band of warehouse/linkage/review.py)"]
+    lines = [f"{len(pending)} pairs to review (score band of warehouse/linkage/decisions.py)"]
     for q in pending:
         agreed, disagreed = summary(q["evidence"])
         lines += [f"\n{q['score']:.3f}  {q['ref_a']}  {q['name_a']!r}",

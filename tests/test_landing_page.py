@@ -17,7 +17,7 @@ from playwright.sync_api import sync_playwright
 
 from tests.factories import listings, record, source
 from tools.site_server import serve_directory
-from warehouse.linkage.step import link_entities
+from warehouse.linkage.entities import link_entities
 from warehouse.release.entities import create_public_tables, drop_public_tables
 from warehouse.release.landing import write_landing_page
 from warehouse.release.metadata import attribution_text, contributing_sources

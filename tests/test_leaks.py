@@ -26,7 +26,7 @@ from tests.conftest import FIXTURES
 from tests.factories import listings, record, source
 from tests.release_scan import find, folder_texts
 from tools.site_server import crawl_fixture_site
-from warehouse.linkage.step import link_entities
+from warehouse.linkage.entities import link_entities
 from warehouse.release.publish import publish
 from warehouse.storage.db import connect
 from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources

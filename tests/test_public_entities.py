@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.factories import listings, record, source
-from warehouse.linkage.step import link_entities
+from warehouse.linkage.entities import link_entities
 from warehouse.release.entities import ENTITY_COLUMNS, ENTITY_FILES
 from warehouse.release.publish import publish
 from warehouse.storage.db import connect

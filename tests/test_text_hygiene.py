@@ -17,7 +17,7 @@ from schema.normalise import to_listings
 from schema.normalise.text import clean, one_line
 from tests.factories import listings, record, source
 from tests.release_scan import folder_texts
-from warehouse.linkage.step import link_entities
+from warehouse.linkage.entities import link_entities
 from warehouse.release.publish import publish
 from warehouse.storage.db import connect
 from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources

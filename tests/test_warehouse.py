@@ -147,8 +147,8 @@ def test_record_hash_is_the_hash_of_the_listings_json_form():
     import json
     from datetime import UTC, datetime, timezone
 
+    from schema.listing_rows import record_hash
     from schema.records import Upstream
-    from warehouse.storage.load import record_hash
 
     def reference(listing) -> str:
         data = listing.model_dump(mode="json")

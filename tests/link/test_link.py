@@ -9,9 +9,8 @@ import pytest
 from schema.normalise import to_listings
 from schema.records import ScrapedRecord
 from tests.factories import FETCHED, listings, record, source
-from warehouse.linkage.entities import resolve
+from warehouse.linkage.entities import link_entities, resolve
 from warehouse.linkage.rules import same_entity, score_pair
-from warehouse.linkage.step import link_entities
 from warehouse.storage.db import connect
 from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 

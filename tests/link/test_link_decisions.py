@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 from tests.factories import listings, record, registry_copy
 from tests.link.test_link import commit, con, entity_of, herne, rot  # noqa: F401 (fixture)
 from warehouse.linkage.decisions import DecisionsError, append_decision, load_decisions
-from warehouse.linkage.step import link_entities
+from warehouse.linkage.entities import link_entities
 from warehouse.storage.db import connect
 
 

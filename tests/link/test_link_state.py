@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from tests.factories import listings, record, source
-from warehouse.linkage import step
+from warehouse.linkage import entities
 from warehouse.storage.db import connect
 from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
@@ -27,7 +27,7 @@ def night(con, run_id, when, dep_name="SHG Depressionen"):
                                      name="Selbsthilfegruppe Depression Herne")),
     }.items():
         commit_source_run(con, run_id, SourceRun(source_id, when, when, listings=items))
-    return step.link_entities(con, run_id, when)
+    return entities.link_entities(con, run_id, when)
 
 
 def snapshot(con):
@@ -55,12 +55,12 @@ def test_unchanged_night_is_skipped_and_any_change_is_not(con, now, monkeypatch)
 
     # the entity tables were edited behind the linkage's back: computed again, restored
     con.execute("DELETE FROM entity_members")
-    restored = step.link_entities(con, "r4", now + timedelta(days=3))
+    restored = entities.link_entities(con, "r4", now + timedelta(days=3))
     assert not restored.reused and restored.members_changed == 3
     assert con.execute("SELECT count(*) FROM entity_members").fetchone() == (3,)
 
     # new linkage code (or rapidfuzz): computed again, and with the same result nothing written
-    monkeypatch.setattr(step, "_CODE", "another version")
-    recoded = step.link_entities(con, "r5", now + timedelta(days=4))
+    monkeypatch.setattr(entities, "_CODE", "another version")
+    recoded = entities.link_entities(con, "r5", now + timedelta(days=4))
     assert not recoded.reused and recoded.members_changed == 0 and recoded.created == 0
-    assert step.link_entities(con, "r6", now + timedelta(days=5)).reused
+    assert entities.link_entities(con, "r6", now + timedelta(days=5)).reused

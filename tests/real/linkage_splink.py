@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from tests.link.test_link import _listing
-from warehouse.linkage.address import house
+from warehouse.linkage.evidence import house
 from warehouse.linkage.features import Features, listing_features
 
 MODEL = Path(__file__).with_name("linkage-splink-model.json")

@@ -321,7 +321,7 @@ def says_centre(core: list[str]) -> bool:
 
 
 def table_features(table: pa.Table) -> list[Features]:
-    """`Features` of each row of the active listings' columns (`warehouse.linkage.step`),
+    """`Features` of each row of the active listings' columns (`warehouse.linkage.entities`),
     column by column through Arrow."""
     cols = {name: table.column(name).to_pylist() for name in table.column_names}
     return [features(id=id, source_id=source, kind=kind, name=name, street=street,

@@ -8,8 +8,8 @@ Why hand-set rules rather than Splink: on the real pairs of tests/real/pairs.tom
 model (estimated once, saved; tests/real/linkage_compare.py) links fewer of them at the same
 precision, and a rule names why a pair is linked. The labelled pairs in tests/link/pairs.toml
 and tests/real/pairs.toml pin precision and recall of the rules. A person's decisions
-(`warehouse.linkage.decisions`, linkage-decisions.toml) come before any rule, and the pairs
-whose score lies in an uncertain band go to a review queue (`warehouse.linkage.review`).
+(linkage-decisions.toml) come before any rule, and the pairs whose score lies in an uncertain
+band go to a review queue (both in `warehouse.linkage.decisions`).
 
 Groups must agree on their names: every group a contact centre lists may carry the centre's
 address, phone and mailbox. For centres and organisations the address plus a shared phone or

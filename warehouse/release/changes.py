@@ -23,6 +23,8 @@ from typing import Any
 
 import duckdb
 
+from warehouse.storage import sql_literal, sql_name
+
 IGNORED = frozenset({"fetched_at", "verified_at", "changed_at", "upstream_release"})
 
 #: added, changed (id and changed fields) and removed, from `pairs` (old and new row per id).
@@ -57,19 +59,14 @@ def _columns(db: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
                            "(DESCRIBE SELECT * FROM read_parquet(?))", [str(path)]).fetchall())
 
 
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _field_test(name: str, old: dict[str, str], new: dict[str, str]) -> str:
     """SQL: `name` (as a string) when the column's value differs between the two sides. A
     column missing on a side is null there; a column whose type changed is compared as JSON."""
-    a = f"o.{_quoted(name)}" if name in old else "NULL"
-    b = f"n.{_quoted(name)}" if name in new else "NULL"
+    a = f"o.{sql_name(name)}" if name in old else "NULL"
+    b = f"n.{sql_name(name)}" if name in new else "NULL"
     if name in old and name in new and old[name] != new[name]:
         a, b = f"to_json({a})", f"to_json({b})"
-    literal = "'" + name.replace("'", "''") + "'"
-    return f"CASE WHEN {a} IS DISTINCT FROM {b} THEN {literal} END"
+    return f"CASE WHEN {a} IS DISTINCT FROM {b} THEN {sql_literal(name)} END"
 
 
 def diff(db: duckdb.DuckDBPyConnection, new: Path, old: Path | None) -> dict[str, Any]:

@@ -21,8 +21,9 @@ says which week), so "which fortnight" stays in the text.
 The records are DuckDB views (`hsds.sql`); the CSVs are written by `COPY`, and the nested
 service documents of `services.json` are built by DuckDB (`hsds_services.sql`).
 
-The field names and types of `hsds/datapackage.json` are those of the official HSDS 3.0
-tabular package, every column of each resource written (empty where there is no value).
+The field names and types of `hsds/datapackage.json` (`hsds_datapackage.json`) are those of
+the official HSDS 3.0 tabular package, every column of each resource written (empty where
+there is no value).
 """
 
 import json
@@ -33,8 +34,8 @@ from typing import Any
 import duckdb
 
 from warehouse.release.public import public_table
+from warehouse.storage import sql_literal, sql_name
 
-HSDS_VERSION = "3.0"
 #: Namespace of the UUIDv5 ids of the HSDS records this export makes up.
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://selbsthilfe-atlas.de/hsds")
 #: Resources whose records several listings share (written once, the first one wins); every
@@ -43,123 +44,18 @@ SHARED = ("organization", "taxonomy_term")
 #: The views of each resource's records (`hsds.sql`) and the services query over them.
 VIEWS = Path(__file__).with_name("hsds.sql")
 SERVICES = Path(__file__).with_name("hsds_services.sql")
+#: `hsds/datapackage.json` but for the run's id, date and homepage: per resource its CSV and
+#: fields with the official HSDS 3.0 names, types and formats, required fields and keys.
+DATAPACKAGE = Path(__file__).with_name("hsds_datapackage.json")
 #: Listings whose services.json documents are built at a time.
 BATCH = 5000
-
-_S, _U, _N = "string", "uuid", "number"
-#: Resource name -> (path, [(field, type, format)]): the official HSDS 3.0 names and types.
-RESOURCES: dict[str, tuple[str, list[tuple[str, str, str | None]]]] = {
-    "organization": ("organizations.csv", [
-        ("id", _S, _U), ("name", _S, None), ("alternate_name", _S, None),
-        ("description", _S, None), ("email", _S, "email"), ("website", _S, "uri"),
-        ("tax_status", _S, None), ("tax_id", _S, None), ("year_incorporated", _N, None),
-        ("legal_status", _S, None), ("logo", _S, None), ("uri", _S, "uri"),
-        ("parent_organization_id", _S, _U)]),
-    "service": ("services.csv", [
-        ("id", _S, _U), ("organization_id", _S, _U), ("program_id", _S, _U),
-        ("name", _S, None), ("alternate_name", _S, None), ("description", _S, None),
-        ("url", _S, "uri"), ("email", _S, "email"), ("status", _S, None),
-        ("interpretation_services", _S, None), ("application_process", _S, None),
-        ("fees_description", _S, None), ("wait_time", _S, None), ("fees", _S, None),
-        ("accreditations", _S, None), ("eligibility_description", _S, None),
-        ("minimum_age", _N, None), ("maximum_age", _N, None), ("assured_date", "date", None),
-        ("assurer_email", _S, "email"), ("licenses", _S, None), ("alert", _S, None),
-        ("last_modified", "datetime", None)]),
-    "location": ("locations.csv", [
-        ("id", _S, _U), ("location_type", _S, None), ("url", _S, "uri"),
-        ("organization_id", _S, _U), ("name", _S, None), ("alternate_name", _S, None),
-        ("description", _S, None), ("transportation", _S, None), ("latitude", _N, None),
-        ("longitude", _N, None), ("external_identifier", _S, None),
-        ("external_identifier_type", _S, None)]),
-    "service_at_location": ("service_at_location.csv", [
-        ("id", _S, _U), ("service_id", _S, _U), ("location_id", _S, _U),
-        ("description", _S, None)]),
-    "address": ("addresses.csv", [
-        ("id", _S, _U), ("location_id", _S, _U), ("attention", _S, None),
-        ("address_1", _S, None), ("address_2", _S, None), ("city", _S, None),
-        ("region", _S, None), ("state_province", _S, None), ("postal_code", _S, None),
-        ("country", _S, None), ("address_type", _S, None)]),
-    "phone": ("phones.csv", [
-        ("id", _S, _U), ("location_id", _S, _U), ("service_id", _S, _U),
-        ("organization_id", _S, _U), ("contact_id", _S, _U),
-        ("service_at_location_id", _S, _U), ("number", _S, None), ("extension", _N, None),
-        ("type", _S, None), ("description", _S, None)]),
-    "schedule": ("schedules.csv", [
-        ("id", _S, _U), ("service_id", _S, _U), ("location_id", _S, _U),
-        ("service_at_location_id", _S, _U), ("valid_from", "date", None),
-        ("valid_to", "date", None), ("dtstart", "date", None), ("timezone", _N, None),
-        ("until", "date", None), ("count", _N, None), ("wkst", _S, None), ("freq", _S, None),
-        ("interval", _N, None), ("byday", _S, None), ("byweekno", _S, None),
-        ("bymonthday", _S, None), ("byyearday", _S, None), ("description", _S, None),
-        ("opens_at", "time", None), ("closes_at", "time", None),
-        ("schedule_link", _S, "uri"), ("attending_type", _S, None), ("notes", _S, None)]),
-    "taxonomy": ("taxonomies.csv", [
-        ("id", _S, _U), ("name", _S, None), ("description", _S, None), ("uri", _S, "uri"),
-        ("version", _S, None)]),
-    "taxonomy_term": ("taxonomy_terms.csv", [
-        ("id", _S, _U), ("code", _S, None), ("name", _S, None), ("description", _S, None),
-        ("parent_id", _S, _U), ("taxonomy", _S, None), ("language", _S, None),
-        ("taxonomy_id", _S, _U), ("term_uri", _S, "uri")]),
-    "attribute": ("attributes.csv", [
-        ("id", _S, _U), ("link_id", _S, _U), ("taxonomy_term_id", _S, _U),
-        ("link_type", _S, None), ("link_entity", _S, None), ("value", _S, None)]),
-}
-#: Fields HSDS requires in the tabular form (frictionless `required`).
-REQUIRED = {
-    "organization": {"id", "name", "description"},
-    "service": {"id", "organization_id", "name", "status"},
-    "location": {"id", "location_type"},
-    "service_at_location": {"id", "service_id", "location_id"},
-    "address": {"id", "address_1", "city", "state_province", "postal_code", "country",
-                "address_type"},
-    "phone": {"id", "number"},
-    "schedule": {"id"},
-    "taxonomy": {"id", "name", "description"},
-    "taxonomy_term": {"id", "name", "description"},
-    "attribute": {"id", "link_id", "taxonomy_term_id", "link_entity"},
-}
-FOREIGN_KEYS = {
-    "service": [("organization_id", "organization")],
-    "location": [("organization_id", "organization")],
-    "service_at_location": [("service_id", "service"), ("location_id", "location")],
-    "address": [("location_id", "location")],
-    "phone": [("service_id", "service"), ("organization_id", "organization")],
-    "schedule": [("service_id", "service")],
-    "taxonomy_term": [("taxonomy_id", "taxonomy")],
-    "attribute": [("taxonomy_term_id", "taxonomy_term")],
-}
 
 
 def datapackage(ctx: Any) -> dict:
     """`hsds/datapackage.json`: the CSVs described as the official tabular package does."""
-    resources = []
-    for name, (path, fields) in RESOURCES.items():
-        schema: dict[str, Any] = {
-            "fields": [{"name": f, "type": t}
-                       | ({"format": fmt} if fmt else {})
-                       | ({"constraints": {"required": True}}
-                          if f in REQUIRED[name] else {})
-                       for f, t, fmt in fields],
-            "primaryKey": ["id"]}
-        if name in FOREIGN_KEYS:
-            schema["foreignKeys"] = [{"fields": f, "reference": {"resource": r, "fields": "id"}}
-                                     for f, r in FOREIGN_KEYS[name]]
-        resources.append({"name": name, "path": path, "profile": "tabular-data-resource",
-                          "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
-                          "schema": schema})
-    return {"name": "selbsthilfe-atlas-hsds", "profile": "tabular-data-package",
-            "title": "selbsthilfe-atlas as Open Referral HSDS 3.0",
-            "version": HSDS_VERSION, "id": f"selbsthilfe-atlas/{ctx.run_id}/hsds",
-            "created": ctx.generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "homepage": ctx.base_url, "resources": resources}
-
-
-def _quoted(name: str) -> str:
-    return f'"{name}"'
-
-
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
+    return json.loads(DATAPACKAGE.read_text("utf-8")) | {
+        "id": f"selbsthilfe-atlas/{ctx.run_id}/hsds",
+        "created": ctx.generated.strftime("%Y-%m-%dT%H:%M:%SZ"), "homepage": ctx.base_url}
 
 
 def _columns(cur: duckdb.DuckDBPyConnection, view: str) -> set[str]:
@@ -169,7 +65,7 @@ def _columns(cur: duckdb.DuckDBPyConnection, view: str) -> set[str]:
 def _rows_query(name: str, fields: list[str], columns: set[str]) -> str:
     """SQL: the resource's CSV rows, every HSDS field in the official order (null where the
     view has no such column), shared records once, in release order."""
-    select = ", ".join(_quoted(f) if f in columns else f"NULL AS {_quoted(f)}" for f in fields)
+    select = ", ".join(sql_name(f) if f in columns else f"NULL AS {sql_name(f)}" for f in fields)
     once = ("QUALIFY row_number() OVER (PARTITION BY id ORDER BY ord, sub) = 1"
             if name in SHARED else "")
     return f"SELECT {select} FROM hsds_{name} {once} ORDER BY ord, sub"
@@ -179,7 +75,7 @@ def _members_view(cur: duckdb.DuckDBPyConnection, name: str, fields: list[str],
                   columns: set[str]) -> None:
     """`hsds_<name>_members`: each record's JSON object members (`hsds_member`), one per HSDS
     field it has, for `hsds_services.sql` to nest."""
-    members = ", ".join(f"hsds_member('{f}', to_json({_quoted(f)}))"
+    members = ", ".join(f"hsds_member('{f}', to_json({sql_name(f)}))"
                         for f in fields if f in columns)
     keys = ", ".join(c for c in ("ord", "sub", "service_id") if c in columns)
     cur.execute(f"CREATE OR REPLACE TEMP VIEW hsds_{name}_members AS "
@@ -213,14 +109,16 @@ def write_hsds(con: duckdb.DuckDBPyConnection, folder: Path, ctx: Any) -> list[P
         cur.register("hsds_public", public_table(con) if table is None else table)
         cur.execute(f"CREATE TEMP MACRO hsds_namespace() AS unhex('{NAMESPACE.hex}')")
         cur.execute(VIEWS.read_text("utf-8"))
-        for name, (path, fields) in RESOURCES.items():
-            names = [f for f, _, _ in fields]
+        package = datapackage(ctx)
+        for resource in package["resources"]:
+            name, path = resource["name"], out / resource["path"]
+            names = [f["name"] for f in resource["schema"]["fields"]]
             columns = _columns(cur, f"hsds_{name}")
-            cur.execute(f"COPY ({_rows_query(name, names, columns)}) TO {_literal(out / path)} "
+            cur.execute(f"COPY ({_rows_query(name, names, columns)}) TO {sql_literal(str(path))} "
                         "(FORMAT csv, HEADER)")
             _members_view(cur, name, names, columns)
-            written.append(out / path)
+            written.append(path)
         _write_services(cur, written[0])
     (out / "datapackage.json").write_text(
-        json.dumps(datapackage(ctx), ensure_ascii=False, indent=2), "utf-8")
+        json.dumps(package, ensure_ascii=False, indent=2), "utf-8")
     return [*written, out / "datapackage.json"]

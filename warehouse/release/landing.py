@@ -27,11 +27,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from warehouse.release.integrity import sha256_file
-from warehouse.release.metadata import human_size
+from warehouse.release.metadata import human_size, render
 from warehouse.release.public import FORMAT_VERSION
 
 _HERE = Path(__file__).parent
-_SLOT = re.compile(r"\{\{(\w+)\}\}")
 
 #: A release with at most this many groups keeps every group on `index.html`.
 EMBED_LIMIT = 2_000
@@ -157,11 +156,6 @@ def _template(name: str) -> str:
         "{{style}}", (_HERE / "landing_style.html").read_text("utf-8"))
 
 
-def _render(template: str, values: dict[str, object]) -> str:
-    # one pass, so a value that happens to contain "{{...}}" is never substituted again
-    return _SLOT.sub(lambda m: str(values[m.group(1)]), template)
-
-
 def _search(groups: pa.Table, root: str) -> tuple[str, dict[str, object]]:
     """The search section (template text) and its values, for `groups`."""
     return ((_HERE / "landing_search.html").read_text("utf-8"),
@@ -189,7 +183,7 @@ def _state_page(ctx, names: list[str], groups: pa.Table, attribution: str) -> st
     values |= {"generated": ctx.generated.strftime("%Y-%m-%d %H:%M UTC"),
                "run_id": _e(ctx.run_id), "format_version": FORMAT_VERSION,
                "state": _e(title), "n_groups": groups.num_rows, "attribution": _e(attribution)}
-    return _render(_template("landing_state.html").replace("{{search}}", search), values)
+    return render(_template("landing_state.html").replace("{{search}}", search), values)
 
 
 def write_state_pages(folder: Path, ctx, groups: pa.Table,
@@ -241,7 +235,7 @@ def landing_page(con: duckdb.DuckDBPyConnection, folder: Path, ctx,
         "attribution": _e(attribution),
         "withheld": _e(", ".join(withheld_sources) or "keine"),
     }
-    return _render(template, values)
+    return render(template, values)
 
 
 def write_landing_page(con: duckdb.DuckDBPyConnection, folder: Path, ctx,

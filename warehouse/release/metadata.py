@@ -22,6 +22,7 @@ the README.
 """
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,6 +32,9 @@ from warehouse.release.entities import ENTITY_COLUMNS
 from warehouse.release.formats import EXPORTERS
 from warehouse.release.integrity import sha256_file
 from warehouse.release.public import FORMAT_VERSION, PUBLIC_COLUMNS
+
+_README = Path(__file__).with_name("release_readme.md")
+_SLOT = re.compile(r"\{\{(\w+)\}\}")
 
 PROJECT_URL = "https://github.com/selbsthilfe-atlas/selbsthilfe-atlas"
 PUBLISHER = "selbsthilfe-atlas"
@@ -134,17 +138,15 @@ def _typed(value: str, kind: str) -> dict:
 
 def open_sources(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Sources with policy `open`, with the number of their active (published) listings."""
-    rows = con.execute("""
-        SELECT s.source_id, s.name, s.publisher, s.licence, s.attribution, s.start_urls,
+    return con.sql("""
+        SELECT s.source_id, s.name, s.publisher, s.licence,
+               coalesce(nullif(s.attribution, ''), s.publisher) AS attribution,
+               coalesce(s.start_urls, []) AS start_urls,
                count(l.id) FILTER (WHERE l.active) AS listings
         FROM sources s LEFT JOIN listings l USING (source_id)
         WHERE s.policy = 'open'
         GROUP BY ALL ORDER BY s.source_id
-    """).fetchall()
-    return [{"source_id": sid, "name": name, "publisher": publisher, "licence": licence,
-             "attribution": attribution or publisher, "start_urls": list(urls or []),
-             "listings": n}
-            for sid, name, publisher, licence, attribution, urls, n in rows]
+    """).to_arrow_table().to_pylist()
 
 
 def licence_uri(licence: str) -> str | None:
@@ -188,8 +190,6 @@ def _files(folder: Path, skip: set[str]) -> list[Path]:
 
 def _rel(folder: Path, path: Path) -> str:
     return path.relative_to(folder).as_posix()
-
-
 
 
 def _distribution(path: Path, name: str, ctx, licence: str, rights: str,
@@ -296,68 +296,35 @@ def _md(text: str) -> str:
 
 
 def release_readme(con: duckdb.DuckDBPyConnection, folder: Path, ctx) -> str:
-
+    """The release's README (template `release_readme.md`): files, columns, sources,
+    licences, what was withheld, how to cite."""
     sources = open_sources(con)
     contributing = [s for s in sources if s["listings"] > 0]
-    generated = _iso(ctx.generated)
-    lines = [
-        f"# {TITLE}",
-        "",
-        DESCRIPTION,
-        "",
-        f"- Formatversion: {FORMAT_VERSION}",
-        f"- Erzeugt: {generated}",
-        f"- Lauf (run id): `{ctx.run_id}`",
-        f"- Diese Veröffentlichung: {ctx.base_url}releases/{ctx.run_id}/",
-        f"- Immer die neueste: {ctx.base_url}latest/",
-        "",
-        "## Dateien",
-        "",
-        "| Datei | Größe | Inhalt |",
-        "|---|---|---|",
-    ]
-    for path in _files(folder, {"README.md"}):
-        name = _rel(folder, path)
-        description = file_kind(name)[2]
-        lines.append(f"| `{name}` | {human_size(path.stat().st_size)} | {_md(description)} |")
+    files = [f"| `{_rel(folder, p)}` | {human_size(p.stat().st_size)} | "
+             f"{_md(file_kind(_rel(folder, p))[2])} |" for p in _files(folder, {"README.md"})]
     if not (folder / "dcat.jsonld").exists():
-        lines.append("| `dcat.jsonld` | | Metadaten nach DCAT-AP.de (Harvesting durch "
+        files.append("| `dcat.jsonld` | | Metadaten nach DCAT-AP.de (Harvesting durch "
                      "Datenportale), mit Größe und SHA-256 jeder Datei |")
-    lines += ["", "## Spalten von `listings.csv`", "",
-              "Gleiche Spalten in `listings.json`, `listings.parquet` und der Tabelle "
-              "`listings` in `atlas.duckdb`. Mehrere Werte sind durch ` | ` getrennt, in "
-              "`listings.json` stehen sie als JSON-Array (seit Formatversion 0.3).", "",
-              *_column_table(PUBLIC_COLUMNS)]
-    lines += ["", "## Spalten von `groups.csv`, `contact_centres.csv`, `organisations.csv`", "",
-              "Eine Zeile je Gruppe, Kontaktstelle oder Organisation, auch wenn mehrere Quellen "
-              "sie führen (verknüpft). Die `id` bleibt über Läufe gleich; wird eine Einheit mit "
-              "einer anderen zusammengeführt, nennt `changes.json` unter `entities` die "
-              "weitergeltende id (`retired_into`). Einzelwerte stammen alle aus einem Eintrag, "
-              "Kontaktdaten, Themen und Quellen sind die Vereinigung aller Einträge.", "",
-              *_column_table(ENTITY_COLUMNS)]
-    lines += ["", "## Quellen und Lizenzen", "",
-              "| Quelle | Herausgeber | Lizenz | Namensnennung | Einträge |",
-              "|---|---|---|---|---|"]
-    lines += [f"| {_md(s['name'])} (`{s['source_id']}`) | {_md(s['publisher'])} | "
-              f"`{s['licence']}` | {_md(s['attribution'])} | {s['listings']} |"
-              for s in sources]
-    lines += ["", f"Lizenzangabe für Datenportale (`dcat.jsonld`): "
-              f"{release_licence(contributing)} — jede Datei enthält Daten aller Quellen mit "
-              "Einträgen; es gelten die Bedingungen jeder dieser Quellen.", ""]
-    lines += ["## Nicht veröffentlicht", "", *_withheld_lines(folder), ""]
-    attribution = attribution_text(contributing) or "keine"
-    lines += [
-        "## Zitieren und Namensnennung",
-        "",
-        f"Bitte nennen Sie bei jeder Weiterverwendung die Quellen und den Stand: "
-        f"„selbsthilfe-atlas, Veröffentlichung {ctx.run_id} ({generated}), "
-        f"{ctx.base_url}releases/{ctx.run_id}/. Enthält Daten von: {attribution}.“",
-        "",
-        "Die Nutzungsbedingungen der einzelnen Quellen gehen vor; Angaben ohne Gewähr. "
-        "Die Spalte `source_id` jeder Zeile nennt ihre Quelle, `licence` deren Lizenz.",
-        "",
-    ]
-    return "\n".join(lines)
+    values = {
+        "title": TITLE, "description": DESCRIPTION, "format_version": FORMAT_VERSION,
+        "generated": _iso(ctx.generated), "run_id": ctx.run_id, "base_url": ctx.base_url,
+        "files": "\n".join(files),
+        "listing_columns": "\n".join(_column_table(PUBLIC_COLUMNS)),
+        "entity_columns": "\n".join(_column_table(ENTITY_COLUMNS)),
+        "sources": "\n".join(f"| {_md(s['name'])} (`{s['source_id']}`) | {_md(s['publisher'])} "
+                             f"| `{s['licence']}` | {_md(s['attribution'])} | {s['listings']} |"
+                             for s in sources),
+        "licence": release_licence(contributing),
+        "withheld": "\n".join(_withheld_lines(folder)),
+        "attribution": attribution_text(contributing) or "keine",
+    }
+    return render(_README.read_text("utf-8"), values)
+
+
+def render(template: str, values: dict[str, object]) -> str:
+    """`template`'s `{{slot}}`s filled in one pass, so a value that happens to contain
+    "{{...}}" is never substituted again."""
+    return _SLOT.sub(lambda m: str(values[m.group(1)]), template)
 
 
 def _withheld_lines(folder: Path) -> list[str]:

@@ -29,7 +29,8 @@ from warehouse.release.switch import remove_leftovers, switch
 def _code() -> str:
     folder = Path(__file__).resolve().parents[1]  # the whole warehouse package
     digest = hashlib.sha256(FORMAT_VERSION.encode())
-    for path in sorted(p for p in folder.rglob("*") if p.suffix in (".py", ".sql", ".html")):
+    code = (".py", ".sql", ".html", ".md", ".json")  # the templates and descriptors too
+    for path in sorted(p for p in folder.rglob("*") if p.suffix in code):
         digest.update(path.relative_to(folder).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

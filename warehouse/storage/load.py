@@ -11,7 +11,7 @@ A source run writes only its own listings (`owned_rows`; the merge keys on the s
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
@@ -20,12 +20,10 @@ import pyarrow.parquet as pq
 
 from schema.ids import listing_id
 from schema.listing import Listing
-from schema.listing_rows import ListingBatches, listing_row, record_hash
+from schema.listing_rows import ListingBatches, listing_row
 from schema.source_run import LoadCounts
+from warehouse.storage import sql_literal
 from warehouse.storage.db import CONTENT_COLUMNS, arrow_schema
-
-__all__ = ["Loaded", "Refused", "as_dict", "listings_table", "load_source_run", "record_hash",
-           "rows_table"]
 
 
 def rows_table(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> pa.Table:
@@ -133,8 +131,8 @@ def _incoming(con: duckdb.DuckDBPyConnection, source_id: str,
                 own, out = owned_rows(con, source_id, rows)
                 refused += out
                 writer.write_table(rows_table(con, own))
-        path = str(staged).replace("'", "''")
-        con.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT * FROM read_parquet('{path}')")
+        con.execute("CREATE OR REPLACE TEMP VIEW incoming AS "
+                    f"SELECT * FROM read_parquet({sql_literal(str(staged))})")
         con.execute(f"SET memory_limit = '{LARGE_LOAD_MEMORY}'")
         try:
             yield
@@ -231,7 +229,3 @@ def _merge(con, run_id: str, source_id: str, now: datetime, complete: bool,
         """, {"now": now, "ids": [str(v) for v in vanished], "source": source_id})
     con.execute("DROP TABLE _ops")
     return counts
-
-
-def as_dict(counts: LoadCounts) -> dict[str, int]:
-    return asdict(counts)

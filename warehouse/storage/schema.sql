@@ -13,27 +13,46 @@ CREATE TABLE IF NOT EXISTS sources (
     rate_per_second DOUBLE,
     min_records    INTEGER
 );
+COMMENT ON TABLE sources IS 'the source registry as of the latest run';
+COMMENT ON COLUMN sources.source_id IS 'registry id';
+COMMENT ON COLUMN sources.name IS 'human name';
+COMMENT ON COLUMN sources.publisher IS 'who publishes it';
+COMMENT ON COLUMN sources.kind IS 'html | file | release';
+COMMENT ON COLUMN sources.start_urls IS 'where crawling starts';
+COMMENT ON COLUMN sources.licence IS 'SPDX id, LicenseRef-… or licence URI';
+COMMENT ON COLUMN sources.policy IS 'open: may reach public files; withhold: warehouse only';
+COMMENT ON COLUMN sources.attribution IS 'attribution text for releases';
+COMMENT ON COLUMN sources.cadence IS 'daily | weekly | monthly';
+COMMENT ON COLUMN sources.rate_per_second IS 'politeness: requests per second per host';
+COMMENT ON COLUMN sources.min_records IS 'a healthy run yields at least this many records';
 
 CREATE TABLE IF NOT EXISTS runs (
     run_id       VARCHAR PRIMARY KEY,
     started_at   TIMESTAMPTZ NOT NULL,
     finished_at  TIMESTAMPTZ,
-    mode         VARCHAR NOT NULL,      -- live | replay
-    status       VARCHAR NOT NULL,      -- running | ok | partial | failed | aborted (killed)
+    mode         VARCHAR NOT NULL,
+    status       VARCHAR NOT NULL,
     release      VARCHAR
 );
+COMMENT ON TABLE runs IS 'one row per pipeline run';
+COMMENT ON COLUMN runs.run_id IS 'run id (UTC time + random suffix)';
+COMMENT ON COLUMN runs.started_at IS 'start';
+COMMENT ON COLUMN runs.finished_at IS 'end';
+COMMENT ON COLUMN runs.mode IS 'live | replay';
+COMMENT ON COLUMN runs.status IS 'running | ok | partial | failed | aborted (the process died mid-run)';
+COMMENT ON COLUMN runs.release IS 'release folder it published';
 
 CREATE TABLE IF NOT EXISTS source_runs (
     run_id        VARCHAR NOT NULL,
     source_id     VARCHAR NOT NULL,
-    status        VARCHAR NOT NULL,     -- ok | failed
+    status        VARCHAR NOT NULL,
     failure_class VARCHAR,
     reason        VARCHAR,
     started_at    TIMESTAMPTZ NOT NULL,
     finished_at   TIMESTAMPTZ NOT NULL,
     duration_s    DOUBLE NOT NULL,
-    fetched       INTEGER NOT NULL,     -- HTTP requests answered
-    not_modified  INTEGER NOT NULL,     -- of which 304
+    fetched       INTEGER NOT NULL,
+    not_modified  INTEGER NOT NULL,
     parsed        INTEGER NOT NULL,
     rejected      INTEGER NOT NULL,
     inserted      INTEGER NOT NULL,
@@ -42,18 +61,44 @@ CREATE TABLE IF NOT EXISTS source_runs (
     vanished      INTEGER NOT NULL,
     PRIMARY KEY (run_id, source_id)
 );
+COMMENT ON TABLE source_runs IS 'one row per source and run: outcome and counts';
+COMMENT ON COLUMN source_runs.run_id IS 'runs.run_id';
+COMMENT ON COLUMN source_runs.source_id IS 'sources.source_id';
+COMMENT ON COLUMN source_runs.status IS 'ok | failed';
+COMMENT ON COLUMN source_runs.failure_class IS 'dns | refused | timeout | http_error | robots | parse_error | site_changed | exception';
+COMMENT ON COLUMN source_runs.reason IS 'why it failed, naming source, record or URL';
+COMMENT ON COLUMN source_runs.started_at IS 'start';
+COMMENT ON COLUMN source_runs.finished_at IS 'end';
+COMMENT ON COLUMN source_runs.duration_s IS 'seconds';
+COMMENT ON COLUMN source_runs.fetched IS 'HTTP requests answered';
+COMMENT ON COLUMN source_runs.not_modified IS 'of which 304';
+COMMENT ON COLUMN source_runs.parsed IS 'raw records parsed';
+COMMENT ON COLUMN source_runs.rejected IS 'records or pages quarantined';
+COMMENT ON COLUMN source_runs.inserted IS 'new listings';
+COMMENT ON COLUMN source_runs.updated IS 'changed listings';
+COMMENT ON COLUMN source_runs.unchanged IS 'listings seen unchanged';
+COMMENT ON COLUMN source_runs.vanished IS 'listings marked inactive';
 
 CREATE TABLE IF NOT EXISTS source_run_stats (
     run_id      VARCHAR NOT NULL,
     source_id   VARCHAR NOT NULL,
     field       VARCHAR NOT NULL,
-    records     INTEGER NOT NULL,       -- valid listings of the run
-    present     INTEGER NOT NULL,       -- listings with a value
-    missing     INTEGER NOT NULL,       -- listings without one
-    invalid     INTEGER NOT NULL,       -- values kept raw: could not be normalised
-    repaired    INTEGER NOT NULL,       -- values repaired or moved, with a flag
+    records     INTEGER NOT NULL,
+    present     INTEGER NOT NULL,
+    missing     INTEGER NOT NULL,
+    invalid     INTEGER NOT NULL,
+    repaired    INTEGER NOT NULL,
     PRIMARY KEY (run_id, source_id, field)
 );
+COMMENT ON TABLE source_run_stats IS 'per source run and field: present, missing, invalid, repaired';
+COMMENT ON COLUMN source_run_stats.run_id IS 'runs.run_id';
+COMMENT ON COLUMN source_run_stats.source_id IS 'sources.source_id';
+COMMENT ON COLUMN source_run_stats.field IS 'listing field';
+COMMENT ON COLUMN source_run_stats.records IS 'valid listings of the run';
+COMMENT ON COLUMN source_run_stats.present IS 'listings with a value';
+COMMENT ON COLUMN source_run_stats.missing IS 'listings without one';
+COMMENT ON COLUMN source_run_stats.invalid IS 'values kept raw because they could not be normalised';
+COMMENT ON COLUMN source_run_stats.repaired IS 'values repaired or moved between fields, with a flag';
 
 CREATE TABLE IF NOT EXISTS raw_pages (
     run_id       VARCHAR NOT NULL,
@@ -67,6 +112,17 @@ CREATE TABLE IF NOT EXISTS raw_pages (
     fetched_at   TIMESTAMPTZ NOT NULL,
     warc_file    VARCHAR
 );
+COMMENT ON TABLE raw_pages IS 'every page a run fetched (the raw layer); bodies are in the WARC files';
+COMMENT ON COLUMN raw_pages.run_id IS 'runs.run_id';
+COMMENT ON COLUMN raw_pages.source_id IS 'sources.source_id';
+COMMENT ON COLUMN raw_pages.url IS 'page URL';
+COMMENT ON COLUMN raw_pages.status IS 'HTTP status';
+COMMENT ON COLUMN raw_pages.not_modified IS 'answered 304 and served from the cache';
+COMMENT ON COLUMN raw_pages.sha256 IS 'hash of the body';
+COMMENT ON COLUMN raw_pages.bytes IS 'body size';
+COMMENT ON COLUMN raw_pages.encoding IS 'charset used';
+COMMENT ON COLUMN raw_pages.fetched_at IS 'fetch time (WARC date in replays)';
+COMMENT ON COLUMN raw_pages.warc_file IS 'WARC file name (in the run''s folder); NULL: confirmed unchanged, not archived (the body is in the WARC of the run whose records stand)';
 
 CREATE TABLE IF NOT EXISTS listings (
     id             UUID PRIMARY KEY,
@@ -119,7 +175,7 @@ CREATE TABLE IF NOT EXISTS listings (
     run_id         VARCHAR NOT NULL     -- run that last changed this row
 );
 
--- listing_history has the content columns of listings plus its validity; warehouse/ddl.py
+-- listing_history has the content columns of listings plus its validity; warehouse/storage/db.py
 -- derives it from listings, so the two never drift apart.
 
 CREATE TABLE IF NOT EXISTS quarantine (
@@ -132,6 +188,15 @@ CREATE TABLE IF NOT EXISTS quarantine (
     raw         JSON,
     quarantined_at TIMESTAMPTZ NOT NULL
 );
+COMMENT ON TABLE quarantine IS 'records and pages that could not be used, with the reason';
+COMMENT ON COLUMN quarantine.run_id IS 'runs.run_id';
+COMMENT ON COLUMN quarantine.source_id IS 'sources.source_id';
+COMMENT ON COLUMN quarantine.source_key IS 'the record''s key, if known';
+COMMENT ON COLUMN quarantine.url IS 'page or file row';
+COMMENT ON COLUMN quarantine.field IS 'the field at fault, ''(run)'' for a refused run';
+COMMENT ON COLUMN quarantine.reason IS 'what was wrong';
+COMMENT ON COLUMN quarantine.raw IS 'the raw record as JSON';
+COMMENT ON COLUMN quarantine.quarantined_at IS 'when';
 
 -- One row per source: its last run, how many runs in a row failed, and how old the records
 -- still current are (the last accepted run's time), for `shg sources` and researchers.
@@ -161,3 +226,14 @@ LEFT JOIN ordered l ON l.source_id = s.source_id AND l.n = 1
 LEFT JOIN last_ok k ON k.source_id = s.source_id
 LEFT JOIN failures f ON f.source_id = s.source_id
 LEFT JOIN active a ON a.source_id = s.source_id;
+COMMENT ON VIEW source_health IS 'per source: last run, failures in a row, age of current records';
+COMMENT ON COLUMN source_health.source_id IS 'sources.source_id';
+COMMENT ON COLUMN source_health.policy IS 'open | withhold';
+COMMENT ON COLUMN source_health.cadence IS 'daily | weekly | monthly';
+COMMENT ON COLUMN source_health.last_status IS 'status of the last run';
+COMMENT ON COLUMN source_health.failure_class IS 'failure class of the last run';
+COMMENT ON COLUMN source_health.reason IS 'reason of the last run';
+COMMENT ON COLUMN source_health.last_run_at IS 'end of the last run';
+COMMENT ON COLUMN source_health.consecutive_failures IS 'failed runs in a row';
+COMMENT ON COLUMN source_health.last_ok_at IS 'end of the last accepted run: how old the current records are';
+COMMENT ON COLUMN source_health.active_records IS 'listings still current';

@@ -75,3 +75,10 @@ SELECT t.code, any_value(t.preferred) AS preferred, any_value(t.area) AS area,
 FROM entity_listings e, unnest(e.topics) AS u(t)
 WHERE t.code IS NOT NULL
 GROUP BY t.code;
+COMMENT ON VIEW topics IS 'topic codes with their area, the entities and groups that carry them, and the labels sources print';
+COMMENT ON COLUMN topics.code IS 'taxonomy code';
+COMMENT ON COLUMN topics.preferred IS 'preferred label';
+COMMENT ON COLUMN topics.area IS 'broad area';
+COMMENT ON COLUMN topics.entities IS 'entities with this topic';
+COMMENT ON COLUMN topics.groups IS 'groups with this topic';
+COMMENT ON COLUMN topics.source_labels IS 'labels the sources print for it';

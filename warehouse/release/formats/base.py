@@ -7,11 +7,7 @@ import duckdb
 
 from warehouse.release.entities import ReleaseTable
 from warehouse.release.public import flat_select
-
-
-def quoted(text: str) -> str:
-    """SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
+from warehouse.storage import sql_literal
 
 
 def copy_between(con: duckdb.DuckDBPyConnection, query: str, options: str, path: Path,
@@ -19,7 +15,7 @@ def copy_between(con: duckdb.DuckDBPyConnection, query: str, options: str, path:
     """`COPY (query) TO path (options)`, framed by `head` and `tail`: DuckDB writes the rows
     to a temporary file next to `path`, which is then copied behind `head` as it is."""
     rows = path.with_name(f".{path.name}.rows")
-    con.execute(f"COPY ({query}) TO {quoted(str(rows))} ({options})")
+    con.execute(f"COPY ({query}) TO {sql_literal(str(rows))} ({options})")
     try:
         with path.open("wb") as out, rows.open("rb") as body:
             out.write(head)
@@ -37,7 +33,7 @@ def copy_flat(con: duckdb.DuckDBPyConnection, folder: Path, tables: list[Release
     paths = []
     for table in tables:
         path = folder / files.format(stem=table.stem)
-        con.execute(f"COPY ({flat_select(table.source, table.columns)}) TO {quoted(str(path))} "
-                    f"({options})")
+        con.execute(f"COPY ({flat_select(table.source, table.columns)}) "
+                    f"TO {sql_literal(str(path))} ({options})")
         paths.append(path)
     return paths

@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 
 from warehouse.release.entities import ReleaseTable
-from warehouse.release.formats.base import quoted
 from warehouse.release.public import flat_select
+from warehouse.storage import sql_literal
 
 FILES = "atlas.duckdb"
 MEDIA_TYPE = "application/octet-stream"
@@ -39,7 +39,7 @@ _SOURCE_COLUMNS = {
 
 
 def _comment(con: duckdb.DuckDBPyConnection, what: str, text: str) -> None:
-    con.execute(f"COMMENT ON {what} IS {quoted(text)}")
+    con.execute(f"COMMENT ON {what} IS {sql_literal(text)}")
 
 
 def _copy_table(con: duckdb.DuckDBPyConnection, table: ReleaseTable) -> None:
@@ -60,7 +60,7 @@ def _copy_table(con: duckdb.DuckDBPyConnection, table: ReleaseTable) -> None:
 def write(con: duckdb.DuckDBPyConnection, folder: Path, tables: list[ReleaseTable],
           package: dict) -> list[Path]:
     path = folder / FILES
-    con.execute(f"ATTACH {quoted(str(path))} AS snapshot "
+    con.execute(f"ATTACH {sql_literal(str(path))} AS snapshot "
                 f"(STORAGE_VERSION '{SNAPSHOT_STORAGE_VERSION}')")
     try:
         for table in tables:
