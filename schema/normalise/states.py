@@ -8,6 +8,7 @@ that is shared by two states, or that falls in no range, gives None — a wrong 
 than none.
 """
 
+import functools
 import tomllib
 from bisect import bisect_right
 from difflib import SequenceMatcher
@@ -75,17 +76,19 @@ def state_names(text: str) -> set[str]:
     return found
 
 
-def _state_name(piece: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def _state_name(piece: str) -> frozenset[str]:
+    """Cached: every address asks of its town, and a source has few towns."""
     key = piece.casefold()
     if key in ACRONYMS:
-        return {ACRONYMS[key]}
-    exact = {name for name in NAMES if name.casefold() == key}
+        return frozenset({ACRONYMS[key]})
+    exact = frozenset(name for name in NAMES if name.casefold() == key)
     if exact or len(key) < 4:
         return exact
     if "." in key:
-        return {name for name in NAMES if _abbreviates(key, name.casefold())}
-    return {name for name in NAMES
-            if SequenceMatcher(None, key, name.casefold()).ratio() >= SIMILAR}
+        return frozenset(name for name in NAMES if _abbreviates(key, name.casefold()))
+    return frozenset(name for name in NAMES
+                     if SequenceMatcher(None, key, name.casefold()).ratio() >= SIMILAR)
 
 
 def _abbreviates(short: str, name: str) -> bool:
