@@ -2,8 +2,8 @@
 pages through the real replay path (`RunContext(replay=...)` -> PoliteClient ->
 WarcReplayTransport -> scraper).
 
-A replay folder holds links to the snapshot WARCs plus one extra WARC with the replacement
-responses; a replay serves the newest response per URL, so the extra records win.
+A replay folder holds links to the snapshot WARCs plus, per source, an extra WARC with the
+replacement responses; a replay serves the newest response per URL, so the extra records win.
 """
 
 from pathlib import Path
@@ -31,17 +31,19 @@ def archived_pages(source_id: str) -> dict[str, bytes]:
 def replay_folder(folder: Path, source_ids: list[str], replaced: dict[str, bytes],
                   content_type: str = "text/html") -> Path:
     """`folder` set up to replay `source_ids` from the snapshot with `replaced` URLs answered
-    by the given bytes (status 200, `content_type`)."""
+    by the given bytes (status 200, `content_type`). A source replays only archives named for
+    it, so each replacement goes to `changed/<source>.warc.gz` of the source that served the
+    URL (the first source, for a URL none of them served)."""
     folder.mkdir(parents=True, exist_ok=True)
     for source_id in source_ids:
         (folder / f"{source_id}.warc.gz").symlink_to(SNAPSHOTS / f"{source_id}.warc.gz")
-    if replaced:
-        archive = WarcArchive(folder / "zz-replaced.warc.gz")
+    owner = {url: sid for sid in reversed(source_ids) for url in archived_pages(sid)}
+    for url, body in replaced.items():
+        archive = WarcArchive(folder / "changed" / f"{owner.get(url, source_ids[0])}.warc.gz")
         try:
-            for url, body in replaced.items():
-                response = httpx.Response(200, headers={"content-type": content_type},
-                                          content=body, request=httpx.Request("GET", url))
-                archive.write_exchange(url, response, body)
+            response = httpx.Response(200, headers={"content-type": content_type},
+                                      content=body, request=httpx.Request("GET", url))
+            archive.write_exchange(url, response, body)
         finally:
             archive.close()
     return folder
