@@ -192,7 +192,8 @@ def check(data: Path, public: Path, *, now: datetime | None = None, max_failures
         health.problems.append(f"FAIL warehouse: no {db}: no run has finished here")
     else:
         try:
-            con = connect(db, read_only=True)
+            with connect(db, read_only=True) as con:
+                status = last_status(con)
         except duckdb.Error as exc:
             if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
                 health.notes.append("sources not checked: warehouse in use by a running "
@@ -201,10 +202,6 @@ def check(data: Path, public: Path, *, now: datetime | None = None, max_failures
                 first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 health.problems.append(f"FAIL warehouse: cannot read {db}: {first_line}")
         else:
-            try:
-                status = last_status(con)
-            finally:
-                con.close()
             if source_ids is not None:
                 wanted = set(source_ids)
                 status = {k: v for k, v in status.items() if k in wanted}

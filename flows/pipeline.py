@@ -105,19 +105,9 @@ def not_due_reason(source: Source, last_accepted: datetime | None, now: datetime
 def due_sources(sources: list[Source], last_accepted: dict[str, datetime], now: datetime
                 ) -> tuple[list[Source], dict[str, str]]:
     """The sources a live run collects, and why each other one waits (source id -> reason)."""
-    due, waiting = [], {}
-    for source in sources:
-        reason = not_due_reason(source, last_accepted.get(source.id), now)
-        if reason is None:
-            due.append(source)
-        else:
-            waiting[source.id] = reason
-    return due, waiting
-
-
-def skipped(source_id: str, reason: str, now: datetime) -> SourceRun:
-    """A source left out by its cadence: reported, never committed, its records stay current."""
-    return SourceRun(source_id, now, now, status="skipped", reason=reason)
+    reasons = {s.id: not_due_reason(s, last_accepted.get(s.id), now) for s in sources}
+    return ([s for s in sources if reasons[s.id] is None],
+            {sid: reason for sid, reason in reasons.items() if reason is not None})
 
 
 def drop_stale_manifests(con, ctx: RunContext, sources: list[Source]) -> None:
@@ -219,26 +209,22 @@ def run_all(
                 logger=logger)
             write_report(ctx.data_dir, report, logger)
     except WarehouseUnavailable as exc:  # the run lock: held by another run, or no disk
-        return _refused(ctx, started, exc, logger)
+        return report_refused(ctx.data_dir, ctx.replay, exc, logger)
     logger.info("run %s: %s\n%s", ctx.run_id, report["status"], format_report(report))
     return report
 
 
-def _refused(ctx: RunContext, started: datetime, exc: WarehouseUnavailable,
-             logger: Logger) -> dict:
+def report_refused(data_dir: str | Path, replay: str | Path | None,
+                   exc: WarehouseUnavailable, logger: Logger = _log) -> dict:
+    """The report of a run refused before it began (`run_all`, or `shg run` before Prefect
+    starts): another run holds the data folder, or there is no disk for its lock."""
+    started = datetime.now(UTC)
+    ctx = RunContext(run_id=new_run_id(started), data_dir=Path(data_dir),
+                     replay=Path(replay) if replay else None)
     report = _failed(Night(ctx, started), (exc.failure_class, exc.reason), logger,
                      "did not start")
     write_report(ctx.data_dir, report, logger)
     return report
-
-
-def report_refused(data_dir: str | Path, replay: str | Path | None,
-                   exc: WarehouseUnavailable) -> dict:
-    """The report of a run refused before it began (`shg run`, before Prefect starts)."""
-    started = datetime.now(UTC)
-    ctx = RunContext(run_id=new_run_id(started), data_dir=Path(data_dir),
-                     replay=Path(replay) if replay else None)
-    return _refused(ctx, started, exc, _log)
 
 
 @dataclass
@@ -293,8 +279,9 @@ def _locked_run(night: Night, registry: Registry, sources: list[Source], public:
     try:
         plan = start(con, night, registry, sources, due_only)
         commit(con, night, collect(plan, night, collect_many), logger)
-        for sid, reason in plan.waiting.items():
-            night.runs.append(skipped(sid, reason, night.started))
+        for sid, reason in plan.waiting.items():  # reported, never committed: records stand
+            night.runs.append(SourceRun(sid, night.started, night.started, status="skipped",
+                                        reason=reason))
             log_source(logger, night.runs[-1])
         night.link_error = link(con, night.ctx.run_id, registry, logger)
         # publishing is the night's peak: it starts without DuckDB's cache of the night's blocks

@@ -39,11 +39,6 @@ def completeness(run: SourceRun) -> dict[str, float]:
     return {s.field: round(s.present / s.records, 3) for s in run.stats if s.records}
 
 
-#: Run-level failure classes: the run could not start, or lost its warehouse (exit code 4).
-RUN_FAILURE_CLASSES = ("run_in_progress", "warehouse_locked", "disk_full", "warehouse_corrupt",
-                       "warehouse_unavailable")
-
-
 def build_report(ctx: RunContext, started: datetime, runs: list[SourceRun], status: str,
                  release, publish_error: str | None,
                  before: dict[str, int | None] | None = None, *,
