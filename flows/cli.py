@@ -1,19 +1,4 @@
-"""`shg`: the command line of selbsthilfe-atlas.
-
-    shg run [--source ID ...] [--replay DIR]   run the nightly flow (Prefect ephemeral mode);
-                                                exit 0 ok, 1 a source failed, 3 publish
-                                                failed, 4 the run could not start
-    shg run --dask tcp://HOST:8786 | local:N    ... with the per-source tasks on Dask
-    shg serve [--replay DIR]                    serve the nightly deployment on its schedule
-    shg health                                  exit 1, one line per problem, if unhealthy
-    shg sources                                 the registry with each source's last run
-    shg quality                                 per-field quality counters of the latest runs
-                                                and the flag codes of current listings
-    shg capture SOURCE [--extract DIR]          record a source's live pages into a WARC
-    shg check-source ID [--replay DIR]          collect one source and report, writing nothing
-    shg review [--same|--different A B --reason TEXT]
-                                                linkage's uncertain pairs; record a decision
-"""
+"""`shg`: the command line of selbsthilfe-atlas (`shg COMMAND --help` for each command)."""
 
 from __future__ import annotations
 
@@ -53,9 +38,10 @@ def _origin_pair(value: str) -> tuple[str, str]:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Exit 0 every source ok, 1 a source failed, 3 publish failed (latest kept), 4 the run
-    could not start (another run, the warehouse held, disk full, corrupt); 2 is argparse's
-    and a bad registry's."""
+    """Run the nightly flow (Prefect's temporary server unless PREFECT_API_URL is set). Exit 0
+    every source ok, 1 a source failed, 3 publish failed (latest kept), 4 the run could not
+    start (another run, the warehouse held, disk full, corrupt); 2 is argparse's and a bad
+    registry's."""
     registry = load_registry(args.registry)  # fail fast, before Prefect starts
     for sid in args.source or []:
         registry.get(sid)
@@ -266,7 +252,8 @@ def main(argv: list[str] | None = None) -> int:
                         metavar="ORIGIN=URL",
                         help="send requests for ORIGIN to URL (fixture servers)")
 
-    run = sub.add_parser("run", parents=[mapped], help="run the nightly pipeline")
+    run = sub.add_parser("run", parents=[mapped], help="run the nightly pipeline",
+                         description=cmd_run.__doc__)
     run.add_argument("--source", action="append", metavar="ID", help="only this source")
     run.add_argument("--replay", metavar="DIR", help="serve requests from WARC files in DIR")
     run.add_argument("--public", default="public", help="release folder")
@@ -307,7 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     sources = sub.add_parser("sources", help="list sources and their last run")
     sources.set_defaults(func=cmd_sources)
 
-    quality = sub.add_parser("quality", help="per-field quality counters of the latest runs")
+    quality = sub.add_parser("quality", help="per-field quality counters of the latest runs "
+                                             "and the flag codes of current listings")
     quality.set_defaults(func=cmd_quality)
 
     cap = sub.add_parser("capture", parents=[mapped],

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import psutil
 
 from warehouse.release.integrity import SUMS, read_sha256sums, sha256_file
 from warehouse.storage.db import connect
@@ -147,15 +148,7 @@ def run_problems(report: dict | None, path: Path) -> list[str]:
 
 def _alive(pid) -> bool:
     """Whether process `pid` exists (the run and `shg health` share a machine)."""
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return isinstance(pid, int) and pid > 0 and psutil.pid_exists(pid)
 
 
 def current_as_of(latest: dict) -> datetime:

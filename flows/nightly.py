@@ -19,7 +19,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.futures import as_completed
 
-from flows.collect import RunContext, collect_source, crashed
+from flows.collect import RunContext, crashed
 from flows.concurrent import collect_threaded
 from flows.dask_runner import runner_from_env, task_runner, worker_reachable_api
 from flows.hosts import group_label, host_groups
@@ -35,8 +35,6 @@ from warehouse.storage.db import WAREHOUSE_WAIT
 def collect_group(sources: list[Source], ctx: RunContext, label: str) -> list[SourceRun]:
     """Collect sources that share a host in threads of one process, so the process-wide
     per-host rate gate makes them take turns (on Dask, one worker per group)."""
-    if len(sources) == 1:
-        return [collect_source(sources[0], ctx)]
     return list(collect_threaded(sources, ctx))
 
 

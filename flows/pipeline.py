@@ -139,21 +139,6 @@ def keep_manifest(ctx: RunContext, run: SourceRun) -> None:
                                   stats=[asdict(q) for q in run.stats]))
 
 
-def publish_if_changed(con, public: Path, run_id: str,
-                       logger: logging.Logger | logging.LoggerAdapter = _log, *,
-                       always: bool = False) -> Release:
-    """A new release, unless the latest was built from exactly this state (and not
-    `always`): then it stands, and `latest.json` says it was confirmed current now."""
-    state = release_state(con)
-    latest = None if always else current_release(public, state)
-    if latest is None:
-        return publish(con, public, run_id, datetime.now(UTC), state=state)
-    confirm_latest(public, latest, datetime.now(UTC))
-    logger.info("nothing changed since release %s: it stays the latest", latest["run_id"])
-    return Release(run_id=latest["run_id"], path=public / latest["release"],
-                   rows=latest["counts"]["listings"], withheld={})
-
-
 #: How a run collects its sources: a source run yielded as each collection ends.
 CollectMany = Callable[[list[Source], RunContext], Iterable[SourceRun]]
 Logger = logging.Logger | logging.LoggerAdapter
@@ -251,9 +236,7 @@ class Night:
         return "partial" if failed else "ok"
 
     def report(self, status: str, failure: tuple[str, str] | None = None) -> dict:
-        return build_report(self.ctx, self.started, self.runs, status, self.release,
-                            self.publish_error, self.before, failure=failure
-                            ) | {"link_error": self.link_error}
+        return build_report(self, status, failure)
 
 
 @dataclass(frozen=True)
@@ -286,8 +269,8 @@ def _locked_run(night: Night, registry: Registry, sources: list[Source], public:
         night.link_error = link(con, night.ctx.run_id, registry, logger)
         # publishing is the night's peak: it starts without DuckDB's cache of the night's blocks
         con = reopen(con, db_path, lock_wait)
-        night.release, night.publish_error = publish_release(con, public, night.ctx.run_id,
-                                                             logger, always=republish)
+        night.release, night.publish_error = publish_if_changed(con, public, night.ctx.run_id,
+                                                                logger, always=republish)
         finish_run(con, night.ctx.run_id, night.status,
                    night.release and str(night.release.path), datetime.now(UTC))
         return night.report(night.status)
@@ -377,13 +360,21 @@ def link(con, run_id: str, registry: Registry, logger: Logger) -> str | None:
     return None
 
 
-def publish_release(con, public: Path, run_id: str, logger: Logger, *, always: bool
-                  ) -> tuple[Release | None, str | None]:
-    """Stage 5: the release (new, or the latest confirmed), or why publishing failed, in
-    which case the latest release stays."""
+def publish_if_changed(con, public: Path, run_id: str, logger: Logger, *, always: bool
+                       ) -> tuple[Release | None, str | None]:
+    """Stage 5: a new release, unless the latest was built from exactly this state (and not
+    `always`): then it stands, and `latest.json` says it was confirmed current now. Or why
+    publishing failed, in which case the latest release stays."""
     progress.say("publishing the release…")
     try:
-        return publish_if_changed(con, public, run_id, logger, always=always), None
+        state = release_state(con)
+        latest = None if always else current_release(public, state)
+        if latest is None:
+            return publish(con, public, run_id, datetime.now(UTC), state=state), None
+        confirm_latest(public, latest, datetime.now(UTC))
+        logger.info("nothing changed since release %s: it stays the latest", latest["run_id"])
+        return Release(run_id=latest["run_id"], path=public / latest["release"],
+                       rows=latest["counts"]["listings"], withheld={}), None
     except Exception as exc:
         error = f"publish failed, latest release kept: {exc}"
         logger.error(error)
