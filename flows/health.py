@@ -65,8 +65,9 @@ def release_problems(latest: dict | None, public: Path, now: datetime, max_age: 
     age = now - current_as_of(latest)
     if age > max_age:
         confirmed = f", confirmed {latest['confirmed']}" if latest.get("confirmed") else ""
+        limit = max_age.total_seconds() / 3600
         out.append(f"FAIL release: latest is {age.total_seconds() // 3600:.0f} h old "
-                   f"(generated {latest['generated']}{confirmed}, limit {_hours(max_age)} h)")
+                   f"(generated {latest['generated']}{confirmed}, limit {limit:g} h)")
     return out
 
 
@@ -214,10 +215,6 @@ def check(data: Path, public: Path, *, now: datetime | None = None, max_failures
         health.notes.append(f"latest {latest.get('run_id')} is {age:.0f} h old "
                             f"({latest.get('counts', {}).get('listings')} listings)")
     return health
-
-
-def _hours(delta: timedelta) -> str:
-    return f"{delta.total_seconds() / 3600:g}"
 
 
 def _utc(text: str) -> datetime:

@@ -11,7 +11,7 @@ import logging
 import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,13 +20,7 @@ import duckdb
 from flows import progress
 from flows.collect import RunContext, collect_sequentially, drop_spools, fail_run
 from flows.report import build_report, format_report, log_source
-from flows.unchanged import (
-    Manifest,
-    manifest_pages,
-    manifest_path,
-    read_manifest,
-    write_manifest,
-)
+from flows.unchanged import keep_manifest, manifest_path, read_manifest
 from schema.registry import Registry, Source
 from schema.source_run import QuarantineRow
 from scrapers.fetch.crawl import RUN_MINUTES
@@ -122,23 +116,6 @@ def drop_stale_manifests(con, ctx: RunContext, sources: list[Source]) -> None:
             path.unlink(missing_ok=True)
 
 
-def keep_manifest(ctx: RunContext, run: SourceRun) -> None:
-    """After a commit: an accepted run that read every page becomes the source's manifest;
-    any other accepted run changed the records in a way pages alone cannot repeat, so the
-    manifest goes. A failed run changed nothing, and a confirmed one confirmed it."""
-    if run.status != "ok" or run.unchanged_since:
-        return
-    path = manifest_path(ctx.data_dir, run.source_id)
-    if not run.confirmable:
-        path.unlink(missing_ok=True)
-        return
-    c = run.counts
-    write_manifest(path, Manifest(fingerprint=run.fingerprint, run_id=ctx.run_id,
-                                  records=c.inserted + c.updated + c.unchanged,
-                                  parsed=run.parsed, pages=manifest_pages(run.pages),
-                                  stats=[asdict(q) for q in run.stats]))
-
-
 #: How a run collects its sources: a source run yielded as each collection ends.
 CollectMany = Callable[[list[Source], RunContext], Iterable[SourceRun]]
 Logger = logging.Logger | logging.LoggerAdapter
@@ -166,12 +143,8 @@ def run_all(
     run of the whole registry collects only the sources due by their cadence, unless `force`.
     A run that changed nothing keeps the latest release, unless `republish`. Sources still
     collecting `max_run_minutes` after the start fail as `crawl_budget` (None: no limit).
-
-    Every started run writes its report: a run refused because another holds the data folder
-    (`run_in_progress`), or whose warehouse cannot be had or fails under it
-    (`warehouse_locked` after waiting `lock_wait` seconds for another process to let go,
-    `disk_full`, `warehouse_corrupt`, `warehouse_unavailable`) reports the run-level
-    `failure_class` and a one-line `reason`."""
+    Every started run writes its report, also one refused or whose warehouse fails under it
+    (a run-level `failure_class`, README "Command line"; `lock_wait`: seconds to wait for it)."""
     sources = [registry.get(s) for s in source_ids] if source_ids else registry.sources
     started = datetime.now(UTC)
     ctx = RunContext(run_id=new_run_id(started), data_dir=Path(data_dir),
@@ -325,7 +298,7 @@ def commit(con, night: Night, runs: Iterable[SourceRun], logger: Logger) -> None
         for run in runs:
             run = commit_one(con, night.ctx.run_id, run)
             log_source(logger, run)
-            keep_manifest(night.ctx, run)
+            keep_manifest(night.ctx.data_dir, night.ctx.run_id, run)
             run.listings, run.pages = [], []
             night.runs.append(run)
 
