@@ -1,10 +1,7 @@
 """`shg health`: is the pipeline healthy? One line per problem, for any monitoring system.
 
-A source that failed `max_failures` runs in a row, or a `latest` release neither built nor
-confirmed current within `max_age`, is a problem; so are a missing warehouse or a missing
-`latest.json`, a `latest` link, `latest.json`, `history.json` and `SHA256SUMS` that
-disagree, and a last run that could not start (its report's run-level `failure_class`).
-The checks are pure functions over what `check` reads, so each rule is tested on its own.
+The checks (sources, release, the switch of `latest`, the last run) are pure functions over
+what `check` reads, so each rule is tested on its own.
 """
 
 from __future__ import annotations

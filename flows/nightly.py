@@ -72,11 +72,8 @@ def nightly(
     max_run_minutes: float | None = RUN_MINUTES,
     lock_wait: float = WAREHOUSE_WAIT,
 ) -> dict:
-    """Collect the sources due by their cadence (all of them with `force`, replay or
-    `source_ids`), commit, publish (a night with nothing new keeps the latest release, unless
-    `republish`), and attach the run report as a markdown artifact. Sources still collecting
-    after `max_run_minutes` fail as `crawl_budget`; `lock_wait`: seconds to wait for a
-    warehouse another process holds (a researcher's connection)."""
+    """`run_all` (its docstring says what the parameters do) with a task per host group,
+    its report attached as a markdown artifact for the Prefect UI."""
     report = run_all(load_registry(registry_path), source_ids=source_ids, replay=replay,
                      data_dir=data_dir, public_dir=public_dir, rewrite=rewrite,
                      rate_override=rate_override, force=force, republish=republish,
