@@ -55,8 +55,7 @@ def read_manifest(path: Path) -> Manifest | None:
     """The manifest at `path`, or None when there is none or it cannot be read (then the
     source is simply collected)."""
     try:
-        raw = json.loads(path.read_text("utf-8"))
-        return Manifest(**raw)
+        return Manifest(**json.loads(path.read_text("utf-8")))
     except (OSError, ValueError, TypeError):
         return None
 
