@@ -5,60 +5,37 @@ folder (`tests/fixtures/<id>/<url path>`), so refreshing fixtures and fixing sel
 site redesign takes minutes on a networked machine.
 """
 
-import asyncio
 import re
-import time
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import httpx
 
+from flows.collect import RunContext, scrape_source
 from schema.registry import Source
 from scrapers.bases.base import ScrapeResult
-from scrapers.fetch.crawl import SOURCE_SECONDS, CrawlBudget, page_budget
-from scrapers.fetch.http import ClientSettings, PoliteClient
-from scrapers.fetch.transport import RewriteTransport
-from scrapers.fetch.warc import WarcArchive, WarcReplayTransport
-from scrapers.registry import scraper_class
+from scrapers.fetch.warc import WarcReplayTransport
 
 
 async def capture(source: Source, out: Path, *, rewrite: dict[str, str] | None = None,
                   rate: float | None = None) -> tuple[Path, ScrapeResult]:
     """Crawl `source` live (or through `rewrite`) into `out/<id>.warc.gz`, replaced only when
     the crawl succeeded, so a failed capture never leaves a half-written snapshot behind. The
-    crawl has the budgets of a source's first run (`scrapers.fetch.crawl`)."""
+    crawl is a live run's without a cache, with the budgets of a source's first run."""
     if source.kind != "html":
         raise ValueError(f"{source.id}: only html sources are captured (kind {source.kind!r})")
     out.mkdir(parents=True, exist_ok=True)
     target = out / f"{source.id}.warc.gz"
-    partial = out / f"{source.id}.warc.gz.partial"
-    partial.unlink(missing_ok=True)
-    archive = WarcArchive(partial)
-    budget = CrawlBudget(source.id, max_pages=page_budget(source.max_pages, None),
-                         pages_rule="max_pages, or a first run's default",
-                         max_seconds=source.max_seconds or SOURCE_SECONDS)
-    started = time.time()
+    ctx = RunContext(run_id="capture", data_dir=out / f".{source.id}.partial",
+                     rewrite=rewrite or {}, rate_override=rate, use_cache=False)
+    shutil.rmtree(ctx.data_dir, ignore_errors=True)
     try:
-        settings = ClientSettings(rate_per_host=rate or source.rate_per_second)
-        transport = RewriteTransport(rewrite) if rewrite else None
-        async with PoliteClient(settings, transport=transport, archive=archive,
-                                budget=budget) as client:
-            try:
-                async with asyncio.timeout(budget.max_seconds) as limit:
-                    result = await scraper_class(source.scraper or source.id)(
-                        source.start_urls).scrape(client)
-            except TimeoutError as exc:
-                if not limit.expired():
-                    raise
-                raise budget.over_time(budget.seconds_left(started)[1], client.pages,
-                                       started) from exc
-    except BaseException:
-        archive.close()
-        partial.unlink(missing_ok=True)
-        raise
-    archive.close()
-    partial.replace(target)
+        result, _stats = await scrape_source(source, ctx)
+        ctx.warc_path(source.id).replace(target)
+    finally:
+        shutil.rmtree(ctx.data_dir, ignore_errors=True)
     return target, result
 
 

@@ -1,19 +1,4 @@
-"""`shg`: the command line of selbsthilfe-atlas.
-
-    shg run [--source ID ...] [--replay DIR]   run the nightly flow (Prefect ephemeral mode);
-                                                exit 0 ok, 1 a source failed, 3 publish
-                                                failed, 4 the run could not start
-    shg run --dask tcp://HOST:8786 | local:N    ... with the per-source tasks on Dask
-    shg serve [--replay DIR]                    serve the nightly deployment on its schedule
-    shg health                                  exit 1, one line per problem, if unhealthy
-    shg sources                                 the registry with each source's last run
-    shg quality                                 per-field quality counters of the latest runs
-                                                and the flag codes of current listings
-    shg capture SOURCE [--extract DIR]          record a source's live pages into a WARC
-    shg check-source ID [--replay DIR]          collect one source and report, writing nothing
-    shg review [--same|--different A B --reason TEXT]
-                                                linkage's uncertain pairs; record a decision
-"""
+"""`shg`: the command line of selbsthilfe-atlas (`shg COMMAND --help` for each command)."""
 
 from __future__ import annotations
 
@@ -44,20 +29,19 @@ def _env_defaults() -> None:
                           str(EPHEMERAL_STARTUP_SECONDS))
 
 
-def _origin_map(values: list[str]) -> dict[str, str]:
-    mapping = {}
-    for value in values:
-        origin, sep, target = value.partition("=")
-        if not sep:
-            raise SystemExit(f"--map expects ORIGIN=URL, got {value!r}")
-        mapping[origin] = target
-    return mapping
+def _origin_pair(value: str) -> tuple[str, str]:
+    """One `--map ORIGIN=URL`; `dict(args.map)` is the rewrite map."""
+    origin, sep, target = value.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected ORIGIN=URL, got {value!r}")
+    return origin, target
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Exit 0 every source ok, 1 a source failed, 3 publish failed (latest kept), 4 the run
-    could not start (another run, the warehouse held, disk full, corrupt); 2 is argparse's
-    and a bad registry's."""
+    """Run the nightly flow (Prefect's temporary server unless PREFECT_API_URL is set). Exit 0
+    every source ok, 1 a source failed, 3 publish failed (latest kept), 4 the run could not
+    start (another run, the warehouse held, disk full, corrupt); 2 is argparse's and a bad
+    registry's."""
     registry = load_registry(args.registry)  # fail fast, before Prefect starts
     for sid in args.source or []:
         registry.get(sid)
@@ -89,7 +73,7 @@ def _run_flow(args: argparse.Namespace) -> int:
 
     params = {"registry_path": str(args.registry), "source_ids": args.source or None,
               "replay": args.replay, "data_dir": args.data, "public_dir": args.public,
-              "rewrite": _origin_map(args.map or []), "rate_override": args.rate,
+              "rewrite": dict(args.map), "rate_override": args.rate,
               "force": args.all, "republish": args.republish,
               "max_run_minutes": args.max_run_minutes or None, "lock_wait": args.lock_wait}
     if args.dask:
@@ -158,11 +142,8 @@ def cmd_sources(args: argparse.Namespace) -> int:
     db = Path(args.data) / "atlas.duckdb"
     status = {}
     if db.exists():
-        con = connect(db, read_only=True)
-        try:
+        with connect(db, read_only=True) as con:
             status = last_status(con)
-        finally:
-            con.close()
     print(f"{'id':<26} {'kind':<7} {'policy':<9} {'cadence':<8} {'records':>7} "
           f"{'last run':<8} {'fails':>5} {'last ok':<17} licence")
     for s in registry.sources:
@@ -186,12 +167,9 @@ def cmd_quality(args: argparse.Namespace) -> int:
     if not db.exists():
         print(f"shg: no warehouse at {db}: run `shg run` first", file=sys.stderr)
         return 1
-    con = connect(db, read_only=True)
-    try:
+    with connect(db, read_only=True) as con:
         rows = latest_quality(con)
         flags = current_flag_counts(con)
-    finally:
-        con.close()
     print(f"{'source':<26} {'field':<14} {'records':>7} {'present':>8} {'missing':>8} "
           f"{'invalid':>8} {'repaired':>8}")
     for source, field, records, present, missing, invalid, repaired in rows:
@@ -209,8 +187,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
     from flows.capture import capture, extract_warc
 
     source = load_registry(args.registry).get(args.source_id)
-    target, result = asyncio.run(capture(source, Path(args.out), rewrite=_origin_map(args.map
-                                                                                 or []),
+    target, result = asyncio.run(capture(source, Path(args.out), rewrite=dict(args.map),
                                          rate=args.rate))
     print(f"{target}: {len(result.pages)} pages, {len(result.records)} records, "
           f"{len(result.failures)} failures")
@@ -234,7 +211,7 @@ def cmd_check_source(args: argparse.Namespace) -> int:
     registry = load_registry(args.registry)
     source = registry.get(args.source_id)
     run = check_source(source, registry.path.parent, replay=args.replay and Path(args.replay),
-                       rewrite=_origin_map(args.map or []))
+                       rewrite=dict(args.map))
     print(format_check(run, show=args.show))
     return 0 if run.status == "ok" else 1
 
@@ -270,13 +247,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--registry", default="sources.toml", help="source registry file")
     parser.add_argument("--data", default="data", help="warehouse, WARC and cache folder")
     sub = parser.add_subparsers(dest="command", required=True)
+    mapped = argparse.ArgumentParser(add_help=False)  # the commands that crawl
+    mapped.add_argument("--map", action="append", type=_origin_pair, default=[],
+                        metavar="ORIGIN=URL",
+                        help="send requests for ORIGIN to URL (fixture servers)")
 
-    run = sub.add_parser("run", help="run the nightly pipeline")
+    run = sub.add_parser("run", parents=[mapped], help="run the nightly pipeline",
+                         description=cmd_run.__doc__)
     run.add_argument("--source", action="append", metavar="ID", help="only this source")
     run.add_argument("--replay", metavar="DIR", help="serve requests from WARC files in DIR")
     run.add_argument("--public", default="public", help="release folder")
-    run.add_argument("--map", action="append", metavar="ORIGIN=URL",
-                     help="send requests for ORIGIN to URL (fixture servers)")
     run.add_argument("--rate", type=float, help="override requests/second per host")
     run.add_argument("--all", action="store_true",
                      help="collect every source, also those not due by their cadence")
@@ -314,23 +294,24 @@ def main(argv: list[str] | None = None) -> int:
     sources = sub.add_parser("sources", help="list sources and their last run")
     sources.set_defaults(func=cmd_sources)
 
-    quality = sub.add_parser("quality", help="per-field quality counters of the latest runs")
+    quality = sub.add_parser("quality", help="per-field quality counters of the latest runs "
+                                             "and the flag codes of current listings")
     quality.set_defaults(func=cmd_quality)
 
-    cap = sub.add_parser("capture", help="record a source's live pages into a WARC")
+    cap = sub.add_parser("capture", parents=[mapped],
+                         help="record a source's live pages into a WARC")
     cap.add_argument("source_id", metavar="SOURCE")
     cap.add_argument("--out", default="snapshots", help="folder for SOURCE.warc.gz")
     cap.add_argument("--extract", metavar="DIR",
                      help="also lay the pages out as a fixture folder, e.g. tests/fixtures/ID")
-    cap.add_argument("--map", action="append", metavar="ORIGIN=URL")
     cap.add_argument("--rate", type=float, help="requests/second (default: the registry's)")
     cap.set_defaults(func=cmd_capture)
 
-    chk = sub.add_parser("check-source", help="collect one source and report, writing nothing "
-                                              "(no warehouse, no release)")
+    chk = sub.add_parser("check-source", parents=[mapped],
+                         help="collect one source and report, writing nothing (no warehouse, "
+                              "no release)")
     chk.add_argument("source_id", metavar="ID")
     chk.add_argument("--replay", metavar="DIR", help="serve requests from WARC files in DIR")
-    chk.add_argument("--map", action="append", metavar="ORIGIN=URL")
     chk.add_argument("--show", type=int, default=3, metavar="N", help="listings to show")
     chk.set_defaults(func=cmd_check_source)
 

@@ -1,18 +1,9 @@
-"""Collect many sources at once without Prefect, for `run_all(collect_many=...)`.
+"""Collect many sources at once without Prefect, for `run_all(collect_many=...)`: in threads
+(a live run waits out per-host rate limits), in processes (a replay's CPU work), or both.
 
-`collect_threaded` keeps every source in flight in its own thread (each runs its own event
-loop inside `collect_source`), which is what a live run needs: its time is spent waiting out
-per-host rate limits, and one slow host must not hold back the others. `collect_in_processes`
-spreads the CPU work of a replay (parse, normalise, validate) over a process pool, a source
-per task. `collect_spread` does both: every source in flight, in threads spread over
-processes, for a live run whose parsing outgrows one core (one interpreter lock for hundreds
-of hosts starves the busiest one of its allowed rate). The caller stays the single writer and
-commits each `SourceRun` as it is yielded.
-
-All yield in completion order and never raise for a source: a source whose worker died becomes
-a failed `SourceRun` (`flows.collect.crashed`), like a crashed Prefect task in `flows.nightly`.
-The processes are spawned (no lock or DuckDB handle of the parent is inherited) and end with
-the collection, or with the process they collect for.
+The caller stays the single writer and commits each `SourceRun` as it is yielded. All yield in
+completion order and never raise for a source: a source whose worker died becomes a failed
+`SourceRun` (`flows.collect.crashed`), like a crashed Prefect task in `flows.nightly`.
 """
 
 from __future__ import annotations
@@ -77,7 +68,8 @@ def _drain(pool: Executor, sources: list[Source], ctx: RunContext, ahead: int
 
 def collect_threaded(sources: list[Source], ctx: RunContext, workers: int | None = None
                      ) -> Iterator[SourceRun]:
-    """Every source in flight at once (or `workers` at a time), yielded as each completes."""
+    """Every source in flight at once (or `workers` at a time), yielded as each completes:
+    one slow host must not hold back the others."""
     if not sources:
         return
     with ThreadPoolExecutor(max_workers=workers or len(sources),
@@ -147,13 +139,9 @@ def _collect_share(sources: list[Source], ctx: RunContext, threads: int | None) 
 def collect_spread(sources: list[Source], ctx: RunContext, processes: int = 2,
                    initializer: Callable[[], None] | None = None,
                    threads: int | None = None) -> Iterator[SourceRun]:
-    """Sources in threads spread over `processes` processes (round-robin in the given order:
-    list the biggest first, so they start at once and are shared out), yielded as each
-    completes; at most `threads` in flight per process (None: all). A source whose process
-    died is reported crashed.
-
-    A bound on threads matters: hundreds of threads contending for one interpreter lock spend
-    a third of the CPU switching, and every source in flight holds its records."""
+    """Sources in threads spread over `processes` processes, for a live run whose parsing
+    outgrows one core: round-robin in the given order (list the biggest first), at most
+    `threads` in flight per process (None: all; every source in flight holds its records)."""
     if not sources:
         return
     runs = multiprocessing.get_context("spawn").Queue()

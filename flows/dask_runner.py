@@ -6,11 +6,6 @@ run, the sources sharing a host, so one process's rate gate paces them: `flows.h
 each source's WARC and HTTP cache under the run's data folder (a path every worker must share)
 and returns the `SourceRun`s (record batch + page rows) to the flow process, which alone opens
 DuckDB, commits and publishes: the warehouse keeps its single writer.
-
-Workers report task states to the flow's Prefect API. In ephemeral mode (no PREFECT_API_URL)
-each worker would otherwise start a throw-away Prefect server of its own, taking seconds each
-and recording the task runs where nobody looks; so a run on Dask starts the ephemeral server
-once and hands its URL to the workers, which works as long as they share this machine.
 """
 
 from __future__ import annotations
@@ -95,7 +90,9 @@ def check_api(spec: str, api_url: str | None) -> None:
 
 @contextmanager
 def worker_reachable_api(spec: str) -> Iterator[str]:
-    """The Prefect API URL that the flow process and its Dask workers share while inside."""
+    """The Prefect API URL that the flow process and its Dask workers share while inside. In
+    ephemeral mode each worker would start a throw-away Prefect server of its own (seconds
+    each, its task runs where nobody looks): one is started here for all, on this machine."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     api_url = PREFECT_API_URL.value()

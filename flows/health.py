@@ -1,10 +1,7 @@
 """`shg health`: is the pipeline healthy? One line per problem, for any monitoring system.
 
-A source that failed `max_failures` runs in a row, or a `latest` release neither built nor
-confirmed current within `max_age`, is a problem; so are a missing warehouse or a missing
-`latest.json`, a `latest` link, `latest.json`, `history.json` and `SHA256SUMS` that
-disagree, and a last run that could not start (its report's run-level `failure_class`).
-The checks are pure functions over what `check` reads, so each rule is tested on its own.
+The checks (sources, release, the switch of `latest`, the last run) are pure functions over
+what `check` reads, so each rule is tested on its own.
 """
 
 from __future__ import annotations
@@ -17,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import psutil
 
 from warehouse.release.integrity import SUMS, read_sha256sums, sha256_file
 from warehouse.storage.db import connect
@@ -64,8 +62,9 @@ def release_problems(latest: dict | None, public: Path, now: datetime, max_age: 
     age = now - current_as_of(latest)
     if age > max_age:
         confirmed = f", confirmed {latest['confirmed']}" if latest.get("confirmed") else ""
+        limit = max_age.total_seconds() / 3600
         out.append(f"FAIL release: latest is {age.total_seconds() // 3600:.0f} h old "
-                   f"(generated {latest['generated']}{confirmed}, limit {_hours(max_age)} h)")
+                   f"(generated {latest['generated']}{confirmed}, limit {limit:g} h)")
     return out
 
 
@@ -147,15 +146,7 @@ def run_problems(report: dict | None, path: Path) -> list[str]:
 
 def _alive(pid) -> bool:
     """Whether process `pid` exists (the run and `shg health` share a machine)."""
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return isinstance(pid, int) and pid > 0 and psutil.pid_exists(pid)
 
 
 def current_as_of(latest: dict) -> datetime:
@@ -192,7 +183,8 @@ def check(data: Path, public: Path, *, now: datetime | None = None, max_failures
         health.problems.append(f"FAIL warehouse: no {db}: no run has finished here")
     else:
         try:
-            con = connect(db, read_only=True)
+            with connect(db, read_only=True) as con:
+                status = last_status(con)
         except duckdb.Error as exc:
             if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
                 health.notes.append("sources not checked: warehouse in use by a running "
@@ -201,10 +193,6 @@ def check(data: Path, public: Path, *, now: datetime | None = None, max_failures
                 first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 health.problems.append(f"FAIL warehouse: cannot read {db}: {first_line}")
         else:
-            try:
-                status = last_status(con)
-            finally:
-                con.close()
             if source_ids is not None:
                 wanted = set(source_ids)
                 status = {k: v for k, v in status.items() if k in wanted}
@@ -224,10 +212,6 @@ def check(data: Path, public: Path, *, now: datetime | None = None, max_failures
         health.notes.append(f"latest {latest.get('run_id')} is {age:.0f} h old "
                             f"({latest.get('counts', {}).get('listings')} listings)")
     return health
-
-
-def _hours(delta: timedelta) -> str:
-    return f"{delta.total_seconds() / 3600:g}"
 
 
 def _utc(text: str) -> datetime:

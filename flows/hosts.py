@@ -21,36 +21,21 @@ from schema.registry import Source
 def url_hosts(urls: Iterable[str]) -> frozenset[str]:
     """The host names of `urls`, lower-cased and without port (coarser than the rate gate,
     which keys on host and port: grouping too much costs speed, too little politeness)."""
-    hosts = set()
-    for url in urls:
-        host = urlsplit(url).hostname
-        if host:
-            hosts.add(host.rstrip("."))
-    return frozenset(hosts)
+    return frozenset(host.rstrip(".") for url in urls if (host := urlsplit(url).hostname))
 
 
 def connected(keys: Sequence[Iterable[str]]) -> list[list[int]]:
     """Indices of items that share a key, directly or through other items; an item without
     keys stands alone. Groups are ordered by their first item, items keep their order."""
-    parent = list(range(len(keys)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    first_with: dict[str, int] = {}
+    groups: list[tuple[set[str], list[int]]] = []  # (keys, items) of each group so far
     for i, item_keys in enumerate(keys):
-        for key in item_keys:
-            j = first_with.setdefault(key, i)
-            a, b = root(i), root(j)
-            if a != b:
-                parent[max(a, b)] = min(a, b)  # the earliest item stays the root
-    groups: dict[int, list[int]] = {}
-    for i in range(len(keys)):
-        groups.setdefault(root(i), []).append(i)
-    return list(groups.values())
+        shared = set(item_keys)
+        joined = [g for g in groups if g[0] & shared]
+        groups = [g for g in groups if not g[0] & shared]
+        for group_keys, _ in joined:
+            shared |= group_keys
+        groups.append((shared, sorted([i, *(j for _, items in joined for j in items)])))
+    return sorted((items for _, items in groups), key=lambda items: items[0])
 
 
 def host_groups(sources: Sequence[Source]) -> list[list[Source]]:

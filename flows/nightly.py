@@ -19,7 +19,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 from prefect.futures import as_completed
 
-from flows.collect import RunContext, collect_source, crashed
+from flows.collect import RunContext, crashed
 from flows.concurrent import collect_threaded
 from flows.dask_runner import runner_from_env, task_runner, worker_reachable_api
 from flows.hosts import group_label, host_groups
@@ -35,8 +35,6 @@ from warehouse.storage.db import WAREHOUSE_WAIT
 def collect_group(sources: list[Source], ctx: RunContext, label: str) -> list[SourceRun]:
     """Collect sources that share a host in threads of one process, so the process-wide
     per-host rate gate makes them take turns (on Dask, one worker per group)."""
-    if len(sources) == 1:
-        return [collect_source(sources[0], ctx)]
     return list(collect_threaded(sources, ctx))
 
 
@@ -74,11 +72,8 @@ def nightly(
     max_run_minutes: float | None = RUN_MINUTES,
     lock_wait: float = WAREHOUSE_WAIT,
 ) -> dict:
-    """Collect the sources due by their cadence (all of them with `force`, replay or
-    `source_ids`), commit, publish (a night with nothing new keeps the latest release, unless
-    `republish`), and attach the run report as a markdown artifact. Sources still collecting
-    after `max_run_minutes` fail as `crawl_budget`; `lock_wait`: seconds to wait for a
-    warehouse another process holds (a researcher's connection)."""
+    """`run_all` (its docstring says what the parameters do) with a task per host group,
+    its report attached as a markdown artifact for the Prefect UI."""
     report = run_all(load_registry(registry_path), source_ids=source_ids, replay=replay,
                      data_dir=data_dir, public_dir=public_dir, rewrite=rewrite,
                      rate_override=rate_override, force=force, republish=republish,

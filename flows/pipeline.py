@@ -11,7 +11,7 @@ import logging
 import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,13 +20,7 @@ import duckdb
 from flows import progress
 from flows.collect import RunContext, collect_sequentially, drop_spools, fail_run
 from flows.report import build_report, format_report, log_source
-from flows.unchanged import (
-    Manifest,
-    manifest_pages,
-    manifest_path,
-    read_manifest,
-    write_manifest,
-)
+from flows.unchanged import keep_manifest, manifest_path, read_manifest
 from schema.registry import Registry, Source
 from schema.source_run import QuarantineRow
 from scrapers.fetch.crawl import RUN_MINUTES
@@ -106,19 +100,9 @@ def not_due_reason(source: Source, last_accepted: datetime | None, now: datetime
 def due_sources(sources: list[Source], last_accepted: dict[str, datetime], now: datetime
                 ) -> tuple[list[Source], dict[str, str]]:
     """The sources a live run collects, and why each other one waits (source id -> reason)."""
-    due, waiting = [], {}
-    for source in sources:
-        reason = not_due_reason(source, last_accepted.get(source.id), now)
-        if reason is None:
-            due.append(source)
-        else:
-            waiting[source.id] = reason
-    return due, waiting
-
-
-def skipped(source_id: str, reason: str, now: datetime) -> SourceRun:
-    """A source left out by its cadence: reported, never committed, its records stay current."""
-    return SourceRun(source_id, now, now, status="skipped", reason=reason)
+    reasons = {s.id: not_due_reason(s, last_accepted.get(s.id), now) for s in sources}
+    return ([s for s in sources if reasons[s.id] is None],
+            {sid: reason for sid, reason in reasons.items() if reason is not None})
 
 
 def drop_stale_manifests(con, ctx: RunContext, sources: list[Source]) -> None:
@@ -131,38 +115,6 @@ def drop_stale_manifests(con, ctx: RunContext, sources: list[Source]) -> None:
     for sid, path in paths.items():
         if sid not in valid:
             path.unlink(missing_ok=True)
-
-
-def keep_manifest(ctx: RunContext, run: SourceRun) -> None:
-    """After a commit: an accepted run that read every page becomes the source's manifest;
-    any other accepted run changed the records in a way pages alone cannot repeat, so the
-    manifest goes. A failed run changed nothing, and a confirmed one confirmed it."""
-    if run.status != "ok" or run.unchanged_since:
-        return
-    path = manifest_path(ctx.data_dir, run.source_id)
-    if not run.confirmable:
-        path.unlink(missing_ok=True)
-        return
-    c = run.counts
-    write_manifest(path, Manifest(fingerprint=run.fingerprint, run_id=ctx.run_id,
-                                  records=c.inserted + c.updated + c.unchanged,
-                                  parsed=run.parsed, pages=manifest_pages(run.pages),
-                                  stats=[asdict(q) for q in run.stats]))
-
-
-def publish_if_changed(con, public: Path, run_id: str,
-                       logger: logging.Logger | logging.LoggerAdapter = _log, *,
-                       always: bool = False) -> Release:
-    """A new release, unless the latest was built from exactly this state (and not
-    `always`): then it stands, and `latest.json` says it was confirmed current now."""
-    state = release_state(con)
-    latest = None if always else current_release(public, state)
-    if latest is None:
-        return publish(con, public, run_id, datetime.now(UTC), state=state)
-    confirm_latest(public, latest, datetime.now(UTC))
-    logger.info("nothing changed since release %s: it stays the latest", latest["run_id"])
-    return Release(run_id=latest["run_id"], path=public / latest["release"],
-                   rows=latest["counts"]["listings"], withheld={})
 
 
 #: How a run collects its sources: a source run yielded as each collection ends.
@@ -192,12 +144,8 @@ def run_all(
     run of the whole registry collects only the sources due by their cadence, unless `force`.
     A run that changed nothing keeps the latest release, unless `republish`. Sources still
     collecting `max_run_minutes` after the start fail as `crawl_budget` (None: no limit).
-
-    Every started run writes its report: a run refused because another holds the data folder
-    (`run_in_progress`), or whose warehouse cannot be had or fails under it
-    (`warehouse_locked` after waiting `lock_wait` seconds for another process to let go,
-    `disk_full`, `warehouse_corrupt`, `warehouse_unavailable`) reports the run-level
-    `failure_class` and a one-line `reason`."""
+    Every started run writes its report, also one refused or whose warehouse fails under it
+    (a run-level `failure_class`, README "Command line"; `lock_wait`: seconds to wait for it)."""
     sources = [registry.get(s) for s in source_ids] if source_ids else registry.sources
     started = datetime.now(UTC)
     ctx = RunContext(run_id=new_run_id(started), data_dir=Path(data_dir),
@@ -222,26 +170,22 @@ def run_all(
                 logger=logger)
             write_report(ctx.data_dir, report, logger)
     except WarehouseUnavailable as exc:  # the run lock: held by another run, or no disk
-        return _refused(ctx, started, exc, logger)
+        return report_refused(ctx.data_dir, ctx.replay, exc, logger)
     logger.info("run %s: %s\n%s", ctx.run_id, report["status"], format_report(report))
     return report
 
 
-def _refused(ctx: RunContext, started: datetime, exc: WarehouseUnavailable,
-             logger: Logger) -> dict:
+def report_refused(data_dir: str | Path, replay: str | Path | None,
+                   exc: WarehouseUnavailable, logger: Logger = _log) -> dict:
+    """The report of a run refused before it began (`run_all`, or `shg run` before Prefect
+    starts): another run holds the data folder, or there is no disk for its lock."""
+    started = datetime.now(UTC)
+    ctx = RunContext(run_id=new_run_id(started), data_dir=Path(data_dir),
+                     replay=Path(replay) if replay else None)
     report = _failed(Night(ctx, started), (exc.failure_class, exc.reason), logger,
                      "did not start")
     write_report(ctx.data_dir, report, logger)
     return report
-
-
-def report_refused(data_dir: str | Path, replay: str | Path | None,
-                   exc: WarehouseUnavailable) -> dict:
-    """The report of a run refused before it began (`shg run`, before Prefect starts)."""
-    started = datetime.now(UTC)
-    ctx = RunContext(run_id=new_run_id(started), data_dir=Path(data_dir),
-                     replay=Path(replay) if replay else None)
-    return _refused(ctx, started, exc, _log)
 
 
 @dataclass
@@ -268,9 +212,7 @@ class Night:
         return "partial" if failed else "ok"
 
     def report(self, status: str, failure: tuple[str, str] | None = None) -> dict:
-        return build_report(self.ctx, self.started, self.runs, status, self.release,
-                            self.publish_error, self.before, failure=failure
-                            ) | {"link_error": self.link_error}
+        return build_report(self, status, failure)
 
 
 @dataclass(frozen=True)
@@ -296,14 +238,15 @@ def _locked_run(night: Night, registry: Registry, sources: list[Source], public:
     try:
         plan = start(con, night, registry, sources, due_only)
         commit(con, night, collect(plan, night, collect_many), logger)
-        for sid, reason in plan.waiting.items():
-            night.runs.append(skipped(sid, reason, night.started))
+        for sid, reason in plan.waiting.items():  # reported, never committed: records stand
+            night.runs.append(SourceRun(sid, night.started, night.started, status="skipped",
+                                        reason=reason))
             log_source(logger, night.runs[-1])
         night.link_error = link(con, night.ctx.run_id, registry, logger)
         # publishing is the night's peak: it starts without DuckDB's cache of the night's blocks
         con = reopen(con, db_path, lock_wait)
-        night.release, night.publish_error = publish_release(con, public, night.ctx.run_id,
-                                                             logger, always=republish)
+        night.release, night.publish_error = publish_if_changed(con, public, night.ctx.run_id,
+                                                                logger, always=republish)
         finish_run(con, night.ctx.run_id, night.status,
                    night.release and str(night.release.path), datetime.now(UTC))
         return night.report(night.status)
@@ -358,7 +301,7 @@ def commit(con, night: Night, runs: Iterable[SourceRun], logger: Logger) -> None
         for run in runs:
             run = commit_one(con, night.ctx.run_id, run)
             log_source(logger, run)
-            keep_manifest(night.ctx, run)
+            keep_manifest(night.ctx.data_dir, night.ctx.run_id, run)
             run.listings, run.pages = [], []
             night.runs.append(run)
 
@@ -393,13 +336,21 @@ def link(con, run_id: str, registry: Registry, logger: Logger) -> str | None:
     return None
 
 
-def publish_release(con, public: Path, run_id: str, logger: Logger, *, always: bool
-                  ) -> tuple[Release | None, str | None]:
-    """Stage 5: the release (new, or the latest confirmed), or why publishing failed, in
-    which case the latest release stays."""
+def publish_if_changed(con, public: Path, run_id: str, logger: Logger, *, always: bool
+                       ) -> tuple[Release | None, str | None]:
+    """Stage 5: a new release, unless the latest was built from exactly this state (and not
+    `always`): then it stands, and `latest.json` says it was confirmed current now. Or why
+    publishing failed, in which case the latest release stays."""
     progress.say("publishing the release…")
     try:
-        return publish_if_changed(con, public, run_id, logger, always=always), None
+        state = release_state(con)
+        latest = None if always else current_release(public, state)
+        if latest is None:
+            return publish(con, public, run_id, datetime.now(UTC), state=state), None
+        confirm_latest(public, latest, datetime.now(UTC))
+        logger.info("nothing changed since release %s: it stays the latest", latest["run_id"])
+        return Release(run_id=latest["run_id"], path=public / latest["release"],
+                       rows=latest["counts"]["listings"], withheld={}), None
     except Exception as exc:
         error = f"publish failed, latest release kept: {exc}"
         logger.error(error)

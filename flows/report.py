@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from schema.source_run import SourceRun
 
 if TYPE_CHECKING:
-    from flows.collect import RunContext
+    from flows.pipeline import Night
 
 
 def log_source(logger: logging.Logger | logging.LoggerAdapter, run: SourceRun) -> None:
@@ -39,28 +39,20 @@ def completeness(run: SourceRun) -> dict[str, float]:
     return {s.field: round(s.present / s.records, 3) for s in run.stats if s.records}
 
 
-#: Run-level failure classes: the run could not start, or lost its warehouse (exit code 4).
-RUN_FAILURE_CLASSES = ("run_in_progress", "warehouse_locked", "disk_full", "warehouse_corrupt",
-                       "warehouse_unavailable")
-
-
-def build_report(ctx: RunContext, started: datetime, runs: list[SourceRun], status: str,
-                 release, publish_error: str | None,
-                 before: dict[str, int | None] | None = None, *,
-                 failure: tuple[str, str] | None = None) -> dict:
+def build_report(night: Night, status: str, failure: tuple[str, str] | None = None) -> dict:
     """The report; `failure` is a run-level failure class and its one-line reason."""
-    before = before or {}
+    ctx, release, runs = night.ctx, night.release, night.runs
     ordered = sorted(runs, key=lambda r: r.source_id)
     return {
         "run_id": ctx.run_id, "mode": ctx.mode, "status": status,
         "failure_class": failure[0] if failure else None,
         "reason": failure[1] if failure else None,
-        "started_at": started.isoformat(), "finished_at": datetime.now(UTC).isoformat(),
+        "started_at": night.started.isoformat(), "finished_at": datetime.now(UTC).isoformat(),
         "release": str(release.path) if release else None,
         #: False when nothing changed and the latest release stands (confirmed, not rebuilt)
         "release_new": release.run_id == ctx.run_id if release else None,
         "published_rows": release.rows if release else None,
-        "publish_error": publish_error,
+        "publish_error": night.publish_error, "link_error": night.link_error,
         "summary": {k: sum(1 for r in runs if r.status == k) for k in ("ok", "failed",
                                                                       "skipped")},
         "sources": {r.source_id: {
@@ -68,7 +60,7 @@ def build_report(ctx: RunContext, started: datetime, runs: list[SourceRun], stat
             "duration_s": round(r.duration_s, 3), "fetched": r.fetched,
             "not_modified": r.not_modified, "parsed": r.parsed, "rejected": len(r.quarantine),
             "unchanged_since": r.unchanged_since,
-            **asdict(r.counts), "delta": delta(r, before.get(r.source_id)),
+            **asdict(r.counts), "delta": delta(r, night.before.get(r.source_id)),
             "completeness": completeness(r)} for r in ordered},
     }
 

@@ -32,14 +32,11 @@ def queue(db: Path, decisions: Decisions) -> tuple[list[dict], list[str]]:
     """(the open queue, decisions naming a listing that is not active)."""
     if not db.exists():
         raise ReviewError(f"no warehouse at {db}: run `shg run` first")
-    con = _open(db)
-    try:
+    with _open(db) as con:
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         pending = read_queue(con, set(decisions.by_pair())) if "link_review" in tables else []
         active = {r[0] for r in con.execute(
             "SELECT id::VARCHAR FROM listings WHERE active").fetchall()}
-    finally:
-        con.close()
     stale = [f"{d.a} / {d.b}" for d in decisions.by_pair().values()
              if not {ref_id(d.a), ref_id(d.b)} <= active]
     return pending, stale
@@ -68,13 +65,10 @@ def record(db: Path, path: Path, a: str, b: str, *, same: bool, reason: str,
     """Append a decision after checking that the warehouse knows both listings (a typo
     would otherwise wait silently for a listing that never comes)."""
     if db.exists():
-        con = _open(db)
-        try:
+        with _open(db) as con:
             known = {r[0] for r in con.execute(
                 "SELECT id::VARCHAR FROM listings WHERE id IN (?::UUID, ?::UUID)",
                 [ref_id(a), ref_id(b)]).fetchall()}
-        finally:
-            con.close()
         missing = [ref for ref in (a, b) if ref_id(ref) not in known]
         if missing:
             raise ReviewError(f"no listing {missing[0]} in {db} (name listings as "

@@ -26,7 +26,7 @@ from functools import cache
 from pathlib import Path
 
 from schema.registry import Source
-from schema.source_run import PageRow
+from schema.source_run import PageRow, SourceRun
 
 MANIFEST = "accepted.json"
 #: Pages checked at once after the first (the first alone: a new group changes the list page,
@@ -55,8 +55,7 @@ def read_manifest(path: Path) -> Manifest | None:
     """The manifest at `path`, or None when there is none or it cannot be read (then the
     source is simply collected)."""
     try:
-        raw = json.loads(path.read_text("utf-8"))
-        return Manifest(**raw)
+        return Manifest(**json.loads(path.read_text("utf-8")))
     except (OSError, ValueError, TypeError):
         return None
 
@@ -68,9 +67,23 @@ def write_manifest(path: Path, manifest: Manifest) -> None:
     os.replace(tmp, path)
 
 
-def manifest_pages(rows: list[PageRow]) -> list[dict]:
-    """The part of `raw_pages` rows a manifest keeps (no fetch time, no WARC file)."""
-    return [{k: getattr(row, k) for k in _PAGE_KEYS} for row in rows]
+def keep_manifest(data_dir: Path, run_id: str, run: SourceRun) -> None:
+    """After a commit: an accepted run that read every page becomes the source's manifest;
+    any other accepted run changed the records in a way pages alone cannot repeat, so the
+    manifest goes. A failed run changed nothing, and a confirmed one confirmed it."""
+    if run.status != "ok" or run.unchanged_since:
+        return
+    path = manifest_path(data_dir, run.source_id)
+    if not run.confirmable:
+        path.unlink(missing_ok=True)
+        return
+    c = run.counts
+    # of the raw_pages rows, what a repeat needs (no fetch time, no WARC file)
+    pages = [{k: getattr(row, k) for k in _PAGE_KEYS} for row in run.pages]
+    write_manifest(path, Manifest(fingerprint=run.fingerprint, run_id=run_id,
+                                  records=c.inserted + c.updated + c.unchanged,
+                                  parsed=run.parsed, pages=pages,
+                                  stats=[asdict(q) for q in run.stats]))
 
 
 _CODE_DIRS = ("schema", "scrapers", "flows")
