@@ -16,8 +16,9 @@
 6. peers: Scrapy crawling the same server and dlt loading the same records, each next to our
    figure for the same work (`bench.peers`).
 
-Every phase runs in a process of its own (`bench.phases`): CPU time and memory are then that
-phase's, as they would be for a nightly run.
+Every phase runs in a process of its own (`bench.phases`), with the environment the
+deployment gives its runs (`prefect.yaml`): CPU time and memory are then that phase's, as
+they would be for a nightly run.
 """
 
 from __future__ import annotations
@@ -35,10 +36,13 @@ from pathlib import Path
 import psutil
 
 from bench import germany, peers
+from flows.nightly import deployment_spec
 
 TARGETS = {"crawl": 1.15, "unchanged": 0.10, "replay_s": 60.0, "replay_ratio": 3.0,
            "rss_mb": 1024.0, "link_s": 30.0}
 PHASES = ("crawl", "replay", "changed", "link", "peers")
+#: What a deployed run's process gets (the allocator setting), so a phase measures the same.
+DEPLOYED_ENV = deployment_spec(Path(__file__).parents[1] / "prefect.yaml").env
 
 
 class RssSampler:
@@ -95,7 +99,7 @@ def run_phase(name: str, params: dict, work: Path) -> dict:
     result_file.unlink(missing_ok=True)
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "bench.phases", name, str(param_file),
-                             str(result_file)])
+                             str(result_file)], env=os.environ | DEPLOYED_ENV)
     sampler = RssSampler(proc.pid)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)

@@ -110,6 +110,8 @@ class DeploymentSpec:
     parameters: dict = field(default_factory=dict)
     description: str | None = None
     tags: tuple[str, ...] = ()
+    #: The environment its runs get (`work_pool.job_variables.env`), e.g. the allocator's.
+    env: dict[str, str] = field(default_factory=dict)
 
 
 def deployment_spec(path: Path | str = "prefect.yaml", name: str = "nightly") -> DeploymentSpec:
@@ -128,7 +130,9 @@ def deployment_spec(path: Path | str = "prefect.yaml", name: str = "nightly") ->
                               cron=crons[0]["cron"], timezone=crons[0]["timezone"],
                               parameters=dict(entry.get("parameters") or {}),
                               description=entry.get("description"),
-                              tags=tuple(entry.get("tags") or ()))
+                              tags=tuple(entry.get("tags") or ()),
+                              env={k: str(v) for k, v in ((entry.get("work_pool") or {})
+                                   .get("job_variables", {}).get("env") or {}).items()})
     raise ValueError(f"{path}: no deployment named {name!r}")
 
 

@@ -242,8 +242,10 @@ def _locked_run(night: Night, registry: Registry, sources: list[Source], public:
             night.runs.append(SourceRun(sid, night.started, night.started, status="skipped",
                                         reason=reason))
             log_source(logger, night.runs[-1])
+        # linking and publishing are the night's peaks: each starts without DuckDB's cache
+        # of the blocks read and written before it
+        con = reopen(con, db_path, lock_wait)
         night.link_error = link(con, night.ctx.run_id, registry, logger)
-        # publishing is the night's peak: it starts without DuckDB's cache of the night's blocks
         con = reopen(con, db_path, lock_wait)
         night.release, night.publish_error = publish_if_changed(con, public, night.ctx.run_id,
                                                                 logger, always=republish)

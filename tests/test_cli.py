@@ -63,6 +63,7 @@ def test_prefect_yaml_is_the_one_schedule_and_prefect_accepts_it():
     module, _, function = spec.entrypoint.partition(":")
     assert (ROOT / module).is_file() and function == nightly.fn.__name__
     assert set(spec.parameters) <= set(nightly.parameters.properties)
+    assert spec.env == {"DUCKDB_JE_MALLOC_CONF": "dirty_decay_ms:0,muzzy_decay_ms:0"}
     model = PrefectYamlModel.model_validate(yaml.safe_load((ROOT / "prefect.yaml").read_text()))
     [deployment] = model.deployments
     assert deployment.work_pool.name and deployment.concurrency_limit == 1
