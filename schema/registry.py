@@ -304,10 +304,6 @@ class Source(BaseModel):
             raise ValueError("[source.file] applies to file sources only")
         return self
 
-    @property
-    def publishable(self) -> bool:
-        return self.policy == "open"
-
 
 class Registry(BaseModel):
     model_config = ConfigDict(frozen=True)

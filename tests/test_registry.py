@@ -35,7 +35,7 @@ def test_bundled_registry_loads():
 def test_good_registry(tmp_path):
     registry = load_registry(write(tmp_path, GOOD))
     source = registry.get("herne")
-    assert source.publishable and source.rate_per_second == 1.0 and source.cadence == "daily"
+    assert source.policy == "open" and source.rate_per_second == 1.0 and source.cadence == "daily"
 
 
 @pytest.mark.parametrize(("change", "key"), [
