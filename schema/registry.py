@@ -11,7 +11,7 @@ module and class, a file source's file (relative to the registry), an open sourc
 import codecs
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -34,6 +34,7 @@ class RegistryError(ValueError):
 
 FileFormat = Literal["csv", "xlsx", "json"]
 WEEKDAYS = ("mo", "di", "mi", "do", "fr", "sa", "so")
+NonEmpty = Annotated[str, Field(min_length=1)]
 
 
 def _as_list(value: object) -> object:
@@ -42,11 +43,12 @@ def _as_list(value: object) -> object:
 
 #: One column (a header, or a dotted path into a JSON record), or several whose values are
 #: listed (list fields) or joined with a space (text fields). Stored as a list.
-Columns = Annotated[list[Annotated[str, Field(min_length=1)]], BeforeValidator(_as_list)]
+Columns = Annotated[list[NonEmpty], BeforeValidator(_as_list)]
 _EXTENSIONS: dict[str, FileFormat] = {".csv": "csv", ".tsv": "csv", ".txt": "csv",
                                       ".xlsx": "xlsx", ".xlsm": "xlsx", ".json": "json"}
-LIST_FIELDS = ("phones_text", "emails_text", "web_text", "topics", "flags_text",
-               "social_links")
+ListField = Literal["phones_text", "emails_text", "web_text", "topics", "flags_text",
+                    "social_links"]
+LIST_FIELDS = get_args(ListField)
 #: Import-only keys of a place and its presence
 #: (`scrapers.importers.files.mapping.presence_fields`): read into coordinates, a map link,
 #: social links and the as-of date, never joined as text.
@@ -114,7 +116,7 @@ class FileBranches(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    suffixes: list[str] = Field(default_factory=list)
+    suffixes: list[NonEmpty] = Field(default_factory=list)
     path: str | None = None
     key: str | None = None
 
@@ -122,12 +124,7 @@ class FileBranches(BaseModel):
     def _one_layout(self) -> "FileBranches":
         if self.suffixes and self.path:
             raise ValueError("give suffixes (flat files) or path (JSON), not both")
-        if any(not s for s in self.suffixes):
-            raise ValueError("a suffix must not be empty")
         return self
-
-
-HOURS_FIELDS = ("day", "from", "to", "note")
 
 
 class FileHours(BaseModel):
@@ -141,18 +138,13 @@ class FileHours(BaseModel):
 
     days: str | None = Field(None, min_length=1, description="office hours per day")
     phone_days: str | None = Field(None, min_length=1, description="phone hours per day")
-    fields: dict[str, str] = Field(default_factory=dict,
-                                   description="entry field (day, from, to, note) -> its name")
+    fields: dict[Literal["day", "from", "to", "note"], NonEmpty] = Field(
+        default_factory=dict, description="entry field (day, from, to, note) -> its name")
 
     @model_validator(mode="after")
     def _something(self) -> "FileHours":
         if not (self.days or self.phone_days):
             raise ValueError("give days and/or phone_days")
-        if unknown := set(self.fields) - set(HOURS_FIELDS):
-            raise ValueError(f"unknown entry field(s) {', '.join(sorted(unknown))}; use "
-                             f"{', '.join(HOURS_FIELDS)}")
-        if any(not name for name in self.fields.values()):
-            raise ValueError("an entry field name must not be empty")
         return self
 
     def name(self, field: str) -> str:
@@ -177,7 +169,7 @@ class FileSettings(BaseModel):
     key: Columns = Field(min_length=1, description="column(s) forming the source's own key")
     kind: Literal["group", "contact_centre", "organisation"] = "group"
     columns: FileColumns
-    split: dict[str, str] = Field(default_factory=dict,
+    split: dict[ListField, NonEmpty] = Field(default_factory=dict,
                                   description="list field -> separator inside one cell")
     join: dict[str, str] = Field(default_factory=dict,
                                  description="text field -> separator between its columns' "
@@ -227,17 +219,6 @@ class FileSettings(BaseModel):
                                  f"joined")
         return value
 
-    @field_validator("split")
-    @classmethod
-    def _list_fields_only(cls, value: dict[str, str]) -> dict[str, str]:
-        for field, sep in value.items():
-            if field not in LIST_FIELDS:
-                raise ValueError(f"{field}: only list fields ({', '.join(LIST_FIELDS)}) "
-                                 f"can be split")
-            if not sep:
-                raise ValueError(f"{field}: the separator must not be empty")
-        return value
-
 
 class ReleaseSettings(BaseModel):
     """`[source.release]`: what kind of release a `release` source imports."""
@@ -263,7 +244,7 @@ class Source(BaseModel):
     kind: Literal["html", "file", "release"]
     scraper: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9_-]*$",
                                 description="scraper module name; defaults to the id")
-    start_urls: list[str] = Field(default_factory=list)
+    start_urls: list[Annotated[str, Field(pattern=r"^https?://")]] = Field(default_factory=list)
     path: str | None = Field(None, description="file sources: the file, relative to the registry")
     licence: str = Field(min_length=1, description="SPDX id, LicenseRef-… or licence URI")
     policy: Policy
@@ -322,18 +303,6 @@ class Source(BaseModel):
         if self.kind != "file" and self.file is not None:
             raise ValueError("[source.file] applies to file sources only")
         return self
-
-    @field_validator("start_urls")
-    @classmethod
-    def _http_urls(cls, value: list[str]) -> list[str]:
-        for url in value:
-            if not url.startswith(("http://", "https://")):
-                raise ValueError(f"start URL {url!r} is not http(s)")
-        return value
-
-    @property
-    def publishable(self) -> bool:
-        return self.policy == "open"
 
 
 class Registry(BaseModel):
@@ -402,8 +371,9 @@ def _parse(path: Path) -> dict:
 
 
 def _dotted(loc: tuple) -> str:
-    """pydantic's error location as the key an operator writes (`file.columns.name`)."""
-    return ".".join(str(p) for p in loc) or "(entry)"
+    """pydantic's error location as the key an operator writes (`file.columns.name`; a bad
+    table key is named by itself, not pydantic's "[key]")."""
+    return ".".join(str(p) for p in loc if p != "[key]") or "(entry)"
 
 
 def _duplicate_ids(sources: list[Source]) -> list[tuple[Source, str, str]]:

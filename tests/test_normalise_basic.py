@@ -80,17 +80,3 @@ def test_contact_route_is_public_a_person_is_not():
         "über das BüZ", None, [])
     assert (person.contact_route, person.contact_person) == (None, "Renate")
     assert person.personal_fields == ["contact_person"]
-
-
-def test_personal_marks_a_listing_and_is_idempotent():
-    from schema.normalise import personal
-
-    (listing,), _ = to_listings([record("1", contact_person="Erika",
-                                        phones_text=["0171 2345678"])], "CC0-1.0")
-    unmarked = listing.model_copy(update={
-        "phones": [p.model_copy(update={"personal": False}) for p in listing.phones],
-        "personal_fields": []})
-    marked = personal(unmarked)
-    assert marked.phones[0].personal and marked.personal_fields == ["contact_person",
-                                                                     "phones[0]"]
-    assert personal(marked) == marked

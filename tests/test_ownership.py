@@ -8,9 +8,10 @@ from datetime import timedelta
 import duckdb
 
 from schema.ids import listing_id
+from schema.listing_rows import listing_row
 from tests.factories import listings, record, source
 from warehouse.storage.db import connect
-from warehouse.storage.load import listings_table
+from warehouse.storage.load import rows_table
 from warehouse.storage.runs import SourceRun, begin_run, commit_source_run, upsert_sources
 
 OWNERS = ("herne", "nakos-rot")
@@ -88,7 +89,7 @@ def test_a_row_held_by_another_source_is_never_touched(tmp_path, now):
     squatter = listings(record("x", source_id="region", name="Alte Kopie"))[0].model_copy(
         update={"id": listing_id("herne", "1")})
     # written as the old code wrote it, past the screen
-    con.register("squatter", listings_table(con, [squatter]))
+    con.register("squatter", rows_table(con, [listing_row(squatter)]))
     con.execute("INSERT INTO listings SELECT *, true, $now, $now, NULL, 'r0' FROM squatter",
                 {"now": now})
     before = rows_of(con, [str(squatter.id)])

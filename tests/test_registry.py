@@ -35,7 +35,7 @@ def test_bundled_registry_loads():
 def test_good_registry(tmp_path):
     registry = load_registry(write(tmp_path, GOOD))
     source = registry.get("herne")
-    assert source.publishable and source.rate_per_second == 1.0 and source.cadence == "daily"
+    assert source.policy == "open" and source.rate_per_second == 1.0 and source.cadence == "daily"
 
 
 @pytest.mark.parametrize(("change", "key"), [
@@ -113,7 +113,7 @@ MALFORMED = [
     ("bad value", ('policy = "open"\n', 'policy = "public"\n'),
      ["sources.toml: source 'herne': key 'policy'", "'open' or 'withhold'"]),
     ("bad url", ('"https://www.nakos.de/adressen/blau/"', '"ftp://www.nakos.de/blau/"'),
-     ["sources.toml: source 'nakos-blau': key 'start_urls'", "not http(s)"]),
+     ["sources.toml: source 'nakos-blau': key 'start_urls.0'", "match pattern '^https?://'"]),
     ("duplicate id", ('id = "hamm"', 'id = "herne"'),
      ["sources.toml: source 'herne': key 'id': declared twice (sources #1 and #"]),
     ("missing key", ('publisher = "Der Paritätische NRW – Selbsthilfe-Kontaktstelle Hamm"\n', ""),

@@ -38,7 +38,7 @@ from schema.normalise.hours import (
 )
 from schema.normalise.meetings import meetings, on_request
 from schema.normalise.organisation import contact_count, online, org_flags
-from schema.normalise.personal import ANONYMOUS, mark_personal, personal
+from schema.normalise.personal import ANONYMOUS, mark_personal
 from schema.normalise.personal.kinds import PRIVATE_KINDS, StaffContacts
 from schema.normalise.personal.mailboxes import Context, mailbox_holder
 from schema.normalise.personal.redaction import Redactor
@@ -50,8 +50,8 @@ from schema.normalise.urls import urls
 from schema.records import HoursDay, ScrapedRecord
 
 __all__ = [
-    "Rejected", "address", "emails", "meetings", "normalise", "opening_hours", "personal",
-    "phones", "split_contacts", "to_listings", "topics", "urls",
+    "Rejected", "address", "emails", "meetings", "normalise", "opening_hours", "phones",
+    "split_contacts", "to_listings", "topics", "urls",
 ]
 
 _LISTINGS = TypeAdapter(list[Listing])
@@ -67,7 +67,7 @@ class Rejected:
 def normalise(record: ScrapedRecord, licence: str,
               staff_contacts: StaffContacts = "withhold") -> dict:
     """One raw record -> the dict form of a `Listing` (validated later, in bulk). Every text
-    that may be published loses what it names of a private person here (`personal`), so no
+    that may be published loses what it names of a private person here (`Redactor`), so no
     writer can publish it; the raw page stays archived."""
     phone_list = [p for text in record.phones_text for p in phones(text)]
     email_list, web_list, flags = split_contacts(record.emails_text, record.web_text,

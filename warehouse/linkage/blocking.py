@@ -14,6 +14,7 @@ block.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -35,10 +36,7 @@ def _contact_keys(f: Features) -> set[str]:
 
 def _towns(items: list[Features]) -> set[str]:
     """Every word of every listing's town: a name may lose any of them in a pair."""
-    towns: set[str] = set()
-    for f in items:
-        towns |= f.city_tokens
-    return towns
+    return set().union(*(f.city_tokens for f in items))
 
 
 def blocks_of(items: list[Features]) -> dict[str, list[int]]:
@@ -218,21 +216,24 @@ def _placeless_pairs(items: list[Features], members: list[int],
     others of its name block: the name is all there is to compare (rule "name only")."""
     for i in members:
         a = items[i]
-        if a.kind == "group" or a.postcode or a.main_city:
-            continue
-        for j in members:
-            b = items[j]
-            if j != i and a.source_id != b.source_id and compatible(a.kind, b.kind):
-                pairs.add((i, j) if i < j else (j, i))
+        if a.kind != "group" and not a.postcode and not a.main_city:
+            _add_pairs(items, i, members, pairs)
+
+
+def _add_pairs(items: list[Features], i: int, others: Iterable[int],
+               pairs: set[tuple[int, int]]) -> None:
+    """Add (i, j), smaller index first, for every j of another source whose kind can be one
+    entity with i's."""
+    a = items[i]
+    for j in others:
+        b = items[j]
+        if j != i and a.source_id != b.source_id and compatible(a.kind, b.kind):
+            pairs.add((i, j) if i < j else (j, i))
 
 
 def _all_pairs(items: list[Features], members: list[int], pairs: set[tuple[int, int]]) -> None:
     for x, i in enumerate(members):
-        a = items[i]
-        for j in members[x + 1:]:
-            b = items[j]
-            if a.source_id != b.source_id and compatible(a.kind, b.kind):
-                pairs.add((i, j) if i < j else (j, i))
+        _add_pairs(items, i, members[x + 1:], pairs)
 
 
 def _place_pairs(items: list[Features], names: list[_Name], members: list[int], bound: float,
@@ -250,11 +251,7 @@ def _place_pairs(items: list[Features], names: list[_Name], members: list[int], 
     # differ by a carrier or seat one publisher leaves out (`Features.bare`)
     _all_pairs(items, [i for i in members if items[i].kind == "contact_centre"], pairs)
     for i in members:
-        a = items[i]
-        for j in index.named_alike(a, names[i], names):
-            b = items[j]
-            if j != i and a.source_id != b.source_id and compatible(a.kind, b.kind):
-                pairs.add((i, j) if i < j else (j, i))
+        _add_pairs(items, i, index.named_alike(items[i], names[i], names), pairs)
 
 
 @dataclass(frozen=True, slots=True)

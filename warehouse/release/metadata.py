@@ -114,6 +114,8 @@ CONTEXT = {
     "spdx": "http://spdx.org/rdf/terms#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "adms": "http://www.w3.org/ns/adms#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
 }
 
 KEYWORDS = ["Selbsthilfe", "Selbsthilfegruppen", "Selbsthilfekontaktstellen",
@@ -263,9 +265,7 @@ def dcat_document(con: duckdb.DuckDBPyConnection, folder: Path, ctx) -> dict:
         "dcat:distribution": [_distribution(p, _rel(folder, p), ctx, licence, rights, issued)
                               for p in _files(folder, {"dcat.jsonld", "SHA256SUMS"})],
     }
-    context = CONTEXT | {"owl": "http://www.w3.org/2002/07/owl#",
-                         "rdfs": "http://www.w3.org/2000/01/rdf-schema#"}
-    return {"@context": context, "@graph": [dataset]}
+    return {"@context": CONTEXT, "@graph": [dataset]}
 
 
 def write_dcat(con: duckdb.DuckDBPyConnection, folder: Path, ctx) -> Path:

@@ -92,16 +92,22 @@ def switch(public: Path, run_id: str, document: dict, history: list[dict]) -> Pa
     it nothing is raised, since the switch has happened (what is left, the next run removes)."""
     ensure_layout(public)
     previous = current_state(public)
+    state = _switch_to(public, run_id, document, history)
+    with contextlib.suppress(OSError):  # durable now; a crash before keeps the old state
+        fsync_path(public)
+    if previous is not None and previous != state:
+        shutil.rmtree(previous, ignore_errors=True)
+    return state
+
+
+def _switch_to(public: Path, run_id: str, document: dict, history: list[dict]) -> Path:
+    """A new state folder, then `current` renamed onto it; on an error, no state folder."""
     state = _write_state(public, run_id, document, history)
     try:
         _replace_link(public, CURRENT, f"{STATES}/{state.name}")
     except BaseException:
         shutil.rmtree(state, ignore_errors=True)
         raise
-    with contextlib.suppress(OSError):  # durable now; a crash before keeps the old state
-        fsync_path(public)
-    if previous is not None and previous != state:
-        shutil.rmtree(previous, ignore_errors=True)
     return state
 
 
@@ -130,12 +136,7 @@ def ensure_layout(public: Path) -> None:
     if current_state(public) is None:
         legacy = _legacy_state(public)
         if legacy is not None:
-            state = _write_state(public, *legacy)
-            try:
-                _replace_link(public, CURRENT, f"{STATES}/{state.name}")
-            except BaseException:
-                shutil.rmtree(state, ignore_errors=True)
-                raise
+            _switch_to(public, *legacy)
     for name, target in FIXED.items():
         path = public / name
         if not (path.is_symlink() and os.readlink(path) == target):

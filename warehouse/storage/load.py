@@ -9,7 +9,7 @@ A source run writes only its own listings (`owned_rows`; the merge keys on the s
 """
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -92,11 +92,6 @@ def _not_held_by(con: duckdb.DuckDBPyConnection, source_id: str, ids: list[str]
         """, {"source": source_id}).fetchall())
     finally:
         con.unregister("_claimed")
-
-
-def listings_table(con: duckdb.DuckDBPyConnection, listings: Iterable[Listing]) -> pa.Table:
-    """Listings as an Arrow table shaped like the `listings` content columns + record_hash."""
-    return rows_table(con, [listing_row(item) for item in listings])
 
 
 #: DuckDB's memory while it merges a run spilled in batches. Unlimited, it holds the rows of a

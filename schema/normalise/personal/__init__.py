@@ -19,7 +19,7 @@ Per kind of listing:
 
 import re
 
-from schema.listing import EmailAddress, Listing, Meeting, OpeningHours, Phone
+from schema.listing import EmailAddress, Phone
 from schema.normalise.personal.kinds import PRIVATE_KINDS, StaffContacts
 from schema.normalise.personal.mailboxes import NO_CONTEXT, Context, mailbox_holder
 from schema.normalise.personal.redaction import Redactor, withheld
@@ -88,51 +88,3 @@ def mark_personal(kind: str, contact_text: str | None, phone_list: list[Phone],
 ANONYMOUS = {"group": "Selbsthilfegruppe", "rare_condition": "Seltene Erkrankung",
              "contact_centre": "Selbsthilfekontaktstelle", "organisation": "Organisation"}
 
-
-def _original(value: Meeting | OpeningHours | None, field: str,
-              redactor: Redactor) -> Meeting | OpeningHours | None:
-    """A meeting or opening hours with its text redacted; None when none is left."""
-    if value is None or not (text := redactor.text(field, value.original)):
-        return None
-    return value.model_copy(update={"original": text})
-
-
-def redact_listing(listing: Listing, redactor: Redactor) -> dict:
-    """The free-text fields of `listing` redacted (see `Redactor`), as model_copy updates."""
-    return {
-        "name": redactor.text("name", listing.name) or ANONYMOUS[listing.kind],
-        "description": redactor.text("description", listing.description),
-        "carrier": redactor.text("carrier", listing.carrier),
-        "org_type": redactor.text("org_type", listing.org_type),
-        "accessibility": redactor.text("accessibility", listing.accessibility),
-        "topics": [t.model_copy(update={"label": label}) for t in listing.topics
-                   if (label := redactor.text("topics", t.label))],
-        "address": redactor.address(listing.address),
-        "meeting": _original(listing.meeting, "meeting", redactor),
-        "opening_hours": _original(listing.opening_hours, "opening_hours", redactor),
-        "phone_hours": _original(listing.phone_hours, "phone_hours", redactor),
-    }
-
-
-def listing_context(listing: Listing) -> Context:
-    """The `Context` of a listing."""
-    place = listing.address
-    return Context(listing.name, listing.carrier, *(t.label for t in listing.topics),
-                   place and place.original, place and place.district,
-                   *(w.url for w in listing.websites))
-
-
-def personal(listing: Listing, staff_contacts: StaffContacts = "withhold") -> Listing:
-    """`listing` with every value of a private person marked (and listed in
-    `personal_fields`) and removed from its free text, so that publishing withholds them;
-    idempotent: what an earlier pass removed from the text stays listed."""
-    contact_text = listing.contact_person or listing.contact_route
-    context = listing_context(listing)
-    route, person, phone_list, email_list, fields = mark_personal(
-        listing.kind, contact_text, listing.phones, listing.emails, staff_contacts, context)
-    redactor = Redactor(listing.kind, staff_contacts, context)
-    update = redact_listing(listing, redactor)
-    earlier = [f for f in listing.personal_fields if ":" in f]
-    return listing.model_copy(update=update | {
-        "contact_route": route, "contact_person": person, "phones": phone_list,
-        "emails": email_list, "personal_fields": fields + earlier + redactor.found})

@@ -2,7 +2,6 @@
 
 import regex
 
-from schema.listing import Address
 from schema.normalise.personal.kinds import (
     PRIVATE_KINDS,
     Finding,
@@ -152,14 +151,3 @@ class Redactor:
         self.found += [f"{field}:{k}" for k in kinds]
         return value
 
-    def address(self, value: Address | None) -> Address | None:
-        """The address without a person's name or home: when it names a person, its street
-        and house number are that person's too and are dropped, postcode and town kept."""
-        if value is None:
-            return None
-        before = len(self.found)
-        parts = {name: self.text("address", getattr(value, name))
-                 for name in ("extra", "street", "house_number", "city", "district", "original")}
-        if len(self.found) > before:
-            parts |= {"street": None, "house_number": None}
-        return value.model_copy(update=parts)
