@@ -4,14 +4,18 @@ A scraper gets a `Fetcher` (the polite client, live or replaying a WARC) and yie
 `ScrapedRecord`s plus per-record parse failures. It never cleans values: that is `schema`'s job.
 """
 
+import asyncio
 import dataclasses
+import itertools
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from schema.records import ScrapedRecord
 from scrapers.bases.page import Page, PageInfo
+from scrapers.errors import SourceError
 
 
 class Fetcher(Protocol):
@@ -74,3 +78,62 @@ class Scraper(ABC):
 
     @abstractmethod
     async def scrape(self, fetch: Fetcher) -> ScrapeResult: ...
+
+    def parse_into(self, result: ScrapeResult, page: Page, parse: Callable[[Page], ScrapedRecord],
+                   *, key: str | None = None, keep: bool = True) -> ScrapedRecord | None:
+        """`parse(page)`, kept in `result` unless `keep` is off; a page or block that does not
+        parse becomes a failure naming the field (and `key`, when known), and the run goes on."""
+        try:
+            record = parse(page)
+        except Exception as exc:  # one bad page or block must not sink the source
+            result.failures.append(
+                ParseFailure(url=page.url, reason=f"{type(exc).__name__}: {exc}",
+                             field=getattr(exc, "field", None), raw={"sha256": page.sha256},
+                             key=key))
+            return None
+        if keep:
+            result.records.append(record)
+        return record
+
+
+def page_failure(url: str, exc: SourceError) -> ParseFailure:
+    """A page that did not load: it may have held any record of the source."""
+    return ParseFailure(url=url, reason=str(exc), field="page")
+
+
+async def fetched_pages(fetch: Fetcher, urls: list[str], result: ScrapeResult, concurrency: int,
+                        failed: Callable[[str, SourceError], ParseFailure] = page_failure
+                        ) -> AsyncIterator[tuple[int, Page]]:
+    """(index in `urls`, page) of each page that came back, in the order of `urls`, each kept
+    in `result.pages` as PageInfo; the others become `failed` failures (a 404 topic page is a
+    lost topic, not a lost run). At most `concurrency` requests at once and a few pages ahead
+    of the reader, so each page is parsed and freed while the rest arrive."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(url: str) -> Page | None:
+        async with gate:
+            try:
+                return await fetch.get(url)
+            except SourceError as exc:
+                result.failures.append(failed(url, exc))
+                return None
+
+    waiting = iter(enumerate(urls))
+    ahead: deque[tuple[int, asyncio.Future]] = deque()
+
+    def top_up() -> None:
+        for i, url in itertools.islice(waiting, 2 * concurrency - len(ahead)):
+            ahead.append((i, asyncio.ensure_future(one(url))))
+
+    try:
+        top_up()
+        while ahead:
+            i, task = ahead.popleft()
+            page = await task
+            top_up()
+            if page is not None:
+                result.pages.append(page.info())
+                yield i, page
+    finally:
+        for _, task in ahead:
+            task.cancel()

@@ -7,6 +7,7 @@ that a `ScrapedRecord` no longer has.
 """
 
 import re
+from collections.abc import Iterator
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import httpx
@@ -108,6 +109,13 @@ def link_url(base: str, href: str | None) -> str | None:
     except (ValueError, httpx.InvalidURL):  # a bad port, IPv6 literal or IDNA label
         return None
     return url if fetchable else None
+
+
+def links(base: str, tree: Tree, selector: str | None) -> Iterator[str]:
+    """`link_url` of every <a> matching `selector` (none without a selector), in page order."""
+    for a in tree.css(selector) if selector else ():
+        if url := link_url(base, a.attributes.get("href")):
+            yield url
 
 
 # ---------------------------------------------------------------------------------- chrome

@@ -5,6 +5,8 @@ labels once (`labels`: printed label -> `ScrapedRecord` field) and gets a whole 
 import re
 from typing import Any, ClassVar
 
+from selectolax.lexbor import LexborNode
+
 from schema.records import ScrapedRecord
 from scrapers.bases.html import (
     Tree,
@@ -65,23 +67,32 @@ def labelled_fields(node: Tree, labels: dict[str, str], base_url: str) -> dict[s
 
 class LabelledDetail:
     content_selector: ClassVar[str] = "main, #content, #inhalt"
+    #: The name of a record: the first match in its content (or block).
+    name_selector: ClassVar[str] = "h1"
     description_selector: ClassVar[str | None] = None
     labels: ClassVar[dict[str, str]] = COMMON_LABELS
     source_id: ClassVar[str]
 
-    def labelled_record(self, page: Page, **fixed: Any) -> ScrapedRecord:
-        """The record of one page: h1 as name, labelled fields, e-mails from the content."""
-        content = remove_boilerplate(page.html()).css_first(self.content_selector)
-        h1 = content.css_first("h1") if content else None
-        name = node_text(h1) if h1 else ""
-        if content is None or not name:
-            raise FieldError("name", f"no <h1> in the page content of {page.url}")
-        fields = labelled_fields(content, self.labels, page.url)
-        description = (content.css_first(self.description_selector)
+    def labelled_record(self, page: Page, node: Tree | None = None, **fixed: Any
+                        ) -> ScrapedRecord:
+        """The record of one page's content column, or of `node` (a group block, or content
+        already cut out): the first `name_selector` match is the name, the "Label: value"
+        pairs fill fields via `labels`, e-mails are read from the whole content. A block's
+        name is read before its chrome is removed: its heading often sits in a <header>."""
+        if node is None:
+            node = remove_boilerplate(page.html()).css_first(self.content_selector)
+            heading = node.css_first(self.name_selector) if node is not None else None
+        else:
+            heading = node.css_first(self.name_selector)
+            node = remove_boilerplate(node.clone() if isinstance(node, LexborNode) else node)
+        if node is None or heading is None or not (name := node_text(heading)):
+            raise FieldError("name", f"no heading {self.name_selector!r} in {page.url}")
+        fields = labelled_fields(node, self.labels, page.url)
+        description = (node.css_first(self.description_selector)
                        if self.description_selector else None)
         return ScrapedRecord(
             source_id=self.source_id, source_url=page.url, fetched_at=page.fetched_at,
             content_hash=page.sha256, name=name,
-            description=(node_text(description) or None) if description else None,
-            emails_text=emails_in(content), **(fields | fixed),
+            description=(node_text(description) or None) if description is not None else None,
+            emails_text=emails_in(node), **(fields | fixed),
         )

@@ -23,7 +23,6 @@ from scrapers.bases.html import (
     absolute_url,
     emails_in,
     labelled_values,
-    link_url,
     node_text,
     remove_boilerplate,
 )
@@ -37,12 +36,6 @@ def nakos_key(url: str) -> str | None:
     """The CMS key ending a NAKOS path: `…/key@2755` and `…/key%402755` are both "2755"."""
     match = _KEY.search(urldefrag(url).url.split("?", 1)[0])
     return match.group(1) if match else None
-
-
-def entry_url(page_url: str, href: str) -> str:
-    """An entry link made absolute, without fragment (`key@<n>#kontakt` is `key@<n>`); "" for
-    a link that is no fetchable http(s) URL."""
-    return link_url(page_url, href) or ""
 
 
 def first_per_key(records: list[ScrapedRecord]) -> list[ScrapedRecord]:
@@ -81,33 +74,23 @@ class NakosScraper(AZListScraper):
     #: fields a detail page must yield besides name and key (FieldError otherwise)
     required: ClassVar[tuple[str, ...]] = ()
 
+    def follows(self, url: str) -> bool:
+        """A link carrying a key is an entry, never a list page: it is not followed."""
+        return nakos_key(url) is None
+
+    def detail_ident(self, url: str) -> str | None:
+        return nakos_key(url)
+
     async def _crawl_lists(self, fetch: Fetcher, result: ScrapeResult) -> list[str]:
-        """Breadth-first over the list pages; one detail URL per key, as first linked. A link
-        carrying a key is an entry, never a list page: it is not followed from here."""
-        queue = [canonical_url(u) for u in self.start_urls]
-        if keyed := [u for u in queue if nakos_key(u)]:
+        """One detail URL per key, as first linked; the list pages stay whole in `result`
+        (NAKOS BLAU reads its rows afterwards)."""
+        if keyed := [u for u in self.start_urls if nakos_key(canonical_url(u))]:
             raise ValueError(f"{self.source_id}: start URLs must be list pages, not {keyed}")
-        seen, details = set(queue), {}
-        while queue:
-            page = await fetch.get(queue.pop(0))
-            result.pages.append(page)  # whole: NAKOS BLAU reads its rows afterwards
-            tree = page.html()
-            for a in tree.css(self.detail_link_selector):
-                url = entry_url(page.url, a.attributes.get("href") or "")
-                if key := nakos_key(url):
-                    details.setdefault(key, url)
-            for a in tree.css(self.list_link_selector):
-                if not (url := link_url(page.url, a.attributes.get("href"))):
-                    continue
-                url = canonical_url(url)
-                if url not in seen and nakos_key(url) is None:
-                    seen.add(url)
-                    queue.append(url)
-        if not details:
+        if not (details := await super()._crawl_lists(fetch, result)):
             raise SiteChanged(f"{self.source_id}: 0 records – no key@ links match "
-                              f"{self.detail_link_selector!r} on {len(seen)} list pages",
-                              url=self.start_urls[0])
-        return list(details.values())
+                              f"{self.detail_link_selector!r} on {len(result.pages)} list "
+                              "pages", url=self.start_urls[0])
+        return details
 
     def strip_chrome(self, page: Page) -> LexborNode | None:
         """The content column of `page` without print link, breadcrumb and page frame."""
