@@ -7,8 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from schema.registry import FileSettings
-from scrapers.importers.files.cells import first_text
-from scrapers.importers.files.places import Place
+from scrapers.importers.files.cells import Place, first_text
 
 
 class FileState:

@@ -15,7 +15,7 @@ from schema.registry import FileSettings, Source
 from scrapers.bases.base import ParseFailure, ScrapeResult
 from scrapers.bases.page import PageInfo
 from scrapers.errors import EmptyScrape, FieldError, SourceError
-from scrapers.importers.files.hours import structured
+from scrapers.importers.files.cells import Place, places
 from scrapers.importers.files.keys import CopiedContacts, Draft, FileState, Keys, base_key
 from scrapers.importers.files.mapping import (
     check_mapping,
@@ -23,8 +23,8 @@ from scrapers.importers.files.mapping import (
     misplaced_notes,
     presence_fields,
     record_fields,
+    structured,
 )
-from scrapers.importers.files.places import Place, places
 from scrapers.importers.files.read import Table, file_facts, read_table
 
 #: Records handed on at a time: a large file is normalised, validated and loaded a batch at
@@ -97,52 +97,39 @@ def stream_file(source: Source, base_dir: Path, batch_size: int | None = None) -
         raise
     meta = {"source_id": source.id, "fetched_at": mtime, "kind": settings.kind,
             "content_hash": facts.sha256}
-    batches = _record_batches(table, settings, uri, meta, result, batch_size or BATCH_RECORDS)
-    result.batches = _closing(batches, close)
+    result.batches = _records(table, settings, uri, meta, result, batch_size or BATCH_RECORDS,
+                              close)
     return result
 
 
-def _closing(batches: Iterator[list[ScrapedRecord]], close: Callable[[], None]
-             ) -> Iterator[list[ScrapedRecord]]:
-    try:
-        yield from batches
-    finally:
-        close()
-
-
-def _record_batches(table: Table, settings: FileSettings, uri: str, meta: dict,
-                    result: ScrapeResult, size: int) -> Iterator[list[ScrapedRecord]]:
-    """Records in file order, `size` at a time. Failures go to `result`: the rows that could
-    not be read in file order, then the records that failed validation (as when the whole
-    file was read first)."""
+def _records(table: Table, settings: FileSettings, uri: str, meta: dict, result: ScrapeResult,
+             size: int, close: Callable[[], None]) -> Iterator[list[ScrapedRecord]]:
+    """Records in file order, `size` at a time; the file is closed when they end or are
+    dropped. Failures go to `result`: the rows that could not be read in file order, then
+    the records that failed validation (as when the whole file was read first)."""
     state = FileState()
+    copied, invalid, batch = CopiedContacts(state), [], []
     try:
-        yield from _records(table, settings, uri, meta, result, size, state)
+        for d in _drafts(table, settings, uri, result.failures, Keys(state)):
+            copied.note(d)
+            try:
+                # keyed, not numbered: a row inserted above must not change every later record
+                url = f"{uri}#key={quote(str(d.fields.get('source_key')))}"
+                fields = d.fields | ({"as_of_text": table.as_of}
+                                     if table.as_of and not d.fields.get("as_of_text") else {})
+                batch.append(ScrapedRecord(**meta, source_url=url, **fields, notes=d.notes))
+            except ValidationError as exc:
+                invalid.append(ParseFailure(url=f"{uri}#row={d.row}", reason=str(exc),
+                                            raw={"fields": d.fields}))
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        result.failures.extend(invalid)
+        if batch:
+            yield batch
     finally:
         state.close()
-
-
-def _records(table: Table, settings: FileSettings, uri: str, meta: dict,
-             result: ScrapeResult, size: int, state: FileState
-             ) -> Iterator[list[ScrapedRecord]]:
-    copied, invalid, batch = CopiedContacts(state), [], []
-    for d in _drafts(table, settings, uri, result.failures, Keys(state)):
-        copied.note(d)
-        try:
-            # keyed, not numbered: a row inserted above must not change every later record
-            url = f"{uri}#key={quote(str(d.fields.get('source_key')))}"
-            fields = d.fields | ({"as_of_text": table.as_of}
-                                 if table.as_of and not d.fields.get("as_of_text") else {})
-            batch.append(ScrapedRecord(**meta, source_url=url, **fields, notes=d.notes))
-        except ValidationError as exc:
-            invalid.append(ParseFailure(url=f"{uri}#row={d.row}", reason=str(exc),
-                                        raw={"fields": d.fields}))
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    result.failures.extend(invalid)
-    if batch:
-        yield batch
+        close()
 
 
 def _drafts(table: Table, settings: FileSettings, uri: str, failures: list[ParseFailure],
