@@ -62,6 +62,12 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
+def origin_of(url: str) -> str:
+    """`scheme://netloc` of `url`, as written: what robots.txt, probes and gates are kept by."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def page_budget(configured: int | None, last_pages: int | None) -> int:
     """Pages a source may fetch this run: its registry's `max_pages`, else `PAGE_FACTOR` times
     the pages of its last accepted run (at least `PAGE_FLOOR`), else `FIRST_RUN_PAGES`."""

@@ -28,9 +28,8 @@ from scrapers.errors import (
     TruncatedPage,
 )
 from scrapers.fetch.cache import ConditionalCache
-from scrapers.fetch.charset import decode
-from scrapers.fetch.crawl import CrawlBudget, canonical_url
-from scrapers.fetch.decoding import MAX_BYTES, SUPPORTED, BoundedDecoder, content_codings
+from scrapers.fetch.crawl import CrawlBudget, canonical_url, origin_of
+from scrapers.fetch.decoding import MAX_BYTES, SUPPORTED, BoundedDecoder, content_codings, decode
 from scrapers.fetch.pacing import HostGate, host_gate, retry_after, slot_wait
 from scrapers.fetch.probe import ProbeJob, ProbeKey, probe_pages, release
 from scrapers.fetch.transport import (
@@ -202,7 +201,7 @@ class PoliteClient:
         if cheap and self._probe_key is not None and (validators :=
                                                       self._conditional_headers(url)):
             await self._check_robots(url)
-            self._probed.add(_origin(url))
+            self._probed.add(origin_of(url))
             job = (url, validators, slot_wait(self._slot(url)))
             [(status, digest)] = await self._probe([job], 1)
             if isinstance(status, Exception):
@@ -246,7 +245,7 @@ class PoliteClient:
             except (FetchError, RobotsDisallowed):
                 break
             self._count(url)
-            origin = _origin(url)
+            origin = origin_of(url)
             if origin not in gates:
                 gates[origin] = self._slot(url)
             jobs.append((url, validators, slot_wait(gates[origin])))
@@ -287,11 +286,6 @@ class PoliteClient:
                 continue
             return url, response, content
         raise FetchError("too many redirects", url=url, failure_class="http_error")
-
-    def allowed(self, url: str) -> bool | None:
-        """What robots.txt says for `url`, if it has been read already."""
-        parser = self._robots.get(_origin(url))
-        return None if parser is None else parser.can_fetch(url, self.settings.user_agent)
 
     # -- internals ------------------------------------------------------------------------
 
@@ -343,7 +337,8 @@ class PoliteClient:
         """One GET with retries on timeouts, resets, 429 and 5xx (Retry-After honoured)."""
         s = self.settings
         for attempt in range(s.retries + 1):
-            await self._gate(url)
+            if (gate := self._slot(url)) is not None:
+                await gate.wait()
             self.stats.requests += 1
             try:
                 # asyncio.timeout, not wait_for: 3.11's wait_for can swallow the cancel of an
@@ -417,10 +412,6 @@ class PoliteClient:
         delay = asked if asked is not None else self.settings.backoff * 2**attempt
         await asyncio.sleep(delay * (1 if asked is not None else random.uniform(0.8, 1.2)))
 
-    async def _gate(self, url: str) -> None:
-        if (gate := self._slot(url)) is not None:
-            await gate.wait()
-
     def _slot(self, url: str) -> HostGate | None:
         """The gate `url` waits at (None: no rate limit)."""
         rate = self.settings.rate_per_host
@@ -429,7 +420,7 @@ class PoliteClient:
         host = urlsplit(url).netloc.lower()  # WWW.nakos.de is www.nakos.de
         # robots.txt itself passes the gate before it is parsed: its Crawl-delay is looked up
         # on every request, and a longer one replaces the gate from then on
-        robots = self._robots.get(_origin(url))
+        robots = self._robots.get(origin_of(url))
         delay = robots.crawl_delay(self.settings.user_agent) if robots else None
         interval = max(1.0 / rate, float(delay or 0))
         gate = self._gates.get(host)
@@ -440,7 +431,7 @@ class PoliteClient:
     async def _check_robots(self, url: str) -> None:
         if not self.settings.respect_robots:
             return
-        origin = _origin(url)
+        origin = origin_of(url)
         lock = self._robots_locks.setdefault(origin, asyncio.Lock())
         async with lock:
             if origin not in self._robots:
@@ -483,7 +474,3 @@ def _truncated_html(content: bytes, content_type: str | None) -> bool:
 #: What a probed 304 is kept as for the `get` that may follow (read, never changed).
 _NOT_MODIFIED = httpx.Response(304)
 
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
