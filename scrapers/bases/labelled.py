@@ -35,6 +35,8 @@ COMMON_LABELS: dict[str, str] = {
     "barrierefreiheit": "accessibility_text", "barrierefrei": "accessibility_text",
 }
 LIST_FIELDS = frozenset({"topics", "phones_text", "web_text"})
+#: Fields read from a value's links (absolute) where it has any: web sites, a parent's page.
+LINK_FIELDS = frozenset({"web_text", "parent_key"})
 #: A "place" that only says where to ask for it: that is a meeting note, not an address.
 ON_REQUEST_PLACE = re.compile(
     r"^(?:\W*(?:ort|treffpunkt|treffort|räume?)?\s*(?:auf\s+anfrage|nach\s+(?:telefonischer\s+)?"
@@ -42,24 +44,27 @@ ON_REQUEST_PLACE = re.compile(
     r"mitgeteilt)\W*)$", re.IGNORECASE)
 
 
-def labelled_fields(node: Tree, labels: dict[str, str], base_url: str) -> dict[str, Any]:
-    """`ScrapedRecord` fields from the "Label: value" pairs under `node` (see LabelledDetail):
-    list fields collect every line, text fields keep the first value. A place that only says
+def labelled_fields(node: Tree, labels: dict[str, str], base_url: str,
+                    list_fields: frozenset[str] = LIST_FIELDS, *, on_request: bool = True
+                    ) -> dict[str, Any]:
+    """`ScrapedRecord` fields from the "Label: value" pairs under `node`: list fields collect
+    every line, text fields keep the first value; a value's links stand for it in
+    `LINK_FIELDS`, and e-mails are de-obfuscated. With `on_request`, a place that only says
     "Ort auf Anfrage" moves to meeting_text, where the normaliser reads it as "on request"."""
     fields: dict[str, Any] = {}
     for label, value in labelled_values(node).items():
         if (field := labels.get(label)) is None:
             continue
-        lines = node_text(value).splitlines()
-        if field == "web_text":
+        lines = emails_in(value) if field == "emails_text" else node_text(value).splitlines()
+        if field in LINK_FIELDS:
             lines = [absolute_url(base_url, a.attributes.get("href") or "")
                      for a in value.css("a[href]")] or lines
-        if field in LIST_FIELDS:
+        if field in list_fields:
             fields[field] = [*fields.get(field, []), *lines]
         elif lines:
             fields.setdefault(field, "\n".join(lines))
     place = fields.get("address_text")
-    if place and ON_REQUEST_PLACE.match(place.replace("\n", " ")):
+    if on_request and place and ON_REQUEST_PLACE.match(place.replace("\n", " ")):
         del fields["address_text"]
         fields["meeting_text"] = "\n".join(filter(None, [fields.get("meeting_text"), place]))
     return fields

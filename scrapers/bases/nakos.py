@@ -19,13 +19,8 @@ from selectolax.lexbor import LexborNode
 from schema.records import RawKind, ScrapedRecord
 from scrapers.bases.azlist import AZListScraper, canonical_url
 from scrapers.bases.base import Fetcher, ScrapeResult
-from scrapers.bases.html import (
-    absolute_url,
-    emails_in,
-    labelled_values,
-    node_text,
-    remove_boilerplate,
-)
+from scrapers.bases.html import node_text, remove_boilerplate
+from scrapers.bases.labelled import labelled_fields
 from scrapers.bases.page import Page
 from scrapers.errors import FieldError, SiteChanged
 
@@ -70,7 +65,7 @@ class NakosScraper(AZListScraper):
         "forum": "online_text", "online-angebot": "online_text",
     }
     list_fields: ClassVar[frozenset[str]] = frozenset(
-        {"topics", "phones_text", "emails_text", "web_text", "flags_text"})
+        {"topics", "phones_text", "emails_text", "web_text", "flags_text", "parent_key"})
     #: fields a detail page must yield besides name and key (FieldError otherwise)
     required: ClassVar[tuple[str, ...]] = ()
 
@@ -115,22 +110,8 @@ class NakosScraper(AZListScraper):
                              kind=self.kind, name=name, **fields)
 
     def detail_fields(self, content: LexborNode, url: str) -> dict[str, Any]:
-        fields: dict[str, Any] = {}
-        for label, value in labelled_values(content).items():
-            if (field := self.labels.get(label)) is None:
-                continue
-            hrefs = [absolute_url(url, a.attributes.get("href") or "")
-                     for a in value.css("a[href]")]
-            if field == "emails_text":
-                lines = emails_in(value)
-            elif field == "parent_key":  # the main office's key, from the link to it
-                lines = [k for k in map(nakos_key, hrefs) if k][:1]
-            elif field == "web_text" and hrefs:
-                lines = hrefs
-            else:
-                lines = node_text(value).splitlines()
-            if field in self.list_fields:
-                fields[field] = [*fields.get(field, []), *lines]
-            elif lines:
-                fields.setdefault(field, "\n".join(lines))
+        fields = labelled_fields(content, self.labels, url, self.list_fields, on_request=False)
+        parents = fields.pop("parent_key", [])  # the main office's key, from the link to it
+        if parent := next(filter(None, map(nakos_key, parents)), None):
+            fields["parent_key"] = parent
         return fields
