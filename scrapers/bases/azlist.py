@@ -20,7 +20,6 @@ from scrapers.bases.base import (
     Scraper,
     ScrapeResult,
     fetched_pages,
-    page_failure,
 )
 from scrapers.bases.html import links
 from scrapers.bases.page import Page
@@ -91,15 +90,9 @@ class AZListScraper(Scraper):
         async for _, page in fetched_pages(fetch, detail_urls, result, self.concurrency,
                                            self._page_failure):
             self.parse_into(result, page, self.parse_detail, key=self.detail_key(page.url))
-        if self.centre_path is not None:
-            url = urljoin(self.start_urls[0], self.centre_path)
-            try:
-                centre = await fetch.get(url)
-            except SourceError as exc:  # the groups are still worth loading
-                result.failures.append(page_failure(url, exc))
-            else:
-                result.pages.append(centre)  # whole, like the list pages
-                self.parse_into(result, centre, self.parse_centre)
+        centre = [urljoin(self.start_urls[0], self.centre_path)] if self.centre_path else []
+        async for _, page in fetched_pages(fetch, centre, result, 1):  # the groups still count
+            self.parse_into(result, page, self.parse_centre)
         result.records.sort(key=lambda r: r.source_key)
         return result
 

@@ -52,8 +52,8 @@ class ScrapeResult:
     records: list[ScrapedRecord] = dataclasses.field(default_factory=list)
     failures: list[ParseFailure] = dataclasses.field(default_factory=list)
     #: Every page fetched, for `raw_pages`: a `PageInfo` once parsed, so its body is freed at
-    #: once. Only the few list pages of an A–Z crawl (and its centre page) stay whole: a
-    #: subclass may read them again after the crawl (Hamm's keywords, NAKOS BLAU's rows).
+    #: once. Only the few list pages of an A–Z crawl stay whole: a subclass may read them
+    #: again after the crawl (Hamm's keywords, NAKOS BLAU's rows).
     pages: list[PageInfo | Page] = dataclasses.field(default_factory=list)
 
     def record_batches(self) -> Iterator[list[ScrapedRecord]]:

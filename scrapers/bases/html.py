@@ -139,13 +139,13 @@ _CHROME_PHRASE_HINT = re.compile(r"sie\s+(?:befinden\s+sich|sind)\s+hier", re.IG
 _WRAPPER_TAGS = frozenset({"div", "p", "span", "ol", "ul", "li", "strong", "em", "small", "b"})
 
 
+def _ancestors(node: LexborNode) -> Iterator[LexborNode]:
+    while (node := node.parent) is not None:
+        yield node
+
+
 def _inside_content(node: LexborNode) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if parent.tag in ("main", "article"):
-            return True
-        parent = parent.parent
-    return False
+    return any(parent.tag in ("main", "article") for parent in _ancestors(node))
 
 
 def _decompose_each(tree: Tree, selector: str, keep=lambda node: False) -> None:
@@ -153,17 +153,9 @@ def _decompose_each(tree: Tree, selector: str, keep=lambda node: False) -> None:
     outer node frees its descendants, and touching a freed node would crash."""
     victims = [n for n in tree.css(selector) if not keep(n)]
     ids = {n.mem_id for n in victims}
-    for node in [n for n in victims if not _has_ancestor_in(n, ids)]:  # decide, then remove
+    outermost = [n for n in victims if not any(a.mem_id in ids for a in _ancestors(n))]
+    for node in outermost:  # decided first, then removed
         node.decompose()
-
-
-def _has_ancestor_in(node: LexborNode, ids: set[int]) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if parent.mem_id in ids:
-            return True
-        parent = parent.parent
-    return False
 
 
 def _may_hold_print_word(text: str) -> bool:

@@ -22,10 +22,6 @@ from scrapers.bases.page import Page, PageInfo
 from scrapers.errors import EmptyScrape, SiteChanged
 
 
-class OffOrigin(SiteChanged):
-    """The release names a file on another origin than its own: the crawler does not go there."""
-
-
 class AtlasRow(BaseModel):
     """The columns of an atlas `listings.json` row this importer reads, typed as the release
     writes them (strict: a number where text belongs is a broken row, not a text)."""
@@ -103,7 +99,7 @@ def _same_origin(url: str, release_url: str, what: str) -> None:
     if not same:
         scheme, host, port = origin(release_url)
         home = f"{scheme}://{host}" + (f":{port}" if port else "")
-        raise OffOrigin(f"{what} {url}, which is not on the release's origin {home}: "
+        raise SiteChanged(f"{what} {url}, which is not on the release's origin {home}: "
                         f"refused")
 
 

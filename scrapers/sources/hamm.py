@@ -14,7 +14,7 @@ from scrapers.bases.azlist import AZListScraper
 from scrapers.bases.base import Fetcher, ScrapeResult
 from scrapers.bases.html import absolute_url, node_text
 from scrapers.bases.labelled import COMMON_LABELS, LabelledDetail
-from scrapers.bases.page import Page
+from scrapers.bases.page import Page, PageInfo
 from scrapers.errors import SiteChanged
 
 
@@ -37,10 +37,11 @@ class HammScraper(LabelledDetail, AZListScraper):
             dict.fromkeys([*keywords.get(r.source_key, []), *r.topics]))}) for r in result.records]
         return result
 
-    def keywords(self, pages: list[Page]) -> dict[str, dict[str, None]]:
-        """Group id -> the keywords listing it, in index order, read from the non-detail pages."""
+    def keywords(self, pages: list[PageInfo | Page]) -> dict[str, dict[str, None]]:
+        """Group id -> the keywords listing it, in index order, read from the list pages (the
+        only ones kept whole)."""
         found: dict[str, dict[str, None]] = {}
-        for page in (p for p in pages if not self.key_pattern.search(p.url)):
+        for page in (p for p in pages if isinstance(p, Page)):
             for block in page.html().css(self.keyword_selector):
                 label = node_text(heading) if (heading := block.css_first("h2, h3")) else ""
                 for a in block.css("li a[href]") if label else []:
