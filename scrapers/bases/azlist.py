@@ -16,13 +16,13 @@ from selectolax.lexbor import LexborHTMLParser
 from schema.records import ScrapedRecord
 from scrapers.bases.base import (
     Fetcher,
+    Page,
     ParseFailure,
     Scraper,
     ScrapeResult,
     fetched_pages,
 )
 from scrapers.bases.html import links
-from scrapers.bases.page import Page
 from scrapers.errors import FieldError, SiteChanged, SourceError
 from scrapers.fetch import crawl
 

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from selectolax.lexbor import LexborNode
 
 from schema.records import ScrapedRecord
+from scrapers.bases.base import Page
 from scrapers.bases.html import (
     Tree,
     absolute_url,
@@ -16,7 +17,6 @@ from scrapers.bases.html import (
     node_text,
     remove_boilerplate,
 )
-from scrapers.bases.page import Page
 from scrapers.errors import FieldError
 
 #: Labels most German self-help pages print; sources extend or override this table.

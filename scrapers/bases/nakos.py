@@ -18,10 +18,9 @@ from selectolax.lexbor import LexborNode
 
 from schema.records import RawKind, ScrapedRecord
 from scrapers.bases.azlist import AZListScraper, canonical_url
-from scrapers.bases.base import Fetcher, ScrapeResult
+from scrapers.bases.base import Fetcher, Page, ScrapeResult
 from scrapers.bases.html import node_text, remove_boilerplate
 from scrapers.bases.labelled import labelled_fields
-from scrapers.bases.page import Page
 from scrapers.errors import FieldError, SiteChanged
 
 _KEY = re.compile(r"/key(?:@|%40)(\d+)/?$", re.IGNORECASE)

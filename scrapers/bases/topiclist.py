@@ -28,10 +28,9 @@ from selectolax.lexbor import LexborNode
 
 from schema.records import ScrapedRecord
 from scrapers.bases.azlist import canonical_url, list_pages
-from scrapers.bases.base import Fetcher, Scraper, ScrapeResult, fetched_pages
+from scrapers.bases.base import Fetcher, Page, Scraper, ScrapeResult, fetched_pages
 from scrapers.bases.html import Tree, clean_text, link_url, remove_boilerplate
 from scrapers.bases.labelled import LabelledDetail
-from scrapers.bases.page import Page
 from scrapers.errors import FieldError, SiteChanged
 
 #: Fields that say where a record came from; merging never compares them.

@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from protego import Protego
 
-from scrapers.bases.page import Page
+from scrapers.bases.base import Page
 from scrapers.errors import (
     AlreadyFetched,
     FetchError,

@@ -17,8 +17,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from schema.records import RawKind, ScrapedRecord, Upstream
-from scrapers.bases.base import Fetcher, ParseFailure, ScrapeResult
-from scrapers.bases.page import Page, PageInfo
+from scrapers.bases.base import Fetcher, Page, PageInfo, ParseFailure, ScrapeResult
 from scrapers.errors import EmptyScrape, SiteChanged
 
 

@@ -12,8 +12,8 @@ import re
 from typing import ClassVar
 
 from schema.records import ScrapedRecord
+from scrapers.bases.base import Page
 from scrapers.bases.labelled import COMMON_LABELS
-from scrapers.bases.page import Page
 from scrapers.bases.topiclist import TopicListScraper, Tree
 
 # ----------------------------------------------------------------- selectors, in one place

@@ -11,10 +11,9 @@ from typing import ClassVar
 
 from schema.records import ScrapedRecord
 from scrapers.bases.azlist import AZListScraper
-from scrapers.bases.base import Fetcher, ScrapeResult
+from scrapers.bases.base import Fetcher, Page, PageInfo, ScrapeResult
 from scrapers.bases.html import absolute_url, node_text
 from scrapers.bases.labelled import COMMON_LABELS, LabelledDetail
-from scrapers.bases.page import Page, PageInfo
 from scrapers.errors import SiteChanged
 
 

@@ -10,10 +10,9 @@ from typing import ClassVar
 from selectolax.lexbor import LexborNode
 
 from schema.records import ScrapedRecord
-from scrapers.bases.base import Fetcher, ScrapeResult
+from scrapers.bases.base import Fetcher, Page, ScrapeResult
 from scrapers.bases.html import link_url, node_text
 from scrapers.bases.nakos import NakosScraper, first_per_key, nakos_key
-from scrapers.bases.page import Page
 from scrapers.errors import FieldError, SiteChanged
 
 

@@ -12,8 +12,7 @@ from pydantic import ValidationError
 
 from schema.records import ScrapedRecord
 from schema.registry import FileSettings, Source
-from scrapers.bases.base import ParseFailure, ScrapeResult
-from scrapers.bases.page import PageInfo
+from scrapers.bases.base import PageInfo, ParseFailure, ScrapeResult
 from scrapers.errors import EmptyScrape, FieldError, SourceError
 from scrapers.importers.files.cells import Place, places
 from scrapers.importers.files.keys import CopiedContacts, Draft, FileState, Keys, base_key
