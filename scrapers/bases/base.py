@@ -11,7 +11,7 @@ import hashlib
 import itertools
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Protocol
@@ -153,6 +153,11 @@ class Scraper(ABC):
         if keep:
             result.records.append(record)
         return record
+
+
+def with_topics(record: ScrapedRecord, labels: Iterable[str]) -> ScrapedRecord:
+    """`record` with `labels` (a list's or an index's topics) before its own, each once."""
+    return record.model_copy(update={"topics": list(dict.fromkeys([*labels, *record.topics]))})
 
 
 def page_failure(url: str, exc: SourceError) -> ParseFailure:

@@ -28,7 +28,14 @@ from selectolax.lexbor import LexborNode
 
 from schema.records import ScrapedRecord
 from scrapers.bases.azlist import canonical_url, list_pages
-from scrapers.bases.base import Fetcher, Page, Scraper, ScrapeResult, fetched_pages
+from scrapers.bases.base import (
+    Fetcher,
+    Page,
+    Scraper,
+    ScrapeResult,
+    fetched_pages,
+    with_topics,
+)
 from scrapers.bases.html import Tree, clean_text, link_url, remove_boilerplate
 from scrapers.bases.labelled import LabelledDetail
 from scrapers.errors import FieldError, SiteChanged
@@ -95,7 +102,7 @@ class TopicListScraper(LabelledDetail, Scraper):
                 f"({lost} topic pages failed, {len(result.failures) - lost} groups failed; "
                 f"selector {self.group_selector or self.group_link_selector!r})",
                 url=self.start_urls[0])
-        result.records.extend(self._with_topics(rec, labels) for rec, labels in merged.values())
+        result.records.extend(with_topics(rec, labels) for rec, labels in merged.values())
         if self.centre_path is not None:
             centre = [urljoin(self.start_urls[0], self.centre_path)]
             async for _, page in fetched_pages(fetch, centre, result, self.concurrency):
@@ -147,11 +154,6 @@ class TopicListScraper(LabelledDetail, Scraper):
         first, seen = merged.setdefault(record.source_key, (record, []))
         merged[record.source_key] = (merge_records(first, record), seen)
         seen.extend(label for label in labels if label and label not in seen)
-
-    @staticmethod
-    def _with_topics(record: ScrapedRecord, labels: list[str]) -> ScrapedRecord:
-        topics = list(dict.fromkeys([*labels, *record.topics]))
-        return record.model_copy(update={"topics": topics})
 
     # ------------------------------------------------------------------- record helpers
 

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from schema.records import ScrapedRecord
 from scrapers.bases.azlist import AZListScraper
-from scrapers.bases.base import Fetcher, Page, PageInfo, ScrapeResult
+from scrapers.bases.base import Fetcher, Page, PageInfo, ScrapeResult, with_topics
 from scrapers.bases.html import absolute_url, node_text
 from scrapers.bases.labelled import COMMON_LABELS, LabelledDetail
 from scrapers.errors import SiteChanged
@@ -32,8 +32,8 @@ class HammScraper(LabelledDetail, AZListScraper):
         if not (keywords := self.keywords(result.pages)):
             raise SiteChanged(f"{self.source_id}: 0 keywords match {self.keyword_selector!r} "
                               "on the Stichwortverzeichnis pages", url=self.start_urls[0])
-        result.records = [r if r.kind != "group" else r.model_copy(update={"topics": list(
-            dict.fromkeys([*keywords.get(r.source_key, []), *r.topics]))}) for r in result.records]
+        result.records = [with_topics(r, keywords.get(r.source_key, {})) if r.kind == "group"
+                          else r for r in result.records]
         return result
 
     def keywords(self, pages: list[PageInfo | Page]) -> dict[str, dict[str, None]]:
