@@ -14,14 +14,7 @@ from urllib.parse import unquote, urljoin
 from selectolax.lexbor import LexborHTMLParser
 
 from schema.records import ScrapedRecord
-from scrapers.bases.base import (
-    Fetcher,
-    Page,
-    ParseFailure,
-    Scraper,
-    ScrapeResult,
-    fetched_pages,
-)
+from scrapers.bases.base import Fetcher, Page, ParseFailure, Scraper, ScrapeResult, fetched_pages
 from scrapers.bases.html import links
 from scrapers.errors import FieldError, SiteChanged, SourceError
 from scrapers.fetch import crawl

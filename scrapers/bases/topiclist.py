@@ -28,14 +28,7 @@ from selectolax.lexbor import LexborNode
 
 from schema.records import ScrapedRecord
 from scrapers.bases.azlist import canonical_url, list_pages
-from scrapers.bases.base import (
-    Fetcher,
-    Page,
-    Scraper,
-    ScrapeResult,
-    fetched_pages,
-    with_topics,
-)
+from scrapers.bases.base import Fetcher, Page, Scraper, ScrapeResult, fetched_pages, with_topics
 from scrapers.bases.html import Tree, clean_text, link_url, remove_boilerplate
 from scrapers.bases.labelled import LabelledDetail
 from scrapers.errors import FieldError, SiteChanged
