@@ -9,7 +9,7 @@ import re
 from abc import abstractmethod
 from collections.abc import AsyncIterator, Callable
 from typing import ClassVar
-from urllib.parse import unquote, urljoin
+from urllib.parse import unquote
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -53,11 +53,6 @@ class AZListScraper(Scraper):
     detail_link_selector: ClassVar[str]
     #: CSS selector for <a> elements leading to further list pages (letters, "weiter"), if any.
     list_link_selector: ClassVar[str | None] = None
-    #: URL of the contact centre's own page, relative to the first start URL; None if the
-    #: centre is described on the list page itself.
-    centre_path: ClassVar[str | None] = None
-    #: Detail pages fetched at once; the client's per-host rate limit still applies.
-    concurrency: ClassVar[int] = 4
     #: Pattern whose first group is the source's own key in a detail URL (percent-decoded);
     #: detail links are de-duplicated by it, so `?page=3` variants are not fetched twice.
     key_pattern: ClassVar[re.Pattern[str] | None] = None
@@ -83,9 +78,7 @@ class AZListScraper(Scraper):
         async for _, page in fetched_pages(fetch, detail_urls, result, self.concurrency,
                                            self._page_failure):
             self.parse_into(result, page, self.parse_detail, key=self.detail_key(page.url))
-        centre = [urljoin(self.start_urls[0], self.centre_path)] if self.centre_path else []
-        async for _, page in fetched_pages(fetch, centre, result, 1):  # the groups still count
-            self.parse_into(result, page, self.parse_centre)
+        await self.scrape_centre(fetch, result)
         result.records.sort(key=lambda r: r.source_key)
         return result
 
@@ -117,6 +110,3 @@ class AZListScraper(Scraper):
     @abstractmethod
     def parse_detail(self, page: Page) -> ScrapedRecord:
         """One group's detail page -> its raw record."""
-
-    def parse_centre(self, page: Page) -> ScrapedRecord:
-        raise NotImplementedError(f"{self.source_id} declares a centre page but cannot parse it")

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Protocol
+from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -129,6 +130,10 @@ class Scraper(ABC):
     """Base of every source module. Subclasses set `source_id` and implement `scrape`."""
 
     source_id: ClassVar[str]
+    #: The contact centre's own page, relative to the first start URL, if it has one.
+    centre_path: ClassVar[str | None] = None
+    #: Pages fetched at once; the client's per-host rate limit still applies.
+    concurrency: ClassVar[int] = 4
 
     def __init__(self, start_urls: list[str]):
         if not start_urls:
@@ -137,6 +142,16 @@ class Scraper(ABC):
 
     @abstractmethod
     async def scrape(self, fetch: Fetcher) -> ScrapeResult: ...
+
+    def parse_centre(self, page: Page) -> ScrapedRecord:
+        raise NotImplementedError(f"{self.source_id} declares a centre page but cannot parse it")
+
+    async def scrape_centre(self, fetch: Fetcher, result: ScrapeResult) -> None:
+        """The centre's own page into `result`, if it has one; if it fails, the groups still
+        count."""
+        centre = [urljoin(self.start_urls[0], self.centre_path)] if self.centre_path else []
+        async for _, page in fetched_pages(fetch, centre, result, 1):
+            self.parse_into(result, page, self.parse_centre)
 
     def parse_into(self, result: ScrapeResult, page: Page, parse: Callable[[Page], ScrapedRecord],
                    *, key: str | None = None, keep: bool = True) -> ScrapedRecord | None:

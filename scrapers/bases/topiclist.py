@@ -22,7 +22,6 @@ import re
 from abc import abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar
-from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborNode
 
@@ -49,12 +48,8 @@ class TopicListScraper(LabelledDetail, Scraper):
     group_link_selector: ClassVar[str | None] = None
     #: The source key inside a block id or a detail URL: the first group, or the whole match.
     key_pattern: ClassVar[re.Pattern[str]]
-    #: The contact centre's own page, relative to the first start URL, if it has one.
-    centre_path: ClassVar[str | None] = None
     #: For `labelled_record` (`scrapers.bases.labelled`): a group block's heading.
     name_selector: ClassVar[str] = "h1, h2, h3, h4"
-    #: Pages fetched at once; the client's per-host rate limit still applies.
-    concurrency: ClassVar[int] = 4
 
     # ------------------------------------------------------------------ what a source writes
 
@@ -62,9 +57,6 @@ class TopicListScraper(LabelledDetail, Scraper):
     def parse_group(self, page: Page, node: Tree) -> ScrapedRecord:
         """One group -> its raw record. `node` is the group's block on a topic page (inline)
         or the content of its detail page (linked). Raise FieldError for a missing field."""
-
-    def parse_centre(self, page: Page) -> ScrapedRecord:
-        raise NotImplementedError(f"{self.source_id} declares a centre page but cannot parse it")
 
     # ------------------------------------------------------------------------------ crawl
 
@@ -96,10 +88,7 @@ class TopicListScraper(LabelledDetail, Scraper):
                 f"selector {self.group_selector or self.group_link_selector!r})",
                 url=self.start_urls[0])
         result.records.extend(with_topics(rec, labels) for rec, labels in merged.values())
-        if self.centre_path is not None:
-            centre = [urljoin(self.start_urls[0], self.centre_path)]
-            async for _, page in fetched_pages(fetch, centre, result, self.concurrency):
-                self.parse_into(result, page, self.parse_centre)
+        await self.scrape_centre(fetch, result)
         result.records.sort(key=lambda r: r.source_key)
         return result
 

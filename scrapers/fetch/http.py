@@ -99,14 +99,9 @@ class FetchStats:
 
 
 class PoliteClient:
-    """`async with PoliteClient(...) as c: page = await c.get(url)`.
-
-    Raises `FetchError` (with a failure class), `RobotsDisallowed` or `ResponseTooLarge`; returns
-    a `Page` for 2xx answers and for 304s it can serve from the conditional cache. Every URL is
-    asked for in its canonical form (`scrapers.fetch.crawl`). With a `budget` (one source's run),
-    `get` fetches each page once (AlreadyFetched) and one page too many raises
-    `CrawlBudgetExceeded`.
-    """
+    """`async with PoliteClient(...) as c: page = await c.get(url)`: a `Page` for a 2xx or a
+    cached 304, else a SourceError with its failure class. URLs are asked for in canonical form;
+    with a `budget` (one source's run) each page once, and one too many is CrawlBudgetExceeded."""
 
     def __init__(
         self,
@@ -187,15 +182,10 @@ class PoliteClient:
         return self._to_page(url, response, content)
 
     async def revalidate(self, url: str, *, cheap: bool = True) -> tuple[int, str | None]:
-        """The status and SHA-256 of what `url` serves now, asked as cheaply as the cache
-        allows: a 304 confirms the cached body without reading it, a 200 is hashed; no digest
-        for any other answer (or a redirect). Nothing is parsed or decoded. The answer is
-        kept, so a `get` of the same URL (the scraper, once a source turned out changed) is
-        served without asking again, and so is a failure. Raises like `get`.
-
-        With validators in the cache and `cheap`, the request goes through the probe
-        (`scrapers.fetch.probe`), which reads no more than the status: a page that did not answer
-        304 is asked again by the scrape that follows."""
+        """The status and SHA-256 of what `url` serves now, as cheaply as the cache allows (a
+        304 confirms the cached body; no digest for other answers or a redirect). The answer,
+        or failure, is kept for a `get` that follows, so a changed source asks once. With
+        validators and `cheap`, the probe asks (`scrapers.fetch.probe`), reading the status only."""
         url = canonical_url(url)
         self._count(url)
         if cheap and self._probe_key is not None and (validators :=
@@ -225,14 +215,10 @@ class PoliteClient:
 
     async def revalidate_many(self, urls: list[str], *, chunk: int = 1
                               ) -> list[tuple[int | None, str | None]] | None:
-        """`revalidate` through the probe for each of `urls` in order, `chunk` at a time,
-        stopping after the first chunk in which a page did not answer 304: (status, digest)
-        per page asked, status None where no answer came or robots.txt forbids the page.
-        None when the probe cannot ask them all (no probe, or a page without validators):
-        then `revalidate` them one by one.
-
-        The pages are asked on the process's probe loop while this loop waits for the lot:
-        the thread of a source sleeps instead of waking for every answer."""
+        """`revalidate` through the probe for `urls` in order, `chunk` at a time, up to the
+        first chunk with an answer that is not a 304: (status, digest) per page asked, status
+        None where no answer came or robots.txt forbids; None when the probe cannot ask them
+        all (then `revalidate` them one by one). The source's thread sleeps meanwhile."""
         if self._probe_key is None:
             return None
         jobs, gates = [], {}
