@@ -10,6 +10,16 @@ from schema.registry import FileSettings
 from scrapers.importers.files.cells import Place, first_text
 
 
+@dataclass
+class Draft:
+    """One place read from a row: its fields, the key it was read under and notes so far."""
+
+    row: int
+    base: str
+    fields: dict[str, object]
+    notes: list[str]
+
+
 class FileState:
     """Values by kind and key that an import remembers from row to row (source keys taken,
     contact data seen), in a private temporary SQLite database, deleted when closed: its pages
@@ -35,23 +45,16 @@ class FileState:
     def close(self) -> None:
         self._db.close()
 
-
-class Keys:
-    """Source keys that stay distinct and stable: a centre's first place keeps the file's key,
-    further places get "-<branch id>" when the file names them, the ordinal of a branch
-    within its row (suffixed columns, a JSON list), or for a row repeating the key "-<digest>"
-    of the place's name and address, so that reordering the rows moves no listing to another
-    key."""
-
-    def __init__(self, state: FileState) -> None:
-        self.state = state
-
     def assign(self, base: str, place: Place, fields: dict[str, object]
                ) -> tuple[str, str | None, list[str]]:
-        """(key, parent key, notes)."""
-        known = self.state.get(FileState.BASE, base)  # (places so far, first row)
+        """(key, parent key, notes) of a place, stable and distinct: a centre's first place
+        keeps the file's key, further places get "-<branch id>" when the file names them, the
+        ordinal of a branch within its row (suffixed columns, a JSON list), or for a row
+        repeating the key "-<digest>" of the place's name and address, so that reordering the
+        rows moves no listing to another key."""
+        known = self.get(FileState.BASE, base)  # (places so far, first row)
         n, first_row = (1, place.row) if known is None else (known[0] + 1, known[1])
-        self.state.put(FileState.BASE, base, n, first_row)
+        self.put(FileState.BASE, base, n, first_row)
         if n == 1:
             return base, None, []
         if place.branch_id or place.own is not None:
@@ -62,11 +65,27 @@ class Keys:
     def take(self, key: str, row: int) -> int | None:
         """Give `key` to `row`; when another row has it already, that row (and nothing
         changes)."""
-        known = self.state.get(FileState.USED, key)
+        known = self.get(FileState.USED, key)
         if known is not None:
             return known[0]
-        self.state.put(FileState.USED, key, row)
+        self.put(FileState.USED, key, row)
         return None
+
+    def note_copied(self, draft: Draft) -> None:
+        """Note on `draft` a phone number or e-mail address another row (of another key) gave
+        before: one centre's contact data pasted into another's row looks just like real data
+        otherwise. Branches of one centre may share them. Drafts come in file order."""
+        kinds: dict[int, set[str]] = {}
+        for item in sorted(_contacts(draft.fields)):
+            known = self.get(FileState.CONTACT, item)
+            if known is None:
+                self.put(FileState.CONTACT, item, draft.row, c=draft.base)
+                continue
+            row, _, base = known
+            if base != draft.base:
+                kinds.setdefault(row, set()).add(item.split(":", 1)[0])
+        for row, what in sorted(kinds.items()):
+            draft.notes.append(f"contact data identical to row {row} ({', '.join(sorted(what))})")
 
 
 def place_digest(fields: dict[str, object]) -> str:
@@ -93,37 +112,3 @@ def _contacts(fields: dict[str, object]) -> set[str]:
             if "@" in str(value):
                 found.add(f"e-mail:{str(value).strip().lower().removeprefix('mailto:')}")
     return found
-
-
-@dataclass
-class Draft:
-    """One place read from a row: its fields, the key it was read under and notes so far."""
-
-    row: int
-    base: str
-    fields: dict[str, object]
-    notes: list[str]
-
-
-class CopiedContacts:
-    """A phone number or e-mail address already given by another row (of another key) is
-    noted on the later row: one centre's contact data pasted into another's row looks just
-    like real data otherwise. Branches of one centre may share them. Fed the drafts in file
-    order, one at a time."""
-
-    def __init__(self, state: FileState) -> None:
-        self.state = state
-
-    def note(self, draft: Draft) -> None:
-        kinds: dict[int, set[str]] = {}
-        for item in sorted(_contacts(draft.fields)):
-            known = self.state.get(FileState.CONTACT, item)
-            if known is None:
-                self.state.put(FileState.CONTACT, item, draft.row, c=draft.base)
-                continue
-            row, _, base = known
-            if base != draft.base:
-                kinds.setdefault(row, set()).add(item.split(":", 1)[0])
-        for row, what in sorted(kinds.items()):
-            draft.notes.append(f"contact data identical to row {row} ({', '.join(sorted(what))})")
-

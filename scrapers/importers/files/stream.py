@@ -15,7 +15,7 @@ from schema.registry import FileSettings, Source
 from scrapers.bases.base import PageInfo, ParseFailure, ScrapeResult
 from scrapers.errors import EmptyScrape, FieldError, SourceError
 from scrapers.importers.files.cells import Place, places
-from scrapers.importers.files.keys import CopiedContacts, Draft, FileState, Keys, base_key
+from scrapers.importers.files.keys import Draft, FileState, base_key
 from scrapers.importers.files.mapping import (
     check_mapping,
     collect,
@@ -107,10 +107,10 @@ def _records(table: Table, settings: FileSettings, uri: str, meta: dict, result:
     dropped. Failures go to `result`: the rows that could not be read in file order, then
     the records that failed validation (as when the whole file was read first)."""
     state = FileState()
-    copied, invalid, batch = CopiedContacts(state), [], []
+    invalid, batch = [], []
     try:
-        for d in _drafts(table, settings, uri, result.failures, Keys(state)):
-            copied.note(d)
+        for d in _drafts(table, settings, uri, result.failures, state):
+            state.note_copied(d)
             try:
                 # keyed, not numbered: a row inserted above must not change every later record
                 url = f"{uri}#key={quote(str(d.fields.get('source_key')))}"
@@ -132,7 +132,7 @@ def _records(table: Table, settings: FileSettings, uri: str, meta: dict, result:
 
 
 def _drafts(table: Table, settings: FileSettings, uri: str, failures: list[ParseFailure],
-            keys: Keys) -> Iterator[Draft]:
+            keys: FileState) -> Iterator[Draft]:
     """Every place of every row as fields + notes; a row without key or name, or a place whose
     key is taken, goes to failures with the row as it was."""
     for number, cells in table.rows:
@@ -151,7 +151,7 @@ def _drafts(table: Table, settings: FileSettings, uri: str, failures: list[Parse
             yield draft
 
 
-def _draft(place: Place, base: str | None, settings: FileSettings, keys: Keys) -> Draft:
+def _draft(place: Place, base: str | None, settings: FileSettings, keys: FileState) -> Draft:
     if base is None:
         raise FieldError("source_key", f"no value in column(s) {', '.join(settings.key)}")
     found = collect(place, settings)
