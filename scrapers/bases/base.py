@@ -26,9 +26,7 @@ from scrapers.errors import SourceError
 @dataclass(frozen=True, slots=True)
 class PageInfo:
     """A page without its body: the `raw_pages` row of a run. Scrapers keep these instead of
-    pages, so bodies, decoded text and parse trees are freed as soon as a page is parsed: with
-    dozens of sources in flight, whole pages kept to the end of each source cost hundreds of MB.
-    """
+    pages, so bodies, decoded text and parse trees are freed as soon as a page is parsed."""
 
     url: str
     status: int

@@ -159,11 +159,9 @@ def _decompose_each(tree: Tree, selector: str, keep=lambda node: False) -> None:
 
 
 def _may_hold_print_word(text: str) -> bool:
-    """Whether some link in a tree with this text may read as a print word. A link's text is a
-    stretch of its tree's text, and casefolding goes character by character, so a tree whose
-    text holds no stem of a print word (the common case) has no print link: then no link's
-    own text is read (that was a fifth of the parse). Invisible characters, which clean_text
-    drops from inside a word, leave the question open."""
+    """Whether some link in a tree with this text may read as a print word: a link's text is
+    a stretch of its tree's, so without a stem of one (the common case) no link's own text
+    needs reading. Invisible characters, dropped by clean_text inside a word, leave it open."""
     if any(ch in text for ch in _INVISIBLE_CHARS):
         return True
     folded = text.casefold()

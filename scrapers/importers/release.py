@@ -123,7 +123,7 @@ async def _atlas(source_id: str, url: str, fetch: Fetcher, result: ScrapeResult)
     result.pages.append(info)
     _same_origin(page.url, url, "listings.json was answered from")
     document = _json(page)
-    del page  # body and text: a large release holds 100 MB of each
+    del page  # body and text, freed before the rows become records
     rows = document.get("listings") if isinstance(document, dict) else None
     if not isinstance(rows, list):
         raise SiteChanged("listings.json holds no list `listings`", url=info.url)
