@@ -8,9 +8,8 @@ that a `ScrapedRecord` no longer has.
 
 import re
 from collections.abc import Iterator
-from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+from urllib.parse import unquote, urldefrag, urljoin
 
-import httpx
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 # The de-obfuscation algorithms live in one place, `schema.normalise.emails`; this module only
@@ -22,6 +21,7 @@ from schema.normalise.emails import (
     decode_cfemail,
     uncrypt_typo3_mailto,
 )
+from scrapers.fetch.crawl import unfetchable
 
 Tree = LexborHTMLParser | LexborNode
 
@@ -100,15 +100,11 @@ def link_url(base: str, href: str | None) -> str | None:
     page, not pages. An empty href is no link (it would resolve to the page itself)."""
     if not href or not clean_text(href):
         return None
-    url = absolute_url(base, href)
     try:
-        url = urldefrag(url).url
-        parsed = httpx.URL(url)
-        fetchable = parsed.scheme in ("http", "https") and bool(parsed.host) and \
-            urlsplit(url).port != 0
-    except (ValueError, httpx.InvalidURL):  # a bad port, IPv6 literal or IDNA label
+        url = urldefrag(absolute_url(base, href)).url
+    except ValueError:  # a broken IPv6 literal
         return None
-    return url if fetchable else None
+    return None if unfetchable(url) else url
 
 
 def links(base: str, tree: Tree, selector: str | None) -> Iterator[str]:

@@ -28,7 +28,7 @@ from scrapers.errors import (
     TruncatedPage,
 )
 from scrapers.fetch.cache import ConditionalCache
-from scrapers.fetch.crawl import CrawlBudget, canonical_url, origin_of
+from scrapers.fetch.crawl import CrawlBudget, canonical_url, origin_of, unfetchable
 from scrapers.fetch.decoding import MAX_BYTES, SUPPORTED, BoundedDecoder, content_codings, decode
 from scrapers.fetch.pacing import HostGate, host_gate, retry_after, slot_wait
 from scrapers.fetch.probe import ProbeJob, ProbeKey, probe_pages, release
@@ -45,21 +45,6 @@ USER_AGENT = (
 )
 _RETRY_STATUS = {429, 500, 502, 503, 504}
 _REDIRECT_STATUS = {301, 302, 303, 307, 308}
-
-
-def _require_fetchable(url: str) -> None:
-    """An http(s) URL with a host that encodes, or a FetchError naming it: a `mailto:` link or
-    a broken host in a page, or in a redirect, is the source's problem, not a crash."""
-    try:
-        parsed = httpx.URL(url)
-        ok = (parsed.scheme in ("http", "https") and bool(parsed.host)
-               and (parsed.port is None or 0 < parsed.port < 65536))
-    except Exception as exc:  # httpx.InvalidURL, idna.IDNAError, UnicodeError, ValueError
-        raise FetchError(f"not a fetchable URL: {type(exc).__name__}: {exc}", url=url,
-                         failure_class="http_error") from exc
-    if not ok:
-        raise FetchError("not a fetchable URL: only http(s) with a host and a valid port", url=url,
-                         failure_class="http_error")
 
 
 @dataclass(frozen=True)
@@ -262,7 +247,9 @@ class PoliteClient:
         """GET with redirects followed here, so that every hop passes robots.txt (when
         `robots`) and the rate limit; returns the final URL and answer."""
         for _hop in range(self.settings.max_redirects + 1):
-            _require_fetchable(url)
+            if why := unfetchable(url):
+                raise FetchError(f"not a fetchable URL: {why}", url=url,
+                                 failure_class="http_error")
             if robots:
                 await self._check_robots(url)
             headers = self._conditional_headers(url) if robots else {}
