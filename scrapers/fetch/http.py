@@ -70,11 +70,6 @@ class ClientSettings:
         return replace(self, rate_per_host=rate_per_host)
 
 
-# ---------------------------------------------------------------------------------------------
-# The client
-# ---------------------------------------------------------------------------------------------
-
-
 @dataclass
 class FetchStats:
     requests: int = 0
