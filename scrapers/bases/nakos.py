@@ -11,7 +11,7 @@ BLAU never fetches a detail page at all (see nakos_blau).
 """
 
 import re
-from typing import Any, ClassVar
+from typing import ClassVar
 from urllib.parse import urldefrag
 
 from selectolax.lexbor import LexborNode
@@ -19,8 +19,7 @@ from selectolax.lexbor import LexborNode
 from schema.records import RawKind, ScrapedRecord
 from scrapers.bases.azlist import AZListScraper, canonical_url
 from scrapers.bases.base import Fetcher, Page, ScrapeResult
-from scrapers.bases.html import node_text, remove_boilerplate
-from scrapers.bases.labelled import labelled_fields
+from scrapers.bases.html import labelled_fields, node_text, remove_boilerplate
 from scrapers.errors import FieldError, SiteChanged
 
 _KEY = re.compile(r"/key(?:@|%40)(\d+)/?$", re.IGNORECASE)
@@ -100,7 +99,11 @@ class NakosScraper(AZListScraper):
         h1 = content.css_first("h1") if content else None
         if content is None or h1 is None or not (name := node_text(h1)):
             raise FieldError("name", f"no <h1> in the page content of {page.url}")
-        fields = self.detail_fields(content, page.url)
+        fields = labelled_fields(content, self.labels, page.url, self.list_fields,
+                                 on_request=False)
+        parents = fields.pop("parent_key", [])  # the main office's key, from the link to it
+        if parent := next(filter(None, map(nakos_key, parents)), None):
+            fields["parent_key"] = parent
         for field in self.required:
             if not fields.get(field):
                 raise FieldError(field, f"not on {page.url}")
@@ -108,9 +111,3 @@ class NakosScraper(AZListScraper):
                              fetched_at=page.fetched_at, content_hash=page.sha256,
                              kind=self.kind, name=name, **fields)
 
-    def detail_fields(self, content: LexborNode, url: str) -> dict[str, Any]:
-        fields = labelled_fields(content, self.labels, url, self.list_fields, on_request=False)
-        parents = fields.pop("parent_key", [])  # the main office's key, from the link to it
-        if parent := next(filter(None, map(nakos_key, parents)), None):
-            fields["parent_key"] = parent
-        return fields

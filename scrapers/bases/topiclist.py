@@ -28,8 +28,7 @@ from selectolax.lexbor import LexborNode
 from schema.records import ScrapedRecord
 from scrapers.bases.azlist import canonical_url, list_pages
 from scrapers.bases.base import Fetcher, Page, Scraper, ScrapeResult, fetched_pages, with_topics
-from scrapers.bases.html import Tree, clean_text, link_url, remove_boilerplate
-from scrapers.bases.labelled import LabelledDetail
+from scrapers.bases.html import LabelledDetail, Tree, clean_text, link_url, remove_boilerplate
 from scrapers.errors import FieldError, SiteChanged
 
 #: Fields that say where a record came from; merging never compares them.
@@ -48,7 +47,7 @@ class TopicListScraper(LabelledDetail, Scraper):
     group_link_selector: ClassVar[str | None] = None
     #: The source key inside a block id or a detail URL: the first group, or the whole match.
     key_pattern: ClassVar[re.Pattern[str]]
-    #: For `labelled_record` (`scrapers.bases.labelled`): a group block's heading.
+    #: For `labelled_record` (`scrapers.bases.html`): a group block's heading.
     name_selector: ClassVar[str] = "h1, h2, h3, h4"
 
     # ------------------------------------------------------------------ what a source writes

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from schema.records import ScrapedRecord
 from scrapers.bases.base import Page
-from scrapers.bases.labelled import COMMON_LABELS
+from scrapers.bases.html import COMMON_LABELS
 from scrapers.bases.topiclist import TopicListScraper, Tree
 
 

@@ -12,8 +12,7 @@ from typing import ClassVar
 from schema.records import ScrapedRecord
 from scrapers.bases.azlist import AZListScraper
 from scrapers.bases.base import Fetcher, Page, PageInfo, ScrapeResult, with_topics
-from scrapers.bases.html import absolute_url, node_text
-from scrapers.bases.labelled import COMMON_LABELS, LabelledDetail
+from scrapers.bases.html import COMMON_LABELS, LabelledDetail, absolute_url, node_text
 from scrapers.errors import SiteChanged
 
 
