@@ -113,11 +113,14 @@ class ScrapeResult:
     #: once. Only the few list pages of an A–Z crawl stay whole: a subclass may read them
     #: again after the crawl (Hamm's keywords, NAKOS BLAU's rows).
     pages: list[PageInfo | Page] = dataclasses.field(default_factory=list)
+    #: The records in batches as they are read (a file import under way, whose `failures`
+    #: are complete once the batches are); None: `records`, all at once.
+    batches: Iterator[list[ScrapedRecord]] | None = None
 
     def record_batches(self) -> Iterator[list[ScrapedRecord]]:
-        """The records as batches to normalise one at a time (a file importer reads them
-        lazily, see `scrapers.importers.files.stream.FileResult`): here all of them at once."""
-        yield self.records
+        """The records as batches to normalise one at a time, so what a run holds does not
+        grow with a large file."""
+        return self.batches if self.batches is not None else iter([self.records])
 
     def __repr__(self) -> str:  # asyncio.run reprs its result: keep that cheap
         return (f"ScrapeResult({len(self.records)} records, {len(self.failures)} failures, "

@@ -3,7 +3,6 @@ that cannot be read as failures."""
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -31,17 +30,6 @@ from scrapers.importers.files.read import Table, file_facts, read_table
 BATCH_RECORDS = 10_000
 
 
-@dataclass(repr=False)
-class FileResult(ScrapeResult):
-    """A file import under way: its page at once, its records in batches as they are read
-    (`record_batches`); `failures` is complete once the batches are."""
-
-    batches: Iterator[list[ScrapedRecord]] = field(default_factory=lambda: iter(()))
-
-    def record_batches(self) -> Iterator[list[ScrapedRecord]]:
-        return self.batches
-
-
 def import_file(source: Source, base_dir: Path) -> ScrapeResult:
     """All records of `source.path` at once (see `stream_file`)."""
     streamed = stream_file(source, base_dir)
@@ -49,7 +37,7 @@ def import_file(source: Source, base_dir: Path) -> ScrapeResult:
     return ScrapeResult(records=records, failures=streamed.failures, pages=streamed.pages)
 
 
-def stream_file(source: Source, base_dir: Path, batch_size: int | None = None) -> FileResult:
+def stream_file(source: Source, base_dir: Path, batch_size: int | None = None) -> ScrapeResult:
     """Read `source.path` (relative to `base_dir`, the registry's folder) into raw records,
     `batch_size` at a time. A row without key or name is a ParseFailure naming the field; a
     file without rows is an EmptyScrape unless the source may be empty; a mapping the file
@@ -79,7 +67,7 @@ def stream_file(source: Source, base_dir: Path, batch_size: int | None = None) -
     page = PageInfo(url=uri, status=200, not_modified=False, sha256=facts.sha256,
                     nbytes=facts.nbytes, encoding=table.encoding, fetched_at=mtime,
                     warc_file=None)
-    result = FileResult(pages=[page])
+    result = ScrapeResult(pages=[page], batches=iter(()))
 
     def close() -> None:
         table.close()
