@@ -9,5 +9,5 @@ Values stay raw and where the file put them; what looks wrong is written to `not
 moving a value would hide the mistake from the people who can fix the file.
 
 Reading bytes into rows: `read`; rows into places and values at paths: `cells`; places into
-fields and hours: `mapping`; across rows: `keys`; the importer itself: `stream`.
+fields and hours: `mapping`; the importer and what it keeps across rows: `stream`.
 """
