@@ -25,7 +25,7 @@ import scrapy
 from lxml import html as lxml_html
 from scrapy.exceptions import DropItem
 
-#: Printed label -> item field: the labels our scrapers read (scrapers.bases.labelled.COMMON_LABELS
+#: Printed label -> item field: the labels our scrapers read (scrapers.bases.html.COMMON_LABELS
 #: and the Herne/Düsseldorf extras) as far as the corpus prints them.
 LABELS = {
     "themenbereich": "topics", "treffen": "meeting_text", "treffzeiten": "meeting_text",

@@ -19,7 +19,7 @@ from bench import corpus, floor, stages
 from bench.floor import Floor
 from bench.stages import Timing
 from flows.collect import page_row
-from scrapers.fetch.charset import decode
+from scrapers.fetch.decoding import decode
 from scrapers.fetch.warc import WarcReplayTransport
 from warehouse.release.public import public_table
 from warehouse.storage.db import connect

@@ -271,7 +271,7 @@ def _normalised(source: Source, result: ScrapeResult,
     """Normalise and validate the result's records batch by batch into `listings`: (records
     parsed, rejected, repeated keys, field quality rows)."""
     parsed, rejected, duplicates = 0, [], []
-    # a file's source keys are distinct already (scrapers.importers.files.keys.Keys): a set of a
+    # a file's source keys are distinct already (scrapers.importers.files.stream): a set of a
     # million of them would only cost memory
     seen: set[str] | None = None if source.kind == "file" else set()
     quality = field_quality([])

@@ -1,8 +1,7 @@
 """Whole pages as a scraper saw them, for tests that read them: a scraper keeps only a
 `PageInfo` of each page it parsed (`ScrapeResult.pages`), so the bodies are freed at once."""
 
-from scrapers.bases.base import Fetcher, Scraper, ScrapeResult
-from scrapers.bases.page import Page
+from scrapers.bases.base import Fetcher, Page, Scraper, ScrapeResult
 
 
 class RecordingFetcher:

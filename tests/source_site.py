@@ -13,9 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from schema.records import ScrapedRecord
-from scrapers.bases.base import Scraper, ScrapeResult
-from scrapers.bases.page import Page
-from scrapers.fetch.charset import decode
+from scrapers.bases.base import Page, Scraper, ScrapeResult
+from scrapers.fetch.decoding import decode
 from tests.recording import RecordingScraper, crawl_recorded
 from tools.site_server import crawl_fixture_site
 

@@ -2,7 +2,7 @@ import codecs
 
 import pytest
 
-from scrapers.fetch.charset import decode, sniff_encoding
+from scrapers.fetch.decoding import decode, sniff_encoding
 
 UMLAUTS = "Angehörige – Straße „Treff“ 5 €"
 

@@ -21,9 +21,8 @@ from schema.records import ScrapedRecord
 from schema.registry import RegistryError, Source, load_registry
 from scrapers.bases.base import ScrapeResult
 from scrapers.errors import EmptyScrape, SiteChanged
-from scrapers.importers.files.keys import place_digest
 from scrapers.importers.files.read import FileMappingError, decode, sniff_delimiter
-from scrapers.importers.files.stream import import_file
+from scrapers.importers.files.stream import import_file, place_digest
 from tests.conftest import ROOT
 
 SAMPLES = ROOT / "snapshots" / "files"

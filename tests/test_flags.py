@@ -256,7 +256,7 @@ def _literal_notes(path: Path) -> list[str]:
 @pytest.mark.parametrize("module", [
     "schema/normalise/address/__init__.py", "schema/normalise/address/street.py",
     "schema/normalise/address/town.py", "scrapers/importers/files/mapping.py",
-    "scrapers/importers/files/hours.py", "scrapers/importers/files/keys.py",
+    "scrapers/importers/files/stream.py",
     "scrapers/bases/topiclist.py"])
 def test_every_note_written_in_the_code_has_a_code(module):
     notes = _literal_notes(ROOT / module)

@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 import pytest
 from protego import Protego
 
+from scrapers.bases.base import Page
 from scrapers.bases.html import emails_in
-from scrapers.bases.page import Page
 from scrapers.errors import SiteChanged
 from scrapers.sources.hamm import HammScraper
 from tests.conftest import FIXTURES

@@ -9,7 +9,7 @@ import pytest
 from protego import Protego
 from selectolax.lexbor import LexborHTMLParser
 
-from scrapers.bases.page import Page, PageInfo
+from scrapers.bases.base import Page, PageInfo
 from scrapers.sources.herne import HerneScraper
 from tests.conftest import FIXTURES
 from tests.source_site import assert_no_chrome, copy_site, source_fixtures

@@ -6,7 +6,7 @@ import hashlib
 import pytest
 from protego import Protego
 
-from scrapers.bases.page import Page
+from scrapers.bases.base import Page
 from scrapers.errors import SiteChanged
 from scrapers.sources.kreis_mettmann import KreisMettmannScraper
 from tests.conftest import FIXTURES

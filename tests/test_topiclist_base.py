@@ -17,9 +17,8 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 from schema.records import ScrapedRecord
-from scrapers.bases.base import ScrapeResult
-from scrapers.bases.labelled import COMMON_LABELS, labelled_fields
-from scrapers.bases.page import Page
+from scrapers.bases.base import Page, ScrapeResult
+from scrapers.bases.html import COMMON_LABELS, labelled_fields
 from scrapers.bases.topiclist import TopicListScraper, Tree, merge_records
 from scrapers.errors import SiteChanged
 from scrapers.fetch.http import ClientSettings, PoliteClient

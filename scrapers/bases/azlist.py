@@ -5,17 +5,17 @@ A source module on this layout only names its selectors and writes `parse_detail
 `parse_centre`; crawling, de-duplication, concurrency and per-record error capture live here.
 """
 
-import asyncio
 import re
 from abc import abstractmethod
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import ClassVar
-from urllib.parse import unquote, urljoin
+from urllib.parse import unquote
+
+from selectolax.lexbor import LexborHTMLParser
 
 from schema.records import ScrapedRecord
-from scrapers.bases.base import Fetcher, ParseFailure, Scraper, ScrapeResult
-from scrapers.bases.html import link_url
-from scrapers.bases.page import Page
+from scrapers.bases.base import Fetcher, Page, ParseFailure, Scraper, ScrapeResult, fetched_pages
+from scrapers.bases.html import links
 from scrapers.errors import FieldError, SiteChanged, SourceError
 from scrapers.fetch import crawl
 
@@ -28,16 +28,31 @@ def canonical_url(url: str) -> str:
     return _INDEX_FILE.sub("/", crawl.canonical_url(url))
 
 
+async def list_pages(fetch: Fetcher, start_urls: list[str], follow: str | None,
+                     result: ScrapeResult, *, whole: bool = True,
+                     follows: Callable[[str], bool] = lambda url: True
+                     ) -> AsyncIterator[tuple[Page, LexborHTMLParser]]:
+    """Breadth-first over list pages: the start URLs, then each page linked by `follow` (once,
+    canonical, where `follows` agrees), yielded with its tree. Each goes to `result.pages`,
+    whole (a subclass may read list pages again after the crawl) or as PageInfo."""
+    queue = [canonical_url(u) for u in start_urls]
+    seen = set(queue)
+    while queue:
+        page = await fetch.get(queue.pop(0))
+        result.pages.append(page if whole else page.info())
+        tree = page.html()
+        yield page, tree
+        for url in map(canonical_url, links(page.url, tree, follow)):
+            if url not in seen and follows(url):
+                seen.add(url)
+                queue.append(url)
+
+
 class AZListScraper(Scraper):
     #: CSS selector for the <a> elements on a list page that lead to detail pages.
     detail_link_selector: ClassVar[str]
     #: CSS selector for <a> elements leading to further list pages (letters, "weiter"), if any.
     list_link_selector: ClassVar[str | None] = None
-    #: URL of the contact centre's own page, relative to the first start URL; None if the
-    #: centre is described on the list page itself.
-    centre_path: ClassVar[str | None] = None
-    #: Detail pages fetched at once; the client's per-host rate limit still applies.
-    concurrency: ClassVar[int] = 4
     #: Pattern whose first group is the source's own key in a detail URL (percent-decoded);
     #: detail links are de-duplicated by it, so `?page=3` variants are not fetched twice.
     key_pattern: ClassVar[re.Pattern[str] | None] = None
@@ -60,70 +75,38 @@ class AZListScraper(Scraper):
                 f"{self.source_id}: no detail links match {self.detail_link_selector!r}",
                 url=self.start_urls[0],
             )
-        waiting = iter(detail_urls)
-
-        async def fetcher() -> None:
-            """Takes the next detail URL until none is left: `concurrency` of these, not a
-            task per group (thousands per big source, each source in flight holding them)."""
-            for url in waiting:
-                try:
-                    page = await fetch.get(url)
-                except SourceError as exc:
-                    result.failures.append(ParseFailure(
-                        url=url, reason=str(exc), field="page", key=self.detail_key(url),
-                        gone=getattr(exc, "gone", False), failure_class=exc.failure_class))
-                    continue
-                result.pages.append(page.info())  # the body goes with `page` once parsed
-                self._parse_into(result, page, self.parse_detail)
-
-        await asyncio.gather(*(fetcher() for _ in range(self.concurrency)))
-        if self.centre_path is not None:
-            url = urljoin(self.start_urls[0], self.centre_path)
-            try:
-                centre = await fetch.get(url)
-            except SourceError as exc:  # the groups are still worth loading
-                result.failures.append(ParseFailure(url=url, reason=str(exc), field="page"))
-            else:
-                result.pages.append(centre)  # whole, like the list pages
-                self._parse_into(result, centre, self.parse_centre)
+        async for _, page in fetched_pages(fetch, detail_urls, result, self.concurrency,
+                                           self._page_failure):
+            self.parse_into(result, page, self.parse_detail, key=self.detail_key(page.url))
+        await self.scrape_centre(fetch, result)
         result.records.sort(key=lambda r: r.source_key)
         return result
 
+    def follows(self, url: str) -> bool:
+        """Whether a list link (canonical) leads to another list page."""
+        return True
+
+    def detail_ident(self, url: str) -> str | None:
+        """What detail links are told apart by (None: not a detail link)."""
+        return self.detail_key(url) or url
+
     async def _crawl_lists(self, fetch: Fetcher, result: ScrapeResult) -> list[str]:
-        """Breadth-first over list pages; detail URLs in first-seen order, one per key."""
-        queue = [canonical_url(u) for u in self.start_urls]
-        seen_lists, details = set(queue), {}
-        while queue:
-            page = await fetch.get(queue.pop(0))
-            result.pages.append(page)  # whole: see ScrapeResult.pages
-            tree = page.html()
-            for a in tree.css(self.detail_link_selector):
-                if url := link_url(page.url, a.attributes.get("href")):
-                    url = crawl.canonical_url(url)  # as the client asks for it
-                    details.setdefault(self.detail_key(url) or url, url)
-            if self.list_link_selector:
-                for a in tree.css(self.list_link_selector):
-                    url = link_url(page.url, a.attributes.get("href"))
-                    url = url and canonical_url(url)
-                    if url and url not in seen_lists:
-                        seen_lists.add(url)
-                        queue.append(url)
+        """Detail URLs in first-seen order over the list pages, one per `detail_ident`."""
+        details: dict[str, str] = {}
+        async for page, tree in list_pages(fetch, self.start_urls, self.list_link_selector,
+                                           result, follows=self.follows):
+            for url in links(page.url, tree, self.detail_link_selector):
+                url = crawl.canonical_url(url)  # as the client asks for it
+                if (ident := self.detail_ident(url)) is not None:
+                    details.setdefault(ident, url)
         return list(details.values())
 
-    def _parse_into(self, result: ScrapeResult, page: Page,
-                    parse: Callable[[Page], ScrapedRecord]) -> None:
-        try:
-            result.records.append(parse(page))
-        except Exception as exc:  # one bad page must not sink the source
-            result.failures.append(
-                ParseFailure(url=page.url, reason=f"{type(exc).__name__}: {exc}",
-                             field=getattr(exc, "field", None), raw={"sha256": page.sha256},
-                             key=self.detail_key(page.url))
-            )
+    def _page_failure(self, url: str, exc: SourceError) -> ParseFailure:
+        """A detail page that did not load: its record, when the URL names it, stays current
+        (or is gone, after a 404 or 410)."""
+        return ParseFailure(url=url, reason=str(exc), field="page", key=self.detail_key(url),
+                            gone=getattr(exc, "gone", False), failure_class=exc.failure_class)
 
     @abstractmethod
     def parse_detail(self, page: Page) -> ScrapedRecord:
         """One group's detail page -> its raw record."""
-
-    def parse_centre(self, page: Page) -> ScrapedRecord:
-        raise NotImplementedError(f"{self.source_id} declares a centre page but cannot parse it")

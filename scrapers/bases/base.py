@@ -1,17 +1,79 @@
-"""The contract between the fetch layer and per-source parsers.
+"""The contract between the fetch layer and per-source parsers: the `Page` every parser
+sees (live, from a 304 or from a WARC) and `PageInfo`, what a run keeps of it once parsed.
 
 A scraper gets a `Fetcher` (the polite client, live or replaying a WARC) and yields
 `ScrapedRecord`s plus per-record parse failures. It never cleans values: that is `schema`'s job.
 """
 
+import asyncio
 import dataclasses
+import hashlib
+import itertools
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar, Protocol
+from urllib.parse import urljoin
+
+from selectolax.lexbor import LexborHTMLParser
 
 from schema.records import ScrapedRecord
-from scrapers.bases.page import Page, PageInfo
+from scrapers.errors import SourceError
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    """A page without its body: the `raw_pages` row of a run. Scrapers keep these instead of
+    pages, so bodies, decoded text and parse trees are freed as soon as a page is parsed."""
+
+    url: str
+    status: int
+    not_modified: bool
+    sha256: str
+    nbytes: int
+    encoding: str
+    fetched_at: datetime
+    warc_file: str | None
+
+
+@dataclass(frozen=True, repr=False)
+class Page:
+    url: str
+    status: int
+    content: bytes
+    text: str
+    encoding: str
+    fetched_at: datetime
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
+    not_modified: bool = False  # served from the conditional-GET cache after a 304
+    warc_file: str | None = None
+
+    def __repr__(self) -> str:  # short: asyncio and Prefect repr results, bodies can be MBs
+        return f"Page({self.url!r}, status={self.status}, {len(self.content)} bytes)"
+
+    @property
+    def nbytes(self) -> int:
+        return len(self.content)
+
+    @property
+    def sha256(self) -> str:
+        """Hashed once: the parser (content_hash) and raw_pages both read it. Not a
+        functools.cached_property: on 3.11 that holds one lock for all pages, and hundreds of
+        threads collecting at once queue on it."""
+        value = self.__dict__.get("_sha256")
+        if value is None:
+            value = self.__dict__["_sha256"] = hashlib.sha256(self.content).hexdigest()
+        return value
+
+    def info(self) -> PageInfo:
+        return PageInfo(url=self.url, status=self.status, not_modified=self.not_modified,
+                        sha256=self.sha256, nbytes=len(self.content), encoding=self.encoding,
+                        fetched_at=self.fetched_at, warc_file=self.warc_file)
+
+    def html(self) -> LexborHTMLParser:
+        return LexborHTMLParser(self.text)
 
 
 class Fetcher(Protocol):
@@ -48,14 +110,17 @@ class ScrapeResult:
     records: list[ScrapedRecord] = dataclasses.field(default_factory=list)
     failures: list[ParseFailure] = dataclasses.field(default_factory=list)
     #: Every page fetched, for `raw_pages`: a `PageInfo` once parsed, so its body is freed at
-    #: once. Only the few list pages of an A–Z crawl (and its centre page) stay whole: a
-    #: subclass may read them again after the crawl (Hamm's keywords, NAKOS BLAU's rows).
+    #: once. Only the few list pages of an A–Z crawl stay whole: a subclass may read them
+    #: again after the crawl (Hamm's keywords, NAKOS BLAU's rows).
     pages: list[PageInfo | Page] = dataclasses.field(default_factory=list)
+    #: The records in batches as they are read (a file import under way, whose `failures`
+    #: are complete once the batches are); None: `records`, all at once.
+    batches: Iterator[list[ScrapedRecord]] | None = None
 
     def record_batches(self) -> Iterator[list[ScrapedRecord]]:
-        """The records as batches to normalise one at a time (a file importer reads them
-        lazily, see `scrapers.importers.files.stream.FileResult`): here all of them at once."""
-        yield self.records
+        """The records as batches to normalise one at a time, so what a run holds does not
+        grow with a large file."""
+        return self.batches if self.batches is not None else iter([self.records])
 
     def __repr__(self) -> str:  # asyncio.run reprs its result: keep that cheap
         return (f"ScrapeResult({len(self.records)} records, {len(self.failures)} failures, "
@@ -66,6 +131,10 @@ class Scraper(ABC):
     """Base of every source module. Subclasses set `source_id` and implement `scrape`."""
 
     source_id: ClassVar[str]
+    #: The contact centre's own page, relative to the first start URL, if it has one.
+    centre_path: ClassVar[str | None] = None
+    #: Pages fetched at once; the client's per-host rate limit still applies.
+    concurrency: ClassVar[int] = 4
 
     def __init__(self, start_urls: list[str]):
         if not start_urls:
@@ -74,3 +143,77 @@ class Scraper(ABC):
 
     @abstractmethod
     async def scrape(self, fetch: Fetcher) -> ScrapeResult: ...
+
+    def parse_centre(self, page: Page) -> ScrapedRecord:
+        raise NotImplementedError(f"{self.source_id} declares a centre page but cannot parse it")
+
+    async def scrape_centre(self, fetch: Fetcher, result: ScrapeResult) -> None:
+        """The centre's own page into `result`, if it has one; if it fails, the groups still
+        count."""
+        centre = [urljoin(self.start_urls[0], self.centre_path)] if self.centre_path else []
+        async for _, page in fetched_pages(fetch, centre, result, 1):
+            self.parse_into(result, page, self.parse_centre)
+
+    def parse_into(self, result: ScrapeResult, page: Page, parse: Callable[[Page], ScrapedRecord],
+                   *, key: str | None = None, keep: bool = True) -> ScrapedRecord | None:
+        """`parse(page)`, kept in `result` unless `keep` is off; a page or block that does not
+        parse becomes a failure naming the field (and `key`, when known), and the run goes on."""
+        try:
+            record = parse(page)
+        except Exception as exc:  # one bad page or block must not sink the source
+            result.failures.append(
+                ParseFailure(url=page.url, reason=f"{type(exc).__name__}: {exc}",
+                             field=getattr(exc, "field", None), raw={"sha256": page.sha256},
+                             key=key))
+            return None
+        if keep:
+            result.records.append(record)
+        return record
+
+
+def with_topics(record: ScrapedRecord, labels: Iterable[str]) -> ScrapedRecord:
+    """`record` with `labels` (a list's or an index's topics) before its own, each once."""
+    return record.model_copy(update={"topics": list(dict.fromkeys([*labels, *record.topics]))})
+
+
+def page_failure(url: str, exc: SourceError) -> ParseFailure:
+    """A page that did not load: it may have held any record of the source."""
+    return ParseFailure(url=url, reason=str(exc), field="page")
+
+
+async def fetched_pages(fetch: Fetcher, urls: list[str], result: ScrapeResult, concurrency: int,
+                        failed: Callable[[str, SourceError], ParseFailure] = page_failure
+                        ) -> AsyncIterator[tuple[int, Page]]:
+    """(index in `urls`, page) of each page that came back, in the order of `urls`, each kept
+    in `result.pages` as PageInfo; the others become `failed` failures (a 404 topic page is a
+    lost topic, not a lost run). At most `concurrency` requests at once and a few pages ahead
+    of the reader, so each page is parsed and freed while the rest arrive."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(url: str) -> Page | None:
+        async with gate:
+            try:
+                return await fetch.get(url)
+            except SourceError as exc:
+                result.failures.append(failed(url, exc))
+                return None
+
+    waiting = iter(enumerate(urls))
+    ahead: deque[tuple[int, asyncio.Future]] = deque()
+
+    def top_up() -> None:
+        for i, url in itertools.islice(waiting, 2 * concurrency - len(ahead)):
+            ahead.append((i, asyncio.ensure_future(one(url))))
+
+    try:
+        top_up()
+        while ahead:
+            i, task = ahead.popleft()
+            page = await task
+            top_up()
+            if page is not None:
+                result.pages.append(page.info())
+                yield i, page
+    finally:
+        for _, task in ahead:
+            task.cancel()

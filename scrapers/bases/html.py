@@ -1,4 +1,7 @@
-"""Helpers every HTML source shares, so a source module stays a list of selectors.
+"""Helpers every HTML source shares, so a source module stays a list of selectors; and
+`LabelledDetail`, for pages that print fields as "Label: value" pairs (a <dl>, a two-column
+table or <strong> labels), as most municipal CMSs show a group: a source names its labels
+once (`labels`: printed label -> `ScrapedRecord` field) and gets a whole record.
 
 Everything here works on `selectolax.lexbor` trees (selectolax 1.0 has only the Lexbor parser)
 and returns raw strings: whitespace and page chrome are removed, nothing is normalised. E-mail
@@ -7,9 +10,10 @@ that a `ScrapedRecord` no longer has.
 """
 
 import re
-from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+from collections.abc import Iterator
+from typing import Any, ClassVar
+from urllib.parse import unquote, urldefrag, urljoin
 
-import httpx
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 # The de-obfuscation algorithms live in one place, `schema.normalise.emails`; this module only
@@ -21,6 +25,10 @@ from schema.normalise.emails import (
     decode_cfemail,
     uncrypt_typo3_mailto,
 )
+from schema.records import ScrapedRecord
+from scrapers.bases.base import Page
+from scrapers.errors import FieldError
+from scrapers.fetch.crawl import unfetchable
 
 Tree = LexborHTMLParser | LexborNode
 
@@ -99,15 +107,18 @@ def link_url(base: str, href: str | None) -> str | None:
     page, not pages. An empty href is no link (it would resolve to the page itself)."""
     if not href or not clean_text(href):
         return None
-    url = absolute_url(base, href)
     try:
-        url = urldefrag(url).url
-        parsed = httpx.URL(url)
-        fetchable = parsed.scheme in ("http", "https") and bool(parsed.host) and \
-            urlsplit(url).port != 0
-    except (ValueError, httpx.InvalidURL):  # a bad port, IPv6 literal or IDNA label
+        url = urldefrag(absolute_url(base, href)).url
+    except ValueError:  # a broken IPv6 literal
         return None
-    return url if fetchable else None
+    return None if unfetchable(url) else url
+
+
+def links(base: str, tree: Tree, selector: str | None) -> Iterator[str]:
+    """`link_url` of every <a> matching `selector` (none without a selector), in page order."""
+    for a in tree.css(selector) if selector else ():
+        if url := link_url(base, a.attributes.get("href")):
+            yield url
 
 
 # ---------------------------------------------------------------------------------- chrome
@@ -131,13 +142,13 @@ _CHROME_PHRASE_HINT = re.compile(r"sie\s+(?:befinden\s+sich|sind)\s+hier", re.IG
 _WRAPPER_TAGS = frozenset({"div", "p", "span", "ol", "ul", "li", "strong", "em", "small", "b"})
 
 
+def _ancestors(node: LexborNode) -> Iterator[LexborNode]:
+    while (node := node.parent) is not None:
+        yield node
+
+
 def _inside_content(node: LexborNode) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if parent.tag in ("main", "article"):
-            return True
-        parent = parent.parent
-    return False
+    return any(parent.tag in ("main", "article") for parent in _ancestors(node))
 
 
 def _decompose_each(tree: Tree, selector: str, keep=lambda node: False) -> None:
@@ -145,25 +156,15 @@ def _decompose_each(tree: Tree, selector: str, keep=lambda node: False) -> None:
     outer node frees its descendants, and touching a freed node would crash."""
     victims = [n for n in tree.css(selector) if not keep(n)]
     ids = {n.mem_id for n in victims}
-    for node in [n for n in victims if not _has_ancestor_in(n, ids)]:  # decide, then remove
+    outermost = [n for n in victims if not any(a.mem_id in ids for a in _ancestors(n))]
+    for node in outermost:  # decided first, then removed
         node.decompose()
 
 
-def _has_ancestor_in(node: LexborNode, ids: set[int]) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if parent.mem_id in ids:
-            return True
-        parent = parent.parent
-    return False
-
-
 def _may_hold_print_word(text: str) -> bool:
-    """Whether some link in a tree with this text may read as a print word. A link's text is a
-    stretch of its tree's text, and casefolding goes character by character, so a tree whose
-    text holds no stem of a print word (the common case) has no print link: then no link's
-    own text is read (that was a fifth of the parse). Invisible characters, which clean_text
-    drops from inside a word, leave the question open."""
+    """Whether some link in a tree with this text may read as a print word: a link's text is
+    a stretch of its tree's, so without a stem of one (the common case) no link's own text
+    needs reading. Invisible characters, dropped by clean_text inside a word, leave it open."""
     if any(ch in text for ch in _INVISIBLE_CHARS):
         return True
     folded = text.casefold()
@@ -342,3 +343,89 @@ def emails_in(node: Tree) -> list[str]:
     for match in _EMAIL_TEXT.finditer(node_text(work)):
         found.setdefault(match.group(0).replace(TYPO3_INSERT, ""), None)
     return list(found)
+
+
+# ------------------------------------------------------------------------ labelled records
+
+#: Labels most German self-help pages print; sources extend or override this table.
+COMMON_LABELS: dict[str, str] = {
+    "thema": "topics", "themen": "topics", "themenbereich": "topics", "themenbereiche": "topics",
+    "treffen": "meeting_text", "treffzeiten": "meeting_text", "termine": "meeting_text",
+    "treffpunkt": "address_text", "ort": "address_text", "anschrift": "address_text",
+    "adresse": "address_text",
+    "sprechstunde": "hours_text", "öffnungszeiten": "hours_text", "sprechzeiten": "hours_text",
+    "ansprechpartner": "contact_person", "ansprechpartnerin": "contact_person",
+    "ansprechpartner/in": "contact_person", "kontaktperson": "contact_person",
+    "telefon": "phones_text", "tel.": "phones_text", "mobil": "phones_text",
+    "kontakttelefon": "phones_text",
+    "internet": "web_text", "homepage": "web_text", "webseite": "web_text",
+    "träger": "carrier", "verband": "carrier",
+    "barrierefreiheit": "accessibility_text", "barrierefrei": "accessibility_text",
+}
+LIST_FIELDS = frozenset({"topics", "phones_text", "web_text"})
+#: Fields read from a value's links (absolute) where it has any: web sites, a parent's page.
+LINK_FIELDS = frozenset({"web_text", "parent_key"})
+#: A "place" that only says where to ask for it: that is a meeting note, not an address.
+ON_REQUEST_PLACE = re.compile(
+    r"^(?:\W*(?:ort|treffpunkt|treffort|räume?)?\s*(?:auf\s+anfrage|nach\s+(?:telefonischer\s+)?"
+    r"(?:vereinbarung|absprache)|(?:\S+\s+){0,6}erfragen|wird\s+bei\s+anmeldung\s+"
+    r"mitgeteilt)\W*)$", re.IGNORECASE)
+
+
+def labelled_fields(node: Tree, labels: dict[str, str], base_url: str,
+                    list_fields: frozenset[str] = LIST_FIELDS, *, on_request: bool = True
+                    ) -> dict[str, Any]:
+    """`ScrapedRecord` fields from the "Label: value" pairs under `node`: list fields collect
+    every line, text fields keep the first value; a value's links stand for it in
+    `LINK_FIELDS`, and e-mails are de-obfuscated. With `on_request`, a place that only says
+    "Ort auf Anfrage" moves to meeting_text, where the normaliser reads it as "on request"."""
+    fields: dict[str, Any] = {}
+    for label, value in labelled_values(node).items():
+        if (field := labels.get(label)) is None:
+            continue
+        lines = emails_in(value) if field == "emails_text" else node_text(value).splitlines()
+        if field in LINK_FIELDS:
+            lines = [absolute_url(base_url, a.attributes.get("href") or "")
+                     for a in value.css("a[href]")] or lines
+        if field in list_fields:
+            fields[field] = [*fields.get(field, []), *lines]
+        elif lines:
+            fields.setdefault(field, "\n".join(lines))
+    place = fields.get("address_text")
+    if on_request and place and ON_REQUEST_PLACE.match(place.replace("\n", " ")):
+        del fields["address_text"]
+        fields["meeting_text"] = "\n".join(filter(None, [fields.get("meeting_text"), place]))
+    return fields
+
+
+class LabelledDetail:
+    content_selector: ClassVar[str] = "main, #content, #inhalt"
+    #: The name of a record: the first match in its content (or block).
+    name_selector: ClassVar[str] = "h1"
+    description_selector: ClassVar[str | None] = None
+    labels: ClassVar[dict[str, str]] = COMMON_LABELS
+    source_id: ClassVar[str]
+
+    def labelled_record(self, page: Page, node: Tree | None = None, **fixed: Any
+                        ) -> ScrapedRecord:
+        """The record of one page's content column, or of `node` (a group block, or content
+        already cut out): the first `name_selector` match is the name, the "Label: value"
+        pairs fill fields via `labels`, e-mails are read from the whole content. A block's
+        name is read before its chrome is removed: its heading often sits in a <header>."""
+        if node is None:
+            node = remove_boilerplate(page.html()).css_first(self.content_selector)
+            heading = node.css_first(self.name_selector) if node is not None else None
+        else:
+            heading = node.css_first(self.name_selector)
+            node = remove_boilerplate(node.clone() if isinstance(node, LexborNode) else node)
+        if node is None or heading is None or not (name := node_text(heading)):
+            raise FieldError("name", f"no heading {self.name_selector!r} in {page.url}")
+        fields = labelled_fields(node, self.labels, page.url)
+        description = (node.css_first(self.description_selector)
+                       if self.description_selector else None)
+        return ScrapedRecord(
+            source_id=self.source_id, source_url=page.url, fetched_at=page.fetched_at,
+            content_hash=page.sha256, name=name,
+            description=(node_text(description) or None) if description is not None else None,
+            emails_text=emails_in(node), **(fields | fixed),
+        )

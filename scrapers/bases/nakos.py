@@ -11,23 +11,15 @@ BLAU never fetches a detail page at all (see nakos_blau).
 """
 
 import re
-from typing import Any, ClassVar
+from typing import ClassVar
 from urllib.parse import urldefrag
 
 from selectolax.lexbor import LexborNode
 
 from schema.records import RawKind, ScrapedRecord
 from scrapers.bases.azlist import AZListScraper, canonical_url
-from scrapers.bases.base import Fetcher, ScrapeResult
-from scrapers.bases.html import (
-    absolute_url,
-    emails_in,
-    labelled_values,
-    link_url,
-    node_text,
-    remove_boilerplate,
-)
-from scrapers.bases.page import Page
+from scrapers.bases.base import Fetcher, Page, ScrapeResult
+from scrapers.bases.html import labelled_fields, node_text, remove_boilerplate
 from scrapers.errors import FieldError, SiteChanged
 
 _KEY = re.compile(r"/key(?:@|%40)(\d+)/?$", re.IGNORECASE)
@@ -37,12 +29,6 @@ def nakos_key(url: str) -> str | None:
     """The CMS key ending a NAKOS path: `…/key@2755` and `…/key%402755` are both "2755"."""
     match = _KEY.search(urldefrag(url).url.split("?", 1)[0])
     return match.group(1) if match else None
-
-
-def entry_url(page_url: str, href: str) -> str:
-    """An entry link made absolute, without fragment (`key@<n>#kontakt` is `key@<n>`); "" for
-    a link that is no fetchable http(s) URL."""
-    return link_url(page_url, href) or ""
 
 
 def first_per_key(records: list[ScrapedRecord]) -> list[ScrapedRecord]:
@@ -77,37 +63,27 @@ class NakosScraper(AZListScraper):
         "forum": "online_text", "online-angebot": "online_text",
     }
     list_fields: ClassVar[frozenset[str]] = frozenset(
-        {"topics", "phones_text", "emails_text", "web_text", "flags_text"})
+        {"topics", "phones_text", "emails_text", "web_text", "flags_text", "parent_key"})
     #: fields a detail page must yield besides name and key (FieldError otherwise)
     required: ClassVar[tuple[str, ...]] = ()
 
+    def follows(self, url: str) -> bool:
+        """A link carrying a key is an entry, never a list page: it is not followed."""
+        return nakos_key(url) is None
+
+    def detail_ident(self, url: str) -> str | None:
+        return nakos_key(url)
+
     async def _crawl_lists(self, fetch: Fetcher, result: ScrapeResult) -> list[str]:
-        """Breadth-first over the list pages; one detail URL per key, as first linked. A link
-        carrying a key is an entry, never a list page: it is not followed from here."""
-        queue = [canonical_url(u) for u in self.start_urls]
-        if keyed := [u for u in queue if nakos_key(u)]:
+        """One detail URL per key, as first linked; the list pages stay whole in `result`
+        (NAKOS BLAU reads its rows afterwards)."""
+        if keyed := [u for u in self.start_urls if nakos_key(canonical_url(u))]:
             raise ValueError(f"{self.source_id}: start URLs must be list pages, not {keyed}")
-        seen, details = set(queue), {}
-        while queue:
-            page = await fetch.get(queue.pop(0))
-            result.pages.append(page)  # whole: NAKOS BLAU reads its rows afterwards
-            tree = page.html()
-            for a in tree.css(self.detail_link_selector):
-                url = entry_url(page.url, a.attributes.get("href") or "")
-                if key := nakos_key(url):
-                    details.setdefault(key, url)
-            for a in tree.css(self.list_link_selector):
-                if not (url := link_url(page.url, a.attributes.get("href"))):
-                    continue
-                url = canonical_url(url)
-                if url not in seen and nakos_key(url) is None:
-                    seen.add(url)
-                    queue.append(url)
-        if not details:
+        if not (details := await super()._crawl_lists(fetch, result)):
             raise SiteChanged(f"{self.source_id}: 0 records – no key@ links match "
-                              f"{self.detail_link_selector!r} on {len(seen)} list pages",
-                              url=self.start_urls[0])
-        return list(details.values())
+                              f"{self.detail_link_selector!r} on {len(result.pages)} list "
+                              "pages", url=self.start_urls[0])
+        return details
 
     def strip_chrome(self, page: Page) -> LexborNode | None:
         """The content column of `page` without print link, breadcrumb and page frame."""
@@ -123,7 +99,11 @@ class NakosScraper(AZListScraper):
         h1 = content.css_first("h1") if content else None
         if content is None or h1 is None or not (name := node_text(h1)):
             raise FieldError("name", f"no <h1> in the page content of {page.url}")
-        fields = self.detail_fields(content, page.url)
+        fields = labelled_fields(content, self.labels, page.url, self.list_fields,
+                                 on_request=False)
+        parents = fields.pop("parent_key", [])  # the main office's key, from the link to it
+        if parent := next(filter(None, map(nakos_key, parents)), None):
+            fields["parent_key"] = parent
         for field in self.required:
             if not fields.get(field):
                 raise FieldError(field, f"not on {page.url}")
@@ -131,23 +111,3 @@ class NakosScraper(AZListScraper):
                              fetched_at=page.fetched_at, content_hash=page.sha256,
                              kind=self.kind, name=name, **fields)
 
-    def detail_fields(self, content: LexborNode, url: str) -> dict[str, Any]:
-        fields: dict[str, Any] = {}
-        for label, value in labelled_values(content).items():
-            if (field := self.labels.get(label)) is None:
-                continue
-            hrefs = [absolute_url(url, a.attributes.get("href") or "")
-                     for a in value.css("a[href]")]
-            if field == "emails_text":
-                lines = emails_in(value)
-            elif field == "parent_key":  # the main office's key, from the link to it
-                lines = [k for k in map(nakos_key, hrefs) if k][:1]
-            elif field == "web_text" and hrefs:
-                lines = hrefs
-            else:
-                lines = node_text(value).splitlines()
-            if field in self.list_fields:
-                fields[field] = [*fields.get(field, []), *lines]
-            elif lines:
-                fields.setdefault(field, "\n".join(lines))
-        return fields

@@ -18,38 +18,25 @@ A source module picks its variant with one selector and writes one method:
 one line plus the source key.
 """
 
-import asyncio
-import itertools
 import re
 from abc import abstractmethod
-from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any, ClassVar
-from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborNode
 
 from schema.records import ScrapedRecord
-from scrapers.bases.azlist import canonical_url
-from scrapers.bases.base import Fetcher, ParseFailure, Scraper, ScrapeResult
-from scrapers.bases.html import (
-    Tree,
-    clean_text,
-    emails_in,
-    link_url,
-    node_text,
-    remove_boilerplate,
-)
-from scrapers.bases.labelled import COMMON_LABELS, labelled_fields
-from scrapers.bases.page import Page
-from scrapers.errors import FieldError, SiteChanged, SourceError
+from scrapers.bases.azlist import canonical_url, list_pages
+from scrapers.bases.base import Fetcher, Page, Scraper, ScrapeResult, fetched_pages, with_topics
+from scrapers.bases.html import LabelledDetail, Tree, clean_text, link_url, remove_boilerplate
+from scrapers.errors import FieldError, SiteChanged
 
 #: Fields that say where a record came from; merging never compares them.
 _PROVENANCE = frozenset({"source_id", "source_key", "source_url", "fetched_at", "content_hash",
                          "kind", "topics", "notes", "upstream"})
 
 
-class TopicListScraper(Scraper):
+class TopicListScraper(LabelledDetail, Scraper):
     #: <a> elements on the index page(s) that lead to topic pages; their text is the topic label.
     topic_link_selector: ClassVar[str]
     #: <a> elements leading to further index pages (letters, "weiter"), if any.
@@ -60,15 +47,8 @@ class TopicListScraper(Scraper):
     group_link_selector: ClassVar[str | None] = None
     #: The source key inside a block id or a detail URL: the first group, or the whole match.
     key_pattern: ClassVar[re.Pattern[str]]
-    #: The contact centre's own page, relative to the first start URL, if it has one.
-    centre_path: ClassVar[str | None] = None
-    #: For `labelled_record`: where name, description and content sit, and the label table.
+    #: For `labelled_record` (`scrapers.bases.html`): a group block's heading.
     name_selector: ClassVar[str] = "h1, h2, h3, h4"
-    description_selector: ClassVar[str | None] = None
-    content_selector: ClassVar[str] = "main, #content, #inhalt"
-    labels: ClassVar[dict[str, str]] = COMMON_LABELS
-    #: Pages fetched at once; the client's per-host rate limit still applies.
-    concurrency: ClassVar[int] = 4
 
     # ------------------------------------------------------------------ what a source writes
 
@@ -76,9 +56,6 @@ class TopicListScraper(Scraper):
     def parse_group(self, page: Page, node: Tree) -> ScrapedRecord:
         """One group -> its raw record. `node` is the group's block on a topic page (inline)
         or the content of its detail page (linked). Raise FieldError for a missing field."""
-
-    def parse_centre(self, page: Page) -> ScrapedRecord:
-        raise NotImplementedError(f"{self.source_id} declares a centre page but cannot parse it")
 
     # ------------------------------------------------------------------------------ crawl
 
@@ -95,7 +72,7 @@ class TopicListScraper(Scraper):
         merged: dict[str, tuple[ScrapedRecord, list[str]]] = {}
         loaded = 0  # topic pages that came back
         if self.group_selector is not None:
-            async for i, page in self._fetched(fetch, result, urls):
+            async for i, page in fetched_pages(fetch, urls, result, self.concurrency):
                 loaded += 1
                 for node in page.html().css(self.group_selector):
                     self._collect(result, merged, page, [topics[urls[i]]],
@@ -109,33 +86,20 @@ class TopicListScraper(Scraper):
                 f"({lost} topic pages failed, {len(result.failures) - lost} groups failed; "
                 f"selector {self.group_selector or self.group_link_selector!r})",
                 url=self.start_urls[0])
-        result.records.extend(self._with_topics(rec, labels) for rec, labels in merged.values())
-        if self.centre_path is not None:
-            centre = [urljoin(self.start_urls[0], self.centre_path)]
-            async for _, page in self._fetched(fetch, result, centre):
-                self._parse_into(result, page, lambda p: self.parse_centre(p))
+        result.records.extend(with_topics(rec, labels) for rec, labels in merged.values())
+        await self.scrape_centre(fetch, result)
         result.records.sort(key=lambda r: r.source_key)
         return result
 
     async def _crawl_index(self, fetch: Fetcher, result: ScrapeResult) -> dict[str, str]:
         """Topic page URL -> topic label, in index order (first label wins)."""
-        queue = [canonical_url(u) for u in self.start_urls]
-        seen, topics = set(queue), {}
-        while queue:
-            page = await fetch.get(queue.pop(0))
-            result.pages.append(page.info())
-            tree = page.html()
+        topics: dict[str, str] = {}
+        async for page, tree in list_pages(fetch, self.start_urls, self.index_link_selector,
+                                           result, whole=False):
             for a in tree.css(self.topic_link_selector):
                 if url := link_url(page.url, a.attributes.get("href")):
                     label = clean_text(a.text()) or clean_text(a.attributes.get("title"))
                     topics.setdefault(canonical_url(url), label)
-            for a in tree.css(self.index_link_selector) if self.index_link_selector else []:
-                if not (url := link_url(page.url, a.attributes.get("href"))):
-                    continue
-                url = canonical_url(url)
-                if url not in seen:
-                    seen.add(url)
-                    queue.append(url)
         return topics
 
     async def _crawl_details(self, fetch: Fetcher, result: ScrapeResult, topics: dict[str, str],
@@ -144,7 +108,7 @@ class TopicListScraper(Scraper):
         how many topic pages came back."""
         details: dict[str, tuple[str, list[str]]] = {}  # fetch id -> (url, topic labels)
         urls, loaded = list(topics), 0
-        async for i, page in self._fetched(fetch, result, urls):
+        async for i, page in fetched_pages(fetch, urls, result, self.concurrency):
             url, loaded = urls[i], loaded + 1
             for a in page.html().css(self.group_link_selector):
                 if not (detail := link_url(page.url, a.attributes.get("href"))):
@@ -155,79 +119,22 @@ class TopicListScraper(Scraper):
                 if topics[url] not in labels:
                     labels.append(topics[url])
         wanted = list(details.values())
-        async for i, page in self._fetched(fetch, result, [u for u, _ in wanted]):
+        async for i, page in fetched_pages(fetch, [u for u, _ in wanted], result, self.concurrency):
             self._collect(result, merged, page, wanted[i][1],
                           lambda p: self.parse_group(p, self.content(p)))
         return loaded
-
-    async def _fetched(self, fetch: Fetcher, result: ScrapeResult, urls: list[str]
-                       ) -> AsyncIterator[tuple[int, Page]]:
-        """(index in `urls`, page) of each page that came back, in the order of `urls`; the
-        others become page failures (a 404 topic page is a lost topic, not a lost run).
-
-        At most `concurrency` requests at once and a few pages ahead of the reader, so each
-        page is parsed and freed while the rest arrive: a topic site holding every page until
-        the last one came in held megabytes per source in flight. The result keeps PageInfo."""
-        gate = asyncio.Semaphore(self.concurrency)
-
-        async def one(url: str) -> Page | None:
-            async with gate:
-                try:
-                    return await fetch.get(url)
-                except SourceError as exc:
-                    result.failures.append(ParseFailure(url=url, reason=str(exc), field="page"))
-                    return None
-
-        waiting = iter(enumerate(urls))
-        ahead: deque[tuple[int, asyncio.Future]] = deque()
-
-        def top_up() -> None:
-            for i, url in itertools.islice(waiting, 2 * self.concurrency - len(ahead)):
-                ahead.append((i, asyncio.ensure_future(one(url))))
-
-        try:
-            top_up()
-            while ahead:
-                i, task = ahead.popleft()
-                page = await task
-                top_up()
-                if page is not None:
-                    result.pages.append(page.info())
-                    yield i, page
-        finally:
-            for _, task in ahead:
-                task.cancel()
 
     # ------------------------------------------------------------------------------ merge
 
     def _collect(self, result: ScrapeResult, merged: dict, page: Page, labels: list[str],
                  parse: Callable[[Page], ScrapedRecord]) -> None:
         """Parse one occurrence and fold it into the record of its key with its topics."""
-        record = self._parse_into(result, page, parse, keep=False)
+        record = self.parse_into(result, page, parse, keep=False)
         if record is None:
             return
         first, seen = merged.setdefault(record.source_key, (record, []))
         merged[record.source_key] = (merge_records(first, record), seen)
         seen.extend(label for label in labels if label and label not in seen)
-
-    @staticmethod
-    def _with_topics(record: ScrapedRecord, labels: list[str]) -> ScrapedRecord:
-        topics = list(dict.fromkeys([*labels, *record.topics]))
-        return record.model_copy(update={"topics": topics})
-
-    def _parse_into(self, result: ScrapeResult, page: Page,
-                    parse: Callable[[Page], ScrapedRecord], keep: bool = True
-                    ) -> ScrapedRecord | None:
-        try:
-            record = parse(page)
-        except Exception as exc:  # one bad block or page must not sink the source
-            result.failures.append(
-                ParseFailure(url=page.url, reason=f"{type(exc).__name__}: {exc}",
-                             field=getattr(exc, "field", None), raw={"sha256": page.sha256}))
-            return None
-        if keep:
-            result.records.append(record)
-        return record
 
     # ------------------------------------------------------------------- record helpers
 
@@ -242,24 +149,6 @@ class TopicListScraper(Scraper):
             raise FieldError("source_key", f"no key matching {self.key_pattern.pattern!r} "
                                            f"in {text!r}")
         return match.group(match.lastindex or 0)
-
-    def labelled_record(self, page: Page, node: Tree, **fixed: Any) -> ScrapedRecord:
-        """A record from one group block or page content: the first heading is the name, the
-        "Label: value" pairs fill fields via `labels`, e-mails are read from the whole node.
-        The name is read before chrome removal: a block's heading often sits in a <header>."""
-        heading = node.css_first(self.name_selector)
-        name = node_text(heading) if heading is not None else ""
-        if not name:
-            raise FieldError("name", f"no heading matching {self.name_selector!r}")
-        node = remove_boilerplate(node.clone() if isinstance(node, LexborNode) else node)
-        fields = labelled_fields(node, self.labels, page.url)
-        description = (node.css_first(self.description_selector)
-                       if self.description_selector else None)
-        return ScrapedRecord(
-            source_id=self.source_id, fetched_at=page.fetched_at, content_hash=page.sha256,
-            source_url=page.url, name=name,
-            description=(node_text(description) or None) if description is not None else None,
-            emails_text=emails_in(node), **(fields | fixed))
 
 
 def _anchored(record: ScrapedRecord, page: Page, node: LexborNode) -> ScrapedRecord:

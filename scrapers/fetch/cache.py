@@ -44,20 +44,19 @@ class ConditionalCache:
             self._have = set(os.listdir(self._bodies)) if self._bodies.is_dir() else set()
         return digest in self._have
 
-    def validators(self, url: str) -> dict[str, str]:
+    def _entry(self, url: str) -> CacheEntry | None:
+        """The entry of `url` if the body it validates is still at hand: else no 304 helps."""
         entry = self._entries.get(url)
-        if entry is None or not self._has_body(entry.sha256):
+        return entry if entry is not None and self._has_body(entry.sha256) else None
+
+    def validators(self, url: str) -> dict[str, str]:
+        if (entry := self._entry(url)) is None:
             return {}
-        headers = {}
-        if entry.etag:
-            headers["If-None-Match"] = entry.etag
-        if entry.last_modified:
-            headers["If-Modified-Since"] = entry.last_modified
-        return headers
+        pairs = (("If-None-Match", entry.etag), ("If-Modified-Since", entry.last_modified))
+        return {name: value for name, value in pairs if value}
 
     def body(self, url: str) -> tuple[bytes, str | None] | None:
-        entry = self._entries.get(url)
-        if entry is None or not self._has_body(entry.sha256):
+        if (entry := self._entry(url)) is None:
             return None
         try:
             return (self._bodies / entry.sha256).read_bytes(), entry.content_type
@@ -66,8 +65,7 @@ class ConditionalCache:
 
     def digest(self, url: str) -> str | None:
         """SHA-256 of the body a 304 for `url` confirms, if that body is still at hand."""
-        entry = self._entries.get(url)
-        return entry.sha256 if entry is not None and self._has_body(entry.sha256) else None
+        return entry.sha256 if (entry := self._entry(url)) is not None else None
 
     def store(self, url: str, response: httpx.Response, content: bytes) -> None:
         etag, modified = response.headers.get("etag"), response.headers.get("last-modified")

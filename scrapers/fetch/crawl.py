@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+import httpx
+
 from scrapers.errors import CrawlBudgetExceeded
 
 #: Query parameters that name a visitor's session or a campaign, never a page.
@@ -60,6 +62,24 @@ def canonical_url(url: str) -> str:
     path = _PATH_SESSION.sub("", parts.path) or ("/" if netloc else "")
     query = "&".join(f for f in parts.query.split("&") if f and not _session_param(f))
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def unfetchable(url: str) -> str | None:
+    """Why the client cannot ask for `url` (None: it can): only http(s) with a host that encodes
+    and a valid port. A `mailto:` link or a broken host is the source's problem, not a crash."""
+    try:
+        parsed = httpx.URL(url)
+        port = urlsplit(url).port  # raises on a broken IPv6 literal, which httpx lets through
+        ok = parsed.scheme in ("http", "https") and bool(parsed.host) and port != 0
+    except Exception as exc:  # httpx.InvalidURL, idna.IDNAError, UnicodeError, ValueError
+        return f"{type(exc).__name__}: {exc}"
+    return None if ok else "only http(s) with a host and a valid port"
+
+
+def origin_of(url: str) -> str:
+    """`scheme://netloc` of `url`, as written: what robots.txt, probes and gates are kept by."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def page_budget(configured: int | None, last_pages: int | None) -> int:

@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from protego import Protego
 
-from scrapers.bases.page import Page
+from scrapers.bases.base import Page
 from scrapers.errors import (
     AlreadyFetched,
     FetchError,
@@ -28,9 +28,8 @@ from scrapers.errors import (
     TruncatedPage,
 )
 from scrapers.fetch.cache import ConditionalCache
-from scrapers.fetch.charset import decode
-from scrapers.fetch.crawl import CrawlBudget, canonical_url
-from scrapers.fetch.decoding import MAX_BYTES, SUPPORTED, BoundedDecoder, content_codings
+from scrapers.fetch.crawl import CrawlBudget, canonical_url, origin_of, unfetchable
+from scrapers.fetch.decoding import MAX_BYTES, SUPPORTED, BoundedDecoder, content_codings, decode
 from scrapers.fetch.pacing import HostGate, host_gate, retry_after, slot_wait
 from scrapers.fetch.probe import ProbeJob, ProbeKey, probe_pages, release
 from scrapers.fetch.transport import (
@@ -46,21 +45,6 @@ USER_AGENT = (
 )
 _RETRY_STATUS = {429, 500, 502, 503, 504}
 _REDIRECT_STATUS = {301, 302, 303, 307, 308}
-
-
-def _require_fetchable(url: str) -> None:
-    """An http(s) URL with a host that encodes, or a FetchError naming it: a `mailto:` link or
-    a broken host in a page, or in a redirect, is the source's problem, not a crash."""
-    try:
-        parsed = httpx.URL(url)
-        ok = (parsed.scheme in ("http", "https") and bool(parsed.host)
-               and (parsed.port is None or 0 < parsed.port < 65536))
-    except Exception as exc:  # httpx.InvalidURL, idna.IDNAError, UnicodeError, ValueError
-        raise FetchError(f"not a fetchable URL: {type(exc).__name__}: {exc}", url=url,
-                         failure_class="http_error") from exc
-    if not ok:
-        raise FetchError("not a fetchable URL: only http(s) with a host and a valid port", url=url,
-                         failure_class="http_error")
 
 
 @dataclass(frozen=True)
@@ -86,11 +70,6 @@ class ClientSettings:
         return replace(self, rate_per_host=rate_per_host)
 
 
-# ---------------------------------------------------------------------------------------------
-# The client
-# ---------------------------------------------------------------------------------------------
-
-
 @dataclass
 class FetchStats:
     requests: int = 0
@@ -100,14 +79,9 @@ class FetchStats:
 
 
 class PoliteClient:
-    """`async with PoliteClient(...) as c: page = await c.get(url)`.
-
-    Raises `FetchError` (with a failure class), `RobotsDisallowed` or `ResponseTooLarge`; returns
-    a `Page` for 2xx answers and for 304s it can serve from the conditional cache. Every URL is
-    asked for in its canonical form (`scrapers.fetch.crawl`). With a `budget` (one source's run),
-    `get` fetches each page once (AlreadyFetched) and one page too many raises
-    `CrawlBudgetExceeded`.
-    """
+    """`async with PoliteClient(...) as c: page = await c.get(url)`: a `Page` for a 2xx or a
+    cached 304, else a SourceError with its failure class. URLs are asked for in canonical form;
+    with a `budget` (one source's run) each page once, and one too many is CrawlBudgetExceeded."""
 
     def __init__(
         self,
@@ -188,21 +162,16 @@ class PoliteClient:
         return self._to_page(url, response, content)
 
     async def revalidate(self, url: str, *, cheap: bool = True) -> tuple[int, str | None]:
-        """The status and SHA-256 of what `url` serves now, asked as cheaply as the cache
-        allows: a 304 confirms the cached body without reading it, a 200 is hashed; no digest
-        for any other answer (or a redirect). Nothing is parsed or decoded. The answer is
-        kept, so a `get` of the same URL (the scraper, once a source turned out changed) is
-        served without asking again, and so is a failure. Raises like `get`.
-
-        With validators in the cache and `cheap`, the request goes through the probe
-        (`scrapers.fetch.probe`), which reads no more than the status: a page that did not answer
-        304 is asked again by the scrape that follows."""
+        """The status and SHA-256 of what `url` serves now, as cheaply as the cache allows (a
+        304 confirms the cached body; no digest for other answers or a redirect). The answer,
+        or failure, is kept for a `get` that follows, so a changed source asks once. With
+        validators and `cheap`, the probe asks (`scrapers.fetch.probe`), reading the status only."""
         url = canonical_url(url)
         self._count(url)
         if cheap and self._probe_key is not None and (validators :=
                                                       self._conditional_headers(url)):
             await self._check_robots(url)
-            self._probed.add(_origin(url))
+            self._probed.add(origin_of(url))
             job = (url, validators, slot_wait(self._slot(url)))
             [(status, digest)] = await self._probe([job], 1)
             if isinstance(status, Exception):
@@ -226,14 +195,10 @@ class PoliteClient:
 
     async def revalidate_many(self, urls: list[str], *, chunk: int = 1
                               ) -> list[tuple[int | None, str | None]] | None:
-        """`revalidate` through the probe for each of `urls` in order, `chunk` at a time,
-        stopping after the first chunk in which a page did not answer 304: (status, digest)
-        per page asked, status None where no answer came or robots.txt forbids the page.
-        None when the probe cannot ask them all (no probe, or a page without validators):
-        then `revalidate` them one by one.
-
-        The pages are asked on the process's probe loop while this loop waits for the lot:
-        the thread of a source sleeps instead of waking for every answer."""
+        """`revalidate` through the probe for `urls` in order, `chunk` at a time, up to the
+        first chunk with an answer that is not a 304: (status, digest) per page asked, status
+        None where no answer came or robots.txt forbids; None when the probe cannot ask them
+        all (then `revalidate` them one by one). The source's thread sleeps meanwhile."""
         if self._probe_key is None:
             return None
         jobs, gates = [], {}
@@ -246,7 +211,7 @@ class PoliteClient:
             except (FetchError, RobotsDisallowed):
                 break
             self._count(url)
-            origin = _origin(url)
+            origin = origin_of(url)
             if origin not in gates:
                 gates[origin] = self._slot(url)
             jobs.append((url, validators, slot_wait(gates[origin])))
@@ -277,7 +242,9 @@ class PoliteClient:
         """GET with redirects followed here, so that every hop passes robots.txt (when
         `robots`) and the rate limit; returns the final URL and answer."""
         for _hop in range(self.settings.max_redirects + 1):
-            _require_fetchable(url)
+            if why := unfetchable(url):
+                raise FetchError(f"not a fetchable URL: {why}", url=url,
+                                 failure_class="http_error")
             if robots:
                 await self._check_robots(url)
             headers = self._conditional_headers(url) if robots else {}
@@ -287,11 +254,6 @@ class PoliteClient:
                 continue
             return url, response, content
         raise FetchError("too many redirects", url=url, failure_class="http_error")
-
-    def allowed(self, url: str) -> bool | None:
-        """What robots.txt says for `url`, if it has been read already."""
-        parser = self._robots.get(_origin(url))
-        return None if parser is None else parser.can_fetch(url, self.settings.user_agent)
 
     # -- internals ------------------------------------------------------------------------
 
@@ -343,7 +305,8 @@ class PoliteClient:
         """One GET with retries on timeouts, resets, 429 and 5xx (Retry-After honoured)."""
         s = self.settings
         for attempt in range(s.retries + 1):
-            await self._gate(url)
+            if (gate := self._slot(url)) is not None:
+                await gate.wait()
             self.stats.requests += 1
             try:
                 # asyncio.timeout, not wait_for: 3.11's wait_for can swallow the cancel of an
@@ -417,10 +380,6 @@ class PoliteClient:
         delay = asked if asked is not None else self.settings.backoff * 2**attempt
         await asyncio.sleep(delay * (1 if asked is not None else random.uniform(0.8, 1.2)))
 
-    async def _gate(self, url: str) -> None:
-        if (gate := self._slot(url)) is not None:
-            await gate.wait()
-
     def _slot(self, url: str) -> HostGate | None:
         """The gate `url` waits at (None: no rate limit)."""
         rate = self.settings.rate_per_host
@@ -429,7 +388,7 @@ class PoliteClient:
         host = urlsplit(url).netloc.lower()  # WWW.nakos.de is www.nakos.de
         # robots.txt itself passes the gate before it is parsed: its Crawl-delay is looked up
         # on every request, and a longer one replaces the gate from then on
-        robots = self._robots.get(_origin(url))
+        robots = self._robots.get(origin_of(url))
         delay = robots.crawl_delay(self.settings.user_agent) if robots else None
         interval = max(1.0 / rate, float(delay or 0))
         gate = self._gates.get(host)
@@ -440,7 +399,7 @@ class PoliteClient:
     async def _check_robots(self, url: str) -> None:
         if not self.settings.respect_robots:
             return
-        origin = _origin(url)
+        origin = origin_of(url)
         lock = self._robots_locks.setdefault(origin, asyncio.Lock())
         async with lock:
             if origin not in self._robots:
@@ -483,7 +442,3 @@ def _truncated_html(content: bytes, content_type: str | None) -> bool:
 #: What a probed 304 is kept as for the `get` that may follow (read, never changed).
 _NOT_MODIFIED = httpx.Response(304)
 
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"

@@ -24,10 +24,11 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import aiohttp
 import yarl
+
+from scrapers.fetch.crawl import origin_of
 
 #: A kept-alive connection unused this long is closed (servers drop theirs after 5–60 s).
 IDLE_SECONDS = 15.0
@@ -81,7 +82,7 @@ class ConditionalProbe:
     async def status(self, url: str, headers: dict[str, str]) -> int:
         """The status code a conditional GET of `url` gets. Raises OSError, TimeoutError or
         ProbeError when no well-formed answer came within the timeout."""
-        origin = _origin_of(url)
+        origin = origin_of(url)
         target = url[len(origin):] or "/"
         _check_sendable(target, headers)
         base = self._base(origin)
@@ -137,7 +138,7 @@ class ConditionalProbe:
         """Close the connections of origins unused for `older_than` seconds or more (of the
         origins of `urls` only, when given); an origin with a request in flight keeps them."""
         now = time.monotonic()
-        wanted = None if urls is None else {_origin_of(url) for url in urls}
+        wanted = None if urls is None else {origin_of(url) for url in urls}
         for origin, held in list(self._origins.items()):
             if (wanted is None or origin in wanted) and not held.busy \
                     and now - held.used >= older_than:
@@ -149,10 +150,6 @@ class ConditionalProbe:
         for held in origins.values():
             await held.session.close()
 
-
-def _origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 # ---------------------------------------------------------------------------------------------

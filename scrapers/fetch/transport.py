@@ -12,9 +12,9 @@ import httpx
 
 @cache
 def shared_ssl_context() -> ssl.SSLContext:
-    """One verifying TLS context for every client of the process. httpx builds one per client
-    and transport (certifi's bundle parsed again, about 1 MB each): a night of 350 sources in
-    flight would hold hundreds. An SSLContext may be shared between threads."""
+    """One verifying TLS context for every client of the process: httpx builds one per client
+    and transport, each parsing certifi's bundle again. An SSLContext may be shared between
+    threads."""
     return httpx.create_ssl_context()
 
 

@@ -17,13 +17,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from schema.records import RawKind, ScrapedRecord, Upstream
-from scrapers.bases.base import Fetcher, ParseFailure, ScrapeResult
-from scrapers.bases.page import Page, PageInfo
+from scrapers.bases.base import Fetcher, Page, PageInfo, ParseFailure, ScrapeResult
 from scrapers.errors import EmptyScrape, SiteChanged
-
-
-class OffOrigin(SiteChanged):
-    """The release names a file on another origin than its own: the crawler does not go there."""
 
 
 class AtlasRow(BaseModel):
@@ -103,7 +98,7 @@ def _same_origin(url: str, release_url: str, what: str) -> None:
     if not same:
         scheme, host, port = origin(release_url)
         home = f"{scheme}://{host}" + (f":{port}" if port else "")
-        raise OffOrigin(f"{what} {url}, which is not on the release's origin {home}: "
+        raise SiteChanged(f"{what} {url}, which is not on the release's origin {home}: "
                         f"refused")
 
 
@@ -128,7 +123,7 @@ async def _atlas(source_id: str, url: str, fetch: Fetcher, result: ScrapeResult)
     result.pages.append(info)
     _same_origin(page.url, url, "listings.json was answered from")
     document = _json(page)
-    del page  # body and text: a large release holds 100 MB of each
+    del page  # body and text, freed before the rows become records
     rows = document.get("listings") if isinstance(document, dict) else None
     if not isinstance(rows, list):
         raise SiteChanged("listings.json holds no list `listings`", url=info.url)

@@ -12,22 +12,16 @@ import re
 from typing import ClassVar
 
 from schema.records import ScrapedRecord
-from scrapers.bases.labelled import COMMON_LABELS
-from scrapers.bases.page import Page
+from scrapers.bases.base import Page
+from scrapers.bases.html import COMMON_LABELS
 from scrapers.bases.topiclist import TopicListScraper, Tree
-
-# ----------------------------------------------------------------- selectors, in one place
-TOPIC_LINKS = "div.frame-type-menu_subpages a[href]"  # not the sidebar subnav
-GROUP_BLOCKS = "div.frame-type-shg_gruppe[id]"  # inner frame, not a shortcut's wrapper
-GROUP_UID = re.compile(r"^c(\d+)$")
-CENTRE_KEY = "selbsthilfe-service-buero"  # the one centre of this source
 
 
 class DuesseldorfScraper(TopicListScraper):
     source_id = "duesseldorf"
-    topic_link_selector = TOPIC_LINKS
-    group_selector = GROUP_BLOCKS
-    key_pattern = GROUP_UID
+    topic_link_selector = "div.frame-type-menu_subpages a[href]"  # not the sidebar subnav
+    group_selector = "div.frame-type-shg_gruppe[id]"  # inner frame, not a shortcut's wrapper
+    key_pattern = re.compile(r"^c(\d+)$")
     centre_path = "../"  # https://www.duesseldorf.de/gesundheitsamt/selbsthilfe/
     name_selector = "h1, h2, h3"
     description_selector = "div.ce-bodytext"
@@ -44,4 +38,4 @@ class DuesseldorfScraper(TopicListScraper):
 
     def parse_centre(self, page: Page) -> ScrapedRecord:
         return self.labelled_record(page, self.content(page), kind="contact_centre",
-                                    source_key=CENTRE_KEY)
+                                    source_key="selbsthilfe-service-buero")

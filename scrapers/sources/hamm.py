@@ -11,10 +11,8 @@ from typing import ClassVar
 
 from schema.records import ScrapedRecord
 from scrapers.bases.azlist import AZListScraper
-from scrapers.bases.base import Fetcher, ScrapeResult
-from scrapers.bases.html import absolute_url, node_text
-from scrapers.bases.labelled import COMMON_LABELS, LabelledDetail
-from scrapers.bases.page import Page
+from scrapers.bases.base import Fetcher, Page, PageInfo, ScrapeResult, with_topics
+from scrapers.bases.html import COMMON_LABELS, LabelledDetail, absolute_url, node_text
 from scrapers.errors import SiteChanged
 
 
@@ -33,14 +31,15 @@ class HammScraper(LabelledDetail, AZListScraper):
         if not (keywords := self.keywords(result.pages)):
             raise SiteChanged(f"{self.source_id}: 0 keywords match {self.keyword_selector!r} "
                               "on the Stichwortverzeichnis pages", url=self.start_urls[0])
-        result.records = [r if r.kind != "group" else r.model_copy(update={"topics": list(
-            dict.fromkeys([*keywords.get(r.source_key, []), *r.topics]))}) for r in result.records]
+        result.records = [with_topics(r, keywords.get(r.source_key, {})) if r.kind == "group"
+                          else r for r in result.records]
         return result
 
-    def keywords(self, pages: list[Page]) -> dict[str, dict[str, None]]:
-        """Group id -> the keywords listing it, in index order, read from the non-detail pages."""
+    def keywords(self, pages: list[PageInfo | Page]) -> dict[str, dict[str, None]]:
+        """Group id -> the keywords listing it, in index order, read from the list pages (the
+        only ones kept whole)."""
         found: dict[str, dict[str, None]] = {}
-        for page in (p for p in pages if not self.key_pattern.search(p.url)):
+        for page in (p for p in pages if isinstance(p, Page)):
             for block in page.html().css(self.keyword_selector):
                 label = node_text(heading) if (heading := block.css_first("h2, h3")) else ""
                 for a in block.css("li a[href]") if label else []:

@@ -11,8 +11,8 @@ import re
 
 from schema.records import ScrapedRecord
 from scrapers.bases.azlist import AZListScraper
-from scrapers.bases.labelled import COMMON_LABELS, LabelledDetail
-from scrapers.bases.page import Page
+from scrapers.bases.base import Page
+from scrapers.bases.html import COMMON_LABELS, LabelledDetail
 
 
 class KreisMettmannScraper(LabelledDetail, AZListScraper):

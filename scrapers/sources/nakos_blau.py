@@ -10,10 +10,9 @@ from typing import ClassVar
 from selectolax.lexbor import LexborNode
 
 from schema.records import ScrapedRecord
-from scrapers.bases.base import Fetcher, ScrapeResult
-from scrapers.bases.html import node_text
-from scrapers.bases.nakos import NakosScraper, entry_url, first_per_key, nakos_key
-from scrapers.bases.page import Page
+from scrapers.bases.base import Fetcher, Page, ScrapeResult
+from scrapers.bases.html import link_url, node_text
+from scrapers.bases.nakos import NakosScraper, first_per_key, nakos_key
 from scrapers.errors import FieldError, SiteChanged
 
 
@@ -31,7 +30,7 @@ class NakosBlauScraper(NakosScraper):
         await self._crawl_lists(fetch, result)  # list pages only: topic URLs are not fetched
         for page in result.pages:
             for row in page.html().css(self.row_selector):
-                self._parse_into(result, page, lambda p, row=row: self.parse_row(p, row))
+                self.parse_into(result, page, lambda p, row=row: self.parse_row(p, row))
         result.records = first_per_key(result.records)  # a topic listed twice: first wins
         if not result.records:
             raise SiteChanged(f"{self.source_id}: 0 records from {len(result.pages)} list pages",
@@ -42,7 +41,7 @@ class NakosBlauScraper(NakosScraper):
         link, count = row.css_first(self.topic_selector), row.css_first(self.count_selector)
         if link is None or not (name := node_text(link)):
             raise FieldError("name", f"a topic row without a topic link on {page.url}")
-        url = entry_url(page.url, link.attributes.get("href") or "")
+        url = link_url(page.url, link.attributes.get("href")) or ""
         if (key := nakos_key(url)) is None:
             raise FieldError("source_key", f"topic link without key@<n>: {url}")
         return ScrapedRecord(  # topic, count, link: nothing about a person, by construction

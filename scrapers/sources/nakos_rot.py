@@ -8,8 +8,8 @@ Each detail page prints its type as "Einrichtungsart" ("Selbsthilfekontaktstelle
 from typing import ClassVar
 
 from schema.records import ScrapedRecord
+from scrapers.bases.base import Page
 from scrapers.bases.nakos import NakosScraper
-from scrapers.bases.page import Page
 from scrapers.errors import FieldError
 
 

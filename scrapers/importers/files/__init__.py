@@ -8,6 +8,6 @@ branches, values in the wrong column, contact data copied between rows, opening 
 Values stay raw and where the file put them; what looks wrong is written to `notes`, because
 moving a value would hide the mistake from the people who can fix the file.
 
-Reading bytes into rows: `read` (and `cells` for values at paths); rows into places and fields:
-`places`, `mapping`, `hours`; across rows: `keys`; the importer itself: `stream`.
+Reading bytes into rows: `read`; rows into places and values at paths: `cells`; places into
+fields and hours: `mapping`; the importer and what it keeps across rows: `stream`.
 """

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 from schema.registry import FileSettings, Source
 from scrapers.errors import SiteChanged
+from scrapers.fetch.decoding import BOMS
 from scrapers.importers.files.cells import MISSING, at, cell_text, first_text, select_records
 
 
@@ -33,10 +34,6 @@ class UnreadableFile(SiteChanged):
     callers that stop on a changed source stop on this too."""
 
     failure_class = "parse_error"
-
-
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16"))
 
 
 _DELIMITERS = ";,\t|"
@@ -100,7 +97,7 @@ def choose_encoding(head: bytes, utf8: bool, declared: str | None = None) -> tup
     (Trennzeichen-getrennt)" in. A declared encoding wins and never fails."""
     if declared is not None:
         return declared, "replace"
-    for bom, name in _BOMS:
+    for bom, name in BOMS:
         if head.startswith(bom):
             return name, "strict"
     return ("utf-8", "strict") if utf8 else ("cp1252", "replace")
