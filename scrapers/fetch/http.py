@@ -400,10 +400,10 @@ class PoliteClient:
         if not self.settings.respect_robots:
             return
         origin = origin_of(url)
-        lock = self._robots_locks.setdefault(origin, asyncio.Lock())
-        async with lock:
-            if origin not in self._robots:
-                self._robots[origin] = await self._load_robots(origin)
+        if origin not in self._robots:  # read once; every later page only asks the parser
+            async with self._robots_locks.setdefault(origin, asyncio.Lock()):
+                if origin not in self._robots:
+                    self._robots[origin] = await self._load_robots(origin)
         if (down := self._robots_down.get(origin)) is not None:
             raise FetchError(f"{origin}/robots.txt answered HTTP {down}: nothing may be fetched "
                              "until it can be read (RFC 9309)", url=url,
