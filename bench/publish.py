@@ -6,8 +6,6 @@ first run publishes into an empty public folder; later runs have a `latest` to c
 (`changes.json`), as a nightly run does. The steps are the functions `warehouse.release.publish`
 calls, wrapped where `publish()` looks them up (the real functions run; a step that calls
 another is billed once, to the outer one); `other` is what remains of `publish()`.
-`validate_package` runs in a thread beside the steps after `write_tables`, so the steps can
-add up to more than the wall time (`other` then comes out negative).
 
 `--code DIR` imports `warehouse` from DIR instead (e.g. the previous code path, exported
 with `git archive HEAD warehouse | tar -x -C DIR`), so two code paths are timed on the same
@@ -34,7 +32,7 @@ from pathlib import Path
 #: the code path under test are timed.
 STEPS = ("create_public_tables", "withheld_report", "write_tables", "write_changes",
          "write_hsds", "write_release_readme", "landing_tables", "write_landing_page",
-         "write_dcat", "write_sha256sums", "validate_package")
+         "write_dcat", "write_sha256sums", "validate_release")
 
 
 class _RssSampler(threading.Thread):
@@ -66,21 +64,21 @@ def _child(warehouse: Path, runs: int) -> dict:
 
     times: dict[str, float] = {}
     peaks: dict[str, int] = {}  # peak RSS (MB) of this process when the step ended
-    depth = threading.local()  # per thread: validation runs beside the writing steps
+    depth = [0]
 
     def timed(name, fn):
         @wraps(fn)
         def wrapper(*args, **kwargs):
-            if getattr(depth, "n", 0):
+            if depth[0]:
                 return fn(*args, **kwargs)
-            depth.n = 1
+            depth[0] += 1
             start = time.perf_counter()
             try:
                 return fn(*args, **kwargs)
             finally:
                 times[name] = times.get(name, 0.0) + time.perf_counter() - start
                 peaks[name] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-                depth.n = 0
+                depth[0] -= 1
         return wrapper
 
     for name in STEPS:

@@ -106,10 +106,10 @@ def test_failed_publish_leaves_latest_on_the_previous_release(con, tmp_path, now
     with pytest.raises(PublishError, match="exists already"):
         publish(con, public, "r1", now)
 
-    def broken(folder, package):
+    def broken(folder):
         raise PublishError(f"release {folder.name} failed validation: injected")
 
-    monkeypatch.setattr("warehouse.release.publish.validate_package", broken)
+    monkeypatch.setattr("warehouse.release.publish.validate_release", broken)
     with pytest.raises(PublishError, match="injected"):
         publish(con, public, "r2", now)
     assert (public / "latest").resolve() == first.path.resolve()

@@ -13,7 +13,6 @@ What is public is decided in `warehouse.release.public` (the licence and privacy
 
 import json
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -159,36 +158,24 @@ def _packages(folder: Path) -> list[Path]:
             if p.exists()]
 
 
-def validate_package(folder: Path, package: Path) -> None:
-    """Frictionless validation of one data package of the release in `folder`; PublishError
-    naming the package and its first errors."""
-    errors = package_errors(package)
-    if errors:
-        raise PublishError(f"release {folder.name}: {package.relative_to(folder)} failed "
-                           "validation: " + "; ".join(errors[:10]))
-
-
 def validate_release(folder: Path) -> None:
     """Frictionless validation of the release's data package and, when present, its HSDS
     tabular package; PublishError naming the first that fails."""
     for package in _packages(folder):
-        validate_package(folder, package)
+        errors = package_errors(package)
+        if errors:
+            raise PublishError(f"release {folder.name}: {package.relative_to(folder)} failed "
+                               "validation: " + "; ".join(errors[:10]))
 
 
 def build_release(con: duckdb.DuckDBPyConnection, building: Path, ctx: ReleaseContext
                   ) -> tuple[dict[str, int], dict]:
-    """Every file of a release into `building`, validated: (rows per table, withheld).
-    Each package is validated in a thread as soon as its files are written: frictionless is
-    Python, the files after it are mostly DuckDB's COPY, which lets go of the interpreter."""
-    checks = ThreadPoolExecutor(1, thread_name_prefix="validate")
+    """Every file of a release into `building`, validated: (rows per table, withheld)."""
     counts = create_public_tables(con)
     try:
         withheld = withheld_report(con)
         write_tables(con, building, _datapackage(con, ctx.run_id, ctx.generated), withheld)
-        pending = [checks.submit(validate_package, building, building / "datapackage.json")]
         write_hsds(con, building, ctx)
-        pending += [checks.submit(validate_package, building, package)
-                    for package in _packages(building)[1:]]
         write_changes(con, building, ctx, tuple(ENTITY_FILES))
         write_release_readme(con, building, ctx)
         with hashes_remembered():  # no file below is written again
@@ -196,11 +183,9 @@ def build_release(con: duckdb.DuckDBPyConnection, building: Path, ctx: ReleaseCo
                                attribution_text(contributing_sources(con)), withheld)
             write_dcat(con, building, ctx)  # describes every file above
             write_sha256sums(building)  # last: it covers every file above
-        for check in pending:
-            check.result()
     finally:
-        checks.shutdown(cancel_futures=True)
         drop_public_tables(con)
+    validate_release(building)
     return counts, withheld
 
 
