@@ -97,3 +97,13 @@ def test_an_empty_archive_is_no_damage(tmp_path):
     transport = WarcReplayTransport(tmp_path)
     assert transport.broken == {} and transport.problem("herne") is None
     assert transport.urls() and transport.skipped == {}
+
+
+def test_a_missing_replay_folder_fails_the_sources_not_the_run(tmp_path):
+    """The run still reports: each source fails, naming the folder it found no archive in."""
+    missing = tmp_path / "no-such-folder"
+    report = run_all(REGISTRY, source_ids=["herne"], replay=missing, data_dir=tmp_path / "data",
+                     public_dir=tmp_path / "public")
+    herne = report["sources"]["herne"]
+    assert herne["status"] == "failed" and str(missing) in herne["reason"], herne
+    assert (tmp_path / "data" / "run-report.json").is_file()

@@ -110,11 +110,14 @@ def archive_source(path: Path) -> str:
 
 def warn_unread(folder: Path, source_ids: set[str]) -> None:
     """Warn once per run about what in a replay folder no source reads as its own: files that
-    are not WARC, and archives named for no source (read only by a source that has none)."""
+    are not WARC, and archives named for no source (read only by a source that has none).
+    A single file serves every source; a missing folder fails each source, naming it."""
+    if not folder.is_dir():
+        return
     files, stray = _warc_files(folder)
     for path, why in stray.items():
         _log.warning("replay: skipping %s: %s", path, why)
-    for path in files if folder.is_dir() else []:
+    for path in files:
         if archive_source(path) not in source_ids:
             _log.warning("replay: skipping %s: named for no source of the registry", path)
 
@@ -180,8 +183,9 @@ class WarcReplayTransport(httpx.AsyncBaseTransport):
 
     One bad file costs only its own pages: a file that cannot be indexed is set aside in
     `broken` (with the reason) and the others still serve, so only the source whose archive
-    it is fails (`problem`). Files beside the archives that are not WARC are skipped with a
-    warning. With `only`, just the files named for that source are indexed (all, if none is).
+    it is fails (`problem`). Files beside the archives that are not WARC are skipped
+    (`skipped`; a run warns of them once, `warn_unread`). With `only`, just the files named
+    for that source are indexed (all, if none is).
     Bodies are held to `max_bytes` decoded, as live (`scrapers.fetch.decoding`)."""
 
     def __init__(self, source: Path, max_bytes: int = MAX_BYTES, only: str | None = None):
