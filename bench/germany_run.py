@@ -36,13 +36,18 @@ from pathlib import Path
 import psutil
 
 from bench import germany, peers
-from flows.nightly import deployment_spec
 
 TARGETS = {"crawl": 1.15, "unchanged": 0.10, "replay_s": 60.0, "replay_ratio": 3.0,
            "rss_mb": 1024.0, "link_s": 30.0}
 PHASES = ("crawl", "replay", "changed", "link", "peers")
-#: What a deployed run's process gets (the allocator setting), so a phase measures the same.
-DEPLOYED_ENV = deployment_spec(Path(__file__).parents[1] / "prefect.yaml").env
+
+
+def deployed_env() -> dict[str, str]:
+    """What a deployed run's process gets (the allocator setting), so a phase measures the
+    same; read when a phase starts, not when the bench is imported (Prefect is slow to load)."""
+    from flows.nightly import deployment_spec
+
+    return deployment_spec(Path(__file__).parents[1] / "prefect.yaml").env
 
 
 class RssSampler:
@@ -99,7 +104,7 @@ def run_phase(name: str, params: dict, work: Path) -> dict:
     result_file.unlink(missing_ok=True)
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "bench.phases", name, str(param_file),
-                             str(result_file)], env=os.environ | DEPLOYED_ENV)
+                             str(result_file)], env=os.environ | deployed_env())
     sampler = RssSampler(proc.pid)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
