@@ -123,6 +123,7 @@ def deployment_spec(path: Path | str = "prefect.yaml", name: str = "nightly") ->
         if entry.get("name") != name:
             continue
         crons = [s for s in entry.get("schedules") or [] if s.get("cron")]
+        jobs = (entry.get("work_pool") or {}).get("job_variables") or {}
         if len(crons) != 1 or not crons[0].get("timezone"):
             raise ValueError(f"{path}: deployment {name!r} needs exactly one cron schedule "
                              f"with a timezone")
@@ -131,8 +132,7 @@ def deployment_spec(path: Path | str = "prefect.yaml", name: str = "nightly") ->
                               parameters=dict(entry.get("parameters") or {}),
                               description=entry.get("description"),
                               tags=tuple(entry.get("tags") or ()),
-                              env={k: str(v) for k, v in ((entry.get("work_pool") or {})
-                                   .get("job_variables", {}).get("env") or {}).items()})
+                              env={k: str(v) for k, v in (jobs.get("env") or {}).items()})
     raise ValueError(f"{path}: no deployment named {name!r}")
 
 
