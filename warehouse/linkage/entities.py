@@ -228,14 +228,6 @@ def resolve(con: duckdb.DuckDBPyConnection, entity_id: str | uuid.UUID) -> str:
     return row[0] if row else str(entity_id)
 
 
-_DDL_PATH = Path(__file__).with_name("link.sql")
-
-
-def ensure_link_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """The entity, member, state and review tables (also made by `warehouse.storage.db.connect`)."""
-    con.execute(_DDL_PATH.read_text("utf-8"))
-
-
 def _active_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """The columns linkage needs of every active listing."""
     return con.sql("""
@@ -285,7 +277,6 @@ def link_entities(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime,
     (no new entity rows, no member rows with a new run); when neither the listings nor the
     entity tables nor the decisions nor this code changed since the last linkage
     (`link_state`), the result would be the same, so nothing is computed either."""
-    ensure_link_schema(con)
     fingerprint = _fingerprint(con, decisions)
     state = con.execute("SELECT fingerprint, listings, entities, linked FROM link_state"
                         ).fetchone()
