@@ -227,6 +227,7 @@ def test_inline_topic_page_404_is_a_parse_failure_not_a_crash(inline):
     pages = [f for f in inline[0].failures if f.field == "page"]
     assert [f.url for f in pages] == [f"{INLINE_START}delta/"]
     assert "HTTP 404" in pages[0].reason
+    assert pages[0].failure_class == "http_error"  # so a run short of records says why
 
 
 def test_inline_index_pages_topic_pages_fetched_once_sidebar_ignored(inline):

@@ -5,6 +5,7 @@ A source module on this layout only names its selectors and writes `parse_detail
 `parse_centre`; crawling, de-duplication, concurrency and per-record error capture live here.
 """
 
+import dataclasses
 import re
 from abc import abstractmethod
 from collections.abc import AsyncIterator, Callable
@@ -14,7 +15,15 @@ from urllib.parse import unquote
 from selectolax.lexbor import LexborHTMLParser
 
 from schema.records import ScrapedRecord
-from scrapers.bases.base import Fetcher, Page, ParseFailure, Scraper, ScrapeResult, fetched_pages
+from scrapers.bases.base import (
+    Fetcher,
+    Page,
+    ParseFailure,
+    Scraper,
+    ScrapeResult,
+    fetched_pages,
+    page_failure,
+)
 from scrapers.bases.html import links
 from scrapers.errors import FieldError, SiteChanged, SourceError
 from scrapers.fetch import crawl
@@ -104,8 +113,8 @@ class AZListScraper(Scraper):
     def _page_failure(self, url: str, exc: SourceError) -> ParseFailure:
         """A detail page that did not load: its record, when the URL names it, stays current
         (or is gone, after a 404 or 410)."""
-        return ParseFailure(url=url, reason=str(exc), field="page", key=self.detail_key(url),
-                            gone=getattr(exc, "gone", False), failure_class=exc.failure_class)
+        return dataclasses.replace(page_failure(url, exc), key=self.detail_key(url),
+                                   gone=getattr(exc, "gone", False))
 
     @abstractmethod
     def parse_detail(self, page: Page) -> ScrapedRecord:

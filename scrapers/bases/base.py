@@ -177,8 +177,9 @@ def with_topics(record: ScrapedRecord, labels: Iterable[str]) -> ScrapedRecord:
 
 
 def page_failure(url: str, exc: SourceError) -> ParseFailure:
-    """A page that did not load: it may have held any record of the source."""
-    return ParseFailure(url=url, reason=str(exc), field="page")
+    """A page that did not load, and why (its failure class): it may have held any record of
+    the source."""
+    return ParseFailure(url=url, reason=str(exc), field="page", failure_class=exc.failure_class)
 
 
 async def fetched_pages(fetch: Fetcher, urls: list[str], result: ScrapeResult, concurrency: int,

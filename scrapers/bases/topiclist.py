@@ -28,7 +28,14 @@ from selectolax.lexbor import LexborNode
 from schema.records import ScrapedRecord
 from scrapers.bases.azlist import canonical_url, list_pages
 from scrapers.bases.base import Fetcher, Page, Scraper, ScrapeResult, fetched_pages, with_topics
-from scrapers.bases.html import LabelledDetail, Tree, clean_text, link_url, remove_boilerplate
+from scrapers.bases.html import (
+    LabelledDetail,
+    Tree,
+    clean_text,
+    link_url,
+    links,
+    remove_boilerplate,
+)
 from scrapers.errors import FieldError, SiteChanged
 
 #: Fields that say where a record came from; merging never compares them.
@@ -110,9 +117,7 @@ class TopicListScraper(LabelledDetail, Scraper):
         urls, loaded = list(topics), 0
         async for i, page in fetched_pages(fetch, urls, result, self.concurrency):
             url, loaded = urls[i], loaded + 1
-            for a in page.html().css(self.group_link_selector):
-                if not (detail := link_url(page.url, a.attributes.get("href"))):
-                    continue
+            for detail in links(page.url, page.html(), self.group_link_selector):
                 match = self.key_pattern.search(detail)
                 ident = match.group(match.lastindex or 0) if match else canonical_url(detail)
                 _url, labels = details.setdefault(ident, (detail, []))
