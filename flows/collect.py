@@ -74,14 +74,6 @@ class RunContext:
         return self.data_dir / "warc" / self.run_id / f"{source_id}.warc.gz"
 
 
-def _transport(ctx: RunContext, source_id: str) -> httpx.AsyncBaseTransport | None:
-    if ctx.replay is not None:  # the source's own archive: indexing all costs every process
-        return WarcReplayTransport(ctx.replay.resolve(), only=source_id)
-    if ctx.rewrite:
-        return RewriteTransport(ctx.rewrite)
-    return None
-
-
 def crawl_budget(source: Source, ctx: RunContext) -> CrawlBudget:
     """The source's page and time budgets in this run (`scrapers.fetch.crawl`)."""
     last = ctx.last_pages.get(source.id)
@@ -117,8 +109,9 @@ async def scrape_source(source: Source, ctx: RunContext, manifest: Manifest | No
     of its last accepted run, an html source is first confirmed unchanged (`flows.unchanged`):
     then the pages' statuses come back instead of records."""
     started = time.time()
-    transport = _transport(ctx, source.id)
-    replay = transport if isinstance(transport, WarcReplayTransport) else None
+    # the source's own archives: indexing the whole folder would cost every source
+    replay = WarcReplayTransport(ctx.replay.resolve(), only=source.id) if ctx.replay else None
+    transport = replay or (RewriteTransport(ctx.rewrite) if ctx.rewrite else None)
     _require_archive(source, replay)
     budget = crawl_budget(source, ctx)
     seconds, which = budget.seconds_left(started)
