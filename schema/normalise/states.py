@@ -14,6 +14,8 @@ from bisect import bisect_right
 from difflib import SequenceMatcher
 from importlib.resources import files
 
+from schema.normalise.text import MEMO
+
 BW = "Baden-Württemberg"
 BY = "Bayern"
 BE = "Berlin"
@@ -76,7 +78,7 @@ def state_names(text: str) -> set[str]:
     return found
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=MEMO)
 def _state_name(piece: str) -> frozenset[str]:
     """Cached: every address asks of its town, and a source has few towns."""
     key = piece.casefold()

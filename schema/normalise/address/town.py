@@ -104,7 +104,7 @@ def _neighbour_city(parts: list[str], i: int, notes: list[str]) -> str | None:
 
 
 def city_like(text: str) -> bool:
-    """A town name: capitalised tokens without digits ("Monheim am Rhein", "Herne (Westf.)"),
+    """A town name: capitalised words without digits ("Monheim am Rhein", "Herne (Westf.)"),
     no venue, street, room or acronym."""
     tokens = text.split()
     if not tokens or len(tokens) > 6 or re.search(r"\d|@|/", text) or not tokens[0][0].isupper():

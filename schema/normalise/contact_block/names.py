@@ -6,13 +6,13 @@ import re
 from schema.listing import Address
 from schema.normalise.address import (
     address,
+    city_like,
     has_number_street,
     has_postcode,
     is_extra,
     is_street,
     is_town_part,
 )
-from schema.normalise.address.town import city_like
 from schema.normalise.contact_block import words
 from schema.normalise.contact_block.cut import Piece
 from schema.normalise.contact_block.values import contact_value, safe

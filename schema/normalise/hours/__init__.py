@@ -251,12 +251,11 @@ def structured_hours(text: str | None) -> DayHours:
     day "nach Vereinbarung" is not open, an entry whose note says "telefonisch" is phone."""
     if not text:
         return DayHours(None, None, False, None)
-    limit = words.MAX_LENGTH * 8
-    office, phone = office_and_phone(text, limit)
+    office, phone = office_and_phone(text, words.STRUCTURED_LENGTH)
     return DayHours(osm(office), osm(phone), by_appointment(text), text)
 
 
-def disagreement(a: str | None, b: str | None, limit: int = words.MAX_LENGTH * 8) -> str:
+def disagreement(a: str | None, b: str | None, limit: int = words.STRUCTURED_LENGTH) -> str:
     """The OSM days whose hours differ between two readable texts ("Tu,Th"); "rules" when
     only monthly or holiday rules differ."""
     weeks = [read_week(office_and_phone(t, limit)[0]) or {} for t in (a, b)]

@@ -165,6 +165,8 @@ DAY_NAMES = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag
              "Feiertage")
 #: Entries a file may give for one listing; more is not a week's hours.
 MAX_ENTRIES = 60
+#: Structured hours (a file's day columns) get no length cap of their own: this bounds them.
+STRUCTURED_LENGTH = MAX_LENGTH * 8
 
 # --- patterns ----------------------------------------------------------------------------
 
