@@ -167,12 +167,12 @@ CREATE TABLE IF NOT EXISTS listings (
                                           fetched_at TIMESTAMPTZ)),
     licence        VARCHAR NOT NULL,
     -- bookkeeping
-    record_hash    VARCHAR NOT NULL,    -- hash of the content fields: equal hash, no change
+    record_hash    VARCHAR NOT NULL,
     active         BOOLEAN NOT NULL,
     first_seen     TIMESTAMPTZ NOT NULL,
     changed_at     TIMESTAMPTZ NOT NULL,
     inactive_since TIMESTAMPTZ,
-    run_id         VARCHAR NOT NULL     -- run that last changed this row
+    run_id         VARCHAR NOT NULL
 );
 
 -- listing_history has the content columns of listings plus its validity; warehouse/storage/db.py
