@@ -170,7 +170,7 @@ def run_all(
                 logger=logger)
             write_report(ctx.data_dir, report, logger)
     except WarehouseUnavailable as exc:  # the run lock: held by another run, or no disk
-        return report_refused(ctx.data_dir, ctx.replay, exc, logger)
+        return _refused(night, exc, logger)
     logger.info("run %s: %s\n%s", ctx.run_id, report["status"], format_report(report))
     return report
 
@@ -182,9 +182,13 @@ def report_refused(data_dir: str | Path, replay: str | Path | None,
     started = datetime.now(UTC)
     ctx = RunContext(run_id=new_run_id(started), data_dir=Path(data_dir),
                      replay=Path(replay) if replay else None)
-    report = _failed(Night(ctx, started), (exc.failure_class, exc.reason), logger,
-                     "did not start")
-    write_report(ctx.data_dir, report, logger)
+    return _refused(Night(ctx, started), exc, logger)
+
+
+def _refused(night: Night, exc: WarehouseUnavailable, logger: Logger) -> dict:
+    """The refused run's report, written under the run id it was given."""
+    report = _failed(night, (exc.failure_class, exc.reason), logger, "did not start")
+    write_report(night.ctx.data_dir, report, logger)
     return report
 
 
