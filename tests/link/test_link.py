@@ -9,6 +9,7 @@ import pytest
 from schema.normalise import to_listings
 from schema.records import ScrapedRecord
 from tests.factories import FETCHED, listings, record, source
+from warehouse.linkage import features
 from warehouse.linkage.entities import link_entities, resolve
 from warehouse.linkage.rules import same_entity, score_pair
 from warehouse.storage.db import connect
@@ -160,6 +161,17 @@ def test_link_entities_keeps_ids_through_renames_and_redirects_merges(con, now):
     counts = link_entities(con, "r5", later3)
     assert (counts.created, counts.retired, counts.members_changed) == (0, 0, 0)
     assert entity_of(con) == merged
+
+
+def test_a_linkage_run_leaves_no_memo_behind(con, now):
+    """Names, towns and streets are memoised within one run, never across runs: the night's
+    publishing after linkage must not carry them."""
+    commit(con, "r1", now, {"herne": herne(), "nakos-rot": rot()})
+    features._town("Herne")  # a memo filled outside a run stays until one ends
+    assert any(memo.cache_info().currsize for memo in features._RUN_CACHES)
+    assert link_entities(con, "r1", now).linked == 2
+    assert len(features._RUN_CACHES) >= 9
+    assert not any(memo.cache_info().currsize for memo in features._RUN_CACHES)
 
 
 def test_a_local_number_and_a_visitors_address_link_in_the_warehouse_as_in_pairs(con, now):

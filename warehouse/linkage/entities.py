@@ -28,7 +28,7 @@ import rapidfuzz
 
 from warehouse.linkage.blocking import blocks_of, candidate_pairs, names_of, worth_comparing
 from warehouse.linkage.decisions import NONE, Decisions, review_row, uncertain, write_queue
-from warehouse.linkage.features import Features, table_features
+from warehouse.linkage.features import Features, forget_run, table_features
 from warehouse.linkage.rules import compare
 from warehouse.storage.db import arrow_schema
 
@@ -289,7 +289,7 @@ def _link(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime,
           decisions: Decisions = NONE) -> LinkCounts:
     """Decide, then write entities, members, the review queue and `link_state` in one
     transaction."""
-    with _paused_gc():
+    with _one_pass():
         members, entities, retire, counts, review = _decide(con, run_id, now, decisions)
     con.execute("BEGIN")
     try:
@@ -330,15 +330,17 @@ def _decide(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, decision
 
 
 @contextmanager
-def _paused_gc() -> Iterator[None]:
+def _one_pass() -> Iterator[None]:
     """Linkage makes millions of small acyclic objects (features, sets, evidence) that the
     cyclic collector would rescan again and again without freeing any: it waits until the
-    decisions are made (a gain above the bench's noise: docs/performance.md, "Linkage")."""
+    decisions are made (a gain above the bench's noise: docs/performance.md, "Linkage").
+    The run's memos go with them, so publishing after linkage does not carry them."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        forget_run()
         if enabled:
             gc.enable()
 

@@ -9,7 +9,6 @@ Selbsthilfe …", "Landesarbeitskreis …") is never the contact centre (`umbrel
 
 from __future__ import annotations
 
-import functools
 import re
 
 from rapidfuzz import fuzz
@@ -22,6 +21,7 @@ from warehouse.linkage.features import (
     compatible,
     fold,
     initials,
+    run_cache,
     says_centre,
     tokens_of,
 )
@@ -191,7 +191,7 @@ def _contact_evidence(a: Features, b: Features) -> dict:
     }
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@run_cache
 def _umbrella(name: str) -> bool:
     """Does the name (its carrier or seat aside, and what follows "c/o") say it is a working
     group or umbrella ("Landesarbeitskreis Selbsthilfe-Kontaktstellen c/o …")?"""
@@ -270,7 +270,7 @@ _HOUSE = re.compile(r"^(\d+)(.*)$")
 _RANGE = re.compile(r"-\d")
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@run_cache
 def same_street(a: str | None, b: str | None) -> bool:
     """One street, as publishers write it: a dropped letter ("Bahnhofsstaße"), the dative
     ("Neuen Straße")."""
@@ -279,7 +279,7 @@ def same_street(a: str | None, b: str | None) -> bool:
     return a == b or fuzz.ratio(a, b, score_cutoff=STREET_SIMILARITY) > 0
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@run_cache
 def house(number: str | None) -> tuple[str, frozenset[str], bool] | None:
     """(first number, its letters, a range?): "21-21a" -> ("21", {"a"}, True),
     "13-a-b" (13 a/b) -> ("13", {"a", "b"}, False)."""

@@ -20,6 +20,21 @@ import pyarrow as pa
 
 from schema.listing import Listing
 
+_RUN_CACHES: list = []
+
+
+def run_cache(fn):
+    """Memoise within one linkage run (names, towns and streets repeat across listings);
+    `forget_run` drops them after it, so the night's publishing does not carry them."""
+    cached = functools.lru_cache(maxsize=1 << 16)(fn)
+    _RUN_CACHES.append(cached)
+    return cached
+
+
+def forget_run() -> None:
+    for cached in _RUN_CACHES:
+        cached.cache_clear()
+
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _LEGAL = re.compile(r"\b(?:e\.\s*v\.?|ggmbh|gmbh|gbr|ev|eingetragener verein)(?=\W|$)")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -103,7 +118,7 @@ def tokens_of(text: str | None) -> list[str]:
     return [sys.intern(t) for t in _NON_ALNUM.split(text) if t]
 
 
-@functools.cache
+@run_cache
 def _strip_suffix(token: str) -> str:
     for suffix in _GENERIC_SUFFIXES:
         if token.endswith(suffix) and len(token) > len(suffix) + 2:
@@ -111,7 +126,7 @@ def _strip_suffix(token: str) -> str:
     return token
 
 
-@functools.cache
+@run_cache
 def _qualifier(token: str) -> str | None:
     for prefix, label in _QUALIFIERS.items():
         if token.startswith(prefix) or (len(prefix) > 8 and token.endswith(prefix)):
@@ -191,12 +206,12 @@ def _core(tokens: list[str]) -> tuple[list[str], frozenset[str], frozenset[str]]
     return tokens, quals, nums
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@run_cache
 def _number(token: str) -> bool:
     return bool(_NUMBER.match(token))
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@run_cache
 def _norm_street(street: str | None) -> str | None:
     if not street:
         return None
@@ -261,7 +276,7 @@ _OTHER_HOUSE = re.compile(
     r"(?P<street>[^\W\d][^\d,;]*?)\s*(?P<number>\d+\s?[a-z]?)\b", re.IGNORECASE)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@run_cache
 def _town(city: str | None) -> tuple[str | None, frozenset[str]]:
     """Folded town and its words (3+ letters); towns repeat, so computed once each."""
     folded = fold(city).strip() or None
@@ -300,7 +315,7 @@ def _with_district(city: str | None, district: str | None) -> str | None:
     return f"{city}-{district}"
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@run_cache
 def _main_city(city: str | None) -> str | None:
     return re.split(r"[-/(,]| bei | an der | am ", city)[0].strip() if city else None
 
