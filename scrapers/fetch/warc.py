@@ -37,7 +37,6 @@ class WarcArchive:
         self._fh = open(path, "ab")  # noqa: SIM115 - lives as long as the archive
         self._writer = WARCWriter(self._fh, gzip=True)
         self._lock = threading.Lock()
-        self.records = 0
 
     def write_exchange(self, url: str, response: httpx.Response, content: bytes) -> int:
         """Archive one response (and its request); returns the response record's offset."""
@@ -67,7 +66,6 @@ class WarcArchive:
             self._writer.write_record(record)
             self._writer.write_record(request)
             self._fh.flush()
-            self.records += 1
         return offset
 
     def close(self) -> None:

@@ -103,20 +103,8 @@ def choose_encoding(head: bytes, utf8: bool, declared: str | None = None) -> tup
     return ("utf-8", "strict") if utf8 else ("cp1252", "replace")
 
 
-def decode(content: bytes, declared: str | None = None) -> tuple[str, str]:
-    """(text, encoding) of a whole file, by `choose_encoding`."""
-    try:
-        content.decode("utf-8")
-        utf8 = True
-    except UnicodeDecodeError:
-        utf8 = False
-    codec, errors = choose_encoding(content[:4], utf8, declared)
-    text = content.decode(codec, errors=errors)
-    return (text.lstrip("\ufeff") if declared is not None else text), codec
-
-
 def text_lines(handle: BinaryIO, codec: str, errors: str, declared: bool) -> Generator[str]:
-    """The file's text line by line, as `decode` would give it whole, read through a
+    """The file's text line by line, decoded by `choose_encoding`, read through a
     duplicate of the handle's descriptor (the same file, even if replaced meanwhile).
     newline="": rows end at \r\n, \n or a lone \r (Excel for Mac's "CSV (Macintosh)"), and
     line breaks inside quoted cells stay as written."""
@@ -258,9 +246,10 @@ def read_json(handle: BinaryIO, facts: FileFacts, settings: FileSettings, label:
     """The records of a JSON document. The document is parsed whole (the standard library
     has no streaming parser); its text is dropped as soon as it is parsed."""
     handle.seek(0)
-    text, encoding = decode(handle.read(), settings.encoding)
+    encoding, errors = choose_encoding(facts.head, facts.utf8, settings.encoding)
+    text = handle.read().decode(encoding, errors)
     try:
-        document = json.loads(text)
+        document = json.loads(text.lstrip("\ufeff") if settings.encoding is not None else text)
     except (json.JSONDecodeError, RecursionError) as exc:
         reason = exc if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
         raise UnreadableFile(f"{where} is not valid JSON: {reason}") from exc
