@@ -75,7 +75,6 @@ class FetchStats:
     requests: int = 0
     not_modified: int = 0
     retries: int = 0
-    bytes: int = 0
 
 
 class PoliteClient:
@@ -367,9 +366,7 @@ class PoliteClient:
                 async for raw in response.aiter_raw():
                     chunks.extend(decoder.decode(raw))
                 chunks.extend(decoder.finish())
-        size = decoder.size
         content = b"".join(chunks)
-        self.stats.bytes += size
         if self.archive is not None:
             self.archive.write_exchange(url, response, content)
         return response, content

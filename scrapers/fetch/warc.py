@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import threading
 import zlib
 from dataclasses import dataclass
@@ -81,7 +82,7 @@ class _Entry:
     length: int
 
 
-_WARC_SUFFIXES = (".warc", ".warc.gz")
+_WARC_NAME = re.compile(r"\.warc(?:\.gz)?$")
 
 
 def _warc_files(source: Path) -> tuple[list[Path], dict[Path, str]]:
@@ -90,20 +91,16 @@ def _warc_files(source: Path) -> tuple[list[Path], dict[Path, str]]:
     not WARC are inputs of their own (`snapshots/files/`): not mentioned."""
     if source.is_file():
         return [source], {}
-    warcs = sorted(p for p in source.rglob("*") if p.name.endswith(_WARC_SUFFIXES))
+    warcs = sorted(p for p in source.rglob("*") if _WARC_NAME.search(p.name))
     stray = {p: "not a WARC file (*.warc, *.warc.gz)" for p in sorted(source.iterdir())
-             if p.is_file() and not p.name.endswith(_WARC_SUFFIXES)}
+             if p.is_file() and not _WARC_NAME.search(p.name)}
     return warcs, stray
 
 
 def archive_source(path: Path) -> str:
     """The source a WARC file belongs to, by its name: `herne.warc.gz` is Herne's, as both the
     snapshot builder and a live run (`data/warc/<run>/<source>.warc.gz`) name them."""
-    name = path.name
-    for suffix in _WARC_SUFFIXES:
-        if name.endswith(suffix):
-            return name[:-len(suffix)]
-    return name
+    return _WARC_NAME.sub("", path.name)
 
 
 def warn_unread(folder: Path, source_ids: set[str]) -> None:

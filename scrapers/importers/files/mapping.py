@@ -49,7 +49,7 @@ def misplaced_notes(found: dict[str, list[tuple[str, str]]]) -> list[str]:
     return notes
 
 
-def record_fields(found: dict[str, list[tuple[str, str]]], join: dict[str, str] | None = None
+def record_fields(found: dict[str, list[tuple[str, str]]], join: dict[str, str]
                   ) -> dict[str, object]:
     """Raw strings per ScrapedRecord field. Text fields from several columns are joined with
     the field's separator of `join` (the registry's `file.join`), else a space; street,
@@ -61,7 +61,7 @@ def record_fields(found: dict[str, list[tuple[str, str]]], join: dict[str, str] 
         if name in LIST_FIELDS:
             fields[name] = vals
         elif name not in _ADDRESS_PARTS:
-            fields[name] = (join or {}).get(name, " ").join(vals) or None
+            fields[name] = join.get(name, " ").join(vals) or None
     if any(values.get(p) for p in _ADDRESS_PARTS):
         town = " ".join(values.get("postcode", []) + values.get("city", []))
         fields["address_text"] = ", ".join(filter(None, [" ".join(values.get("street", [])),

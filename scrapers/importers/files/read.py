@@ -9,6 +9,7 @@ import itertools
 import json
 import os
 from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -136,14 +137,6 @@ def sniff_delimiter(text: str) -> str:
     return max(counts, key=lambda d: counts[d])
 
 
-def _head_text(lines: Generator[str]) -> str:
-    """Enough of the text for `sniff_delimiter`: its first 20 lines (it reads no more)."""
-    try:
-        return "".join(itertools.islice(lines, 21))
-    finally:
-        lines.close()
-
-
 def _header_and_rows(lines: Iterator[list], first: int, header_row: int
                      ) -> tuple[list[str], Iterator[tuple[int, dict]]]:
     """Skip title lines, take the header, number the remaining non-blank rows as a spreadsheet
@@ -179,7 +172,8 @@ def read_csv(handle: BinaryIO, facts: FileFacts, settings: FileSettings, where: 
     def lines() -> Generator[str]:
         return text_lines(handle, codec, errors, declared)
 
-    delimiter = settings.delimiter or sniff_delimiter(_head_text(lines()))
+    with closing(lines()) as head:  # enough for `sniff_delimiter`, which reads 20 lines
+        delimiter = settings.delimiter or sniff_delimiter("".join(itertools.islice(head, 21)))
     try:
         header, rows = _header_and_rows(csv.reader(lines(), delimiter=delimiter), 1,
                                         settings.header_row)

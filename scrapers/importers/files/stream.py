@@ -7,6 +7,7 @@ import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -156,12 +157,9 @@ def stream_file(source: Source, base_dir: Path, batch_size: int | None = None) -
         raise SourceError(f"source {source.id!r}: not a file source with [source.file]")
     label = f"source {source.id!r}"
     path = (Path(base_dir) / source.path).resolve()
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise SourceError(f"{label}: cannot read {path}: {exc.strerror}") from exc
-    try:
+    with ExitStack() as stack:  # the file stays open only while its records are read
         try:
+            handle = stack.enter_context(path.open("rb"))
             mtime = datetime.fromtimestamp(os.fstat(handle.fileno()).st_mtime, UTC)
             facts = file_facts(handle)
         except OSError as exc:
@@ -169,27 +167,17 @@ def stream_file(source: Source, base_dir: Path, batch_size: int | None = None) -
         # relative to the registry, so provenance does not change with the checkout's location
         uri = "file:" + quote(Path(source.path).as_posix())
         table = read_table(source, handle, facts, label, path.name)
-    except BaseException:
-        handle.close()
-        raise
-    page = PageInfo(url=uri, status=200, not_modified=False, sha256=facts.sha256,
-                    nbytes=facts.nbytes, encoding=table.encoding, fetched_at=mtime,
-                    warc_file=None)
-    result = ScrapeResult(pages=[page], batches=iter(()))
-
-    def close() -> None:
-        table.close()
-        handle.close()
-    try:
+        stack.callback(table.close)
+        page = PageInfo(url=uri, status=200, not_modified=False, sha256=facts.sha256,
+                        nbytes=facts.nbytes, encoding=table.encoding, fetched_at=mtime,
+                        warc_file=None)
+        result = ScrapeResult(pages=[page], batches=iter(()))
         if table.empty:
             if source.may_be_empty:
-                close()
                 return result
             raise EmptyScrape(f"{label}: {path.name} holds no records", url=uri)
         check_mapping(table, settings, label, path.name)
-    except BaseException:
-        close()
-        raise
+        close = stack.pop_all().close
     meta = {"source_id": source.id, "fetched_at": mtime, "kind": settings.kind,
             "content_hash": facts.sha256}
     result.batches = _records(table, settings, uri, meta, result, batch_size or BATCH_RECORDS,
