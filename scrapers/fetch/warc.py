@@ -174,14 +174,8 @@ def _index_file(path: Path) -> list[tuple[str, _Entry]]:
 
 
 class WarcReplayTransport(httpx.AsyncBaseTransport):
-    """An httpx transport that answers from WARC files instead of the network.
-
-    One bad file costs only its own pages: a file that cannot be indexed is set aside in
-    `broken` (with the reason) and the others still serve, so only the source whose archive
-    it is fails (`problem`). Files beside the archives that are not WARC are skipped
-    (`skipped`; a run warns of them once, `warn_unread`). With `only`, just the files named
-    for that source are indexed (all, if none is).
-    Bodies are held to `max_bytes` decoded, as live (`scrapers.fetch.decoding`)."""
+    """An httpx transport that answers from WARC files instead of the network. A file that
+    cannot be indexed is set aside in `broken`, so only the source it belongs to fails."""
 
     def __init__(self, source: Path, max_bytes: int = MAX_BYTES, only: str | None = None):
         self.files, self.skipped = _warc_files(source)

@@ -46,10 +46,8 @@ _CHUNK = 1 << 20
 
 @dataclass
 class Table:
-    """A file as rows of cells: `columns` are the headers (None for JSON, whose records are
-    objects reached by dotted paths); each row is (row number, cells). CSV and XLSX rows are
-    streamed, so a large file is never held whole; JSON rows are a list (the document is
-    parsed whole). `close` releases what the rows are read from."""
+    """A file as (row number, cells) rows under `columns` (None for JSON, read by paths); CSV
+    and XLSX rows are streamed, so a large file is never held whole."""
 
     rows: Iterable[tuple[int, object]]  # dicts, but a JSON list may hold anything
     columns: list[str] | None
@@ -105,10 +103,8 @@ def choose_encoding(head: bytes, utf8: bool, declared: str | None = None) -> tup
 
 
 def text_lines(handle: BinaryIO, codec: str, errors: str, declared: bool) -> Generator[str]:
-    """The file's text line by line, decoded by `choose_encoding`, read through a
-    duplicate of the handle's descriptor (the same file, even if replaced meanwhile).
-    newline="": rows end at \r\n, \n or a lone \r (Excel for Mac's "CSV (Macintosh)"), and
-    line breaks inside quoted cells stay as written."""
+    """The file's text line by line through a duplicate descriptor (the same file, even if
+    replaced meanwhile); newline="" keeps Excel for Mac's lone \r and quoted line breaks."""
     with open(os.dup(handle.fileno()), encoding=codec, errors=errors, newline="") as stream:
         stream.seek(0)
         first = True
@@ -137,12 +133,12 @@ def sniff_delimiter(text: str) -> str:
     return max(counts, key=lambda d: counts[d])
 
 
-def _header_and_rows(lines: Iterator[list], first: int, header_row: int
+def _header_and_rows(lines: Iterator[list], header_row: int
                      ) -> tuple[list[str], Iterator[tuple[int, dict]]]:
     """Skip title lines, take the header, number the remaining non-blank rows as a spreadsheet
     (and RFC 7111) does: the header is row `header_row`, data starts one below. The rows are
     read as they are asked for."""
-    numbered = enumerate(lines, start=first)
+    numbered = enumerate(lines, start=1)
     header: list[str] = []
     for number, cells in numbered:
         if number >= header_row:
@@ -175,11 +171,11 @@ def read_csv(handle: BinaryIO, facts: FileFacts, settings: FileSettings, where: 
     with closing(lines()) as head:  # enough for `sniff_delimiter`, which reads 20 lines
         delimiter = settings.delimiter or sniff_delimiter("".join(itertools.islice(head, 21)))
     try:
-        header, rows = _header_and_rows(csv.reader(lines(), delimiter=delimiter), 1,
+        header, rows = _header_and_rows(csv.reader(lines(), delimiter=delimiter),
                                         settings.header_row)
         any_row = next(rows, None) is not None
         collections.deque(rows, maxlen=0)  # the rest: only for the CSV reader's errors
-        header, rows = _header_and_rows(csv.reader(lines(), delimiter=delimiter), 1,
+        header, rows = _header_and_rows(csv.reader(lines(), delimiter=delimiter),
                                         settings.header_row)
     except csv.Error as exc:
         raise UnreadableFile(f"{where} is not readable as CSV: {exc}") from exc
@@ -199,16 +195,12 @@ def _sheet_lines(sheet, where: str) -> Iterator[list[str]]:
     """The sheet's rows as cell texts, streamed. openpyxl reads a damaged member lazily and
     fails with whatever its zip, deflate or XML layer raises (zlib.error, KeyError,
     ParseError, ...): any of those is an unreadable file, not a crash of the run."""
-    rows = sheet.iter_rows(values_only=True)
-    while True:
-        try:
-            row = next(rows)
-        except StopIteration:
-            return
-        except Exception as exc:
-            raise UnreadableFile(f"{where} is not a readable XLSX file: "
-                                 f"{type(exc).__name__}: {exc}") from exc
-        yield [cell_text(v) for v in row]
+    try:
+        for row in sheet.iter_rows(values_only=True):
+            yield [cell_text(v) for v in row]
+    except Exception as exc:
+        raise UnreadableFile(f"{where} is not a readable XLSX file: "
+                             f"{type(exc).__name__}: {exc}") from exc
 
 
 def read_xlsx(handle: BinaryIO, settings: FileSettings, label: str, where: str) -> Table:
@@ -227,7 +219,7 @@ def read_xlsx(handle: BinaryIO, settings: FileSettings, label: str, where: str) 
         if not book.worksheets:
             raise UnreadableFile(f"{where} holds no worksheet")
         sheet = book[settings.sheet] if settings.sheet else book.worksheets[0]
-        header, rows = _header_and_rows(_sheet_lines(sheet, where), 1, settings.header_row)
+        header, rows = _header_and_rows(_sheet_lines(sheet, where), settings.header_row)
         rows, empty = _peeked(rows)
     except BaseException:
         book.close()

@@ -72,11 +72,8 @@ class FileState:
 
     def assign(self, base: str, place: Place, fields: dict[str, object]
                ) -> tuple[str, str | None, list[str]]:
-        """(key, parent key, notes) of a place, stable and distinct: a centre's first place
-        keeps the file's key, further places get "-<branch id>" when the file names them, the
-        ordinal of a branch within its row (suffixed columns, a JSON list), or for a row
-        repeating the key "-<digest>" of the place's name and address, so that reordering the
-        rows moves no listing to another key."""
+        """(key, parent key, notes) of a place, stable and distinct: further places of a key
+        get its branch id or ordinal, a repeated row "-<digest>", so row order moves no key."""
         known = self.get(FileState.BASE, base)  # (places so far, first row)
         n, first_row = (1, place.row) if known is None else (known[0] + 1, known[1])
         self.put(FileState.BASE, base, n, first_row)
@@ -147,11 +144,8 @@ def import_file(source: Source, base_dir: Path) -> ScrapeResult:
 
 
 def stream_file(source: Source, base_dir: Path, batch_size: int | None = None) -> ScrapeResult:
-    """Read `source.path` (relative to `base_dir`, the registry's folder) into raw records,
-    `batch_size` at a time. A row without key or name is a ParseFailure naming the field; a
-    file without rows is an EmptyScrape unless the source may be empty; a mapping the file
-    does not fit is a FileMappingError naming the source, the registry key and the column.
-    Those and an unreadable file are raised here, before any record is made."""
+    """`source.path` (relative to the registry's folder) as raw records, `batch_size` at a
+    time. An empty, unreadable or mismatched file is raised here, before any record is made."""
     settings = source.file
     if settings is None or source.path is None:
         raise SourceError(f"source {source.id!r}: not a file source with [source.file]")
