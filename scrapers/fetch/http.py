@@ -343,9 +343,8 @@ class PoliteClient:
         return f"{type(exc).__name__}: {cause}" if cause is not None else type(exc).__name__
 
     async def _read(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
-        """The answer and its decoded body. The body is read raw and decoded here
-        (`scrapers.fetch.decoding`), so the limit counts decoded bytes as they come out, whatever
-        the compression ratio; a stacked Content-Encoding is refused before any is read."""
+        """The answer and its body, read raw and decoded here so the limit counts decoded
+        bytes as they come out, whatever the compression ratio (`scrapers.fetch.decoding`)."""
         limit = self.settings.max_bytes
         async with self._http.stream("GET", url, headers=headers) as response:
             declared = response.headers.get("content-length")

@@ -225,9 +225,8 @@ async def _probe_in_chunks(shared: _ProbeLoop, key: ProbeKey, jobs: Sequence[Pro
 
 
 def release(key: ProbeKey, urls: Sequence[str]) -> concurrent.futures.Future[None] | None:
-    """Close the probe loop's idle connections to the origins of `urls` (a client that asked
-    them is done: a socket left open would outlive the run); None when there is nothing to
-    close in this process."""
+    """Close the idle probe connections to the origins of `urls`, whose client is done (a
+    socket left open would outlive the run); None when this process has none."""
     shared = _LOOP
     if shared is None or shared.pid != os.getpid() or key not in shared.probes:
         return None

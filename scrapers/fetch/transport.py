@@ -12,9 +12,8 @@ import httpx
 
 @cache
 def shared_ssl_context() -> ssl.SSLContext:
-    """One verifying TLS context for every client of the process: httpx builds one per client
-    and transport, each parsing certifi's bundle again. An SSLContext may be shared between
-    threads."""
+    """One verifying TLS context for every client of the process (thread-safe): httpx builds
+    one per client and transport, each parsing certifi's bundle again."""
     return httpx.create_ssl_context()
 
 

@@ -131,9 +131,8 @@ def _starts_like_warc(path: Path) -> bool:
 
 
 def _index_entry(path: Path, records: ArchiveIterator, record) -> tuple[str, _Entry] | None:
-    """The index entry of a full response record (None for any other record). The record is
-    read to its end: one shorter than it declares, or a gzip member without its end, means
-    the file was cut off."""
+    """The index entry of a full response record (None for any other); a record shorter than
+    it declares, or a gzip member without its end, means the file was cut off."""
     offset, length = records.get_record_offset(), records.get_record_length()
     member = records.reader.decompressor  # this record's gzip member, None if not gzipped
     if record.raw_stream.limit > 0 or (member is not None and not member.eof):

@@ -25,9 +25,8 @@ class Nested(dict):
 
 
 def select_records(document: object, path: str) -> Iterator[object]:
-    """The records a `records` path names: each list it reaches gives its items, in order. A
-    part `*` stands for every key of an object or item of a list ("regionen.*.stellen",
-    "*"); dict records come back as `Nested`, knowing what encloses them."""
+    """The items of each list a `records` path reaches ("regionen.*.stellen": `*` is every
+    key or item), dicts as `Nested`, knowing what encloses them."""
     def walk(node: object, parts: list[str], up: tuple[dict, ...], keys: tuple[str, ...]
              ) -> Iterator[object]:
         if not parts:

@@ -192,9 +192,8 @@ def day_entries(value: object, spec: FileHours, key: str) -> tuple[list[HoursDay
 
 
 def structured(place: Place, settings: FileSettings) -> tuple[dict[str, list], list[str]]:
-    """Record fields `hours_days` (from `file.hours.days` and `hours_by_day`) and
-    `phone_hours_days` of a place, and notes. The normaliser decides between them and the
-    hours text."""
+    """`hours_days` and `phone_hours_days` of a place, and notes, kept beside the hours text:
+    the normaliser decides between them."""
     spec, notes = settings.hours, []
     fields: dict[str, list] = {"hours_days": [HoursDay(day=d, note=v) for d, v in
                                               hours_by_day(place, settings).items()]}

@@ -30,8 +30,7 @@ class FileMappingError(SiteChanged):
 
 
 class UnreadableFile(SiteChanged):
-    """The file is not what its format says (no zip, broken XML or JSON, damaged deflate data):
-    a parse error of the whole file, named with its source and file name. A SiteChanged, so
+    """The file is not what its format says (no zip, broken XML or JSON): a SiteChanged, so
     callers that stop on a changed source stop on this too."""
 
     failure_class = "parse_error"
@@ -135,9 +134,8 @@ def sniff_delimiter(text: str) -> str:
 
 def _header_and_rows(lines: Iterator[list], header_row: int
                      ) -> tuple[list[str], Iterator[tuple[int, dict]]]:
-    """Skip title lines, take the header, number the remaining non-blank rows as a spreadsheet
-    (and RFC 7111) does: the header is row `header_row`, data starts one below. The rows are
-    read as they are asked for."""
+    """The header (row `header_row`, below any title lines) and the non-blank rows after it,
+    numbered as a spreadsheet (and RFC 7111) does, read as they are asked for."""
     numbered = enumerate(lines, start=1)
     header: list[str] = []
     for number, cells in numbered:
@@ -192,9 +190,8 @@ def _csv_errors(rows: Iterator[tuple[int, dict]], where: str) -> Iterator[tuple[
 
 
 def _sheet_lines(sheet, where: str) -> Iterator[list[str]]:
-    """The sheet's rows as cell texts, streamed. openpyxl reads a damaged member lazily and
-    fails with whatever its zip, deflate or XML layer raises (zlib.error, KeyError,
-    ParseError, ...): any of those is an unreadable file, not a crash of the run."""
+    """The sheet's rows as cell texts, streamed; whatever openpyxl's lazy zip, deflate or XML
+    layer raises on a damaged member is an unreadable file, not a crash of the run."""
     try:
         for row in sheet.iter_rows(values_only=True):
             yield [cell_text(v) for v in row]
