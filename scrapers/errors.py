@@ -78,10 +78,8 @@ class FieldError(ValueError):
 
 
 class CrawlBudgetExceeded(Exception):
-    """A source reached its page or time budget, or the run its time budget
-    (`scrapers.fetch.crawl`): the whole source fails (`crawl_budget`), its previous records
-    stay current. Deliberately not a SourceError, which scrapers absorb page by page: the
-    crawl must stop here."""
+    """A source or the run reached its budget: the whole source fails, its previous records
+    stay current. Not a SourceError, which scrapers absorb page by page: the crawl stops."""
 
     failure_class: FailureClass = "crawl_budget"
 

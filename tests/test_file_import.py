@@ -8,6 +8,7 @@ files cover encodings, delimiters, a new file mapped without code and broken map
 
 import codecs
 import hashlib
+import io
 import json
 import shutil
 from datetime import UTC, datetime
@@ -21,7 +22,12 @@ from schema.records import ScrapedRecord
 from schema.registry import RegistryError, Source, load_registry
 from scrapers.bases.base import ScrapeResult
 from scrapers.errors import EmptyScrape, SiteChanged
-from scrapers.importers.files.read import FileMappingError, decode, sniff_delimiter
+from scrapers.importers.files.read import (
+    FileMappingError,
+    choose_encoding,
+    file_facts,
+    sniff_delimiter,
+)
 from scrapers.importers.files.stream import import_file, place_digest
 from tests.conftest import ROOT
 
@@ -506,6 +512,13 @@ def test_declared_encoding_and_delimiter_win(tmp_path):
     path = write_csv(tmp_path / "liste.txt", ";", "cp1252")
     result = import_file(file_source(path, encoding="cp1252", delimiter=";"), tmp_path)
     assert result.records[0].name == "Gesprächskreis Übergewicht"
+
+
+def decode(content: bytes) -> tuple[str, str]:
+    """(text, codec) of a file, as the importer chooses its codec from one pass over it."""
+    facts = file_facts(io.BytesIO(content))
+    codec, errors = choose_encoding(facts.head, facts.utf8)
+    return content.decode(codec, errors), codec
 
 
 def test_decode_order_bom_then_utf8_then_windows_1252():

@@ -41,9 +41,8 @@ async def list_pages(fetch: Fetcher, start_urls: list[str], follow: str | None,
                      result: ScrapeResult, *, whole: bool = True,
                      follows: Callable[[str], bool] = lambda url: True
                      ) -> AsyncIterator[tuple[Page, LexborHTMLParser]]:
-    """Breadth-first over list pages: the start URLs, then each page linked by `follow` (once,
-    canonical, where `follows` agrees), yielded with its tree. Each goes to `result.pages`,
-    whole (a subclass may read list pages again after the crawl) or as PageInfo."""
+    """Breadth-first over list pages linked by `follow` (once each), with their trees; kept
+    `whole` in `result.pages` when a subclass reads them again after the crawl."""
     queue = [canonical_url(u) for u in start_urls]
     seen = set(queue)
     while queue:

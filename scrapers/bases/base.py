@@ -185,10 +185,8 @@ def page_failure(url: str, exc: SourceError) -> ParseFailure:
 async def fetched_pages(fetch: Fetcher, urls: list[str], result: ScrapeResult, concurrency: int,
                         failed: Callable[[str, SourceError], ParseFailure] = page_failure
                         ) -> AsyncIterator[tuple[int, Page]]:
-    """(index in `urls`, page) of each page that came back, in the order of `urls`, each kept
-    in `result.pages` as PageInfo; the others become `failed` failures (a 404 topic page is a
-    lost topic, not a lost run). At most `concurrency` requests at once and a few pages ahead
-    of the reader, so each page is parsed and freed while the rest arrive."""
+    """(index, page) of each page that came back, in order; a failed page is a `failed`
+    failure, not a lost run. A few pages ahead only, so each is parsed and freed early."""
     gate = asyncio.Semaphore(concurrency)
 
     async def one(url: str) -> Page | None:

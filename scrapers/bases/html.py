@@ -16,8 +16,7 @@ from urllib.parse import unquote, urldefrag, urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-# The de-obfuscation algorithms live in one place, `schema.normalise.emails`; this module only
-# finds their payloads in markup (attributes, JS links). Re-exported for the scrapers.
+# The de-obfuscation algorithms live in `schema.normalise.emails`; here their payloads are found.
 from schema.normalise.emails import (
     AT,
     DOT,
@@ -57,10 +56,8 @@ def clean_text(s: str | None) -> str:
 
 
 def node_text(node: Tree) -> str:
-    """Visible text of `node`, one line per block element or <br>, each line cleaned.
-
-    selectolax's own `.text()` glues "Rathausstraße 6<br>44649 Herne" into one word; line
-    structure is what later tells street from town and one phone from the next."""
+    """Visible text of `node`, one line per block or <br>: selectolax's `.text()` glues
+    "Rathausstraße 6<br>44649 Herne" into one word, and lines tell street from town."""
     root = node.root if isinstance(node, LexborHTMLParser) else node
     if root is None:
         return ""
@@ -147,10 +144,6 @@ def _ancestors(node: LexborNode) -> Iterator[LexborNode]:
         yield node
 
 
-def _inside_content(node: LexborNode) -> bool:
-    return any(parent.tag in ("main", "article") for parent in _ancestors(node))
-
-
 def _decompose_each(tree: Tree, selector: str, keep=lambda node: False) -> None:
     """Remove every match in one query. Only the outermost matches are decomposed: removing an
     outer node frees its descendants, and touching a freed node would crash."""
@@ -172,13 +165,11 @@ def _may_hold_print_word(text: str) -> bool:
 
 
 def remove_boilerplate(tree: Tree) -> Tree:
-    """Strip page chrome in place (and return the tree): navigation, breadcrumb ("Sie befinden
-    sich hier"), print links, cookie banners, skip links, script/style, and the page-level
-    header and footer. A <header>/<footer> inside <main>/<article> belongs to the content
-    (it often holds the h1) and stays. Run it on detail pages, not before list selectors:
-    an A–Z letter bar is usually a <nav> too."""
+    """Strip page chrome in place (and return the tree); a <header> inside <main>/<article>
+    stays (it often holds the h1). Not before list selectors: an A–Z bar is a <nav> too."""
     _decompose_each(tree, _CHROME_SELECTORS)
-    _decompose_each(tree, ", ".join(_PAGE_FRAME), keep=_inside_content)
+    _decompose_each(tree, ", ".join(_PAGE_FRAME),
+                    keep=lambda n: any(a.tag in ("main", "article") for a in _ancestors(n)))
     root = tree.root if isinstance(tree, LexborHTMLParser) else tree
     if root is None:
         return tree
@@ -234,10 +225,6 @@ def _fragments(groups: list[list[str]]) -> list[LexborNode]:
     return nodes
 
 
-def _label_key(text: str) -> str:
-    return clean_text(text).rstrip(":").strip().casefold()
-
-
 def _colon_after(node: LexborNode) -> bool:
     """Whether the text right after `node` starts with a colon ("<b>Ort</b>: …")."""
     follow = node.next
@@ -246,25 +233,21 @@ def _colon_after(node: LexborNode) -> bool:
 
 
 def labelled_values(root: Tree) -> dict[str, LexborNode]:
-    """Label -> value node for the three ways CMS pages print "Label: value": <dl> (dt/dd),
-    two-column table rows (th/td or td/td) and <strong>/<b> labels inside a paragraph (several
-    per paragraph, split at each label). Keys are casefolded without the colon; a label seen
-    twice gets both values. Values are detached nodes, ready for `node_text`/`emails_in`."""
+    """Label (casefolded, no colon) -> value node for the three ways CMS pages print "Label:
+    value": <dl>, two-column table rows and <strong>/<b> labels (several per paragraph)."""
     found: dict[str, list[str]] = {}
 
     def add(label: str, html: str) -> None:
-        key = _label_key(label)
+        key = clean_text(label).rstrip(":").strip().casefold()
         if key and len(key) <= _LABEL_MAX:
             found.setdefault(key, []).append(html)
 
     for dt in root.css("dt"):
-        sib, values = dt.next, []
+        sib = dt.next
         while sib is not None and sib.tag != "dt":
             if sib.tag == "dd":
-                values.append(sib.inner_html or "")
+                add(dt.text(), sib.inner_html or "")
             sib = sib.next
-        for value in values:
-            add(dt.text(), value)
     for tr in root.css("tr"):
         cells = [c for c in tr.iter() if c.tag in _CELL_TAGS]
         if len(cells) == 2:
@@ -318,11 +301,8 @@ def _link_emails(el: LexborNode) -> list[str]:
 
 
 def emails_in(node: Tree) -> list[str]:
-    """Raw e-mail strings in `node`, de-obfuscated where the markup hides them: mailto: links,
-    Cloudflare `data-cfemail`, TYPO3 `linkTo_UnCryptMailto` / `data-mailto-token` links, then
-    addresses in the remaining visible text, "(at)" spellings kept as printed for the
-    normaliser. The text of a decoded link is not read again: it shows the same address
-    garbled ("name(at)remove-this.example.org"). Order of first appearance, no repeats."""
+    """Raw e-mails in `node`, decoded from links where the markup hides them, then from the
+    rest of the text; a decoded link's text is not read again (it shows the address garbled)."""
     root = node.root if isinstance(node, LexborHTMLParser) else node
     if root is None:
         return []
@@ -375,10 +355,8 @@ ON_REQUEST_PLACE = re.compile(
 def labelled_fields(node: Tree, labels: dict[str, str], base_url: str,
                     list_fields: frozenset[str] = LIST_FIELDS, *, on_request: bool = True
                     ) -> dict[str, Any]:
-    """`ScrapedRecord` fields from the "Label: value" pairs under `node`: list fields collect
-    every line, text fields keep the first value; a value's links stand for it in
-    `LINK_FIELDS`, and e-mails are de-obfuscated. With `on_request`, a place that only says
-    "Ort auf Anfrage" moves to meeting_text, where the normaliser reads it as "on request"."""
+    """`ScrapedRecord` fields from the "Label: value" pairs under `node`. With `on_request`, a
+    place "auf Anfrage" moves to meeting_text, where the normaliser reads it as on request."""
     fields: dict[str, Any] = {}
     for label, value in labelled_values(node).items():
         if (field := labels.get(label)) is None:
@@ -408,9 +386,7 @@ class LabelledDetail:
 
     def labelled_record(self, page: Page, node: Tree | None = None, **fixed: Any
                         ) -> ScrapedRecord:
-        """The record of one page's content column, or of `node` (a group block, or content
-        already cut out): the first `name_selector` match is the name, the "Label: value"
-        pairs fill fields via `labels`, e-mails are read from the whole content. A block's
+        """The record of one page's content column, or of `node` (a group block). A block's
         name is read before its chrome is removed: its heading often sits in a <header>."""
         if node is None:
             node = remove_boilerplate(page.html()).css_first(self.content_selector)

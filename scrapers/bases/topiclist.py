@@ -6,16 +6,9 @@ The same group usually stands under several topics ("Doppeldiagnose" under Depre
 Suizid). This base merges every occurrence into ONE record per source key, carrying all topic
 labels in index order; it never emits a key twice (the pipeline would quarantine the repeat).
 
-A source module picks its variant with one selector and writes one method:
-
-- inline:  `group_selector` = one element per group on a topic page; `parse_group(page, node)`
-  gets the topic page and that element;
-- linked:  `group_link_selector` = the <a> on a topic page leading to a group's page;
-  `parse_group(page, node)` gets the detail page and its content (chrome removed).
-
-`labelled_record(page, node, **fixed)` turns any such node into a record (heading as name,
-"Label: value" pairs through `labels`, e-mails de-obfuscated), so `parse_group` is usually
-one line plus the source key.
+A source module picks its variant with one selector (`group_selector`: groups inline on the
+topic page; `group_link_selector`: links to their pages) and writes `parse_group`, usually one
+`labelled_record` call plus the source key.
 """
 
 import re

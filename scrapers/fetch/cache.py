@@ -21,11 +21,8 @@ class CacheEntry:
 
 
 class ConditionalCache:
-    """ETag / Last-Modified per URL plus the body they validate, kept in a folder.
-
-    A 304 is only useful if the body it confirms is still at hand, so bodies are stored by
-    hash next to the index. `save()` writes the index; call it when a run ends.
-    """
+    """ETag / Last-Modified per URL plus the body they validate (a 304 is only useful if the
+    body it confirms is still at hand); `save()` writes the index when a run ends."""
 
     def __init__(self, directory: Path):
         self.directory = directory

@@ -44,10 +44,8 @@ def _session_param(field: str) -> bool:
 
 
 def canonical_url(url: str) -> str:
-    """`url` as one page is asked for once: scheme and host lower-case, no default port, no
-    fragment, no session or campaign parameters (`jsessionid`, `PHPSESSID`, `sid`,
-    `sessionid`, `utm_*`, in the query or as a path parameter); every other query parameter
-    kept as written and in order. A URL it cannot read is returned as it is."""
+    """`url` as one page is asked for once: no default port, fragment, session or campaign
+    parameter; other query parameters kept in order. An unreadable URL comes back as is."""
     try:
         parts = urlsplit(url)
         port = parts.port

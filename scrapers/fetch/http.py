@@ -75,7 +75,6 @@ class FetchStats:
     requests: int = 0
     not_modified: int = 0
     retries: int = 0
-    bytes: int = 0
 
 
 class PoliteClient:
@@ -162,10 +161,8 @@ class PoliteClient:
         return self._to_page(url, response, content)
 
     async def revalidate(self, url: str, *, cheap: bool = True) -> tuple[int, str | None]:
-        """The status and SHA-256 of what `url` serves now, as cheaply as the cache allows (a
-        304 confirms the cached body; no digest for other answers or a redirect). The answer,
-        or failure, is kept for a `get` that follows, so a changed source asks once. With
-        validators and `cheap`, the probe asks (`scrapers.fetch.probe`), reading the status only."""
+        """The status and SHA-256 of what `url` serves now, as cheaply as the cache allows
+        (with `cheap`, the probe); the answer is kept for a `get` that follows, asking once."""
         url = canonical_url(url)
         self._count(url)
         if cheap and self._probe_key is not None and (validators :=
@@ -195,10 +192,8 @@ class PoliteClient:
 
     async def revalidate_many(self, urls: list[str], *, chunk: int = 1
                               ) -> list[tuple[int | None, str | None]] | None:
-        """`revalidate` through the probe for `urls` in order, `chunk` at a time, up to the
-        first chunk with an answer that is not a 304: (status, digest) per page asked, status
-        None where no answer came or robots.txt forbids; None when the probe cannot ask them
-        all (then `revalidate` them one by one). The source's thread sleeps meanwhile."""
+        """`revalidate` through the probe, `chunk` at a time up to the first non-304 (status
+        None: no answer, or robots.txt forbids); None when the probe cannot ask them all."""
         if self._probe_key is None:
             return None
         jobs, gates = [], {}
@@ -348,28 +343,21 @@ class PoliteClient:
         return f"{type(exc).__name__}: {cause}" if cause is not None else type(exc).__name__
 
     async def _read(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
-        """The answer and its decoded body. The body is read raw and decoded here
-        (`scrapers.fetch.decoding`), so the limit counts decoded bytes as they come out, whatever
-        the compression ratio; a stacked Content-Encoding is refused before any is read."""
+        """The answer and its body, read raw and decoded here so the limit counts decoded
+        bytes as they come out, whatever the compression ratio (`scrapers.fetch.decoding`)."""
         limit = self.settings.max_bytes
         async with self._http.stream("GET", url, headers=headers) as response:
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limit:
                 raise ResponseTooLarge(f"body of {declared} bytes exceeds {limit}", url=url)
             if response.is_stream_consumed:  # built whole by its transport (a replay)
-                decoder = BoundedDecoder([], limit, url=url)
-                chunks = list(decoder.decode(response.content))
+                content = b"".join(BoundedDecoder([], limit, url=url).decode(response.content))
             else:
                 decoder = BoundedDecoder(
                     content_codings(response.headers.get_list("content-encoding")), limit,
                     url=url)
-                chunks = []
-                async for raw in response.aiter_raw():
-                    chunks.extend(decoder.decode(raw))
-                chunks.extend(decoder.finish())
-        size = decoder.size
-        content = b"".join(chunks)
-        self.stats.bytes += size
+                chunks = [out async for raw in response.aiter_raw() for out in decoder.decode(raw)]
+                content = b"".join([*chunks, *decoder.finish()])
         if self.archive is not None:
             self.archive.write_exchange(url, response, content)
         return response, content
@@ -429,10 +417,8 @@ _HTML_END = re.compile(rb"</(?:body|html)\s*>", re.IGNORECASE)
 
 
 def _truncated_html(content: bytes, content_type: str | None) -> bool:
-    """An HTML document that opens <html> but closes neither <body> nor <html>: cut off by
-    a crashed backend or proxy although its HTTP framing was intact. Parsed, it would quietly
-    lose the rest of the page: a list page cut before its last groups reads as those groups
-    closing. Pages without an <html> tag (or not HTML) are not judged."""
+    """HTML that opens <html> but closes neither <body> nor <html>, cut off behind intact
+    HTTP framing: a list page cut before its last groups would read as those groups closing."""
     if content_type and content_type.split(";")[0].strip().lower() not in (
             "text/html", "application/xhtml+xml"):
         return False

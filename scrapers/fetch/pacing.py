@@ -16,10 +16,8 @@ import httpx
 
 @dataclass
 class HostGate:
-    """The request slots of one host, shared by every client in the process: three sources on
-    one host (the NAKOS lists) take turns instead of each sending at the full rate. Slots are
-    reserved under a thread lock (sources run in threads, each with its own event loop) and
-    waited for outside it."""
+    """The request slots of one host, shared by every client in the process, so three sources
+    on one host (the NAKOS lists) take turns; reserved under a thread lock, waited for outside."""
 
     interval: float
     lock: threading.Lock = field(default_factory=threading.Lock)

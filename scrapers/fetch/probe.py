@@ -66,10 +66,7 @@ class _Origin:
 
 class ConditionalProbe:
     """`status = await probe.status(url, headers)`; `await probe.aclose()` at the end.
-
-    `rewrite` maps origins to other base URLs, as `scrapers.fetch.transport.RewriteTransport`
-    does (tests and benchmarks point real origins at loopback servers); with it, no other
-    origin is reached."""
+    `rewrite` maps origins to loopback servers as `RewriteTransport` does; no other is reached."""
 
     def __init__(self, *, user_agent: str, timeout: float, ssl_context: ssl.SSLContext | None,
                  rewrite: dict[str, str] | None = None, max_header_bytes: int = 64 * 1024):
@@ -228,9 +225,8 @@ async def _probe_in_chunks(shared: _ProbeLoop, key: ProbeKey, jobs: Sequence[Pro
 
 
 def release(key: ProbeKey, urls: Sequence[str]) -> concurrent.futures.Future[None] | None:
-    """Close the probe loop's idle connections to the origins of `urls` (a client that asked
-    them is done: a socket left open would outlive the run); None when there is nothing to
-    close in this process."""
+    """Close the idle probe connections to the origins of `urls`, whose client is done (a
+    socket left open would outlive the run); None when this process has none."""
     shared = _LOOP
     if shared is None or shared.pid != os.getpid() or key not in shared.probes:
         return None
@@ -240,11 +236,8 @@ def release(key: ProbeKey, urls: Sequence[str]) -> concurrent.futures.Future[Non
 
 def probe_pages(key: ProbeKey, jobs: Sequence[ProbeJob], *, chunk: int,
                 ssl_context: ssl.SSLContext) -> concurrent.futures.Future[list[int | Exception]]:
-    """Ask `jobs` in order on the process's probe loop, `chunk` at a time, and stop after
-    the first chunk with an answer that is not a 304. The future's result is the status of
-    each page asked, or what kept it from a well-formed answer in time (OSError,
-    TimeoutError, ProbeError); cancelling the future stops the asking. Callable
-    from any thread: `await asyncio.wrap_future(probe_pages(...))`."""
+    """The status (or OSError, TimeoutError, ProbeError) of each of `jobs`, asked `chunk` at a
+    time on the probe loop up to the first non-304; from any thread, via `wrap_future`."""
     shared = _probe_loop(ssl_context)
     return asyncio.run_coroutine_threadsafe(_probe_in_chunks(shared, key, jobs, chunk),
                                             shared.loop)

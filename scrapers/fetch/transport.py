@@ -12,19 +12,14 @@ import httpx
 
 @cache
 def shared_ssl_context() -> ssl.SSLContext:
-    """One verifying TLS context for every client of the process: httpx builds one per client
-    and transport, each parsing certifi's bundle again. An SSLContext may be shared between
-    threads."""
+    """One verifying TLS context for every client of the process (thread-safe): httpx builds
+    one per client and transport, each parsing certifi's bundle again."""
     return httpx.create_ssl_context()
 
 
 class RewriteTransport(httpx.AsyncBaseTransport):
-    """Send requests for some origins to others (e.g. https://www.herne.de -> 127.0.0.1:8123).
-
-    The client still sees, archives and parses the original URL, so a fixture site served on
-    loopback behaves exactly like the real one. Unmapped origins are refused: tests never reach
-    the internet by accident.
-    """
+    """Send requests for some origins to others (https://www.herne.de -> 127.0.0.1:8123), so a
+    loopback fixture site behaves like the real one; unmapped origins are refused."""
 
     def __init__(self, mapping: dict[str, str], inner: httpx.AsyncBaseTransport | None = None):
         self.mapping = {k.rstrip("/"): v.rstrip("/") for k, v in mapping.items()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import threading
 import zlib
 from dataclasses import dataclass
@@ -37,7 +38,6 @@ class WarcArchive:
         self._fh = open(path, "ab")  # noqa: SIM115 - lives as long as the archive
         self._writer = WARCWriter(self._fh, gzip=True)
         self._lock = threading.Lock()
-        self.records = 0
 
     def write_exchange(self, url: str, response: httpx.Response, content: bytes) -> int:
         """Archive one response (and its request); returns the response record's offset."""
@@ -67,7 +67,6 @@ class WarcArchive:
             self._writer.write_record(record)
             self._writer.write_record(request)
             self._fh.flush()
-            self.records += 1
         return offset
 
     def close(self) -> None:
@@ -83,7 +82,7 @@ class _Entry:
     length: int
 
 
-_WARC_SUFFIXES = (".warc", ".warc.gz")
+_WARC_NAME = re.compile(r"\.warc(?:\.gz)?$")
 
 
 def _warc_files(source: Path) -> tuple[list[Path], dict[Path, str]]:
@@ -92,20 +91,16 @@ def _warc_files(source: Path) -> tuple[list[Path], dict[Path, str]]:
     not WARC are inputs of their own (`snapshots/files/`): not mentioned."""
     if source.is_file():
         return [source], {}
-    warcs = sorted(p for p in source.rglob("*") if p.name.endswith(_WARC_SUFFIXES))
+    warcs = sorted(p for p in source.rglob("*") if _WARC_NAME.search(p.name))
     stray = {p: "not a WARC file (*.warc, *.warc.gz)" for p in sorted(source.iterdir())
-             if p.is_file() and not p.name.endswith(_WARC_SUFFIXES)}
+             if p.is_file() and not _WARC_NAME.search(p.name)}
     return warcs, stray
 
 
 def archive_source(path: Path) -> str:
     """The source a WARC file belongs to, by its name: `herne.warc.gz` is Herne's, as both the
     snapshot builder and a live run (`data/warc/<run>/<source>.warc.gz`) name them."""
-    name = path.name
-    for suffix in _WARC_SUFFIXES:
-        if name.endswith(suffix):
-            return name[:-len(suffix)]
-    return name
+    return _WARC_NAME.sub("", path.name)
 
 
 def warn_unread(folder: Path, source_ids: set[str]) -> None:
@@ -136,9 +131,8 @@ def _starts_like_warc(path: Path) -> bool:
 
 
 def _index_entry(path: Path, records: ArchiveIterator, record) -> tuple[str, _Entry] | None:
-    """The index entry of a full response record (None for any other record). The record is
-    read to its end: one shorter than it declares, or a gzip member without its end, means
-    the file was cut off."""
+    """The index entry of a full response record (None for any other); a record shorter than
+    it declares, or a gzip member without its end, means the file was cut off."""
     offset, length = records.get_record_offset(), records.get_record_length()
     member = records.reader.decompressor  # this record's gzip member, None if not gzipped
     if record.raw_stream.limit > 0 or (member is not None and not member.eof):
@@ -179,14 +173,8 @@ def _index_file(path: Path) -> list[tuple[str, _Entry]]:
 
 
 class WarcReplayTransport(httpx.AsyncBaseTransport):
-    """An httpx transport that answers from WARC files instead of the network.
-
-    One bad file costs only its own pages: a file that cannot be indexed is set aside in
-    `broken` (with the reason) and the others still serve, so only the source whose archive
-    it is fails (`problem`). Files beside the archives that are not WARC are skipped
-    (`skipped`; a run warns of them once, `warn_unread`). With `only`, just the files named
-    for that source are indexed (all, if none is).
-    Bodies are held to `max_bytes` decoded, as live (`scrapers.fetch.decoding`)."""
+    """An httpx transport that answers from WARC files instead of the network. A file that
+    cannot be indexed is set aside in `broken`, so only the source it belongs to fails."""
 
     def __init__(self, source: Path, max_bytes: int = MAX_BYTES, only: str | None = None):
         self.files, self.skipped = _warc_files(source)

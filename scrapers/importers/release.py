@@ -187,10 +187,8 @@ def _bad_row(page: Page | PageInfo, n: int, row: object, exc: Exception) -> Pars
 
 async def _hsds(source_id: str, url: str, fetch: Fetcher, kind: RawKind,
                 result: ScrapeResult) -> None:
-    next_url: str | None = url
+    next_url = url
     for _ in range(_MAX_PAGES):
-        if next_url is None:
-            return
         page = await fetch.get(next_url)
         result.pages.append(page.info())
         data = _json(page)
@@ -202,10 +200,9 @@ async def _hsds(source_id: str, url: str, fetch: Fetcher, kind: RawKind,
                 result.records.append(_hsds_record(source_id, service, page, url, kind))
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 result.failures.append(_bad_row(page, n, service, exc))
-        next_url = None
-        if isinstance(data, dict) and not data.get("last_page", True):
-            number = int(data.get("page_number", 1)) + 1
-            next_url = urljoin(url, f"?page={number}")
+        if not isinstance(data, dict) or data.get("last_page", True):
+            return
+        next_url = urljoin(url, f"?page={int(data.get('page_number', 1)) + 1}")
 
 
 def _hsds_record(source_id: str, service: dict, page: Page, release_url: str,

@@ -25,9 +25,8 @@ class Nested(dict):
 
 
 def select_records(document: object, path: str) -> Iterator[object]:
-    """The records a `records` path names: each list it reaches gives its items, in order. A
-    part `*` stands for every key of an object or item of a list ("regionen.*.stellen",
-    "*"); dict records come back as `Nested`, knowing what encloses them."""
+    """The items of each list a `records` path reaches ("regionen.*.stellen": `*` is every
+    key or item), dicts as `Nested`, knowing what encloses them."""
     def walk(node: object, parts: list[str], up: tuple[dict, ...], keys: tuple[str, ...]
              ) -> Iterator[object]:
         if not parts:
@@ -51,10 +50,8 @@ def select_records(document: object, path: str) -> Iterator[object]:
 
 
 def at(obj: object, path: str) -> object:
-    """The value at a dotted path ("kontakt.telefon", "standorte.0.ort"), or MISSING. A key
-    that itself contains dots is found whole first. "^name" is the field `name` of the object
-    enclosing a `Nested` record ("^^name" two levels up), "^*" the key its nearest wildcard
-    matched."""
+    """The value at a dotted path ("standorte.0.ort"; a dotted key found whole first), or
+    MISSING. "^name" reads the object enclosing a `Nested` record, "^*" its wildcard's key."""
     if path.startswith("^"):
         depth = len(path) - len(path.lstrip("^"))
         rest = path[depth:]
@@ -115,10 +112,8 @@ def first_text(value: object) -> str | None:
 
 @dataclass(frozen=True)
 class Place:
-    """What one record is read from: a row, or a branch of it. `cell` returns the raw value of
-    a column or path, falling back to the row for what a branch leaves out or empty, so a branch
-    that gives only its own address still carries the centre's name and topics; `own` is the
-    branch alone (None for a row)."""
+    """A row, or a branch of it: `cell` falls back to the row for what a branch leaves out, so
+    a branch giving only its address keeps the centre's name; `own` is the branch alone."""
 
     row: int
     cell: Callable[[str], object]

@@ -49,19 +49,17 @@ def misplaced_notes(found: dict[str, list[tuple[str, str]]]) -> list[str]:
     return notes
 
 
-def record_fields(found: dict[str, list[tuple[str, str]]], join: dict[str, str] | None = None
+def record_fields(found: dict[str, list[tuple[str, str]]], join: dict[str, str]
                   ) -> dict[str, object]:
-    """Raw strings per ScrapedRecord field. Text fields from several columns are joined with
-    the field's separator of `join` (the registry's `file.join`), else a space; street,
-    postcode and city become "street, postcode city" (the shape the address normaliser
-    reads), whatever each column actually holds."""
+    """Raw strings per ScrapedRecord field, text from several columns joined (`file.join`);
+    street, postcode and city as "street, postcode city", the shape the normaliser reads."""
     values = {name: [v for _, v in pairs] for name, pairs in found.items()}
     fields: dict[str, object] = {}
     for name, vals in values.items():
         if name in LIST_FIELDS:
             fields[name] = vals
         elif name not in _ADDRESS_PARTS:
-            fields[name] = (join or {}).get(name, " ").join(vals) or None
+            fields[name] = join.get(name, " ").join(vals) or None
     if any(values.get(p) for p in _ADDRESS_PARTS):
         town = " ".join(values.get("postcode", []) + values.get("city", []))
         fields["address_text"] = ", ".join(filter(None, [" ".join(values.get("street", [])),
@@ -75,10 +73,8 @@ OWN_PLACE = ("lat", "lon", "coordinates", "map_url")
 
 def presence_fields(found: dict[str, list[tuple[str, str]]], place: Place,
                     settings: FileSettings) -> dict[str, object]:
-    """The ScrapedRecord fields of the place and presence keys (`PRESENCE_KEYS`), taken out
-    of `found`: "lat;lon" from two cells, one "lat,lon" cell or a [lat, lon] list; the first
-    map link; the social links; the record's as-of date. Values stay raw: the normaliser
-    reads them (`schema.normalise.places`)."""
+    """The raw fields of the presence keys (`PRESENCE_KEYS`), taken out of `found`: a branch
+    has its own point or none, never its centre's. The normaliser reads them."""
     values = {name: [v for _, v in found.pop(name, [])] for name in PRESENCE_KEYS}
     if place.own is not None:  # a branch: its own point, not its centre's
         for name in OWN_PLACE:
@@ -196,9 +192,8 @@ def day_entries(value: object, spec: FileHours, key: str) -> tuple[list[HoursDay
 
 
 def structured(place: Place, settings: FileSettings) -> tuple[dict[str, list], list[str]]:
-    """Record fields `hours_days` (from `file.hours.days` and `hours_by_day`) and
-    `phone_hours_days` of a place, and notes. The normaliser decides between them and the
-    hours text."""
+    """`hours_days` and `phone_hours_days` of a place, and notes, kept beside the hours text:
+    the normaliser decides between them."""
     spec, notes = settings.hours, []
     fields: dict[str, list] = {"hours_days": [HoursDay(day=d, note=v) for d, v in
                                               hours_by_day(place, settings).items()]}

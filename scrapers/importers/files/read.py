@@ -9,6 +9,7 @@ import itertools
 import json
 import os
 from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -29,8 +30,7 @@ class FileMappingError(SiteChanged):
 
 
 class UnreadableFile(SiteChanged):
-    """The file is not what its format says (no zip, broken XML or JSON, damaged deflate data):
-    a parse error of the whole file, named with its source and file name. A SiteChanged, so
+    """The file is not what its format says (no zip, broken XML or JSON): a SiteChanged, so
     callers that stop on a changed source stop on this too."""
 
     failure_class = "parse_error"
@@ -45,10 +45,8 @@ _CHUNK = 1 << 20
 
 @dataclass
 class Table:
-    """A file as rows of cells: `columns` are the headers (None for JSON, whose records are
-    objects reached by dotted paths); each row is (row number, cells). CSV and XLSX rows are
-    streamed, so a large file is never held whole; JSON rows are a list (the document is
-    parsed whole). `close` releases what the rows are read from."""
+    """A file as (row number, cells) rows under `columns` (None for JSON, read by paths); CSV
+    and XLSX rows are streamed, so a large file is never held whole."""
 
     rows: Iterable[tuple[int, object]]  # dicts, but a JSON list may hold anything
     columns: list[str] | None
@@ -103,23 +101,9 @@ def choose_encoding(head: bytes, utf8: bool, declared: str | None = None) -> tup
     return ("utf-8", "strict") if utf8 else ("cp1252", "replace")
 
 
-def decode(content: bytes, declared: str | None = None) -> tuple[str, str]:
-    """(text, encoding) of a whole file, by `choose_encoding`."""
-    try:
-        content.decode("utf-8")
-        utf8 = True
-    except UnicodeDecodeError:
-        utf8 = False
-    codec, errors = choose_encoding(content[:4], utf8, declared)
-    text = content.decode(codec, errors=errors)
-    return (text.lstrip("\ufeff") if declared is not None else text), codec
-
-
 def text_lines(handle: BinaryIO, codec: str, errors: str, declared: bool) -> Generator[str]:
-    """The file's text line by line, as `decode` would give it whole, read through a
-    duplicate of the handle's descriptor (the same file, even if replaced meanwhile).
-    newline="": rows end at \r\n, \n or a lone \r (Excel for Mac's "CSV (Macintosh)"), and
-    line breaks inside quoted cells stay as written."""
+    """The file's text line by line through a duplicate descriptor (the same file, even if
+    replaced meanwhile); newline="" keeps Excel for Mac's lone \r and quoted line breaks."""
     with open(os.dup(handle.fileno()), encoding=codec, errors=errors, newline="") as stream:
         stream.seek(0)
         first = True
@@ -148,20 +132,11 @@ def sniff_delimiter(text: str) -> str:
     return max(counts, key=lambda d: counts[d])
 
 
-def _head_text(lines: Generator[str]) -> str:
-    """Enough of the text for `sniff_delimiter`: its first 20 lines (it reads no more)."""
-    try:
-        return "".join(itertools.islice(lines, 21))
-    finally:
-        lines.close()
-
-
-def _header_and_rows(lines: Iterator[list], first: int, header_row: int
+def _header_and_rows(lines: Iterator[list], header_row: int
                      ) -> tuple[list[str], Iterator[tuple[int, dict]]]:
-    """Skip title lines, take the header, number the remaining non-blank rows as a spreadsheet
-    (and RFC 7111) does: the header is row `header_row`, data starts one below. The rows are
-    read as they are asked for."""
-    numbered = enumerate(lines, start=first)
+    """The header (row `header_row`, below any title lines) and the non-blank rows after it,
+    numbered as a spreadsheet (and RFC 7111) does, read as they are asked for."""
+    numbered = enumerate(lines, start=1)
     header: list[str] = []
     for number, cells in numbered:
         if number >= header_row:
@@ -191,13 +166,14 @@ def read_csv(handle: BinaryIO, facts: FileFacts, settings: FileSettings, where: 
     def lines() -> Generator[str]:
         return text_lines(handle, codec, errors, declared)
 
-    delimiter = settings.delimiter or sniff_delimiter(_head_text(lines()))
+    with closing(lines()) as head:  # enough for `sniff_delimiter`, which reads 20 lines
+        delimiter = settings.delimiter or sniff_delimiter("".join(itertools.islice(head, 21)))
     try:
-        header, rows = _header_and_rows(csv.reader(lines(), delimiter=delimiter), 1,
+        header, rows = _header_and_rows(csv.reader(lines(), delimiter=delimiter),
                                         settings.header_row)
         any_row = next(rows, None) is not None
         collections.deque(rows, maxlen=0)  # the rest: only for the CSV reader's errors
-        header, rows = _header_and_rows(csv.reader(lines(), delimiter=delimiter), 1,
+        header, rows = _header_and_rows(csv.reader(lines(), delimiter=delimiter),
                                         settings.header_row)
     except csv.Error as exc:
         raise UnreadableFile(f"{where} is not readable as CSV: {exc}") from exc
@@ -214,19 +190,14 @@ def _csv_errors(rows: Iterator[tuple[int, dict]], where: str) -> Iterator[tuple[
 
 
 def _sheet_lines(sheet, where: str) -> Iterator[list[str]]:
-    """The sheet's rows as cell texts, streamed. openpyxl reads a damaged member lazily and
-    fails with whatever its zip, deflate or XML layer raises (zlib.error, KeyError,
-    ParseError, ...): any of those is an unreadable file, not a crash of the run."""
-    rows = sheet.iter_rows(values_only=True)
-    while True:
-        try:
-            row = next(rows)
-        except StopIteration:
-            return
-        except Exception as exc:
-            raise UnreadableFile(f"{where} is not a readable XLSX file: "
-                                 f"{type(exc).__name__}: {exc}") from exc
-        yield [cell_text(v) for v in row]
+    """The sheet's rows as cell texts, streamed; whatever openpyxl's lazy zip, deflate or XML
+    layer raises on a damaged member is an unreadable file, not a crash of the run."""
+    try:
+        for row in sheet.iter_rows(values_only=True):
+            yield [cell_text(v) for v in row]
+    except Exception as exc:
+        raise UnreadableFile(f"{where} is not a readable XLSX file: "
+                             f"{type(exc).__name__}: {exc}") from exc
 
 
 def read_xlsx(handle: BinaryIO, settings: FileSettings, label: str, where: str) -> Table:
@@ -245,7 +216,7 @@ def read_xlsx(handle: BinaryIO, settings: FileSettings, label: str, where: str) 
         if not book.worksheets:
             raise UnreadableFile(f"{where} holds no worksheet")
         sheet = book[settings.sheet] if settings.sheet else book.worksheets[0]
-        header, rows = _header_and_rows(_sheet_lines(sheet, where), 1, settings.header_row)
+        header, rows = _header_and_rows(_sheet_lines(sheet, where), settings.header_row)
         rows, empty = _peeked(rows)
     except BaseException:
         book.close()
@@ -258,9 +229,10 @@ def read_json(handle: BinaryIO, facts: FileFacts, settings: FileSettings, label:
     """The records of a JSON document. The document is parsed whole (the standard library
     has no streaming parser); its text is dropped as soon as it is parsed."""
     handle.seek(0)
-    text, encoding = decode(handle.read(), settings.encoding)
+    encoding, errors = choose_encoding(facts.head, facts.utf8, settings.encoding)
+    text = handle.read().decode(encoding, errors)
     try:
-        document = json.loads(text)
+        document = json.loads(text.lstrip("\ufeff") if settings.encoding is not None else text)
     except (json.JSONDecodeError, RecursionError) as exc:
         reason = exc if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
         raise UnreadableFile(f"{where} is not valid JSON: {reason}") from exc

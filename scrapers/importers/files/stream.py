@@ -7,6 +7,7 @@ import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,11 +72,8 @@ class FileState:
 
     def assign(self, base: str, place: Place, fields: dict[str, object]
                ) -> tuple[str, str | None, list[str]]:
-        """(key, parent key, notes) of a place, stable and distinct: a centre's first place
-        keeps the file's key, further places get "-<branch id>" when the file names them, the
-        ordinal of a branch within its row (suffixed columns, a JSON list), or for a row
-        repeating the key "-<digest>" of the place's name and address, so that reordering the
-        rows moves no listing to another key."""
+        """(key, parent key, notes) of a place, stable and distinct: further places of a key
+        get its branch id or ordinal, a repeated row "-<digest>", so row order moves no key."""
         known = self.get(FileState.BASE, base)  # (places so far, first row)
         n, first_row = (1, place.row) if known is None else (known[0] + 1, known[1])
         self.put(FileState.BASE, base, n, first_row)
@@ -146,22 +144,16 @@ def import_file(source: Source, base_dir: Path) -> ScrapeResult:
 
 
 def stream_file(source: Source, base_dir: Path, batch_size: int | None = None) -> ScrapeResult:
-    """Read `source.path` (relative to `base_dir`, the registry's folder) into raw records,
-    `batch_size` at a time. A row without key or name is a ParseFailure naming the field; a
-    file without rows is an EmptyScrape unless the source may be empty; a mapping the file
-    does not fit is a FileMappingError naming the source, the registry key and the column.
-    Those and an unreadable file are raised here, before any record is made."""
+    """`source.path` (relative to the registry's folder) as raw records, `batch_size` at a
+    time. An empty, unreadable or mismatched file is raised here, before any record is made."""
     settings = source.file
     if settings is None or source.path is None:
         raise SourceError(f"source {source.id!r}: not a file source with [source.file]")
     label = f"source {source.id!r}"
     path = (Path(base_dir) / source.path).resolve()
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise SourceError(f"{label}: cannot read {path}: {exc.strerror}") from exc
-    try:
+    with ExitStack() as stack:  # the file stays open only while its records are read
         try:
+            handle = stack.enter_context(path.open("rb"))
             mtime = datetime.fromtimestamp(os.fstat(handle.fileno()).st_mtime, UTC)
             facts = file_facts(handle)
         except OSError as exc:
@@ -169,27 +161,17 @@ def stream_file(source: Source, base_dir: Path, batch_size: int | None = None) -
         # relative to the registry, so provenance does not change with the checkout's location
         uri = "file:" + quote(Path(source.path).as_posix())
         table = read_table(source, handle, facts, label, path.name)
-    except BaseException:
-        handle.close()
-        raise
-    page = PageInfo(url=uri, status=200, not_modified=False, sha256=facts.sha256,
-                    nbytes=facts.nbytes, encoding=table.encoding, fetched_at=mtime,
-                    warc_file=None)
-    result = ScrapeResult(pages=[page], batches=iter(()))
-
-    def close() -> None:
-        table.close()
-        handle.close()
-    try:
+        stack.callback(table.close)
+        page = PageInfo(url=uri, status=200, not_modified=False, sha256=facts.sha256,
+                        nbytes=facts.nbytes, encoding=table.encoding, fetched_at=mtime,
+                        warc_file=None)
+        result = ScrapeResult(pages=[page], batches=iter(()))
         if table.empty:
             if source.may_be_empty:
-                close()
                 return result
             raise EmptyScrape(f"{label}: {path.name} holds no records", url=uri)
         check_mapping(table, settings, label, path.name)
-    except BaseException:
-        close()
-        raise
+        close = stack.pop_all().close
     meta = {"source_id": source.id, "fetched_at": mtime, "kind": settings.kind,
             "content_hash": facts.sha256}
     result.batches = _records(table, settings, uri, meta, result, batch_size or BATCH_RECORDS,
