@@ -379,12 +379,8 @@ def _dotted(loc: tuple) -> str:
 def _duplicate_ids(sources: list[Source]) -> list[tuple[Source, str, str]]:
     """(source, key, why) for every id an earlier entry already declared."""
     first: dict[str, int] = {}
-    problems = []
-    for n, s in enumerate(sources, start=1):
-        if s.id in first:
-            problems.append((s, "id", f"declared twice (sources #{first[s.id]} and #{n})"))
-        first.setdefault(s.id, n)
-    return problems
+    return [(s, "id", f"declared twice (sources #{first[s.id]} and #{n})")
+            for n, s in enumerate(sources, start=1) if first.setdefault(s.id, n) != n]
 
 
 def _named_things(source: Source, folder: Path) -> list[tuple[str, str]]:

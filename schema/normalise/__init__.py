@@ -77,9 +77,9 @@ def normalise(record: ScrapedRecord, licence: str,
     labels = [one_line(raw) for raw in record.topics]
     context = Context(name, one_line(record.carrier), *labels, address_text, district,
                             *(w.url for w in web_list))
-    route, person, phone_list, email_list, private = mark_personal(
-        record.kind, record.contact_person, phone_list, email_list, staff_contacts, context)
     redactor = Redactor(record.kind, staff_contacts, context)
+    route, person, phone_list, email_list, private = mark_personal(
+        record.contact_person, phone_list, email_list, redactor)
     text = redactor.text
     flags += invalid_flags(phone_list, email_list, web_list)
     flags_found, flags_unknown = org_flags(record.flags_text)

@@ -247,7 +247,7 @@ def _as_tail(scan: str, prev: _Draft, first: bool, span: tuple[int, int],
     raw = scan[a:b]
     dashed = raw.startswith("-")
     gap = scan[prev.end:a]
-    if first and (not _LIST_GAP.fullmatch(gap) or (not dashed and _short(digits))):
+    if first and (not _LIST_GAP.fullmatch(gap) or (not dashed and _SHORT.fullmatch(digits))):
         return None
     tail = _tail(prev, digits, dashed, same_length=first and not dashed,
                  worded=bool(_WORDED.search(gap)))
@@ -261,15 +261,11 @@ def _joined(scan: str, spans: list[tuple[int, int]]) -> str:
                    for i, (a, b) in enumerate(spans))
 
 
-def _short(digits: str) -> bool:
-    return bool(_SHORT.fullmatch(digits))
-
-
 def _finish(scan: str, spans: list[tuple[int, int]]) -> list[_Draft]:
     """One number from its joined pieces, or two when two numbers were glued by a space."""
     start, end = spans[0][0], spans[-1][1]
     digits = _joined(scan, spans)
-    if _short(digits) and len(spans) == 1:
+    if _SHORT.fullmatch(digits) and len(spans) == 1:
         return [_Draft(start, end, digits, start, short=True)]
     if len(spans) == 1 and 10 <= len(digits) <= 30 and _parse(digits) is None:
         for m in re.finditer(r" (?=[0+])", scan[start:end]):

@@ -117,8 +117,7 @@ def _split_line(text: str, offset: int, out: list[Piece]) -> None:
     """Pieces of one line; from a piece that opens with weekdays and times on, the rest of the
     line is hours ("Frau Muster, Tel. …, Mo–Fr 9–12 Uhr")."""
     for start, end in _segments(text):
-        if words.HOURS_LINE.match(text[start:].strip(" ,;:")):
-            rest = text[start:].strip(" ,;:")
+        if words.HOURS_LINE.match(rest := text[start:].strip(" ,;:")):
             out.append(Piece(offset + start, "hours", rest.rstrip(".")))
             return
         piece = text[start:end].strip(" ,;:")

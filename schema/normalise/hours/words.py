@@ -23,8 +23,6 @@ DAY_SPELLINGS: tuple[tuple[str, ...], ...] = (
     ("feiertagen", "feiertage", "feiertag"),
 )
 
-
-
 #: A weekday's full name with one typing slip ("Donerstags", "Monatg") -> the name.
 DAY_SLIPS = {slip: name for group in DAY_SPELLINGS[:7] for name in group if len(name) >= 6
              for slip in typing_slips(name)
