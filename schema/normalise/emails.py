@@ -126,7 +126,6 @@ def find_addresses(text: str) -> list[tuple[int, int, str | None]]:
 
 def emails(text: str | None) -> list[EmailAddress]:
     """Every address in `text`, each with its own slice of the text as `original`.
-
     Syntax only (`check_deliverability=False`: no DNS in a pure function); the domain comes back
     lower-cased and in Unicode form. A string with no address in it is kept raw, invalid."""
     if not text or not text.strip():

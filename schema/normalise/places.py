@@ -150,8 +150,7 @@ def social_links(texts: list[str]) -> tuple[list[SocialLink], list[str]]:
         raw = (text or "").strip()
         if m := _HANDLE.match(raw):
             raw = f"https://{m.group(2)}/@{m.group(1)}"
-        found = urls(raw, None) if raw else []
-        for site in found:
+        for site in urls(raw):
             if site.valid and site.url:
                 links.append(SocialLink(platform=platform_of(site.url), url=site.url,
                                         original=text, valid=True))

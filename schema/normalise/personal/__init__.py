@@ -43,13 +43,9 @@ def mark_private_contacts(
     phone_list: list[Phone], email_list: list[EmailAddress], kind: str = "group",
     staff_contacts: StaffContacts = "withhold", context: Context = NO_CONTEXT,
 ) -> tuple[list[Phone], list[EmailAddress]]:
-    """A group's mobile number or private mailbox belongs to a private person; so does a
-    named mailbox of an institution's staff member, unless the source publishes those.
-
-    Contact centres and associations answer on landlines and their own domains; a group member
-    who volunteers as contact uses their own phone or mailbox, and publishing it would tie a
-    named person to a health topic.
-    """
+    """A group's mobile number or private mailbox is a volunteer's own, and publishing it would
+    tie a named person to a health topic; a named mailbox of an institution's staff member is
+    withheld too, unless the source publishes those (institutions answer on their own lines)."""
     private = kind in PRIVATE_KINDS
     phones_out = [p.model_copy(update={"personal": True})
                   if private and p.type == "mobile" else p for p in phone_list]
