@@ -37,13 +37,9 @@ WEEKDAYS = ("mo", "di", "mi", "do", "fr", "sa", "so")
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
-def _as_list(value: object) -> object:
-    return [value] if isinstance(value, str) else value
-
-
 #: One column (a header, or a dotted path into a JSON record), or several whose values are
 #: listed (list fields) or joined with a space (text fields). Stored as a list.
-Columns = Annotated[list[NonEmpty], BeforeValidator(_as_list)]
+Columns = Annotated[list[NonEmpty], BeforeValidator(lambda v: [v] if isinstance(v, str) else v)]
 _EXTENSIONS: dict[str, FileFormat] = {".csv": "csv", ".tsv": "csv", ".txt": "csv",
                                       ".xlsx": "xlsx", ".xlsm": "xlsx", ".json": "json"}
 ListField = Literal["phones_text", "emails_text", "web_text", "topics", "flags_text",

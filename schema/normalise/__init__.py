@@ -24,7 +24,6 @@ from schema.listing import (
 )
 from schema.normalise.address import address
 from schema.normalise.contacts import split_contacts
-from schema.normalise.emails import emails
 from schema.normalise.flags import flag, flag_of_note, settle
 from schema.normalise.hours import (
     by_appointment,
@@ -46,13 +45,7 @@ from schema.normalise.phones import phones
 from schema.normalise.places import as_of, place_coordinates, profile_name, social_links
 from schema.normalise.text import clean, one_line
 from schema.normalise.topics import topics
-from schema.normalise.urls import urls
 from schema.records import ScrapedRecord
-
-__all__ = [
-    "Rejected", "address", "emails", "meetings", "normalise", "opening_hours", "phones",
-    "split_contacts", "to_listings", "topics", "urls",
-]
 
 _LISTINGS = TypeAdapter(list[Listing])
 

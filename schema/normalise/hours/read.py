@@ -248,10 +248,7 @@ def _tokens(text: str) -> Iterator[tuple[str, object]]:
 
 
 def _weekday(word: str) -> int:
-    word = word.rstrip(".")
-    if word in words.AMBIGUOUS_DAYS:
-        return words.AMBIGUOUS_DAYS[word]
-    return next(i for i, group in enumerate(words.DAY_SPELLINGS) if word in group)
+    return words.WEEKDAY_OF[word.rstrip(".")]
 
 
 def _minutes(time: str) -> int | None:

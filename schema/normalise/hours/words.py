@@ -31,6 +31,8 @@ DAY_SLIPS = {slip: name for group in DAY_SPELLINGS[:7] for name in group if len(
 #: Abbreviations that are also ordinary German words ("die", "mit"): a day only when a colon,
 #: a dot, a dash or "bis" follows ("Die-Do", "Die: 8-18 Uhr").
 AMBIGUOUS_DAYS = {"die": 1, "mit": 2}
+#: Every spelling of a weekday (`DAY_SPELLINGS`, `AMBIGUOUS_DAYS`) -> its index.
+WEEKDAY_OF = {s: i for i, group in enumerate(DAY_SPELLINGS) for s in group} | AMBIGUOUS_DAYS
 
 #: "jeden 1. / ersten / letzten Montag im Monat" -> OSM's nth weekday of the month.
 ORDINALS = {"1.": 1, "2.": 2, "3.": 3, "4.": 4, "5.": 5, "erste": 1, "zweite": 2,

@@ -233,13 +233,11 @@ def _number(value: str) -> int:
 
 def _mention(value: str, intro: str | None, block: int) -> Mention | None:
     """"1. und 3. Dienstag" -> days ["TU"], ords [(1, False), (3, False)]; "Mo-Fr" expanded."""
-    first = words.DAY_ONE.search(value)
-    if first is None:
-        return None
+    found = list(words.DAY_ONE.finditer(value))  # a day token holds one at least
     days: list[str] = []
     parts: list[str] = []
     adverb = False
-    for m in words.DAY_ONE.finditer(value, first.start()):
+    for m in found:
         if m.group("abbr"):
             days.append(words.DAY_ABBREVIATIONS[m.group("abbr").rstrip(".").title()])
             continue
@@ -254,7 +252,7 @@ def _mention(value: str, intro: str | None, block: int) -> Mention | None:
         days = list(words.WEEKDAYS[start:end + 1])
     ords = [(int(m.group(1)), False) if m.group(1)
             else (words.ORDINAL_WORDS[m.group(2).lower()], True)
-            for m in words.ORD_ONE.finditer(value[: first.start()])]
+            for m in words.ORD_ONE.finditer(value[: found[0].start()])]
     if ords and len(days) > 1:
         return None  # "1. Mo-Fr" has no sensible reading
     return Mention(days, ords, parts, intro, block, adverb)
