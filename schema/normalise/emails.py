@@ -132,9 +132,8 @@ def emails(text: str | None) -> list[EmailAddress]:
         return []
     found: list[EmailAddress] = []
     seen: set[str] = set()
-    for match in _ADDRESS.finditer(text):
-        original = match.group(0).strip()
-        address = _validated(_assemble(match))
+    for start, end, address in find_addresses(text):
+        original = text[start:end].strip()
         if address is None:
             found.append(EmailAddress(original=original))
             continue

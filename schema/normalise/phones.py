@@ -58,6 +58,8 @@ _WORDED = re.compile(r"[^\W\d_]")
 #: A new number inside a run of digits: a space, then an area code and its slash
 #: ("0921/ 283-301 0921/ 283-395").
 _NEW_NUMBER = re.compile(r"(?<=[0-9]) (?=0[1-9][0-9]{1,4} ?/)")
+#: A piece between two "/", without the spaces around it.
+_PIECE = re.compile(r"[^/ ](?:[^/]*[^/ ])?")
 
 #: Words in brackets: a qualifier for the number before ("(Zentrale)", "(Fax)") or a note
 #: ("(AB)", "(ab 18 Uhr)") whose digits are no phone number.
@@ -193,12 +195,8 @@ def _pieces(scan: str, run: re.Match) -> list[tuple[int, int]]:
             scan[end - 1] == ")" and scan.count("(", start, end) < scan.count(")", start, end))):
         end -= 1
     spans = []
-    for m in re.finditer(r"[^/]+", _NEW_NUMBER.sub("/", scan[start:end])):
+    for m in _PIECE.finditer(_NEW_NUMBER.sub("/", scan[start:end])):
         a, b = start + m.start(), start + m.end()
-        while a < b and scan[a] == " ":
-            a += 1
-        while b > a and scan[b - 1] == " ":
-            b -= 1
         if re.search(r"[0-9]", scan[a:b]):
             spans.append((a, b))
     return spans

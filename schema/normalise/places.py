@@ -136,9 +136,7 @@ _HANDLE = re.compile(r"^@([\w.]+)@((?:[\w-]+\.)+[a-z]{2,})$", re.IGNORECASE)
 def platform_of(url: str) -> str:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower().removeprefix("www.").removeprefix("m.")
-    if host in SOCIAL_HOSTS:
-        return SOCIAL_HOSTS[host]
-    return "mastodon" if _FEDIVERSE_PATH.match(parts.path) else "other"
+    return SOCIAL_HOSTS.get(host) or ("mastodon" if _FEDIVERSE_PATH.match(parts.path) else "other")
 
 
 def social_links(texts: list[str]) -> tuple[list[SocialLink], list[str]]:

@@ -27,9 +27,7 @@ def cut_pieces(text: str) -> list[Piece]:
     for m, end in zip(marks, ends[: len(marks)], strict=True):
         kind = m.lastgroup or "contact"
         value = text[m.end():end]
-        keep = _value_length(kind, value)
-        if kind in ("address", "contact"):
-            keep = 0
+        keep = 0 if kind in ("address", "contact") else _value_length(kind, value)
         if value[:keep].strip(" ,;\n"):
             out.append(Piece(m.start(), kind, value[:keep].strip(" ,;\n"),
                               m.group(0).strip()))
