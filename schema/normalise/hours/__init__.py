@@ -10,8 +10,8 @@ times, times without a day, a group's slots ("Eltern-Kind-Gruppe: Mo 10-12 Uhr")
 several addresses or of several headed sites: a guessed schedule is worse than the original
 text, which is always kept beside it.
 
-Phone and chat times ("telefonisch erreichbar", "Telefonzeiten", "Hotline", the `PHONE`
-table; see `_split`) are read into `phone_hours`, never into `opening_hours`. Temporary hours
+Phone and chat times ("telefonisch erreichbar", "Telefonzeiten", "Hotline": `PHONE_RE`; see
+`_split`) are read into `phone_hours`, never into `opening_hours`. Temporary hours
 ("in den nächsten Wochen", "vorübergehend", "bis zum 30.6.") are doubtful too.
 
 A day "nach Vereinbarung" is not open (the text is still `by_appointment`); times that are
@@ -255,6 +255,5 @@ def disagreement(a: str | None, b: str | None, limit: int = words.STRUCTURED_LEN
     """The OSM days whose hours differ between two readable texts ("Tu,Th"); "rules" when
     only monthly or holiday rules differ."""
     weeks = [read_week(office_and_phone(t, limit)[0]) or {} for t in (a, b)]
-    days = sorted({d for w in weeks for d in w if weeks[0].get(d) != weeks[1].get(d)},
-                  key=lambda d: (d[0], d[1]))
+    days = sorted({d for w in weeks for d in w if weeks[0].get(d) != weeks[1].get(d)})
     return ",".join(dict.fromkeys(words.OSM_DAYS[d] for d, _ in days)) or "rules"
