@@ -209,10 +209,9 @@ class FileSettings(BaseModel):
     def _text_fields_only(cls, value: dict[str, str]) -> dict[str, str]:
         text = (set(FileColumns.model_fields) - set(LIST_FIELDS) - set(PRESENCE_KEYS)
                 - {"street", "postcode", "city"})
-        for name in value:
-            if name not in text:
-                raise ValueError(f"{name}: only text fields ({', '.join(sorted(text))}) are "
-                                 f"joined")
+        if wrong := sorted(set(value) - text):
+            raise ValueError(f"{', '.join(wrong)}: only text fields ({', '.join(sorted(text))}) "
+                             f"are joined")
         return value
 
 

@@ -89,7 +89,7 @@ PHONE_RE = re.compile(
     r"|\bdas\s+telefon(?![a-zäöüß])|\banrufen(?![a-zäöüß])|nur\s+telefonisch")
 
 #: Words naming a service that has its own times ("die persönliche Sprechstunde am Montag").
-SERVICE = r"sprechstunde|sprechzeit|öffnungszeit|beratung"
+SERVICE_RE = re.compile(r"(?<![a-zäöüß])(?:sprechstunde|sprechzeit|öffnungszeit|beratung)")
 
 #: Month names: two joined by a dash or "bis" give a season ("April - Oktober").
 MONTHS = (r"januar|februar|märz|april|mai|juni|juli|august|september|oktober|november"
@@ -205,7 +205,6 @@ APPOINTMENT_RE = re.compile(APPOINTMENT)
 DOUBT_RE = re.compile(rf"(?<![a-zäöüß])(?:{DOUBT})(?![a-zäöüß])")
 SCHEDULE = re.compile(rf"(?<![a-zäöüß]){_DAY_WORD}"
                        rf"|(?<![0-9:])(?<![0-9]\.){_TIME}\s*(?:-|bis)\s*{_TIME}")
-SERVICE_RE = re.compile(rf"(?<![a-zäöüß])(?:{SERVICE})")
 CLAUSE = re.compile(r"\s+sowie\s+")
 RANGE = re.compile(rf"(?<![0-9:])(?<![0-9]\.){_TIME}\s*(?:-|bis)\s*{_TIME}")
 ALWAYS = re.compile(r"^(?:täglich\s+)?(?:rund um die uhr|24 stunden(?: täglich)?)"
