@@ -45,11 +45,6 @@ def listing_row(item: Listing) -> dict:
     return row
 
 
-def row_listing(row: dict) -> Listing:
-    """The listing a row was made from (for the rare reader that needs objects)."""
-    return Listing.model_validate({k: v for k, v in row.items() if k != "record_hash"})
-
-
 class ListingBatches:
     """A source run's valid listings, added a batch at a time. The newest batch stays in
     memory as listings; once another follows, it is spilled to `path` as rows (what the
@@ -99,8 +94,9 @@ class ListingBatches:
             yield [listing_row(i) for i in self.pending]
 
     def __iter__(self) -> Iterator[Listing]:
-        for rows in self._spilled_batches():
-            yield from map(row_listing, rows)
+        for rows in self._spilled_batches():  # rows back to listings, for the rare reader
+            for row in rows:
+                yield Listing.model_validate({k: v for k, v in row.items() if k != "record_hash"})
         yield from self.pending
 
     def discard(self) -> None:

@@ -37,13 +37,9 @@ WEEKDAYS = ("mo", "di", "mi", "do", "fr", "sa", "so")
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
-def _as_list(value: object) -> object:
-    return [value] if isinstance(value, str) else value
-
-
 #: One column (a header, or a dotted path into a JSON record), or several whose values are
 #: listed (list fields) or joined with a space (text fields). Stored as a list.
-Columns = Annotated[list[NonEmpty], BeforeValidator(_as_list)]
+Columns = Annotated[list[NonEmpty], BeforeValidator(lambda v: [v] if isinstance(v, str) else v)]
 _EXTENSIONS: dict[str, FileFormat] = {".csv": "csv", ".tsv": "csv", ".txt": "csv",
                                       ".xlsx": "xlsx", ".xlsm": "xlsx", ".json": "json"}
 ListField = Literal["phones_text", "emails_text", "web_text", "topics", "flags_text",
@@ -213,10 +209,9 @@ class FileSettings(BaseModel):
     def _text_fields_only(cls, value: dict[str, str]) -> dict[str, str]:
         text = (set(FileColumns.model_fields) - set(LIST_FIELDS) - set(PRESENCE_KEYS)
                 - {"street", "postcode", "city"})
-        for name in value:
-            if name not in text:
-                raise ValueError(f"{name}: only text fields ({', '.join(sorted(text))}) are "
-                                 f"joined")
+        if wrong := sorted(set(value) - text):
+            raise ValueError(f"{', '.join(wrong)}: only text fields ({', '.join(sorted(text))}) "
+                             f"are joined")
         return value
 
 
@@ -379,12 +374,8 @@ def _dotted(loc: tuple) -> str:
 def _duplicate_ids(sources: list[Source]) -> list[tuple[Source, str, str]]:
     """(source, key, why) for every id an earlier entry already declared."""
     first: dict[str, int] = {}
-    problems = []
-    for n, s in enumerate(sources, start=1):
-        if s.id in first:
-            problems.append((s, "id", f"declared twice (sources #{first[s.id]} and #{n})"))
-        first.setdefault(s.id, n)
-    return problems
+    return [(s, "id", f"declared twice (sources #{first[s.id]} and #{n})")
+            for n, s in enumerate(sources, start=1) if first.setdefault(s.id, n) != n]
 
 
 def _named_things(source: Source, folder: Path) -> list[tuple[str, str]]:

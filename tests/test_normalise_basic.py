@@ -1,7 +1,9 @@
 """The normalisation contract the pipeline relies on (issue #4 deepens each step)."""
 
 from schema.ids import listing_id
-from schema.normalise import address, emails, phones, to_listings, urls
+from schema.normalise import address, phones, to_listings
+from schema.normalise.emails import emails
+from schema.normalise.urls import urls
 from tests.factories import record
 
 

@@ -24,7 +24,6 @@ from schema.listing import (
 )
 from schema.normalise.address import address
 from schema.normalise.contacts import split_contacts
-from schema.normalise.emails import emails
 from schema.normalise.flags import flag, flag_of_note, settle
 from schema.normalise.hours import (
     by_appointment,
@@ -46,13 +45,7 @@ from schema.normalise.phones import phones
 from schema.normalise.places import as_of, place_coordinates, profile_name, social_links
 from schema.normalise.text import clean, one_line
 from schema.normalise.topics import topics
-from schema.normalise.urls import urls
-from schema.records import HoursDay, ScrapedRecord
-
-__all__ = [
-    "Rejected", "address", "emails", "meetings", "normalise", "opening_hours", "phones",
-    "split_contacts", "to_listings", "topics", "urls",
-]
+from schema.records import ScrapedRecord
 
 _LISTINGS = TypeAdapter(list[Listing])
 
@@ -77,9 +70,9 @@ def normalise(record: ScrapedRecord, licence: str,
     labels = [one_line(raw) for raw in record.topics]
     context = Context(name, one_line(record.carrier), *labels, address_text, district,
                             *(w.url for w in web_list))
-    route, person, phone_list, email_list, private = mark_personal(
-        record.kind, record.contact_person, phone_list, email_list, staff_contacts, context)
     redactor = Redactor(record.kind, staff_contacts, context)
+    route, person, phone_list, email_list, private = mark_personal(
+        record.contact_person, phone_list, email_list, redactor)
     text = redactor.text
     flags += invalid_flags(phone_list, email_list, web_list)
     flags_found, flags_unknown = org_flags(record.flags_text)
@@ -176,10 +169,6 @@ def provenance(record: ScrapedRecord, licence: str, as_of_date: object) -> dict:
     }
 
 
-def _days(entries: list[HoursDay]) -> str | None:
-    return days_text([(d.day, d.opens, d.closes, d.note) for d in entries])
-
-
 def record_hours(record: ScrapedRecord, hours_text: str | None, text) -> tuple[
         OpeningHours | None, OpeningHours | None, list[str]]:
     """(office hours, phone hours, flags). A file's structured hours win over the text: they
@@ -187,7 +176,7 @@ def record_hours(record: ScrapedRecord, hours_text: str | None, text) -> tuple[
     understood; both understood and different is flagged `hours_disagree:<days>`. Phone
     times (their own column or list, or lines of the hours text saying so) never become
     office hours. `text` is the record's redactor."""
-    days = structured_hours(text("opening_hours", clean(_days(record.hours_days))))
+    days = structured_hours(text("opening_hours", clean(days_text(record.hours_days))))
     from_text = opening_hours(hours_text)
     flags = []
     if days.osm and from_text and days.osm != from_text:
@@ -196,7 +185,7 @@ def record_hours(record: ScrapedRecord, hours_text: str | None, text) -> tuple[
     office = original and OpeningHours(
         osm=days.osm or from_text, original=original,
         by_appointment=days.by_appointment or by_appointment(hours_text))
-    phone_days = structured_hours(text("phone_hours", clean(_days(record.phone_hours_days))))
+    phone_days = structured_hours(text("phone_hours", clean(days_text(record.phone_hours_days))))
     phone_column = text("phone_hours", clean(record.phone_hours_text))
     for original, osm in (
             (phone_days.text, phone_days.osm or phone_days.phone_osm),

@@ -19,7 +19,6 @@ def split_contacts(
     emails_texts: list[str], web_texts: list[str], base: str | None
 ) -> tuple[list[EmailAddress], list[Website], list[str]]:
     """(e-mails, web sites, flags) of a record's e-mail and web fields, each value in its field.
-
     In an e-mail field only absolute web forms move ("www.x.de", "https://…", "x.de"): a
     relative path there would be a guess. A string that was only the moved value leaves no
     invalid entry behind in the field it came from."""

@@ -33,24 +33,20 @@ def decode_cfemail(hex_string: str) -> str:
     return bytes(b ^ key for b in data[1:]).decode("utf-8")
 
 
-def _typo3_shift(text: str, shift: int) -> str:
-    out = []
-    for ch in text:
-        n = ord(ch)
-        for start, end in _TYPO3_RANGES:
-            if start <= n <= end:
-                ch = chr(start + (n - start + shift) % (end - start + 1))
-                break
-        out.append(ch)
-    return "".join(out)
-
-
 def decode_typo3_uncrypt(encoded: str, offset: int) -> str:
     """Undo TYPO3's `config.spamProtectEmailAddresses = <offset>` (what the page's
     linkTo_UnCryptMailto JS decrypts with -offset): each character of "mailto:..." was
     shifted by `offset` inside its range, wrapping at the range end. TYPO3 wraps once; for its
     allowed offsets (-10..10) that equals the modular wrap used here."""
-    return _typo3_shift(encoded, -offset)
+    out = []
+    for ch in encoded:
+        n = ord(ch)
+        for start, end in _TYPO3_RANGES:
+            if start <= n <= end:
+                ch = chr(start + (n - start - offset) % (end - start + 1))
+                break
+        out.append(ch)
+    return "".join(out)
 
 
 def uncrypt_typo3_mailto(encoded: str) -> str | None:
@@ -130,16 +126,14 @@ def find_addresses(text: str) -> list[tuple[int, int, str | None]]:
 
 def emails(text: str | None) -> list[EmailAddress]:
     """Every address in `text`, each with its own slice of the text as `original`.
-
     Syntax only (`check_deliverability=False`: no DNS in a pure function); the domain comes back
     lower-cased and in Unicode form. A string with no address in it is kept raw, invalid."""
     if not text or not text.strip():
         return []
     found: list[EmailAddress] = []
     seen: set[str] = set()
-    for match in _ADDRESS.finditer(text):
-        original = match.group(0).strip()
-        address = _validated(_assemble(match))
+    for start, end, address in find_addresses(text):
+        original = text[start:end].strip()
         if address is None:
             found.append(EmailAddress(original=original))
             continue

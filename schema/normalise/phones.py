@@ -58,6 +58,8 @@ _WORDED = re.compile(r"[^\W\d_]")
 #: A new number inside a run of digits: a space, then an area code and its slash
 #: ("0921/ 283-301 0921/ 283-395").
 _NEW_NUMBER = re.compile(r"(?<=[0-9]) (?=0[1-9][0-9]{1,4} ?/)")
+#: A piece between two "/", without the spaces around it.
+_PIECE = re.compile(r"[^/ ](?:[^/]*[^/ ])?")
 
 #: Words in brackets: a qualifier for the number before ("(Zentrale)", "(Fax)") or a note
 #: ("(AB)", "(ab 18 Uhr)") whose digits are no phone number.
@@ -193,12 +195,8 @@ def _pieces(scan: str, run: re.Match) -> list[tuple[int, int]]:
             scan[end - 1] == ")" and scan.count("(", start, end) < scan.count(")", start, end))):
         end -= 1
     spans = []
-    for m in re.finditer(r"[^/]+", _NEW_NUMBER.sub("/", scan[start:end])):
+    for m in _PIECE.finditer(_NEW_NUMBER.sub("/", scan[start:end])):
         a, b = start + m.start(), start + m.end()
-        while a < b and scan[a] == " ":
-            a += 1
-        while b > a and scan[b - 1] == " ":
-            b -= 1
         if re.search(r"[0-9]", scan[a:b]):
             spans.append((a, b))
     return spans
@@ -247,7 +245,7 @@ def _as_tail(scan: str, prev: _Draft, first: bool, span: tuple[int, int],
     raw = scan[a:b]
     dashed = raw.startswith("-")
     gap = scan[prev.end:a]
-    if first and (not _LIST_GAP.fullmatch(gap) or (not dashed and _short(digits))):
+    if first and (not _LIST_GAP.fullmatch(gap) or (not dashed and _SHORT.fullmatch(digits))):
         return None
     tail = _tail(prev, digits, dashed, same_length=first and not dashed,
                  worded=bool(_WORDED.search(gap)))
@@ -261,15 +259,11 @@ def _joined(scan: str, spans: list[tuple[int, int]]) -> str:
                    for i, (a, b) in enumerate(spans))
 
 
-def _short(digits: str) -> bool:
-    return bool(_SHORT.fullmatch(digits))
-
-
 def _finish(scan: str, spans: list[tuple[int, int]]) -> list[_Draft]:
     """One number from its joined pieces, or two when two numbers were glued by a space."""
     start, end = spans[0][0], spans[-1][1]
     digits = _joined(scan, spans)
-    if _short(digits) and len(spans) == 1:
+    if _SHORT.fullmatch(digits) and len(spans) == 1:
         return [_Draft(start, end, digits, start, short=True)]
     if len(spans) == 1 and 10 <= len(digits) <= 30 and _parse(digits) is None:
         for m in re.finditer(r" (?=[0+])", scan[start:end]):

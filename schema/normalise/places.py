@@ -136,9 +136,7 @@ _HANDLE = re.compile(r"^@([\w.]+)@((?:[\w-]+\.)+[a-z]{2,})$", re.IGNORECASE)
 def platform_of(url: str) -> str:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower().removeprefix("www.").removeprefix("m.")
-    if host in SOCIAL_HOSTS:
-        return SOCIAL_HOSTS[host]
-    return "mastodon" if _FEDIVERSE_PATH.match(parts.path) else "other"
+    return SOCIAL_HOSTS.get(host) or ("mastodon" if _FEDIVERSE_PATH.match(parts.path) else "other")
 
 
 def social_links(texts: list[str]) -> tuple[list[SocialLink], list[str]]:
@@ -150,8 +148,7 @@ def social_links(texts: list[str]) -> tuple[list[SocialLink], list[str]]:
         raw = (text or "").strip()
         if m := _HANDLE.match(raw):
             raw = f"https://{m.group(2)}/@{m.group(1)}"
-        found = urls(raw, None) if raw else []
-        for site in found:
+        for site in urls(raw):
             if site.valid and site.url:
                 links.append(SocialLink(platform=platform_of(site.url), url=site.url,
                                         original=text, valid=True))

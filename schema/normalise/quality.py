@@ -51,14 +51,11 @@ def field_quality(listings: list[Listing]) -> list[FieldQuality]:
     in OSM syntax, an unmapped topic label), `repaired` those with a repaired one."""
     out = []
     for name, has_value in _PRESENT.items():
-        present = missing = invalid = repaired = 0
-        for item in listings:
-            has = has_value(item)
-            present += has
-            missing += not has
-            invalid += _flagged(item, name, _INVALID)
-            repaired += _flagged(item, name, ("repaired",))
-        out.append(FieldQuality(name, len(listings), present, missing, invalid, repaired))
+        present = sum(map(has_value, listings))
+        invalid = sum(_flagged(item, name, _INVALID) for item in listings)
+        repaired = sum(_flagged(item, name, ("repaired",)) for item in listings)
+        out.append(FieldQuality(name, len(listings), present, len(listings) - present, invalid,
+                                repaired))
     return out
 
 

@@ -16,30 +16,16 @@ from importlib.resources import files
 
 from schema.normalise.text import MEMO
 
-BW = "Baden-Württemberg"
-BY = "Bayern"
-BE = "Berlin"
-BB = "Brandenburg"
-HB = "Bremen"
-HH = "Hamburg"
-HE = "Hessen"
-MV = "Mecklenburg-Vorpommern"
-NI = "Niedersachsen"
-NW = "Nordrhein-Westfalen"
-RP = "Rheinland-Pfalz"
-SL = "Saarland"
-SN = "Sachsen"
-ST = "Sachsen-Anhalt"
-SH = "Schleswig-Holstein"
-TH = "Thüringen"
-#: The two-letter codes of states.toml; "shared": a postcode shared by two states, no state.
-_CODES = {"BW": BW, "BY": BY, "BE": BE, "BB": BB, "HB": HB, "HH": HH, "HE": HE, "MV": MV,
-          "NI": NI, "NW": NW, "RP": RP, "SL": SL, "SN": SN, "ST": ST, "SH": SH, "TH": TH,
-          "shared": None}
+#: The two-letter codes of states.toml -> Bundesland ("shared": a postcode of two states).
+STATES = {"BW": "Baden-Württemberg", "BY": "Bayern", "BE": "Berlin", "BB": "Brandenburg",
+          "HB": "Bremen", "HH": "Hamburg", "HE": "Hessen", "MV": "Mecklenburg-Vorpommern",
+          "NI": "Niedersachsen", "NW": "Nordrhein-Westfalen", "RP": "Rheinland-Pfalz",
+          "SL": "Saarland", "SN": "Sachsen", "ST": "Sachsen-Anhalt", "SH": "Schleswig-Holstein",
+          "TH": "Thüringen"}
 #: (first, last, state) in ascending order, not overlapping (states.toml).
 RANGES: tuple[tuple[str, str, str | None], ...] = tuple(
-    (first, last, _CODES[code]) for first, last, code in tomllib.loads(
-        files("schema.normalise").joinpath("states.toml").read_text("utf-8"))["ranges"])
+    (first, last, None if code == "shared" else STATES[code]) for first, last, code in
+    tomllib.loads(files("schema.normalise").joinpath("states.toml").read_text("utf-8"))["ranges"])
 _STARTS = [int(first) for first, _, _ in RANGES]
 
 
@@ -57,11 +43,11 @@ def state_for_postcode(plz: str | None) -> str | None:
 
 # --- state names as publishers write them after the town ----------------------------------
 
-NAMES = (BW, BY, BE, BB, HB, HH, HE, MV, NI, NW, RP, SL, SN, ST, SH, TH)
-#: Acronyms in common use; the dotted short forms ("Schlesw.-H.", "Rheinl.Pf.") are matched by
-#: shape in `_abbreviates`, a slip of one letter ("Baden-Würtemberg") by similarity.
-ACRONYMS = {"nrw": NW, "bw": BW, "bawü": BW, "rlp": RP, "mv": MV, "m-v": MV, "lsa": ST,
-            "sh": SH, "by": BY, "nds": NI}
+NAMES = tuple(STATES.values())
+#: Acronyms in common use -> code; the dotted short forms ("Schlesw.-H.", "Rheinl.Pf.") are
+#: matched by shape in `_abbreviates`, a slip of one letter ("Baden-Würtemberg") by similarity.
+ACRONYMS = {"nrw": "NW", "bw": "BW", "bawü": "BW", "rlp": "RP", "mv": "MV", "m-v": "MV",
+            "lsa": "ST", "sh": "SH", "by": "BY", "nds": "NI"}
 #: How close a full name must be to count as a misspelling of a state name.
 SIMILAR = 0.93
 
@@ -83,7 +69,7 @@ def _state_name(piece: str) -> frozenset[str]:
     """Cached: every address asks of its town, and a source has few towns."""
     key = piece.casefold()
     if key in ACRONYMS:
-        return frozenset({ACRONYMS[key]})
+        return frozenset({STATES[ACRONYMS[key]]})
     exact = frozenset(name for name in NAMES if name.casefold() == key)
     if exact or len(key) < 4:
         return exact

@@ -104,17 +104,13 @@ def _one(token: str, base: str | None, relative: bool) -> Website | None:
     elif (tld := _BARE.match(candidate)) and tld.group(1).lower() in BARE_TLDS:
         candidate = "https://" + candidate
     elif relative and _RELATIVE.match(candidate):
-        if not _web_base(base):
+        if not base or _clean(base) is None:
             return Website(original=token)
-        candidate = urljoin(base or "", candidate)
+        candidate = urljoin(base, candidate)
     else:
         return None
     url = _clean(candidate)
     return Website(url=url, original=token, valid=True) if url else Website(original=token)
-
-
-def _web_base(base: str | None) -> bool:
-    return bool(base) and _clean(base or "") is not None
 
 
 def _invisible(text: str) -> bool:

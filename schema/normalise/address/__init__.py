@@ -48,7 +48,8 @@ def address(text: str | None, district: str | None = None) -> Address | None:
     if postcode is None and city is None:
         city = venue_town(parts) if street is None and not _vague(original) else None
         if city is None and (street is None or street.number is None):
-            return _declined(original, district)
+            notes = _vague(original) or ["no street or postcode found; kept raw"]
+            return Address(original=original, district=district, notes=notes)
     if postcode is None:
         city = city or town_in_prose(parts, street) or trailing_city(parts, street)
         notes.append("no postcode")
@@ -177,11 +178,6 @@ def is_town_part(text: str) -> bool:
 
 def _vague(text: str) -> list[str]:
     return [note for pattern, note in words.NOT_A_PLACE_RE if pattern.search(text)]
-
-
-def _declined(original: str, district: str | None) -> Address:
-    notes = _vague(original) or ["no street or postcode found; kept raw"]
-    return Address(original=original, district=district, notes=notes)
 
 
 def _ordered(extras: list[str], original: str) -> list[str]:

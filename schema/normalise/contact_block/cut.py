@@ -27,9 +27,7 @@ def cut_pieces(text: str) -> list[Piece]:
     for m, end in zip(marks, ends[: len(marks)], strict=True):
         kind = m.lastgroup or "contact"
         value = text[m.end():end]
-        keep = _value_length(kind, value)
-        if kind in ("address", "contact"):
-            keep = 0
+        keep = 0 if kind in ("address", "contact") else _value_length(kind, value)
         if value[:keep].strip(" ,;\n"):
             out.append(Piece(m.start(), kind, value[:keep].strip(" ,;\n"),
                               m.group(0).strip()))
@@ -117,8 +115,7 @@ def _split_line(text: str, offset: int, out: list[Piece]) -> None:
     """Pieces of one line; from a piece that opens with weekdays and times on, the rest of the
     line is hours ("Frau Muster, Tel. …, Mo–Fr 9–12 Uhr")."""
     for start, end in _segments(text):
-        if words.HOURS_LINE.match(text[start:].strip(" ,;:")):
-            rest = text[start:].strip(" ,;:")
+        if words.HOURS_LINE.match(rest := text[start:].strip(" ,;:")):
             out.append(Piece(offset + start, "hours", rest.rstrip(".")))
             return
         piece = text[start:end].strip(" ,;:")

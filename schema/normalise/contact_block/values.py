@@ -21,9 +21,9 @@ def labelled(piece: Piece, found: dict[str, list]) -> None:
     if kind in ("phone", "fax", "phone_fax"):
         placed = _add_phones(value, kind, found)  # a raw number is kept without its label
     elif kind == "email":
-        placed = _add_emails(value, found)
+        placed = _add("emails", value, found)
     elif kind == "web":
-        placed = _add_websites(value, found)
+        placed = _add("websites", value, found)
     elif kind == "hours":  # "Mo und Mi 10–12 Uhr unter 0341 123456": the number is a phone
         found["hours"].append(value)
         if words.NUMBER_INSIDE.search(value):
@@ -48,18 +48,16 @@ def _add_phones(text: str, kind: str, found: dict[str, list]) -> list[Phone]:
     return numbers
 
 
-def _add_emails(value: str, found: dict[str, list]) -> list[EmailAddress]:
-    result = safe(emails, value) or []
-    if any(e.valid for e in result) or (result and words.EMAILISH.search(value)):
-        found["emails"].extend(result)
-        return result
-    return []
+#: list -> (its parser, the shape that keeps a value nothing valid was read from)
+_READERS: dict[str, tuple[Callable[[str], list], Callable[[str], object]]] = {
+    "emails": (emails, words.EMAILISH.search), "websites": (urls, words.URLISH.match)}
 
 
-def _add_websites(value: str, found: dict[str, list]) -> list[Website]:
-    result = safe(urls, value) or []
-    if any(w.valid for w in result) or (result and words.URLISH.match(value)):
-        found["websites"].extend(result)
+def _add(kind: str, value: str, found: dict[str, list]) -> list[EmailAddress | Website]:
+    parse, shape = _READERS[kind]
+    result = safe(parse, value) or []
+    if any(x.valid for x in result) or (result and shape(value)):
+        found[kind].extend(result)
         return result
     return []
 
@@ -70,8 +68,8 @@ def _loose_values(rest: str | None, found: dict[str, list]) -> str | None:
     if rest is None:
         return None
     kept = [w for w in rest.split() if not (
-        (words.URLISH.match(w.strip(",;")) and _add_websites(w.strip(",;"), found))
-        or (words.EMAILISH.search(w) and _add_emails(w.strip(",;"), found)))]
+        (words.URLISH.match(w.strip(",;")) and _add("websites", w.strip(",;"), found))
+        or (words.EMAILISH.search(w) and _add("emails", w.strip(",;"), found)))]
     left = " ".join(kept).strip(" ,;:")
     return left if re.search(r"[^\W\d_]", left) else None
 
@@ -89,11 +87,11 @@ def contact_value(value: str, found: dict[str, list]) -> bool:
     """Take an unlabelled e-mail, web address or phone number into `found`; False for other
     text. A number inside a sentence counts only when it is a valid one (times and dates
     there are no numbers)."""
-    if words.URLISH.match(value) and _add_websites(value, found):
+    if words.URLISH.match(value) and _add("websites", value, found):
         return True
-    mailed = bool(words.EMAILISH.search(value) and _add_emails(value, found))
+    mailed = bool(words.EMAILISH.search(value) and _add("emails", value, found))
     for url in words.URL_INSIDE.finditer(value):
-        mailed = bool(_add_websites(url.group(0), found)) or mailed
+        mailed = bool(_add("websites", url.group(0), found)) or mailed
     numbers = safe(phones, value) if words.NUMBERISH.match(value) \
         and not words.DATE.fullmatch(value) else None
     if numbers is None and words.NUMBER_INSIDE.search(value) \
@@ -116,11 +114,7 @@ def safe(parse: Callable[[str], Any], text: str) -> Any:
 
 def unique(numbers: list[Phone]) -> list[Phone]:
     """Each number once ("Tel./Fax" read by both the label and the phone parser)."""
-    seen: set[tuple] = set()
-    out = []
+    first: dict[tuple, Phone] = {}
     for number in numbers:
-        key = (number.e164 or number.original, number.extension)
-        if key not in seen:
-            seen.add(key)
-            out.append(number)
-    return out
+        first.setdefault((number.e164 or number.original, number.extension), number)
+    return list(first.values())

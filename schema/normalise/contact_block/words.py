@@ -102,9 +102,9 @@ LIST_OPENER = re.compile(r"\b(?:für|von|mit)\s+[^\W\d_][\w-]*$")
 ENUMERATION = re.compile(r"^[^\W\d_][\w-]*(?:,\s*[^\W\d_][\w-]*)*\s+(?:und|u\.|oder|sowie|&)\s")
 HEADING = re.compile(r"^(?:kontakt(?:daten|adresse)?|anschrift|adresse|so erreichen sie uns)$",
                       re.IGNORECASE)
-HOURS_LINE = re.compile(r"^(?:mo|di|mi|do|fr|sa|so|montags?|dienstags?|mittwochs?|donnerstags?|"
-                         r"freitags?|samstags?|sonntags?)\b\.?.*?\b\d{1,2}(?:[:.]\d{2}\b|\s*uhr\b)",
-                         re.IGNORECASE)
-TIME_WORD = re.compile(r"\d|\b(?:mo|di|mi|do|fr|sa|so|uhr|montags?|dienstags?|mittwochs?|"
-                        r"donnerstags?|freitags?|samstags?|sonntags?|täglich|vereinbarung|"
-                        r"absprache|geschlossen|ferien)\b", re.IGNORECASE)
+_WEEKDAY = (r"mo|di|mi|do|fr|sa|so|montags?|dienstags?|mittwochs?|donnerstags?|freitags?|"
+            r"samstags?|sonntags?")
+HOURS_LINE = re.compile(rf"^(?:{_WEEKDAY})\b\.?.*?\b\d{{1,2}}(?:[:.]\d{{2}}\b|\s*uhr\b)",
+                        re.IGNORECASE)
+TIME_WORD = re.compile(rf"\d|\b(?:{_WEEKDAY}|uhr|täglich|vereinbarung|absprache|geschlossen|"
+                       r"ferien)\b", re.IGNORECASE)

@@ -10,12 +10,8 @@ times, times without a day, a group's slots ("Eltern-Kind-Gruppe: Mo 10-12 Uhr")
 several addresses or of several headed sites: a guessed schedule is worse than the original
 text, which is always kept beside it.
 
-Phone and chat times are kept apart: a line saying the times are for calling or chatting
-("telefonisch erreichbar", "unter <Nummer> erreichbar", "Telefonzeiten", "Hotline", "im Chat",
-the `PHONE` table), and the lines under such a heading up to the next heading (after a blank
-line, only lines that open with days or times), are read into `phone_hours`, never into
-`opening_hours`; in a sentence naming two services ("die telefonische Sprechstunde … sowie die
-persönliche Sprechstunde …"), the other service's clause stays office hours. Temporary hours
+Phone and chat times ("telefonisch erreichbar", "Telefonzeiten", "Hotline": `PHONE_RE`; see
+`_split`) are read into `phone_hours`, never into `opening_hours`. Temporary hours
 ("in den nächsten Wochen", "vorübergehend", "bis zum 30.6.") are doubtful too.
 
 A day "nach Vereinbarung" is not open (the text is still `by_appointment`); times that are
@@ -24,11 +20,9 @@ Vereinbarung: Mo-Fr 9-12") are not opening hours either.
 
 Day groups add up: "Mo–Fr 10–13 Uhr, Mi 15–18 Uhr" opens Wednesday twice, which OSM would
 lose if written as two rules (a later rule replaces an earlier one for the same day), so the
-result is built per day and written out canonically: rules in week order, days with the same
-times grouped, "Mo-Fr" for three or more consecutive days, 24-hour "HH:MM", rules joined by
-"; ", public holidays last. Every result is parsed by `opening_hours` (opening-hours-py)
-before it is returned. A file's per-day entries (`structured_hours`) are written out as such
-text and read the same way.
+result is built per day and written out canonically (`write_week`); every result is parsed by
+opening-hours-py before it is returned. A file's per-day entries (`structured_hours`) are
+written out as such text and read the same way.
 """
 
 import functools
@@ -40,6 +34,7 @@ import opening_hours as _oh
 from schema.normalise.hours import words
 from schema.normalise.hours.read import Week, read_week
 from schema.normalise.text import MEMO
+from schema.records import HoursDay
 
 # --- public functions ----------------------------------------------------------------------
 
@@ -223,16 +218,17 @@ class DayHours:
     text: str | None
 
 
-def days_text(entries: list[tuple[str, str | None, str | None, str | None]]) -> str | None:
+def days_text(entries: list[HoursDay]) -> str | None:
     """Entries (day, from, to, note) as the text the reader understands, one line each: the
     day in German, "from-to", the note; "appointment" is "nach Vereinbarung"."""
     lines = []
-    for day, opens, closes, note in entries[:words.MAX_ENTRIES]:
-        key = lowered(day or "").strip().rstrip(".")
+    for entry in entries[:words.MAX_ENTRIES]:
+        key = lowered(entry.day).strip().rstrip(".")
         name = (words.DAY_NAMES[words.STRUCTURED_DAYS[key]] if key in words.STRUCTURED_DAYS
-                else (day or "").strip())
-        span = "-".join(_clock(t) for t in (opens, closes) if t and t.strip())
-        said = words.STRUCTURED_WORDS.get(lowered(note or "").strip(), (note or "").strip())
+                else entry.day.strip())
+        span = "-".join(_clock(t) for t in (entry.opens, entry.closes) if t and t.strip())
+        note = entry.note or ""
+        said = words.STRUCTURED_WORDS.get(lowered(note).strip(), note.strip())
         said = words.STRUCTURED_WORDS.get(lowered(span), said if not span else f"{span} {said}")
         if name and said.strip():
             lines.append(f"{name} {said.strip()}")
@@ -259,6 +255,5 @@ def disagreement(a: str | None, b: str | None, limit: int = words.STRUCTURED_LEN
     """The OSM days whose hours differ between two readable texts ("Tu,Th"); "rules" when
     only monthly or holiday rules differ."""
     weeks = [read_week(office_and_phone(t, limit)[0]) or {} for t in (a, b)]
-    days = sorted({d for w in weeks for d in w if weeks[0].get(d) != weeks[1].get(d)},
-                  key=lambda d: (d[0], d[1]))
+    days = sorted({d for w in weeks for d in w if weeks[0].get(d) != weeks[1].get(d)})
     return ",".join(dict.fromkeys(words.OSM_DAYS[d] for d, _ in days)) or "rules"

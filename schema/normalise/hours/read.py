@@ -222,17 +222,13 @@ _TOKENS: dict[str, Callable[[re.Match], tuple[str, object] | None]] = {
     "day": lambda m: ("days", [(_weekday(m["day"]), ())]),
     "range": lambda m: _time(m["start"], m["end"]),
     "between": lambda m: _time(m["zstart"], m["zend"]),
-    "closed": lambda m: ("closed", None),
     "brk": lambda m: ("break", None),
     "qualifier": lambda m: ("qualifier", m["qualifier"]),
     "appt": lambda m: ("appointment", bool(m["colon"])),
     "sep": lambda m: ("sep", m["sep"]),
-    **{k: (lambda m, k=k: (k, None))
-       for k in ("place", "line", "number", "word")},
-    "para": lambda m: ("para", "para"),
-    "stop": lambda m: ("stop", "stop"),
-    "filler": lambda m: None,
-    "space": lambda m: None,
+    **{k: (lambda m, k=k: (k, None)) for k in ("closed", "place", "line", "number", "word")},
+    **{k: (lambda m, k=k: (k, k)) for k in ("para", "stop")},
+    **dict.fromkeys(("filler", "space"), lambda m: None),
 }
 
 
@@ -252,10 +248,7 @@ def _tokens(text: str) -> Iterator[tuple[str, object]]:
 
 
 def _weekday(word: str) -> int:
-    word = word.rstrip(".")
-    if word in words.AMBIGUOUS_DAYS:
-        return words.AMBIGUOUS_DAYS[word]
-    return next(i for i, group in enumerate(words.DAY_SPELLINGS) if word in group)
+    return words.WEEKDAY_OF[word.rstrip(".")]
 
 
 def _minutes(time: str) -> int | None:
@@ -273,9 +266,7 @@ def _fits(span: tuple[int, int], qualifier: str | None) -> bool:
 
 def _combine(groups: list[_Group], breaks: list[tuple[int, int]]) -> Week | None:
     """Times added up per day, a range inside another merged into it, breaks cut out; closed
-    days dropped, a closed public holiday kept as such (no times). A weekday both weekly and
-    nth-of-month (or "1. und 3." beside "1."), whose later OSM rule would replace the
-    earlier, and partly overlapping ranges on one day are not written out with confidence."""
+    days dropped, a closed public holiday kept (no times); None where rules clash."""
     week: Week = {}
     closed = {d for g in groups if g.closed for d in g.days}
     for g in groups:

@@ -23,8 +23,6 @@ DAY_SPELLINGS: tuple[tuple[str, ...], ...] = (
     ("feiertagen", "feiertage", "feiertag"),
 )
 
-
-
 #: A weekday's full name with one typing slip ("Donerstags", "Monatg") -> the name.
 DAY_SLIPS = {slip: name for group in DAY_SPELLINGS[:7] for name in group if len(name) >= 6
              for slip in typing_slips(name)
@@ -33,12 +31,14 @@ DAY_SLIPS = {slip: name for group in DAY_SPELLINGS[:7] for name in group if len(
 #: Abbreviations that are also ordinary German words ("die", "mit"): a day only when a colon,
 #: a dot, a dash or "bis" follows ("Die-Do", "Die: 8-18 Uhr").
 AMBIGUOUS_DAYS = {"die": 1, "mit": 2}
+#: Every spelling of a weekday (`DAY_SPELLINGS`, `AMBIGUOUS_DAYS`) -> its index.
+WEEKDAY_OF = {s: i for i, group in enumerate(DAY_SPELLINGS) for s in group} | AMBIGUOUS_DAYS
 
 #: "jeden 1. / ersten / letzten Montag im Monat" -> OSM's nth weekday of the month.
 ORDINALS = {"1.": 1, "2.": 2, "3.": 3, "4.": 4, "5.": 5, "erste": 1, "zweite": 2,
             "dritte": 3, "vierte": 4, "fünfte": 5, "letzte": -1}
 
-#: Phrases saying appointments are offered (searched after `NOT_APPOINTMENT` is removed).
+#: Phrases saying appointments are offered (searched after `NOT_APPOINTMENT_RE` is removed).
 APPOINTMENT = (
     r"(?:nach|auf|mit|nur\s+mit)\s+(?:(?:vorheriger|telefonischer|tel\.|persönlicher|"
     r"individueller|erfolgter)\s*){0,2}(?:vereinbarung|absprache|rücksprache|"
@@ -61,14 +61,14 @@ APPOINTMENT = (
 
 #: "ohne Termin", "ohne vorherige Anmeldung": the opposite of an appointment (but "ohne
 #: Termin geschlossen" means: only with one).
-NOT_APPOINTMENT = (r"ohne\s+(?:vorherige\s+)?(?:termin\w*|voranmeldung|anmeldung)"
-                   r"(?![a-zäöüß])(?!\s+geschlossen)")
+NOT_APPOINTMENT_RE = re.compile(r"ohne\s+(?:vorherige\s+)?(?:termin\w*|voranmeldung|anmeldung)"
+                                r"(?![a-zäöüß])(?!\s+geschlossen)")
 
 #: A German phone number as written in prose ("04521-788 360", "02241 - 29792").
 PHONE_NUMBER = r"\(?0[1-9][0-9]{1,5}\)?\s*[/-]?\s*[0-9][0-9 /-]{2,}[0-9]"
 
 #: Cues that a line gives times for calling or chatting, not for visiting.
-PHONE = (
+PHONE_RE = re.compile(
     r"telefon(?:zeit|sprech|service|seelsorge|dienst|beratung)\w*"
     r"|telefon\s*-?\s*sprechzeit\w*"
     r"|telefonische\s+(?:sprech|kontakt|beratungs|service)(?:zeit|stunde)\w*"
@@ -89,7 +89,7 @@ PHONE = (
     r"|\bdas\s+telefon(?![a-zäöüß])|\banrufen(?![a-zäöüß])|nur\s+telefonisch")
 
 #: Words naming a service that has its own times ("die persönliche Sprechstunde am Montag").
-SERVICE = r"sprechstunde|sprechzeit|öffnungszeit|beratung"
+SERVICE_RE = re.compile(r"(?<![a-zäöüß])(?:sprechstunde|sprechzeit|öffnungszeit|beratung)")
 
 #: Month names: two joined by a dash or "bis" give a season ("April - Oktober").
 MONTHS = (r"januar|februar|märz|april|mai|juni|juli|august|september|oktober|november"
@@ -138,11 +138,11 @@ STREET = (r"[a-zäöüß-]*(?:str\.|straße|strasse|weg|allee|damm|platz|gasse|m
 #: A group named before the times of its line ("Eltern-Kind-Gruppe: Mo 10-12 Uhr"): the
 #: times are the group's meetings, not the office's hours ("für Selbsthilfegruppen" and
 #: "Selbsthilfegruppen-Büro" name the office).
-GROUP_SLOT = (r"(?<![a-zäöüß-])(?<!für )[a-zäöüß-]*gruppe(?![a-zäöüß-])[^\n¶]*?"
-              r"[0-9]{1,2}(?:[.:][0-9]{2})?\s*(?:-|bis)")
+GROUP_SLOT_RE = re.compile(r"(?<![a-zäöüß-])(?<!für )[a-zäöüß-]*gruppe(?![a-zäöüß-])[^\n¶]*?"
+                           r"[0-9]{1,2}(?:[.:][0-9]{2})?\s*(?:-|bis)")
 
 #: Words naming the office itself in a heading ("Öffnungszeiten Büro:").
-OFFICE = r"büro|geschäftsstelle|kontaktstelle|sekretariat|verwaltung|beratungsstelle"
+OFFICE_RE = re.compile(r"büro|geschäftsstelle|kontaktstelle|sekretariat|verwaltung|beratungsstelle")
 
 #: Earliest plausible start: "Di 2-4" means afternoon, which we do not guess.
 EARLIEST = 6 * 60
@@ -202,15 +202,10 @@ TOKEN = re.compile(
     rf"|(?P<space>[ ]+)"
 )
 APPOINTMENT_RE = re.compile(APPOINTMENT)
-NOT_APPOINTMENT_RE = re.compile(NOT_APPOINTMENT)
-PHONE_RE = re.compile(PHONE)
 DOUBT_RE = re.compile(rf"(?<![a-zäöüß])(?:{DOUBT})(?![a-zäöüß])")
 SCHEDULE = re.compile(rf"(?<![a-zäöüß]){_DAY_WORD}"
                        rf"|(?<![0-9:])(?<![0-9]\.){_TIME}\s*(?:-|bis)\s*{_TIME}")
-GROUP_SLOT_RE = re.compile(GROUP_SLOT)
-SERVICE_RE = re.compile(rf"(?<![a-zäöüß])(?:{SERVICE})")
 CLAUSE = re.compile(r"\s+sowie\s+")
-OFFICE_RE = re.compile(OFFICE)
 RANGE = re.compile(rf"(?<![0-9:])(?<![0-9]\.){_TIME}\s*(?:-|bis)\s*{_TIME}")
 ALWAYS = re.compile(r"^(?:täglich\s+)?(?:rund um die uhr|24 stunden(?: täglich)?)"
                      r"(?:\s+erreichbar)?\.?$")

@@ -8,16 +8,11 @@ exporter has to leave "which fortnight" open - the original text stays beside th
 
 Publishers write rhythms inside sentences ("Die Gruppe trifft sich jeden ersten Donnerstag im
 Monat im Gemeindehaus und sucht neue Mitglieder."), so the text is read for its rhythm tokens
-(weekdays with ordinals, rhythm words, times) and the words around them are passed over. What
-is removed first: one-off dates with their weekday and time ("am Dienstag, 16. April, 15 Uhr"),
-addresses (house numbers and postcodes are no times), history ("seit 2008"). Declined (None):
-a doubt word ("außer", "Ferien", "in der Regel", "voraussichtlich", a month named as a
-season), alternatives between rhythm tokens ("dienstags oder mittwochs"), time or dates given
-only on request in the rhythm's own clause, day mentions in several sentences or lines
-(several meetings), several groups named beside several days, a list of three or more
-calendar dates (the meetings are those dates), or parts that disagree. A hedge
-("bitte", "in der Regel") counts only in a sentence that names the rhythm; an exception or a
-season counts anywhere. A wrong schedule is worse than none.
+(weekdays with ordinals, rhythm words, times) and the words around them are passed over, once
+one-off dates, addresses and history are removed (`words.REMOVE`). Declined (None): a doubt
+(`_doubtful`), time or dates given only on request in the rhythm's own clause, alternatives
+between rhythm tokens ("dienstags oder mittwochs"), several meetings or groups, a list of
+calendar dates (`words.DATE_LIST`), or parts that disagree. A wrong schedule is worse than none.
 
 Decisions on ambiguous German:
 - "jeden zweiten Montag" (ordinal as a word, no month named) is every other week - the
@@ -120,18 +115,18 @@ def _doubtful(text: str) -> bool:
     """An exception, season or change anywhere; a hedge only in a sentence or line that names
     a day or a rhythm ("Bitte melden Sie sich vorher an." leaves the rhythm standing); "im
     April" only in a clause that names one."""
-    if words.DOUBT_RE.search(text):
-        return True
-    if words.CLAUSE_DOUBT_RE.search(text):
-        cuts = [0, *(b.end() for b in words.BOUNDARY.finditer(text)), len(text)]
-        if any(words.CLAUSE_DOUBT_RE.search(clause) and words.RHYTHM.search(clause)
-               for clause in (text[a:b] for a, b in pairwise(cuts))):
-            return True
-    if not words.LOCAL_DOUBT_RE.search(text):
+    return (bool(words.DOUBT_RE.search(text))
+            or _with_rhythm(text, words.CLAUSE_DOUBT_RE, words.BOUNDARY)
+            or _with_rhythm(text, words.LOCAL_DOUBT_RE, words.BLOCKS))
+
+
+def _with_rhythm(text: str, doubt: re.Pattern, cut: re.Pattern) -> bool:
+    """A `doubt` in a piece of `text` (between `cut`s) that names a day or a rhythm."""
+    if not doubt.search(text):
         return False
-    cuts = [0, *(b.end() for b in words.BLOCKS.finditer(text)), len(text)]
-    return any(words.LOCAL_DOUBT_RE.search(block) and words.RHYTHM.search(block)
-               for block in (text[a:b] for a, b in pairwise(cuts)))
+    cuts = [0, *(b.end() for b in cut.finditer(text)), len(text)]
+    return any(doubt.search(piece) and words.RHYTHM.search(piece)
+               for piece in (text[a:b] for a, b in pairwise(cuts)))
 
 
 def _request_in_rhythm(text: str) -> bool:
@@ -238,13 +233,11 @@ def _number(value: str) -> int:
 
 def _mention(value: str, intro: str | None, block: int) -> Mention | None:
     """"1. und 3. Dienstag" -> days ["TU"], ords [(1, False), (3, False)]; "Mo-Fr" expanded."""
-    first = words.DAY_ONE.search(value)
-    if first is None:
-        return None
+    found = list(words.DAY_ONE.finditer(value))  # a day token holds one at least
     days: list[str] = []
     parts: list[str] = []
     adverb = False
-    for m in words.DAY_ONE.finditer(value, first.start()):
+    for m in found:
         if m.group("abbr"):
             days.append(words.DAY_ABBREVIATIONS[m.group("abbr").rstrip(".").title()])
             continue
@@ -259,7 +252,7 @@ def _mention(value: str, intro: str | None, block: int) -> Mention | None:
         days = list(words.WEEKDAYS[start:end + 1])
     ords = [(int(m.group(1)), False) if m.group(1)
             else (words.ORDINAL_WORDS[m.group(2).lower()], True)
-            for m in words.ORD_ONE.finditer(value[: first.start()])]
+            for m in words.ORD_ONE.finditer(value[: found[0].start()])]
     if ords and len(days) > 1:
         return None  # "1. Mo-Fr" has no sensible reading
     return Mention(days, ords, parts, intro, block, adverb)

@@ -52,7 +52,7 @@ LOCAL_DOUBT = (
 )
 #: A month that doubts the rhythm only in its own clause ("im Juli jeden Montag"); in another
 #: clause it dates something else ("gründete im April eine Gruppe, die sich … trifft").
-CLAUSE_DOUBT = (rf"\bim\s+{_MONTH}\b",)
+CLAUSE_DOUBT_RE = re.compile(rf"\bim\s+{_MONTH}\b", re.I)
 
 #: Doubt anywhere in the text: the rhythm has exceptions, seasons, changes or an end.
 DOUBT = (
@@ -159,7 +159,6 @@ ORDER = re.compile(r"D+T?|TD+|(?:D+T)+|(?:TD+)+")
 
 DOUBT_RE = re.compile("|".join(DOUBT), re.I)
 LOCAL_DOUBT_RE = re.compile("|".join(LOCAL_DOUBT), re.I)
-CLAUSE_DOUBT_RE = re.compile("|".join(CLAUSE_DOUBT), re.I)
 #: "im Montag" is never a day (a day takes "am"): a slip for "im Monat".
 IM_DAY = re.compile(r"\b(im)\s+montag\b", re.I)
 SLIP_WORD = re.compile(r"(?<![\wäöüß])[A-Za-zäöüß]{5,11}(?![\wäöüß])")

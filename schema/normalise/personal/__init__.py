@@ -43,13 +43,9 @@ def mark_private_contacts(
     phone_list: list[Phone], email_list: list[EmailAddress], kind: str = "group",
     staff_contacts: StaffContacts = "withhold", context: Context = NO_CONTEXT,
 ) -> tuple[list[Phone], list[EmailAddress]]:
-    """A group's mobile number or private mailbox belongs to a private person; so does a
-    named mailbox of an institution's staff member, unless the source publishes those.
-
-    Contact centres and associations answer on landlines and their own domains; a group member
-    who volunteers as contact uses their own phone or mailbox, and publishing it would tie a
-    named person to a health topic.
-    """
+    """A group's mobile number or private mailbox is a volunteer's own, and publishing it would
+    tie a named person to a health topic; a named mailbox of an institution's staff member is
+    withheld too, unless the source publishes those (institutions answer on their own lines)."""
     private = kind in PRIVATE_KINDS
     phones_out = [p.model_copy(update={"personal": True})
                   if private and p.type == "mobile" else p for p in phone_list]
@@ -62,26 +58,24 @@ def mark_private_contacts(
     return phones_out, emails_out
 
 
-def mark_personal(kind: str, contact_text: str | None, phone_list: list[Phone],
-                  email_list: list[EmailAddress], staff_contacts: StaffContacts = "withhold",
-                  context: Context = NO_CONTEXT,
+def mark_personal(contact_text: str | None, phone_list: list[Phone],
+                  email_list: list[EmailAddress], redactor: Redactor,
                   ) -> tuple[str | None, str | None, list[Phone], list[EmailAddress], list[str]]:
     """(contact route, contact person, phones, e-mails, personal field paths) of one record:
     the values of a private person marked, a route through an institution kept public without
-    the person it may name. A rare-condition entry (NAKOS BLAU) is never stored per person:
-    its contacts are people with that condition, so they are dropped here, before anything is
-    written."""
-    if kind == "rare_condition":
+    the person it may name (its findings go to the record's `redactor`). A rare-condition
+    entry (NAKOS BLAU) is never stored per person: its contacts are people with that
+    condition, so they are dropped here, before anything is written."""
+    if redactor.kind == "rare_condition":
         return None, None, [], [], []
-    phone_list, email_list = mark_private_contacts(phone_list, email_list, kind, staff_contacts,
-                                                   context)
+    phone_list, email_list = mark_private_contacts(phone_list, email_list, redactor.kind,
+                                                   redactor.staff_contacts, redactor.context)
     route, person = contact(contact_text)
-    redactor = Redactor(kind, staff_contacts, context)
     route = redactor.text("contact_route", route)
     fields = ["contact_person"] if person else []
     fields += [f"phones[{i}]" for i, p in enumerate(phone_list) if p.personal]
     fields += [f"emails[{i}]" for i, e in enumerate(email_list) if e.personal]
-    return route, person, phone_list, email_list, fields + redactor.found
+    return route, person, phone_list, email_list, fields
 
 
 #: The name of a listing whose whole name was a person's.

@@ -74,14 +74,11 @@ def _join(match: regex.Match) -> str:
     at_end = match.end() == len(line) or line[match.end()] == "\n"
     if at_start or at_end:
         return ""
-    seps = (match.group("left") + match.group("right")).replace(" ", "").replace("\t", "")
-    for sep in (";", ",", ":"):
-        if sep in seps:
-            return f"{sep} "
-    for sep in ("–", "-", "/", "|"):
-        if sep in seps:
-            return f" {sep} "
-    return " "
+    seps = match.group("left") + match.group("right")
+    sep = next((s for s in ";,:–-/|" if s in seps), None)
+    if sep is None:
+        return " "
+    return f"{sep} " if sep in ";,:" else f" {sep} "
 
 
 #: Spaces before punctuation or after an opening bracket, a comma before a full stop, a

@@ -8,38 +8,17 @@ Angehörige, Eltern). Only when confident: a label (or a part of one) that match
 is kept as `Topic(code=None, label=…)`, never dropped and never guessed, and
 `unknown_topics` lists those labels so the taxonomy can grow from real data.
 
-How a label is read:
-
-1. Folded to a key: case, accents and umlauts ("oe" = "ö"), "ß"/"ss", gender forms
-   ("Migrant*innen"), spaces, hyphens and punctuation all vanish, so "Down Syndrom",
-   "Down-Syndrom" and "downsyndrom" are one key.
-2. The whole label is looked up first (so "Angst und Panik", "HIV/AIDS" or the compound
-   "Psychosoziale Themen/Sucht" are not torn apart); a key also matches with a plain plural or
-   adjective ending ("Allergien", "Alleinerziehender"), a leading "Morbus" or a trailing
-   "-erkrankung", "-syndrom", "-störung", "-kranke", "-betroffene", "-gruppe".
-   A register's inverted form is read the right way round: "Behinderung, geistige" and
-   "Herzfehler angeborener" are "geistige Behinderung" and "angeborene Herzfehler".
-3. Otherwise the label is split at "/", ",", ";", "+", "&", "und", "oder", "sowie", spaced
-   dashes; bracketed text is read apart. Each part is looked up as it is, then without filler
-   ("Selbsthilfegruppe", "für", "Menschen mit", "v.", "e. V.") and audience words
-   ("Angehörige von"), then phrase by phrase between its prepositions ("Pflegende Angehörige |
-   von Menschen | mit Demenz" names two concepts). A phrase that is no concept as a whole
-   gives the longest runs of its words that are ("Sarkoidose Dresden", "Brustkrebs Pink
-   Ladies"); a run of ten or more letters may be one typing slip from its concept
-   ("Netzhauterkrankunegn"), of twenty or more two ("Guilliam-Barré-Syndrom"). A phrase
-   with no concept in it that is shaped like the name of a rare condition ("Lowe-Syndrom",
-   "Morbus Osler", "Fox P1-Gendefekt", "Ektodermale Dysplasie", "Trisomie 18") is the
-   rare-condition area's general code, unless its name is a common condition
-   ("Karpaltunnelsyndrom", "Morbus Scheuermann": NOT_RARE) or a misspelt concept ("Morbus
-   Chron"). Elided compounds take the tail of the next word ("Pflege- und
-   Adoptivkinder": "Pflegekinder"); a lone adjective takes the next part's noun ("geistig
-   und körperlich behinderte Kinder").
-4. Recognised parts give their topics; a part not recognised adds one `Topic(code=None)`
-   for the label. Parts that only qualify are not counted as unknown: bracketed remarks,
-   parts starting in lower case ("…, vaskulärer Typ"), elided compounds ("Herz- und …"),
-   parts that only name an audience ("Demenz / Angehörige") or hold only filler. A remark
-   beside a recognised topic is read only whole, so "Rollstuhl (junges Alter)" is no age
-   topic.
+How a label is read: folded to a key (`words.label_words`: case, accents, umlauts, "ß",
+gender forms, spaces and punctuation vanish, so "Down-Syndrom" and "downsyndrom" meet), then
+looked up whole first, so "Angst und Panik", "HIV/AIDS" or "Psychosoziale Themen/Sucht" are
+not torn apart (`Taxonomy.find`: with a plain ending, "Morbus" or a head like "-erkrankung";
+a register's inverted "Behinderung, geistige" the right way round). Otherwise it is split
+into parts (`_parts`), each read as it is, without filler and audience words, phrase by
+phrase and by its known runs of words (`_read_phrase`, `_runs`, `_misspelt`), as a rare
+condition's name (`rare.rare`), an elided compound or a lone adjective sharing the next
+part's noun (`rare.elided`, `_shared_head`). A part not recognised adds one
+`Topic(code=None)`, unless it only qualifies (a bracketed remark, a lower-case part, an
+audience, filler).
 
 The audience comes from the whole label: Betroffene -> "affected"; Angehörige, Zugehörige,
 Partner -> "relatives"; Eltern, Mütter, Väter -> "parents" ("relatives" when the label is
