@@ -20,10 +20,6 @@ says which week), so "which fortnight" stays in the text.
 
 The records are DuckDB views (`hsds.sql`); the CSVs are written by `COPY`, and the nested
 service documents of `services.json` are built by DuckDB (`hsds_services.sql`).
-
-The field names and types of `hsds/datapackage.json` (`hsds_datapackage.json`) are those of
-the official HSDS 3.0 tabular package, every column of each resource written (empty where
-there is no value).
 """
 
 import json
@@ -33,6 +29,7 @@ from typing import Any
 
 import duckdb
 
+from warehouse.release.integrity import write_json
 from warehouse.release.public import public_table
 from warehouse.storage import sql_literal, sql_name
 
@@ -99,14 +96,12 @@ def _write_services(cur: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 
 def write_hsds(con: duckdb.DuckDBPyConnection, folder: Path, ctx: Any) -> list[Path]:
-    """Write `folder/hsds/`: services.json, one CSV per HSDS resource, datapackage.json.
-    `ctx.listings` is the release's public table when publish has it (else it is built)."""
+    """Write `folder/hsds/`: services.json, one CSV per HSDS resource, datapackage.json."""
     out = folder / "hsds"
     out.mkdir(parents=True, exist_ok=True)
-    table = getattr(ctx, "listings", None)
     written = [out / "services.json"]
     with con.cursor() as cur:  # the views, macros and registered table are this cursor's
-        cur.register("hsds_public", public_table(con) if table is None else table)
+        cur.register("hsds_public", public_table(con))
         cur.execute(f"CREATE TEMP MACRO hsds_namespace() AS unhex('{NAMESPACE.hex}')")
         cur.execute(VIEWS.read_text("utf-8"))
         package = datapackage(ctx)
@@ -119,6 +114,4 @@ def write_hsds(con: duckdb.DuckDBPyConnection, folder: Path, ctx: Any) -> list[P
             _members_view(cur, name, names, columns)
             written.append(path)
         _write_services(cur, written[0])
-    (out / "datapackage.json").write_text(
-        json.dumps(package, ensure_ascii=False, indent=2), "utf-8")
-    return [*written, out / "datapackage.json"]
+    return [*written, write_json(out / "datapackage.json", package)]
