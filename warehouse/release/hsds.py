@@ -55,10 +55,6 @@ def datapackage(ctx: Any) -> dict:
         "created": ctx.generated.strftime("%Y-%m-%dT%H:%M:%SZ"), "homepage": ctx.base_url}
 
 
-def _columns(cur: duckdb.DuckDBPyConnection, view: str) -> set[str]:
-    return {r[0] for r in cur.execute(f"DESCRIBE {view}").fetchall()}
-
-
 def _rows_query(name: str, fields: list[str], columns: set[str]) -> str:
     """SQL: the resource's CSV rows, every HSDS field in the official order (null where the
     view has no such column), shared records once, in release order."""
@@ -108,7 +104,7 @@ def write_hsds(con: duckdb.DuckDBPyConnection, folder: Path, ctx: Any) -> list[P
         for resource in package["resources"]:
             name, path = resource["name"], out / resource["path"]
             names = [f["name"] for f in resource["schema"]["fields"]]
-            columns = _columns(cur, f"hsds_{name}")
+            columns = {r[0] for r in cur.execute(f"DESCRIBE hsds_{name}").fetchall()}
             cur.execute(f"COPY ({_rows_query(name, names, columns)}) TO {sql_literal(str(path))} "
                         "(FORMAT csv, HEADER)")
             _members_view(cur, name, names, columns)

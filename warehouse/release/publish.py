@@ -43,6 +43,7 @@ from warehouse.release.integrity import (
 )
 from warehouse.release.landing import write_landing_page
 from warehouse.release.metadata import (
+    TITLE,
     attribution_text,
     contributing_sources,
     write_dcat,
@@ -102,7 +103,7 @@ def _datapackage(con: duckdb.DuckDBPyConnection, run_id: str, generated: datetim
     """).fetchall()
     return {
         "name": "selbsthilfe-atlas",
-        "title": "selbsthilfe-atlas: Selbsthilfegruppen, -kontaktstellen und -organisationen",
+        "title": TITLE,
         "description": PACKAGE_DESCRIPTION,
         "version": FORMAT_VERSION,
         "created": generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
