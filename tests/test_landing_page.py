@@ -83,7 +83,7 @@ def releases(tmp_path_factory):
     (split / "index.html").unlink()
     create_public_tables(con)
     ctx = ReleaseContext(run_id="r2", generated=later, previous=None,
-                         base_url=DEFAULT_BASE_URL, public=base / "public")
+                         base_url=DEFAULT_BASE_URL)
     write_landing_page(con, split, ctx, landing_tables(con),
                        attribution_text(contributing_sources(con)), withheld_report(con),
                        embed_limit=0)

@@ -163,7 +163,7 @@ def build(base: Path, tables: dict[str, pa.Table]) -> tuple[Path, object, Releas
     folder.mkdir()
     (folder / "groups.csv").write_text("id,name\n", "utf-8")
     ctx = ReleaseContext(run_id="synth", generated=datetime(2026, 11, 23, 3, tzinfo=UTC),
-                         previous=None, base_url=DEFAULT_BASE_URL, public=base)
+                         previous=None, base_url=DEFAULT_BASE_URL)
     write_landing_page(con, folder, ctx, tables, "Stadt Herne (CC-BY-4.0)", {})
     return folder, con, ctx
 

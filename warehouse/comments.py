@@ -81,33 +81,21 @@ _VIEWS: dict[str, str] = {
 }
 
 
-def listing_comments() -> dict[str, str]:
-    out = dict(_LISTING)
-    for name, field in Listing.model_fields.items():
-        if field.description and name not in out:
-            out[name] = field.description
-    return out
-
-
 def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
     """The listing tables' and the views' comments; the other tables' are in their DDL."""
-    listing = listing_comments()
+    listing = {name: field.description for name, field in Listing.model_fields.items()
+               if field.description} | _LISTING
     for table, (about, columns) in TABLES.items():
         con.execute(f"COMMENT ON TABLE {table} IS {sql_literal(about)}")
         for column, text in (listing | columns).items():
             con.execute(f'COMMENT ON COLUMN {table}."{column}" IS {sql_literal(text)}')
-    apply_view_comments(con)
-
-
-def apply_view_comments(con: duckdb.DuckDBPyConnection) -> None:
-    listing = listing_comments() | TABLES["listings"][1]
+    entity_listings = listing | TABLES["listings"][1] | {
+        "entity_id": _BEST["entity_id"], "rank": "1 for the member whose values are preferred"}
     for view, about in _VIEWS.items():
         con.execute(f"COMMENT ON VIEW {view} IS {sql_literal(about)}")
         columns = [c for (c,) in con.execute(
             "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
             "AND database_name = current_database()", [view]).fetchall()]
-        texts = (listing | {"entity_id": _BEST["entity_id"],
-                            "rank": "1 for the member whose values are preferred"}
-                 if view == "entity_listings" else _BEST)
+        texts = entity_listings if view == "entity_listings" else _BEST
         for column in columns:
             con.execute(f'COMMENT ON COLUMN {view}."{column}" IS {sql_literal(texts[column])}')

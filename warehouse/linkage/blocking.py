@@ -168,20 +168,11 @@ def candidate_pairs(items: list[Features], names: list[_Name] | None = None,
                     blocks: dict[str, list[int]] | None = None) -> set[tuple[int, int]]:
     """The cross-source pairs worth scoring: every pair some rule of `RULES` can link.
 
-    A rule links two listings only if they share a place (postcode or main city) or a phone,
-    mailbox or web host (see `RULES`), and, unless contact data decides (centres and
-    organisations), only if their names reach a similarity of 80. So instead of every pair
-    of a postcode or city block (quadratic: a city holds thousands of groups):
-    - inside a place block, the pairs whose names can reach 80 (`_place_pairs`), the
-      centres and organisations that share contact data, and every two contact centres (a
-      centre without a place is in the block of a town its name holds);
-    - inside a name block, the pairs that also share contact data (a name alone, in another
-      town, is never enough), unless more than MAX_CONTACT_BLOCK listings of that name share
-      it (a federation's hotline: in one town they still meet in the place block);
-    - the contact blocks of centres and organisations, as before (a switchboard of more than
-      MAX_CONTACT_BLOCK listings is not evidence);
-    - inside a street block (contact centres only, when one names its street alone), every
-      pair.
+    A rule needs a shared place or shared contact data and, unless contact data decides,
+    names that can reach 80; so a place block (quadratic: a city holds thousands of groups)
+    gives only the pairs `_place_pairs` finds, a name block only those that also share
+    contact data (a name alone, in another town, is never enough; more than
+    MAX_CONTACT_BLOCK sharing it is a federation's hotline, not evidence).
     """
     names = names or names_of(items)
     blocks = blocks_of(items) if blocks is None else blocks
@@ -197,7 +188,9 @@ def candidate_pairs(items: list[Features], names: list[_Name] | None = None,
         elif kind == "street":
             _all_pairs(items, members, pairs)  # contact centres only: a few per street
         elif kind == "name":
-            _placeless_pairs(items, members, pairs)
+            for i in members:  # known by its name alone: it meets its name block (rule "name only")
+                if items[i].kind != "group" and not items[i].postcode and not items[i].main_city:
+                    _add_pairs(items, i, members, pairs)
             shared: dict[str, list[int]] = defaultdict(list)
             for i in members:
                 for contact in _contact_keys(items[i]):
@@ -208,16 +201,6 @@ def candidate_pairs(items: list[Features], names: list[_Name] | None = None,
         else:
             _place_pairs(items, names, members, bound, pairs)
     return pairs
-
-
-def _placeless_pairs(items: list[Features], members: list[int],
-                     pairs: set[tuple[int, int]]) -> None:
-    """A centre or organisation known only by its name (no postcode, no town) meets the
-    others of its name block: the name is all there is to compare (rule "name only")."""
-    for i in members:
-        a = items[i]
-        if a.kind != "group" and not a.postcode and not a.main_city:
-            _add_pairs(items, i, members, pairs)
 
 
 def _add_pairs(items: list[Features], i: int, others: Iterable[int],

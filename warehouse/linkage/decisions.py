@@ -135,10 +135,8 @@ def _entry(path: Path, n: int, entry: object) -> Decision:
 
 
 def _names(entry: object) -> str:
-    if isinstance(entry, dict) and isinstance(entry.get("a"), str) and isinstance(
-            entry.get("b"), str):
-        return f" ({entry['a']} / {entry['b']})"
-    return ""
+    a, b = (entry.get(side) if isinstance(entry, dict) else None for side in ("a", "b"))
+    return f" ({a} / {b})" if isinstance(a, str) and isinstance(b, str) else ""
 
 
 def append_decision(path: Path | str, a: str, b: str, *, same: bool, reason: str,

@@ -139,17 +139,17 @@ class LinkCounts:
     review: int = 0      # uncertain pairs left for a person (`shg review`)
 
 
-def decided_indices(decided: dict[tuple[str, str], bool], index: dict[str, int]
-                     ) -> tuple[dict[tuple[int, int], bool], list[tuple[str, str]]]:
-    """The decisions on listing indices (smaller first), and the pairs naming a listing that
-    is not active: reported, not fatal (a listing may be gone for good)."""
+def decided_indices(decisions: Decisions, index: dict[str, int]
+                     ) -> tuple[dict[tuple[int, int], bool], list[str]]:
+    """The decisions on listing indices (smaller first), and those naming a listing that is
+    not active ("a / b"): reported, not fatal (a listing may be gone for good)."""
     by_index, stale = {}, []
-    for (x, y), same in decided.items():
+    for (x, y), decision in decisions.by_pair().items():
         if x in index and y in index:
             i, j = sorted((index[x], index[y]))
-            by_index[(i, j)] = same
+            by_index[(i, j)] = decision.same
         else:
-            stale.append((x, y))
+            stale.append(f"{decision.a} / {decision.b}")
     return by_index, stale
 
 
@@ -316,14 +316,12 @@ def _decide(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, decision
     known = {e: (c, r) for e, c, r in con.execute(
         "SELECT entity_id::VARCHAR, created_at, retired_into::VARCHAR FROM entities").fetchall()}
     counts, review = LinkCounts(), []
-    by_index, stale = decided_indices({pair: d.same for pair, d in decisions.by_pair().items()},
-                                      {f.id: i for i, f in enumerate(items)})
+    by_index, counts.stale_decisions = decided_indices(decisions,
+                                                       {f.id: i for i, f in enumerate(items)})
     components, links = cluster(items, counts, by_index, review)
     member_rows, entity_rows, retire = assign(current, known, run_id, now, items, components,
                                               links, counts)
     counts.decided, counts.review = len(by_index), len(review)
-    counts.stale_decisions = [f"{d.a} / {d.b}" for pair, d in decisions.by_pair().items()
-                              if pair in stale]
     return (pa.Table.from_pylist(member_rows, schema=arrow_schema(con, "entity_members")),
             pa.Table.from_pylist(entity_rows, schema=arrow_schema(con, "entities")), retire,
             counts, review)

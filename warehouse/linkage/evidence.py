@@ -63,8 +63,7 @@ def _similarity(a: Features, b: Features, core_a: tuple, core_b: tuple
     sim = max(fuzz.token_sort_ratio(sa, sb),
               fuzz.ratio("".join(sorted(core_a)), "".join(sorted(core_b))),
               fuzz.ratio(sa.replace(" ", ""), sb.replace(" ", "")))
-    for short, full in ((core_a, a.tokens), (core_b, b.tokens)):
-        other = b.tokens if full is a.tokens else a.tokens
+    for short, other in ((core_a, b.tokens), (core_b, a.tokens)):
         if len(short) == 1 and 2 < len(short[0]) <= 6 and short[0] == initials(other):
             return 95.0, conflict, False
     if a.kind != "group" and (acronym := acronym_within(core_a, core_b)):
@@ -102,12 +101,9 @@ def town_named(a: Features, b: Features) -> bool:
     return bool(set(a.tokens) & b.city_tokens or set(b.tokens) & a.city_tokens)
 
 
-def _close(t: str, u: str) -> bool:
-    return t[:3] == u[:3]
-
-
 def _unmatched(core: list[str], other: list[str]) -> list[str]:
-    return [t for t in core if len(t) > 2 and not any(_close(t, u) for u in other)]
+    """The words (3+ letters) of `core` whose first three letters no word of `other` shares."""
+    return [t for t in core if len(t) > 2 and not any(t[:3] == u[:3] for u in other)]
 
 
 def evidence(a: Features, b: Features) -> tuple[float, dict]:

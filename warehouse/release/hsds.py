@@ -20,10 +20,6 @@ says which week), so "which fortnight" stays in the text.
 
 The records are DuckDB views (`hsds.sql`); the CSVs are written by `COPY`, and the nested
 service documents of `services.json` are built by DuckDB (`hsds_services.sql`).
-
-The field names and types of `hsds/datapackage.json` (`hsds_datapackage.json`) are those of
-the official HSDS 3.0 tabular package, every column of each resource written (empty where
-there is no value).
 """
 
 import json
@@ -33,6 +29,7 @@ from typing import Any
 
 import duckdb
 
+from warehouse.release.integrity import write_json
 from warehouse.release.public import public_table
 from warehouse.storage import sql_literal, sql_name
 
@@ -56,10 +53,6 @@ def datapackage(ctx: Any) -> dict:
     return json.loads(DATAPACKAGE.read_text("utf-8")) | {
         "id": f"selbsthilfe-atlas/{ctx.run_id}/hsds",
         "created": ctx.generated.strftime("%Y-%m-%dT%H:%M:%SZ"), "homepage": ctx.base_url}
-
-
-def _columns(cur: duckdb.DuckDBPyConnection, view: str) -> set[str]:
-    return {r[0] for r in cur.execute(f"DESCRIBE {view}").fetchall()}
 
 
 def _rows_query(name: str, fields: list[str], columns: set[str]) -> str:
@@ -99,26 +92,22 @@ def _write_services(cur: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 
 def write_hsds(con: duckdb.DuckDBPyConnection, folder: Path, ctx: Any) -> list[Path]:
-    """Write `folder/hsds/`: services.json, one CSV per HSDS resource, datapackage.json.
-    `ctx.listings` is the release's public table when publish has it (else it is built)."""
+    """Write `folder/hsds/`: services.json, one CSV per HSDS resource, datapackage.json."""
     out = folder / "hsds"
     out.mkdir(parents=True, exist_ok=True)
-    table = getattr(ctx, "listings", None)
     written = [out / "services.json"]
     with con.cursor() as cur:  # the views, macros and registered table are this cursor's
-        cur.register("hsds_public", public_table(con) if table is None else table)
+        cur.register("hsds_public", public_table(con))
         cur.execute(f"CREATE TEMP MACRO hsds_namespace() AS unhex('{NAMESPACE.hex}')")
         cur.execute(VIEWS.read_text("utf-8"))
         package = datapackage(ctx)
         for resource in package["resources"]:
             name, path = resource["name"], out / resource["path"]
             names = [f["name"] for f in resource["schema"]["fields"]]
-            columns = _columns(cur, f"hsds_{name}")
+            columns = {r[0] for r in cur.execute(f"DESCRIBE hsds_{name}").fetchall()}
             cur.execute(f"COPY ({_rows_query(name, names, columns)}) TO {sql_literal(str(path))} "
                         "(FORMAT csv, HEADER)")
             _members_view(cur, name, names, columns)
             written.append(path)
         _write_services(cur, written[0])
-    (out / "datapackage.json").write_text(
-        json.dumps(package, ensure_ascii=False, indent=2), "utf-8")
-    return [*written, out / "datapackage.json"]
+    return [*written, write_json(out / "datapackage.json", package)]

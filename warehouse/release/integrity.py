@@ -1,12 +1,5 @@
 """Release integrity and housekeeping: `SHA256SUMS`, `history.json`, pruning old releases.
 
-- `write_sha256sums(folder)`: `SHA256SUMS` in the format `sha256sum -c` reads (`<hex>  <path>`,
-  paths relative to the release folder, sorted, every file below it except itself).
-- `read_history(public)`: `public/history.json`, the releases newest first (written by
-  `warehouse.release.switch`, together with `latest.json` and the `latest` link).
-- `releases_beyond(public, keep, protect)`: the release folders pruning removes: all but the
-  newest `keep` (never one in `protect`, e.g. the one being published).
-
 Release folders are ordered by name: run ids start with their UTC start time
 (`YYYYmmddTHHMMSSZ-xxxx`), so the name order is the time order.
 """
@@ -41,29 +34,25 @@ def hashes_remembered() -> Iterator[None]:
 
 
 def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB blocks (releases hold files of hundreds of MB)."""
+    """Hex SHA-256 of a file, read in blocks (releases hold files of hundreds of MB)."""
     key = None
     if _REMEMBERED is not None:
         st = os.stat(path)
         key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
         if key in _REMEMBERED:
             return _REMEMBERED[key]
-    h = hashlib.sha256()
     with Path(path).open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    if key is not None and _REMEMBERED is not None:
-        _REMEMBERED[key] = h.hexdigest()
-    return h.hexdigest()
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
+    if key is not None:
+        _REMEMBERED[key] = digest
+    return digest
 
 
 def write_sha256sums(folder: Path) -> Path:
+    """`SHA256SUMS` as `sha256sum -c` reads it: `<hex>  <path>` per file below `folder`."""
     folder = Path(folder)
     names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
                    if p.is_file() and p.relative_to(folder).as_posix() != SUMS)
-    for name in names:
-        if "\n" in name or "\\" in name:
-            raise ValueError(f"file name not representable in {SUMS}: {name!r}")
     path = folder / SUMS
     tmp = folder / f".{SUMS}.{os.getpid()}"
     tmp.write_text("".join(f"{sha256_file(folder / n)}  {n}\n" for n in names), "utf-8")
@@ -77,7 +66,14 @@ def read_sha256sums(folder: Path) -> dict[str, str]:
     return {name: digest for digest, name in (line.split("  ", 1) for line in lines)}
 
 
+def write_json(path: Path, document: object) -> Path:
+    """A release's JSON document as people read it: indented, non-ASCII as it is."""
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2), "utf-8")
+    return path
+
+
 def read_history(public: Path) -> list[dict]:
+    """`history.json`, the releases newest first (written by `warehouse.release.switch`)."""
     path = Path(public) / HISTORY
     return json.loads(path.read_text("utf-8")) if path.is_file() else []
 

@@ -95,18 +95,15 @@ def _states(tables: dict[str, pa.Table]) -> list[list[object]]:
     return [[state, *n] for state, n in sorted(per.items())]
 
 
-def _downloads(folder: Path) -> list[list[object]]:
+def _download_rows(folder: Path) -> str:
     """Data files with size and checksum; the state pages are linked from the search."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")
-                   and p.relative_to(folder).parts[0] != STATE_DIR)
-    return [[p.relative_to(folder).as_posix(), human_size(p.stat().st_size), sha256_file(p)]
-            for p in files]
-
-
-def _download_rows(rows: list[list[object]]) -> str:
+    files = {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*"))
+             if p.is_file() and not p.name.startswith(".")
+             and p.relative_to(folder).parts[0] != STATE_DIR}
     return "\n".join(
-        f'<tr><td><a href="{_e(name)}" download>{_e(name)}</a></td><td>{_e(size)}</td>'
-        f"<td><code>{_e(sha)}</code></td></tr>" for name, size, sha in rows)
+        f'<tr><td><a href="{_e(name)}" download>{_e(name)}</a></td>'
+        f"<td>{_e(human_size(p.stat().st_size))}</td><td><code>{_e(sha256_file(p))}</code></td>"
+        "</tr>" for name, p in files.items())
 
 
 def state_slug(state: str | None) -> str:
@@ -169,10 +166,9 @@ def _by_state(groups: pa.Table) -> dict[str, tuple[list[str], pa.Table]]:
         states.setdefault(state_slug(state), []).append(state)
     out = {}
     for slug, names in sorted(states.items()):
+        mask = pc.is_in(groups.column("state"), value_set=pa.array(names, pa.string()),
+                        skip_nulls=False)  # a null state matches the None of `names`
         known = [s for s in names if s is not None]
-        mask = pc.is_in(groups.column("state"), value_set=pa.array(known, pa.string()))
-        if None in names:
-            mask = pc.or_(mask, pc.is_null(groups.column("state")))
         out[slug] = (sorted(known) or [UNKNOWN], groups.filter(mask))
     return out
 
@@ -207,45 +203,36 @@ def _state_links(folder: Path, pages: list[tuple[str, int, Path]]) -> str:
             f'<ul id="state-pages">\n{items}\n</ul>\n</section>')
 
 
-def landing_page(con: duckdb.DuckDBPyConnection, folder: Path, ctx,
-                 tables: dict[str, pa.Table], attribution: str, withheld: dict,
-                 pages: list[tuple[str, int, Path]] | None = None) -> str:
-    """`index.html`: with the group search when `pages` is None, else links to `pages`."""
-    listings = tables["listings"]
+def write_landing_page(con: duckdb.DuckDBPyConnection, folder: Path, ctx,
+                       tables: dict[str, pa.Table], attribution: str, withheld: dict,
+                       *, embed_limit: int = EMBED_LIMIT) -> Path:
+    """`index.html` with the group search, or, above `embed_limit` groups, with links to the
+    state pages it writes first."""
+    listings, groups = tables["listings"], tables["groups"]
     withheld_sources = sorted(s for s, w in withheld.items() if w.get("records_withheld"))
     template = _template("landing.html")
     values: dict[str, object] = {}
-    if pages is None:
-        search, values = _search(tables["groups"], "")
-        template = template.replace("{{search}}", search)
+    if groups.num_rows > embed_limit:
+        values["search"] = _state_links(folder,
+                                        write_state_pages(folder, ctx, groups, attribution))
     else:
-        values["search"] = _state_links(folder, pages)
+        search, values = _search(groups, "")
+        template = template.replace("{{search}}", search)
     values |= {
         "generated": ctx.generated.strftime("%Y-%m-%d %H:%M UTC"),
         "run_id": _e(ctx.run_id),
         "format_version": FORMAT_VERSION,
-        "n_groups": tables["groups"].num_rows,
+        "n_groups": groups.num_rows,
         "n_centres": tables["contact_centres"].num_rows,
         "n_organisations": tables["organisations"].num_rows,
         "n_listings": listings.num_rows,
         "source_rows": _rows(_sources(con, _counts(listings.column("source_id")))),
         "state_rows": _rows(_states(tables)),
-        "download_rows": _download_rows(_downloads(folder)),
+        "download_rows": _download_rows(folder),
         "later_files": " ".join(f'<a href="{f}">{f}</a>' for f in _LATER),
         "attribution": _e(attribution),
         "withheld": _e(", ".join(withheld_sources) or "keine"),
     }
-    return render(template, values)
-
-
-def write_landing_page(con: duckdb.DuckDBPyConnection, folder: Path, ctx,
-                       tables: dict[str, pa.Table], attribution: str, withheld: dict,
-                       *, embed_limit: int = EMBED_LIMIT) -> Path:
-    """`index.html`, and the state pages when there are more than `embed_limit` groups."""
-    groups = tables["groups"]
-    pages = (write_state_pages(folder, ctx, groups, attribution)
-             if groups.num_rows > embed_limit else None)
     path = folder / "index.html"
-    path.write_text(landing_page(con, folder, ctx, tables, attribution, withheld, pages),
-                    "utf-8")
+    path.write_text(render(template, values), "utf-8")
     return path

@@ -1,10 +1,6 @@
 """Metadata written into every release: `dcat.jsonld` (DCAT-AP.de, for portal harvesting,
 e.g. GovData) and `README.md` (for people who download the folder).
 
-Both are called by `publish()` on the folder being built, after the data files and before
-validation: `write_release_readme` first, `write_dcat` last, so that the DCAT document
-describes every other file of the release (itself excepted).
-
 Licences. A release mixes sources, so the licence is stated per distribution (every file holds
 data of every contributing source) and the attribution text names each source. The licence
 id of a source (SPDX id or `LicenseRef-…` in the registry) maps to a DCAT-AP.de licence URI
@@ -30,7 +26,7 @@ import duckdb
 
 from warehouse.release.entities import ENTITY_COLUMNS
 from warehouse.release.formats import EXPORTERS
-from warehouse.release.integrity import sha256_file
+from warehouse.release.integrity import sha256_file, write_json
 from warehouse.release.public import FORMAT_VERSION, PUBLIC_COLUMNS
 
 _README = Path(__file__).with_name("release_readme.md")
@@ -82,18 +78,11 @@ _TABLE_TITLES = {
 }
 
 
-def _exporter_kinds() -> dict[str, tuple[str, str, str]]:
-    """File name -> (media type, file-type code, description) of every exporter's files."""
-    kinds = {}
-    for exporter in EXPORTERS:
-        for stem in _TABLE_TITLES:
-            name = exporter.FILES.format(stem=stem)
-            title = f"{_TABLE_TITLES[stem]}: " if "{stem}" in exporter.FILES else ""
-            kinds[name] = (exporter.MEDIA_TYPE, exporter.FILE_TYPE, title + exporter.DESCRIPTION)
-    return kinds
-
-
-_EXPORTED = _exporter_kinds()
+#: File name -> (media type, file-type code, description) of every exporter's files.
+_EXPORTED = {exporter.FILES.format(stem=stem): (
+    exporter.MEDIA_TYPE, exporter.FILE_TYPE,
+    (f"{title}: " if "{stem}" in exporter.FILES else "") + exporter.DESCRIPTION)
+    for exporter in EXPORTERS for stem, title in _TABLE_TITLES.items()}
 
 
 def file_kind(name: str) -> tuple[str, str, str]:
@@ -176,13 +165,6 @@ def contributing_sources(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return [s for s in open_sources(con) if s["listings"] > 0]
 
 
-def _published_since(con: duckdb.DuckDBPyConnection) -> datetime | None:
-    return con.execute("""
-        SELECT min(l.provenance.fetched_at) FROM listings l JOIN sources s USING (source_id)
-        WHERE l.active AND s.policy = 'open'
-    """).fetchone()[0]
-
-
 def _files(folder: Path, skip: set[str]) -> list[Path]:
     """Every file of the release, subfolders (the HSDS package) included."""
     return sorted(p for p in folder.rglob("*")
@@ -229,15 +211,12 @@ def dcat_document(con: duckdb.DuckDBPyConnection, folder: Path, ctx) -> dict:
               if sources else "Keine Einträge.")
     generated = _iso(ctx.generated)
     issued = _typed(generated, "dateTime")
-    contact_url = getattr(ctx, "contact_url", None) or PROJECT_URL
-    contact = {"@type": "vcard:Organization", "vcard:fn": PUBLISHER,
-               "vcard:hasURL": {"@id": contact_url}}
-    if getattr(ctx, "contact_email", None):
-        contact["vcard:hasEmail"] = {"@id": f"mailto:{ctx.contact_email}"}
-    since = _published_since(con)
-    dataset_id = f"{ctx.base_url}releases/{ctx.run_id}/#dataset"
+    since = con.execute("""
+        SELECT min(l.provenance.fetched_at) FROM listings l JOIN sources s USING (source_id)
+        WHERE l.active AND s.policy = 'open'
+    """).fetchone()[0]
     dataset = {
-        "@id": dataset_id,
+        "@id": f"{ctx.base_url}releases/{ctx.run_id}/#dataset",
         "@type": "dcat:Dataset",
         "dct:identifier": f"selbsthilfe-atlas/{ctx.run_id}",
         "dct:title": {"@value": TITLE, "@language": "de"},
@@ -245,7 +224,8 @@ def dcat_document(con: duckdb.DuckDBPyConnection, folder: Path, ctx) -> dict:
         "dct:language": {"@id": "http://publications.europa.eu/resource/authority/language/DEU"},
         "dct:publisher": {"@type": "foaf:Organization", "foaf:name": PUBLISHER,
                           "foaf:homepage": {"@id": PROJECT_URL}},
-        "dcat:contactPoint": contact,
+        "dcat:contactPoint": {"@type": "vcard:Organization", "vcard:fn": PUBLISHER,
+                              "vcard:hasURL": {"@id": PROJECT_URL}},
         "dcat:landingPage": {"@id": f"{ctx.base_url}latest/README.md"},
         "dct:spatial": {"@id": "http://publications.europa.eu/resource/authority/country/DEU"},
         "dcatde:politicalGeocodingLevelURI": {
@@ -270,10 +250,7 @@ def dcat_document(con: duckdb.DuckDBPyConnection, folder: Path, ctx) -> dict:
 
 def write_dcat(con: duckdb.DuckDBPyConnection, folder: Path, ctx) -> Path:
     """`dcat.jsonld`: DCAT-AP.de metadata of the release, one distribution per file."""
-    path = folder / "dcat.jsonld"
-    document = dcat_document(con, folder, ctx)
-    path.write_text(json.dumps(document, ensure_ascii=False, indent=2), "utf-8")
-    return path
+    return write_json(folder / "dcat.jsonld", dcat_document(con, folder, ctx))
 
 
 def human_size(n: int) -> str:
@@ -295,8 +272,8 @@ def _md(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def release_readme(con: duckdb.DuckDBPyConnection, folder: Path, ctx) -> str:
-    """The release's README (template `release_readme.md`): files, columns, sources,
+def write_release_readme(con: duckdb.DuckDBPyConnection, folder: Path, ctx) -> Path:
+    """`README.md` of the release (template `release_readme.md`): files, columns, sources,
     licences, what was withheld, how to cite."""
     sources = open_sources(con)
     contributing = [s for s in sources if s["listings"] > 0]
@@ -318,7 +295,9 @@ def release_readme(con: duckdb.DuckDBPyConnection, folder: Path, ctx) -> str:
         "withheld": "\n".join(_withheld_lines(folder)),
         "attribution": attribution_text(contributing) or "keine",
     }
-    return render(_README.read_text("utf-8"), values)
+    path = folder / "README.md"
+    path.write_text(render(_README.read_text("utf-8"), values), "utf-8")
+    return path
 
 
 def render(template: str, values: dict[str, object]) -> str:
@@ -351,10 +330,3 @@ def _withheld_lines(folder: Path) -> list[str]:
                  "Feld, Grund), ohne den Wert; die Spalte `flags` nennt den Grund.")
     lines.append("- Einzelheiten: `withheld.json`.")
     return lines
-
-
-def write_release_readme(con: duckdb.DuckDBPyConnection, folder: Path, ctx) -> Path:
-    """`README.md` of the release: files, columns, sources, licences, what was withheld."""
-    path = folder / "README.md"
-    path.write_text(release_readme(con, folder, ctx), "utf-8")
-    return path

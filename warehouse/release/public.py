@@ -167,5 +167,4 @@ def flat_select(table: str, columns: list[tuple[str, str, str, str]]) -> str:
 
 def public_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """The public listings as the flat files hold them, for readers outside a publish."""
-    return con.sql(f"SELECT {', '.join(flat_columns(PUBLIC_COLUMNS))} "
-                   f"FROM ({public_listings_sql()})").to_arrow_table()
+    return con.sql(flat_select(f"({public_listings_sql()})", PUBLIC_COLUMNS)).to_arrow_table()

@@ -11,7 +11,6 @@ What is public is decided in `warehouse.release.public` (the licence and privacy
 `withheld.json` says what was left out and why.
 """
 
-import json
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,10 +38,12 @@ from warehouse.release.integrity import (
     releases_beyond,
     remove_releases,
     sha256_file,
+    write_json,
     write_sha256sums,
 )
 from warehouse.release.landing import write_landing_page
 from warehouse.release.metadata import (
+    TITLE,
     attribution_text,
     contributing_sources,
     write_dcat,
@@ -72,7 +73,6 @@ class ReleaseContext:
     generated: datetime
     previous: Path | None  # the release `latest` pointed at before this one
     base_url: str  # where the public folder is served, for download URLs
-    public: Path
 
 
 #: Where releases are served; download URLs in metadata are built from it.
@@ -103,7 +103,7 @@ def _datapackage(con: duckdb.DuckDBPyConnection, run_id: str, generated: datetim
     """).fetchall()
     return {
         "name": "selbsthilfe-atlas",
-        "title": "selbsthilfe-atlas: Selbsthilfegruppen, -kontaktstellen und -organisationen",
+        "title": TITLE,
         "description": PACKAGE_DESCRIPTION,
         "version": FORMAT_VERSION,
         "created": generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -133,19 +133,14 @@ def _resource(table: ReleaseTable) -> dict:
     }
 
 
-def _write_json(path: Path, document: dict) -> Path:
-    path.write_text(json.dumps(document, ensure_ascii=False, indent=2), "utf-8")
-    return path
-
-
 def write_tables(con: duckdb.DuckDBPyConnection, folder: Path, package: dict,
                  withheld: dict) -> None:
     """Every exporter's files of the public tables, `datapackage.json` (describing the CSVs)
     and `withheld.json`."""
     for exporter in EXPORTERS:
         exporter.write(con, folder, TABLES, package)
-    _write_json(folder / "datapackage.json", package)
-    _write_json(folder / "withheld.json", withheld)
+    write_json(folder / "datapackage.json", package)
+    write_json(folder / "withheld.json", withheld)
 
 
 def landing_tables(con: duckdb.DuckDBPyConnection) -> dict[str, pa.Table]:
@@ -153,17 +148,11 @@ def landing_tables(con: duckdb.DuckDBPyConnection) -> dict[str, pa.Table]:
     return {t.stem: con.sql(flat_select(t.source, t.columns)).to_arrow_table() for t in TABLES}
 
 
-def _packages(folder: Path) -> list[Path]:
-    return [p for p in (folder / "datapackage.json", folder / "hsds" / "datapackage.json")
-            if p.exists()]
-
-
 def validate_release(folder: Path) -> None:
     """Frictionless validation of the release's data package and, when present, its HSDS
     tabular package; PublishError naming the first that fails."""
-    for package in _packages(folder):
-        errors = package_errors(package)
-        if errors:
+    for package in (folder / "datapackage.json", folder / "hsds" / "datapackage.json"):
+        if package.exists() and (errors := package_errors(package)):
             raise PublishError(f"release {folder.name}: {package.relative_to(folder)} failed "
                                "validation: " + "; ".join(errors[:10]))
 
@@ -205,7 +194,7 @@ def publish(con: duckdb.DuckDBPyConnection, public: Path, run_id: str, generated
     if final.exists():
         raise PublishError(f"release {run_id} exists already")
     latest = public / "latest"
-    ctx = ReleaseContext(run_id=run_id, generated=generated, base_url=base_url, public=public,
+    ctx = ReleaseContext(run_id=run_id, generated=generated, base_url=base_url,
                          previous=latest.resolve() if latest.exists() else None)
     remove_leftovers(public)
     building = public / f".building-{run_id}"

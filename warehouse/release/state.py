@@ -38,26 +38,19 @@ def _code() -> str:
 
 def release_state(con: duckdb.DuckDBPyConnection) -> str:
     """The fingerprint of the data and code a release would be built from now."""
-    tables = {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
-    ).fetchall()}
     parts = [_code(), *con.execute("""
         SELECT (SELECT md5(coalesce(string_agg(concat_ws(':', id, record_hash, active,
                                                          first_seen, changed_at, inactive_since),
                                                ',' ORDER BY id), ''))
                 FROM listings),
                (SELECT md5(coalesce(string_agg(to_json(s)::VARCHAR, ',' ORDER BY source_id),
-                                    '')) FROM sources s)
+                                    '')) FROM sources s),
+               (SELECT md5(coalesce(string_agg(listing_id::VARCHAR || ':' || entity_id::VARCHAR,
+                                               ',' ORDER BY listing_id), ''))
+                FROM entity_members),
+               (SELECT md5(coalesce(string_agg(to_json(e)::VARCHAR, ',' ORDER BY entity_id),
+                                    '')) FROM entities e)
     """).fetchone()]
-    if {"entities", "entity_members"} <= tables:
-        parts += con.execute("""
-            SELECT (SELECT md5(coalesce(string_agg(listing_id::VARCHAR || ':'
-                                                   || entity_id::VARCHAR, ','
-                                                   ORDER BY listing_id), ''))
-                    FROM entity_members),
-                   (SELECT md5(coalesce(string_agg(to_json(e)::VARCHAR, ',' ORDER BY entity_id),
-                                        '')) FROM entities e)
-        """).fetchone()
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
 
 

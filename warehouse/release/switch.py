@@ -50,9 +50,7 @@ def fsync_tree(folder: Path) -> None:
     """Every file and folder below `folder`, and `folder` itself, on disk: a release must be
     whole before anything names it, also after a power cut."""
     for root, dirs, files in os.walk(folder):
-        for name in files:
-            fsync_path(Path(root) / name)
-        for name in dirs:
+        for name in (*files, *dirs):
             fsync_path(Path(root) / name)
     fsync_path(folder)
 
@@ -101,17 +99,8 @@ def switch(public: Path, run_id: str, document: dict, history: list[dict]) -> Pa
 
 
 def _switch_to(public: Path, run_id: str, document: dict, history: list[dict]) -> Path:
-    """A new state folder, then `current` renamed onto it; on an error, no state folder."""
-    state = _write_state(public, run_id, document, history)
-    try:
-        _replace_link(public, CURRENT, f"{STATES}/{state.name}")
-    except BaseException:
-        shutil.rmtree(state, ignore_errors=True)
-        raise
-    return state
-
-
-def _write_state(public: Path, run_id: str, document: dict, history: list[dict]) -> Path:
+    """A new state folder, fsynced, then `current` renamed onto it; on an error, no state
+    folder."""
     states = public / STATES
     states.mkdir(exist_ok=True)
     state = states / f"{run_id}.{secrets.token_hex(4)}"
@@ -122,6 +111,7 @@ def _write_state(public: Path, run_id: str, document: dict, history: list[dict])
         (state / "release").symlink_to(f"../../releases/{run_id}")
         fsync_path(state)
         fsync_path(states)
+        _replace_link(public, CURRENT, f"{STATES}/{state.name}")
     except BaseException:
         shutil.rmtree(state, ignore_errors=True)
         raise

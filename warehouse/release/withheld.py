@@ -76,16 +76,13 @@ def value_traces(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
     """Per open source: every published listing that lost a value to a withheld flag, as
     {id, field, reason (the flag code), values (how many)}, in id order."""
     withheld = {f.code: f.field for f in FLAG_CODES if f.kind == "withheld"}
-    rows = con.execute("""
-        SELECT l.source_id, l.id::VARCHAR, split_part(f.flag, ':', 1) AS code, count(*)
-        FROM listings l JOIN sources s USING (source_id),
-             unnest(l.flags) AS f(flag)
-        WHERE l.active AND s.policy = 'open'
-          AND list_contains($codes::VARCHAR[], split_part(f.flag, ':', 1))
-        GROUP BY ALL ORDER BY ALL
-    """, {"codes": list(withheld)}).fetchall()
-    out: dict[str, list[dict]] = {}
-    for sid, listing, code, n in rows:
-        out.setdefault(sid, []).append({"id": listing, "field": withheld[code], "reason": code,
-                                        "values": n})
-    return out
+    return dict(con.execute("""
+        SELECT source_id, list({'id': id, 'field': map($codes, $fields)[code], 'reason': code,
+                                'values': n} ORDER BY id, code)
+        FROM (SELECT l.source_id, l.id::VARCHAR AS id, split_part(f.flag, ':', 1) AS code,
+                     count(*) AS n
+              FROM listings l JOIN sources s USING (source_id), unnest(l.flags) AS f(flag)
+              WHERE l.active AND s.policy = 'open' AND list_contains($codes, code)
+              GROUP BY ALL)
+        GROUP BY source_id
+    """, {"codes": list(withheld), "fields": list(withheld.values())}).fetchall())

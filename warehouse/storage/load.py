@@ -178,15 +178,20 @@ def _merge(con, run_id: str, source_id: str, now: datetime, complete: bool,
                     ELSE 'same' END AS op,
                l.first_seen
         FROM incoming i LEFT JOIN listings l ON l.id = i.id::UUID AND l.source_id = $source
-    """, {"complete": complete, "source": source_id})
-    vanished = [] if not complete else [r[0] for r in con.execute("""
-        SELECT id FROM listings
-        WHERE source_id = $source AND active AND id NOT IN (SELECT id::UUID FROM incoming)
-          AND NOT list_contains($keep::UUID[], id)
-    """, {"source": source_id, "keep": keep}).fetchall()]
+        UNION ALL
+        SELECT id, 'vanish', NULL FROM listings
+        WHERE $complete AND source_id = $source AND active
+          AND id NOT IN (SELECT id::UUID FROM incoming) AND NOT list_contains($keep::UUID[], id)
+    """, {"complete": complete, "source": source_id, "keep": keep})
     ops = dict(con.execute("SELECT op, count(*) FROM _ops GROUP BY op").fetchall())
     counts = LoadCounts(inserted=ops.get("insert", 0), updated=ops.get("update", 0),
-                        unchanged=ops.get("same", 0), vanished=len(vanished))
+                        unchanged=ops.get("same", 0), vanished=ops.get("vanish", 0))
+    if counts.updated or counts.vanished:  # a scan of the whole history: only when one ends
+        con.execute("""
+            UPDATE listing_history SET valid_to = $now
+            WHERE valid_to IS NULL AND source_id = $source
+              AND id IN (SELECT id FROM _ops WHERE op IN ('update', 'vanish'))
+        """, {"now": now, "source": source_id})
     if counts.updated:
         # Replace changed rows whole: simpler than a column-by-column UPDATE of nested types.
         con.execute("""DELETE FROM listings WHERE source_id = $source
@@ -198,29 +203,17 @@ def _merge(con, run_id: str, source_id: str, now: datetime, complete: bool,
                                   inactive_since, run_id)
             SELECT {", ".join(f'i."{c}"' for c in CONTENT_COLUMNS)}, i.record_hash, true,
                    coalesce(o.first_seen, $now), $now, NULL, $run
-            FROM incoming i JOIN _ops o ON o.id = i.id::UUID WHERE o.op <> 'same'
+            FROM incoming i JOIN _ops o ON o.id = i.id::UUID WHERE o.op IN ('insert', 'update')
         """, {"now": now, "run": run_id})
-        if counts.updated:  # a scan of the whole history: only when a version ends
-            con.execute("""
-                UPDATE listing_history SET valid_to = $now
-                WHERE valid_to IS NULL AND source_id = $source
-                  AND id IN (SELECT id FROM _ops WHERE op = 'update')
-            """, {"now": now, "source": source_id})
         con.execute(f"""
             INSERT INTO listing_history (valid_from, valid_to, run_id, record_hash, {cols})
             SELECT $now, NULL, $run, i.record_hash, {", ".join(f'i."{c}"' for c in CONTENT_COLUMNS)}
-            FROM incoming i JOIN _ops o ON o.id = i.id::UUID WHERE o.op <> 'same'
+            FROM incoming i JOIN _ops o ON o.id = i.id::UUID WHERE o.op IN ('insert', 'update')
         """, {"now": now, "run": run_id})
-    if vanished:
+    if counts.vanished:
         con.execute("""
             UPDATE listings SET active = false, inactive_since = $now, run_id = $run
-            WHERE source_id = $source AND id IN (SELECT unnest($ids::UUID[]))
-        """, {"now": now, "run": run_id, "ids": [str(v) for v in vanished],
-              "source": source_id})
-        con.execute("""
-            UPDATE listing_history SET valid_to = $now
-            WHERE valid_to IS NULL AND source_id = $source
-              AND id IN (SELECT unnest($ids::UUID[]))
-        """, {"now": now, "ids": [str(v) for v in vanished], "source": source_id})
+            WHERE source_id = $source AND id IN (SELECT id FROM _ops WHERE op = 'vanish')
+        """, {"now": now, "run": run_id, "source": source_id})
     con.execute("DROP TABLE _ops")
     return counts

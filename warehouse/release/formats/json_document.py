@@ -33,8 +33,6 @@ def write(con: duckdb.DuckDBPyConnection, folder: Path, tables: list[ReleaseTabl
           package: dict) -> list[Path]:
     paths = []
     for table in tables:
-        if table.stem == "meta":
-            raise ValueError("a table cannot be named 'meta' (the key of the meta block)")
         meta = json.dumps(meta_block(con, table, package), ensure_ascii=False, indent=1)
         head = f'{{"meta": {meta},\n {json.dumps(table.stem)}: '
         columns = ", ".join(name for name, _, _, _ in table.columns)
