@@ -77,9 +77,8 @@ def switch_problems(latest: dict, public: Path) -> list[str]:
     """`latest`, `latest.json`, `history.json` and the release's `SHA256SUMS` disagree: one
     line naming the first disagreement (`warehouse.release.switch` changes them together)."""
     problem = _disagreement(latest, public)
-    if problem is None:
-        return []
-    return [f"FAIL release: latest, latest.json, history.json and SHA256SUMS disagree: {problem}"]
+    return [f"FAIL release: latest, latest.json, history.json and SHA256SUMS disagree: {problem}"
+            ] if problem else []
 
 
 def _disagreement(latest: dict, public: Path) -> str | None:

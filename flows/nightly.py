@@ -1,11 +1,6 @@
-"""The nightly flow: one Prefect task per group of sources sharing a host (most groups are
-one source), run concurrently and isolated; a single writer commits each source run as its
-task completes, then one release is published.
-
-Prefect adds orchestration only (concurrency, logging, the run report artifact, the schedule);
-every step is a plain function in `flows.pipeline`, which also runs without Prefect. The
-schedule lives in `prefect.yaml` only: `prefect deploy` reads it, and so does `shg serve`.
-"""
+"""The nightly flow: `flows.pipeline.run_all` with one Prefect task per group of sources
+sharing a host. Prefect adds orchestration only (concurrency, logging, the report artifact,
+the schedule, which lives in `prefect.yaml` for `prefect deploy` and `shg serve` alike)."""
 
 from __future__ import annotations
 
