@@ -1,9 +1,6 @@
-"""`shg capture SOURCE`: record a source's live pages into a WARC, politely, for maintainers.
-
-The WARC replays with `shg run --replay DIR`; `extract_warc` lays its pages out as a fixture
-folder (`tests/fixtures/<id>/<url path>`), so refreshing fixtures and fixing selectors after a
-site redesign takes minutes on a networked machine.
-"""
+"""`shg capture SOURCE`: record a source's live pages into a WARC, politely, which replays
+with `shg run --replay DIR`; `extract_warc` lays its pages out as a fixture folder, so
+refreshing fixtures after a site redesign takes minutes."""
 
 import re
 import shutil

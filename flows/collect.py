@@ -1,9 +1,6 @@
-"""Collect one source: fetch, parse, normalise and validate it into a `SourceRun`.
-
-Everything a collecting worker (a process of `flows.concurrent`, a Prefect task, a Dask
-worker) runs, and nothing of the writer's: no DuckDB, no Arrow, no publishing, which
-`flows.pipeline` adds. A spawned collecting process imports only this, so it stays small
-(docs/performance.md)."""
+"""Collect one source: fetch, parse, normalise and validate it into a `SourceRun`. Everything
+a collecting worker runs and nothing of the writer's (no DuckDB, no Arrow, no publishing), so
+a spawned collecting process imports only this and stays small."""
 
 from __future__ import annotations
 
@@ -104,10 +101,9 @@ def client_for(source: Source, ctx: RunContext, archive: WarcArchive | None,
 
 async def scrape_source(source: Source, ctx: RunContext, manifest: Manifest | None = None
                         ) -> tuple[ScrapeResult | list[int], FetchStats]:
-    """Crawl an html source or import a release. A live run archives every response; a replay
-    already reads from an archive, which its pages name in `warc_file`. With the `manifest`
-    of its last accepted run, an html source is first confirmed unchanged (`flows.unchanged`):
-    then the pages' statuses come back instead of records."""
+    """Crawl an html source or import a release, archiving every response of a live run. With
+    the `manifest` of its last accepted run, an html source confirmed unchanged
+    (`flows.unchanged`) gives its pages' statuses instead of records."""
     started = time.time()
     # the source's own archives: indexing the whole folder would cost every source
     replay = WarcReplayTransport(ctx.replay.resolve(), only=source.id) if ctx.replay else None
@@ -190,10 +186,8 @@ def confirmable(source: Source, ctx: RunContext) -> tuple[str | None, Manifest |
 
 
 def collect_source(source: Source, ctx: RunContext) -> SourceRun:
-    """Fetch, parse, normalise and validate one source. Never raises: a failure is reported
-    in the returned `SourceRun` with its failure class and reason. A file source is read,
-    normalised and validated a batch at a time, its listings spilled past the first batch.
-    On a terminal, says how it goes (`flows.progress`)."""
+    """Fetch, parse, normalise and validate one source, a file source a batch at a time. Never
+    raises: a failure is reported in the returned `SourceRun` with its class and reason."""
     progress.source(source.id, "started")
     run = _collect(source, ctx)
     progress.done(run)

@@ -1,8 +1,5 @@
-"""`shg health`: is the pipeline healthy? One line per problem, for any monitoring system.
-
-The checks (sources, release, the switch of `latest`, the last run) are pure functions over
-what `check` reads, so each rule is tested on its own.
-"""
+"""`shg health`: one line per problem, for any monitoring system. The checks are pure
+functions over what `check` reads, so each rule is tested on its own."""
 
 from __future__ import annotations
 

@@ -83,9 +83,7 @@ def run_on_dask(spec: str, *, registry_path: str | Path = "sources.toml",
                 data_dir: str | Path = "data", public_dir: str | Path = "public",
                 replay: str | Path | None = None, **parameters) -> dict:
     """Run the nightly flow with its per-source tasks on Dask. Paths become absolute, as a
-    worker's working folder is not the flow's: data_dir (WARC, HTTP cache), the replay
-    snapshot and the registry's folder (file sources) must be the same paths on every
-    worker, e.g. one shared filesystem mounted alike."""
+    worker's working folder is not the flow's: they must be the same on every worker."""
     runner = task_runner(spec)
     with worker_reachable_api(spec):
         return nightly.with_options(task_runner=runner)(

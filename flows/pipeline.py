@@ -363,8 +363,7 @@ def publish_if_changed(con, public: Path, run_id: str, logger: Logger, *, always
         return None, error
 
 
-def write_report(data_dir: Path, report: dict, logger: logging.Logger |
-                 logging.LoggerAdapter = _log) -> None:
+def write_report(data_dir: Path, report: dict, logger: Logger = _log) -> None:
     """`data_dir/run-report.json`, replaced whole (a reader, `shg health`, never sees half of
     one). A disk too full for it is logged: the report still goes to the caller."""
     path = data_dir / "run-report.json"

@@ -113,10 +113,9 @@ def _stable_repr(value: object) -> str | None:
 
 
 def fingerprint(source: Source, scraper: type | None = None) -> str:
-    """Changes when anything that turns the source's pages into records may have changed: its
-    registry entry, the scrapers, the normalisation and the flows (code and data files; any
-    change means one full collection), and the modules and settings of its scraper class
-    and its bases wherever they live (a plug-in, the benchmark's generated sites)."""
+    """Changes when anything that turns the source's pages into records may have: its registry
+    entry, schema/scrapers/flows (any change costs one full collection), and the modules and
+    settings of its scraper class and bases wherever they live (a plug-in, the bench's)."""
     files, settings = set(), []
     for cls in (scraper.__mro__[:-1] if scraper is not None else ()):
         try:
