@@ -60,8 +60,7 @@ def _unsafe_segment(segment: str) -> str | None:
 def fixture_path(folder: Path, url: str) -> Path:
     """The file under `folder` for `url`, by its path (a trailing slash is `index.html`), as
     the fixture sites are laid out. A page's URL is the site's to choose: a path that would
-    leave `folder` once decoded (`..`, `%2e%2e`, double encoding, an absolute or empty
-    segment, backslash, NUL, a drive) raises UnsafePath instead of naming a file."""
+    leave `folder` once decoded raises UnsafePath instead of naming a file."""
     raw = urlsplit(url).path or "/"
     path = unquote(raw)
     if unquote(path) != path:

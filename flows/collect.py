@@ -5,6 +5,7 @@ a spawned collecting process imports only this and stays small."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import traceback
@@ -114,14 +115,14 @@ async def scrape_source(source: Source, ctx: RunContext, manifest: Manifest | No
     if seconds is not None and seconds <= 0:  # the run's time ran out before this source
         raise budget.before_start(which)
     archive = None if ctx.replay else WarcArchive(ctx.warc_path(source.id))
-    try:
+    with contextlib.closing(archive) if archive else contextlib.nullcontext():
         async with client_for(source, ctx, archive, budget, transport) as client:
             try:
                 async with asyncio.timeout(seconds) as limit:
                     if source.kind == "release":
-                        settings = source.release
                         result = await import_release(source.id, source.start_urls[0], client,
-                                                      fmt=settings.format, kind=settings.kind)
+                                                      fmt=source.release.format,
+                                                      kind=source.release.kind)
                     else:
                         if manifest is not None and (statuses := await confirm(client,
                                                                                manifest)):
@@ -134,9 +135,6 @@ async def scrape_source(source: Source, ctx: RunContext, manifest: Manifest | No
                 raise budget.over_time(which, client.pages, started) from exc
             _require_archive(source, replay)  # a record may have failed to read meanwhile
             return result, client.stats
-    finally:
-        if archive is not None:
-            archive.close()
 
 
 def _require_archive(source: Source, replay: WarcReplayTransport | None) -> None:
@@ -206,7 +204,7 @@ def _collect(source: Source, ctx: RunContext) -> SourceRun:
             return _confirmed(run, manifest, result, stats)
         if source.kind != "file":
             progress.source(source.id, f"{len(result.pages):,} pages fetched")
-        parsed, rejected, duplicates, run.stats = _normalised(source, result, run.listings)
+        run.parsed, rejected, duplicates, run.stats = _normalised(source, result, run.listings)
     except CrawlBudgetExceeded as exc:
         run.fetched = exc.pages
         return fail_run(run, exc.failure_class, _named(source.id, str(exc)))
@@ -216,7 +214,6 @@ def _collect(source: Source, ctx: RunContext) -> SourceRun:
         detail = traceback.format_exception_only(exc)[-1].strip()
         return fail_run(run, "exception", f"{source.id}: {detail}")
     run.fetched, run.not_modified = stats.requests, stats.not_modified
-    run.parsed = parsed
     run.pages = [page_row(source.id, p) for p in result.pages]
     now = datetime.now(UTC)
     run.quarantine = [

@@ -49,14 +49,13 @@ def release_problems(latest: dict | None, public: Path, now: datetime, max_age: 
     if latest is None:
         return [f"FAIL release: no {public / 'latest.json'}: nothing published yet"]
     try:
-        _utc(latest["generated"])
+        age = now - current_as_of(latest)
     except (KeyError, TypeError, ValueError):
         return [f"FAIL release: {public / 'latest.json'} has no readable 'generated' time"]
     out = []
     release = latest.get("release")
     if not release or not (public / release).is_dir():
         out.append(f"FAIL release: latest.json names {release}, which is missing")
-    age = now - current_as_of(latest)
     if age > max_age:
         confirmed = f", confirmed {latest['confirmed']}" if latest.get("confirmed") else ""
         limit = max_age.total_seconds() / 3600

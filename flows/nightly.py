@@ -112,21 +112,20 @@ def deployment_spec(path: Path | str = "prefect.yaml", name: str = "nightly") ->
     time zone, since a bare cron would be read in UTC and drift by an hour twice a year."""
     path = Path(path)
     document = yaml.safe_load(path.read_text("utf-8")) or {}
-    for entry in document.get("deployments") or []:
-        if entry.get("name") != name:
-            continue
-        crons = [s for s in entry.get("schedules") or [] if s.get("cron")]
-        jobs = (entry.get("work_pool") or {}).get("job_variables") or {}
-        if len(crons) != 1 or not crons[0].get("timezone"):
-            raise ValueError(f"{path}: deployment {name!r} needs exactly one cron schedule "
-                             f"with a timezone")
-        return DeploymentSpec(name=name, entrypoint=entry["entrypoint"],
-                              cron=crons[0]["cron"], timezone=crons[0]["timezone"],
-                              parameters=dict(entry.get("parameters") or {}),
-                              description=entry.get("description"),
-                              tags=tuple(entry.get("tags") or ()),
-                              env={k: str(v) for k, v in (jobs.get("env") or {}).items()})
-    raise ValueError(f"{path}: no deployment named {name!r}")
+    entry = next((e for e in document.get("deployments") or [] if e.get("name") == name), None)
+    if entry is None:
+        raise ValueError(f"{path}: no deployment named {name!r}")
+    crons = [s for s in entry.get("schedules") or [] if s.get("cron")]
+    jobs = (entry.get("work_pool") or {}).get("job_variables") or {}
+    if len(crons) != 1 or not crons[0].get("timezone"):
+        raise ValueError(f"{path}: deployment {name!r} needs exactly one cron schedule "
+                         f"with a timezone")
+    return DeploymentSpec(name=name, entrypoint=entry["entrypoint"],
+                          cron=crons[0]["cron"], timezone=crons[0]["timezone"],
+                          parameters=dict(entry.get("parameters") or {}),
+                          description=entry.get("description"),
+                          tags=tuple(entry.get("tags") or ()),
+                          env={k: str(v) for k, v in (jobs.get("env") or {}).items()})
 
 
 def serve(spec: DeploymentSpec, **parameters) -> None:
