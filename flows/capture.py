@@ -90,9 +90,8 @@ class Extracted:
 
 
 async def extract_warc(warc: Path, folder: Path) -> Extracted:
-    """Write every archived page to `folder` by URL path, the layout fixture sites use. A
-    captured site may be hostile: a page whose path would leave `folder` is refused and
-    listed, and the other pages are still written."""
+    """Write every archived page to `folder` by URL path. A captured site may be hostile: a
+    page whose path would leave `folder` is refused and listed, the others still written."""
     replay = WarcReplayTransport(warc)
     done = Extracted()
     async with httpx.AsyncClient(transport=replay) as client:

@@ -156,9 +156,8 @@ def acquire(source: Source, ctx: RunContext, manifest: Manifest | None = None
 
 
 def spool_path(ctx: RunContext, source_id: str) -> Path:
-    """Where a file source's listings wait for the writer past their first batch (see
-    `ListingBatches`): in the data folder, shared like `warc/` when workers are other
-    machines. The writer removes the file once it has committed the run."""
+    """Where a file source's listings past their first batch wait for the writer, which
+    removes them once committed: in the data folder, shared like `warc/` with other machines."""
     return ctx.data_dir / "spool" / f"{ctx.run_id}-{source_id}.rows"
 
 

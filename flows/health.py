@@ -122,9 +122,8 @@ def _file_problem(path: Path, entry: dict, digest: str) -> str | None:
 
 
 def run_problems(report: dict | None, path: Path) -> list[str]:
-    """The last run's report names a run-level failure: it could not start (another run,
-    the warehouse held, disk full, corrupt) or lost its warehouse; or it still says
-    `running` while its process is gone (killed, or no space left for the final report)."""
+    """The last run's report names a run-level failure (it could not start, or lost its
+    warehouse), or says `running` while its process is gone (killed, or no disk for it)."""
     if report is None:
         return []
     if not isinstance(report, dict) or not report:
@@ -168,9 +167,8 @@ def read_latest(public: Path, name: str = "latest.json") -> dict | list | None:
 def check(data: Path, public: Path, *, now: datetime | None = None, max_failures: int = 3,
           max_age: timedelta = timedelta(hours=36),
           source_ids: Iterable[str] | None = None) -> Health:
-    """Read the warehouse, the last run report and `latest.json` and apply the checks. A
-    warehouse locked by a running pipeline is not a problem: its sources are checked on the
-    next call."""
+    """The checks over the warehouse, the last run report and `latest.json`. A warehouse
+    locked by a running pipeline is no problem: its sources are checked on the next call."""
     now = now or datetime.now(UTC)
     health = Health()
     db = data / "atlas.duckdb"
@@ -198,8 +196,7 @@ def check(data: Path, public: Path, *, now: datetime | None = None, max_failures
                                     data / "run-report.json")
     latest = read_latest(public)
     problems = release_problems(latest, public, now, max_age)
-    if latest and isinstance(latest, dict) and latest.get("release") and (
-            public / latest["release"]).is_dir():
+    if isinstance(latest, dict) and latest.get("release") and (public / latest["release"]).is_dir():
         problems += switch_problems(latest, public)
     health.problems += problems
     if not problems:
