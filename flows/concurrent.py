@@ -71,9 +71,8 @@ def collect_threaded(sources: list[Source], ctx: RunContext, workers: int | None
 
 
 def _end_with_collection(stop: Connection) -> None:
-    """In a collecting process: end once `stop` has no writer left, that is once the process
-    it collects for has ended the collection, given it up, or died (a cancelled run,
-    SIGKILL): no crawler outlives its writer, asking sites for pages nobody will read."""
+    """In a collecting process: end once `stop` has no writer left (the collection ended, was
+    given up, or its process died, SIGKILL too), so no crawler outlives its writer."""
     multiprocessing.connection.wait([stop])
     os._exit(1)
 

@@ -80,9 +80,8 @@ def check_api(spec: str, api_url: str | None) -> None:
 
 @contextmanager
 def worker_reachable_api(spec: str) -> Iterator[str]:
-    """The Prefect API URL that the flow process and its Dask workers share while inside. In
-    ephemeral mode each worker would start a throw-away Prefect server of its own (seconds
-    each, its task runs where nobody looks): one is started here for all, on this machine."""
+    """The Prefect API URL the flow process and its Dask workers share while inside: in
+    ephemeral mode each worker would start a throw-away server of its own, so one serves all."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     api_url = PREFECT_API_URL.value()
