@@ -1,9 +1,6 @@
-"""`shg capture SOURCE`: record a source's live pages into a WARC, politely, for maintainers.
-
-The WARC replays with `shg run --replay DIR`; `extract_warc` lays its pages out as a fixture
-folder (`tests/fixtures/<id>/<url path>`), so refreshing fixtures and fixing selectors after a
-site redesign takes minutes on a networked machine.
-"""
+"""`shg capture SOURCE`: record a source's live pages into a WARC, politely, which replays
+with `shg run --replay DIR`; `extract_warc` lays its pages out as a fixture folder, so
+refreshing fixtures after a site redesign takes minutes."""
 
 import re
 import shutil
@@ -63,8 +60,7 @@ def _unsafe_segment(segment: str) -> str | None:
 def fixture_path(folder: Path, url: str) -> Path:
     """The file under `folder` for `url`, by its path (a trailing slash is `index.html`), as
     the fixture sites are laid out. A page's URL is the site's to choose: a path that would
-    leave `folder` once decoded (`..`, `%2e%2e`, double encoding, an absolute or empty
-    segment, backslash, NUL, a drive) raises UnsafePath instead of naming a file."""
+    leave `folder` once decoded raises UnsafePath instead of naming a file."""
     raw = urlsplit(url).path or "/"
     path = unquote(raw)
     if unquote(path) != path:
@@ -94,9 +90,8 @@ class Extracted:
 
 
 async def extract_warc(warc: Path, folder: Path) -> Extracted:
-    """Write every archived page to `folder` by URL path, the layout fixture sites use. A
-    captured site may be hostile: a page whose path would leave `folder` is refused and
-    listed, and the other pages are still written."""
+    """Write every archived page to `folder` by URL path. A captured site may be hostile: a
+    page whose path would leave `folder` is refused and listed, the others still written."""
     replay = WarcReplayTransport(warc)
     done = Extracted()
     async with httpx.AsyncClient(transport=replay) as client:

@@ -136,7 +136,7 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 def cmd_sources(args: argparse.Namespace) -> int:
     from warehouse.storage.db import connect
-    from warehouse.storage.runs import last_status
+    from warehouse.storage.runs import SourceHealth, last_status
 
     registry = load_registry(args.registry)
     db = Path(args.data) / "atlas.duckdb"
@@ -144,16 +144,15 @@ def cmd_sources(args: argparse.Namespace) -> int:
     if db.exists():
         with connect(db, read_only=True) as con:
             status = last_status(con)
+    never = SourceHealth("never", None, None, None, 0, None, 0)  # a source that has not run
     print(f"{'id':<26} {'kind':<7} {'policy':<9} {'cadence':<8} {'records':>7} "
           f"{'last run':<8} {'fails':>5} {'last ok':<17} licence")
     for s in registry.sources:
-        st = status.get(s.id)
-        last_ok = st.last_ok if st else None
-        print(f"{s.id:<26} {s.kind:<7} {s.policy:<9} {s.cadence:<8} "
-              f"{st.records if st else 0:>7} {st.status if st else 'never':<8} "
-              f"{st.consecutive_failures if st else 0:>5} "
-              f"{last_ok.strftime('%Y-%m-%d %H:%M') if last_ok else '-':<17} {s.licence}")
-        if st and st.status == "failed":
+        st = status.get(s.id, never)
+        last_ok = st.last_ok.strftime("%Y-%m-%d %H:%M") if st.last_ok else "-"
+        print(f"{s.id:<26} {s.kind:<7} {s.policy:<9} {s.cadence:<8} {st.records:>7} "
+              f"{st.status:<8} {st.consecutive_failures:>5} {last_ok:<17} {s.licence}")
+        if st.status == "failed":
             print(f"    [{st.failure_class}] {st.reason}")
     return 0
 
@@ -291,12 +290,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="a latest release older than H hours is a problem (default 36)")
     hl.set_defaults(func=cmd_health)
 
-    sources = sub.add_parser("sources", help="list sources and their last run")
-    sources.set_defaults(func=cmd_sources)
-
-    quality = sub.add_parser("quality", help="per-field quality counters of the latest runs "
-                                             "and the flag codes of current listings")
-    quality.set_defaults(func=cmd_quality)
+    sub.add_parser("sources", help="list sources and their last run").set_defaults(
+        func=cmd_sources)
+    sub.add_parser("quality", help="per-field quality counters of the latest runs and the "
+                                   "flag codes of current listings").set_defaults(func=cmd_quality)
 
     cap = sub.add_parser("capture", parents=[mapped],
                          help="record a source's live pages into a WARC")

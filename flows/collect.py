@@ -1,13 +1,11 @@
-"""Collect one source: fetch, parse, normalise and validate it into a `SourceRun`.
-
-Everything a collecting worker (a process of `flows.concurrent`, a Prefect task, a Dask
-worker) runs, and nothing of the writer's: no DuckDB, no Arrow, no publishing, which
-`flows.pipeline` adds. A spawned collecting process imports only this, so it stays small
-(docs/performance.md)."""
+"""Collect one source: fetch, parse, normalise and validate it into a `SourceRun`. Everything
+a collecting worker runs and nothing of the writer's (no DuckDB, no Arrow, no publishing), so
+a spawned collecting process imports only this and stays small."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import traceback
@@ -104,10 +102,9 @@ def client_for(source: Source, ctx: RunContext, archive: WarcArchive | None,
 
 async def scrape_source(source: Source, ctx: RunContext, manifest: Manifest | None = None
                         ) -> tuple[ScrapeResult | list[int], FetchStats]:
-    """Crawl an html source or import a release. A live run archives every response; a replay
-    already reads from an archive, which its pages name in `warc_file`. With the `manifest`
-    of its last accepted run, an html source is first confirmed unchanged (`flows.unchanged`):
-    then the pages' statuses come back instead of records."""
+    """Crawl an html source or import a release, archiving every response of a live run. With
+    the `manifest` of its last accepted run, an html source confirmed unchanged
+    (`flows.unchanged`) gives its pages' statuses instead of records."""
     started = time.time()
     # the source's own archives: indexing the whole folder would cost every source
     replay = WarcReplayTransport(ctx.replay.resolve(), only=source.id) if ctx.replay else None
@@ -118,14 +115,14 @@ async def scrape_source(source: Source, ctx: RunContext, manifest: Manifest | No
     if seconds is not None and seconds <= 0:  # the run's time ran out before this source
         raise budget.before_start(which)
     archive = None if ctx.replay else WarcArchive(ctx.warc_path(source.id))
-    try:
+    with contextlib.closing(archive) if archive else contextlib.nullcontext():
         async with client_for(source, ctx, archive, budget, transport) as client:
             try:
                 async with asyncio.timeout(seconds) as limit:
                     if source.kind == "release":
-                        settings = source.release
                         result = await import_release(source.id, source.start_urls[0], client,
-                                                      fmt=settings.format, kind=settings.kind)
+                                                      fmt=source.release.format,
+                                                      kind=source.release.kind)
                     else:
                         if manifest is not None and (statuses := await confirm(client,
                                                                                manifest)):
@@ -138,9 +135,6 @@ async def scrape_source(source: Source, ctx: RunContext, manifest: Manifest | No
                 raise budget.over_time(which, client.pages, started) from exc
             _require_archive(source, replay)  # a record may have failed to read meanwhile
             return result, client.stats
-    finally:
-        if archive is not None:
-            archive.close()
 
 
 def _require_archive(source: Source, replay: WarcReplayTransport | None) -> None:
@@ -162,9 +156,8 @@ def acquire(source: Source, ctx: RunContext, manifest: Manifest | None = None
 
 
 def spool_path(ctx: RunContext, source_id: str) -> Path:
-    """Where a file source's listings wait for the writer past their first batch (see
-    `ListingBatches`): in the data folder, shared like `warc/` when workers are other
-    machines. The writer removes the file once it has committed the run."""
+    """Where a file source's listings past their first batch wait for the writer, which
+    removes them once committed: in the data folder, shared like `warc/` with other machines."""
     return ctx.data_dir / "spool" / f"{ctx.run_id}-{source_id}.rows"
 
 
@@ -190,10 +183,8 @@ def confirmable(source: Source, ctx: RunContext) -> tuple[str | None, Manifest |
 
 
 def collect_source(source: Source, ctx: RunContext) -> SourceRun:
-    """Fetch, parse, normalise and validate one source. Never raises: a failure is reported
-    in the returned `SourceRun` with its failure class and reason. A file source is read,
-    normalised and validated a batch at a time, its listings spilled past the first batch.
-    On a terminal, says how it goes (`flows.progress`)."""
+    """Fetch, parse, normalise and validate one source, a file source a batch at a time. Never
+    raises: a failure is reported in the returned `SourceRun` with its class and reason."""
     progress.source(source.id, "started")
     run = _collect(source, ctx)
     progress.done(run)
@@ -212,7 +203,7 @@ def _collect(source: Source, ctx: RunContext) -> SourceRun:
             return _confirmed(run, manifest, result, stats)
         if source.kind != "file":
             progress.source(source.id, f"{len(result.pages):,} pages fetched")
-        parsed, rejected, duplicates, run.stats = _normalised(source, result, run.listings)
+        run.parsed, rejected, duplicates, run.stats = _normalised(source, result, run.listings)
     except CrawlBudgetExceeded as exc:
         run.fetched = exc.pages
         return fail_run(run, exc.failure_class, _named(source.id, str(exc)))
@@ -222,7 +213,6 @@ def _collect(source: Source, ctx: RunContext) -> SourceRun:
         detail = traceback.format_exception_only(exc)[-1].strip()
         return fail_run(run, "exception", f"{source.id}: {detail}")
     run.fetched, run.not_modified = stats.requests, stats.not_modified
-    run.parsed = parsed
     run.pages = [page_row(source.id, p) for p in result.pages]
     now = datetime.now(UTC)
     run.quarantine = [

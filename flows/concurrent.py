@@ -1,10 +1,6 @@
 """Collect many sources at once without Prefect, for `run_all(collect_many=...)`: in threads
-(a live run waits out per-host rate limits), in processes (a replay's CPU work), or both.
-
-The caller stays the single writer and commits each `SourceRun` as it is yielded. All yield in
-completion order and never raise for a source: a source whose worker died becomes a failed
-`SourceRun` (`flows.collect.crashed`), like a crashed Prefect task in `flows.nightly`.
-"""
+(a live run waits out rate limits), in processes (a replay's CPU work), or both. The caller
+stays the single writer; runs come in completion order, a dead worker's as failed runs."""
 
 from __future__ import annotations
 
@@ -36,12 +32,9 @@ if TYPE_CHECKING:
 
 def _drain(pool: Executor, sources: list[Source], ctx: RunContext, ahead: int
            ) -> Iterator[SourceRun]:
-    """Runs in completion order, with at most `ahead` sources submitted and not yet taken.
-
-    A finished run (its listings, pages, quarantine) waits in memory until the writer takes
-    it: a writer slower than the collectors must hold the collecting back, not let finished
-    runs pile up. A replacement is submitted before each run is handed over, so the
-    collectors never wait for the writer while `ahead` exceeds their number."""
+    """Runs in completion order, at most `ahead` submitted and not yet taken: a writer slower
+    than the collectors holds them back instead of letting finished runs pile up in memory. A
+    replacement is submitted before each run is handed over, so collectors never wait on it."""
     waiting = iter(sources)
     futures: dict[Future, Source] = {}
 
@@ -78,9 +71,8 @@ def collect_threaded(sources: list[Source], ctx: RunContext, workers: int | None
 
 
 def _end_with_collection(stop: Connection) -> None:
-    """In a collecting process: end once `stop` has no writer left, that is once the process
-    it collects for has ended the collection, given it up, or died (a cancelled run,
-    SIGKILL): no crawler outlives its writer, asking sites for pages nobody will read."""
+    """In a collecting process: end once `stop` has no writer left (the collection ended, was
+    given up, or its process died, SIGKILL too), so no crawler outlives its writer."""
     multiprocessing.connection.wait([stop])
     os._exit(1)
 
@@ -124,8 +116,6 @@ def collect_in_processes(sources: list[Source], ctx: RunContext, workers: int = 
                          initializer: Callable[[], None] | None = None
                          ) -> Iterator[SourceRun]:
     """`workers` processes collect, a source per task; `initializer` runs once in each."""
-    if not sources:
-        return
     with _pool(workers, initializer) as pool:
         yield from _drain(pool, sources, ctx, ahead=2 * workers)
 
@@ -142,8 +132,6 @@ def collect_spread(sources: list[Source], ctx: RunContext, processes: int = 2,
     """Sources in threads spread over `processes` processes, for a live run whose parsing
     outgrows one core: round-robin in the given order (list the biggest first), at most
     `threads` in flight per process (None: all; every source in flight holds its records)."""
-    if not sources:
-        return
     runs = multiprocessing.get_context("spawn").Queue()
     pending = {s.id: s for s in sources}
     with _pool(processes, initializer, runs) as pool:

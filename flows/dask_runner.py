@@ -1,12 +1,6 @@
-"""Per-source tasks on a Dask cluster (`shg run --dask ADDRESS`, or `SHG_DASK_ADDRESS` for a
-served or work-pool deployment).
-
-Only the collect step moves: each task fetches, parses and validates one source (or, in a live
-run, the sources sharing a host, so one process's rate gate paces them: `flows.hosts`), writes
-each source's WARC and HTTP cache under the run's data folder (a path every worker must share)
-and returns the `SourceRun`s (record batch + page rows) to the flow process, which alone opens
-DuckDB, commits and publishes: the warehouse keeps its single writer.
-"""
+"""Per-source tasks on a Dask cluster (`shg run --dask ADDRESS`, or `SHG_DASK_ADDRESS`). Only
+collecting moves to the workers, which share the data folder's path; the flow process alone
+opens DuckDB, commits and publishes, so the warehouse keeps its single writer."""
 
 from __future__ import annotations
 
@@ -61,16 +55,12 @@ def _host(address: str) -> str | None:
 
 def is_loopback(address: str) -> bool:
     """True when `address` (a scheduler, an API URL, or `local:N`) is on this machine only."""
-    if address.startswith(LOCAL):
-        return True
-    host = _host(address)
-    if host is None:
-        return False
-    if host == "localhost":
+    host = _host(address) or ""
+    if address.startswith(LOCAL) or host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
-    except ValueError:  # a host name: assume another machine
+    except ValueError:  # a host name (or none): assume another machine
         return False
 
 
@@ -90,9 +80,8 @@ def check_api(spec: str, api_url: str | None) -> None:
 
 @contextmanager
 def worker_reachable_api(spec: str) -> Iterator[str]:
-    """The Prefect API URL that the flow process and its Dask workers share while inside. In
-    ephemeral mode each worker would start a throw-away Prefect server of its own (seconds
-    each, its task runs where nobody looks): one is started here for all, on this machine."""
+    """The Prefect API URL the flow process and its Dask workers share while inside: in
+    ephemeral mode each worker would start a throw-away server of its own, so one serves all."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     api_url = PREFECT_API_URL.value()

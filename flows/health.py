@@ -1,8 +1,5 @@
-"""`shg health`: is the pipeline healthy? One line per problem, for any monitoring system.
-
-The checks (sources, release, the switch of `latest`, the last run) are pure functions over
-what `check` reads, so each rule is tested on its own.
-"""
+"""`shg health`: one line per problem, for any monitoring system. The checks are pure
+functions over what `check` reads, so each rule is tested on its own."""
 
 from __future__ import annotations
 
@@ -52,14 +49,13 @@ def release_problems(latest: dict | None, public: Path, now: datetime, max_age: 
     if latest is None:
         return [f"FAIL release: no {public / 'latest.json'}: nothing published yet"]
     try:
-        _utc(latest["generated"])
+        age = now - current_as_of(latest)
     except (KeyError, TypeError, ValueError):
         return [f"FAIL release: {public / 'latest.json'} has no readable 'generated' time"]
     out = []
     release = latest.get("release")
     if not release or not (public / release).is_dir():
         out.append(f"FAIL release: latest.json names {release}, which is missing")
-    age = now - current_as_of(latest)
     if age > max_age:
         confirmed = f", confirmed {latest['confirmed']}" if latest.get("confirmed") else ""
         limit = max_age.total_seconds() / 3600
@@ -77,9 +73,8 @@ def switch_problems(latest: dict, public: Path) -> list[str]:
     """`latest`, `latest.json`, `history.json` and the release's `SHA256SUMS` disagree: one
     line naming the first disagreement (`warehouse.release.switch` changes them together)."""
     problem = _disagreement(latest, public)
-    if problem is None:
-        return []
-    return [f"FAIL release: latest, latest.json, history.json and SHA256SUMS disagree: {problem}"]
+    return [f"FAIL release: latest, latest.json, history.json and SHA256SUMS disagree: {problem}"
+            ] if problem else []
 
 
 def _disagreement(latest: dict, public: Path) -> str | None:
@@ -127,9 +122,8 @@ def _file_problem(path: Path, entry: dict, digest: str) -> str | None:
 
 
 def run_problems(report: dict | None, path: Path) -> list[str]:
-    """The last run's report names a run-level failure: it could not start (another run,
-    the warehouse held, disk full, corrupt) or lost its warehouse; or it still says
-    `running` while its process is gone (killed, or no space left for the final report)."""
+    """The last run's report names a run-level failure (it could not start, or lost its
+    warehouse), or says `running` while its process is gone (killed, or no disk for it)."""
     if report is None:
         return []
     if not isinstance(report, dict) or not report:
@@ -173,9 +167,8 @@ def read_latest(public: Path, name: str = "latest.json") -> dict | list | None:
 def check(data: Path, public: Path, *, now: datetime | None = None, max_failures: int = 3,
           max_age: timedelta = timedelta(hours=36),
           source_ids: Iterable[str] | None = None) -> Health:
-    """Read the warehouse, the last run report and `latest.json` and apply the checks. A
-    warehouse locked by a running pipeline is not a problem: its sources are checked on the
-    next call."""
+    """The checks over the warehouse, the last run report and `latest.json`. A warehouse
+    locked by a running pipeline is no problem: its sources are checked on the next call."""
     now = now or datetime.now(UTC)
     health = Health()
     db = data / "atlas.duckdb"
@@ -203,8 +196,7 @@ def check(data: Path, public: Path, *, now: datetime | None = None, max_failures
                                     data / "run-report.json")
     latest = read_latest(public)
     problems = release_problems(latest, public, now, max_age)
-    if latest and isinstance(latest, dict) and latest.get("release") and (
-            public / latest["release"]).is_dir():
+    if isinstance(latest, dict) and latest.get("release") and (public / latest["release"]).is_dir():
         problems += switch_problems(latest, public)
     health.problems += problems
     if not problems:

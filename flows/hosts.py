@@ -1,14 +1,6 @@
-"""Sources grouped by the hosts they crawl, so one process collects each group.
-
-The per-host rate limit (`scrapers.fetch.pacing.host_gate`) is shared by the threads of one process
-only. On Dask, two sources on one host collected by different worker processes would each send
-at the host's full rate; collected in one task (one process), they take turns at the shared
-gate. Grouping is transitive: a source crawling hosts A and B joins every source on A and
-every source on B, since one gate per host must cover all of them.
-
-Only the hosts of `start_urls` are known before a run: a scraper that follows links to yet
-another host is not grouped by that host.
-"""
+"""Sources grouped by the hosts they crawl, so one process collects each group: the per-host
+rate gate is shared only by one process's threads (docs/operations.md "Sources sharing a host
+share a worker"). Only the hosts of `start_urls` are known before a run."""
 
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
-"""The nightly flow: one Prefect task per group of sources sharing a host (most groups are
-one source), run concurrently and isolated; a single writer commits each source run as its
-task completes, then one release is published.
-
-Prefect adds orchestration only (concurrency, logging, the run report artifact, the schedule);
-every step is a plain function in `flows.pipeline`, which also runs without Prefect. The
-schedule lives in `prefect.yaml` only: `prefect deploy` reads it, and so does `shg serve`.
-"""
+"""The nightly flow: `flows.pipeline.run_all` with one Prefect task per group of sources
+sharing a host. Prefect adds orchestration only (concurrency, logging, the report artifact,
+the schedule, which lives in `prefect.yaml` for `prefect deploy` and `shg serve` alike)."""
 
 from __future__ import annotations
 
@@ -88,9 +83,7 @@ def run_on_dask(spec: str, *, registry_path: str | Path = "sources.toml",
                 data_dir: str | Path = "data", public_dir: str | Path = "public",
                 replay: str | Path | None = None, **parameters) -> dict:
     """Run the nightly flow with its per-source tasks on Dask. Paths become absolute, as a
-    worker's working folder is not the flow's: data_dir (WARC, HTTP cache), the replay
-    snapshot and the registry's folder (file sources) must be the same paths on every
-    worker, e.g. one shared filesystem mounted alike."""
+    worker's working folder is not the flow's: they must be the same on every worker."""
     runner = task_runner(spec)
     with worker_reachable_api(spec):
         return nightly.with_options(task_runner=runner)(
@@ -119,21 +112,20 @@ def deployment_spec(path: Path | str = "prefect.yaml", name: str = "nightly") ->
     time zone, since a bare cron would be read in UTC and drift by an hour twice a year."""
     path = Path(path)
     document = yaml.safe_load(path.read_text("utf-8")) or {}
-    for entry in document.get("deployments") or []:
-        if entry.get("name") != name:
-            continue
-        crons = [s for s in entry.get("schedules") or [] if s.get("cron")]
-        jobs = (entry.get("work_pool") or {}).get("job_variables") or {}
-        if len(crons) != 1 or not crons[0].get("timezone"):
-            raise ValueError(f"{path}: deployment {name!r} needs exactly one cron schedule "
-                             f"with a timezone")
-        return DeploymentSpec(name=name, entrypoint=entry["entrypoint"],
-                              cron=crons[0]["cron"], timezone=crons[0]["timezone"],
-                              parameters=dict(entry.get("parameters") or {}),
-                              description=entry.get("description"),
-                              tags=tuple(entry.get("tags") or ()),
-                              env={k: str(v) for k, v in (jobs.get("env") or {}).items()})
-    raise ValueError(f"{path}: no deployment named {name!r}")
+    entry = next((e for e in document.get("deployments") or [] if e.get("name") == name), None)
+    if entry is None:
+        raise ValueError(f"{path}: no deployment named {name!r}")
+    crons = [s for s in entry.get("schedules") or [] if s.get("cron")]
+    jobs = (entry.get("work_pool") or {}).get("job_variables") or {}
+    if len(crons) != 1 or not crons[0].get("timezone"):
+        raise ValueError(f"{path}: deployment {name!r} needs exactly one cron schedule "
+                         f"with a timezone")
+    return DeploymentSpec(name=name, entrypoint=entry["entrypoint"],
+                          cron=crons[0]["cron"], timezone=crons[0]["timezone"],
+                          parameters=dict(entry.get("parameters") or {}),
+                          description=entry.get("description"),
+                          tags=tuple(entry.get("tags") or ()),
+                          env={k: str(v) for k, v in (jobs.get("env") or {}).items()})
 
 
 def serve(spec: DeploymentSpec, **parameters) -> None:

@@ -87,10 +87,8 @@ CADENCE_SLACK = timedelta(hours=6)
 def not_due_reason(source: Source, last_accepted: datetime | None, now: datetime) -> str | None:
     """Why a live run may skip `source`, or None when it is due. Only an accepted run counts,
     so a failing weekly source is retried every night instead of waiting a week."""
-    if last_accepted is None:
-        return None
-    age = now - last_accepted
-    if age >= CADENCE_INTERVAL[source.cadence] - CADENCE_SLACK:
+    age = now - last_accepted if last_accepted is not None else None
+    if age is None or age >= CADENCE_INTERVAL[source.cadence] - CADENCE_SLACK:
         return None
     return (f"not due: {source.cadence} cadence, last accepted run "
             f"{last_accepted.astimezone(UTC):%Y-%m-%d %H:%M} UTC, "
@@ -230,10 +228,9 @@ class Plan:
 def _locked_run(night: Night, registry: Registry, sources: list[Source], public: Path, *,
                 due_only: bool, republish: bool, collect_many: CollectMany, lock_wait: float,
                 logger: Logger) -> dict:
-    """The run's stages, holding the data folder's run lock: start, collect and commit
-    (each source as it arrives), link, publish. A warehouse that cannot be opened, or fails
-    under the run (a full disk), ends it with a run-level failure and what was done so far;
-    each source committed before stays committed."""
+    """The run's stages, holding the data folder's run lock. A warehouse that cannot be opened,
+    or fails under the run (a full disk), ends it with a run-level failure and what was done
+    so far; each source committed before stays committed."""
     db_path = night.ctx.data_dir / "atlas.duckdb"
     try:
         con = open_writer(db_path, lock_wait)
@@ -274,9 +271,8 @@ def _failed(night: Night, failure: tuple[str, str], logger: Logger, what: str) -
 
 def start(con, night: Night, registry: Registry, sources: list[Source], due_only: bool
           ) -> Plan:
-    """Stage 1: the registry into the warehouse, the sources due (all of them unless
-    `due_only`), their records before the run, the run begun, leftovers of earlier runs
-    (stale manifests, spill files) removed."""
+    """Stage 1: the registry into the warehouse, the sources due (all unless `due_only`) and
+    their records before the run; the run begun, leftovers of earlier runs removed."""
     upsert_sources(con, registry.sources)
     night.ctx = replace(night.ctx, last_pages=last_accepted_pages(con))
     ctx = night.ctx
@@ -363,8 +359,7 @@ def publish_if_changed(con, public: Path, run_id: str, logger: Logger, *, always
         return None, error
 
 
-def write_report(data_dir: Path, report: dict, logger: logging.Logger |
-                 logging.LoggerAdapter = _log) -> None:
+def write_report(data_dir: Path, report: dict, logger: Logger = _log) -> None:
     """`data_dir/run-report.json`, replaced whole (a reader, `shg health`, never sees half of
     one). A disk too full for it is logged: the report still goes to the caller."""
     path = data_dir / "run-report.json"

@@ -1,9 +1,6 @@
-"""Progress of a run on a terminal: one line per event of each source (started, pages fetched,
-records read, done) and of the run, on stderr.
-
-Only when stderr is a terminal, or when SHG_PROGRESS=1 (SHG_PROGRESS=0 silences it): a run
-under cron, systemd or a work pool writes its log and its run report, not progress lines.
-Collecting processes inherit the terminal, so their lines reach it too."""
+"""Progress of a run on stderr, one line per event of each source and of the run: only on a
+terminal or with SHG_PROGRESS=1 (0 silences it), since a run under cron or a work pool has its
+log and report instead."""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
-"""`shg review`: the pairs linkage is unsure about, and a person's decision on one of them.
-
-Lists the review queue of the warehouse (`link_review`, see warehouse/linkage/decisions.py) with the
-evidence of each pair, minus the pairs the decisions file already settles; `--same A B` /
-`--different A B` with `--reason` append a decision to that file, which the next linkage
-honours above any score.
-"""
+"""`shg review`: the pairs linkage is unsure about (`link_review`) with their evidence, minus
+those the decisions file settles; `--same`/`--different` append a decision to that file, which
+the next linkage honours above any score."""
 
 from __future__ import annotations
 

@@ -1,17 +1,7 @@
-"""An unchanged source is confirmed, not collected again.
-
-Most nights most sites are as they were. After each accepted, complete run without a failed
-page, the writer records the pages it read (URL and SHA-256 of the body) next to the source's
-HTTP cache, with a fingerprint of the code that parsed them. The next live run asks for those
-pages first, conditionally: when every one answers 304 (or 200 with the same bytes) and the
-code is the same, the source's records are exactly those already in the warehouse, so nothing
-is parsed, normalised or loaded. The first page that differs stops the check and the source is
-collected as usual; the pages checked so far are served to the scraper without a second
-request, so a changed source costs no extra request.
-
-The manifest lives under `data/http-cache/<source>/`, beside the bodies it describes: Dask
-workers see it on the shared data path, and it never needs the warehouse (one writer).
-"""
+"""An unchanged source is confirmed, not collected again: its last accepted run's pages are
+asked for conditionally, and when all are the same and so is the code, its records stand
+without parsing (README "An unchanged night"). The manifest lives beside the source's HTTP
+cache, where Dask workers see it and no warehouse is needed (the writer is one)."""
 
 from __future__ import annotations
 
@@ -60,13 +50,6 @@ def read_manifest(path: Path) -> Manifest | None:
         return None
 
 
-def write_manifest(path: Path, manifest: Manifest) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_text(json.dumps(asdict(manifest), default=str), "utf-8")
-    os.replace(tmp, path)
-
-
 def keep_manifest(data_dir: Path, run_id: str, run: SourceRun) -> None:
     """After a commit: an accepted run that read every page becomes the source's manifest;
     any other accepted run changed the records in a way pages alone cannot repeat, so the
@@ -80,10 +63,13 @@ def keep_manifest(data_dir: Path, run_id: str, run: SourceRun) -> None:
     c = run.counts
     # of the raw_pages rows, what a repeat needs (no fetch time, no WARC file)
     pages = [{k: getattr(row, k) for k in _PAGE_KEYS} for row in run.pages]
-    write_manifest(path, Manifest(fingerprint=run.fingerprint, run_id=run_id,
-                                  records=c.inserted + c.updated + c.unchanged,
-                                  parsed=run.parsed, pages=pages,
-                                  stats=[asdict(q) for q in run.stats]))
+    manifest = Manifest(fingerprint=run.fingerprint, run_id=run_id,
+                        records=c.inserted + c.updated + c.unchanged, parsed=run.parsed,
+                        pages=pages, stats=[asdict(q) for q in run.stats])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_text(json.dumps(asdict(manifest), default=str), "utf-8")
+    os.replace(tmp, path)
 
 
 _CODE_DIRS = ("schema", "scrapers", "flows")
@@ -127,10 +113,9 @@ def _stable_repr(value: object) -> str | None:
 
 
 def fingerprint(source: Source, scraper: type | None = None) -> str:
-    """Changes when anything that turns the source's pages into records may have changed: its
-    registry entry, the scrapers, the normalisation and the flows (code and data files; any
-    change means one full collection), and the modules and settings of its scraper class
-    and its bases wherever they live (a plug-in, the benchmark's generated sites)."""
+    """Changes when anything that turns the source's pages into records may have: its registry
+    entry, schema/scrapers/flows (any change costs one full collection), and the modules and
+    settings of its scraper class and bases wherever they live (a plug-in, the bench's)."""
     files, settings = set(), []
     for cls in (scraper.__mro__[:-1] if scraper is not None else ()):
         try:
