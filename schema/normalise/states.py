@@ -16,7 +16,7 @@ from importlib.resources import files
 
 from schema.normalise.text import MEMO
 
-#: The two-letter codes of states.toml -> Bundesland ("shared": a postcode of two states).
+#: The two-letter codes of states.toml -> Bundesland ("both": a postcode used in two states).
 STATES = {"BW": "Baden-Württemberg", "BY": "Bayern", "BE": "Berlin", "BB": "Brandenburg",
           "HB": "Bremen", "HH": "Hamburg", "HE": "Hessen", "MV": "Mecklenburg-Vorpommern",
           "NI": "Niedersachsen", "NW": "Nordrhein-Westfalen", "RP": "Rheinland-Pfalz",
@@ -24,7 +24,7 @@ STATES = {"BW": "Baden-Württemberg", "BY": "Bayern", "BE": "Berlin", "BB": "Bra
           "TH": "Thüringen"}
 #: (first, last, state) in ascending order, not overlapping (states.toml).
 RANGES: tuple[tuple[str, str, str | None], ...] = tuple(
-    (first, last, None if code == "shared" else STATES[code]) for first, last, code in
+    (first, last, None if code == "both" else STATES[code]) for first, last, code in
     tomllib.loads(files("schema.normalise").joinpath("states.toml").read_text("utf-8"))["ranges"])
 _STARTS = [int(first) for first, _, _ in RANGES]
 
